@@ -1,0 +1,153 @@
+//! Data elements: what is counted or measured, and how it adds up.
+
+use crate::code::Code;
+use serde::{Deserialize, Serialize};
+
+/// The type of a data element's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueType {
+    Number,
+    Integer,
+    /// A number from 0 to 100.
+    Percentage,
+    /// Yes or no; counts as 1 or 0.
+    Boolean,
+    Text,
+    /// A calendar date, YYYY-MM-DD.
+    Date,
+}
+
+impl ValueType {
+    pub const ALL: [ValueType; 6] = [
+        ValueType::Number,
+        ValueType::Integer,
+        ValueType::Percentage,
+        ValueType::Boolean,
+        ValueType::Text,
+        ValueType::Date,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueType::Number => "number",
+            ValueType::Integer => "integer",
+            ValueType::Percentage => "percentage",
+            ValueType::Boolean => "boolean",
+            ValueType::Text => "text",
+            ValueType::Date => "date",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ValueType> {
+        ValueType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            ValueType::Number | ValueType::Integer | ValueType::Percentage | ValueType::Boolean
+        )
+    }
+}
+
+/// How values of an element combine across units and periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AggregationType {
+    Sum,
+    Average,
+    /// The last value in the period (stocks such as "officials employed").
+    LastValue,
+    Min,
+    Max,
+    /// The number of values.
+    Count,
+}
+
+impl AggregationType {
+    pub const ALL: [AggregationType; 6] = [
+        AggregationType::Sum,
+        AggregationType::Average,
+        AggregationType::LastValue,
+        AggregationType::Min,
+        AggregationType::Max,
+        AggregationType::Count,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AggregationType::Sum => "sum",
+            AggregationType::Average => "average",
+            AggregationType::LastValue => "last_value",
+            AggregationType::Min => "min",
+            AggregationType::Max => "max",
+            AggregationType::Count => "count",
+        }
+    }
+    pub fn parse(s: &str) -> Option<AggregationType> {
+        AggregationType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// A data element.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DataElement {
+    #[schema(value_type = String, example = "VB_XL_MANG")]
+    pub code: Code,
+    #[schema(example = "Văn bản điện tử xử lý trên môi trường mạng")]
+    pub name_vi: String,
+    pub name_en: Option<String>,
+    pub value_type: ValueType,
+    pub aggregation: AggregationType,
+    /// Unit of measure as shown to users, e.g. "văn bản", "%", "tỷ đồng".
+    pub unit_of_measure: Option<String>,
+    /// The breakdown (category) its values may carry, e.g. sex or service.
+    #[schema(value_type = Option<String>)]
+    pub breakdown: Option<Code>,
+    pub description: Option<String>,
+}
+
+impl DataElement {
+    pub fn name(&self, lang: &str) -> &str {
+        match (lang, &self.name_en) {
+            ("en", Some(n)) if !n.is_empty() => n,
+            _ => &self.name_vi,
+        }
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        if self.name_vi.trim().is_empty() {
+            return Err("the Vietnamese name is empty".into());
+        }
+        let numeric_only = matches!(
+            self.aggregation,
+            AggregationType::Sum
+                | AggregationType::Average
+                | AggregationType::Min
+                | AggregationType::Max
+        );
+        if numeric_only && !self.value_type.is_numeric() {
+            return Err(format!(
+                "aggregation '{}' needs a numeric value type, not '{}'",
+                self.aggregation.as_str(),
+                self.value_type.as_str()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A breakdown (DHIS2's category): a set of options a value may be split by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Breakdown {
+    #[schema(value_type = String, example = "GIOI_TINH")]
+    pub code: Code,
+    pub name_vi: String,
+    pub name_en: Option<String>,
+    pub options: Vec<BreakdownOption>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BreakdownOption {
+    #[schema(value_type = String, example = "NU")]
+    pub code: Code,
+    pub name_vi: String,
+    pub name_en: Option<String>,
+}

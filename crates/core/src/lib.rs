@@ -1,0 +1,15 @@
+//! chiso's domain model: administrative and organisational units, periods, data elements and
+//! data values. Pure types and rules, parsed at the boundary ("parse, don't validate"): no SQL,
+//! no HTTP, no files.
+
+pub mod code;
+pub mod element;
+pub mod period;
+pub mod unit;
+pub mod value;
+
+pub use code::{Code, CodeError};
+pub use element::{AggregationType, Breakdown, BreakdownOption, DataElement, ValueType};
+pub use period::{Convention, Period, PeriodError, PeriodType};
+pub use unit::{SuccessorLink, Unit, UnitGroup, UnitKind};
+pub use value::{AuditEntry, DataValue, DataValueInput, ParsedValue, SourceTag, ValueError, Via};

@@ -1,0 +1,352 @@
+//! Data values: element × unit × period (× breakdown option) → value, with provenance.
+
+use crate::code::Code;
+use crate::element::ValueType;
+use crate::period::Period;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Longest text value accepted.
+pub const MAX_TEXT_LEN: usize = 50_000;
+/// Longest comment accepted.
+pub const MAX_COMMENT_LEN: usize = 2_000;
+
+/// Why a value was refused for its element's type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("'{0}' is not a number")]
+    NotANumber(String),
+    #[error("'{0}' is not a whole number")]
+    NotAnInteger(String),
+    #[error("{0} is not a percentage between 0 and 100")]
+    PercentageOutOfRange(String),
+    #[error("'{0}' is not yes/no (true, false, 1, 0)")]
+    NotABoolean(String),
+    #[error("'{0}' is not a date (YYYY-MM-DD)")]
+    NotADate(String),
+    #[error("the value is empty")]
+    Empty,
+    #[error("the text is longer than {MAX_TEXT_LEN} characters")]
+    TooLong,
+}
+
+/// A value checked against its type: the canonical text kept in the store and, for numeric
+/// types, the number the engine adds up (yes/no counts 1/0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedValue {
+    pub text: String,
+    pub num: Option<f64>,
+}
+
+impl ParsedValue {
+    pub fn parse(value_type: ValueType, raw: &str) -> Result<ParsedValue, ValueError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(ValueError::Empty);
+        }
+        let number = |s: &str| -> Result<f64, ValueError> {
+            // Plain decimal notation only: no thousands separators, no exponent, no inf/NaN.
+            let ok = s
+                .strip_prefix('-')
+                .unwrap_or(s)
+                .split_once('.')
+                .map_or_else(
+                    || {
+                        !s.trim_start_matches('-').is_empty()
+                            && s.trim_start_matches('-')
+                                .bytes()
+                                .all(|b| b.is_ascii_digit())
+                    },
+                    |(a, b)| {
+                        !a.is_empty()
+                            && !b.is_empty()
+                            && a.bytes().all(|c| c.is_ascii_digit())
+                            && b.bytes().all(|c| c.is_ascii_digit())
+                    },
+                );
+            if !ok {
+                return Err(ValueError::NotANumber(s.to_string()));
+            }
+            let v: f64 = s
+                .parse()
+                .map_err(|_| ValueError::NotANumber(s.to_string()))?;
+            if !v.is_finite() {
+                return Err(ValueError::NotANumber(s.to_string()));
+            }
+            Ok(if v == 0.0 { 0.0 } else { v })
+        };
+        let canon = |v: f64| format!("{v}");
+        match value_type {
+            ValueType::Number => {
+                let v = number(s)?;
+                Ok(ParsedValue {
+                    text: canon(v),
+                    num: Some(v),
+                })
+            }
+            ValueType::Integer => {
+                let v: i64 = s
+                    .parse()
+                    .map_err(|_| ValueError::NotAnInteger(s.to_string()))?;
+                if v.unsigned_abs() > (1u64 << 53) {
+                    return Err(ValueError::NotAnInteger(s.to_string()));
+                }
+                Ok(ParsedValue {
+                    text: v.to_string(),
+                    num: Some(v as f64),
+                })
+            }
+            ValueType::Percentage => {
+                let v = number(s)?;
+                if !(0.0..=100.0).contains(&v) {
+                    return Err(ValueError::PercentageOutOfRange(s.to_string()));
+                }
+                Ok(ParsedValue {
+                    text: canon(v),
+                    num: Some(v),
+                })
+            }
+            ValueType::Boolean => {
+                let b = match s.to_lowercase().as_str() {
+                    "true" | "1" | "yes" | "có" => true,
+                    "false" | "0" | "no" | "không" => false,
+                    _ => return Err(ValueError::NotABoolean(s.to_string())),
+                };
+                Ok(ParsedValue {
+                    text: b.to_string(),
+                    num: Some(if b { 1.0 } else { 0.0 }),
+                })
+            }
+            ValueType::Text => {
+                if s.chars().count() > MAX_TEXT_LEN {
+                    return Err(ValueError::TooLong);
+                }
+                Ok(ParsedValue {
+                    text: s.to_string(),
+                    num: None,
+                })
+            }
+            ValueType::Date => {
+                let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_err(|_| ValueError::NotADate(s.to_string()))?;
+                if s.len() != 10 {
+                    return Err(ValueError::NotADate(s.to_string()));
+                }
+                Ok(ParsedValue {
+                    text: d.format("%Y-%m-%d").to_string(),
+                    num: None,
+                })
+            }
+        }
+    }
+}
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SourceTag {
+    /// A published figure (reproduced exactly).
+    Published,
+    /// Derived from a published figure under an assumption stated in the comment.
+    Derived,
+    /// A plausible made-up value; never present it as real.
+    Illustrative,
+    /// Typed in by a person.
+    Entered,
+    /// Loaded by an import batch.
+    Import(String),
+}
+
+impl SourceTag {
+    pub fn parse(s: &str) -> Result<SourceTag, String> {
+        match s {
+            "published" => Ok(SourceTag::Published),
+            "derived" => Ok(SourceTag::Derived),
+            "illustrative" => Ok(SourceTag::Illustrative),
+            "entered" => Ok(SourceTag::Entered),
+            _ => match s.strip_prefix("import:") {
+                Some(batch) if Code::parse(batch).is_ok() => Ok(SourceTag::Import(batch.to_string())),
+                _ => Err(format!(
+                    "'{s}' is not a source; use published, derived, illustrative, entered or import:BATCH"
+                )),
+            },
+        }
+    }
+}
+
+impl fmt::Display for SourceTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceTag::Published => f.write_str("published"),
+            SourceTag::Derived => f.write_str("derived"),
+            SourceTag::Illustrative => f.write_str("illustrative"),
+            SourceTag::Entered => f.write_str("entered"),
+            SourceTag::Import(b) => write!(f, "import:{b}"),
+        }
+    }
+}
+
+impl Serialize for SourceTag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for SourceTag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        SourceTag::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The channel a change came through (kept in the audit log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    Api,
+    Web,
+    Import,
+    Cli,
+    Demo,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Api => "api",
+            Via::Web => "web",
+            Via::Import => "import",
+            Via::Cli => "cli",
+            Via::Demo => "demo",
+        }
+    }
+}
+
+/// A value as submitted, before the store checks it against elements, units and periods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataValueInput {
+    pub element: Code,
+    pub unit: Code,
+    pub period: Period,
+    pub breakdown: Option<Code>,
+    /// The value as typed; checked against the element's value type by the store.
+    pub value: String,
+    pub comment: Option<String>,
+    pub source: SourceTag,
+}
+
+/// A stored data value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DataValue {
+    #[schema(value_type = String, example = "VB_XL_MANG")]
+    pub element: Code,
+    #[schema(value_type = String, example = "22738")]
+    pub unit: Code,
+    #[schema(value_type = String, example = "2023")]
+    pub period: Period,
+    #[schema(value_type = Option<String>)]
+    pub breakdown: Option<Code>,
+    pub value: String,
+    /// The number the engine adds up (numeric types only).
+    pub num: Option<f64>,
+    pub comment: Option<String>,
+    /// published, derived, illustrative, entered or import:BATCH.
+    #[schema(value_type = String, example = "published")]
+    pub source: SourceTag,
+    pub stored_by: String,
+    pub stored_at: DateTime<Utc>,
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub via: String,
+    /// What changed, e.g. "data_value.insert", "unit.update".
+    pub action: String,
+    /// The key of the changed thing, e.g. "VB_XL_MANG/22738/2023/".
+    pub entity: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn numbers() {
+        let p = |t, s| ParsedValue::parse(t, s);
+        assert_eq!(
+            p(ValueType::Number, " 12.50 ").unwrap(),
+            ParsedValue {
+                text: "12.5".into(),
+                num: Some(12.5)
+            }
+        );
+        assert_eq!(p(ValueType::Number, "-0").unwrap().text, "0");
+        assert_eq!(p(ValueType::Integer, "237225").unwrap().num, Some(237225.0));
+        for bad in [
+            "abc", "1,5", "1e5", "NaN", "inf", "1.", ".5", "--1", "-", "1 000",
+        ] {
+            assert!(p(ValueType::Number, bad).is_err(), "{bad}");
+        }
+        assert!(matches!(
+            p(ValueType::Integer, "1.5"),
+            Err(ValueError::NotAnInteger(_))
+        ));
+        assert!(matches!(
+            p(ValueType::Percentage, "100.01"),
+            Err(ValueError::PercentageOutOfRange(_))
+        ));
+        assert_eq!(p(ValueType::Percentage, "94.89").unwrap().num, Some(94.89));
+        assert_eq!(
+            p(ValueType::Boolean, "Có").unwrap(),
+            ParsedValue {
+                text: "true".into(),
+                num: Some(1.0)
+            }
+        );
+        assert!(p(ValueType::Boolean, "maybe").is_err());
+        assert_eq!(p(ValueType::Date, "2023-05-09").unwrap().text, "2023-05-09");
+        assert!(p(ValueType::Date, "09/05/2023").is_err());
+        assert!(p(ValueType::Date, "2023-5-9").is_err());
+        assert_eq!(p(ValueType::Text, "  "), Err(ValueError::Empty));
+    }
+
+    #[test]
+    fn source_tags() {
+        for s in [
+            "published",
+            "derived",
+            "illustrative",
+            "entered",
+            "import:2024-01-batch",
+        ] {
+            assert_eq!(SourceTag::parse(s).unwrap().to_string(), s);
+        }
+        assert!(SourceTag::parse("import:").is_err());
+        assert!(SourceTag::parse("made-up").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn numbers_roundtrip_through_their_canonical_text(v in -1e12f64..1e12) {
+            let text = format!("{v}");
+            let parsed = ParsedValue::parse(ValueType::Number, &text).unwrap();
+            prop_assert_eq!(parsed.num, Some(v));
+            let again = ParsedValue::parse(ValueType::Number, &parsed.text).unwrap();
+            prop_assert_eq!(again, parsed);
+        }
+
+        #[test]
+        fn parsing_never_panics(s in ".{0,30}") {
+            for t in ValueType::ALL {
+                let _ = ParsedValue::parse(t, &s);
+            }
+        }
+    }
+}

@@ -1,0 +1,1137 @@
+//! The one implementation of [`crate::Store`], written once and instantiated for each backend
+//! by `impl_store!`. The SQL is the dialect both databases share (`$n` parameters, `ON
+//! CONFLICT`, recursive CTEs); only the row-lock suffix differs.
+
+use crate::{FieldError, StoreError, StoredUnit};
+use chiso_core::{
+    AggregationType, Code, DataElement, ParsedValue, Period, SuccessorLink, Unit, UnitKind,
+    ValueType,
+};
+use std::collections::{HashMap, HashSet};
+
+/// Most field errors reported for one request; past that the list says how many more.
+pub(crate) const MAX_ERRORS: usize = 100;
+
+pub(crate) fn push_error(errors: &mut Vec<FieldError>, e: FieldError) {
+    if errors.len() < MAX_ERRORS {
+        errors.push(e);
+    }
+}
+
+pub(crate) fn code_of(s: String) -> Result<Code, StoreError> {
+    Code::parse(&s).map_err(|e| StoreError::Corrupt(format!("stored code '{s}': {e}")))
+}
+
+pub(crate) fn opt_code(s: Option<String>) -> Result<Option<Code>, StoreError> {
+    s.filter(|s| !s.is_empty()).map(code_of).transpose()
+}
+
+pub(crate) fn kind_of(s: &str) -> Result<UnitKind, StoreError> {
+    UnitKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unit kind '{s}'")))
+}
+
+pub(crate) fn value_type_of(s: &str) -> Result<ValueType, StoreError> {
+    ValueType::parse(s).ok_or_else(|| StoreError::Corrupt(format!("value type '{s}'")))
+}
+
+pub(crate) fn aggregation_of(s: &str) -> Result<AggregationType, StoreError> {
+    AggregationType::parse(s).ok_or_else(|| StoreError::Corrupt(format!("aggregation '{s}'")))
+}
+
+pub(crate) fn period_of(s: &str) -> Result<Period, StoreError> {
+    Period::parse(s).map_err(|e| StoreError::Corrupt(format!("stored period: {e}")))
+}
+
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// Check a batch of units against each other and the stored ones, and compute every unit's
+/// level. Returns the levels of all units (stored and new) or the errors.
+pub(crate) fn plan_units(
+    units: &[Unit],
+    existing: &HashMap<String, StoredUnit>,
+) -> Result<HashMap<String, i32>, StoreError> {
+    let mut errors = Vec::new();
+    let mut parents: HashMap<&str, Option<&str>> = existing
+        .iter()
+        .map(|(c, u)| (c.as_str(), u.unit.parent.as_ref().map(|p| p.as_str())))
+        .collect();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, u) in units.iter().enumerate() {
+        if let Err(e) = u.check() {
+            push_error(&mut errors, FieldError::new(Some(i), "unit", e.to_string()));
+        }
+        if let Some(j) = seen.insert(u.code.as_str(), i) {
+            push_error(
+                &mut errors,
+                FieldError::new(
+                    Some(i),
+                    "code",
+                    format!("unit {} appears twice (also item {})", u.code, j + 1),
+                ),
+            );
+        }
+        parents.insert(u.code.as_str(), u.parent.as_ref().map(|p| p.as_str()));
+    }
+    for (i, u) in units.iter().enumerate() {
+        if let Some(p) = &u.parent {
+            if !parents.contains_key(p.as_str()) {
+                push_error(
+                    &mut errors,
+                    FieldError::new(Some(i), "parent", format!("unknown parent unit {p}")),
+                );
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    let mut levels: HashMap<String, i32> = HashMap::new();
+    for &start in parents.keys() {
+        if levels.contains_key(start) {
+            continue;
+        }
+        // Walk up to a unit whose level is known (or a root), then fill the chain.
+        let mut chain = vec![start];
+        let mut on_chain: HashSet<&str> = HashSet::from([start]);
+        let mut base = 0;
+        let mut cur = start;
+        loop {
+            match parents.get(cur).copied().flatten() {
+                None => break,
+                Some(p) => {
+                    if let Some(l) = levels.get(p) {
+                        base = *l;
+                        break;
+                    }
+                    if !on_chain.insert(p) {
+                        // Name the submitted unit that closes the cycle.
+                        let i = units
+                            .iter()
+                            .position(|u| on_chain.contains(u.code.as_str()));
+                        let who = i.map(|i| units[i].code.as_str()).unwrap_or(start);
+                        return Err(StoreError::invalid(
+                            i,
+                            "parent",
+                            format!("unit {who} would be below itself (a cycle through {p})"),
+                        ));
+                    }
+                    chain.push(p);
+                    cur = p;
+                }
+            }
+        }
+        for (depth, c) in chain.iter().rev().enumerate() {
+            levels.insert((*c).to_string(), base + depth as i32 + 1);
+        }
+    }
+    Ok(levels)
+}
+
+/// Check an element definition against the known breakdowns.
+pub(crate) fn check_element(
+    i: usize,
+    e: &DataElement,
+    breakdowns: &HashSet<String>,
+    errors: &mut Vec<FieldError>,
+) {
+    if let Err(r) = e.check() {
+        push_error(errors, FieldError::new(Some(i), "data_element", r));
+    }
+    if let Some(b) = &e.breakdown {
+        if !breakdowns.contains(b.as_str()) {
+            push_error(
+                errors,
+                FieldError::new(Some(i), "breakdown", format!("unknown breakdown {b}")),
+            );
+        }
+    }
+}
+
+/// Check a successor link's shape.
+pub(crate) fn check_link(i: usize, l: &SuccessorLink, errors: &mut Vec<FieldError>) {
+    if let Err(r) = l.check() {
+        push_error(errors, FieldError::new(Some(i), "successor", r));
+    }
+}
+
+/// A value checked against its element: the parsed value or the reason.
+pub(crate) fn parse_value(value_type: ValueType, raw: &str) -> Result<ParsedValue, String> {
+    ParsedValue::parse(value_type, raw).map_err(|e| e.to_string())
+}
+
+macro_rules! impl_store {
+    ($store:ty, $db:ty, $backend:expr, $lock:expr) => {
+        use $crate::imp::{
+            aggregation_of, check_element, check_link, code_of, json, kind_of, opt_code, parse_value,
+            period_of, plan_units, push_error, value_type_of,
+        };
+        use $crate::{
+            Actor, AuditQuery, Backend, Changes, Counts, FieldError, StoredUnit, UnitQuery, ValueKey,
+            ValueQuery,
+        };
+        use chiso_core::{
+            AuditEntry, Breakdown, BreakdownOption, Code, DataElement, DataValue, DataValueInput,
+            SourceTag, SuccessorLink, Unit, UnitGroup,
+        };
+        use chrono::{DateTime, NaiveDate, Utc};
+        use sqlx::{QueryBuilder, Row};
+        use std::collections::{BTreeSet, HashMap, HashSet};
+
+        const UNIT_COLS: &str =
+            "code, gso_code, name_vi, name_en, kind, parent, level, valid_from, valid_to, lat, lon";
+        const ELEMENT_COLS: &str =
+            "code, name_vi, name_en, value_type, aggregation, unit_of_measure, breakdown, description";
+        const VALUE_COLS: &str =
+            "element, unit, period, breakdown, value, num, comment, source, stored_by, stored_at";
+
+        type DbRow = <$db as sqlx::Database>::Row;
+        type Tx = sqlx::Transaction<'static, $db>;
+
+        fn unit_from_row(r: &DbRow) -> Result<StoredUnit, StoreError> {
+            Ok(StoredUnit {
+                unit: Unit {
+                    code: code_of(r.try_get("code")?)?,
+                    gso_code: r.try_get("gso_code")?,
+                    name_vi: r.try_get("name_vi")?,
+                    name_en: r.try_get("name_en")?,
+                    kind: kind_of(&r.try_get::<String, _>("kind")?)?,
+                    parent: opt_code(r.try_get("parent")?)?,
+                    valid_from: r.try_get("valid_from")?,
+                    valid_to: r.try_get("valid_to")?,
+                    lat: r.try_get("lat")?,
+                    lon: r.try_get("lon")?,
+                },
+                level: r.try_get("level")?,
+            })
+        }
+
+        fn element_from_row(r: &DbRow) -> Result<DataElement, StoreError> {
+            Ok(DataElement {
+                code: code_of(r.try_get("code")?)?,
+                name_vi: r.try_get("name_vi")?,
+                name_en: r.try_get("name_en")?,
+                value_type: value_type_of(&r.try_get::<String, _>("value_type")?)?,
+                aggregation: aggregation_of(&r.try_get::<String, _>("aggregation")?)?,
+                unit_of_measure: r.try_get("unit_of_measure")?,
+                breakdown: opt_code(r.try_get("breakdown")?)?,
+                description: r.try_get("description")?,
+            })
+        }
+
+        fn value_from_row(r: &DbRow) -> Result<DataValue, StoreError> {
+            let source: String = r.try_get("source")?;
+            Ok(DataValue {
+                element: code_of(r.try_get("element")?)?,
+                unit: code_of(r.try_get("unit")?)?,
+                period: period_of(&r.try_get::<String, _>("period")?)?,
+                breakdown: opt_code(r.try_get("breakdown")?)?,
+                value: r.try_get("value")?,
+                num: r.try_get("num")?,
+                comment: r.try_get("comment")?,
+                source: SourceTag::parse(&source).map_err(StoreError::Corrupt)?,
+                stored_by: r.try_get("stored_by")?,
+                stored_at: r.try_get("stored_at")?,
+            })
+        }
+
+        async fn audit_row(
+            tx: &mut Tx,
+            at: DateTime<Utc>,
+            actor: &Actor,
+            action: &str,
+            entity: &str,
+            old: Option<String>,
+            new: Option<String>,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO audit_log (at, actor, via, action, entity, old_value, new_value) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(at)
+            .bind(&actor.who)
+            .bind(actor.via.as_str())
+            .bind(action)
+            .bind(entity)
+            .bind(old)
+            .bind(new)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn all_units(tx: &mut Tx) -> Result<HashMap<String, StoredUnit>, StoreError> {
+            let rows = sqlx::query(&format!("SELECT {UNIT_COLS} FROM units"))
+                .fetch_all(&mut **tx)
+                .await?;
+            rows.iter()
+                .map(|r| unit_from_row(r).map(|u| (u.unit.code.to_string(), u)))
+                .collect()
+        }
+
+        async fn write_unit(tx: &mut Tx, u: &Unit, level: i32, insert: bool) -> Result<(), StoreError> {
+            let sql = if insert {
+                format!("INSERT INTO units ({UNIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+            } else {
+                "UPDATE units SET gso_code = $2, name_vi = $3, name_en = $4, kind = $5, parent = $6, \
+                 level = $7, valid_from = $8, valid_to = $9, lat = $10, lon = $11 WHERE code = $1"
+                    .to_string()
+            };
+            sqlx::query(&sql)
+                .bind(u.code.as_str())
+                .bind(&u.gso_code)
+                .bind(&u.name_vi)
+                .bind(&u.name_en)
+                .bind(u.kind.as_str())
+                .bind(u.parent.as_ref().map(|p| p.as_str()))
+                .bind(level)
+                .bind(u.valid_from)
+                .bind(u.valid_to)
+                .bind(u.lat)
+                .bind(u.lon)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn load_breakdowns(pool: &sqlx::Pool<$db>) -> Result<Vec<Breakdown>, StoreError> {
+            let heads = sqlx::query("SELECT code, name_vi, name_en FROM breakdowns ORDER BY code")
+                .fetch_all(pool)
+                .await?;
+            let opts = sqlx::query(
+                "SELECT breakdown, code, name_vi, name_en FROM breakdown_options ORDER BY breakdown, sort, code",
+            )
+            .fetch_all(pool)
+            .await?;
+            let mut by: HashMap<String, Vec<BreakdownOption>> = HashMap::new();
+            for r in &opts {
+                by.entry(r.try_get("breakdown")?).or_default().push(BreakdownOption {
+                    code: code_of(r.try_get("code")?)?,
+                    name_vi: r.try_get("name_vi")?,
+                    name_en: r.try_get("name_en")?,
+                });
+            }
+            heads
+                .iter()
+                .map(|r| {
+                    let code: String = r.try_get("code")?;
+                    Ok(Breakdown {
+                        options: by.remove(&code).unwrap_or_default(),
+                        code: code_of(code)?,
+                        name_vi: r.try_get("name_vi")?,
+                        name_en: r.try_get("name_en")?,
+                    })
+                })
+                .collect()
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn upsert_units(&self, units: &[Unit], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let existing = all_units(&mut tx).await?;
+                let levels = plan_units(units, &existing)?;
+                let now = Utc::now();
+                let mut changes = Changes::default();
+                // Parents before children.
+                let mut order: Vec<&Unit> = units.iter().collect();
+                order.sort_by_key(|u| levels.get(u.code.as_str()).copied().unwrap_or(0));
+                let batch: HashSet<&str> = units.iter().map(|u| u.code.as_str()).collect();
+                for u in order {
+                    let level = levels.get(u.code.as_str()).copied().unwrap_or(1);
+                    let new = StoredUnit { unit: u.clone(), level };
+                    match existing.get(u.code.as_str()) {
+                        None => {
+                            write_unit(&mut tx, u, level, true).await?;
+                            audit_row(&mut tx, now, actor, "unit.insert", &format!("unit:{}", u.code), None, Some(json(&new))).await?;
+                            changes.inserted += 1;
+                        }
+                        Some(old) if *old == new => changes.unchanged += 1,
+                        Some(old) => {
+                            write_unit(&mut tx, u, level, false).await?;
+                            audit_row(&mut tx, now, actor, "unit.update", &format!("unit:{}", u.code), Some(json(old)), Some(json(&new))).await?;
+                            changes.updated += 1;
+                        }
+                    }
+                }
+                // Units outside the batch whose level moved because an ancestor moved.
+                for (code, old) in &existing {
+                    let level = levels.get(code.as_str()).copied().unwrap_or(old.level);
+                    if !batch.contains(code.as_str()) && level != old.level {
+                        write_unit(&mut tx, &old.unit, level, false).await?;
+                        let new = StoredUnit { unit: old.unit.clone(), level };
+                        audit_row(&mut tx, now, actor, "unit.update", &format!("unit:{code}"), Some(json(old)), Some(json(&new))).await?;
+                        changes.updated += 1;
+                    }
+                }
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn unit(&self, code: &Code) -> Result<Option<StoredUnit>, StoreError> {
+                let row = sqlx::query(&format!("SELECT {UNIT_COLS} FROM units WHERE code = $1"))
+                    .bind(code.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(unit_from_row).transpose()
+            }
+
+            async fn units(&self, q: &UnitQuery) -> Result<Vec<StoredUnit>, StoreError> {
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new("");
+                if let Some(under) = &q.under {
+                    b.push("WITH RECURSIVE sub(code) AS (SELECT code FROM units WHERE code = ");
+                    b.push_bind(under.to_string());
+                    b.push(" UNION SELECT u.code FROM units u JOIN sub s ON u.parent = s.code) ");
+                }
+                b.push(format!("SELECT {UNIT_COLS} FROM units WHERE 1 = 1"));
+                if q.under.is_some() {
+                    b.push(" AND code IN (SELECT code FROM sub)");
+                }
+                if !q.codes.is_empty() {
+                    b.push(" AND code IN (");
+                    let mut s = b.separated(", ");
+                    for c in &q.codes {
+                        s.push_bind(c.to_string());
+                    }
+                    b.push(")");
+                }
+                if let Some(p) = &q.parent {
+                    b.push(" AND parent = ").push_bind(p.to_string());
+                }
+                if q.roots {
+                    b.push(" AND parent IS NULL");
+                }
+                if let Some(k) = q.kind {
+                    b.push(" AND kind = ").push_bind(k.as_str());
+                }
+                if let Some(l) = q.level {
+                    b.push(" AND level = ").push_bind(l);
+                }
+                if let Some(g) = &q.group {
+                    b.push(" AND code IN (SELECT unit FROM unit_group_members WHERE grp = ")
+                        .push_bind(g.to_string())
+                        .push(")");
+                }
+                if let Some(g) = &q.gso_code {
+                    b.push(" AND gso_code = ").push_bind(g.clone());
+                }
+                if let Some(d) = q.as_of {
+                    b.push(" AND (valid_from IS NULL OR valid_from <= ").push_bind(d);
+                    b.push(") AND (valid_to IS NULL OR valid_to >= ").push_bind(d).push(")");
+                }
+                if let Some(s) = &q.search {
+                    let pat = format!("%{}%", s.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
+                    b.push(" AND (LOWER(name_vi) LIKE ").push_bind(pat.clone());
+                    b.push(" OR LOWER(COALESCE(name_en, '')) LIKE ").push_bind(pat).push(")");
+                }
+                b.push(" ORDER BY level, code");
+                if let Some(l) = q.limit {
+                    b.push(" LIMIT ").push_bind(l.max(0));
+                    if let Some(o) = q.offset {
+                        b.push(" OFFSET ").push_bind(o.max(0));
+                    }
+                }
+                let rows = b.build().fetch_all(&self.pool).await?;
+                rows.iter().map(unit_from_row).collect()
+            }
+
+            async fn upsert_groups(&self, groups: &[UnitGroup], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let known: HashSet<String> = sqlx::query_scalar::<_, String>("SELECT code FROM units")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
+                let mut errors = Vec::new();
+                for (i, g) in groups.iter().enumerate() {
+                    if g.name_vi.trim().is_empty() {
+                        push_error(&mut errors, FieldError::new(Some(i), "name_vi", "the Vietnamese name is empty"));
+                    }
+                    for m in &g.members {
+                        if !known.contains(m.as_str()) {
+                            push_error(&mut errors, FieldError::new(Some(i), "members", format!("unknown unit {m}")));
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let now = Utc::now();
+                let mut changes = Changes::default();
+                for g in groups {
+                    let head = sqlx::query(&format!("SELECT name_vi, name_en FROM unit_groups WHERE code = $1{}", $lock))
+                        .bind(g.code.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let old_members: BTreeSet<String> =
+                        sqlx::query_scalar::<_, String>("SELECT unit FROM unit_group_members WHERE grp = $1")
+                            .bind(g.code.as_str())
+                            .fetch_all(&mut *tx)
+                            .await?
+                            .into_iter()
+                            .collect();
+                    let new_members: BTreeSet<String> = g.members.iter().map(|m| m.to_string()).collect();
+                    let entity = format!("unit_group:{}", g.code);
+                    let old = match &head {
+                        None => None,
+                        Some(r) => Some(UnitGroup {
+                            code: g.code.clone(),
+                            name_vi: r.try_get("name_vi")?,
+                            name_en: r.try_get("name_en")?,
+                            members: old_members.iter().map(|m| code_of(m.clone())).collect::<Result<_, _>>()?,
+                        }),
+                    };
+                    let mut sorted = g.clone();
+                    sorted.members = new_members.iter().map(|m| code_of(m.clone())).collect::<Result<_, _>>()?;
+                    if old.as_ref() == Some(&sorted) {
+                        changes.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO unit_groups (code, name_vi, name_en) VALUES ($1, $2, $3) \
+                         ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en",
+                    )
+                    .bind(g.code.as_str())
+                    .bind(&g.name_vi)
+                    .bind(&g.name_en)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM unit_group_members WHERE grp = $1")
+                        .bind(g.code.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    for m in &new_members {
+                        sqlx::query("INSERT INTO unit_group_members (grp, unit) VALUES ($1, $2)")
+                            .bind(g.code.as_str())
+                            .bind(m)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let action = if old.is_some() { "unit_group.update" } else { "unit_group.insert" };
+                    audit_row(&mut tx, now, actor, action, &entity, old.as_ref().map(json), Some(json(&sorted))).await?;
+                    if old.is_some() {
+                        changes.updated += 1
+                    } else {
+                        changes.inserted += 1
+                    }
+                }
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn groups(&self) -> Result<Vec<UnitGroup>, StoreError> {
+                let heads = sqlx::query("SELECT code, name_vi, name_en FROM unit_groups ORDER BY code")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let members = sqlx::query("SELECT grp, unit FROM unit_group_members ORDER BY grp, unit")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut by: HashMap<String, Vec<Code>> = HashMap::new();
+                for r in &members {
+                    by.entry(r.try_get("grp")?).or_default().push(code_of(r.try_get("unit")?)?);
+                }
+                heads
+                    .iter()
+                    .map(|r| {
+                        let code: String = r.try_get("code")?;
+                        Ok(UnitGroup {
+                            members: by.remove(&code).unwrap_or_default(),
+                            code: code_of(code)?,
+                            name_vi: r.try_get("name_vi")?,
+                            name_en: r.try_get("name_en")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn upsert_successors(&self, links: &[SuccessorLink], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let known: HashSet<String> = sqlx::query_scalar::<_, String>("SELECT code FROM units")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
+                let mut errors = Vec::new();
+                let mut seen = HashSet::new();
+                for (i, l) in links.iter().enumerate() {
+                    check_link(i, l, &mut errors);
+                    for (field, c) in [("from", &l.from), ("to", &l.to)] {
+                        if !known.contains(c.as_str()) {
+                            push_error(&mut errors, FieldError::new(Some(i), field, format!("unknown unit {c}")));
+                        }
+                    }
+                    if !seen.insert((l.from.as_str(), l.to.as_str())) {
+                        push_error(&mut errors, FieldError::new(Some(i), "to", format!("the link {} → {} appears twice", l.from, l.to)));
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let existing: HashMap<(String, String), SuccessorLink> = sqlx::query(
+                    "SELECT from_unit, to_unit, effective, weight, is_default FROM successor_links",
+                )
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    let l = SuccessorLink {
+                        from: code_of(r.try_get("from_unit")?)?,
+                        to: code_of(r.try_get("to_unit")?)?,
+                        effective: r.try_get("effective")?,
+                        weight: r.try_get("weight")?,
+                        is_default: r.try_get("is_default")?,
+                    };
+                    Ok(((l.from.to_string(), l.to.to_string()), l))
+                })
+                .collect::<Result<_, StoreError>>()?;
+                let now = Utc::now();
+                let mut changes = Changes::default();
+                for l in links {
+                    let key = (l.from.to_string(), l.to.to_string());
+                    let entity = format!("successor:{}>{}", l.from, l.to);
+                    let old = existing.get(&key);
+                    if old == Some(l) {
+                        changes.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO successor_links (from_unit, to_unit, effective, weight, is_default) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (from_unit, to_unit) DO UPDATE SET \
+                         effective = excluded.effective, weight = excluded.weight, is_default = excluded.is_default",
+                    )
+                    .bind(l.from.as_str())
+                    .bind(l.to.as_str())
+                    .bind(l.effective)
+                    .bind(l.weight)
+                    .bind(l.is_default)
+                    .execute(&mut *tx)
+                    .await?;
+                    let action = if old.is_some() { "successor.update" } else { "successor.insert" };
+                    audit_row(&mut tx, now, actor, action, &entity, old.map(json), Some(json(l))).await?;
+                    if old.is_some() {
+                        changes.updated += 1
+                    } else {
+                        changes.inserted += 1
+                    }
+                }
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn successors(&self, from: Option<&Code>) -> Result<Vec<SuccessorLink>, StoreError> {
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
+                    "SELECT from_unit, to_unit, effective, weight, is_default FROM successor_links",
+                );
+                if let Some(f) = from {
+                    b.push(" WHERE from_unit = ").push_bind(f.to_string());
+                }
+                b.push(" ORDER BY from_unit, to_unit");
+                let rows = b.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(SuccessorLink {
+                            from: code_of(r.try_get("from_unit")?)?,
+                            to: code_of(r.try_get("to_unit")?)?,
+                            effective: r.try_get("effective")?,
+                            weight: r.try_get("weight")?,
+                            is_default: r.try_get("is_default")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn upsert_breakdowns(&self, breakdowns: &[Breakdown], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut errors = Vec::new();
+                for (i, b) in breakdowns.iter().enumerate() {
+                    if b.name_vi.trim().is_empty() || b.options.iter().any(|o| o.name_vi.trim().is_empty()) {
+                        push_error(&mut errors, FieldError::new(Some(i), "name_vi", "a Vietnamese name is empty"));
+                    }
+                    let mut seen = HashSet::new();
+                    for o in &b.options {
+                        if !seen.insert(o.code.as_str()) {
+                            push_error(&mut errors, FieldError::new(Some(i), "options", format!("option {} appears twice", o.code)));
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let existing: HashMap<String, Breakdown> = load_breakdowns(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(|b| (b.code.to_string(), b))
+                    .collect();
+                let mut tx = self.begin_write().await?;
+                let now = Utc::now();
+                let mut changes = Changes::default();
+                for b in breakdowns {
+                    let old = existing.get(b.code.as_str());
+                    // Options are added or renamed, never dropped: stored values may use them.
+                    let mut merged = b.clone();
+                    if let Some(o) = old {
+                        for opt in &o.options {
+                            if !merged.options.iter().any(|n| n.code == opt.code) {
+                                merged.options.push(opt.clone());
+                            }
+                        }
+                    }
+                    if old == Some(&merged) {
+                        changes.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO breakdowns (code, name_vi, name_en) VALUES ($1, $2, $3) \
+                         ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en",
+                    )
+                    .bind(b.code.as_str())
+                    .bind(&b.name_vi)
+                    .bind(&b.name_en)
+                    .execute(&mut *tx)
+                    .await?;
+                    for (sort, o) in merged.options.iter().enumerate() {
+                        sqlx::query(
+                            "INSERT INTO breakdown_options (breakdown, code, name_vi, name_en, sort) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (breakdown, code) DO UPDATE SET name_vi = excluded.name_vi, \
+                             name_en = excluded.name_en, sort = excluded.sort",
+                        )
+                        .bind(b.code.as_str())
+                        .bind(o.code.as_str())
+                        .bind(&o.name_vi)
+                        .bind(&o.name_en)
+                        .bind(sort as i32)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    let action = if old.is_some() { "breakdown.update" } else { "breakdown.insert" };
+                    audit_row(&mut tx, now, actor, action, &format!("breakdown:{}", b.code), old.map(json), Some(json(&merged))).await?;
+                    if old.is_some() {
+                        changes.updated += 1
+                    } else {
+                        changes.inserted += 1
+                    }
+                }
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn breakdowns(&self) -> Result<Vec<Breakdown>, StoreError> {
+                load_breakdowns(&self.pool).await
+            }
+
+            async fn upsert_elements(&self, elements: &[DataElement], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let breakdowns: HashSet<String> = sqlx::query_scalar::<_, String>("SELECT code FROM breakdowns")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
+                let existing: HashMap<String, DataElement> = sqlx::query(&format!("SELECT {ELEMENT_COLS} FROM data_elements"))
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| element_from_row(r).map(|e| (e.code.to_string(), e)))
+                    .collect::<Result<_, _>>()?;
+                let mut errors = Vec::new();
+                let mut seen = HashSet::new();
+                for (i, e) in elements.iter().enumerate() {
+                    check_element(i, e, &breakdowns, &mut errors);
+                    if !seen.insert(e.code.as_str()) {
+                        push_error(&mut errors, FieldError::new(Some(i), "code", format!("data element {} appears twice", e.code)));
+                    }
+                    if let Some(old) = existing.get(e.code.as_str()) {
+                        if old.value_type != e.value_type || old.breakdown != e.breakdown {
+                            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_values WHERE element = $1")
+                                .bind(e.code.as_str())
+                                .fetch_one(&mut *tx)
+                                .await?;
+                            if n > 0 {
+                                push_error(&mut errors, FieldError::new(Some(i), "value_type",
+                                    format!("{} already has {n} values; its value type and breakdown cannot change", e.code)));
+                            }
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let now = Utc::now();
+                let mut changes = Changes::default();
+                for e in elements {
+                    let old = existing.get(e.code.as_str());
+                    if old == Some(e) {
+                        changes.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(&format!(
+                        "INSERT INTO data_elements ({ELEMENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, \
+                         value_type = excluded.value_type, aggregation = excluded.aggregation, \
+                         unit_of_measure = excluded.unit_of_measure, breakdown = excluded.breakdown, \
+                         description = excluded.description"
+                    ))
+                    .bind(e.code.as_str())
+                    .bind(&e.name_vi)
+                    .bind(&e.name_en)
+                    .bind(e.value_type.as_str())
+                    .bind(e.aggregation.as_str())
+                    .bind(&e.unit_of_measure)
+                    .bind(e.breakdown.as_ref().map(|b| b.as_str()))
+                    .bind(&e.description)
+                    .execute(&mut *tx)
+                    .await?;
+                    let action = if old.is_some() { "data_element.update" } else { "data_element.insert" };
+                    audit_row(&mut tx, now, actor, action, &format!("data_element:{}", e.code), old.map(json), Some(json(e))).await?;
+                    if old.is_some() {
+                        changes.updated += 1
+                    } else {
+                        changes.inserted += 1
+                    }
+                }
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn elements(&self) -> Result<Vec<DataElement>, StoreError> {
+                let rows = sqlx::query(&format!("SELECT {ELEMENT_COLS} FROM data_elements ORDER BY code"))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(element_from_row).collect()
+            }
+
+            async fn element(&self, code: &Code) -> Result<Option<DataElement>, StoreError> {
+                let row = sqlx::query(&format!("SELECT {ELEMENT_COLS} FROM data_elements WHERE code = $1"))
+                    .bind(code.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(element_from_row).transpose()
+            }
+
+            async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let mut elements: HashMap<String, Option<DataElement>> = HashMap::new();
+                let mut units: HashMap<String, Option<StoredUnit>> = HashMap::new();
+                let mut options: HashMap<String, HashSet<String>> = HashMap::new();
+                let mut errors = Vec::new();
+                let mut parsed = Vec::with_capacity(values.len());
+                let mut seen: HashMap<ValueKey, usize> = HashMap::new();
+                for (i, v) in values.iter().enumerate() {
+                    if !elements.contains_key(v.element.as_str()) {
+                        let row = sqlx::query(&format!("SELECT {ELEMENT_COLS} FROM data_elements WHERE code = $1"))
+                            .bind(v.element.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        elements.insert(v.element.to_string(), row.as_ref().map(element_from_row).transpose()?);
+                    }
+                    if !units.contains_key(v.unit.as_str()) {
+                        let row = sqlx::query(&format!("SELECT {UNIT_COLS} FROM units WHERE code = $1"))
+                            .bind(v.unit.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        units.insert(v.unit.to_string(), row.as_ref().map(unit_from_row).transpose()?);
+                    }
+                    let element = elements.get(v.element.as_str()).and_then(|e| e.as_ref());
+                    let unit = units.get(v.unit.as_str()).and_then(|u| u.as_ref());
+                    let mut ok = true;
+                    match element {
+                        None => {
+                            push_error(&mut errors, FieldError::new(Some(i), "element", format!("unknown data element {}", v.element)));
+                            ok = false;
+                        }
+                        Some(e) => {
+                            match (&e.breakdown, &v.breakdown) {
+                                (None, Some(b)) => {
+                                    push_error(&mut errors, FieldError::new(Some(i), "breakdown",
+                                        format!("data element {} has no breakdown, but {b} was given", e.code)));
+                                    ok = false;
+                                }
+                                (Some(cat), None) => {
+                                    push_error(&mut errors, FieldError::new(Some(i), "breakdown",
+                                        format!("data element {} is broken down by {cat}; name one of its options", e.code)));
+                                    ok = false;
+                                }
+                                (Some(cat), Some(b)) => {
+                                    if !options.contains_key(cat.as_str()) {
+                                        let opts: HashSet<String> = sqlx::query_scalar::<_, String>(
+                                            "SELECT code FROM breakdown_options WHERE breakdown = $1",
+                                        )
+                                        .bind(cat.as_str())
+                                        .fetch_all(&mut *tx)
+                                        .await?
+                                        .into_iter()
+                                        .collect();
+                                        options.insert(cat.to_string(), opts);
+                                    }
+                                    if !options.get(cat.as_str()).is_some_and(|o| o.contains(b.as_str())) {
+                                        push_error(&mut errors, FieldError::new(Some(i), "breakdown",
+                                            format!("{b} is not an option of breakdown {cat}")));
+                                        ok = false;
+                                    }
+                                }
+                                (None, None) => {}
+                            }
+                            if let Err(reason) = parse_value(e.value_type, &v.value) {
+                                push_error(&mut errors, FieldError::new(Some(i), "value", reason));
+                                ok = false;
+                            }
+                        }
+                    }
+                    match unit {
+                        None => {
+                            push_error(&mut errors, FieldError::new(Some(i), "unit", format!("unknown unit {}", v.unit)));
+                            ok = false;
+                        }
+                        Some(u) if !u.unit.exists_during(v.period.start(), v.period.end()) => {
+                            let from = u.unit.valid_from.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
+                            let to = u.unit.valid_to.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
+                            push_error(&mut errors, FieldError::new(Some(i), "period",
+                                format!("unit {} did not exist in period {} (it exists from {from} to {to})", v.unit, v.period)));
+                            ok = false;
+                        }
+                        Some(_) => {}
+                    }
+                    if v.comment.as_ref().is_some_and(|c| c.chars().count() > chiso_core::value::MAX_COMMENT_LEN) {
+                        push_error(&mut errors, FieldError::new(Some(i), "comment",
+                            format!("the comment is longer than {} characters", chiso_core::value::MAX_COMMENT_LEN)));
+                        ok = false;
+                    }
+                    let key = ValueKey { element: v.element.clone(), unit: v.unit.clone(), period: v.period, breakdown: v.breakdown.clone() };
+                    if let Some(j) = seen.insert(key.clone(), i) {
+                        push_error(&mut errors, FieldError::new(Some(i), "value",
+                            format!("the same element, unit, period and breakdown as item {}", j + 1)));
+                        ok = false;
+                    }
+                    if ok {
+                        if let Some(e) = element {
+                            if let Ok(p) = parse_value(e.value_type, &v.value) {
+                                parsed.push((key, v, p));
+                            }
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let now = Utc::now();
+                let mut changes = Changes::default();
+                for (key, v, p) in parsed {
+                    let bd = key.breakdown.as_ref().map(|b| b.to_string()).unwrap_or_default();
+                    let old = sqlx::query(&format!(
+                        "SELECT {VALUE_COLS} FROM data_values WHERE element = $1 AND unit = $2 AND period = $3 AND breakdown = $4{}",
+                        $lock
+                    ))
+                    .bind(key.element.as_str())
+                    .bind(key.unit.as_str())
+                    .bind(key.period.to_string())
+                    .bind(&bd)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let old = old.as_ref().map(value_from_row).transpose()?;
+                    let comment = v.comment.as_ref().map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+                    if let Some(o) = &old {
+                        if o.value == p.text && o.comment == comment && o.source == v.source {
+                            changes.unchanged += 1;
+                            continue;
+                        }
+                    }
+                    sqlx::query(&format!(
+                        "INSERT INTO data_values ({VALUE_COLS}, period_type, period_start, period_end) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                         ON CONFLICT (element, unit, period, breakdown) DO UPDATE SET value = excluded.value, \
+                         num = excluded.num, comment = excluded.comment, source = excluded.source, \
+                         stored_by = excluded.stored_by, stored_at = excluded.stored_at"
+                    ))
+                    .bind(key.element.as_str())
+                    .bind(key.unit.as_str())
+                    .bind(key.period.to_string())
+                    .bind(&bd)
+                    .bind(&p.text)
+                    .bind(p.num)
+                    .bind(&comment)
+                    .bind(v.source.to_string())
+                    .bind(&actor.who)
+                    .bind(now)
+                    .bind(key.period.period_type().as_str())
+                    .bind(key.period.start())
+                    .bind(key.period.end())
+                    .execute(&mut *tx)
+                    .await?;
+                    let new = DataValue {
+                        element: key.element.clone(),
+                        unit: key.unit.clone(),
+                        period: key.period,
+                        breakdown: key.breakdown.clone(),
+                        value: p.text.clone(),
+                        num: p.num,
+                        comment,
+                        source: v.source.clone(),
+                        stored_by: actor.who.clone(),
+                        stored_at: now,
+                    };
+                    let action = if old.is_some() { "data_value.update" } else { "data_value.insert" };
+                    audit_row(&mut tx, now, actor, action, &key.entity(), old.as_ref().map(json), Some(json(&new))).await?;
+                    if old.is_some() {
+                        changes.updated += 1
+                    } else {
+                        changes.inserted += 1
+                    }
+                }
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn delete_values(&self, keys: &[ValueKey], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let now = Utc::now();
+                let mut changes = Changes::default();
+                for key in keys {
+                    let bd = key.breakdown.as_ref().map(|b| b.to_string()).unwrap_or_default();
+                    let old = sqlx::query(&format!(
+                        "DELETE FROM data_values WHERE element = $1 AND unit = $2 AND period = $3 AND breakdown = $4 \
+                         RETURNING {VALUE_COLS}"
+                    ))
+                    .bind(key.element.as_str())
+                    .bind(key.unit.as_str())
+                    .bind(key.period.to_string())
+                    .bind(&bd)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    match old.as_ref().map(value_from_row).transpose()? {
+                        None => changes.unchanged += 1,
+                        Some(o) => {
+                            audit_row(&mut tx, now, actor, "data_value.delete", &key.entity(), Some(json(&o)), None).await?;
+                            changes.deleted += 1;
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn values(&self, q: &ValueQuery) -> Result<Vec<DataValue>, StoreError> {
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new("");
+                let subtree = q.descendants && !q.units.is_empty();
+                if subtree {
+                    b.push("WITH RECURSIVE sub(code) AS (SELECT code FROM units WHERE code IN (");
+                    let mut s = b.separated(", ");
+                    for u in &q.units {
+                        s.push_bind(u.to_string());
+                    }
+                    b.push(") UNION SELECT u.code FROM units u JOIN sub s ON u.parent = s.code) ");
+                }
+                b.push(format!("SELECT {VALUE_COLS} FROM data_values WHERE 1 = 1"));
+                if subtree {
+                    b.push(" AND unit IN (SELECT code FROM sub)");
+                } else if !q.units.is_empty() {
+                    b.push(" AND unit IN (");
+                    let mut s = b.separated(", ");
+                    for u in &q.units {
+                        s.push_bind(u.to_string());
+                    }
+                    b.push(")");
+                }
+                if !q.elements.is_empty() {
+                    b.push(" AND element IN (");
+                    let mut s = b.separated(", ");
+                    for e in &q.elements {
+                        s.push_bind(e.to_string());
+                    }
+                    b.push(")");
+                }
+                if !q.periods.is_empty() {
+                    b.push(" AND period IN (");
+                    let mut s = b.separated(", ");
+                    for p in &q.periods {
+                        s.push_bind(p.to_string());
+                    }
+                    b.push(")");
+                }
+                b.push(" ORDER BY element, unit, period_start, period_type, breakdown");
+                if let Some(l) = q.limit {
+                    b.push(" LIMIT ").push_bind(l.max(0));
+                    if let Some(o) = q.offset {
+                        b.push(" OFFSET ").push_bind(o.max(0));
+                    }
+                }
+                let rows = b.build().fetch_all(&self.pool).await?;
+                rows.iter().map(value_from_row).collect()
+            }
+
+            async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
+                    "SELECT id, at, actor, via, action, entity, old_value, new_value FROM audit_log WHERE 1 = 1",
+                );
+                let like = |s: &str| format!("{}%", s.replace('\\', "").replace('%', "").replace('_', "\\_"));
+                if let Some(p) = &q.entity_prefix {
+                    b.push(" AND entity LIKE ").push_bind(like(p)).push(" ESCAPE '\\'");
+                }
+                if let Some(p) = &q.action_prefix {
+                    b.push(" AND action LIKE ").push_bind(like(p)).push(" ESCAPE '\\'");
+                }
+                if let Some(a) = &q.actor {
+                    b.push(" AND actor = ").push_bind(a.clone());
+                }
+                b.push(" ORDER BY id DESC LIMIT ").push_bind(q.limit.unwrap_or(1000).clamp(0, 100_000));
+                let rows = b.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AuditEntry {
+                            id: r.try_get("id")?,
+                            at: r.try_get("at")?,
+                            actor: r.try_get("actor")?,
+                            via: r.try_get("via")?,
+                            action: r.try_get("action")?,
+                            entity: r.try_get("entity")?,
+                            old_value: r.try_get("old_value")?,
+                            new_value: r.try_get("new_value")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn counts(&self) -> Result<Counts, StoreError> {
+                let mut c = Counts::default();
+                for (table, slot) in [
+                    ("units", &mut c.units),
+                    ("unit_groups", &mut c.unit_groups),
+                    ("successor_links", &mut c.successor_links),
+                    ("data_elements", &mut c.data_elements),
+                    ("data_values", &mut c.data_values),
+                    ("audit_log", &mut c.audit_log),
+                ] {
+                    *slot = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                        .fetch_one(&self.pool)
+                        .await?;
+                }
+                Ok(c)
+            }
+
+            async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+                Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(key)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        #[allow(dead_code)]
+        fn _unused(_: NaiveDate) {}
+    };
+}
+
+pub(crate) use impl_store;

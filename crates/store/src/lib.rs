@@ -1,0 +1,252 @@
+//! chiso's storage: one [`Store`] trait with two backends, SQLite (the embedded default) and
+//! PostgreSQL. Both run versioned migrations of their own and answer the same contract tests.
+//!
+//! *Invariant*: every write of a data value goes through [`Store::write_values`] (or
+//! [`Store::delete_values`]), which checks the whole batch, writes it in one transaction and
+//! writes an audit row for each change in that same transaction — or writes nothing.
+
+mod imp;
+mod migrate;
+pub mod postgres;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chiso_core::{
+    AuditEntry, Breakdown, Code, DataElement, DataValue, DataValueInput, Period, SuccessorLink,
+    Unit, UnitGroup, UnitKind, Via,
+};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Who makes a change and through which channel; kept in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub who: String,
+    pub via: Via,
+}
+
+impl Actor {
+    pub fn new(who: impl Into<String>, via: Via) -> Actor {
+        Actor {
+            who: who.into(),
+            via,
+        }
+    }
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Changes {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub deleted: u64,
+}
+
+impl Changes {
+    pub fn add(&mut self, other: Changes) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.deleted += other.deleted;
+    }
+    pub fn changed(&self) -> u64 {
+        self.inserted + self.updated + self.deleted
+    }
+}
+
+/// One refused field: which item of the request (0-based), which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// Position of the item in the submitted list, when the request holds a list.
+    pub index: Option<usize>,
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(index: Option<usize>, field: &str, reason: impl Into<String>) -> FieldError {
+        FieldError {
+            index,
+            field: field.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.index {
+            Some(i) => write!(f, "item {}, field '{}': {}", i + 1, self.field, self.reason),
+            None => write!(f, "field '{}': {}", self.field, self.reason),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The input was refused; nothing was written.
+    #[error("the input was refused: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    #[error("the database URL is not usable: {0}")]
+    BadUrl(String),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn invalid(index: Option<usize>, field: &str, reason: impl Into<String>) -> StoreError {
+        StoreError::Invalid(vec![FieldError::new(index, field, reason)])
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A unit as stored, with its depth in the hierarchy (1 for a root).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StoredUnit {
+    #[serde(flatten)]
+    pub unit: Unit,
+    /// Depth in the tree: 1 for a root (a province), 2 for its children, …
+    pub level: i32,
+}
+
+/// Which units to list. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct UnitQuery {
+    pub codes: Vec<Code>,
+    pub parent: Option<Code>,
+    /// Only roots (units without a parent).
+    pub roots: bool,
+    /// The unit and everything below it.
+    pub under: Option<Code>,
+    pub kind: Option<UnitKind>,
+    pub level: Option<i32>,
+    pub group: Option<Code>,
+    pub gso_code: Option<String>,
+    /// Only units that exist on this date.
+    pub as_of: Option<NaiveDate>,
+    /// Case-insensitive substring of the Vietnamese or English name.
+    pub search: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Which values to read. Empty lists do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct ValueQuery {
+    pub elements: Vec<Code>,
+    pub units: Vec<Code>,
+    /// Also the values of every unit below `units`.
+    pub descendants: bool,
+    pub periods: Vec<Period>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// The key of one data value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ValueKey {
+    pub element: Code,
+    pub unit: Code,
+    pub period: Period,
+    pub breakdown: Option<Code>,
+}
+
+impl ValueKey {
+    pub fn entity(&self) -> String {
+        format!(
+            "data_value:{}/{}/{}/{}",
+            self.element,
+            self.unit,
+            self.period,
+            self.breakdown.as_ref().map(|b| b.as_str()).unwrap_or("")
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Entries whose entity starts with this, e.g. "data_value:VB_XL_MANG/".
+    pub entity_prefix: Option<String>,
+    pub action_prefix: Option<String>,
+    pub actor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// Row counts of the main tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub units: i64,
+    pub unit_groups: i64,
+    pub successor_links: i64,
+    pub data_elements: i64,
+    pub data_values: i64,
+    pub audit_log: i64,
+}
+
+/// The storage contract. Both backends implement it identically; `tests/contract.rs` runs the
+/// same suite against each.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Insert or update units (parents may come in the same batch, in any order). All or nothing.
+    async fn upsert_units(&self, units: &[Unit], actor: &Actor) -> Result<Changes>;
+    async fn unit(&self, code: &Code) -> Result<Option<StoredUnit>>;
+    async fn units(&self, q: &UnitQuery) -> Result<Vec<StoredUnit>>;
+
+    /// Insert or update groups; a group's member list is replaced by the given one.
+    async fn upsert_groups(&self, groups: &[UnitGroup], actor: &Actor) -> Result<Changes>;
+    async fn groups(&self) -> Result<Vec<UnitGroup>>;
+
+    async fn upsert_successors(&self, links: &[SuccessorLink], actor: &Actor) -> Result<Changes>;
+    /// Successor links, all or those leaving one unit.
+    async fn successors(&self, from: Option<&Code>) -> Result<Vec<SuccessorLink>>;
+
+    async fn upsert_breakdowns(&self, breakdowns: &[Breakdown], actor: &Actor) -> Result<Changes>;
+    async fn breakdowns(&self) -> Result<Vec<Breakdown>>;
+
+    async fn upsert_elements(&self, elements: &[DataElement], actor: &Actor) -> Result<Changes>;
+    async fn elements(&self) -> Result<Vec<DataElement>>;
+    async fn element(&self, code: &Code) -> Result<Option<DataElement>>;
+
+    /// Check and write a batch of values with an audit row per change, all or nothing.
+    async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes>;
+    /// Delete values (absent keys count as unchanged), with an audit row per deletion.
+    async fn delete_values(&self, keys: &[ValueKey], actor: &Actor) -> Result<Changes>;
+    async fn values(&self, q: &ValueQuery) -> Result<Vec<DataValue>>;
+
+    async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>>;
+    async fn counts(&self) -> Result<Counts>;
+
+    async fn meta(&self, key: &str) -> Result<Option<String>>;
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+}
+
+/// Open a store from a URL: `sqlite://PATH` (created when missing) or `postgres://…`.
+/// Migrations run before it is returned.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url).await?))
+    } else {
+        Err(StoreError::BadUrl(format!(
+            "'{url}': use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
+        )))
+    }
+}

@@ -1,0 +1,83 @@
+//! The SQLite backend: the embedded default. WAL journal, `synchronous=NORMAL`, a busy
+//! timeout, foreign keys on, and every write transaction opened with `BEGIN IMMEDIATE` so that
+//! two writers never deadlock upgrading a read lock.
+
+use crate::migrate;
+use crate::{Result, StoreError};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Open (creating the file when missing) and migrate. `url` is `sqlite://PATH`.
+    pub async fn open(url: &str) -> Result<SqliteStore> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::BadUrl(format!("{url}: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
+        let store = SqliteStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Open a SQLite database file by path.
+    pub async fn open_path(path: &std::path::Path) -> Result<SqliteStore> {
+        SqliteStore::open(&format!("sqlite://{}", path.display())).await
+    }
+
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(migrate::CREATE_TABLE).execute(&mut *tx).await?;
+        let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&mut *tx)
+            .await?;
+        for m in migrate::SQLITE
+            .iter()
+            .filter(|m| m.version > current.unwrap_or(0))
+        {
+            sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(m.version)
+            .bind(m.name)
+            .bind(chrono::Utc::now().to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+            tracing::info!(
+                version = m.version,
+                name = m.name,
+                "applied SQLite migration"
+            );
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Copy the live database to `path` (a consistent online backup).
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<()> {
+        sqlx::query("VACUUM INTO $1")
+            .bind(path.display().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+crate::imp::impl_store!(SqliteStore, Sqlite, crate::Backend::Sqlite, "");

@@ -1,0 +1,765 @@
+//! The storage contract: every test here runs once on SQLite and once on PostgreSQL
+//! (`sqlite::NAME` and `postgres::NAME` in the test output).
+//!
+//! PostgreSQL tests need `CHISO_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`);
+//! each test works in a fresh schema of its own. Without the variable they fail, naming it.
+
+use chiso_core::{
+    AggregationType, Breakdown, BreakdownOption, Code, DataElement, DataValueInput, Period,
+    SourceTag, SuccessorLink, Unit, UnitGroup, UnitKind, ValueType, Via,
+};
+use chiso_store::{
+    Actor, AuditQuery, PgStore, SqliteStore, Store, StoreError, UnitQuery, ValueKey, ValueQuery,
+};
+use chrono::NaiveDate;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn unique() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst),
+        nanos
+    )
+}
+
+pub enum Db {
+    Sqlite(Arc<SqliteStore>, std::path::PathBuf),
+    Postgres(Arc<PgStore>, String),
+}
+
+impl Db {
+    async fn sqlite() -> Db {
+        let dir = std::env::temp_dir().join(format!("chiso-contract-{}", unique()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = SqliteStore::open_path(&dir.join("test.db")).await.unwrap();
+        Db::Sqlite(Arc::new(store), dir)
+    }
+
+    async fn postgres() -> Db {
+        let url = std::env::var("CHISO_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+            panic!("set CHISO_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run the PostgreSQL contract tests")
+        });
+        let schema = format!("chiso_test_{}", unique());
+        let store = PgStore::open_in_schema(&url, &schema).await.unwrap();
+        Db::Postgres(Arc::new(store), schema)
+    }
+
+    fn store(&self) -> &dyn Store {
+        match self {
+            Db::Sqlite(s, _) => s.as_ref(),
+            Db::Postgres(s, _) => s.as_ref(),
+        }
+    }
+
+    fn shared(&self) -> Arc<dyn Store> {
+        match self {
+            Db::Sqlite(s, _) => s.clone(),
+            Db::Postgres(s, _) => s.clone(),
+        }
+    }
+
+    async fn finish(self) {
+        match self {
+            Db::Sqlite(_, dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Db::Postgres(s, schema) => {
+                s.drop_schema(&schema).await.unwrap();
+            }
+        }
+    }
+}
+
+fn c(s: &str) -> Code {
+    Code::parse(s).unwrap()
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn unit(code: &str, name: &str, kind: UnitKind, parent: Option<&str>) -> Unit {
+    Unit {
+        code: c(code),
+        gso_code: Some(code.to_string()),
+        name_vi: name.to_string(),
+        name_en: None,
+        kind,
+        parent: parent.map(c),
+        valid_from: None,
+        valid_to: Some(date(2025, 6, 30)),
+        lat: None,
+        lon: None,
+    }
+}
+
+fn hierarchy() -> Vec<Unit> {
+    // Deliberately children first: the store orders the batch itself.
+    vec![
+        unit("22738", "Phường Đô Vinh", UnitKind::Commune, Some("582")),
+        unit("22741", "Phường Phước Mỹ", UnitKind::Commune, Some("582")),
+        unit("22753", "Xã Phước Đại", UnitKind::Commune, Some("584")),
+        unit(
+            "582",
+            "Thành phố Phan Rang - Tháp Chàm",
+            UnitKind::District,
+            Some("58"),
+        ),
+        unit("584", "Huyện Bác Ái", UnitKind::District, Some("58")),
+        unit("58", "Tỉnh Ninh Thuận", UnitKind::Province, None),
+        Unit {
+            valid_to: None,
+            valid_from: None,
+            gso_code: None,
+            ..unit(
+                "58-SO-TTTT",
+                "Sở Thông tin và Truyền thông",
+                UnitKind::Agency,
+                Some("58"),
+            )
+        },
+    ]
+}
+
+fn elements() -> Vec<DataElement> {
+    let e = |code: &str, vt, agg| DataElement {
+        code: c(code),
+        name_vi: format!("Phần tử {code}"),
+        name_en: Some(format!("Element {code}")),
+        value_type: vt,
+        aggregation: agg,
+        unit_of_measure: Some("văn bản".into()),
+        breakdown: None,
+        description: None,
+    };
+    vec![
+        e("VB_DEN", ValueType::Integer, AggregationType::Sum),
+        e("VB_XL_MANG", ValueType::Integer, AggregationType::Sum),
+        e("TY_LE", ValueType::Percentage, AggregationType::Average),
+        e("GHI_CHU", ValueType::Text, AggregationType::Count),
+        DataElement {
+            breakdown: Some(c("GIOI_TINH")),
+            ..e("CB_KY_SO", ValueType::Integer, AggregationType::Sum)
+        },
+    ]
+}
+
+fn sex() -> Breakdown {
+    Breakdown {
+        code: c("GIOI_TINH"),
+        name_vi: "Giới tính".into(),
+        name_en: Some("Sex".into()),
+        options: vec![
+            BreakdownOption {
+                code: c("NAM"),
+                name_vi: "Nam".into(),
+                name_en: Some("Male".into()),
+            },
+            BreakdownOption {
+                code: c("NU"),
+                name_vi: "Nữ".into(),
+                name_en: Some("Female".into()),
+            },
+        ],
+    }
+}
+
+fn val(element: &str, unit: &str, period: &str, value: &str) -> DataValueInput {
+    DataValueInput {
+        element: c(element),
+        unit: c(unit),
+        period: Period::parse(period).unwrap(),
+        breakdown: None,
+        value: value.to_string(),
+        comment: None,
+        source: SourceTag::Illustrative,
+    }
+}
+
+fn actor() -> Actor {
+    Actor::new("tester", Via::Cli)
+}
+
+async fn seeded(db: &Db) {
+    let s = db.store();
+    s.upsert_units(&hierarchy(), &actor()).await.unwrap();
+    s.upsert_breakdowns(&[sex()], &actor()).await.unwrap();
+    s.upsert_elements(&elements(), &actor()).await.unwrap();
+}
+
+fn invalid_fields(r: Result<chiso_store::Changes, StoreError>) -> Vec<(Option<usize>, String)> {
+    match r {
+        Err(StoreError::Invalid(errs)) => errs.into_iter().map(|e| (e.index, e.field)).collect(),
+        other => panic!("expected the input to be refused, got {other:?}"),
+    }
+}
+
+// ---- the contract ----------------------------------------------------------------------------
+
+async fn migrations_run_once_and_reopen(db: &Db) {
+    seeded(db).await;
+    let before = db.store().counts().await.unwrap();
+    let reopened: Box<dyn Store> = match db {
+        Db::Sqlite(_, dir) => Box::new(SqliteStore::open_path(&dir.join("test.db")).await.unwrap()),
+        Db::Postgres(_, schema) => {
+            let url = std::env::var("CHISO_TEST_POSTGRES_URL").unwrap();
+            Box::new(PgStore::open_in_schema(&url, schema).await.unwrap())
+        }
+    };
+    assert_eq!(reopened.counts().await.unwrap(), before);
+    assert_eq!(before.units, 7);
+}
+
+async fn units_get_levels_and_filters(db: &Db) {
+    let s = db.store();
+    let changes = s.upsert_units(&hierarchy(), &actor()).await.unwrap();
+    assert_eq!(changes.inserted, 7);
+    let p = s.unit(&c("58")).await.unwrap().unwrap();
+    assert_eq!((p.level, p.unit.name_vi.as_str()), (1, "Tỉnh Ninh Thuận"));
+    let commune = s.unit(&c("22753")).await.unwrap().unwrap();
+    assert_eq!(commune.level, 3);
+    assert_eq!(commune.unit.parent, Some(c("584")));
+    assert!(s.unit(&c("99999")).await.unwrap().is_none());
+
+    let districts = s
+        .units(&UnitQuery {
+            parent: Some(c("58")),
+            kind: Some(UnitKind::District),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        districts
+            .iter()
+            .map(|u| u.unit.code.as_str())
+            .collect::<Vec<_>>(),
+        ["582", "584"]
+    );
+    let under = s
+        .units(&UnitQuery {
+            under: Some(c("582")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(under.len(), 3);
+    let level3 = s
+        .units(&UnitQuery {
+            level: Some(3),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(level3.len(), 3);
+    let roots = s
+        .units(&UnitQuery {
+            roots: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(roots.len(), 1);
+    let in_2026 = s
+        .units(&UnitQuery {
+            as_of: Some(date(2026, 1, 1)),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        in_2026
+            .iter()
+            .map(|u| u.unit.code.as_str())
+            .collect::<Vec<_>>(),
+        ["58-SO-TTTT"]
+    );
+    let found = s
+        .units(&UnitQuery {
+            search: Some("phước".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2, "Vietnamese names are searchable: {found:?}");
+    let page = s
+        .units(&UnitQuery {
+            limit: Some(2),
+            offset: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 2);
+}
+
+async fn units_upsert_twice_changes_nothing_and_updates_are_audited(db: &Db) {
+    let s = db.store();
+    s.upsert_units(&hierarchy(), &actor()).await.unwrap();
+    let audit_before = s.counts().await.unwrap().audit_log;
+    assert_eq!(audit_before, 7, "one audit row per inserted unit");
+    let again = s.upsert_units(&hierarchy(), &actor()).await.unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 7));
+    assert_eq!(s.counts().await.unwrap().audit_log, audit_before);
+
+    // Move a commune to the other district: its level stays, one update, audited with old and new.
+    let mut moved = hierarchy()[0].clone();
+    moved.parent = Some(c("584"));
+    moved.name_en = Some("Do Vinh Ward".into());
+    let ch = s.upsert_units(&[moved], &actor()).await.unwrap();
+    assert_eq!(ch.updated, 1);
+    let log = s
+        .audit(&AuditQuery {
+            entity_prefix: Some("unit:22738".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log[0].action, "unit.update");
+    assert!(log[0].old_value.as_deref().unwrap().contains("\"582\""));
+    assert!(log[0]
+        .new_value
+        .as_deref()
+        .unwrap()
+        .contains("Do Vinh Ward"));
+    assert_eq!(log[0].actor, "tester");
+    assert_eq!(log[0].via, "cli");
+
+    // Put district 584 under a new region unit: everything below moves one level down.
+    let region = unit("R1", "Vùng thử", UnitKind::Other, Some("58"));
+    let mut d = hierarchy()[4].clone();
+    d.parent = Some(c("R1"));
+    s.upsert_units(&[d, region], &actor()).await.unwrap();
+    assert_eq!(s.unit(&c("22753")).await.unwrap().unwrap().level, 4);
+}
+
+async fn bad_units_are_refused_and_nothing_is_written(db: &Db) {
+    let s = db.store();
+    s.upsert_units(&hierarchy(), &actor()).await.unwrap();
+    let before = s.counts().await.unwrap();
+    let orphan = unit("11111", "Xã mồ côi", UnitKind::Commune, Some("999"));
+    let good = unit("22744", "Phường Bảo An", UnitKind::Commune, Some("582"));
+    let mut reversed = unit("22745", "Xã ngược", UnitKind::Commune, Some("582"));
+    reversed.valid_from = Some(date(2026, 1, 1));
+    let fields = invalid_fields(
+        s.upsert_units(&[good.clone(), orphan, reversed, good], &actor())
+            .await,
+    );
+    assert!(fields.contains(&(Some(1), "parent".into())), "{fields:?}");
+    assert!(fields.contains(&(Some(2), "unit".into())), "{fields:?}");
+    assert!(fields.contains(&(Some(3), "code".into())), "{fields:?}");
+    // A cycle: the province under its own commune.
+    let mut p = hierarchy()[5].clone();
+    p.parent = Some(c("22738"));
+    let fields = invalid_fields(s.upsert_units(&[p], &actor()).await);
+    assert_eq!(fields, vec![(Some(0), "parent".to_string())]);
+    assert_eq!(s.counts().await.unwrap(), before);
+}
+
+async fn groups_and_successors(db: &Db) {
+    let s = db.store();
+    s.upsert_units(&hierarchy(), &actor()).await.unwrap();
+    let new_commune = Unit {
+        valid_from: Some(date(2025, 7, 1)),
+        valid_to: None,
+        ..unit("2025-22738", "Phường Phan Rang", UnitKind::Commune, None)
+    };
+    s.upsert_units(&[new_commune], &actor()).await.unwrap();
+    let g = UnitGroup {
+        code: c("58_XA_MIEN_NUI"),
+        name_vi: "Xã miền núi".into(),
+        name_en: Some("Mountainous communes".into()),
+        members: vec![c("22753"), c("22741")],
+    };
+    assert_eq!(
+        s.upsert_groups(&[g.clone()], &actor())
+            .await
+            .unwrap()
+            .inserted,
+        1
+    );
+    assert_eq!(
+        s.upsert_groups(&[g.clone()], &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        1
+    );
+    let got = s.groups().await.unwrap();
+    assert_eq!(got[0].members, vec![c("22741"), c("22753")]);
+    let in_group = s
+        .units(&UnitQuery {
+            group: Some(c("58_XA_MIEN_NUI")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(in_group.len(), 2);
+    let bad = UnitGroup {
+        members: vec![c("00000")],
+        ..g
+    };
+    assert_eq!(
+        invalid_fields(s.upsert_groups(&[bad], &actor()).await),
+        vec![(Some(0), "members".to_string())]
+    );
+
+    let link = |from: &str, w: Option<f64>, d: bool| SuccessorLink {
+        from: c(from),
+        to: c("2025-22738"),
+        effective: date(2025, 7, 1),
+        weight: w,
+        is_default: d,
+    };
+    let links = vec![link("22738", Some(1.0), true), link("22741", None, false)];
+    assert_eq!(
+        s.upsert_successors(&links, &actor())
+            .await
+            .unwrap()
+            .inserted,
+        2
+    );
+    assert_eq!(
+        s.upsert_successors(&links, &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        2
+    );
+    assert_eq!(
+        s.successors(Some(&c("22741"))).await.unwrap(),
+        vec![links[1].clone()]
+    );
+    assert_eq!(s.successors(None).await.unwrap().len(), 2);
+    let before = s.counts().await.unwrap();
+    let fields = invalid_fields(
+        s.upsert_successors(
+            &[link("22753", Some(1.5), false), link("77777", None, false)],
+            &actor(),
+        )
+        .await,
+    );
+    assert_eq!(
+        fields,
+        vec![
+            (Some(0), "successor".to_string()),
+            (Some(1), "from".to_string())
+        ]
+    );
+    assert_eq!(s.counts().await.unwrap(), before);
+}
+
+async fn elements_and_breakdowns(db: &Db) {
+    let s = db.store();
+    seeded(db).await;
+    let got = s.elements().await.unwrap();
+    assert_eq!(got.len(), 5);
+    assert_eq!(
+        s.element(&c("CB_KY_SO")).await.unwrap().unwrap().breakdown,
+        Some(c("GIOI_TINH"))
+    );
+    assert_eq!(s.breakdowns().await.unwrap(), vec![sex()]);
+    assert_eq!(
+        s.upsert_elements(&elements(), &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        5
+    );
+
+    let mut bad = elements()[0].clone();
+    bad.breakdown = Some(c("KHONG_CO"));
+    let mut text_sum = elements()[3].clone();
+    text_sum.aggregation = AggregationType::Sum;
+    let fields = invalid_fields(s.upsert_elements(&[bad, text_sum], &actor()).await);
+    assert_eq!(
+        fields,
+        vec![
+            (Some(0), "breakdown".to_string()),
+            (Some(1), "data_element".to_string())
+        ]
+    );
+
+    // Once values exist, the value type is fixed.
+    s.write_values(&[val("VB_DEN", "22738", "2023", "10")], &actor())
+        .await
+        .unwrap();
+    let mut changed = elements()[0].clone();
+    changed.value_type = ValueType::Text;
+    changed.aggregation = AggregationType::Count;
+    assert_eq!(
+        invalid_fields(s.upsert_elements(&[changed], &actor()).await),
+        vec![(Some(0), "value_type".to_string())]
+    );
+}
+
+async fn values_are_written_read_and_audited(db: &Db) {
+    let s = db.store();
+    seeded(db).await;
+    let audit0 = s.counts().await.unwrap().audit_log;
+    let mut batch = vec![
+        val("VB_DEN", "22738", "2023", "1200"),
+        val("VB_XL_MANG", "22738", "2023", "1139"),
+        val("VB_DEN", "22741", "2023", "800"),
+        val("VB_DEN", "22753", "2023", "500"),
+        val("VB_DEN", "22753", "2022", "450"),
+        val("TY_LE", "58", "2023", "94.89"),
+    ];
+    batch[1].comment = Some("  số liệu minh họa  ".into());
+    let mut by_sex = val("CB_KY_SO", "58-SO-TTTT", "202312", "12");
+    by_sex.breakdown = Some(c("NU"));
+    batch.push(by_sex);
+    let ch = s.write_values(&batch, &actor()).await.unwrap();
+    assert_eq!(ch.inserted, 7);
+    assert_eq!(s.counts().await.unwrap().audit_log, audit0 + 7);
+
+    let all = s.values(&Default::default()).await.unwrap();
+    assert_eq!(all.len(), 7);
+    let v = all.iter().find(|v| v.element == c("VB_XL_MANG")).unwrap();
+    assert_eq!((v.value.as_str(), v.num), ("1139", Some(1139.0)));
+    assert_eq!(v.comment.as_deref(), Some("số liệu minh họa"));
+    assert_eq!(v.source, SourceTag::Illustrative);
+    assert_eq!(v.stored_by, "tester");
+    let nu = all.iter().find(|v| v.element == c("CB_KY_SO")).unwrap();
+    assert_eq!(nu.breakdown, Some(c("NU")));
+
+    // Subtree and period filters.
+    let q = ValueQuery {
+        elements: vec![c("VB_DEN")],
+        units: vec![c("58")],
+        descendants: true,
+        periods: vec![Period::Year(2023)],
+        ..Default::default()
+    };
+    let sum: f64 = s
+        .values(&q)
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.num)
+        .sum();
+    assert_eq!(sum, 2500.0);
+    let q = ValueQuery {
+        units: vec![c("584")],
+        descendants: true,
+        ..Default::default()
+    };
+    assert_eq!(s.values(&q).await.unwrap().len(), 2);
+    let q = ValueQuery {
+        units: vec![c("584")],
+        descendants: false,
+        ..Default::default()
+    };
+    assert!(s.values(&q).await.unwrap().is_empty());
+
+    // The same batch again changes nothing and writes no audit row.
+    let again = s.write_values(&batch, &actor()).await.unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 7));
+    assert_eq!(s.counts().await.unwrap().audit_log, audit0 + 7);
+
+    // An update keeps the old value in the audit log.
+    let ch = s
+        .write_values(
+            &[val("VB_DEN", "22738", "2023", "1250")],
+            &Actor::new("nguyen.van.a", Via::Api),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ch.updated, 1);
+    let log = s
+        .audit(&AuditQuery {
+            entity_prefix: Some("data_value:VB_DEN/22738/2023/".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        (
+            log[0].action.as_str(),
+            log[0].actor.as_str(),
+            log[0].via.as_str()
+        ),
+        ("data_value.update", "nguyen.van.a", "api")
+    );
+    assert!(log[0].old_value.as_deref().unwrap().contains("\"1200\""));
+    assert!(log[0].new_value.as_deref().unwrap().contains("\"1250\""));
+
+    // Deletion is audited too; deleting what is absent changes nothing.
+    let key = ValueKey {
+        element: c("VB_DEN"),
+        unit: c("22738"),
+        period: Period::Year(2023),
+        breakdown: None,
+    };
+    let ch = s
+        .delete_values(&[key.clone(), key], &actor())
+        .await
+        .unwrap();
+    assert_eq!((ch.deleted, ch.unchanged), (1, 1));
+    let log = s
+        .audit(&AuditQuery {
+            action_prefix: Some("data_value.delete".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert!(log[0].new_value.is_none());
+    assert_eq!(s.counts().await.unwrap().data_values, 6);
+}
+
+async fn bad_values_are_refused_with_their_field_and_nothing_is_written(db: &Db) {
+    let s = db.store();
+    seeded(db).await;
+    s.write_values(&[val("VB_DEN", "22738", "2023", "1200")], &actor())
+        .await
+        .unwrap();
+    let before = s.counts().await.unwrap();
+    let before_values = s.values(&Default::default()).await.unwrap();
+    let mut wrong_option = val("CB_KY_SO", "22738", "2023", "3");
+    wrong_option.breakdown = Some(c("KHAC"));
+    let mut long_comment = val("VB_DEN", "22753", "2023", "1");
+    long_comment.comment = Some("x".repeat(2001));
+    let batch = vec![
+        val("VB_DEN", "22738", "2023", "9999"), // 0: fine on its own (an update)
+        val("VB_TONG", "22738", "2023", "1"),   // 1: unknown element
+        val("VB_DEN", "99999", "2023", "1"),    // 2: unknown unit
+        val("VB_DEN", "22741", "2023", "mười"), // 3: not a number
+        val("VB_DEN", "22741", "2026", "5"),    // 4: the commune no longer exists in 2026
+        val("TY_LE", "58", "2023", "101"),      // 5: percentage over 100
+        wrong_option,                           // 6: not an option of the breakdown
+        val("CB_KY_SO", "22738", "2023", "3"),  // 7: breakdown missing
+        val("VB_DEN", "22738", "2023", "1"),    // 8: duplicate of item 1
+        long_comment,                           // 9: comment too long
+    ];
+    let fields = invalid_fields(s.write_values(&batch, &actor()).await);
+    assert_eq!(
+        fields,
+        vec![
+            (Some(1), "element".to_string()),
+            (Some(2), "unit".to_string()),
+            (Some(3), "value".to_string()),
+            (Some(4), "period".to_string()),
+            (Some(5), "value".to_string()),
+            (Some(6), "breakdown".to_string()),
+            (Some(7), "breakdown".to_string()),
+            (Some(8), "value".to_string()),
+            (Some(9), "comment".to_string()),
+        ]
+    );
+    assert_eq!(s.counts().await.unwrap(), before);
+    assert_eq!(s.values(&Default::default()).await.unwrap(), before_values);
+
+    // The reasons are plain words naming what was wrong.
+    match s
+        .write_values(&[val("VB_DEN", "22741", "2026", "5")], &actor())
+        .await
+    {
+        Err(StoreError::Invalid(e)) => {
+            assert!(
+                e[0].reason.contains("did not exist in period 2026"),
+                "{}",
+                e[0].reason
+            );
+            assert!(e[0].reason.contains("2025-06-30"), "{}", e[0].reason);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn concurrent_writers_do_not_deadlock(db: &Db) {
+    seeded(db).await;
+    let store = db.shared();
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for m in 1..=6u8 {
+                let p = format!("2023{m:02}");
+                // Each writer reads then writes the same rows as the others.
+                s.write_values(
+                    &[
+                        val("VB_DEN", "22738", &p, &format!("{t}")),
+                        val("VB_XL_MANG", "22741", &p, &format!("{m}")),
+                    ],
+                    &actor(),
+                )
+                .await
+                .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let c = store.counts().await.unwrap();
+    assert_eq!(c.data_values, 12);
+    // Every change was audited; unchanged rewrites were not.
+    let logged = store
+        .audit(&AuditQuery {
+            entity_prefix: Some("data_value:".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        logged.len() >= 12 && logged.len() <= 8 * 12,
+        "{}",
+        logged.len()
+    );
+}
+
+async fn meta_values(db: &Db) {
+    let s = db.store();
+    assert_eq!(s.meta("demo").await.unwrap(), None);
+    s.set_meta("demo", "ninh-thuan-2023").await.unwrap();
+    s.set_meta("demo", "ninh-thuan-2023 v2").await.unwrap();
+    assert_eq!(
+        s.meta("demo").await.unwrap().as_deref(),
+        Some("ninh-thuan-2023 v2")
+    );
+}
+
+macro_rules! contract {
+    ($backend:ident: $($name:ident),* $(,)?) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = super::Db::$backend().await;
+                    super::$name(&db).await;
+                    db.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! contract_suite {
+    ($($name:ident),* $(,)?) => {
+        contract!(sqlite: $($name),*);
+        contract!(postgres: $($name),*);
+    };
+}
+
+contract_suite!(
+    migrations_run_once_and_reopen,
+    units_get_levels_and_filters,
+    units_upsert_twice_changes_nothing_and_updates_are_audited,
+    bad_units_are_refused_and_nothing_is_written,
+    groups_and_successors,
+    elements_and_breakdowns,
+    values_are_written_read_and_audited,
+    bad_values_are_refused_with_their_field_and_nothing_is_written,
+    concurrent_writers_do_not_deadlock,
+    meta_values,
+);
