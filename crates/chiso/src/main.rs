@@ -1,1 +1,181 @@
-fn main() {}
+//! The `chiso` command line: `demo`, `serve`, `units import`, `migrate`.
+
+use anyhow::{bail, Context};
+use chiso_core::Via;
+use chiso_store::{Actor, Changes, Store};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "chiso", version, about = "chiso — chỉ số: the indicator system of a province's Steering Committee for Digital Transformation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load the Ninh Thuận 2023 demo into a SQLite database in a data directory and serve it.
+    Demo {
+        /// Where the demo database lives (created when missing, reused when present).
+        #[arg(long, env = "CHISO_DATA_DIR", default_value = "chiso-data")]
+        data_dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, env = "CHISO_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Load the demo and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve the web pages and the API.
+    Serve {
+        /// sqlite://PATH (created when missing) or postgres://USER@HOST:PORT/DATABASE.
+        #[arg(long, env = "CHISO_DATABASE_URL", default_value = "sqlite://chiso-data/chiso.db")]
+        database: String,
+        /// Address to listen on.
+        #[arg(long, env = "CHISO_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Administrative units.
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+    /// Create or upgrade the database schema and exit.
+    Migrate {
+        #[arg(long, env = "CHISO_DATABASE_URL", default_value = "sqlite://chiso-data/chiso.db")]
+        database: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Load Vietnam's administrative units (legacy and 2025 structures, with the crosswalk as
+    /// successor links). Running it again changes nothing.
+    Import {
+        #[arg(long, env = "CHISO_DATABASE_URL", default_value = "sqlite://chiso-data/chiso.db")]
+        database: String,
+        /// Only this legacy province (statistics office code, e.g. 58) and its 2025 successors.
+        #[arg(long)]
+        province: Option<String>,
+        /// Read units_legacy.csv, units_2025.csv and crosswalk_2025.csv from this directory
+        /// instead of the copies built into chiso.
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CHISO_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("chiso: cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("chiso: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+    }
+    chiso_store::open(url).await.with_context(|| format!("cannot open the database {url}"))
+}
+
+fn changes(c: &Changes) -> String {
+    format!("{} inserted, {} updated, {} unchanged", c.inserted, c.updated, c.unchanged)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo { data_dir, listen, no_serve } => {
+            std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+            let db = data_dir.join("demo.db");
+            let url = format!("sqlite://{}", db.display());
+            let store = open(&url).await?;
+            println!("Dữ liệu mẫu / demo data: Ninh Thuận 2023 → {}", db.display());
+            let s = chiso_demo::load(store.as_ref()).await?;
+            println!("  units: {}", changes(&s.units));
+            println!("  successor links: {}", changes(&s.links));
+            println!("  unit groups: {}", changes(&s.groups));
+            println!("  data elements: {}", changes(&s.elements));
+            println!("  data values: {}", changes(&s.values));
+            if no_serve {
+                return Ok(());
+            }
+            serve(store, &listen).await
+        }
+        Command::Serve { database, listen } => {
+            let store = open(&database).await?;
+            serve(store, &listen).await
+        }
+        Command::Migrate { database } => {
+            open(&database).await?;
+            println!("The database schema is up to date: {database}");
+            Ok(())
+        }
+        Command::Units { command: UnitsCommand::Import { database, province, from } } => {
+            let admin = match &from {
+                None => chiso_io::vn_admin::embedded(province.as_deref()),
+                Some(dir) => {
+                    let read = |name: &str| {
+                        std::fs::read_to_string(dir.join(name)).with_context(|| format!("cannot read {}", dir.join(name).display()))
+                    };
+                    chiso_io::vn_admin::parse(
+                        &read("units_legacy.csv")?,
+                        &read("units_2025.csv")?,
+                        &read("crosswalk_2025.csv")?,
+                        province.as_deref(),
+                    )
+                }
+            };
+            let admin = admin.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = open(&database).await?;
+            let actor = Actor::new("cli", Via::Cli);
+            let started = std::time::Instant::now();
+            let u = store.upsert_units(&admin.units, &actor).await?;
+            let l = store.upsert_successors(&admin.links, &actor).await?;
+            println!("units: {} ({} read)", changes(&u), admin.units.len());
+            println!("successor links: {} ({} read)", changes(&l), admin.links.len());
+            for n in &admin.notes {
+                println!("note: {n}");
+            }
+            println!("done in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(store: Arc<dyn Store>, listen: &str) -> anyhow::Result<()> {
+    let state = chiso_web::AppState::new(store).map_err(|e| anyhow::anyhow!(e))?;
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            bail!("{listen} is already in use; choose another address with --listen (e.g. 127.0.0.1:8081)")
+        }
+        Err(e) => bail!("cannot listen on {listen}: {e}"),
+    };
+    let addr = listener.local_addr()?;
+    println!("chiso đang chạy tại / is running at http://{addr}/  (Ctrl-C để dừng / to stop)");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    chiso_web::serve(state, listener).await?;
+    Ok(())
+}

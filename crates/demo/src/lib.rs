@@ -1,1 +1,41 @@
+//! The embedded demo: Ninh Thuận's 2023 digital-transformation review (and 2022 for
+//! year-on-year lines), on the real administrative hierarchy of province 58 and its 2025
+//! successor. See `docs/demo.md` for what is published and what is illustrative.
+//!
+//! Published figures are reproduced exactly: the lower-level raw counts are illustrative and
+//! calibrated so that their sums give the published ratio to the last digit.
 
+pub mod calibrate;
+mod dataset;
+
+pub use dataset::{dataset, Dataset, Published, PUBLISHED};
+
+use chiso_core::Via;
+use chiso_store::{Actor, Changes, Store};
+
+/// The version of the demo data; stored in `meta` so a database knows what it holds.
+pub const DEMO_VERSION: &str = "ninh-thuan-2023/1";
+
+/// What loading the demo did.
+#[derive(Debug, Default, Clone)]
+pub struct LoadSummary {
+    pub units: Changes,
+    pub links: Changes,
+    pub groups: Changes,
+    pub elements: Changes,
+    pub values: Changes,
+}
+
+/// Load (or re-load: unchanged rows are left alone) the demo into a store.
+pub async fn load(store: &dyn Store) -> anyhow::Result<LoadSummary> {
+    let d = dataset()?;
+    let actor = Actor::new("demo", Via::Demo);
+    let mut s = LoadSummary { units: store.upsert_units(&d.units, &actor).await?, ..Default::default() };
+    s.links = store.upsert_successors(&d.links, &actor).await?;
+    s.groups = store.upsert_groups(&d.groups, &actor).await?;
+    store.upsert_breakdowns(&d.breakdowns, &actor).await?;
+    s.elements = store.upsert_elements(&d.elements, &actor).await?;
+    s.values = store.write_values(&d.values, &actor).await?;
+    store.set_meta("demo", DEMO_VERSION).await?;
+    Ok(s)
+}

@@ -326,6 +326,31 @@ macro_rules! impl_store {
                 .collect()
         }
 
+            async fn load_links(pool: &sqlx::Pool<$db>, from: Option<&Code>, to: Option<&Code>) -> Result<Vec<SuccessorLink>, StoreError> {
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
+                    "SELECT from_unit, to_unit, effective, weight, is_default FROM successor_links WHERE 1 = 1",
+                );
+                if let Some(f) = from {
+                    b.push(" AND from_unit = ").push_bind(f.to_string());
+                }
+                if let Some(t) = to {
+                    b.push(" AND to_unit = ").push_bind(t.to_string());
+                }
+                b.push(" ORDER BY from_unit, to_unit");
+                let rows = b.build().fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(SuccessorLink {
+                            from: code_of(r.try_get("from_unit")?)?,
+                            to: code_of(r.try_get("to_unit")?)?,
+                            effective: r.try_get("effective")?,
+                            weight: r.try_get("weight")?,
+                            is_default: r.try_get("is_default")?,
+                        })
+                    })
+                    .collect()
+            }
+
         #[async_trait::async_trait]
         impl $crate::Store for $store {
             fn backend(&self) -> Backend {
@@ -624,25 +649,11 @@ macro_rules! impl_store {
             }
 
             async fn successors(&self, from: Option<&Code>) -> Result<Vec<SuccessorLink>, StoreError> {
-                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
-                    "SELECT from_unit, to_unit, effective, weight, is_default FROM successor_links",
-                );
-                if let Some(f) = from {
-                    b.push(" WHERE from_unit = ").push_bind(f.to_string());
-                }
-                b.push(" ORDER BY from_unit, to_unit");
-                let rows = b.build().fetch_all(&self.pool).await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(SuccessorLink {
-                            from: code_of(r.try_get("from_unit")?)?,
-                            to: code_of(r.try_get("to_unit")?)?,
-                            effective: r.try_get("effective")?,
-                            weight: r.try_get("weight")?,
-                            is_default: r.try_get("is_default")?,
-                        })
-                    })
-                    .collect()
+                load_links(&self.pool, from, None).await
+            }
+
+            async fn predecessors(&self, to: &Code) -> Result<Vec<SuccessorLink>, StoreError> {
+                load_links(&self.pool, None, Some(to)).await
             }
 
             async fn upsert_breakdowns(&self, breakdowns: &[Breakdown], actor: &Actor) -> Result<Changes, StoreError> {

@@ -216,6 +216,8 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_successors(&self, links: &[SuccessorLink], actor: &Actor) -> Result<Changes>;
     /// Successor links, all or those leaving one unit.
     async fn successors(&self, from: Option<&Code>) -> Result<Vec<SuccessorLink>>;
+    /// Successor links arriving at one unit (its predecessors).
+    async fn predecessors(&self, to: &Code) -> Result<Vec<SuccessorLink>>;
 
     async fn upsert_breakdowns(&self, breakdowns: &[Breakdown], actor: &Actor) -> Result<Changes>;
     async fn breakdowns(&self) -> Result<Vec<Breakdown>>;

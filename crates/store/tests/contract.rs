@@ -439,6 +439,8 @@ async fn groups_and_successors(db: &Db) {
         vec![links[1].clone()]
     );
     assert_eq!(s.successors(None).await.unwrap().len(), 2);
+    assert_eq!(s.predecessors(&c("2025-22738")).await.unwrap(), links);
+    assert!(s.predecessors(&c("22738")).await.unwrap().is_empty());
     let before = s.counts().await.unwrap();
     let fields = invalid_fields(
         s.upsert_successors(

@@ -1,1 +1,125 @@
+//! chiso's web layer: server-rendered pages, the JSON API and its OpenAPI document.
+//!
+//! *Invariant*: only this crate knows HTTP. Handlers never build SQL; they call the
+//! [`chiso_store::Store`] trait.
 
+pub mod api;
+pub mod error;
+pub mod format;
+mod html;
+pub mod i18n;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::header::{HOST, ORIGIN};
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use chiso_store::Store;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Largest request body accepted (JSON writes): 4 MiB.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub(crate) i18n: Arc<i18n::I18n>,
+    pub(crate) env: Arc<minijinja::Environment<'static>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> Result<AppState, String> {
+        let i18n = Arc::new(i18n::I18n::load()?);
+        let mut env = minijinja::Environment::new();
+        for (name, src) in [
+            ("base.html", include_str!("../templates/base.html")),
+            ("home.html", include_str!("../templates/home.html")),
+            ("unit.html", include_str!("../templates/unit.html")),
+            ("error.html", include_str!("../templates/error.html")),
+        ] {
+            env.add_template(name, src).map_err(|e| format!("template {name}: {e}"))?;
+        }
+        let tr = i18n.clone();
+        env.add_function("t", move |state: &minijinja::State, key: String| -> String {
+            let lang = state
+                .lookup("lang")
+                .and_then(|v| v.as_str().and_then(i18n::Lang::parse))
+                .unwrap_or(i18n::Lang::Vi);
+            tr.t(lang, &key, &[])
+        });
+        Ok(AppState { store, i18n, env: Arc::new(env) })
+    }
+}
+
+/// The whole application: pages, API, and the layers every response passes through.
+pub fn app(state: AppState) -> Router {
+    const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
+                       connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    let header = |name: &'static str, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
+    };
+    Router::new()
+        .merge(html::router())
+        .merge(api::router())
+        .fallback(not_found)
+        .with_state(state)
+        .layer(middleware::from_fn(same_origin_writes))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(header("content-security-policy", CSP))
+        .layer(header("x-content-type-options", "nosniff"))
+        .layer(header("x-frame-options", "DENY"))
+        .layer(header("referrer-policy", "same-origin"))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+async fn not_found() -> Response {
+    error::ApiError::NotFound("there is no such page or API route".into()).into_response()
+}
+
+/// Refuse state-changing requests that another site's page sent (CSRF): the browser marks them
+/// `Sec-Fetch-Site: cross-site`, or their `Origin` differs from the `Host` they were sent to.
+async fn same_origin_writes(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe {
+        let h = req.headers();
+        let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        if matches!(site, Some("cross-site") | Some("same-site")) {
+            return error::ApiError::Forbidden("requests from other sites may not change data".into()).into_response();
+        }
+        if let Some(origin) = h.get(ORIGIN).and_then(|v| v.to_str().ok()) {
+            let host = h.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+            if origin == "null" || origin_host != host {
+                return error::ApiError::Forbidden(format!("requests from {origin} may not change data")).into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// Serve until Ctrl-C or SIGTERM.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        let _ = ctrl_c.await;
+                        return;
+                    }
+                };
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = ctrl_c.await;
+            }
+        })
+        .await
+}

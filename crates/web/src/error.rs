@@ -1,0 +1,71 @@
+//! The web layer's one error type. Client errors name the field and the reason; internal errors
+//! are logged and never shown.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chiso_store::{FieldError, StoreError};
+use serde::Serialize;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// Malformed request: unreadable JSON, a bad query parameter.
+    BadRequest(Vec<FieldError>),
+    /// Well-formed but refused: unknown codes, a value of the wrong type… Nothing was written.
+    Invalid(Vec<FieldError>),
+    NotFound(String),
+    Forbidden(String),
+    /// The body is larger than the limit (in bytes).
+    TooLarge(usize),
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad(field: &str, reason: impl Into<String>) -> ApiError {
+        ApiError::BadRequest(vec![FieldError::new(None, field, reason)])
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub status: u16,
+    pub message: String,
+    /// The refused fields, each with the position of its item in the request.
+    pub fields: Vec<FieldError>,
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Invalid(fields) => ApiError::Invalid(fields),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message, fields) = match self {
+            ApiError::BadRequest(f) => (StatusCode::BAD_REQUEST, "the request is malformed; nothing was changed".to_string(), f),
+            ApiError::Invalid(f) => (StatusCode::UNPROCESSABLE_ENTITY, "the input was refused; nothing was changed".to_string(), f),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m, vec![]),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m, vec![]),
+            ApiError::TooLarge(max) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {max} bytes; send it in smaller parts"),
+                vec![FieldError::new(None, "body", "too large")],
+            ),
+            ApiError::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "an internal error occurred; it has been logged".to_string(), vec![])
+            }
+        };
+        let body = ErrorBody { error: ErrorDetail { status: status.as_u16(), message, fields } };
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,320 @@
+//! Server-rendered pages: the unit tree and each unit's values by period, in Vietnamese with an
+//! English switch. No script: plain links and tables.
+
+use crate::format;
+use crate::i18n::Lang;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chiso_core::{Code, Period, SourceTag, Unit, UnitKind};
+use chiso_store::{StoredUnit, UnitQuery, ValueQuery};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/units/{code}", get(unit_page))
+        .route("/static/chiso.css", get(css))
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/chiso.css"),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LangParam {
+    lang: Option<String>,
+}
+
+/// The page language: `?lang=` (remembered in a cookie), else the cookie, else Vietnamese.
+fn pick_lang(q: &LangParam, headers: &HeaderMap) -> (Lang, bool) {
+    if let Some(l) = q.lang.as_deref().and_then(Lang::parse) {
+        return (l, true);
+    }
+    let from_cookie = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().strip_prefix("lang="))
+        .find_map(Lang::parse);
+    (from_cookie.unwrap_or(Lang::Vi), false)
+}
+
+struct Page {
+    lang: Lang,
+    set_cookie: bool,
+    path: String,
+}
+
+impl Page {
+    fn new(q: &LangParam, headers: &HeaderMap, uri: &Uri) -> Page {
+        let (lang, set_cookie) = pick_lang(q, headers);
+        Page { lang, set_cookie, path: uri.path().to_string() }
+    }
+
+    fn render(&self, st: &AppState, status: StatusCode, template: &str, ctx: minijinja::Value) -> Response {
+        let base = minijinja::context! {
+            lang => self.lang.as_str(),
+            other_lang => self.lang.other().as_str(),
+            switch_href => format!("{}?lang={}", self.path, self.lang.other().as_str()),
+        };
+        let ctx = minijinja::context! { ..base, ..ctx };
+        let html = st.env.get_template(template).and_then(|t| t.render(ctx));
+        let mut resp = match html {
+            Ok(h) => (status, Html(h)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, template, "template failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            }
+        };
+        if self.set_cookie {
+            let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", self.lang.as_str());
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().insert(SET_COOKIE, v);
+            }
+        }
+        resp
+    }
+
+    fn error(&self, st: &AppState, status: StatusCode, message: String) -> Response {
+        self.render(st, status, "error.html", minijinja::context! { message })
+    }
+}
+
+#[derive(Serialize)]
+struct UnitItem {
+    code: String,
+    name: String,
+    kind: String,
+}
+
+fn kind_label(st: &AppState, lang: Lang, k: UnitKind) -> String {
+    st.i18n.t(lang, &format!("kind-{}", k.as_str()), &[])
+}
+
+fn item(st: &AppState, lang: Lang, u: &Unit) -> UnitItem {
+    UnitItem { code: u.code.to_string(), name: u.name(lang.as_str()).to_string(), kind: kind_label(st, lang, u.kind) }
+}
+
+async fn home(State(st): State<AppState>, Query(q): Query<LangParam>, headers: HeaderMap, uri: Uri) -> Response {
+    let page = Page::new(&q, &headers, &uri);
+    let lang = page.lang;
+    let roots = match st.store.units(&UnitQuery { roots: true, ..Default::default() }).await {
+        Ok(r) => r,
+        Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
+    };
+    let demo = matches!(st.store.meta("demo").await, Ok(Some(_)));
+    let (legacy, current): (Vec<&StoredUnit>, Vec<&StoredUnit>) = roots.iter().partition(|u| u.unit.valid_to.is_some());
+    let mut sections = Vec::new();
+    for (key, list) in [("structure-current", current), ("structure-legacy", legacy)] {
+        if !list.is_empty() {
+            sections.push(minijinja::context! {
+                title => st.i18n.t(lang, key, &[]),
+                units => list.iter().map(|u| item(&st, lang, &u.unit)).collect::<Vec<_>>(),
+            });
+        }
+    }
+    page.render(&st, StatusCode::OK, "home.html", minijinja::context! { sections, demo })
+}
+
+fn internal(e: impl std::fmt::Display) -> String {
+    tracing::error!(error = %e, "page failed");
+    "Lỗi nội bộ / internal error".into()
+}
+
+#[derive(Serialize)]
+struct Cell {
+    text: String,
+    source: String,
+    label: String,
+    comment: String,
+}
+
+#[derive(Serialize)]
+struct Row {
+    code: String,
+    name: String,
+    option: Option<String>,
+    uom: String,
+    cells: Vec<Option<Cell>>,
+}
+
+#[derive(Serialize)]
+struct LinkItem {
+    code: String,
+    name: String,
+    note: String,
+}
+
+async fn unit_page(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<LangParam>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let page = Page::new(&q, &headers, &uri);
+    let lang = page.lang;
+    let not_found = |page: &Page| page.error(&st, StatusCode::NOT_FOUND, st.i18n.t(lang, "unit-not-found", &[("code", code.clone())]));
+    let Ok(c) = Code::parse(&code) else {
+        return not_found(&page);
+    };
+    match unit_context(&st, lang, &c).await {
+        Ok(Some(ctx)) => page.render(&st, StatusCode::OK, "unit.html", ctx),
+        Ok(None) => not_found(&page),
+        Err(e) => page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
+    }
+}
+
+async fn unit_context(st: &AppState, lang: Lang, code: &Code) -> Result<Option<minijinja::Value>, chiso_store::StoreError> {
+    let Some(su) = st.store.unit(code).await? else {
+        return Ok(None);
+    };
+    let u = &su.unit;
+    // Breadcrumbs: the ancestors, root first.
+    let mut crumbs = Vec::new();
+    let mut parent = u.parent.clone();
+    while let Some(p) = parent {
+        match st.store.unit(&p).await? {
+            Some(pu) if crumbs.len() < 20 => {
+                parent = pu.unit.parent.clone();
+                crumbs.push(item(st, lang, &pu.unit));
+            }
+            _ => break,
+        }
+    }
+    crumbs.reverse();
+    let children: Vec<UnitItem> = st
+        .store
+        .units(&UnitQuery { parent: Some(code.clone()), ..Default::default() })
+        .await?
+        .iter()
+        .map(|c| item(st, lang, &c.unit))
+        .collect();
+
+    let names = |codes: Vec<Code>| async move {
+        let found = st.store.units(&UnitQuery { codes, ..Default::default() }).await?;
+        Ok::<_, chiso_store::StoreError>(found.into_iter().map(|u| (u.unit.code.to_string(), u.unit.name(lang.as_str()).to_string())).collect::<HashMap<_, _>>())
+    };
+    let link_note = |w: Option<f64>, is_default: bool| {
+        let mut parts = Vec::new();
+        match w {
+            Some(w) => parts.push(format!("{} {}", st.i18n.t(lang, "unit-weight", &[]), format::decimal(&format!("{w}"), lang))),
+            None => parts.push(st.i18n.t(lang, "unit-split-no-weight", &[])),
+        }
+        if is_default {
+            parts.push(st.i18n.t(lang, "unit-default-successor", &[]));
+        }
+        parts.join(", ")
+    };
+    let succ = st.store.successors(Some(code)).await?;
+    let succ_names = names(succ.iter().map(|l| l.to.clone()).collect()).await?;
+    let successors: Vec<LinkItem> = succ
+        .iter()
+        .map(|l| LinkItem {
+            code: l.to.to_string(),
+            name: succ_names.get(l.to.as_str()).cloned().unwrap_or_default(),
+            note: link_note(l.weight, l.is_default),
+        })
+        .collect();
+    let pred = st.store.predecessors(code).await?;
+    let pred_names = names(pred.iter().map(|l| l.from.clone()).collect()).await?;
+    let predecessors: Vec<LinkItem> = pred
+        .iter()
+        .map(|l| LinkItem {
+            code: l.from.to_string(),
+            name: pred_names.get(l.from.as_str()).cloned().unwrap_or_default(),
+            note: link_note(l.weight, l.is_default),
+        })
+        .collect();
+
+    // Values: one row per element (and breakdown option), one column per period.
+    let values = st.store.values(&ValueQuery { units: vec![code.clone()], ..Default::default() }).await?;
+    let elements: HashMap<String, chiso_core::DataElement> =
+        st.store.elements().await?.into_iter().map(|e| (e.code.to_string(), e)).collect();
+    let options: HashMap<(String, String), String> = st
+        .store
+        .breakdowns()
+        .await?
+        .into_iter()
+        .flat_map(|b| {
+            let bc = b.code.to_string();
+            b.options.into_iter().map(move |o| ((bc.clone(), o.code.to_string()), o.name_vi.clone()))
+        })
+        .collect();
+    let mut periods: Vec<Period> = values.iter().map(|v| v.period).collect();
+    periods.sort_by_key(|p| (p.start(), std::cmp::Reverse(p.end())));
+    periods.dedup();
+    let col: HashMap<Period, usize> = periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let mut rows: BTreeMap<(String, String), Row> = BTreeMap::new();
+    for v in &values {
+        let e = elements.get(v.element.as_str());
+        let bd = v.breakdown.as_ref().map(|b| b.to_string()).unwrap_or_default();
+        let row = rows.entry((v.element.to_string(), bd.clone())).or_insert_with(|| Row {
+            code: v.element.to_string(),
+            name: e.map(|e| e.name(lang.as_str()).to_string()).unwrap_or_else(|| v.element.to_string()),
+            option: v.breakdown.as_ref().map(|b| {
+                let cat = e.and_then(|e| e.breakdown.as_ref()).map(|c| c.to_string()).unwrap_or_default();
+                options.get(&(cat, b.to_string())).cloned().unwrap_or_else(|| b.to_string())
+            }),
+            uom: e.and_then(|e| e.unit_of_measure.clone()).unwrap_or_default(),
+            cells: (0..periods.len()).map(|_| None).collect(),
+        });
+        let source_key = match &v.source {
+            SourceTag::Import(_) => "import".to_string(),
+            s => s.to_string(),
+        };
+        if let Some(&i) = col.get(&v.period) {
+            row.cells[i] = Some(Cell {
+                text: format::value(&v.value, lang),
+                label: st.i18n.t(lang, &format!("source-{source_key}"), &[]),
+                source: source_key,
+                comment: v.comment.clone().unwrap_or_default(),
+            });
+        }
+    }
+    let valid = match (u.valid_from, u.valid_to) {
+        (None, None) => st.i18n.t(lang, "unit-valid-always", &[]),
+        (from, to) => {
+            let mut parts = Vec::new();
+            if let Some(f) = from {
+                parts.push(st.i18n.t(lang, "unit-valid-from", &[("from", format::date(f, lang))]));
+            }
+            if let Some(t) = to {
+                parts.push(st.i18n.t(lang, "unit-valid-to", &[("to", format::date(t, lang))]));
+            }
+            parts.join(" ")
+        }
+    };
+    let other_name = match lang {
+        Lang::Vi => u.name_en.clone(),
+        Lang::En => Some(u.name_vi.clone()),
+    };
+    Ok(Some(minijinja::context! {
+        unit => minijinja::context! {
+            code => u.code.to_string(),
+            gso_code => u.gso_code.clone(),
+            name => u.name(lang.as_str()),
+            other_name => other_name,
+            kind => kind_label(st, lang, u.kind),
+            level => su.level,
+            valid => valid,
+        },
+        other_lang_name => match lang { Lang::Vi => "English", Lang::En => "Tiếng Việt" },
+        crumbs,
+        children,
+        successors,
+        predecessors,
+        periods => periods.iter().map(|p| format::period(p, lang)).collect::<Vec<_>>(),
+        rows => rows.into_values().collect::<Vec<_>>(),
+    }))
+}
