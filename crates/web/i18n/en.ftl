@@ -46,3 +46,5 @@ structure-legacy = Legacy structure (until 30 June 2025)
 structure-current = Current structure
 error-title = Something went wrong
 footer = chiso — open-source software. Administrative units: vietnamadminunits (MIT).
+unit-breakdown-count = breakdown items
+col-option = Breakdown item

@@ -46,3 +46,5 @@ structure-legacy = Cấu trúc cũ (đến 30/06/2025)
 structure-current = Cấu trúc hiện hành
 error-title = Có lỗi
 footer = chiso — phần mềm nguồn mở. Dữ liệu đơn vị hành chính: vietnamadminunits (MIT).
+unit-breakdown-count = số mục phân tách
+col-option = Mục phân tách

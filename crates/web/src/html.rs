@@ -282,6 +282,30 @@ async fn unit_context(st: &AppState, lang: Lang, code: &Code) -> Result<Option<m
             });
         }
     }
+    // Values without a breakdown go in the main table; each broken-down element gets a
+    // table of its own, folded away.
+    let mut plain = Vec::new();
+    let mut broken_down: Vec<minijinja::Value> = Vec::new();
+    let mut current: Option<(String, String, String, Vec<Row>)> = None;
+    let flush = |cur: Option<(String, String, String, Vec<Row>)>, out: &mut Vec<minijinja::Value>| {
+        if let Some((code, name, uom, rows)) = cur {
+            out.push(minijinja::context! { code, name, uom, count => rows.len(), rows });
+        }
+    };
+    for row in rows.into_values() {
+        if row.option.is_none() {
+            plain.push(row);
+            continue;
+        }
+        if current.as_ref().map(|c| c.0 != row.code).unwrap_or(true) {
+            flush(current.take(), &mut broken_down);
+            current = Some((row.code.clone(), row.name.clone(), row.uom.clone(), Vec::new()));
+        }
+        if let Some(c) = current.as_mut() {
+            c.3.push(row);
+        }
+    }
+    flush(current.take(), &mut broken_down);
     let valid = match (u.valid_from, u.valid_to) {
         (None, None) => st.i18n.t(lang, "unit-valid-always", &[]),
         (from, to) => {
@@ -315,6 +339,7 @@ async fn unit_context(st: &AppState, lang: Lang, code: &Code) -> Result<Option<m
         successors,
         predecessors,
         periods => periods.iter().map(|p| format::period(p, lang)).collect::<Vec<_>>(),
-        rows => rows.into_values().collect::<Vec<_>>(),
+        rows => plain,
+        broken_down => broken_down,
     }))
 }
