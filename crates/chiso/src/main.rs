@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "chiso", version, about = "chiso — chỉ số: the indicator system of a province's Steering Committee for Digital Transformation")]
+#[command(
+    name = "chiso",
+    version,
+    about = "chiso — chỉ số: the indicator system of a province's Steering Committee for Digital Transformation"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,7 +35,11 @@ enum Command {
     /// Serve the web pages and the API.
     Serve {
         /// sqlite://PATH (created when missing) or postgres://USER@HOST:PORT/DATABASE.
-        #[arg(long, env = "CHISO_DATABASE_URL", default_value = "sqlite://chiso-data/chiso.db")]
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
         database: String,
         /// Address to listen on.
         #[arg(long, env = "CHISO_LISTEN", default_value = "127.0.0.1:8080")]
@@ -44,7 +52,11 @@ enum Command {
     },
     /// Create or upgrade the database schema and exit.
     Migrate {
-        #[arg(long, env = "CHISO_DATABASE_URL", default_value = "sqlite://chiso-data/chiso.db")]
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
         database: String,
     },
 }
@@ -54,7 +66,11 @@ enum UnitsCommand {
     /// Load Vietnam's administrative units (legacy and 2025 structures, with the crosswalk as
     /// successor links). Running it again changes nothing.
     Import {
-        #[arg(long, env = "CHISO_DATABASE_URL", default_value = "sqlite://chiso-data/chiso.db")]
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
         database: String,
         /// Only this legacy province (statistics office code, e.g. 58) and its 2025 successors.
         #[arg(long)]
@@ -69,12 +85,16 @@ enum UnitsCommand {
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CHISO_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_env("CHISO_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("chiso: cannot start: {e}");
@@ -92,25 +112,42 @@ fn main() -> std::process::ExitCode {
 
 async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     if let Some(path) = url.strip_prefix("sqlite://") {
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
         }
     }
-    chiso_store::open(url).await.with_context(|| format!("cannot open the database {url}"))
+    chiso_store::open(url)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))
 }
 
 fn changes(c: &Changes) -> String {
-    format!("{} inserted, {} updated, {} unchanged", c.inserted, c.updated, c.unchanged)
+    format!(
+        "{} inserted, {} updated, {} unchanged",
+        c.inserted, c.updated, c.unchanged
+    )
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo { data_dir, listen, no_serve } => {
-            std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+        Command::Demo {
+            data_dir,
+            listen,
+            no_serve,
+        } => {
+            std::fs::create_dir_all(&data_dir)
+                .with_context(|| format!("cannot create {}", data_dir.display()))?;
             let db = data_dir.join("demo.db");
             let url = format!("sqlite://{}", db.display());
             let store = open(&url).await?;
-            println!("Dữ liệu mẫu / demo data: Ninh Thuận 2023 → {}", db.display());
+            println!(
+                "Dữ liệu mẫu / demo data: Ninh Thuận 2023 → {}",
+                db.display()
+            );
             let s = chiso_demo::load(store.as_ref()).await?;
             println!("  units: {}", changes(&s.units));
             println!("  successor links: {}", changes(&s.links));
@@ -131,12 +168,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("The database schema is up to date: {database}");
             Ok(())
         }
-        Command::Units { command: UnitsCommand::Import { database, province, from } } => {
+        Command::Units {
+            command:
+                UnitsCommand::Import {
+                    database,
+                    province,
+                    from,
+                },
+        } => {
             let admin = match &from {
                 None => chiso_io::vn_admin::embedded(province.as_deref()),
                 Some(dir) => {
                     let read = |name: &str| {
-                        std::fs::read_to_string(dir.join(name)).with_context(|| format!("cannot read {}", dir.join(name).display()))
+                        std::fs::read_to_string(dir.join(name))
+                            .with_context(|| format!("cannot read {}", dir.join(name).display()))
                     };
                     chiso_io::vn_admin::parse(
                         &read("units_legacy.csv")?,
@@ -153,7 +198,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let u = store.upsert_units(&admin.units, &actor).await?;
             let l = store.upsert_successors(&admin.links, &actor).await?;
             println!("units: {} ({} read)", changes(&u), admin.units.len());
-            println!("successor links: {} ({} read)", changes(&l), admin.links.len());
+            println!(
+                "successor links: {} ({} read)",
+                changes(&l),
+                admin.links.len()
+            );
             for n in &admin.notes {
                 println!("note: {n}");
             }

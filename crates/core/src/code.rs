@@ -100,7 +100,7 @@ mod tests {
         fn parse_print_roundtrip(s in "[A-Za-z0-9][A-Za-z0-9_.-]{0,49}") {
             let c = Code::parse(&s).unwrap();
             prop_assert_eq!(c.to_string(), s.clone());
-            prop_assert_eq!(Code::parse(&c.to_string()).unwrap(), c);
+            prop_assert_eq!(Code::parse(c.as_str()).unwrap(), c);
         }
 
         #[test]

@@ -29,7 +29,9 @@ pub fn split(total: i64, weights: &[f64]) -> Vec<i64> {
     order.sort_by(|&a, &b| {
         let fa = exact[a] - exact[a].floor();
         let fb = exact[b] - exact[b].floor();
-        fb.partial_cmp(&fa).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
+        fb.partial_cmp(&fa)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
     });
     let mut i = 0;
     while rest > 0 {
@@ -48,7 +50,11 @@ pub fn numerators(dens: &[i64], total: i64, jitters: &[f64], capped: bool) -> Op
     if total < 0 || (capped && total > den_sum) || (dens.is_empty() && total != 0) {
         return None;
     }
-    let rate = if den_sum > 0 { total as f64 / den_sum as f64 } else { 0.0 };
+    let rate = if den_sum > 0 {
+        total as f64 / den_sum as f64
+    } else {
+        0.0
+    };
     let mut nums: Vec<i64> = dens
         .iter()
         .zip(jitters.iter().chain(std::iter::repeat(&0.0)))
@@ -65,7 +71,11 @@ pub fn numerators(dens: &[i64], total: i64, jitters: &[f64], capped: bool) -> Op
     let mut i = 0;
     while diff != 0 && n > 0 {
         let k = i % n;
-        let can = if diff > 0 { !capped || nums[k] < dens[k] } else { nums[k] > 0 };
+        let can = if diff > 0 {
+            !capped || nums[k] < dens[k]
+        } else {
+            nums[k] > 0
+        };
         if can {
             let step = if diff > 0 { 1 } else { -1 };
             nums[k] += step;
@@ -89,21 +99,37 @@ mod tests {
     #[test]
     fn split_adds_up() {
         assert_eq!(split(10, &[1.0, 1.0, 1.0]), vec![4, 3, 3]);
-        assert_eq!(split(120_000, &[0.3, 0.9, 1.4]).iter().sum::<i64>(), 120_000);
+        assert_eq!(
+            split(120_000, &[0.3, 0.9, 1.4]).iter().sum::<i64>(),
+            120_000
+        );
         assert_eq!(split(5, &[]), Vec::<i64>::new());
     }
 
     #[test]
     fn numerators_add_up_and_respect_caps() {
-        let dens = split(120_000, &(0..62).map(|i| 0.5 + unit_interval(&i.to_string())).collect::<Vec<_>>());
-        let jit: Vec<f64> = (0..62).map(|i| (unit_interval(&format!("j{i}")) - 0.5) * 0.08).collect();
+        let dens = split(
+            120_000,
+            &(0..62)
+                .map(|i| 0.5 + unit_interval(&i.to_string()))
+                .collect::<Vec<_>>(),
+        );
+        let jit: Vec<f64> = (0..62)
+            .map(|i| (unit_interval(&format!("j{i}")) - 0.5) * 0.08)
+            .collect();
         let nums = numerators(&dens, 113_868, &jit, true).unwrap();
         assert_eq!(nums.iter().sum::<i64>(), 113_868);
         assert!(nums.iter().zip(&dens).all(|(n, d)| 0 <= *n && n <= d));
         // 113,868 / 120,000 is exactly 94.89 %.
         assert_eq!(113_868 * 10_000, 9_489 * 120_000);
         assert!(numerators(&[5, 5], 11, &[], true).is_none());
-        assert_eq!(numerators(&[5, 5], 11, &[], false).unwrap().iter().sum::<i64>(), 11);
+        assert_eq!(
+            numerators(&[5, 5], 11, &[], false)
+                .unwrap()
+                .iter()
+                .sum::<i64>(),
+            11
+        );
     }
 
     #[test]

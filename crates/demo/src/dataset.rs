@@ -2,8 +2,8 @@
 
 use crate::calibrate::{numerators, split, unit_interval};
 use chiso_core::{
-    AggregationType, Breakdown, BreakdownOption, Code, DataElement, DataValueInput, Period, SourceTag,
-    SuccessorLink, Unit, UnitGroup, UnitKind, ValueType,
+    AggregationType, Breakdown, BreakdownOption, Code, DataElement, DataValueInput, Period,
+    SourceTag, SuccessorLink, Unit, UnitGroup, UnitKind, ValueType,
 };
 use chiso_io::vn_admin;
 use chrono::NaiveDate;
@@ -30,14 +30,70 @@ pub struct Published {
 }
 
 pub const PUBLISHED: &[Published] = &[
-    Published { what: "e-documents, provincial agencies", numerator: "VB_XL_MANG", denominator: "VB_DEN", group: "58_CO_QUAN_TINH", year: 2023, basis_points: 9890 },
-    Published { what: "e-documents, district tier", numerator: "VB_XL_MANG", denominator: "VB_DEN", group: "58_CAP_HUYEN", year: 2023, basis_points: 9652 },
-    Published { what: "e-documents, commune tier", numerator: "VB_XL_MANG", denominator: "VB_DEN", group: "58_CAP_XA", year: 2023, basis_points: 9489 },
-    Published { what: "personal digital signatures", numerator: "CB_KY_SO", denominator: "CB_TONG", group: "58_TOAN_TINH", year: 2023, basis_points: 9722 },
-    Published { what: "personal digital signatures 2022 (derived: 97.22 − 9.48 points)", numerator: "CB_KY_SO", denominator: "CB_TONG", group: "58_TOAN_TINH", year: 2022, basis_points: 8774 },
-    Published { what: "53 essential public services", numerator: "DVC53_HS_TRUC_TUYEN", denominator: "DVC53_HS_NHAN", group: "58_TINH", year: 2023, basis_points: 8520 },
-    Published { what: "digital addresses, % of plan", numerator: "DCS_THU_THAP", denominator: "DCS_KE_HOACH", group: "58_CAP_XA", year: 2023, basis_points: 10000 },
-    Published { what: "e-ID activation, % of assigned target", numerator: "VNEID_KICH_HOAT", denominator: "VNEID_CHI_TIEU", group: "58_CONG_AN", year: 2023, basis_points: 10000 },
+    Published {
+        what: "e-documents, provincial agencies",
+        numerator: "VB_XL_MANG",
+        denominator: "VB_DEN",
+        group: "58_CO_QUAN_TINH",
+        year: 2023,
+        basis_points: 9890,
+    },
+    Published {
+        what: "e-documents, district tier",
+        numerator: "VB_XL_MANG",
+        denominator: "VB_DEN",
+        group: "58_CAP_HUYEN",
+        year: 2023,
+        basis_points: 9652,
+    },
+    Published {
+        what: "e-documents, commune tier",
+        numerator: "VB_XL_MANG",
+        denominator: "VB_DEN",
+        group: "58_CAP_XA",
+        year: 2023,
+        basis_points: 9489,
+    },
+    Published {
+        what: "personal digital signatures",
+        numerator: "CB_KY_SO",
+        denominator: "CB_TONG",
+        group: "58_TOAN_TINH",
+        year: 2023,
+        basis_points: 9722,
+    },
+    Published {
+        what: "personal digital signatures 2022 (derived: 97.22 − 9.48 points)",
+        numerator: "CB_KY_SO",
+        denominator: "CB_TONG",
+        group: "58_TOAN_TINH",
+        year: 2022,
+        basis_points: 8774,
+    },
+    Published {
+        what: "53 essential public services",
+        numerator: "DVC53_HS_TRUC_TUYEN",
+        denominator: "DVC53_HS_NHAN",
+        group: "58_TINH",
+        year: 2023,
+        basis_points: 8520,
+    },
+    Published {
+        what: "digital addresses, % of plan",
+        numerator: "DCS_THU_THAP",
+        denominator: "DCS_KE_HOACH",
+        group: "58_CAP_XA",
+        year: 2023,
+        basis_points: 10000,
+    },
+    Published {
+        what: "e-ID activation, % of assigned target",
+        numerator: "VNEID_KICH_HOAT",
+        denominator: "VNEID_CHI_TIEU",
+        group: "58_CONG_AN",
+        year: 2023,
+        basis_points: 10000,
+    },
 ];
 
 const LEGACY_END: (i32, u32, u32) = (2025, 6, 30);
@@ -53,34 +109,90 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// The province's agencies (provincial tier): code, Vietnamese name, English name.
 const AGENCIES: &[(&str, &str, &str)] = &[
-    ("58-VP-UBND", "Văn phòng Ủy ban nhân dân tỉnh", "Office of the Provincial People's Committee"),
+    (
+        "58-VP-UBND",
+        "Văn phòng Ủy ban nhân dân tỉnh",
+        "Office of the Provincial People's Committee",
+    ),
     ("58-SO-NV", "Sở Nội vụ", "Department of Home Affairs"),
     ("58-SO-TP", "Sở Tư pháp", "Department of Justice"),
-    ("58-SO-KHDT", "Sở Kế hoạch và Đầu tư", "Department of Planning and Investment"),
+    (
+        "58-SO-KHDT",
+        "Sở Kế hoạch và Đầu tư",
+        "Department of Planning and Investment",
+    ),
     ("58-SO-TC", "Sở Tài chính", "Department of Finance"),
-    ("58-SO-CT", "Sở Công Thương", "Department of Industry and Trade"),
-    ("58-SO-NNPTNT", "Sở Nông nghiệp và Phát triển nông thôn", "Department of Agriculture and Rural Development"),
-    ("58-SO-GTVT", "Sở Giao thông vận tải", "Department of Transport"),
+    (
+        "58-SO-CT",
+        "Sở Công Thương",
+        "Department of Industry and Trade",
+    ),
+    (
+        "58-SO-NNPTNT",
+        "Sở Nông nghiệp và Phát triển nông thôn",
+        "Department of Agriculture and Rural Development",
+    ),
+    (
+        "58-SO-GTVT",
+        "Sở Giao thông vận tải",
+        "Department of Transport",
+    ),
     ("58-SO-XD", "Sở Xây dựng", "Department of Construction"),
-    ("58-SO-TNMT", "Sở Tài nguyên và Môi trường", "Department of Natural Resources and Environment"),
-    ("58-SO-TTTT", "Sở Thông tin và Truyền thông", "Department of Information and Communications"),
-    ("58-SO-LDTBXH", "Sở Lao động - Thương binh và Xã hội", "Department of Labour, Invalids and Social Affairs"),
-    ("58-SO-VHTTDL", "Sở Văn hóa, Thể thao và Du lịch", "Department of Culture, Sports and Tourism"),
-    ("58-SO-KHCN", "Sở Khoa học và Công nghệ", "Department of Science and Technology"),
-    ("58-SO-GDDT", "Sở Giáo dục và Đào tạo", "Department of Education and Training"),
+    (
+        "58-SO-TNMT",
+        "Sở Tài nguyên và Môi trường",
+        "Department of Natural Resources and Environment",
+    ),
+    (
+        "58-SO-TTTT",
+        "Sở Thông tin và Truyền thông",
+        "Department of Information and Communications",
+    ),
+    (
+        "58-SO-LDTBXH",
+        "Sở Lao động - Thương binh và Xã hội",
+        "Department of Labour, Invalids and Social Affairs",
+    ),
+    (
+        "58-SO-VHTTDL",
+        "Sở Văn hóa, Thể thao và Du lịch",
+        "Department of Culture, Sports and Tourism",
+    ),
+    (
+        "58-SO-KHCN",
+        "Sở Khoa học và Công nghệ",
+        "Department of Science and Technology",
+    ),
+    (
+        "58-SO-GDDT",
+        "Sở Giáo dục và Đào tạo",
+        "Department of Education and Training",
+    ),
     ("58-SO-YT", "Sở Y tế", "Department of Health"),
     ("58-THANH-TRA", "Thanh tra tỉnh", "Provincial Inspectorate"),
     ("58-BAN-DT", "Ban Dân tộc", "Ethnic Minorities Committee"),
-    ("58-BQL-KCN", "Ban Quản lý các khu công nghiệp", "Industrial Zones Management Board"),
+    (
+        "58-BQL-KCN",
+        "Ban Quản lý các khu công nghiệp",
+        "Industrial Zones Management Board",
+    ),
 ];
 
 /// Other organisations taking part: operators, police, a partner.
 const ORGANISATIONS: &[(&str, &str, &str)] = &[
-    ("58-CONG-AN", "Công an tỉnh Ninh Thuận", "Ninh Thuan Provincial Police"),
+    (
+        "58-CONG-AN",
+        "Công an tỉnh Ninh Thuận",
+        "Ninh Thuan Provincial Police",
+    ),
     ("58-VIETTEL", "Viettel Ninh Thuận", "Viettel Ninh Thuan"),
     ("58-VNPT", "VNPT Ninh Thuận", "VNPT Ninh Thuan"),
     ("58-MOBIFONE", "MobiFone Ninh Thuận", "MobiFone Ninh Thuan"),
-    ("58-DOI-TAC-1", "Đối tác chiến lược về chuyển đổi số (minh họa)", "Strategic DX partner (illustrative)"),
+    (
+        "58-DOI-TAC-1",
+        "Đối tác chiến lược về chuyển đổi số (minh họa)",
+        "Strategic DX partner (illustrative)",
+    ),
 ];
 
 fn org_unit(code: &str, vi: &str, en: &str, kind: UnitKind) -> Unit {
@@ -103,7 +215,15 @@ struct Builder {
 }
 
 impl Builder {
-    fn put(&mut self, element: &str, unit: &str, period: Period, value: String, source: SourceTag, comment: &str) {
+    fn put(
+        &mut self,
+        element: &str,
+        unit: &str,
+        period: Period,
+        value: String,
+        source: SourceTag,
+        comment: &str,
+    ) {
         self.values.push(DataValueInput {
             element: c(element),
             unit: c(unit),
@@ -115,7 +235,17 @@ impl Builder {
         });
     }
 
-    fn put_by(&mut self, element: &str, unit: &str, period: Period, option: &str, value: String, source: SourceTag, comment: &str) {
+    #[allow(clippy::too_many_arguments)]
+    fn put_by(
+        &mut self,
+        element: &str,
+        unit: &str,
+        period: Period,
+        option: &str,
+        value: String,
+        source: SourceTag,
+        comment: &str,
+    ) {
         self.put(element, unit, period, value, source, comment);
         if let Some(v) = self.values.last_mut() {
             v.breakdown = Some(c(option));
@@ -139,14 +269,30 @@ impl Builder {
         let dens = split(den_total, &weights);
         let jit: Vec<f64> = units
             .iter()
-            .map(|(code, _)| (unit_interval(&format!("{num_el}/{code}/{year}")) - 0.5) * 2.0 * jitter)
+            .map(|(code, _)| {
+                (unit_interval(&format!("{num_el}/{code}/{year}")) - 0.5) * 2.0 * jitter
+            })
             .collect();
         let nums = numerators(&dens, num_total, &jit, capped)
             .unwrap_or_else(|| panic!("demo calibration of {num_el} {year} has no solution"));
         let period = Period::Year(year);
         for (((code, _), d), n) in units.iter().zip(&dens).zip(&nums) {
-            self.put(den_el, code, period, d.to_string(), SourceTag::Illustrative, comment);
-            self.put(num_el, code, period, n.to_string(), SourceTag::Illustrative, comment);
+            self.put(
+                den_el,
+                code,
+                period,
+                d.to_string(),
+                SourceTag::Illustrative,
+                comment,
+            );
+            self.put(
+                num_el,
+                code,
+                period,
+                n.to_string(),
+                SourceTag::Illustrative,
+                comment,
+            );
         }
     }
 }
@@ -169,7 +315,14 @@ fn weights(units: &[&Unit], salt: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
-fn element(code: &str, vi: &str, en: &str, vt: ValueType, agg: AggregationType, uom: &str) -> DataElement {
+fn element(
+    code: &str,
+    vi: &str,
+    en: &str,
+    vt: ValueType,
+    agg: AggregationType,
+    uom: &str,
+) -> DataElement {
     DataElement {
         code: c(code),
         name_vi: vi.to_string(),
@@ -186,55 +339,342 @@ fn elements() -> Vec<DataElement> {
     use AggregationType::*;
     use ValueType::*;
     let mut v = vec![
-        element("VB_DEN", "Văn bản đến", "Documents received", Integer, Sum, "văn bản"),
-        element("VB_XL_MANG", "Văn bản điện tử xử lý trên môi trường mạng", "E-documents processed on the network", Integer, Sum, "văn bản"),
-        element("CB_TONG", "Cán bộ, công chức, viên chức", "Officials and public employees", Integer, Sum, "người"),
-        element("CB_KY_SO", "CBCCVC sử dụng chữ ký số cá nhân", "Officials using a personal digital signature", Integer, Sum, "người"),
-        element("CB_DINH_DANH", "CBCCVC được cấp định danh số", "Officials with a digital identity", Integer, Sum, "người"),
-        element("TTHC_DU_DK", "Thủ tục hành chính đủ điều kiện cung cấp DVCTT toàn trình", "Procedures eligible for full-process online service", Integer, Sum, "thủ tục"),
-        element("DVCTT_TOAN_TRINH", "Dịch vụ công trực tuyến toàn trình", "Full-process online public services", Integer, Sum, "dịch vụ"),
-        element("HS_TTHC", "Hồ sơ thủ tục hành chính tiếp nhận", "Administrative dossiers received", Integer, Sum, "hồ sơ"),
-        element("HS_TRUC_TUYEN", "Hồ sơ TTHC xử lý trực tuyến", "Administrative dossiers processed online", Integer, Sum, "hồ sơ"),
-        element("HS_CAN_SO_HOA", "Hồ sơ, kết quả TTHC phải số hóa", "Dossiers and results to be digitised", Integer, Sum, "hồ sơ"),
-        element("HS_SO_HOA", "Hồ sơ, kết quả TTHC đã số hóa", "Dossiers and results digitised", Integer, Sum, "hồ sơ"),
-        element("BC_DINH_KY", "Báo cáo định kỳ phải gửi", "Periodic reports due", Integer, Sum, "báo cáo"),
-        element("BC_TREN_HT", "Báo cáo định kỳ gửi trên hệ thống thông tin báo cáo", "Periodic reports filed on the reporting system", Integer, Sum, "báo cáo"),
-        element("CCCD_HAN", "Hạn hoàn thành cấp CCCD gắn chip (Bộ Công an giao)", "Ministry's deadline for chip-based ID cards", Date, LastValue, ""),
-        element("CCCD_HOAN_THANH", "Ngày hoàn thành cấp CCCD gắn chip", "Date chip-based ID card issuance was completed", Date, LastValue, ""),
-        element("VNEID_CHI_TIEU", "Chỉ tiêu kích hoạt định danh điện tử được giao", "Assigned e-ID activation target", Integer, Sum, "tài khoản"),
-        element("VNEID_KICH_HOAT", "Tài khoản định danh điện tử đã kích hoạt", "E-ID accounts activated", Integer, Sum, "tài khoản"),
-        element("TT_KHONG_TIEN_MAT", "Doanh số thanh toán không dùng tiền mặt", "Non-cash payment turnover", Number, Sum, "tỷ đồng"),
-        element("BAN_LE_TONG", "Tổng mức bán lẻ hàng hóa và dịch vụ", "Total retail sales", Number, Sum, "tỷ đồng"),
-        element("TMDT_DOANH_THU", "Doanh thu thương mại điện tử bán lẻ", "Retail e-commerce sales", Number, Sum, "tỷ đồng"),
-        element("DN_NVV", "Doanh nghiệp nhỏ và vừa", "Small and medium enterprises", Integer, Sum, "doanh nghiệp"),
-        element("DN_NVV_NEN_TANG_SO", "DNNVV sử dụng nền tảng số", "SMEs using digital platforms", Integer, Sum, "doanh nghiệp"),
-        element("DCS_KE_HOACH", "Địa chỉ số phải thu thập theo kế hoạch", "Digital addresses planned", Integer, Sum, "địa chỉ"),
-        element("DCS_THU_THAP", "Địa chỉ số đã thu thập, cập nhật", "Digital addresses collected and updated", Integer, Sum, "địa chỉ"),
+        element(
+            "VB_DEN",
+            "Văn bản đến",
+            "Documents received",
+            Integer,
+            Sum,
+            "văn bản",
+        ),
+        element(
+            "VB_XL_MANG",
+            "Văn bản điện tử xử lý trên môi trường mạng",
+            "E-documents processed on the network",
+            Integer,
+            Sum,
+            "văn bản",
+        ),
+        element(
+            "CB_TONG",
+            "Cán bộ, công chức, viên chức",
+            "Officials and public employees",
+            Integer,
+            Sum,
+            "người",
+        ),
+        element(
+            "CB_KY_SO",
+            "CBCCVC sử dụng chữ ký số cá nhân",
+            "Officials using a personal digital signature",
+            Integer,
+            Sum,
+            "người",
+        ),
+        element(
+            "CB_DINH_DANH",
+            "CBCCVC được cấp định danh số",
+            "Officials with a digital identity",
+            Integer,
+            Sum,
+            "người",
+        ),
+        element(
+            "TTHC_DU_DK",
+            "Thủ tục hành chính đủ điều kiện cung cấp DVCTT toàn trình",
+            "Procedures eligible for full-process online service",
+            Integer,
+            Sum,
+            "thủ tục",
+        ),
+        element(
+            "DVCTT_TOAN_TRINH",
+            "Dịch vụ công trực tuyến toàn trình",
+            "Full-process online public services",
+            Integer,
+            Sum,
+            "dịch vụ",
+        ),
+        element(
+            "HS_TTHC",
+            "Hồ sơ thủ tục hành chính tiếp nhận",
+            "Administrative dossiers received",
+            Integer,
+            Sum,
+            "hồ sơ",
+        ),
+        element(
+            "HS_TRUC_TUYEN",
+            "Hồ sơ TTHC xử lý trực tuyến",
+            "Administrative dossiers processed online",
+            Integer,
+            Sum,
+            "hồ sơ",
+        ),
+        element(
+            "HS_CAN_SO_HOA",
+            "Hồ sơ, kết quả TTHC phải số hóa",
+            "Dossiers and results to be digitised",
+            Integer,
+            Sum,
+            "hồ sơ",
+        ),
+        element(
+            "HS_SO_HOA",
+            "Hồ sơ, kết quả TTHC đã số hóa",
+            "Dossiers and results digitised",
+            Integer,
+            Sum,
+            "hồ sơ",
+        ),
+        element(
+            "BC_DINH_KY",
+            "Báo cáo định kỳ phải gửi",
+            "Periodic reports due",
+            Integer,
+            Sum,
+            "báo cáo",
+        ),
+        element(
+            "BC_TREN_HT",
+            "Báo cáo định kỳ gửi trên hệ thống thông tin báo cáo",
+            "Periodic reports filed on the reporting system",
+            Integer,
+            Sum,
+            "báo cáo",
+        ),
+        element(
+            "CCCD_HAN",
+            "Hạn hoàn thành cấp CCCD gắn chip (Bộ Công an giao)",
+            "Ministry's deadline for chip-based ID cards",
+            Date,
+            LastValue,
+            "",
+        ),
+        element(
+            "CCCD_HOAN_THANH",
+            "Ngày hoàn thành cấp CCCD gắn chip",
+            "Date chip-based ID card issuance was completed",
+            Date,
+            LastValue,
+            "",
+        ),
+        element(
+            "VNEID_CHI_TIEU",
+            "Chỉ tiêu kích hoạt định danh điện tử được giao",
+            "Assigned e-ID activation target",
+            Integer,
+            Sum,
+            "tài khoản",
+        ),
+        element(
+            "VNEID_KICH_HOAT",
+            "Tài khoản định danh điện tử đã kích hoạt",
+            "E-ID accounts activated",
+            Integer,
+            Sum,
+            "tài khoản",
+        ),
+        element(
+            "TT_KHONG_TIEN_MAT",
+            "Doanh số thanh toán không dùng tiền mặt",
+            "Non-cash payment turnover",
+            Number,
+            Sum,
+            "tỷ đồng",
+        ),
+        element(
+            "BAN_LE_TONG",
+            "Tổng mức bán lẻ hàng hóa và dịch vụ",
+            "Total retail sales",
+            Number,
+            Sum,
+            "tỷ đồng",
+        ),
+        element(
+            "TMDT_DOANH_THU",
+            "Doanh thu thương mại điện tử bán lẻ",
+            "Retail e-commerce sales",
+            Number,
+            Sum,
+            "tỷ đồng",
+        ),
+        element(
+            "DN_NVV",
+            "Doanh nghiệp nhỏ và vừa",
+            "Small and medium enterprises",
+            Integer,
+            Sum,
+            "doanh nghiệp",
+        ),
+        element(
+            "DN_NVV_NEN_TANG_SO",
+            "DNNVV sử dụng nền tảng số",
+            "SMEs using digital platforms",
+            Integer,
+            Sum,
+            "doanh nghiệp",
+        ),
+        element(
+            "DCS_KE_HOACH",
+            "Địa chỉ số phải thu thập theo kế hoạch",
+            "Digital addresses planned",
+            Integer,
+            Sum,
+            "địa chỉ",
+        ),
+        element(
+            "DCS_THU_THAP",
+            "Địa chỉ số đã thu thập, cập nhật",
+            "Digital addresses collected and updated",
+            Integer,
+            Sum,
+            "địa chỉ",
+        ),
         element("DAN_SO", "Dân số", "Population", Integer, Sum, "người"),
-        element("DAN_CO_HSSK", "Người dân có hồ sơ sức khỏe điện tử", "People with an electronic health record", Integer, Sum, "người"),
-        element("NGUOI_TRUONG_THANH", "Người trưởng thành", "Adults", Integer, Sum, "người"),
-        element("NGUOI_TT_CO_DTTM", "Người trưởng thành có điện thoại thông minh", "Adults with a smartphone", Integer, Sum, "người"),
-        element("HO_GIA_DINH", "Hộ gia đình", "Households", Integer, Sum, "hộ"),
-        element("HO_CAP_QUANG", "Hộ gia đình có kết nối cáp quang", "Households with fibre broadband", Integer, Sum, "hộ"),
-        element("DAN_15_TUOI", "Người từ 15 tuổi trở lên", "People aged 15 and over", Integer, Sum, "người"),
-        element("DAN_15_CO_TKTT", "Người từ 15 tuổi có tài khoản thanh toán", "People aged 15+ with a payment account", Integer, Sum, "người"),
-        element("DV_THUOC_DIEN", "Đơn vị thuộc diện thành lập Ban chỉ đạo và ban hành kế hoạch CĐS", "Units required to have a DX steering committee and plan", Integer, Sum, "đơn vị"),
-        element("DV_CO_BCD_KH", "Đơn vị đã có Ban chỉ đạo và kế hoạch CĐS", "Units with a DX steering committee and plan", Integer, Sum, "đơn vị"),
-        element("THON_TONG", "Thôn, khu phố", "Villages and neighbourhoods", Integer, Sum, "thôn"),
-        element("THON_KHONG_LOM_SONG", "Thôn không còn vùng lõm sóng", "Villages free of mobile-signal dead zones", Integer, Sum, "thôn"),
-        element("TO_CNS_CONG_DONG", "Tổ công nghệ số cộng đồng", "Community digital-technology teams", Integer, Sum, "tổ"),
-        element("DAN_DAO_TAO_KNS", "Người dân được tập huấn kỹ năng số cơ bản", "People trained in basic digital skills", Integer, Sum, "người"),
-        element("SP_CDS_DANG_KY", "Sản phẩm chuyển đổi số đã đăng ký", "DX products registered", Integer, Sum, "sản phẩm"),
+        element(
+            "DAN_CO_HSSK",
+            "Người dân có hồ sơ sức khỏe điện tử",
+            "People with an electronic health record",
+            Integer,
+            Sum,
+            "người",
+        ),
+        element(
+            "NGUOI_TRUONG_THANH",
+            "Người trưởng thành",
+            "Adults",
+            Integer,
+            Sum,
+            "người",
+        ),
+        element(
+            "NGUOI_TT_CO_DTTM",
+            "Người trưởng thành có điện thoại thông minh",
+            "Adults with a smartphone",
+            Integer,
+            Sum,
+            "người",
+        ),
+        element(
+            "HO_GIA_DINH",
+            "Hộ gia đình",
+            "Households",
+            Integer,
+            Sum,
+            "hộ",
+        ),
+        element(
+            "HO_CAP_QUANG",
+            "Hộ gia đình có kết nối cáp quang",
+            "Households with fibre broadband",
+            Integer,
+            Sum,
+            "hộ",
+        ),
+        element(
+            "DAN_15_TUOI",
+            "Người từ 15 tuổi trở lên",
+            "People aged 15 and over",
+            Integer,
+            Sum,
+            "người",
+        ),
+        element(
+            "DAN_15_CO_TKTT",
+            "Người từ 15 tuổi có tài khoản thanh toán",
+            "People aged 15+ with a payment account",
+            Integer,
+            Sum,
+            "người",
+        ),
+        element(
+            "DV_THUOC_DIEN",
+            "Đơn vị thuộc diện thành lập Ban chỉ đạo và ban hành kế hoạch CĐS",
+            "Units required to have a DX steering committee and plan",
+            Integer,
+            Sum,
+            "đơn vị",
+        ),
+        element(
+            "DV_CO_BCD_KH",
+            "Đơn vị đã có Ban chỉ đạo và kế hoạch CĐS",
+            "Units with a DX steering committee and plan",
+            Integer,
+            Sum,
+            "đơn vị",
+        ),
+        element(
+            "THON_TONG",
+            "Thôn, khu phố",
+            "Villages and neighbourhoods",
+            Integer,
+            Sum,
+            "thôn",
+        ),
+        element(
+            "THON_KHONG_LOM_SONG",
+            "Thôn không còn vùng lõm sóng",
+            "Villages free of mobile-signal dead zones",
+            Integer,
+            Sum,
+            "thôn",
+        ),
+        element(
+            "TO_CNS_CONG_DONG",
+            "Tổ công nghệ số cộng đồng",
+            "Community digital-technology teams",
+            Integer,
+            Sum,
+            "tổ",
+        ),
+        element(
+            "DAN_DAO_TAO_KNS",
+            "Người dân được tập huấn kỹ năng số cơ bản",
+            "People trained in basic digital skills",
+            Integer,
+            Sum,
+            "người",
+        ),
+        element(
+            "SP_CDS_DANG_KY",
+            "Sản phẩm chuyển đổi số đã đăng ký",
+            "DX products registered",
+            Integer,
+            Sum,
+            "sản phẩm",
+        ),
     ];
     let mut dvc = vec![
-        element("DVC53_HS_NHAN", "Hồ sơ tiếp nhận của 53 dịch vụ công thiết yếu", "Dossiers received, 53 essential public services", Integer, Sum, "hồ sơ"),
-        element("DVC53_HS_TRUC_TUYEN", "Hồ sơ tiếp nhận trực tuyến của 53 dịch vụ công thiết yếu", "Dossiers received online, 53 essential public services", Integer, Sum, "hồ sơ"),
+        element(
+            "DVC53_HS_NHAN",
+            "Hồ sơ tiếp nhận của 53 dịch vụ công thiết yếu",
+            "Dossiers received, 53 essential public services",
+            Integer,
+            Sum,
+            "hồ sơ",
+        ),
+        element(
+            "DVC53_HS_TRUC_TUYEN",
+            "Hồ sơ tiếp nhận trực tuyến của 53 dịch vụ công thiết yếu",
+            "Dossiers received online, 53 essential public services",
+            Integer,
+            Sum,
+            "hồ sơ",
+        ),
     ];
     for e in &mut dvc {
         e.breakdown = Some(c("DVC_THIET_YEU"));
     }
     v.extend(dvc);
-    let mut lsdl = element("LSDL_HOAN_THANH", "Chỉ tiêu làm sạch dữ liệu dân cư đã hoàn thành", "Population-data cleaning target completed", Boolean, Sum, "chỉ tiêu");
+    let mut lsdl = element(
+        "LSDL_HOAN_THANH",
+        "Chỉ tiêu làm sạch dữ liệu dân cư đã hoàn thành",
+        "Population-data cleaning target completed",
+        Boolean,
+        Sum,
+        "chỉ tiêu",
+    );
     lsdl.breakdown = Some(c("LSDL_TIEU_CHI"));
     v.push(lsdl);
     v
@@ -249,7 +689,9 @@ fn breakdowns() -> Vec<Breakdown> {
             .map(|i| BreakdownOption {
                 code: c(&format!("DV{i:02}")),
                 name_vi: format!("Dịch vụ công thiết yếu số {i:02} (tên minh họa)"),
-                name_en: Some(format!("Essential public service no. {i:02} (illustrative name)")),
+                name_en: Some(format!(
+                    "Essential public service no. {i:02} (illustrative name)"
+                )),
             })
             .collect(),
     };
@@ -257,17 +699,35 @@ fn breakdowns() -> Vec<Breakdown> {
         ("Đúng họ, chữ đệm và tên", "Correct full name"),
         ("Đúng ngày, tháng, năm sinh", "Correct date of birth"),
         ("Đúng giới tính", "Correct sex"),
-        ("Đúng nơi đăng ký khai sinh", "Correct place of birth registration"),
+        (
+            "Đúng nơi đăng ký khai sinh",
+            "Correct place of birth registration",
+        ),
         ("Đúng quê quán", "Correct place of origin"),
         ("Đúng dân tộc", "Correct ethnicity"),
         ("Đúng tôn giáo", "Correct religion"),
         ("Đúng quốc tịch", "Correct nationality"),
         ("Đủ số định danh cá nhân", "Personal ID number present"),
-        ("Đủ thông tin nơi thường trú", "Permanent residence complete"),
-        ("Đủ thông tin chủ hộ và quan hệ với chủ hộ", "Head of household and relation complete"),
-        ("Sạch: không trùng lặp bản ghi", "Clean: no duplicate records"),
-        ("Sống: cập nhật biến động khai sinh, khai tử", "Alive: births and deaths kept up to date"),
-        ("Sống: cập nhật biến động cư trú", "Alive: changes of residence kept up to date"),
+        (
+            "Đủ thông tin nơi thường trú",
+            "Permanent residence complete",
+        ),
+        (
+            "Đủ thông tin chủ hộ và quan hệ với chủ hộ",
+            "Head of household and relation complete",
+        ),
+        (
+            "Sạch: không trùng lặp bản ghi",
+            "Clean: no duplicate records",
+        ),
+        (
+            "Sống: cập nhật biến động khai sinh, khai tử",
+            "Alive: births and deaths kept up to date",
+        ),
+        (
+            "Sống: cập nhật biến động cư trú",
+            "Alive: changes of residence kept up to date",
+        ),
     ];
     let criteria = Breakdown {
         code: c("LSDL_TIEU_CHI"),
@@ -300,7 +760,10 @@ pub fn dataset() -> anyhow::Result<Dataset> {
         units.push(org_unit(code, vi, en, UnitKind::Organisation));
     }
     let legacy = |kind: UnitKind| -> Vec<&Unit> {
-        units.iter().filter(|u| u.kind == kind && !u.code.as_str().starts_with(vn_admin::PREFIX_2025)).collect()
+        units
+            .iter()
+            .filter(|u| u.kind == kind && !u.code.as_str().starts_with(vn_admin::PREFIX_2025))
+            .collect()
     };
     let districts: Vec<&Unit> = legacy(UnitKind::District);
     let communes: Vec<&Unit> = legacy(UnitKind::Commune);
@@ -312,15 +775,55 @@ pub fn dataset() -> anyhow::Result<Dataset> {
         name_en: Some(en.into()),
         members: m,
     };
-    let all_tiers: Vec<&Unit> = agencies.iter().chain(&districts).chain(&communes).copied().collect();
+    let all_tiers: Vec<&Unit> = agencies
+        .iter()
+        .chain(&districts)
+        .chain(&communes)
+        .copied()
+        .collect();
     let groups = vec![
-        group("58_CO_QUAN_TINH", "Cơ quan cấp tỉnh (sở, ban, ngành)", "Provincial agencies", members(&agencies)),
-        group("58_CAP_HUYEN", "UBND cấp huyện", "District-level People's Committees", members(&districts)),
-        group("58_CAP_XA", "UBND cấp xã", "Commune-level People's Committees", members(&communes)),
-        group("58_TOAN_TINH", "Cơ quan, đơn vị cả ba cấp", "Agencies and units of all three tiers", members(&all_tiers)),
-        group("58_TINH", "UBND tỉnh", "Provincial People's Committee", vec![c("58")]),
-        group("58_CONG_AN", "Công an tỉnh", "Provincial police", vec![c("58-CONG-AN")]),
-        group("58_DOANH_NGHIEP_VT", "Doanh nghiệp viễn thông", "Telecom operators", vec![c("58-VIETTEL"), c("58-VNPT"), c("58-MOBIFONE")]),
+        group(
+            "58_CO_QUAN_TINH",
+            "Cơ quan cấp tỉnh (sở, ban, ngành)",
+            "Provincial agencies",
+            members(&agencies),
+        ),
+        group(
+            "58_CAP_HUYEN",
+            "UBND cấp huyện",
+            "District-level People's Committees",
+            members(&districts),
+        ),
+        group(
+            "58_CAP_XA",
+            "UBND cấp xã",
+            "Commune-level People's Committees",
+            members(&communes),
+        ),
+        group(
+            "58_TOAN_TINH",
+            "Cơ quan, đơn vị cả ba cấp",
+            "Agencies and units of all three tiers",
+            members(&all_tiers),
+        ),
+        group(
+            "58_TINH",
+            "UBND tỉnh",
+            "Provincial People's Committee",
+            vec![c("58")],
+        ),
+        group(
+            "58_CONG_AN",
+            "Công an tỉnh",
+            "Provincial police",
+            vec![c("58-CONG-AN")],
+        ),
+        group(
+            "58_DOANH_NGHIEP_VT",
+            "Doanh nghiệp viễn thông",
+            "Telecom operators",
+            vec![c("58-VIETTEL"), c("58-VNPT"), c("58-MOBIFONE")],
+        ),
     ];
 
     let mut b = Builder { values: Vec::new() };
@@ -329,124 +832,509 @@ pub fn dataset() -> anyhow::Result<Dataset> {
 
     // 1–3. E-documents by tier: the published 98.90 / 96.52 / 94.89 % in 2023.
     let docs = ("VB_XL_MANG", "VB_DEN");
-    b.ratio(docs, &weights(&agencies, "vb"), 2023, (178_020, 180_000), 0.015, true, CALIBRATED);
-    b.ratio(docs, &weights(&districts, "vb"), 2023, (72_390, 75_000), 0.02, true, CALIBRATED);
-    b.ratio(docs, &weights(&communes, "vb"), 2023, (113_868, 120_000), 0.03, true, CALIBRATED);
-    b.ratio(docs, &weights(&agencies, "vb"), 2022, (156_915, 165_000), 0.02, true, ILLUSTRATIVE);
-    b.ratio(docs, &weights(&districts, "vb"), 2022, (63_140, 70_000), 0.03, true, ILLUSTRATIVE);
-    b.ratio(docs, &weights(&communes, "vb"), 2022, (93_940, 110_000), 0.05, true, ILLUSTRATIVE);
+    b.ratio(
+        docs,
+        &weights(&agencies, "vb"),
+        2023,
+        (178_020, 180_000),
+        0.015,
+        true,
+        CALIBRATED,
+    );
+    b.ratio(
+        docs,
+        &weights(&districts, "vb"),
+        2023,
+        (72_390, 75_000),
+        0.02,
+        true,
+        CALIBRATED,
+    );
+    b.ratio(
+        docs,
+        &weights(&communes, "vb"),
+        2023,
+        (113_868, 120_000),
+        0.03,
+        true,
+        CALIBRATED,
+    );
+    b.ratio(
+        docs,
+        &weights(&agencies, "vb"),
+        2022,
+        (156_915, 165_000),
+        0.02,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        docs,
+        &weights(&districts, "vb"),
+        2022,
+        (63_140, 70_000),
+        0.03,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        docs,
+        &weights(&communes, "vb"),
+        2022,
+        (93_940, 110_000),
+        0.05,
+        true,
+        ILLUSTRATIVE,
+    );
 
     // 4. Personal digital signatures over all three tiers: 97.22 % (2023), 87.74 % (2022,
     // derived by reading the published "up 9.48" as percentage points). Officials per unit are
     // the same both years; 9. officials with a digital identity, 100 % in 2023.
     let staff = weights(&all_tiers, "cb");
     let officials = split(15_000, &staff.iter().map(|(_, w)| *w).collect::<Vec<_>>());
-    let staff_units: Vec<(String, f64)> = staff.iter().zip(&officials).map(|((u, _), n)| (u.clone(), *n as f64)).collect();
-    b.ratio(("CB_KY_SO", "CB_TONG"), &staff_units, 2023, (14_583, 15_000), 0.02, true, CALIBRATED);
+    let staff_units: Vec<(String, f64)> = staff
+        .iter()
+        .zip(&officials)
+        .map(|((u, _), n)| (u.clone(), *n as f64))
+        .collect();
+    b.ratio(
+        ("CB_KY_SO", "CB_TONG"),
+        &staff_units,
+        2023,
+        (14_583, 15_000),
+        0.02,
+        true,
+        CALIBRATED,
+    );
     b.ratio(("CB_KY_SO", "CB_TONG"), &staff_units, 2022, (13_161, 15_000), 0.05, true,
         "Số minh họa, hiệu chỉnh theo tỷ lệ 87,74% suy ra từ số công bố (97,22% năm 2023, tăng 9,48 điểm phần trăm)");
     // The officials' counts are written once per year by the first ratio; the identity counts
     // equal them in 2023 (100 %) and reach 93 % in 2022.
     for ((code, _), n) in staff.iter().zip(&officials) {
-        b.put("CB_DINH_DANH", code, y23, n.to_string(), SourceTag::Illustrative, ILLUSTRATIVE);
+        b.put(
+            "CB_DINH_DANH",
+            code,
+            y23,
+            n.to_string(),
+            SourceTag::Illustrative,
+            ILLUSTRATIVE,
+        );
     }
-    let ids22 = numerators(&officials, 13_950, &staff.iter().map(|(u, _)| (unit_interval(&format!("dd/{u}")) - 0.5) * 0.1).collect::<Vec<_>>(), true)
-        .ok_or_else(|| anyhow::anyhow!("calibration of CB_DINH_DANH 2022"))?;
+    let ids22 = numerators(
+        &officials,
+        13_950,
+        &staff
+            .iter()
+            .map(|(u, _)| (unit_interval(&format!("dd/{u}")) - 0.5) * 0.1)
+            .collect::<Vec<_>>(),
+        true,
+    )
+    .ok_or_else(|| anyhow::anyhow!("calibration of CB_DINH_DANH 2022"))?;
     for ((code, _), n) in staff.iter().zip(&ids22) {
-        b.put("CB_DINH_DANH", code, y22, n.to_string(), SourceTag::Illustrative, ILLUSTRATIVE);
+        b.put(
+            "CB_DINH_DANH",
+            code,
+            y22,
+            n.to_string(),
+            SourceTag::Illustrative,
+            ILLUSTRATIVE,
+        );
     }
 
     // Province-wide figures kept on the province itself.
     let province = [("58".to_string(), 1.0)];
     // 5. Full-process online public services 72.4 % (2022: 61.0 %).
-    b.ratio(("DVCTT_TOAN_TRINH", "TTHC_DU_DK"), &province, 2023, (905, 1_250), 0.0, true, ILLUSTRATIVE);
-    b.ratio(("DVCTT_TOAN_TRINH", "TTHC_DU_DK"), &province, 2022, (732, 1_200), 0.0, true, ILLUSTRATIVE);
+    b.ratio(
+        ("DVCTT_TOAN_TRINH", "TTHC_DU_DK"),
+        &province,
+        2023,
+        (905, 1_250),
+        0.0,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        ("DVCTT_TOAN_TRINH", "TTHC_DU_DK"),
+        &province,
+        2022,
+        (732, 1_200),
+        0.0,
+        true,
+        ILLUSTRATIVE,
+    );
     // 7. Digitised dossiers 71.6 % (2022: 58.3 %).
-    b.ratio(("HS_SO_HOA", "HS_CAN_SO_HOA"), &province, 2023, (179_000, 250_000), 0.0, true, ILLUSTRATIVE);
-    b.ratio(("HS_SO_HOA", "HS_CAN_SO_HOA"), &province, 2022, (128_260, 220_000), 0.0, true, ILLUSTRATIVE);
+    b.ratio(
+        ("HS_SO_HOA", "HS_CAN_SO_HOA"),
+        &province,
+        2023,
+        (179_000, 250_000),
+        0.0,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        ("HS_SO_HOA", "HS_CAN_SO_HOA"),
+        &province,
+        2022,
+        (128_260, 220_000),
+        0.0,
+        true,
+        ILLUSTRATIVE,
+    );
     // 8. Periodic reports on the reporting system 64.0 % (2022: 45.0 %).
-    b.ratio(("BC_TREN_HT", "BC_DINH_KY"), &province, 2023, (160, 250), 0.0, true, ILLUSTRATIVE);
-    b.ratio(("BC_TREN_HT", "BC_DINH_KY"), &province, 2022, (108, 240), 0.0, true, ILLUSTRATIVE);
+    b.ratio(
+        ("BC_TREN_HT", "BC_DINH_KY"),
+        &province,
+        2023,
+        (160, 250),
+        0.0,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        ("BC_TREN_HT", "BC_DINH_KY"),
+        &province,
+        2022,
+        (108, 240),
+        0.0,
+        true,
+        ILLUSTRATIVE,
+    );
     // 15. E-commerce share of retail 5.3 % (2022: 4.1 %).
-    b.ratio(("TMDT_DOANH_THU", "BAN_LE_TONG"), &province, 2023, (3_180, 60_000), 0.0, true, ILLUSTRATIVE);
-    b.ratio(("TMDT_DOANH_THU", "BAN_LE_TONG"), &province, 2022, (2_132, 52_000), 0.0, true, ILLUSTRATIVE);
+    b.ratio(
+        ("TMDT_DOANH_THU", "BAN_LE_TONG"),
+        &province,
+        2023,
+        (3_180, 60_000),
+        0.0,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        ("TMDT_DOANH_THU", "BAN_LE_TONG"),
+        &province,
+        2022,
+        (2_132, 52_000),
+        0.0,
+        true,
+        ILLUSTRATIVE,
+    );
     // 16. SMEs on digital platforms 34.0 % (2022: 25.0 %).
-    b.ratio(("DN_NVV_NEN_TANG_SO", "DN_NVV"), &province, 2023, (1_700, 5_000), 0.0, true, ILLUSTRATIVE);
-    b.ratio(("DN_NVV_NEN_TANG_SO", "DN_NVV"), &province, 2022, (1_200, 4_800), 0.0, true, ILLUSTRATIVE);
+    b.ratio(
+        ("DN_NVV_NEN_TANG_SO", "DN_NVV"),
+        &province,
+        2023,
+        (1_700, 5_000),
+        0.0,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        ("DN_NVV_NEN_TANG_SO", "DN_NVV"),
+        &province,
+        2022,
+        (1_200, 4_800),
+        0.0,
+        true,
+        ILLUSTRATIVE,
+    );
     // 22. Units with a steering committee and a plan 91.9 % ("most units").
-    b.ratio(("DV_CO_BCD_KH", "DV_THUOC_DIEN"), &province, 2023, (79, 86), 0.0, true,
-        "Số minh họa; bài viết chỉ nói \"hầu hết các đơn vị\"");
-    b.ratio(("DV_CO_BCD_KH", "DV_THUOC_DIEN"), &province, 2022, (60, 86), 0.0, true, ILLUSTRATIVE);
+    b.ratio(
+        ("DV_CO_BCD_KH", "DV_THUOC_DIEN"),
+        &province,
+        2023,
+        (79, 86),
+        0.0,
+        true,
+        "Số minh họa; bài viết chỉ nói \"hầu hết các đơn vị\"",
+    );
+    b.ratio(
+        ("DV_CO_BCD_KH", "DV_THUOC_DIEN"),
+        &province,
+        2022,
+        (60, 86),
+        0.0,
+        true,
+        ILLUSTRATIVE,
+    );
 
     // 6. Administrative dossiers processed online 53.1 % (2022: 38.0 %), by commune.
-    b.ratio(("HS_TRUC_TUYEN", "HS_TTHC"), &weights(&communes, "hs"), 2023, (106_200, 200_000), 0.08, true, ILLUSTRATIVE);
-    b.ratio(("HS_TRUC_TUYEN", "HS_TTHC"), &weights(&communes, "hs"), 2022, (72_200, 190_000), 0.08, true, ILLUSTRATIVE);
+    b.ratio(
+        ("HS_TRUC_TUYEN", "HS_TTHC"),
+        &weights(&communes, "hs"),
+        2023,
+        (106_200, 200_000),
+        0.08,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        ("HS_TRUC_TUYEN", "HS_TTHC"),
+        &weights(&communes, "hs"),
+        2022,
+        (72_200, 190_000),
+        0.08,
+        true,
+        ILLUSTRATIVE,
+    );
     // 17. Digital addresses: 146,587 collected of 146,587 planned (published), by commune.
-    b.ratio(("DCS_THU_THAP", "DCS_KE_HOACH"), &weights(&communes, "dcs"), 2023, (146_587, 146_587), 0.03, false, CALIBRATED);
+    b.ratio(
+        ("DCS_THU_THAP", "DCS_KE_HOACH"),
+        &weights(&communes, "dcs"),
+        2023,
+        (146_587, 146_587),
+        0.03,
+        false,
+        CALIBRATED,
+    );
     // 18. Electronic health records 85.3 % (2022: 70.0 %).
-    b.ratio(("DAN_CO_HSSK", "DAN_SO"), &weights(&communes, "ds"), 2023, (511_800, 600_000), 0.05, true, ILLUSTRATIVE);
-    b.ratio(("DAN_CO_HSSK", "DAN_SO"), &weights(&communes, "ds"), 2022, (413_000, 590_000), 0.06, true, ILLUSTRATIVE);
+    b.ratio(
+        ("DAN_CO_HSSK", "DAN_SO"),
+        &weights(&communes, "ds"),
+        2023,
+        (511_800, 600_000),
+        0.05,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        ("DAN_CO_HSSK", "DAN_SO"),
+        &weights(&communes, "ds"),
+        2022,
+        (413_000, 590_000),
+        0.06,
+        true,
+        ILLUSTRATIVE,
+    );
     // 19. Adults with a smartphone 84.0 % (2022: 78.0 %).
-    b.ratio(("NGUOI_TT_CO_DTTM", "NGUOI_TRUONG_THANH"), &weights(&communes, "ds"), 2023, (352_800, 420_000), 0.05, true, ILLUSTRATIVE);
-    b.ratio(("NGUOI_TT_CO_DTTM", "NGUOI_TRUONG_THANH"), &weights(&communes, "ds"), 2022, (323_700, 415_000), 0.05, true, ILLUSTRATIVE);
+    b.ratio(
+        ("NGUOI_TT_CO_DTTM", "NGUOI_TRUONG_THANH"),
+        &weights(&communes, "ds"),
+        2023,
+        (352_800, 420_000),
+        0.05,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        ("NGUOI_TT_CO_DTTM", "NGUOI_TRUONG_THANH"),
+        &weights(&communes, "ds"),
+        2022,
+        (323_700, 415_000),
+        0.05,
+        true,
+        ILLUSTRATIVE,
+    );
     // 20. Households with fibre 78.2 % (2022: 70.0 %).
-    b.ratio(("HO_CAP_QUANG", "HO_GIA_DINH"), &weights(&communes, "ds"), 2023, (125_120, 160_000), 0.08, true, ILLUSTRATIVE);
-    b.ratio(("HO_CAP_QUANG", "HO_GIA_DINH"), &weights(&communes, "ds"), 2022, (110_600, 158_000), 0.08, true, ILLUSTRATIVE);
+    b.ratio(
+        ("HO_CAP_QUANG", "HO_GIA_DINH"),
+        &weights(&communes, "ds"),
+        2023,
+        (125_120, 160_000),
+        0.08,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        ("HO_CAP_QUANG", "HO_GIA_DINH"),
+        &weights(&communes, "ds"),
+        2022,
+        (110_600, 158_000),
+        0.08,
+        true,
+        ILLUSTRATIVE,
+    );
     // 21. People aged 15+ with a payment account 73.5 % (2022: 65.0 %).
-    b.ratio(("DAN_15_CO_TKTT", "DAN_15_TUOI"), &weights(&communes, "ds"), 2023, (338_100, 460_000), 0.06, true, ILLUSTRATIVE);
-    b.ratio(("DAN_15_CO_TKTT", "DAN_15_TUOI"), &weights(&communes, "ds"), 2022, (295_750, 455_000), 0.06, true, ILLUSTRATIVE);
+    b.ratio(
+        ("DAN_15_CO_TKTT", "DAN_15_TUOI"),
+        &weights(&communes, "ds"),
+        2023,
+        (338_100, 460_000),
+        0.06,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        ("DAN_15_CO_TKTT", "DAN_15_TUOI"),
+        &weights(&communes, "ds"),
+        2022,
+        (295_750, 455_000),
+        0.06,
+        true,
+        ILLUSTRATIVE,
+    );
     // 23. Villages free of dead zones 96.0 % (2022: 90.0 %): 300 villages.
     let villages: Vec<(String, f64)> = weights(&communes, "thon");
-    b.ratio(("THON_KHONG_LOM_SONG", "THON_TONG"), &villages, 2023, (288, 300), 0.05, true, ILLUSTRATIVE);
-    b.ratio(("THON_KHONG_LOM_SONG", "THON_TONG"), &villages, 2022, (270, 300), 0.1, true, ILLUSTRATIVE);
+    b.ratio(
+        ("THON_KHONG_LOM_SONG", "THON_TONG"),
+        &villages,
+        2023,
+        (288, 300),
+        0.05,
+        true,
+        ILLUSTRATIVE,
+    );
+    b.ratio(
+        ("THON_KHONG_LOM_SONG", "THON_TONG"),
+        &villages,
+        2022,
+        (270, 300),
+        0.1,
+        true,
+        ILLUSTRATIVE,
+    );
 
     // Digital awareness and skills (no target): a community digital-technology team in every
     // commune in 2023 (41 in 2022), people trained in basic digital skills.
     for (i, u) in communes.iter().enumerate() {
         let code = u.code.as_str();
-        b.put("TO_CNS_CONG_DONG", code, y23, "1".into(), SourceTag::Illustrative, ILLUSTRATIVE);
-        b.put("TO_CNS_CONG_DONG", code, y22, if i % 3 == 2 { "0" } else { "1" }.into(), SourceTag::Illustrative, ILLUSTRATIVE);
+        b.put(
+            "TO_CNS_CONG_DONG",
+            code,
+            y23,
+            "1".into(),
+            SourceTag::Illustrative,
+            ILLUSTRATIVE,
+        );
+        b.put(
+            "TO_CNS_CONG_DONG",
+            code,
+            y22,
+            if i % 3 == 2 { "0" } else { "1" }.into(),
+            SourceTag::Illustrative,
+            ILLUSTRATIVE,
+        );
         let trained = 150 + (unit_interval(&format!("kns/{code}")) * 600.0) as i64;
-        b.put("DAN_DAO_TAO_KNS", code, y23, trained.to_string(), SourceTag::Illustrative, ILLUSTRATIVE);
-        b.put("DAN_DAO_TAO_KNS", code, y22, (trained * 55 / 100).to_string(), SourceTag::Illustrative, ILLUSTRATIVE);
+        b.put(
+            "DAN_DAO_TAO_KNS",
+            code,
+            y23,
+            trained.to_string(),
+            SourceTag::Illustrative,
+            ILLUSTRATIVE,
+        );
+        b.put(
+            "DAN_DAO_TAO_KNS",
+            code,
+            y22,
+            (trained * 55 / 100).to_string(),
+            SourceTag::Illustrative,
+            ILLUSTRATIVE,
+        );
         // DX products registered in 2023: about a third of communes have none yet.
         let products = match (unit_interval(&format!("sp/{code}")) * 10.0) as i64 {
             0..=3 => 0,
             4..=7 => 1,
             _ => 2,
         };
-        b.put("SP_CDS_DANG_KY", code, y23, products.to_string(), SourceTag::Illustrative, ILLUSTRATIVE);
+        b.put(
+            "SP_CDS_DANG_KY",
+            code,
+            y23,
+            products.to_string(),
+            SourceTag::Illustrative,
+            ILLUSTRATIVE,
+        );
     }
 
     // 10. Chip-based ID cards: finished 52 days before the ministry's deadline (published);
     // the deadline itself is not in the article (illustrative date).
-    b.put("CCCD_HAN", "58-CONG-AN", y23, "2023-06-30".into(), SourceTag::Illustrative,
-        "Ngày minh họa: bài viết không nêu hạn của Bộ Công an");
+    b.put(
+        "CCCD_HAN",
+        "58-CONG-AN",
+        y23,
+        "2023-06-30".into(),
+        SourceTag::Illustrative,
+        "Ngày minh họa: bài viết không nêu hạn của Bộ Công an",
+    );
     b.put("CCCD_HOAN_THANH", "58-CONG-AN", y23, "2023-05-09".into(), SourceTag::Derived,
         "Suy ra từ số công bố \"hoàn thành trước hạn 52 ngày\" và hạn minh họa 30/06/2023; một trong 28 tỉnh hoàn thành sớm");
     // 11. E-ID activation: 100 % of the assigned target (published); counts illustrative.
-    b.put("VNEID_CHI_TIEU", "58-CONG-AN", y23, "283500".into(), SourceTag::Illustrative, CALIBRATED);
-    b.put("VNEID_KICH_HOAT", "58-CONG-AN", y23, "283500".into(), SourceTag::Illustrative,
-        "Số minh họa; tỷ lệ 100% chỉ tiêu là số công bố; một trong 24 tỉnh hoàn thành chỉ tiêu");
+    b.put(
+        "VNEID_CHI_TIEU",
+        "58-CONG-AN",
+        y23,
+        "283500".into(),
+        SourceTag::Illustrative,
+        CALIBRATED,
+    );
+    b.put(
+        "VNEID_KICH_HOAT",
+        "58-CONG-AN",
+        y23,
+        "283500".into(),
+        SourceTag::Illustrative,
+        "Số minh họa; tỷ lệ 100% chỉ tiêu là số công bố; một trong 24 tỉnh hoàn thành chỉ tiêu",
+    );
     // 12. 53 essential public services at 85.2 %: dossiers received online over received,
     // per service (illustrative counts summing to the published ratio).
-    let svc: Vec<(String, f64)> = (1..=53).map(|i| (format!("DV{i:02}"), 0.3 + 1.7 * unit_interval(&format!("dv{i}")))).collect();
+    let svc: Vec<(String, f64)> = (1..=53)
+        .map(|i| {
+            (
+                format!("DV{i:02}"),
+                0.3 + 1.7 * unit_interval(&format!("dv{i}")),
+            )
+        })
+        .collect();
     let received = split(50_000, &svc.iter().map(|(_, w)| *w).collect::<Vec<_>>());
-    let online = numerators(&received, 42_600, &svc.iter().map(|(s, _)| (unit_interval(&format!("dvo/{s}")) - 0.5) * 0.2).collect::<Vec<_>>(), true)
-        .ok_or_else(|| anyhow::anyhow!("calibration of DVC53"))?;
+    let online = numerators(
+        &received,
+        42_600,
+        &svc.iter()
+            .map(|(s, _)| (unit_interval(&format!("dvo/{s}")) - 0.5) * 0.2)
+            .collect::<Vec<_>>(),
+        true,
+    )
+    .ok_or_else(|| anyhow::anyhow!("calibration of DVC53"))?;
     for (((s, _), r), o) in svc.iter().zip(&received).zip(&online) {
-        b.put_by("DVC53_HS_NHAN", "58", y23, s, r.to_string(), SourceTag::Illustrative, CALIBRATED);
-        b.put_by("DVC53_HS_TRUC_TUYEN", "58", y23, s, o.to_string(), SourceTag::Illustrative, CALIBRATED);
+        b.put_by(
+            "DVC53_HS_NHAN",
+            "58",
+            y23,
+            s,
+            r.to_string(),
+            SourceTag::Illustrative,
+            CALIBRATED,
+        );
+        b.put_by(
+            "DVC53_HS_TRUC_TUYEN",
+            "58",
+            y23,
+            s,
+            o.to_string(),
+            SourceTag::Illustrative,
+            CALIBRATED,
+        );
     }
     // 13. All 14 population-data cleaning targets done (published; criterion names illustrative).
     for i in 1..=14 {
-        b.put_by("LSDL_HOAN_THANH", "58-CONG-AN", y23, &format!("TC{i:02}"), "true".into(), SourceTag::Published,
-            "Công an tỉnh hoàn thành 14 chỉ tiêu làm sạch dữ liệu dân cư (số công bố)");
+        b.put_by(
+            "LSDL_HOAN_THANH",
+            "58-CONG-AN",
+            y23,
+            &format!("TC{i:02}"),
+            "true".into(),
+            SourceTag::Published,
+            "Công an tỉnh hoàn thành 14 chỉ tiêu làm sạch dữ liệu dân cư (số công bố)",
+        );
     }
     // 14. Non-cash payment turnover: 314,792 billion VND, up 67,436 billion (published).
-    b.put("TT_KHONG_TIEN_MAT", "58", y23, "314792".into(), SourceTag::Published, "Ước tính năm 2023 (số công bố)");
-    b.put("TT_KHONG_TIEN_MAT", "58", y22, "247356".into(), SourceTag::Derived,
-        "Suy ra: 314.792 − 67.436 tỷ đồng (mức tăng so với cùng kỳ đã công bố)");
+    b.put(
+        "TT_KHONG_TIEN_MAT",
+        "58",
+        y23,
+        "314792".into(),
+        SourceTag::Published,
+        "Ước tính năm 2023 (số công bố)",
+    );
+    b.put(
+        "TT_KHONG_TIEN_MAT",
+        "58",
+        y22,
+        "247356".into(),
+        SourceTag::Derived,
+        "Suy ra: 314.792 − 67.436 tỷ đồng (mức tăng so với cùng kỳ đã công bố)",
+    );
 
     Ok(Dataset {
         units,
@@ -468,7 +1356,11 @@ mod tests {
         let members: HashSet<&str> = g.members.iter().map(|m| m.as_str()).collect();
         d.values
             .iter()
-            .filter(|v| v.element.as_str() == element && v.period == Period::Year(year) && members.contains(v.unit.as_str()))
+            .filter(|v| {
+                v.element.as_str() == element
+                    && v.period == Period::Year(year)
+                    && members.contains(v.unit.as_str())
+            })
             .map(|v| v.value.parse::<i64>().unwrap())
             .sum()
     }
@@ -480,40 +1372,92 @@ mod tests {
             let num = sums(&d, p.numerator, p.group, p.year);
             let den = sums(&d, p.denominator, p.group, p.year);
             assert!(den > 0, "{}", p.what);
-            assert_eq!(num * 10_000, den * p.basis_points, "{}: {num} / {den}", p.what);
+            assert_eq!(
+                num * 10_000,
+                den * p.basis_points,
+                "{}: {num} / {den}",
+                p.what
+            );
         }
     }
 
     #[test]
     fn shape_of_the_demo() {
         let d = dataset().unwrap();
-        let count = |k: UnitKind| d.units.iter().filter(|u| u.kind == k && !u.code.as_str().starts_with("2025-")).count();
+        let count = |k: UnitKind| {
+            d.units
+                .iter()
+                .filter(|u| u.kind == k && !u.code.as_str().starts_with("2025-"))
+                .count()
+        };
         assert_eq!(count(UnitKind::District), 7);
         assert_eq!(count(UnitKind::Commune), 62);
         assert_eq!(count(UnitKind::Agency), 19);
         assert!(d.units.iter().any(|u| u.code.as_str() == "2025-56"));
         // Every value is labelled, with a known element, and keys are unique.
-        let elements: HashMap<&str, &DataElement> = d.elements.iter().map(|e| (e.code.as_str(), e)).collect();
+        let elements: HashMap<&str, &DataElement> =
+            d.elements.iter().map(|e| (e.code.as_str(), e)).collect();
         let mut keys = HashSet::new();
         for v in &d.values {
-            let e = elements.get(v.element.as_str()).unwrap_or_else(|| panic!("{}", v.element));
+            let e = elements
+                .get(v.element.as_str())
+                .unwrap_or_else(|| panic!("{}", v.element));
             chiso_core::ParsedValue::parse(e.value_type, &v.value).unwrap();
-            assert!(keys.insert((v.element.clone(), v.unit.clone(), v.period, v.breakdown.clone())), "{v:?}");
-            assert!(matches!(v.source, SourceTag::Published | SourceTag::Derived | SourceTag::Illustrative));
+            assert!(
+                keys.insert((
+                    v.element.clone(),
+                    v.unit.clone(),
+                    v.period,
+                    v.breakdown.clone()
+                )),
+                "{v:?}"
+            );
+            assert!(matches!(
+                v.source,
+                SourceTag::Published | SourceTag::Derived | SourceTag::Illustrative
+            ));
         }
         for y in [2022, 2023] {
             assert!(d.values.iter().any(|v| v.period == Period::Year(y)));
         }
         // Non-cash turnover: published 2023 and the derived 2022 differ by the published 67,436.
-        let tt = |y| d.values.iter().find(|v| v.element.as_str() == "TT_KHONG_TIEN_MAT" && v.period == Period::Year(y)).unwrap().value.parse::<i64>().unwrap();
+        let tt = |y| {
+            d.values
+                .iter()
+                .find(|v| v.element.as_str() == "TT_KHONG_TIEN_MAT" && v.period == Period::Year(y))
+                .unwrap()
+                .value
+                .parse::<i64>()
+                .unwrap()
+        };
         assert_eq!(tt(2023) - tt(2022), 67_436);
         // The 14 cleaning criteria are all done.
-        assert_eq!(d.values.iter().filter(|v| v.element.as_str() == "LSDL_HOAN_THANH" && v.value == "true").count(), 14);
+        assert_eq!(
+            d.values
+                .iter()
+                .filter(|v| v.element.as_str() == "LSDL_HOAN_THANH" && v.value == "true")
+                .count(),
+            14
+        );
         // The ID cards were finished 52 days before the deadline.
-        let dv = |e: &str| NaiveDate::parse_from_str(&d.values.iter().find(|v| v.element.as_str() == e).unwrap().value, "%Y-%m-%d").unwrap();
+        let dv = |e: &str| {
+            NaiveDate::parse_from_str(
+                &d.values
+                    .iter()
+                    .find(|v| v.element.as_str() == e)
+                    .unwrap()
+                    .value,
+                "%Y-%m-%d",
+            )
+            .unwrap()
+        };
         assert_eq!((dv("CCCD_HAN") - dv("CCCD_HOAN_THANH")).num_days(), 52);
         // Some communes still have no DX product.
-        let none = d.values.iter().filter(|v| v.element.as_str() == "SP_CDS_DANG_KY" && v.value == "0").count();
+        let none = d
+            .values
+            .iter()
+            .filter(|v| v.element.as_str() == "SP_CDS_DANG_KY" && v.value == "0")
+            .count();
         assert!(none > 0 && none < 62, "{none}");
     }
 }

@@ -30,7 +30,10 @@ pub struct LoadSummary {
 pub async fn load(store: &dyn Store) -> anyhow::Result<LoadSummary> {
     let d = dataset()?;
     let actor = Actor::new("demo", Via::Demo);
-    let mut s = LoadSummary { units: store.upsert_units(&d.units, &actor).await?, ..Default::default() };
+    let mut s = LoadSummary {
+        units: store.upsert_units(&d.units, &actor).await?,
+        ..Default::default()
+    };
     s.links = store.upsert_successors(&d.links, &actor).await?;
     s.groups = store.upsert_groups(&d.groups, &actor).await?;
     store.upsert_breakdowns(&d.breakdowns, &actor).await?;

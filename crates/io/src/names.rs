@@ -6,11 +6,17 @@ pub fn strip_diacritics(s: &str) -> String {
         .map(|c| {
             let lower = c.to_lowercase().next().unwrap_or(c);
             let base = match lower {
-                'à' | 'á' | 'ả' | 'ã' | 'ạ' | 'ă' | 'ằ' | 'ắ' | 'ẳ' | 'ẵ' | 'ặ' | 'â' | 'ầ' | 'ấ' | 'ẩ' | 'ẫ' | 'ậ' => 'a',
-                'è' | 'é' | 'ẻ' | 'ẽ' | 'ẹ' | 'ê' | 'ề' | 'ế' | 'ể' | 'ễ' | 'ệ' => 'e',
+                'à' | 'á' | 'ả' | 'ã' | 'ạ' | 'ă' | 'ằ' | 'ắ' | 'ẳ' | 'ẵ' | 'ặ' | 'â' | 'ầ'
+                | 'ấ' | 'ẩ' | 'ẫ' | 'ậ' => 'a',
+                'è' | 'é' | 'ẻ' | 'ẽ' | 'ẹ' | 'ê' | 'ề' | 'ế' | 'ể' | 'ễ' | 'ệ' => {
+                    'e'
+                }
                 'ì' | 'í' | 'ỉ' | 'ĩ' | 'ị' => 'i',
-                'ò' | 'ó' | 'ỏ' | 'õ' | 'ọ' | 'ô' | 'ồ' | 'ố' | 'ổ' | 'ỗ' | 'ộ' | 'ơ' | 'ờ' | 'ớ' | 'ở' | 'ỡ' | 'ợ' => 'o',
-                'ù' | 'ú' | 'ủ' | 'ũ' | 'ụ' | 'ư' | 'ừ' | 'ứ' | 'ử' | 'ữ' | 'ự' => 'u',
+                'ò' | 'ó' | 'ỏ' | 'õ' | 'ọ' | 'ô' | 'ồ' | 'ố' | 'ổ' | 'ỗ' | 'ộ' | 'ơ' | 'ờ'
+                | 'ớ' | 'ở' | 'ỡ' | 'ợ' => 'o',
+                'ù' | 'ú' | 'ủ' | 'ũ' | 'ụ' | 'ư' | 'ừ' | 'ứ' | 'ử' | 'ữ' | 'ự' => {
+                    'u'
+                }
                 'ỳ' | 'ý' | 'ỷ' | 'ỹ' | 'ỵ' => 'y',
                 'đ' => 'd',
                 other => other,
@@ -53,7 +59,10 @@ mod tests {
     #[test]
     fn renders_english_names() {
         assert_eq!(english_unit_name("Tỉnh Ninh Thuận"), "Ninh Thuan Province");
-        assert_eq!(english_unit_name("Thành phố Phan Rang - Tháp Chàm"), "Phan Rang - Thap Cham City");
+        assert_eq!(
+            english_unit_name("Thành phố Phan Rang - Tháp Chàm"),
+            "Phan Rang - Thap Cham City"
+        );
         assert_eq!(english_unit_name("Phường Đô Vinh"), "Do Vinh Ward");
         assert_eq!(english_unit_name("Xã Phước Đại"), "Phuoc Dai Commune");
         assert_eq!(english_unit_name("Huyện Bác Ái"), "Bac Ai District");

@@ -48,7 +48,9 @@ impl AdminUnits {
     pub fn count(&self, kind: UnitKind, structure_2025: bool) -> usize {
         self.units
             .iter()
-            .filter(|u| u.kind == kind && u.code.as_str().starts_with(PREFIX_2025) == structure_2025)
+            .filter(|u| {
+                u.kind == kind && u.code.as_str().starts_with(PREFIX_2025) == structure_2025
+            })
             .count()
     }
 }
@@ -60,7 +62,10 @@ struct Csv<'a> {
 }
 
 fn read_csv<'a>(file: &'a str, text: &str, expected: &[&str]) -> Result<Csv<'a>, FileError> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
     let err = |row: usize, column: Option<&str>, reason: String| FileError {
         file: file.to_string(),
         row,
@@ -75,7 +80,11 @@ fn read_csv<'a>(file: &'a str, text: &str, expected: &[&str]) -> Result<Csv<'a>,
         .collect();
     for col in expected {
         if !header.iter().any(|h| h == col) {
-            return Err(err(1, Some(col), format!("the header has no column '{col}'")));
+            return Err(err(
+                1,
+                Some(col),
+                format!("the header has no column '{col}'"),
+            ));
         }
     }
     let mut rows = Vec::new();
@@ -92,12 +101,21 @@ impl Csv<'_> {
         self.header.iter().position(|h| h == name).unwrap_or(0)
     }
     fn err(&self, row: usize, column: &str, reason: impl Into<String>) -> FileError {
-        FileError { file: self.file.to_string(), row, column: Some(column.to_string()), reason: reason.into() }
+        FileError {
+            file: self.file.to_string(),
+            row,
+            column: Some(column.to_string()),
+            reason: reason.into(),
+        }
     }
     fn code(&self, row: usize, fields: &[String], column: &str) -> Result<String, FileError> {
         let v = &fields[self.col(column)];
         if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(self.err(row, column, format!("'{v}' is not a statistics office code (digits)")));
+            return Err(self.err(
+                row,
+                column,
+                format!("'{v}' is not a statistics office code (digits)"),
+            ));
         }
         Ok(v.clone())
     }
@@ -108,7 +126,13 @@ impl Csv<'_> {
         }
         Ok(v.clone())
     }
-    fn coord(&self, row: usize, fields: &[String], column: &str, range: f64) -> Result<Option<f64>, FileError> {
+    fn coord(
+        &self,
+        row: usize,
+        fields: &[String],
+        column: &str,
+        range: f64,
+    ) -> Result<Option<f64>, FileError> {
         let v = &fields[self.col(column)];
         if v.is_empty() {
             return Ok(None);
@@ -125,7 +149,14 @@ fn code(s: &str) -> Code {
     Code::parse(s).unwrap_or_else(|_| Code::parse("0").unwrap_or_else(|_| unreachable!()))
 }
 
-fn admin_unit(code_s: &str, gso: &str, name: &str, kind: UnitKind, parent: Option<&str>, legacy: bool) -> Unit {
+fn admin_unit(
+    code_s: &str,
+    gso: &str,
+    name: &str,
+    kind: UnitKind,
+    parent: Option<&str>,
+    legacy: bool,
+) -> Unit {
     Unit {
         code: code(code_s),
         gso_code: Some(gso.to_string()),
@@ -148,21 +179,48 @@ pub fn embedded(province: Option<&str>) -> Result<AdminUnits, FileError> {
 
 /// Read the three files. `province` limits the legacy units to one province (GSO code) and
 /// the 2025 units to the successors of its communes.
-pub fn parse(legacy: &str, new: &str, crosswalk: &str, province: Option<&str>) -> Result<AdminUnits, FileError> {
+pub fn parse(
+    legacy: &str,
+    new: &str,
+    crosswalk: &str,
+    province: Option<&str>,
+) -> Result<AdminUnits, FileError> {
     let lg = read_csv(
         "units_legacy.csv",
         legacy,
-        &["province_code", "province_name", "district_code", "district_name", "ward_code", "ward_name", "lat", "lon"],
+        &[
+            "province_code",
+            "province_name",
+            "district_code",
+            "district_name",
+            "ward_code",
+            "ward_name",
+            "lat",
+            "lon",
+        ],
     )?;
     let nw = read_csv(
         "units_2025.csv",
         new,
-        &["province_code", "province_name", "ward_code", "ward_name", "lat", "lon"],
+        &[
+            "province_code",
+            "province_name",
+            "ward_code",
+            "ward_name",
+            "lat",
+            "lon",
+        ],
     )?;
     let cw = read_csv(
         "crosswalk_2025.csv",
         crosswalk,
-        &["legacy_ward_code", "ward_code_2025", "province_code_2025", "kind", "is_default"],
+        &[
+            "legacy_ward_code",
+            "ward_code_2025",
+            "province_code_2025",
+            "kind",
+            "is_default",
+        ],
     )?;
 
     let mut out = AdminUnits::default();
@@ -180,14 +238,23 @@ pub fn parse(legacy: &str, new: &str, crosswalk: &str, province: Option<&str>) -
         let pname = lg.text(*row, f, "province_name")?;
         let d = lg.code(*row, f, "district_code")?;
         let dname = lg.text(*row, f, "district_name")?;
-        provinces.entry(p.clone()).or_insert_with(|| admin_unit(&p, &p, &pname, UnitKind::Province, None, true));
+        provinces
+            .entry(p.clone())
+            .or_insert_with(|| admin_unit(&p, &p, &pname, UnitKind::Province, None, true));
         match districts.get(&d) {
             Some(u) if u.parent.as_ref().map(|c| c.as_str()) != Some(p.as_str()) => {
-                return Err(lg.err(*row, "district_code", format!("district {d} is listed under two provinces")));
+                return Err(lg.err(
+                    *row,
+                    "district_code",
+                    format!("district {d} is listed under two provinces"),
+                ));
             }
             Some(_) => {}
             None => {
-                districts.insert(d.clone(), admin_unit(&d, &d, &dname, UnitKind::District, Some(&p), true));
+                districts.insert(
+                    d.clone(),
+                    admin_unit(&d, &d, &dname, UnitKind::District, Some(&p), true),
+                );
             }
         }
         // A few island districts have no communes: their row has an empty ward code.
@@ -223,10 +290,17 @@ pub fn parse(legacy: &str, new: &str, crosswalk: &str, province: Option<&str>) -
         let pname = nw.text(*row, f, "province_name")?;
         let w = nw.code(*row, f, "ward_code")?;
         let wname = nw.text(*row, f, "ward_name")?;
-        new_provinces
-            .entry(p.clone())
-            .or_insert_with(|| admin_unit(&code_2025(&p), &p, &pname, UnitKind::Province, None, false));
-        let mut u = admin_unit(&code_2025(&w), &w, &wname, UnitKind::Commune, Some(&code_2025(&p)), false);
+        new_provinces.entry(p.clone()).or_insert_with(|| {
+            admin_unit(&code_2025(&p), &p, &pname, UnitKind::Province, None, false)
+        });
+        let mut u = admin_unit(
+            &code_2025(&w),
+            &w,
+            &wname,
+            UnitKind::Commune,
+            Some(&code_2025(&p)),
+            false,
+        );
         u.lat = nw.coord(*row, f, "lat", 90.0)?;
         u.lon = nw.coord(*row, f, "lon", 180.0)?;
         if new_units.insert(w.clone(), (u, p)).is_some() {
@@ -258,20 +332,34 @@ pub fn parse(legacy: &str, new: &str, crosswalk: &str, province: Option<&str>) -
         };
         let Some(legacy_p) = commune_province.get(&from) else {
             if province.is_none() {
-                return Err(cw.err(*row, "legacy_ward_code", format!("unknown legacy commune {from}")));
+                return Err(cw.err(
+                    *row,
+                    "legacy_ward_code",
+                    format!("unknown legacy commune {from}"),
+                ));
             }
             continue;
         };
         match new_units.get(&to) {
-            None => return Err(cw.err(*row, "ward_code_2025", format!("unknown 2025 commune {to}"))),
+            None => {
+                return Err(cw.err(*row, "ward_code_2025", format!("unknown 2025 commune {to}")))
+            }
             Some((_, p)) if *p != to_p => {
-                return Err(cw.err(*row, "province_code_2025", format!("commune {to} belongs to province {p}, not {to_p}")));
+                return Err(cw.err(
+                    *row,
+                    "province_code_2025",
+                    format!("commune {to} belongs to province {p}, not {to_p}"),
+                ));
             }
             Some(_) => {}
         }
         linked_legacy.insert(from.clone());
         used_new.insert(to.clone());
-        *province_flow.entry(legacy_p.clone()).or_default().entry(to_p.clone()).or_default() += 1;
+        *province_flow
+            .entry(legacy_p.clone())
+            .or_default()
+            .entry(to_p.clone())
+            .or_default() += 1;
         links.push(SuccessorLink {
             from: code(&from),
             to: code(&code_2025(&to)),
@@ -282,12 +370,15 @@ pub fn parse(legacy: &str, new: &str, crosswalk: &str, province: Option<&str>) -
     }
     for w in communes.keys() {
         if !linked_legacy.contains(w) {
-            out.notes.push(format!("legacy commune {w} has no row in the crosswalk: it has no successor"));
+            out.notes.push(format!(
+                "legacy commune {w} has no row in the crosswalk: it has no successor"
+            ));
         }
     }
     // Province links: whole when all its communes went to one 2025 province.
     for (from, flows) in &province_flow {
-        let Some((default_to, _)) = flows.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) else {
+        let Some((default_to, _)) = flows.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        else {
             continue;
         };
         for to in flows.keys() {
@@ -306,9 +397,17 @@ pub fn parse(legacy: &str, new: &str, crosswalk: &str, province: Option<&str>) -
     out.units.extend(communes.into_values());
     let wanted_provinces: BTreeSet<String> = match province {
         None => new_provinces.keys().cloned().collect(),
-        Some(_) => province_flow.values().flat_map(|f| f.keys().cloned()).collect(),
+        Some(_) => province_flow
+            .values()
+            .flat_map(|f| f.keys().cloned())
+            .collect(),
     };
-    out.units.extend(new_provinces.into_iter().filter(|(p, _)| wanted_provinces.contains(p)).map(|(_, u)| u));
+    out.units.extend(
+        new_provinces
+            .into_iter()
+            .filter(|(p, _)| wanted_provinces.contains(p))
+            .map(|(_, u)| u),
+    );
     out.units.extend(
         new_units
             .into_iter()
@@ -332,8 +431,18 @@ mod tests {
         assert_eq!(a.count(UnitKind::Commune, false), 10_035);
         assert_eq!(a.count(UnitKind::Province, true), 34);
         assert_eq!(a.count(UnitKind::Commune, true), 3_321);
-        assert_eq!(a.links.iter().filter(|l| l.from.as_str().len() == 5).count(), 10_597);
-        let whole = a.links.iter().filter(|l| l.weight == Some(1.0) && l.from.as_str().len() == 5).count();
+        assert_eq!(
+            a.links
+                .iter()
+                .filter(|l| l.from.as_str().len() == 5)
+                .count(),
+            10_597
+        );
+        let whole = a
+            .links
+            .iter()
+            .filter(|l| l.weight == Some(1.0) && l.from.as_str().len() == 5)
+            .count();
         assert_eq!(whole, 9_564);
     }
 
@@ -343,19 +452,37 @@ mod tests {
         assert_eq!(a.count(UnitKind::Province, false), 1);
         assert_eq!(a.count(UnitKind::District, false), 7);
         assert_eq!(a.count(UnitKind::Commune, false), 62);
-        assert_eq!(a.count(UnitKind::Province, true), 1, "merged into Khánh Hòa");
-        let kh = a.units.iter().find(|u| u.code.as_str() == "2025-56").unwrap();
+        assert_eq!(
+            a.count(UnitKind::Province, true),
+            1,
+            "merged into Khánh Hòa"
+        );
+        let kh = a
+            .units
+            .iter()
+            .find(|u| u.code.as_str() == "2025-56")
+            .unwrap();
         assert_eq!(kh.name_vi, "Tỉnh Khánh Hòa");
         assert_eq!(kh.valid_from, Some(start_2025()));
         let nt = a.units.iter().find(|u| u.code.as_str() == "58").unwrap();
-        assert_eq!((nt.name_en.as_deref(), nt.valid_to), (Some("Ninh Thuan Province"), Some(legacy_end())));
+        assert_eq!(
+            (nt.name_en.as_deref(), nt.valid_to),
+            (Some("Ninh Thuan Province"), Some(legacy_end()))
+        );
         // Every legacy commune of 58 has a successor; the 2025 communes are exactly those.
-        let commune_links: Vec<_> = a.links.iter().filter(|l| l.from.as_str().len() == 5).collect();
+        let commune_links: Vec<_> = a
+            .links
+            .iter()
+            .filter(|l| l.from.as_str().len() == 5)
+            .collect();
         let successors: BTreeSet<_> = commune_links.iter().map(|l| l.to.as_str()).collect();
         assert_eq!(a.count(UnitKind::Commune, true), successors.len());
         assert_eq!(successors.len(), 24);
         let p = a.links.iter().find(|l| l.from.as_str() == "58").unwrap();
-        assert_eq!((p.to.as_str(), p.weight, p.is_default), ("2025-56", Some(1.0), true));
+        assert_eq!(
+            (p.to.as_str(), p.weight, p.is_default),
+            ("2025-56", Some(1.0), true)
+        );
         // Parents come before children.
         let pos = |c: &str| a.units.iter().position(|u| u.code.as_str() == c).unwrap();
         assert!(pos("58") < pos("582") && pos("582") < pos("22738"));
@@ -366,14 +493,23 @@ mod tests {
         let legacy = "province_code,province_name,district_code,district_name,district_type,ward_code,ward_name,ward_type,lat,lon\n\
                       58,Tỉnh Ninh Thuận,582,Thành phố Phan Rang,Thành phố,22738,Phường Đô Vinh,Phường,11.6,north\n";
         let e = parse(legacy, UNITS_2025_CSV, CROSSWALK_CSV, Some("58")).unwrap_err();
-        assert_eq!((e.file.as_str(), e.row, e.column.as_deref()), ("units_legacy.csv", 2, Some("lon")));
-        assert_eq!(e.to_string(), "units_legacy.csv, row 2, column lon: 'north' is not a coordinate");
+        assert_eq!(
+            (e.file.as_str(), e.row, e.column.as_deref()),
+            ("units_legacy.csv", 2, Some("lon"))
+        );
+        assert_eq!(
+            e.to_string(),
+            "units_legacy.csv, row 2, column lon: 'north' is not a coordinate"
+        );
         let e = parse("a,b\n1,2\n", UNITS_2025_CSV, CROSSWALK_CSV, None).unwrap_err();
         assert_eq!((e.row, e.column.as_deref()), (1, Some("province_code")));
         let e = embedded(Some("99")).unwrap_err();
         assert!(e.reason.contains("no province with code 99"));
         let bad_cw = "legacy_ward_code,ward_code_2025,province_code_2025,kind,is_default\n22738,99999,56,whole,1\n";
         let e = parse(LEGACY_CSV, UNITS_2025_CSV, bad_cw, Some("58")).unwrap_err();
-        assert_eq!((e.file.as_str(), e.row, e.column.as_deref()), ("crosswalk_2025.csv", 2, Some("ward_code_2025")));
+        assert_eq!(
+            (e.file.as_str(), e.row, e.column.as_deref()),
+            ("crosswalk_2025.csv", 2, Some("ward_code_2025"))
+        );
     }
 }

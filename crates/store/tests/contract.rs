@@ -380,14 +380,14 @@ async fn groups_and_successors(db: &Db) {
         members: vec![c("22753"), c("22741")],
     };
     assert_eq!(
-        s.upsert_groups(&[g.clone()], &actor())
+        s.upsert_groups(std::slice::from_ref(&g), &actor())
             .await
             .unwrap()
             .inserted,
         1
     );
     assert_eq!(
-        s.upsert_groups(&[g.clone()], &actor())
+        s.upsert_groups(std::slice::from_ref(&g), &actor())
             .await
             .unwrap()
             .unchanged,

@@ -8,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chiso_core::{
-    Breakdown, Code, Convention, DataElement, DataValue, DataValueInput, Period, PeriodType, SourceTag,
-    SuccessorLink, Unit, UnitGroup, UnitKind, Via,
+    Breakdown, Code, Convention, DataElement, DataValue, DataValueInput, Period, PeriodType,
+    SourceTag, SuccessorLink, Unit, UnitGroup, UnitKind, Via,
 };
 use chiso_store::{Actor, Changes, FieldError, StoredUnit, UnitQuery, ValueKey, ValueQuery};
 use chrono::NaiveDate;
@@ -72,10 +72,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/successors", get(list_successors))
         .route("/api/periods", get(list_periods))
         .route("/api/periods/{id}", get(get_period))
-        .route("/api/data-elements", get(list_elements).post(write_elements))
+        .route(
+            "/api/data-elements",
+            get(list_elements).post(write_elements),
+        )
         .route("/api/data-elements/{code}", get(get_element))
         .route("/api/breakdowns", get(list_breakdowns))
-        .route("/api/data-values", get(list_values).post(write_values).delete(delete_values))
+        .route(
+            "/api/data-values",
+            get(list_values).post(write_values).delete(delete_values),
+        )
         .route("/api/openapi.json", get(openapi_json))
 }
 
@@ -86,7 +92,8 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 // ---- helpers ---------------------------------------------------------------------------------
 
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    q.map(|Query(t)| t).map_err(|e| ApiError::bad("query", e.body_text()))
+    q.map(|Query(t)| t)
+        .map_err(|e| ApiError::bad("query", e.body_text()))
 }
 
 fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
@@ -114,7 +121,10 @@ fn codes_param(field: &str, s: &Option<String>) -> Result<Vec<Code>, ApiError> {
 fn date_param(field: &str, s: &Option<String>) -> Result<Option<NaiveDate>, ApiError> {
     s.as_deref()
         .filter(|s| !s.is_empty())
-        .map(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ApiError::bad(field, format!("'{s}' is not a date (YYYY-MM-DD)"))))
+        .map(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| ApiError::bad(field, format!("'{s}' is not a date (YYYY-MM-DD)")))
+        })
         .transpose()
 }
 
@@ -123,7 +133,10 @@ fn int_param(field: &str, s: &Option<String>, min: i64, max: i64) -> Result<Opti
         .filter(|s| !s.is_empty())
         .map(|s| match s.parse::<i64>() {
             Ok(v) if (min..=max).contains(&v) => Ok(v),
-            _ => Err(ApiError::bad(field, format!("'{s}' is not a whole number from {min} to {max}"))),
+            _ => Err(ApiError::bad(
+                field,
+                format!("'{s}' is not a whole number from {min} to {max}"),
+            )),
         })
         .transpose()
 }
@@ -132,7 +145,10 @@ fn bool_param(field: &str, s: &Option<String>) -> Result<bool, ApiError> {
     match s.as_deref() {
         None | Some("") | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
-        Some(other) => Err(ApiError::bad(field, format!("'{other}' is not true or false"))),
+        Some(other) => Err(ApiError::bad(
+            field,
+            format!("'{other}' is not true or false"),
+        )),
     }
 }
 
@@ -157,7 +173,10 @@ async fn health(State(st): State<AppState>) -> Result<Json<Health>, ApiError> {
         chiso_store::Backend::Sqlite => "sqlite",
         chiso_store::Backend::Postgres => "postgres",
     };
-    Ok(Json(Health { status: "ok".into(), backend: backend.into() }))
+    Ok(Json(Health {
+        status: "ok".into(),
+        backend: backend.into(),
+    }))
 }
 
 // ---- units -----------------------------------------------------------------------------------
@@ -195,16 +214,31 @@ pub struct UnitList {
 fn unit_query(p: &UnitParams) -> Result<UnitQuery, ApiError> {
     Ok(UnitQuery {
         codes: vec![],
-        parent: p.parent.as_deref().map(|s| code_param("parent", s)).transpose()?,
+        parent: p
+            .parent
+            .as_deref()
+            .map(|s| code_param("parent", s))
+            .transpose()?,
         roots: bool_param("roots", &p.roots)?,
-        under: p.under.as_deref().map(|s| code_param("under", s)).transpose()?,
+        under: p
+            .under
+            .as_deref()
+            .map(|s| code_param("under", s))
+            .transpose()?,
         kind: p
             .kind
             .as_deref()
-            .map(|s| UnitKind::parse(s).ok_or_else(|| ApiError::bad("kind", format!("'{s}' is not a unit kind"))))
+            .map(|s| {
+                UnitKind::parse(s)
+                    .ok_or_else(|| ApiError::bad("kind", format!("'{s}' is not a unit kind")))
+            })
             .transpose()?,
         level: int_param("level", &p.level, 1, 20)?.map(|l| l as i32),
-        group: p.group.as_deref().map(|s| code_param("group", s)).transpose()?,
+        group: p
+            .group
+            .as_deref()
+            .map(|s| code_param("group", s))
+            .transpose()?,
         gso_code: p.gso_code.clone().filter(|s| !s.is_empty()),
         as_of: date_param("as_of", &p.as_of)?,
         search: p.q.clone().filter(|s| !s.trim().is_empty()),
@@ -216,17 +250,29 @@ fn unit_query(p: &UnitParams) -> Result<UnitQuery, ApiError> {
 /// List units, filtered.
 #[utoipa::path(get, path = "/api/units", tag = "units", params(UnitParams),
     responses((status = 200, body = UnitList), (status = 400, body = ErrorBody)))]
-async fn list_units(State(st): State<AppState>, q: Result<Query<UnitParams>, QueryRejection>) -> Result<Json<UnitList>, ApiError> {
+async fn list_units(
+    State(st): State<AppState>,
+    q: Result<Query<UnitParams>, QueryRejection>,
+) -> Result<Json<UnitList>, ApiError> {
     let q = unit_query(&query(q)?)?;
-    Ok(Json(UnitList { units: st.store.units(&q).await? }))
+    Ok(Json(UnitList {
+        units: st.store.units(&q).await?,
+    }))
 }
 
 /// One unit.
 #[utoipa::path(get, path = "/api/units/{code}", tag = "units", params(("code" = String, Path, description = "Unit code")),
     responses((status = 200, body = StoredUnit), (status = 404, body = ErrorBody)))]
-async fn get_unit(State(st): State<AppState>, Path(code): Path<String>) -> Result<Json<StoredUnit>, ApiError> {
+async fn get_unit(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<StoredUnit>, ApiError> {
     let c = code_param("code", &code)?;
-    st.store.unit(&c).await?.map(Json).ok_or_else(|| ApiError::NotFound(format!("unknown unit {code}")))
+    st.store
+        .unit(&c)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("unknown unit {code}")))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -252,8 +298,15 @@ async fn unit_children(
     if st.store.unit(&c).await?.is_none() {
         return Err(ApiError::NotFound(format!("unknown unit {code}")));
     }
-    let q = unit_query(&UnitParams { parent: Some(code), as_of: p.as_of, kind: p.kind, ..Default::default() })?;
-    Ok(Json(UnitList { units: st.store.units(&q).await? }))
+    let q = unit_query(&UnitParams {
+        parent: Some(code),
+        as_of: p.as_of,
+        kind: p.kind,
+        ..Default::default()
+    })?;
+    Ok(Json(UnitList {
+        units: st.store.units(&q).await?,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -263,9 +316,16 @@ pub struct UnitsIn {
     pub units: Vec<serde_json::Value>,
 }
 
-fn items<T: serde::de::DeserializeOwned>(field: &str, raw: Vec<serde_json::Value>) -> Result<Vec<T>, ApiError> {
+fn items<T: serde::de::DeserializeOwned>(
+    field: &str,
+    raw: Vec<serde_json::Value>,
+) -> Result<Vec<T>, ApiError> {
     if raw.len() > MAX_ITEMS {
-        return Err(ApiError::Invalid(vec![FieldError::new(None, field, format!("at most {MAX_ITEMS} items per request"))]));
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            None,
+            field,
+            format!("at most {MAX_ITEMS} items per request"),
+        )]));
     }
     let mut out = Vec::with_capacity(raw.len());
     let mut errors = Vec::new();
@@ -285,7 +345,10 @@ fn items<T: serde::de::DeserializeOwned>(field: &str, raw: Vec<serde_json::Value
 /// Insert or update units (all or nothing).
 #[utoipa::path(post, path = "/api/units", tag = "units", request_body = UnitsIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn write_units(State(st): State<AppState>, b: Result<Json<UnitsIn>, JsonRejection>) -> Result<Json<Changes>, ApiError> {
+async fn write_units(
+    State(st): State<AppState>,
+    b: Result<Json<UnitsIn>, JsonRejection>,
+) -> Result<Json<Changes>, ApiError> {
     let units: Vec<Unit> = items("unit", body(b)?.units)?;
     Ok(Json(st.store.upsert_units(&units, &actor()).await?))
 }
@@ -298,7 +361,9 @@ pub struct GroupList {
 /// Unit groups and their members.
 #[utoipa::path(get, path = "/api/unit-groups", tag = "units", responses((status = 200, body = GroupList)))]
 async fn list_groups(State(st): State<AppState>) -> Result<Json<GroupList>, ApiError> {
-    Ok(Json(GroupList { unit_groups: st.store.groups().await? }))
+    Ok(Json(GroupList {
+        unit_groups: st.store.groups().await?,
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -316,10 +381,19 @@ pub struct SuccessorList {
 /// Successor links (merges and splits, with weights).
 #[utoipa::path(get, path = "/api/successors", tag = "units", params(SuccessorParams),
     responses((status = 200, body = SuccessorList), (status = 400, body = ErrorBody)))]
-async fn list_successors(State(st): State<AppState>, q: Result<Query<SuccessorParams>, QueryRejection>) -> Result<Json<SuccessorList>, ApiError> {
+async fn list_successors(
+    State(st): State<AppState>,
+    q: Result<Query<SuccessorParams>, QueryRejection>,
+) -> Result<Json<SuccessorList>, ApiError> {
     let p = query(q)?;
-    let from = p.from.as_deref().map(|s| code_param("from", s)).transpose()?;
-    Ok(Json(SuccessorList { successors: st.store.successors(from.as_ref()).await? }))
+    let from = p
+        .from
+        .as_deref()
+        .map(|s| code_param("from", s))
+        .transpose()?;
+    Ok(Json(SuccessorList {
+        successors: st.store.successors(from.as_ref()).await?,
+    }))
 }
 
 // ---- periods ---------------------------------------------------------------------------------
@@ -353,7 +427,9 @@ fn period_info(p: Period, convention: Convention) -> PeriodInfo {
 fn convention_param(s: &Option<String>) -> Result<Convention, ApiError> {
     match s.as_deref() {
         None | Some("") => Ok(Convention::Calendar),
-        Some(x) => Convention::parse(x).ok_or_else(|| ApiError::bad("convention", format!("'{x}' is not calendar or cut_off"))),
+        Some(x) => Convention::parse(x).ok_or_else(|| {
+            ApiError::bad("convention", format!("'{x}' is not calendar or cut_off"))
+        }),
     }
 }
 
@@ -368,7 +444,10 @@ pub struct PeriodParams {
 #[utoipa::path(get, path = "/api/periods/{id}", tag = "periods",
     params(("id" = String, Path, description = "Period: 2023, 2023S2, 2023Q4, 202312, 2023W05 or 20231231"), PeriodParams),
     responses((status = 200, body = PeriodInfo), (status = 400, body = ErrorBody)))]
-async fn get_period(Path(id): Path<String>, q: Result<Query<PeriodParams>, QueryRejection>) -> Result<Json<PeriodInfo>, ApiError> {
+async fn get_period(
+    Path(id): Path<String>,
+    q: Result<Query<PeriodParams>, QueryRejection>,
+) -> Result<Json<PeriodInfo>, ApiError> {
     let conv = convention_param(&query(q)?.convention)?;
     let p = Period::parse(&id).map_err(|e| ApiError::bad("id", e.to_string()))?;
     Ok(Json(period_info(p, conv)))
@@ -394,15 +473,33 @@ pub struct PeriodList {
 /// The periods of a type inside a year.
 #[utoipa::path(get, path = "/api/periods", tag = "periods", params(PeriodListParams),
     responses((status = 200, body = PeriodList), (status = 400, body = ErrorBody)))]
-async fn list_periods(q: Result<Query<PeriodListParams>, QueryRejection>) -> Result<Json<PeriodList>, ApiError> {
+async fn list_periods(
+    q: Result<Query<PeriodListParams>, QueryRejection>,
+) -> Result<Json<PeriodList>, ApiError> {
     let p = query(q)?;
     let conv = convention_param(&p.convention)?;
     let t = p.r#type.as_deref().unwrap_or("");
-    let ptype = PeriodType::parse(t).ok_or_else(|| ApiError::bad("type", format!("'{t}' is not day, week, month, quarter, six_month or year")))?;
-    let y = int_param("year", &p.year, chiso_core::period::MIN_YEAR as i64, chiso_core::period::MAX_YEAR as i64)?
-        .ok_or_else(|| ApiError::bad("year", "the year is missing"))?;
+    let ptype = PeriodType::parse(t).ok_or_else(|| {
+        ApiError::bad(
+            "type",
+            format!("'{t}' is not day, week, month, quarter, six_month or year"),
+        )
+    })?;
+    let y = int_param(
+        "year",
+        &p.year,
+        chiso_core::period::MIN_YEAR as i64,
+        chiso_core::period::MAX_YEAR as i64,
+    )?
+    .ok_or_else(|| ApiError::bad("year", "the year is missing"))?;
     let year = Period::Year(y as i32);
-    Ok(Json(PeriodList { periods: year.sub_periods(ptype, conv).into_iter().map(|p| period_info(p, conv)).collect() }))
+    Ok(Json(PeriodList {
+        periods: year
+            .sub_periods(ptype, conv)
+            .into_iter()
+            .map(|p| period_info(p, conv))
+            .collect(),
+    }))
 }
 
 // ---- data elements ---------------------------------------------------------------------------
@@ -415,15 +512,24 @@ pub struct ElementList {
 /// All data elements.
 #[utoipa::path(get, path = "/api/data-elements", tag = "data", responses((status = 200, body = ElementList)))]
 async fn list_elements(State(st): State<AppState>) -> Result<Json<ElementList>, ApiError> {
-    Ok(Json(ElementList { data_elements: st.store.elements().await? }))
+    Ok(Json(ElementList {
+        data_elements: st.store.elements().await?,
+    }))
 }
 
 /// One data element.
 #[utoipa::path(get, path = "/api/data-elements/{code}", tag = "data", params(("code" = String, Path, description = "Element code")),
     responses((status = 200, body = DataElement), (status = 404, body = ErrorBody)))]
-async fn get_element(State(st): State<AppState>, Path(code): Path<String>) -> Result<Json<DataElement>, ApiError> {
+async fn get_element(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<DataElement>, ApiError> {
     let c = code_param("code", &code)?;
-    st.store.element(&c).await?.map(Json).ok_or_else(|| ApiError::NotFound(format!("unknown data element {code}")))
+    st.store
+        .element(&c)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("unknown data element {code}")))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -435,7 +541,10 @@ pub struct ElementsIn {
 /// Insert or update data elements (all or nothing).
 #[utoipa::path(post, path = "/api/data-elements", tag = "data", request_body = ElementsIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn write_elements(State(st): State<AppState>, b: Result<Json<ElementsIn>, JsonRejection>) -> Result<Json<Changes>, ApiError> {
+async fn write_elements(
+    State(st): State<AppState>,
+    b: Result<Json<ElementsIn>, JsonRejection>,
+) -> Result<Json<Changes>, ApiError> {
     let elements: Vec<DataElement> = items("data_element", body(b)?.data_elements)?;
     Ok(Json(st.store.upsert_elements(&elements, &actor()).await?))
 }
@@ -448,7 +557,9 @@ pub struct BreakdownList {
 /// Breakdowns (categories) and their options.
 #[utoipa::path(get, path = "/api/breakdowns", tag = "data", responses((status = 200, body = BreakdownList)))]
 async fn list_breakdowns(State(st): State<AppState>) -> Result<Json<BreakdownList>, ApiError> {
-    Ok(Json(BreakdownList { breakdowns: st.store.breakdowns().await? }))
+    Ok(Json(BreakdownList {
+        breakdowns: st.store.breakdowns().await?,
+    }))
 }
 
 // ---- data values -----------------------------------------------------------------------------
@@ -476,7 +587,10 @@ pub struct ValueList {
 /// Read data values.
 #[utoipa::path(get, path = "/api/data-values", tag = "data", params(ValueParams),
     responses((status = 200, body = ValueList), (status = 400, body = ErrorBody)))]
-async fn list_values(State(st): State<AppState>, q: Result<Query<ValueParams>, QueryRejection>) -> Result<Json<ValueList>, ApiError> {
+async fn list_values(
+    State(st): State<AppState>,
+    q: Result<Query<ValueParams>, QueryRejection>,
+) -> Result<Json<ValueList>, ApiError> {
     let p = query(q)?;
     let periods = p
         .period
@@ -493,7 +607,9 @@ async fn list_values(State(st): State<AppState>, q: Result<Query<ValueParams>, Q
         limit: Some(int_param("limit", &p.limit, 0, MAX_PAGE)?.unwrap_or(MAX_PAGE)),
         offset: int_param("offset", &p.offset, 0, i64::MAX)?,
     };
-    Ok(Json(ValueList { data_values: st.store.values(&q).await? }))
+    Ok(Json(ValueList {
+        data_values: st.store.values(&q).await?,
+    }))
 }
 
 /// A data value as sent to the API.
@@ -521,20 +637,33 @@ pub struct ValuesIn {
 }
 
 fn parse_value_in(i: usize, v: ValueIn, errors: &mut Vec<FieldError>) -> Option<DataValueInput> {
-    let mut bad = |field: &str, reason: String| errors.push(FieldError::new(Some(i), field, reason));
-    let element = Code::parse(&v.element).map_err(|e| bad("element", format!("'{}': {e}", v.element))).ok();
-    let unit = Code::parse(&v.unit).map_err(|e| bad("unit", format!("'{}': {e}", v.unit))).ok();
-    let period = Period::parse(&v.period).map_err(|e| bad("period", e.to_string())).ok();
+    let mut bad =
+        |field: &str, reason: String| errors.push(FieldError::new(Some(i), field, reason));
+    let element = Code::parse(&v.element)
+        .map_err(|e| bad("element", format!("'{}': {e}", v.element)))
+        .ok();
+    let unit = Code::parse(&v.unit)
+        .map_err(|e| bad("unit", format!("'{}': {e}", v.unit)))
+        .ok();
+    let period = Period::parse(&v.period)
+        .map_err(|e| bad("period", e.to_string()))
+        .ok();
     let breakdown = match v.breakdown.as_deref().filter(|s| !s.is_empty()) {
         None => Some(None),
-        Some(b) => Code::parse(b).map(Some).map_err(|e| bad("breakdown", format!("'{b}': {e}"))).ok(),
+        Some(b) => Code::parse(b)
+            .map(Some)
+            .map_err(|e| bad("breakdown", format!("'{b}': {e}")))
+            .ok(),
     };
     let value = match v.value {
         serde_json::Value::String(s) => Some(s),
         serde_json::Value::Number(n) => Some(n.to_string()),
         serde_json::Value::Bool(b) => Some(b.to_string()),
         other => {
-            bad("value", format!("{other} is not a value; send a number, a text, true/false or a date"));
+            bad(
+                "value",
+                format!("{other} is not a value; send a number, a text, true/false or a date"),
+            );
             None
         }
     };
@@ -556,13 +685,24 @@ fn parse_value_in(i: usize, v: ValueIn, errors: &mut Vec<FieldError>) -> Option<
 /// Write data values: all are checked, then all are written with an audit row each — or none.
 #[utoipa::path(post, path = "/api/data-values", tag = "data", request_body = ValuesIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn write_values(State(st): State<AppState>, b: Result<Json<ValuesIn>, JsonRejection>) -> Result<Json<Changes>, ApiError> {
+async fn write_values(
+    State(st): State<AppState>,
+    b: Result<Json<ValuesIn>, JsonRejection>,
+) -> Result<Json<Changes>, ApiError> {
     let input = body(b)?.data_values;
     if input.len() > MAX_ITEMS {
-        return Err(ApiError::Invalid(vec![FieldError::new(None, "data_values", format!("at most {MAX_ITEMS} values per request"))]));
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            None,
+            "data_values",
+            format!("at most {MAX_ITEMS} values per request"),
+        )]));
     }
     let mut errors = Vec::new();
-    let values: Vec<DataValueInput> = input.into_iter().enumerate().filter_map(|(i, v)| parse_value_in(i, v, &mut errors)).collect();
+    let values: Vec<DataValueInput> = input
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, v)| parse_value_in(i, v, &mut errors))
+        .collect();
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
@@ -585,10 +725,17 @@ pub struct KeysIn {
 /// Delete data values (each deletion is audited).
 #[utoipa::path(delete, path = "/api/data-values", tag = "data", request_body = KeysIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn delete_values(State(st): State<AppState>, b: Result<Json<KeysIn>, JsonRejection>) -> Result<Json<Changes>, ApiError> {
+async fn delete_values(
+    State(st): State<AppState>,
+    b: Result<Json<KeysIn>, JsonRejection>,
+) -> Result<Json<Changes>, ApiError> {
     let input = body(b)?.data_values;
     if input.len() > MAX_ITEMS {
-        return Err(ApiError::Invalid(vec![FieldError::new(None, "data_values", format!("at most {MAX_ITEMS} values per request"))]));
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            None,
+            "data_values",
+            format!("at most {MAX_ITEMS} values per request"),
+        )]));
     }
     let mut errors = Vec::new();
     let mut keys = Vec::new();
@@ -603,7 +750,12 @@ async fn delete_values(State(st): State<AppState>, b: Result<Json<KeysIn>, JsonR
             source: None,
         };
         if let Some(p) = parse_value_in(i, v, &mut errors) {
-            keys.push(ValueKey { element: p.element, unit: p.unit, period: p.period, breakdown: p.breakdown });
+            keys.push(ValueKey {
+                element: p.element,
+                unit: p.unit,
+                period: p.period,
+                breakdown: p.breakdown,
+            });
         }
     }
     if !errors.is_empty() {

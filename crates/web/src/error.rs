@@ -51,8 +51,16 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, message, fields) = match self {
-            ApiError::BadRequest(f) => (StatusCode::BAD_REQUEST, "the request is malformed; nothing was changed".to_string(), f),
-            ApiError::Invalid(f) => (StatusCode::UNPROCESSABLE_ENTITY, "the input was refused; nothing was changed".to_string(), f),
+            ApiError::BadRequest(f) => (
+                StatusCode::BAD_REQUEST,
+                "the request is malformed; nothing was changed".to_string(),
+                f,
+            ),
+            ApiError::Invalid(f) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "the input was refused; nothing was changed".to_string(),
+                f,
+            ),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m, vec![]),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m, vec![]),
             ApiError::TooLarge(max) => (
@@ -62,10 +70,20 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "an internal error occurred; it has been logged".to_string(), vec![])
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "an internal error occurred; it has been logged".to_string(),
+                    vec![],
+                )
             }
         };
-        let body = ErrorBody { error: ErrorDetail { status: status.as_u16(), message, fields } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                status: status.as_u16(),
+                message,
+                fields,
+            },
+        };
         (status, Json(body)).into_response()
     }
 }

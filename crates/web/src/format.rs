@@ -13,7 +13,10 @@ pub fn decimal(text: &str, lang: Lang) -> String {
         None => ("", text),
     };
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return text.to_string();
     }
     let (group, point) = match lang {
@@ -35,12 +38,19 @@ pub fn decimal(text: &str, lang: Lang) -> String {
     out
 }
 
-const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 pub fn date(d: NaiveDate, lang: Lang) -> String {
     match lang {
         Lang::Vi => d.format("%d/%m/%Y").to_string(),
-        Lang::En => format!("{} {} {}", d.day(), MONTHS_EN[d.month0() as usize], d.year()),
+        Lang::En => format!(
+            "{} {} {}",
+            d.day(),
+            MONTHS_EN[d.month0() as usize],
+            d.year()
+        ),
     }
 }
 
@@ -70,7 +80,9 @@ pub fn period(p: &Period, lang: Lang) -> String {
         (Lang::En, Period::Year(y)) => format!("{y}"),
         (Lang::En, Period::SixMonth(y, h)) => format!("H{h} {y}"),
         (Lang::En, Period::Quarter(y, q)) => format!("Q{q} {y}"),
-        (Lang::En, Period::Month(y, m)) => format!("{} {y}", MONTHS_EN[(m as usize).saturating_sub(1) % 12]),
+        (Lang::En, Period::Month(y, m)) => {
+            format!("{} {y}", MONTHS_EN[(m as usize).saturating_sub(1) % 12])
+        }
         (Lang::En, Period::Week(y, w)) => format!("Week {w} {y}"),
         (_, Period::Day(d)) => date(d, lang),
     }

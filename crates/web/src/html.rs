@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
 
 async fn css() -> impl IntoResponse {
     (
-        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../static/chiso.css"),
     )
 }
@@ -58,10 +61,20 @@ struct Page {
 impl Page {
     fn new(q: &LangParam, headers: &HeaderMap, uri: &Uri) -> Page {
         let (lang, set_cookie) = pick_lang(q, headers);
-        Page { lang, set_cookie, path: uri.path().to_string() }
+        Page {
+            lang,
+            set_cookie,
+            path: uri.path().to_string(),
+        }
     }
 
-    fn render(&self, st: &AppState, status: StatusCode, template: &str, ctx: minijinja::Value) -> Response {
+    fn render(
+        &self,
+        st: &AppState,
+        status: StatusCode,
+        template: &str,
+        ctx: minijinja::Value,
+    ) -> Response {
         let base = minijinja::context! {
             lang => self.lang.as_str(),
             other_lang => self.lang.other().as_str(),
@@ -77,7 +90,10 @@ impl Page {
             }
         };
         if self.set_cookie {
-            let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", self.lang.as_str());
+            let cookie = format!(
+                "lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+                self.lang.as_str()
+            );
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 resp.headers_mut().insert(SET_COOKIE, v);
             }
@@ -102,18 +118,35 @@ fn kind_label(st: &AppState, lang: Lang, k: UnitKind) -> String {
 }
 
 fn item(st: &AppState, lang: Lang, u: &Unit) -> UnitItem {
-    UnitItem { code: u.code.to_string(), name: u.name(lang.as_str()).to_string(), kind: kind_label(st, lang, u.kind) }
+    UnitItem {
+        code: u.code.to_string(),
+        name: u.name(lang.as_str()).to_string(),
+        kind: kind_label(st, lang, u.kind),
+    }
 }
 
-async fn home(State(st): State<AppState>, Query(q): Query<LangParam>, headers: HeaderMap, uri: Uri) -> Response {
+async fn home(
+    State(st): State<AppState>,
+    Query(q): Query<LangParam>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let page = Page::new(&q, &headers, &uri);
     let lang = page.lang;
-    let roots = match st.store.units(&UnitQuery { roots: true, ..Default::default() }).await {
+    let roots = match st
+        .store
+        .units(&UnitQuery {
+            roots: true,
+            ..Default::default()
+        })
+        .await
+    {
         Ok(r) => r,
         Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
     };
     let demo = matches!(st.store.meta("demo").await, Ok(Some(_)));
-    let (legacy, current): (Vec<&StoredUnit>, Vec<&StoredUnit>) = roots.iter().partition(|u| u.unit.valid_to.is_some());
+    let (legacy, current): (Vec<&StoredUnit>, Vec<&StoredUnit>) =
+        roots.iter().partition(|u| u.unit.valid_to.is_some());
     let mut sections = Vec::new();
     for (key, list) in [("structure-current", current), ("structure-legacy", legacy)] {
         if !list.is_empty() {
@@ -123,7 +156,12 @@ async fn home(State(st): State<AppState>, Query(q): Query<LangParam>, headers: H
             });
         }
     }
-    page.render(&st, StatusCode::OK, "home.html", minijinja::context! { sections, demo })
+    page.render(
+        &st,
+        StatusCode::OK,
+        "home.html",
+        minijinja::context! { sections, demo },
+    )
 }
 
 fn internal(e: impl std::fmt::Display) -> String {
@@ -164,7 +202,13 @@ async fn unit_page(
 ) -> Response {
     let page = Page::new(&q, &headers, &uri);
     let lang = page.lang;
-    let not_found = |page: &Page| page.error(&st, StatusCode::NOT_FOUND, st.i18n.t(lang, "unit-not-found", &[("code", code.clone())]));
+    let not_found = |page: &Page| {
+        page.error(
+            &st,
+            StatusCode::NOT_FOUND,
+            st.i18n.t(lang, "unit-not-found", &[("code", code.clone())]),
+        )
+    };
     let Ok(c) = Code::parse(&code) else {
         return not_found(&page);
     };
@@ -175,7 +219,11 @@ async fn unit_page(
     }
 }
 
-async fn unit_context(st: &AppState, lang: Lang, code: &Code) -> Result<Option<minijinja::Value>, chiso_store::StoreError> {
+async fn unit_context(
+    st: &AppState,
+    lang: Lang,
+    code: &Code,
+) -> Result<Option<minijinja::Value>, chiso_store::StoreError> {
     let Some(su) = st.store.unit(code).await? else {
         return Ok(None);
     };
@@ -195,20 +243,43 @@ async fn unit_context(st: &AppState, lang: Lang, code: &Code) -> Result<Option<m
     crumbs.reverse();
     let children: Vec<UnitItem> = st
         .store
-        .units(&UnitQuery { parent: Some(code.clone()), ..Default::default() })
+        .units(&UnitQuery {
+            parent: Some(code.clone()),
+            ..Default::default()
+        })
         .await?
         .iter()
         .map(|c| item(st, lang, &c.unit))
         .collect();
 
     let names = |codes: Vec<Code>| async move {
-        let found = st.store.units(&UnitQuery { codes, ..Default::default() }).await?;
-        Ok::<_, chiso_store::StoreError>(found.into_iter().map(|u| (u.unit.code.to_string(), u.unit.name(lang.as_str()).to_string())).collect::<HashMap<_, _>>())
+        let found = st
+            .store
+            .units(&UnitQuery {
+                codes,
+                ..Default::default()
+            })
+            .await?;
+        Ok::<_, chiso_store::StoreError>(
+            found
+                .into_iter()
+                .map(|u| {
+                    (
+                        u.unit.code.to_string(),
+                        u.unit.name(lang.as_str()).to_string(),
+                    )
+                })
+                .collect::<HashMap<_, _>>(),
+        )
     };
     let link_note = |w: Option<f64>, is_default: bool| {
         let mut parts = Vec::new();
         match w {
-            Some(w) => parts.push(format!("{} {}", st.i18n.t(lang, "unit-weight", &[]), format::decimal(&format!("{w}"), lang))),
+            Some(w) => parts.push(format!(
+                "{} {}",
+                st.i18n.t(lang, "unit-weight", &[]),
+                format::decimal(&format!("{w}"), lang)
+            )),
             None => parts.push(st.i18n.t(lang, "unit-split-no-weight", &[])),
         }
         if is_default {
@@ -238,9 +309,20 @@ async fn unit_context(st: &AppState, lang: Lang, code: &Code) -> Result<Option<m
         .collect();
 
     // Values: one row per element (and breakdown option), one column per period.
-    let values = st.store.values(&ValueQuery { units: vec![code.clone()], ..Default::default() }).await?;
-    let elements: HashMap<String, chiso_core::DataElement> =
-        st.store.elements().await?.into_iter().map(|e| (e.code.to_string(), e)).collect();
+    let values = st
+        .store
+        .values(&ValueQuery {
+            units: vec![code.clone()],
+            ..Default::default()
+        })
+        .await?;
+    let elements: HashMap<String, chiso_core::DataElement> = st
+        .store
+        .elements()
+        .await?
+        .into_iter()
+        .map(|e| (e.code.to_string(), e))
+        .collect();
     let options: HashMap<(String, String), String> = st
         .store
         .breakdowns()
@@ -248,7 +330,9 @@ async fn unit_context(st: &AppState, lang: Lang, code: &Code) -> Result<Option<m
         .into_iter()
         .flat_map(|b| {
             let bc = b.code.to_string();
-            b.options.into_iter().map(move |o| ((bc.clone(), o.code.to_string()), o.name_vi.clone()))
+            b.options
+                .into_iter()
+                .map(move |o| ((bc.clone(), o.code.to_string()), o.name_vi.clone()))
         })
         .collect();
     let mut periods: Vec<Period> = values.iter().map(|v| v.period).collect();
@@ -258,17 +342,33 @@ async fn unit_context(st: &AppState, lang: Lang, code: &Code) -> Result<Option<m
     let mut rows: BTreeMap<(String, String), Row> = BTreeMap::new();
     for v in &values {
         let e = elements.get(v.element.as_str());
-        let bd = v.breakdown.as_ref().map(|b| b.to_string()).unwrap_or_default();
-        let row = rows.entry((v.element.to_string(), bd.clone())).or_insert_with(|| Row {
-            code: v.element.to_string(),
-            name: e.map(|e| e.name(lang.as_str()).to_string()).unwrap_or_else(|| v.element.to_string()),
-            option: v.breakdown.as_ref().map(|b| {
-                let cat = e.and_then(|e| e.breakdown.as_ref()).map(|c| c.to_string()).unwrap_or_default();
-                options.get(&(cat, b.to_string())).cloned().unwrap_or_else(|| b.to_string())
-            }),
-            uom: e.and_then(|e| e.unit_of_measure.clone()).unwrap_or_default(),
-            cells: (0..periods.len()).map(|_| None).collect(),
-        });
+        let bd = v
+            .breakdown
+            .as_ref()
+            .map(|b| b.to_string())
+            .unwrap_or_default();
+        let row = rows
+            .entry((v.element.to_string(), bd.clone()))
+            .or_insert_with(|| Row {
+                code: v.element.to_string(),
+                name: e
+                    .map(|e| e.name(lang.as_str()).to_string())
+                    .unwrap_or_else(|| v.element.to_string()),
+                option: v.breakdown.as_ref().map(|b| {
+                    let cat = e
+                        .and_then(|e| e.breakdown.as_ref())
+                        .map(|c| c.to_string())
+                        .unwrap_or_default();
+                    options
+                        .get(&(cat, b.to_string()))
+                        .cloned()
+                        .unwrap_or_else(|| b.to_string())
+                }),
+                uom: e
+                    .and_then(|e| e.unit_of_measure.clone())
+                    .unwrap_or_default(),
+                cells: (0..periods.len()).map(|_| None).collect(),
+            });
         let source_key = match &v.source {
             SourceTag::Import(_) => "import".to_string(),
             s => s.to_string(),
@@ -287,7 +387,8 @@ async fn unit_context(st: &AppState, lang: Lang, code: &Code) -> Result<Option<m
     let mut plain = Vec::new();
     let mut broken_down: Vec<minijinja::Value> = Vec::new();
     let mut current: Option<(String, String, String, Vec<Row>)> = None;
-    let flush = |cur: Option<(String, String, String, Vec<Row>)>, out: &mut Vec<minijinja::Value>| {
+    let flush = |cur: Option<(String, String, String, Vec<Row>)>,
+                 out: &mut Vec<minijinja::Value>| {
         if let Some((code, name, uom, rows)) = cur {
             out.push(minijinja::context! { code, name, uom, count => rows.len(), rows });
         }
@@ -299,7 +400,12 @@ async fn unit_context(st: &AppState, lang: Lang, code: &Code) -> Result<Option<m
         }
         if current.as_ref().map(|c| c.0 != row.code).unwrap_or(true) {
             flush(current.take(), &mut broken_down);
-            current = Some((row.code.clone(), row.name.clone(), row.uom.clone(), Vec::new()));
+            current = Some((
+                row.code.clone(),
+                row.name.clone(),
+                row.uom.clone(),
+                Vec::new(),
+            ));
         }
         if let Some(c) = current.as_mut() {
             c.3.push(row);
@@ -311,10 +417,16 @@ async fn unit_context(st: &AppState, lang: Lang, code: &Code) -> Result<Option<m
         (from, to) => {
             let mut parts = Vec::new();
             if let Some(f) = from {
-                parts.push(st.i18n.t(lang, "unit-valid-from", &[("from", format::date(f, lang))]));
+                parts.push(
+                    st.i18n
+                        .t(lang, "unit-valid-from", &[("from", format::date(f, lang))]),
+                );
             }
             if let Some(t) = to {
-                parts.push(st.i18n.t(lang, "unit-valid-to", &[("to", format::date(t, lang))]));
+                parts.push(
+                    st.i18n
+                        .t(lang, "unit-valid-to", &[("to", format::date(t, lang))]),
+                );
             }
             parts.join(" ")
         }

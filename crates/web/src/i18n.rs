@@ -32,7 +32,10 @@ impl Lang {
     }
 }
 
-const SOURCES: [(Lang, &str); 2] = [(Lang::Vi, include_str!("../i18n/vi.ftl")), (Lang::En, include_str!("../i18n/en.ftl"))];
+const SOURCES: [(Lang, &str); 2] = [
+    (Lang::Vi, include_str!("../i18n/vi.ftl")),
+    (Lang::En, include_str!("../i18n/en.ftl")),
+];
 
 pub struct I18n {
     bundles: Vec<(Lang, FluentBundle<FluentResource>)>,
@@ -48,7 +51,8 @@ impl I18n {
             let id = lang.as_str().parse().map_err(|e| format!("{e:?}"))?;
             let mut b = FluentBundle::new_concurrent(vec![id]);
             b.set_use_isolating(false);
-            b.add_resource(res).map_err(|e| format!("{}.ftl: {e:?}", lang.as_str()))?;
+            b.add_resource(res)
+                .map_err(|e| format!("{}.ftl: {e:?}", lang.as_str()))?;
             bundles.push((lang, b));
         }
         Ok(I18n { bundles })
@@ -102,8 +106,14 @@ mod tests {
     #[test]
     fn formats_with_arguments() {
         let i = I18n::load().unwrap();
-        assert_eq!(i.t(Lang::Vi, "unit-valid-to", &[("to", "30/06/2025".into())]), "đến 30/06/2025");
-        assert_eq!(i.t(Lang::En, "unit-not-found", &[("code", "99".into())]), "There is no unit 99.");
+        assert_eq!(
+            i.t(Lang::Vi, "unit-valid-to", &[("to", "30/06/2025".into())]),
+            "đến 30/06/2025"
+        );
+        assert_eq!(
+            i.t(Lang::En, "unit-not-found", &[("code", "99".into())]),
+            "There is no unit 99."
+        );
         assert_eq!(i.t(Lang::En, "no-such-key", &[]), "no-such-key");
     }
 }

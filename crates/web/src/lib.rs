@@ -40,17 +40,25 @@ impl AppState {
             ("unit.html", include_str!("../templates/unit.html")),
             ("error.html", include_str!("../templates/error.html")),
         ] {
-            env.add_template(name, src).map_err(|e| format!("template {name}: {e}"))?;
+            env.add_template(name, src)
+                .map_err(|e| format!("template {name}: {e}"))?;
         }
         let tr = i18n.clone();
-        env.add_function("t", move |state: &minijinja::State, key: String| -> String {
-            let lang = state
-                .lookup("lang")
-                .and_then(|v| v.as_str().and_then(i18n::Lang::parse))
-                .unwrap_or(i18n::Lang::Vi);
-            tr.t(lang, &key, &[])
-        });
-        Ok(AppState { store, i18n, env: Arc::new(env) })
+        env.add_function(
+            "t",
+            move |state: &minijinja::State, key: String| -> String {
+                let lang = state
+                    .lookup("lang")
+                    .and_then(|v| v.as_str().and_then(i18n::Lang::parse))
+                    .unwrap_or(i18n::Lang::Vi);
+                tr.t(lang, &key, &[])
+            },
+        );
+        Ok(AppState {
+            store,
+            i18n,
+            env: Arc::new(env),
+        })
     }
 }
 
@@ -59,7 +67,10 @@ pub fn app(state: AppState) -> Router {
     const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
                        connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     let header = |name: &'static str, value: &'static str| {
-        SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
+        SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
     };
     Router::new()
         .merge(html::router())
@@ -87,13 +98,22 @@ async fn same_origin_writes(req: Request, next: Next) -> Response {
         let h = req.headers();
         let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
         if matches!(site, Some("cross-site") | Some("same-site")) {
-            return error::ApiError::Forbidden("requests from other sites may not change data".into()).into_response();
+            return error::ApiError::Forbidden(
+                "requests from other sites may not change data".into(),
+            )
+            .into_response();
         }
         if let Some(origin) = h.get(ORIGIN).and_then(|v| v.to_str().ok()) {
             let host = h.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+            let origin_host = origin
+                .split_once("://")
+                .map(|(_, rest)| rest)
+                .unwrap_or(origin);
             if origin == "null" || origin_host != host {
-                return error::ApiError::Forbidden(format!("requests from {origin} may not change data")).into_response();
+                return error::ApiError::Forbidden(format!(
+                    "requests from {origin} may not change data"
+                ))
+                .into_response();
             }
         }
     }
@@ -107,13 +127,15 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
             {
-                let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(s) => s,
-                    Err(_) => {
-                        let _ = ctrl_c.await;
-                        return;
-                    }
-                };
+                let mut term =
+                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    {
+                        Ok(s) => s,
+                        Err(_) => {
+                            let _ = ctrl_c.await;
+                            return;
+                        }
+                    };
                 tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
             }
             #[cfg(not(unix))]

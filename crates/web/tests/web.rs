@@ -32,29 +32,45 @@ impl App {
 }
 
 fn unique() -> String {
-    format!("{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 async fn spawn_app(demo: bool) -> App {
     let dir = std::env::temp_dir().join(format!("chiso-web-{}", unique()));
     std::fs::create_dir_all(&dir).unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_path(&dir.join("web.db")).await.unwrap());
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open_path(&dir.join("web.db")).await.unwrap());
     if demo {
         chiso_demo::load(store.as_ref()).await.unwrap();
     }
     let router = chiso_web::app(chiso_web::AppState::new(store.clone()).unwrap());
-    App { router, store, cleanup: None, dir: Some(dir) }
+    App {
+        router,
+        store,
+        cleanup: None,
+        dir: Some(dir),
+    }
 }
 
 async fn spawn_app_pg() -> App {
-    let url = std::env::var("CHISO_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| panic!("set CHISO_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test)"));
+    let url = std::env::var("CHISO_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("set CHISO_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test)")
+    });
     let schema = format!("chiso_web_{}", unique());
     let pg = Arc::new(PgStore::open_in_schema(&url, &schema).await.unwrap());
     chiso_demo::load(pg.as_ref()).await.unwrap();
     let store: Arc<dyn Store> = pg.clone();
     let router = chiso_web::app(chiso_web::AppState::new(store.clone()).unwrap());
-    App { router, store, cleanup: Some((pg, schema)), dir: None }
+    App {
+        router,
+        store,
+        cleanup: Some((pg, schema)),
+        dir: None,
+    }
 }
 
 struct Resp {
@@ -74,7 +90,11 @@ async fn send(app: &App, req: Request<Body>) -> Resp {
     let status = resp.status();
     let headers = resp.headers().clone();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    Resp { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    Resp {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
 }
 
 async fn get(app: &App, uri: &str) -> Resp {
@@ -82,7 +102,10 @@ async fn get(app: &App, uri: &str) -> Resp {
 }
 
 async fn post(app: &App, uri: &str, body: Value) -> Resp {
-    let req = Request::post(uri).header("content-type", "application/json").body(Body::from(body.to_string())).unwrap();
+    let req = Request::post(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
     send(app, req).await
 }
 
@@ -101,38 +124,74 @@ async fn demo_is_served_through_the_api(app: &App) {
     assert_eq!(r.status, StatusCode::OK);
     let districts = r.json()["units"].as_array().unwrap().clone();
     assert_eq!(districts.len(), 7);
-    assert!(districts.iter().any(|d| d["name_vi"] == "Thành phố Phan Rang - Tháp Chàm"));
+    assert!(districts
+        .iter()
+        .any(|d| d["name_vi"] == "Thành phố Phan Rang - Tháp Chàm"));
     assert!(districts.iter().all(|d| d["level"] == 2));
 
-    let communes = get(app, "/api/units?under=58&kind=commune").await.json()["units"].as_array().unwrap().clone();
+    let communes = get(app, "/api/units?under=58&kind=commune").await.json()["units"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(communes.len(), 62);
     assert!(communes.iter().all(|c| c["level"] == 3));
-    let children = get(app, "/api/units/582/children").await.json()["units"].as_array().unwrap().len();
+    let children = get(app, "/api/units/582/children").await.json()["units"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(children, 13);
 
     // The 2025 successor and the crosswalk.
     let kh = get(app, "/api/units/2025-56").await.json();
-    assert_eq!((kh["name_vi"].as_str(), kh["valid_from"].as_str()), (Some("Tỉnh Khánh Hòa"), Some("2025-07-01")));
+    assert_eq!(
+        (kh["name_vi"].as_str(), kh["valid_from"].as_str()),
+        (Some("Tỉnh Khánh Hòa"), Some("2025-07-01"))
+    );
     let succ = get(app, "/api/successors?from=22738").await.json();
     assert_eq!(succ["successors"][0]["to"], "2025-22738");
-    let in_2026 = get(app, "/api/units?under=58&as_of=2026-01-01").await.json();
-    assert!(in_2026["units"].as_array().unwrap().is_empty(), "Ninh Thuận's units ended on 30 June 2025");
+    let in_2026 = get(app, "/api/units?under=58&as_of=2026-01-01")
+        .await
+        .json();
+    assert!(
+        in_2026["units"].as_array().unwrap().is_empty(),
+        "Ninh Thuận's units ended on 30 June 2025"
+    );
 
     // 2022 and 2023 values, labelled.
-    let v = get(app, "/api/data-values?element=VB_DEN,VB_XL_MANG&unit=58&children=true&period=2023").await.json();
-    let commune_codes: Vec<String> = communes.iter().map(|c| c["code"].as_str().unwrap().to_string()).collect();
+    let v = get(
+        app,
+        "/api/data-values?element=VB_DEN,VB_XL_MANG&unit=58&children=true&period=2023",
+    )
+    .await
+    .json();
+    let commune_codes: Vec<String> = communes
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_string())
+        .collect();
     let num = sum(&v, "VB_XL_MANG", &commune_codes);
     let den = sum(&v, "VB_DEN", &commune_codes);
     // Σ processed / Σ received over the 62 communes is exactly 94.89 %.
     assert_eq!(num * 10_000, den * 9_489, "{num} / {den}");
-    let v22 = get(app, "/api/data-values?unit=58&children=true&period=2022").await.json();
+    let v22 = get(app, "/api/data-values?unit=58&children=true&period=2022")
+        .await
+        .json();
     assert!(v22["data_values"].as_array().unwrap().len() > 500);
-    let all = get(app, "/api/data-values?unit=58&children=true").await.json();
+    let all = get(app, "/api/data-values?unit=58&children=true")
+        .await
+        .json();
     for dv in all["data_values"].as_array().unwrap() {
         let s = dv["source"].as_str().unwrap();
-        assert!(["published", "derived", "illustrative"].contains(&s), "{dv}");
+        assert!(
+            ["published", "derived", "illustrative"].contains(&s),
+            "{dv}"
+        );
     }
-    let turnover = get(app, "/api/data-values?element=TT_KHONG_TIEN_MAT&unit=58&period=2023").await.json();
+    let turnover = get(
+        app,
+        "/api/data-values?element=TT_KHONG_TIEN_MAT&unit=58&period=2023",
+    )
+    .await
+    .json();
     assert_eq!(turnover["data_values"][0]["value"], "314792");
     assert_eq!(turnover["data_values"][0]["source"], "published");
 }
@@ -155,43 +214,134 @@ async fn bad_input_is_refused_and_changes_nothing(app: &App) {
     let before_values = get(app, "/api/data-values").await.text;
     let before = app.store.counts().await.unwrap();
     let cases = [
-        (json!({"element": "VB_DEN", "unit": "99999", "period": "2023", "value": 1}), "unit", "unknown unit 99999"),
-        (json!({"element": "VB_TONG", "unit": "22738", "period": "2023", "value": 1}), "element", "unknown data element VB_TONG"),
-        (json!({"element": "VB_DEN", "unit": "22738", "period": "2023Q5", "value": 1}), "period", "2023Q5"),
-        (json!({"element": "VB_DEN", "unit": "22738", "period": "2023", "value": "nhiều"}), "value", "not a whole number"),
-        (json!({"element": "VB_DEN", "unit": "22738", "period": "2026", "value": 3}), "period", "did not exist in period 2026"),
-        (json!({"element": "VB_DEN", "unit": "2025-22738", "period": "2023", "value": 3}), "period", "did not exist in period 2023"),
-        (json!({"element": "VB_DEN", "unit": "22738", "period": "2023", "value": null}), "value", "not a value"),
-        (json!({"element": "VB DEN", "unit": "22738", "period": "2023", "value": 1}), "element", "character"),
-        (json!({"element": "VB_DEN", "unit": "22738", "period": "2023", "value": 1, "source": "made-up"}), "source", "not a source"),
+        (
+            json!({"element": "VB_DEN", "unit": "99999", "period": "2023", "value": 1}),
+            "unit",
+            "unknown unit 99999",
+        ),
+        (
+            json!({"element": "VB_TONG", "unit": "22738", "period": "2023", "value": 1}),
+            "element",
+            "unknown data element VB_TONG",
+        ),
+        (
+            json!({"element": "VB_DEN", "unit": "22738", "period": "2023Q5", "value": 1}),
+            "period",
+            "2023Q5",
+        ),
+        (
+            json!({"element": "VB_DEN", "unit": "22738", "period": "2023", "value": "nhiều"}),
+            "value",
+            "not a whole number",
+        ),
+        (
+            json!({"element": "VB_DEN", "unit": "22738", "period": "2026", "value": 3}),
+            "period",
+            "did not exist in period 2026",
+        ),
+        (
+            json!({"element": "VB_DEN", "unit": "2025-22738", "period": "2023", "value": 3}),
+            "period",
+            "did not exist in period 2023",
+        ),
+        (
+            json!({"element": "VB_DEN", "unit": "22738", "period": "2023", "value": null}),
+            "value",
+            "not a value",
+        ),
+        (
+            json!({"element": "VB DEN", "unit": "22738", "period": "2023", "value": 1}),
+            "element",
+            "character",
+        ),
+        (
+            json!({"element": "VB_DEN", "unit": "22738", "period": "2023", "value": 1, "source": "made-up"}),
+            "source",
+            "not a source",
+        ),
     ];
     for (value, field, reason) in &cases {
         // Each bad value rides with a good one: the good one must not be written either.
         let good = json!({"element": "VB_DEN", "unit": "22741", "period": "2023", "value": 1});
-        let r = post(app, "/api/data-values", json!({"data_values": [good, value]})).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{value}: {}", r.text);
+        let r = post(
+            app,
+            "/api/data-values",
+            json!({"data_values": [good, value]}),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{value}: {}",
+            r.text
+        );
         let e = &r.json()["error"];
         assert_eq!(e["status"], 422);
         let f = &e["fields"][0];
-        assert_eq!((f["index"].as_u64(), f["field"].as_str()), (Some(1), Some(*field)), "{}", r.text);
-        assert!(f["reason"].as_str().unwrap().contains(reason), "{reason} not in {}", r.text);
+        assert_eq!(
+            (f["index"].as_u64(), f["field"].as_str()),
+            (Some(1), Some(*field)),
+            "{}",
+            r.text
+        );
+        assert!(
+            f["reason"].as_str().unwrap().contains(reason),
+            "{reason} not in {}",
+            r.text
+        );
     }
     // Malformed requests.
-    let r = send(app, Request::post("/api/data-values").header("content-type", "application/json").body(Body::from("{\"data_values\": [")).unwrap()).await;
+    let r = send(
+        app,
+        Request::post("/api/data-values")
+            .header("content-type", "application/json")
+            .body(Body::from("{\"data_values\": ["))
+            .unwrap(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["error"]["fields"][0]["field"], "body");
-    let r = send(app, Request::post("/api/data-values").body(Body::from("{}")).unwrap()).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a body that is not declared JSON is refused");
-    let huge = format!("{{\"data_values\": [{}]}}", vec!["{\"element\":\"VB_DEN\",\"unit\":\"22738\",\"period\":\"2023\",\"value\":1}"; 80_000].join(","));
-    let r = send(app, Request::post("/api/data-values").header("content-type", "application/json").body(Body::from(huge)).unwrap()).await;
+    let r = send(
+        app,
+        Request::post("/api/data-values")
+            .body(Body::from("{}"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "a body that is not declared JSON is refused"
+    );
+    let huge = format!(
+        "{{\"data_values\": [{}]}}",
+        vec!["{\"element\":\"VB_DEN\",\"unit\":\"22738\",\"period\":\"2023\",\"value\":1}"; 80_000]
+            .join(",")
+    );
+    let r = send(
+        app,
+        Request::post("/api/data-values")
+            .header("content-type", "application/json")
+            .body(Body::from(huge))
+            .unwrap(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
-    let many: Vec<Value> = (0..10_001).map(|_| json!({"element": "VB_DEN", "unit": "22738", "period": "2023", "value": 1})).collect();
+    let many: Vec<Value> = (0..10_001)
+        .map(|_| json!({"element": "VB_DEN", "unit": "22738", "period": "2023", "value": 1}))
+        .collect();
     let r = post(app, "/api/data-values", json!({ "data_values": many })).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = get(app, "/api/data-values?period=2023Q9").await;
-    assert_eq!((r.status, r.json()["error"]["fields"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("period")));
+    assert_eq!(
+        (r.status, r.json()["error"]["fields"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("period"))
+    );
     let r = get(app, "/api/units?kind=village").await;
-    assert_eq!((r.status, r.json()["error"]["fields"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("kind")));
+    assert_eq!(
+        (r.status, r.json()["error"]["fields"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("kind"))
+    );
     let r = get(app, "/api/units/99999").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Units and elements are checked the same way.
@@ -200,9 +350,16 @@ async fn bad_input_is_refused_and_changes_nothing(app: &App) {
     assert_eq!(r.json()["error"]["fields"][0]["field"], "parent");
     let r = post(app, "/api/data-elements", json!({"data_elements": [{"code": "X", "name_vi": "x", "value_type": "money", "aggregation": "sum"}]})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["error"]["fields"][0]["reason"].as_str().unwrap().contains("money"));
+    assert!(r.json()["error"]["fields"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("money"));
 
-    assert_eq!(app.store.counts().await.unwrap(), before, "nothing was written");
+    assert_eq!(
+        app.store.counts().await.unwrap(),
+        before,
+        "nothing was written"
+    );
     assert_eq!(get(app, "/api/data-values").await.text, before_values);
 }
 
@@ -229,20 +386,43 @@ async fn values_written_through_the_api_are_read_back_and_audited() {
     ]})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["inserted"], 2);
-    let v = get(&app, "/api/data-values?element=VB_DEN&unit=22738&period=202401").await.json();
+    let v = get(
+        &app,
+        "/api/data-values?element=VB_DEN&unit=22738&period=202401",
+    )
+    .await
+    .json();
     assert_eq!(v["data_values"][0]["value"], "321");
     assert_eq!(v["data_values"][0]["source"], "entered");
     assert_eq!(v["data_values"][0]["stored_by"], "api");
-    let log = app.store.audit(&AuditQuery { entity_prefix: Some("data_value:VB_DEN/22738/202401/".into()), ..Default::default() }).await.unwrap();
+    let log = app
+        .store
+        .audit(&AuditQuery {
+            entity_prefix: Some("data_value:VB_DEN/22738/202401/".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!((log.len(), log[0].via.as_str()), (1, "api"));
     // Delete it again.
     let req = Request::delete("/api/data-values")
         .header("content-type", "application/json")
-        .body(Body::from(json!({"data_values": [{"element": "VB_DEN", "unit": "22738", "period": "202401"}]}).to_string()))
+        .body(Body::from(
+            json!({"data_values": [{"element": "VB_DEN", "unit": "22738", "period": "202401"}]})
+                .to_string(),
+        ))
         .unwrap();
     let r = send(&app, req).await;
     assert_eq!(r.json()["deleted"], 1, "{}", r.text);
-    assert!(get(&app, "/api/data-values?element=VB_DEN&unit=22738&period=202401").await.json()["data_values"].as_array().unwrap().is_empty());
+    assert!(get(
+        &app,
+        "/api/data-values?element=VB_DEN&unit=22738&period=202401"
+    )
+    .await
+    .json()["data_values"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     app.finish().await;
 }
 
@@ -277,15 +457,33 @@ async fn cross_site_writes_are_refused() {
 #[tokio::test]
 async fn periods_api() {
     let app = spawn_app(false).await;
-    let p = get(&app, "/api/periods/202312?convention=cut_off").await.json();
-    assert_eq!((p["start"].as_str(), p["end"].as_str()), (Some("2023-11-15"), Some("2023-12-14")));
-    assert_eq!((p["previous"].as_str(), p["same_period_last_year"].as_str()), (Some("202311"), Some("202212")));
+    let p = get(&app, "/api/periods/202312?convention=cut_off")
+        .await
+        .json();
+    assert_eq!(
+        (p["start"].as_str(), p["end"].as_str()),
+        (Some("2023-11-15"), Some("2023-12-14"))
+    );
+    assert_eq!(
+        (p["previous"].as_str(), p["same_period_last_year"].as_str()),
+        (Some("202311"), Some("202212"))
+    );
     let q = get(&app, "/api/periods/2023Q4").await.json();
-    assert_eq!((q["start"].as_str(), q["end"].as_str(), q["period_type"].as_str()), (Some("2023-10-01"), Some("2023-12-31"), Some("quarter")));
+    assert_eq!(
+        (
+            q["start"].as_str(),
+            q["end"].as_str(),
+            q["period_type"].as_str()
+        ),
+        (Some("2023-10-01"), Some("2023-12-31"), Some("quarter"))
+    );
     let list = get(&app, "/api/periods?type=month&year=2024").await.json();
     assert_eq!(list["periods"].as_array().unwrap().len(), 12);
     let r = get(&app, "/api/periods/2023W60").await;
-    assert_eq!((r.status, r.json()["error"]["fields"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("id")));
+    assert_eq!(
+        (r.status, r.json()["error"]["fields"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("id"))
+    );
     let r = get(&app, "/api/periods?type=fortnight&year=2024").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     app.finish().await;
@@ -296,23 +494,54 @@ async fn pages_in_vietnamese_with_an_english_switch() {
     let app = spawn_app(true).await;
     let home = get(&app, "/").await;
     assert_eq!(home.status, StatusCode::OK);
-    assert!(home.text.contains("Tỉnh Ninh Thuận") && home.text.contains("Cấu trúc hiện hành"), "{}", home.text);
-    assert!(home.headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(
+        home.text.contains("Tỉnh Ninh Thuận") && home.text.contains("Cấu trúc hiện hành"),
+        "{}",
+        home.text
+    );
+    assert!(home.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
     assert_eq!(home.headers["x-content-type-options"], "nosniff");
 
     let unit = get(&app, "/units/58").await;
-    assert!(unit.text.contains("Văn bản điện tử xử lý trên môi trường mạng") || unit.text.contains("Doanh số thanh toán không dùng tiền mặt"));
+    assert!(
+        unit.text
+            .contains("Văn bản điện tử xử lý trên môi trường mạng")
+            || unit
+                .text
+                .contains("Doanh số thanh toán không dùng tiền mặt")
+    );
     assert!(unit.text.contains("314.792"), "Vietnamese number format");
-    assert!(unit.text.contains("Thành phố Phan Rang - Tháp Chàm"), "children are listed");
+    assert!(
+        unit.text.contains("Thành phố Phan Rang - Tháp Chàm"),
+        "children are listed"
+    );
     assert!(unit.text.contains("2025-56"), "the successor is linked");
 
     let en = get(&app, "/units/58?lang=en").await;
-    assert!(en.text.contains("Ninh Thuan Province") && en.text.contains("Non-cash payment turnover"));
+    assert!(
+        en.text.contains("Ninh Thuan Province") && en.text.contains("Non-cash payment turnover")
+    );
     assert!(en.text.contains("314,792"), "English number format");
     let cookie = en.headers["set-cookie"].to_str().unwrap();
-    assert!(cookie.starts_with("lang=en") && cookie.contains("SameSite=Lax") && cookie.contains("HttpOnly"));
-    let remembered = send(&app, Request::get("/units/22738").header("cookie", "lang=en").body(Body::empty()).unwrap()).await;
-    assert!(remembered.text.contains("Do Vinh Ward") && remembered.text.contains("Documents received"));
+    assert!(
+        cookie.starts_with("lang=en")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("HttpOnly")
+    );
+    let remembered = send(
+        &app,
+        Request::get("/units/22738")
+            .header("cookie", "lang=en")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        remembered.text.contains("Do Vinh Ward") && remembered.text.contains("Documents received")
+    );
 
     let commune = get(&app, "/units/22738").await;
     assert!(commune.text.contains("Phường Đô Vinh") && commune.text.contains("minh họa"));
@@ -320,9 +549,15 @@ async fn pages_in_vietnamese_with_an_english_switch() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.text.contains("Không tìm thấy đơn vị 99999"));
     let escaped = get(&app, "/units/%3Cscript%3E").await;
-    assert!(!escaped.text.contains("<script>"), "codes are escaped in pages");
+    assert!(
+        !escaped.text.contains("<script>"),
+        "codes are escaped in pages"
+    );
     let css = get(&app, "/static/chiso.css").await;
-    assert!(css.headers["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(css.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
     app.finish().await;
 }
 
@@ -333,7 +568,8 @@ fn openapi_path() -> std::path::PathBuf {
 #[test]
 fn committed_openapi_document_is_current() {
     use utoipa::OpenApi;
-    let generated = serde_json::to_string_pretty(&chiso_web::api::ApiDoc::openapi()).unwrap() + "\n";
+    let generated =
+        serde_json::to_string_pretty(&chiso_web::api::ApiDoc::openapi()).unwrap() + "\n";
     if std::env::var("CHISO_UPDATE_OPENAPI").is_ok() {
         std::fs::write(openapi_path(), &generated).unwrap();
     }
@@ -350,12 +586,25 @@ async fn every_api_route_is_documented_and_served() {
     let doc = serde_json::to_value(chiso_web::api::ApiDoc::openapi()).unwrap();
     let app = spawn_app(false).await;
     for (method, path) in chiso_web::api::ROUTES {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} is not in the OpenAPI document");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is not in the OpenAPI document"
+        );
         let uri = path.replace("{code}", "58").replace("{id}", "2023");
-        let req = Request::builder().method(method.to_uppercase().as_str()).uri(&uri).body(Body::empty()).unwrap();
+        let req = Request::builder()
+            .method(method.to_uppercase().as_str())
+            .uri(&uri)
+            .body(Body::empty())
+            .unwrap();
         let r = send(&app, req).await;
-        assert!(r.status != StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is not routed");
-        assert!(!r.text.contains("no such page or API route"), "{method} {path} is not routed");
+        assert!(
+            r.status != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path} is not routed"
+        );
+        assert!(
+            !r.text.contains("no such page or API route"),
+            "{method} {path} is not routed"
+        );
     }
     let served = get(&app, "/api/openapi.json").await.json();
     assert_eq!(served, doc);

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Install what the benchmarks' peers need: DuckDB from PyPI; PostgreSQL is the machine's own.
+set -euo pipefail
+python3 -m pip install --quiet 'duckdb>=1.0'
+command -v psql >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client; }

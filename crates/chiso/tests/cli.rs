@@ -1,0 +1,163 @@
+//! The `chiso` command as a user runs it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+
+fn chiso() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_chiso"))
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("chiso-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn units_import_twice_changes_nothing() {
+    let dir = tempdir("units");
+    let db = format!("sqlite://{}", dir.join("u.db").display());
+    let (ok, out, err) =
+        run(chiso().args(["units", "import", "--province", "58", "--database", &db]));
+    assert!(ok, "{err}");
+    // 1 legacy province, 7 districts, 62 communes; Khánh Hòa (2025) and the 24 communes that
+    // succeed Ninh Thuận's.
+    assert!(
+        out.contains("units: 95 inserted, 0 updated, 0 unchanged"),
+        "{out}"
+    );
+    assert!(out.contains("successor links: 64 inserted"), "{out}");
+    let (ok, out, _) =
+        run(chiso().args(["units", "import", "--province", "58", "--database", &db]));
+    assert!(ok);
+    assert!(
+        out.contains("units: 0 inserted, 0 updated, 95 unchanged"),
+        "{out}"
+    );
+    assert!(
+        out.contains("successor links: 0 inserted, 0 updated, 64 unchanged"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_malformed_units_file_is_refused_with_its_place_and_nothing_is_written() {
+    let dir = tempdir("badunits");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/vn-admin");
+    for f in ["units_2025.csv", "crosswalk_2025.csv"] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    let legacy = std::fs::read_to_string(src.join("units_legacy.csv")).unwrap();
+    let broken: String = legacy
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 3 {
+                l.replace(",21.0", ",north")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.join("units_legacy.csv"), broken).unwrap();
+    let db_path = dir.join("u.db");
+    let db = format!("sqlite://{}", db_path.display());
+    let (ok, _, err) = run(chiso()
+        .args(["units", "import", "--database", &db, "--from"])
+        .arg(&dir));
+    assert!(!ok);
+    assert!(err.contains("units_legacy.csv, row 4, column lat"), "{err}");
+    assert!(
+        !db_path.exists(),
+        "nothing is written when the files are refused"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_bad_database_url_is_explained() {
+    let (ok, _, err) = run(chiso().args([
+        "serve",
+        "--database",
+        "mysql://localhost/x",
+        "--listen",
+        "127.0.0.1:0",
+    ]));
+    assert!(!ok);
+    assert!(err.contains("use sqlite://PATH or postgres://"), "{err}");
+}
+
+#[test]
+fn demo_serves_pages_and_api_on_a_real_port() {
+    let dir = tempdir("demo");
+    let mut child = chiso()
+        .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut url = None;
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(pos) = line.find("http://") {
+            url = Some(line[pos..].split_whitespace().next().unwrap().to_string());
+            break;
+        }
+        seen.push(line);
+    }
+    let url = url.unwrap_or_else(|| panic!("no URL printed: {seen:?}"));
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("data values: 2952 inserted")),
+        "{seen:?}"
+    );
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let http_get = |path: &str| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        resp
+    };
+    let health = http_get("/api/health");
+    assert!(
+        health.starts_with("HTTP/1.1 200") && health.contains("\"backend\":\"sqlite\""),
+        "{health}"
+    );
+    let page = http_get("/units/58");
+    assert!(page.contains("Tỉnh Ninh Thuận"), "{page}");
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    // A second run reuses the database and changes nothing.
+    let (ok, out, err) = run(chiso().args(["demo", "--no-serve", "--data-dir"]).arg(&dir));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("data values: 0 inserted, 0 updated, 2952 unchanged"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
