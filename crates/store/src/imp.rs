@@ -236,29 +236,36 @@ macro_rules! impl_store {
             })
         }
 
-        async fn audit_row(
-            tx: &mut Tx,
-            at: DateTime<Utc>,
-            actor: &Actor,
-            action: &str,
-            entity: &str,
-            old: Option<String>,
-            new: Option<String>,
-        ) -> Result<(), StoreError> {
-            sqlx::query(
-                "INSERT INTO audit_log (at, actor, via, action, entity, old_value, new_value) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(at)
-            .bind(&actor.who)
-            .bind(actor.via.as_str())
-            .bind(action)
-            .bind(entity)
-            .bind(old)
-            .bind(new)
-            .execute(&mut **tx)
-            .await?;
-            Ok(())
+        /// Audit rows gathered during a write, written in a few multi-row statements just
+        /// before the transaction commits.
+        #[derive(Default)]
+        struct AuditBuffer {
+            rows: Vec<(String, String, Option<String>, Option<String>)>,
+        }
+
+        impl AuditBuffer {
+            fn push(&mut self, action: &str, entity: &str, old: Option<String>, new: Option<String>) {
+                self.rows.push((action.to_string(), entity.to_string(), old, new));
+            }
+
+            async fn flush(self, tx: &mut Tx, at: DateTime<Utc>, actor: &Actor) -> Result<(), StoreError> {
+                for chunk in self.rows.chunks(1000) {
+                    let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
+                        "INSERT INTO audit_log (at, actor, via, action, entity, old_value, new_value) ",
+                    );
+                    b.push_values(chunk, |mut row, (action, entity, old, new)| {
+                        row.push_bind(at)
+                            .push_bind(actor.who.as_str())
+                            .push_bind(actor.via.as_str())
+                            .push_bind(action.as_str())
+                            .push_bind(entity.as_str())
+                            .push_bind(old.as_deref())
+                            .push_bind(new.as_deref());
+                    });
+                    b.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
         }
 
         async fn all_units(tx: &mut Tx) -> Result<HashMap<String, StoredUnit>, StoreError> {
@@ -270,28 +277,24 @@ macro_rules! impl_store {
                 .collect()
         }
 
-        async fn write_unit(tx: &mut Tx, u: &Unit, level: i32, insert: bool) -> Result<(), StoreError> {
-            let sql = if insert {
-                format!("INSERT INTO units ({UNIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-            } else {
+        async fn update_unit(tx: &mut Tx, u: &Unit, level: i32) -> Result<(), StoreError> {
+            sqlx::query(
                 "UPDATE units SET gso_code = $2, name_vi = $3, name_en = $4, kind = $5, parent = $6, \
-                 level = $7, valid_from = $8, valid_to = $9, lat = $10, lon = $11 WHERE code = $1"
-                    .to_string()
-            };
-            sqlx::query(&sql)
-                .bind(u.code.as_str())
-                .bind(&u.gso_code)
-                .bind(&u.name_vi)
-                .bind(&u.name_en)
-                .bind(u.kind.as_str())
-                .bind(u.parent.as_ref().map(|p| p.as_str()))
-                .bind(level)
-                .bind(u.valid_from)
-                .bind(u.valid_to)
-                .bind(u.lat)
-                .bind(u.lon)
-                .execute(&mut **tx)
-                .await?;
+                 level = $7, valid_from = $8, valid_to = $9, lat = $10, lon = $11 WHERE code = $1",
+            )
+            .bind(u.code.as_str())
+            .bind(&u.gso_code)
+            .bind(&u.name_vi)
+            .bind(&u.name_en)
+            .bind(u.kind.as_str())
+            .bind(u.parent.as_ref().map(|p| p.as_str()))
+            .bind(level)
+            .bind(u.valid_from)
+            .bind(u.valid_to)
+            .bind(u.lat)
+            .bind(u.lon)
+            .execute(&mut **tx)
+            .await?;
             Ok(())
         }
 
@@ -362,38 +365,64 @@ macro_rules! impl_store {
                 let existing = all_units(&mut tx).await?;
                 let levels = plan_units(units, &existing)?;
                 let now = Utc::now();
+                let mut audit = AuditBuffer::default();
                 let mut changes = Changes::default();
                 // Parents before children.
                 let mut order: Vec<&Unit> = units.iter().collect();
                 order.sort_by_key(|u| levels.get(u.code.as_str()).copied().unwrap_or(0));
                 let batch: HashSet<&str> = units.iter().map(|u| u.code.as_str()).collect();
+                // New units first (in a few multi-row statements, parents before children),
+                // then updates, which may point at a new parent.
+                let mut inserts: Vec<(&Unit, i32)> = Vec::new();
+                let mut updates: Vec<(&Unit, i32)> = Vec::new();
                 for u in order {
                     let level = levels.get(u.code.as_str()).copied().unwrap_or(1);
                     let new = StoredUnit { unit: u.clone(), level };
                     match existing.get(u.code.as_str()) {
                         None => {
-                            write_unit(&mut tx, u, level, true).await?;
-                            audit_row(&mut tx, now, actor, "unit.insert", &format!("unit:{}", u.code), None, Some(json(&new))).await?;
+                            audit.push("unit.insert", &format!("unit:{}", u.code), None, Some(json(&new)));
+                            inserts.push((u, level));
                             changes.inserted += 1;
                         }
                         Some(old) if *old == new => changes.unchanged += 1,
                         Some(old) => {
-                            write_unit(&mut tx, u, level, false).await?;
-                            audit_row(&mut tx, now, actor, "unit.update", &format!("unit:{}", u.code), Some(json(old)), Some(json(&new))).await?;
+                            audit.push("unit.update", &format!("unit:{}", u.code), Some(json(old)), Some(json(&new)));
+                            updates.push((u, level));
                             changes.updated += 1;
                         }
                     }
+                }
+                for chunk in inserts.chunks(1000) {
+                    let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(format!("INSERT INTO units ({UNIT_COLS}) "));
+                    b.push_values(chunk, |mut row, (u, level)| {
+                        row.push_bind(u.code.as_str())
+                            .push_bind(u.gso_code.as_deref())
+                            .push_bind(u.name_vi.as_str())
+                            .push_bind(u.name_en.as_deref())
+                            .push_bind(u.kind.as_str())
+                            .push_bind(u.parent.as_ref().map(|p| p.as_str()))
+                            .push_bind(*level)
+                            .push_bind(u.valid_from)
+                            .push_bind(u.valid_to)
+                            .push_bind(u.lat)
+                            .push_bind(u.lon);
+                    });
+                    b.build().execute(&mut *tx).await?;
+                }
+                for (u, level) in updates {
+                    update_unit(&mut tx, u, level).await?;
                 }
                 // Units outside the batch whose level moved because an ancestor moved.
                 for (code, old) in &existing {
                     let level = levels.get(code.as_str()).copied().unwrap_or(old.level);
                     if !batch.contains(code.as_str()) && level != old.level {
-                        write_unit(&mut tx, &old.unit, level, false).await?;
+                        update_unit(&mut tx, &old.unit, level).await?;
                         let new = StoredUnit { unit: old.unit.clone(), level };
-                        audit_row(&mut tx, now, actor, "unit.update", &format!("unit:{code}"), Some(json(old)), Some(json(&new))).await?;
+                        audit.push("unit.update", &format!("unit:{code}"), Some(json(old)), Some(json(&new)));
                         changes.updated += 1;
                     }
                 }
+                audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
             }
@@ -487,6 +516,7 @@ macro_rules! impl_store {
                     return Err(StoreError::Invalid(errors));
                 }
                 let now = Utc::now();
+                let mut audit = AuditBuffer::default();
                 let mut changes = Changes::default();
                 for g in groups {
                     let head = sqlx::query(&format!("SELECT name_vi, name_en FROM unit_groups WHERE code = $1{}", $lock))
@@ -538,13 +568,14 @@ macro_rules! impl_store {
                             .await?;
                     }
                     let action = if old.is_some() { "unit_group.update" } else { "unit_group.insert" };
-                    audit_row(&mut tx, now, actor, action, &entity, old.as_ref().map(json), Some(json(&sorted))).await?;
+                    audit.push(action, &entity, old.as_ref().map(json), Some(json(&sorted)));
                     if old.is_some() {
                         changes.updated += 1
                     } else {
                         changes.inserted += 1
                     }
                 }
+                audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
             }
@@ -615,7 +646,9 @@ macro_rules! impl_store {
                 })
                 .collect::<Result<_, StoreError>>()?;
                 let now = Utc::now();
+                let mut audit = AuditBuffer::default();
                 let mut changes = Changes::default();
+                let mut to_write: Vec<&SuccessorLink> = Vec::new();
                 for l in links {
                     let key = (l.from.to_string(), l.to.to_string());
                     let entity = format!("successor:{}>{}", l.from, l.to);
@@ -624,26 +657,32 @@ macro_rules! impl_store {
                         changes.unchanged += 1;
                         continue;
                     }
-                    sqlx::query(
-                        "INSERT INTO successor_links (from_unit, to_unit, effective, weight, is_default) \
-                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (from_unit, to_unit) DO UPDATE SET \
-                         effective = excluded.effective, weight = excluded.weight, is_default = excluded.is_default",
-                    )
-                    .bind(l.from.as_str())
-                    .bind(l.to.as_str())
-                    .bind(l.effective)
-                    .bind(l.weight)
-                    .bind(l.is_default)
-                    .execute(&mut *tx)
-                    .await?;
+                    to_write.push(l);
                     let action = if old.is_some() { "successor.update" } else { "successor.insert" };
-                    audit_row(&mut tx, now, actor, action, &entity, old.map(json), Some(json(l))).await?;
+                    audit.push(action, &entity, old.map(json), Some(json(l)));
                     if old.is_some() {
                         changes.updated += 1
                     } else {
                         changes.inserted += 1
                     }
                 }
+                for chunk in to_write.chunks(1000) {
+                    let mut b: QueryBuilder<'_, $db> =
+                        QueryBuilder::new("INSERT INTO successor_links (from_unit, to_unit, effective, weight, is_default) ");
+                    b.push_values(chunk, |mut row, l| {
+                        row.push_bind(l.from.as_str())
+                            .push_bind(l.to.as_str())
+                            .push_bind(l.effective)
+                            .push_bind(l.weight)
+                            .push_bind(l.is_default);
+                    });
+                    b.push(
+                        " ON CONFLICT (from_unit, to_unit) DO UPDATE SET effective = excluded.effective, \
+                         weight = excluded.weight, is_default = excluded.is_default",
+                    );
+                    b.build().execute(&mut *tx).await?;
+                }
+                audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
             }
@@ -679,6 +718,7 @@ macro_rules! impl_store {
                     .collect();
                 let mut tx = self.begin_write().await?;
                 let now = Utc::now();
+                let mut audit = AuditBuffer::default();
                 let mut changes = Changes::default();
                 for b in breakdowns {
                     let old = existing.get(b.code.as_str());
@@ -719,13 +759,14 @@ macro_rules! impl_store {
                         .await?;
                     }
                     let action = if old.is_some() { "breakdown.update" } else { "breakdown.insert" };
-                    audit_row(&mut tx, now, actor, action, &format!("breakdown:{}", b.code), old.map(json), Some(json(&merged))).await?;
+                    audit.push(action, &format!("breakdown:{}", b.code), old.map(json), Some(json(&merged)));
                     if old.is_some() {
                         changes.updated += 1
                     } else {
                         changes.inserted += 1
                     }
                 }
+                audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
             }
@@ -771,6 +812,7 @@ macro_rules! impl_store {
                     return Err(StoreError::Invalid(errors));
                 }
                 let now = Utc::now();
+                let mut audit = AuditBuffer::default();
                 let mut changes = Changes::default();
                 for e in elements {
                     let old = existing.get(e.code.as_str());
@@ -796,13 +838,14 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?;
                     let action = if old.is_some() { "data_element.update" } else { "data_element.insert" };
-                    audit_row(&mut tx, now, actor, action, &format!("data_element:{}", e.code), old.map(json), Some(json(e))).await?;
+                    audit.push(action, &format!("data_element:{}", e.code), old.map(json), Some(json(e)));
                     if old.is_some() {
                         changes.updated += 1
                     } else {
                         changes.inserted += 1
                     }
                 }
+                audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
             }
@@ -928,6 +971,7 @@ macro_rules! impl_store {
                     return Err(StoreError::Invalid(errors));
                 }
                 let now = Utc::now();
+                let mut audit = AuditBuffer::default();
                 let mut changes = Changes::default();
                 for (key, v, p) in parsed {
                     let bd = key.breakdown.as_ref().map(|b| b.to_string()).unwrap_or_default();
@@ -984,13 +1028,14 @@ macro_rules! impl_store {
                         stored_at: now,
                     };
                     let action = if old.is_some() { "data_value.update" } else { "data_value.insert" };
-                    audit_row(&mut tx, now, actor, action, &key.entity(), old.as_ref().map(json), Some(json(&new))).await?;
+                    audit.push(action, &key.entity(), old.as_ref().map(json), Some(json(&new)));
                     if old.is_some() {
                         changes.updated += 1
                     } else {
                         changes.inserted += 1
                     }
                 }
+                audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
             }
@@ -998,6 +1043,7 @@ macro_rules! impl_store {
             async fn delete_values(&self, keys: &[ValueKey], actor: &Actor) -> Result<Changes, StoreError> {
                 let mut tx = self.begin_write().await?;
                 let now = Utc::now();
+                let mut audit = AuditBuffer::default();
                 let mut changes = Changes::default();
                 for key in keys {
                     let bd = key.breakdown.as_ref().map(|b| b.to_string()).unwrap_or_default();
@@ -1014,11 +1060,12 @@ macro_rules! impl_store {
                     match old.as_ref().map(value_from_row).transpose()? {
                         None => changes.unchanged += 1,
                         Some(o) => {
-                            audit_row(&mut tx, now, actor, "data_value.delete", &key.entity(), Some(json(&o)), None).await?;
+                            audit.push("data_value.delete", &key.entity(), Some(json(&o)), None);
                             changes.deleted += 1;
                         }
                     }
                 }
+                audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
             }
@@ -1135,7 +1182,7 @@ macro_rules! impl_store {
                     .bind(value)
                     .execute(&mut *tx)
                     .await?;
-                tx.commit().await?;
+                                tx.commit().await?;
                 Ok(())
             }
         }
