@@ -759,15 +759,52 @@ pub fn dataset() -> anyhow::Result<Dataset> {
     for (code, vi, en) in ORGANISATIONS {
         units.push(org_unit(code, vi, en, UnitKind::Organisation));
     }
+    // Each district-level People's Committee reports as a unit of its own under its district,
+    // so the district tier (the committees' own documents) is told apart from the district's
+    // territory (the committee and the communes below it).
+    let committees: Vec<Unit> = units
+        .iter()
+        .filter(|u| u.kind == UnitKind::District)
+        .map(|d| {
+            let mut name = d.name_vi.chars();
+            let lowered: String = name
+                .next()
+                .map(|f| f.to_lowercase().chain(name).collect())
+                .unwrap_or_default();
+            Unit {
+                code: c(&format!("{}-UBND", d.code)),
+                gso_code: None,
+                name_vi: format!("Ủy ban nhân dân {lowered}"),
+                name_en: Some(format!(
+                    "{} People's Committee",
+                    d.name_en.clone().unwrap_or_default()
+                )),
+                kind: UnitKind::Agency,
+                parent: Some(d.code.clone()),
+                valid_from: None,
+                valid_to: d.valid_to,
+                lat: None,
+                lon: None,
+            }
+        })
+        .collect();
+    units.extend(committees);
     let legacy = |kind: UnitKind| -> Vec<&Unit> {
         units
             .iter()
             .filter(|u| u.kind == kind && !u.code.as_str().starts_with(vn_admin::PREFIX_2025))
             .collect()
     };
-    let districts: Vec<&Unit> = legacy(UnitKind::District);
     let communes: Vec<&Unit> = legacy(UnitKind::Commune);
-    let agencies: Vec<&Unit> = legacy(UnitKind::Agency);
+    let under_province = |u: &&Unit| u.parent.as_ref().map(|p| p.as_str()) == Some("58");
+    let agencies: Vec<&Unit> = legacy(UnitKind::Agency)
+        .into_iter()
+        .filter(under_province)
+        .collect();
+    let districts: Vec<&Unit> = legacy(UnitKind::Agency)
+        .into_iter()
+        .filter(|u| !under_province(u))
+        .collect();
     let members = |us: &[&Unit]| us.iter().map(|u| u.code.clone()).collect::<Vec<_>>();
     let group = |code: &str, vi: &str, en: &str, m: Vec<Code>| UnitGroup {
         code: c(code),
@@ -1392,7 +1429,16 @@ mod tests {
         };
         assert_eq!(count(UnitKind::District), 7);
         assert_eq!(count(UnitKind::Commune), 62);
-        assert_eq!(count(UnitKind::Agency), 19);
+        // 19 provincial agencies and the 7 district People's Committees.
+        assert_eq!(count(UnitKind::Agency), 26);
+        let committees = &d
+            .groups
+            .iter()
+            .find(|g| g.code.as_str() == "58_CAP_HUYEN")
+            .unwrap()
+            .members;
+        assert_eq!(committees.len(), 7);
+        assert!(committees.iter().all(|c| c.as_str().ends_with("-UBND")));
         assert!(d.units.iter().any(|u| u.code.as_str() == "2025-56"));
         // Every value is labelled, with a known element, and keys are unique.
         let elements: HashMap<&str, &DataElement> =

@@ -135,11 +135,18 @@ async fn demo_is_served_through_the_api(app: &App) {
         .clone();
     assert_eq!(communes.len(), 62);
     assert!(communes.iter().all(|c| c["level"] == 3));
-    let children = get(app, "/api/units/582/children").await.json()["units"]
+    let children = get(app, "/api/units/582/children?kind=commune")
+        .await
+        .json()["units"]
         .as_array()
         .unwrap()
         .len();
     assert_eq!(children, 13);
+    let committee = get(app, "/api/units/582/children?kind=agency").await.json();
+    assert_eq!(
+        committee["units"][0]["code"], "582-UBND",
+        "the district People's Committee reports as its own unit"
+    );
 
     // The 2025 successor and the crosswalk.
     let kh = get(app, "/api/units/2025-56").await.json();
