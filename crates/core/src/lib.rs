@@ -4,12 +4,15 @@
 
 pub mod code;
 pub mod element;
+pub mod expr;
+pub mod indicator;
 pub mod period;
 pub mod unit;
 pub mod value;
 
 pub use code::{Code, CodeError};
 pub use element::{AggregationType, Breakdown, BreakdownOption, DataElement, ValueType};
+pub use indicator::{CompiledIndicator, Direction, Indicator};
 pub use period::{Convention, Period, PeriodError, PeriodType};
 pub use unit::{SuccessorLink, Unit, UnitGroup, UnitKind};
 pub use value::{AuditEntry, DataValue, DataValueInput, ParsedValue, SourceTag, ValueError, Via};

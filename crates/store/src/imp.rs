@@ -172,7 +172,7 @@ macro_rules! impl_store {
             ValueQuery,
         };
         use chiso_core::{
-            AuditEntry, Breakdown, BreakdownOption, Code, DataElement, DataValue, DataValueInput,
+            AuditEntry, Breakdown, BreakdownOption, Code, DataElement, DataValue, DataValueInput, Indicator,
             SourceTag, SuccessorLink, Unit, UnitGroup,
         };
         use chrono::{DateTime, NaiveDate, Utc};
@@ -183,6 +183,8 @@ macro_rules! impl_store {
             "code, gso_code, name_vi, name_en, kind, parent, level, valid_from, valid_to, lat, lon";
         const ELEMENT_COLS: &str =
             "code, name_vi, name_en, value_type, aggregation, unit_of_measure, breakdown, description";
+        const INDICATOR_COLS: &str =
+            "code, name_vi, name_en, numerator, denominator, factor, decimals, direction, unit_label, is_rate, description";
         const VALUE_COLS: &str =
             "element, unit, period, breakdown, value, num, comment, source, stored_by, stored_at";
 
@@ -216,6 +218,24 @@ macro_rules! impl_store {
                 aggregation: aggregation_of(&r.try_get::<String, _>("aggregation")?)?,
                 unit_of_measure: r.try_get("unit_of_measure")?,
                 breakdown: opt_code(r.try_get("breakdown")?)?,
+                description: r.try_get("description")?,
+            })
+        }
+
+        fn indicator_from_row(r: &DbRow) -> Result<Indicator, StoreError> {
+            let direction: String = r.try_get("direction")?;
+            Ok(Indicator {
+                code: code_of(r.try_get("code")?)?,
+                name_vi: r.try_get("name_vi")?,
+                name_en: r.try_get("name_en")?,
+                numerator: r.try_get("numerator")?,
+                denominator: r.try_get("denominator")?,
+                factor: r.try_get("factor")?,
+                decimals: r.try_get::<i32, _>("decimals")?.clamp(0, 6) as u8,
+                direction: chiso_core::Direction::parse(&direction)
+                    .ok_or_else(|| StoreError::Corrupt(format!("direction '{direction}'")))?,
+                unit_label: r.try_get("unit_label")?,
+                is_rate: r.try_get("is_rate")?,
                 description: r.try_get("description")?,
             })
         }
@@ -865,6 +885,108 @@ macro_rules! impl_store {
                 row.as_ref().map(element_from_row).transpose()
             }
 
+            async fn upsert_indicators(&self, indicators: &[Indicator], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let elements: HashMap<String, Option<String>> = sqlx::query("SELECT code, breakdown FROM data_elements")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get::<String, _>("code")?, r.try_get::<Option<String>, _>("breakdown")?)))
+                    .collect::<Result<_, StoreError>>()?;
+                let options: HashSet<(String, String)> = sqlx::query("SELECT breakdown, code FROM breakdown_options")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get::<String, _>("breakdown")?, r.try_get::<String, _>("code")?)))
+                    .collect::<Result<_, StoreError>>()?;
+                let groups: HashSet<String> = sqlx::query_scalar::<_, String>("SELECT code FROM unit_groups")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
+                let element_ok = |e: &Code, o: Option<&Code>| match (elements.get(e.as_str()), o) {
+                    (None, _) => false,
+                    (Some(_), None) => true,
+                    (Some(cat), Some(o)) => cat.as_ref().is_some_and(|c| options.contains(&(c.clone(), o.to_string()))),
+                };
+                let mut errors = Vec::new();
+                let mut seen = HashSet::new();
+                for (i, ind) in indicators.iter().enumerate() {
+                    if let Err(r) = ind.check() {
+                        push_error(&mut errors, FieldError::new(Some(i), "indicator", r));
+                    }
+                    if !seen.insert(ind.code.as_str()) {
+                        push_error(&mut errors, FieldError::new(Some(i), "code", format!("indicator {} appears twice", ind.code)));
+                    }
+                    match ind.compile() {
+                        Err((field, e)) => push_error(&mut errors, FieldError::new(Some(i), field, e.to_string())),
+                        Ok(c) => {
+                            for (field, e) in [("numerator", &c.numerator), ("denominator", &c.denominator)] {
+                                if let Err(err) = e.check(&element_ok, &|_| false, &|g| groups.contains(g.as_str())) {
+                                    push_error(&mut errors, FieldError::new(Some(i), field, err.to_string()));
+                                }
+                            }
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let existing: HashMap<String, Indicator> = sqlx::query(&format!("SELECT {INDICATOR_COLS} FROM indicators"))
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| indicator_from_row(r).map(|i| (i.code.to_string(), i)))
+                    .collect::<Result<_, _>>()?;
+                let now = Utc::now();
+                let mut audit = AuditBuffer::default();
+                let mut changes = Changes::default();
+                for ind in indicators {
+                    let old = existing.get(ind.code.as_str());
+                    if old == Some(ind) {
+                        changes.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(&format!(
+                        "INSERT INTO indicators ({INDICATOR_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                         ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, \
+                         numerator = excluded.numerator, denominator = excluded.denominator, factor = excluded.factor, \
+                         decimals = excluded.decimals, direction = excluded.direction, unit_label = excluded.unit_label, \
+                         is_rate = excluded.is_rate, description = excluded.description"
+                    ))
+                    .bind(ind.code.as_str())
+                    .bind(&ind.name_vi)
+                    .bind(&ind.name_en)
+                    .bind(&ind.numerator)
+                    .bind(&ind.denominator)
+                    .bind(ind.factor)
+                    .bind(ind.decimals as i32)
+                    .bind(ind.direction.as_str())
+                    .bind(&ind.unit_label)
+                    .bind(ind.is_rate)
+                    .bind(&ind.description)
+                    .execute(&mut *tx)
+                    .await?;
+                    let action = if old.is_some() { "indicator.update" } else { "indicator.insert" };
+                    audit.push(action, &format!("indicator:{}", ind.code), old.map(json), Some(json(ind)));
+                    if old.is_some() {
+                        changes.updated += 1
+                    } else {
+                        changes.inserted += 1
+                    }
+                }
+                audit.flush(&mut tx, now, actor).await?;
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn indicators(&self) -> Result<Vec<Indicator>, StoreError> {
+                let rows = sqlx::query(&format!("SELECT {INDICATOR_COLS} FROM indicators ORDER BY code"))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(indicator_from_row).collect()
+            }
+
             async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes, StoreError> {
                 let mut tx = self.begin_write().await?;
                 let mut elements: HashMap<String, Option<DataElement>> = HashMap::new();
@@ -1159,6 +1281,7 @@ macro_rules! impl_store {
                     ("successor_links", &mut c.successor_links),
                     ("data_elements", &mut c.data_elements),
                     ("data_values", &mut c.data_values),
+                    ("indicators", &mut c.indicators),
                     ("audit_log", &mut c.audit_log),
                 ] {
                     *slot = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))

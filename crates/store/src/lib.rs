@@ -12,8 +12,8 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use chiso_core::{
-    AuditEntry, Breakdown, Code, DataElement, DataValue, DataValueInput, Period, SuccessorLink,
-    Unit, UnitGroup, UnitKind, Via,
+    AuditEntry, Breakdown, Code, DataElement, DataValue, DataValueInput, Indicator, Period,
+    SuccessorLink, Unit, UnitGroup, UnitKind, Via,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -195,6 +195,7 @@ pub struct Counts {
     pub successor_links: i64,
     pub data_elements: i64,
     pub data_values: i64,
+    pub indicators: i64,
     pub audit_log: i64,
 }
 
@@ -225,6 +226,11 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_elements(&self, elements: &[DataElement], actor: &Actor) -> Result<Changes>;
     async fn elements(&self) -> Result<Vec<DataElement>>;
     async fn element(&self, code: &Code) -> Result<Option<DataElement>>;
+
+    /// Insert or update indicators; their expressions must parse and name existing elements,
+    /// breakdown options and unit groups.
+    async fn upsert_indicators(&self, indicators: &[Indicator], actor: &Actor) -> Result<Changes>;
+    async fn indicators(&self) -> Result<Vec<Indicator>>;
 
     /// Check and write a batch of values with an audit row per change, all or nothing.
     async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes>;

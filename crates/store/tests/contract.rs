@@ -720,6 +720,70 @@ async fn concurrent_writers_do_not_deadlock(db: &Db) {
     );
 }
 
+async fn indicators_are_checked_and_stored(db: &Db) {
+    seeded(db).await;
+    let s = db.store();
+    let ind = |code: &str, num: &str, den: &str| chiso_core::Indicator {
+        code: c(code),
+        name_vi: format!("Chỉ số {code}"),
+        name_en: None,
+        numerator: num.into(),
+        denominator: den.into(),
+        factor: 100.0,
+        decimals: 2,
+        direction: chiso_core::Direction::HigherIsBetter,
+        unit_label: Some("%".into()),
+        is_rate: true,
+        description: None,
+    };
+    let good = vec![
+        ind("KY_SO_NU", "#{CB_KY_SO.NU}", "1"),
+        ind("VB_TY_LE", "#{VB_XL_MANG}", "#{VB_DEN}"),
+    ];
+    assert_eq!(
+        s.upsert_indicators(&good, &actor()).await.unwrap().inserted,
+        2
+    );
+    assert_eq!(
+        s.upsert_indicators(&good, &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        2
+    );
+    assert_eq!(s.indicators().await.unwrap(), good);
+    let before = s.counts().await.unwrap();
+    let bad = vec![
+        ind("A", "#{VB_XL_MANG} / ", "1"),
+        ind("B", "#{VB_XL_MANG}", "#{VB_TONG}"),
+        ind("C", "#{CB_KY_SO.KHAC}", "1"),
+        ind("D", "OUG{NO_GROUP}", "1"),
+    ];
+    match s.upsert_indicators(&bad, &actor()).await {
+        Err(StoreError::Invalid(e)) => {
+            let got: Vec<(Option<usize>, &str)> =
+                e.iter().map(|f| (f.index, f.field.as_str())).collect();
+            assert_eq!(
+                got,
+                vec![
+                    (Some(0), "numerator"),
+                    (Some(1), "denominator"),
+                    (Some(2), "numerator"),
+                    (Some(3), "numerator")
+                ]
+            );
+            assert_eq!(e[1].reason, "unknown element VB_TONG at column 1");
+            assert!(
+                e[0].reason.contains("ends too early at column"),
+                "{}",
+                e[0].reason
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.counts().await.unwrap(), before);
+}
+
 async fn meta_values(db: &Db) {
     let s = db.store();
     assert_eq!(s.meta("demo").await.unwrap(), None);
@@ -763,5 +827,6 @@ contract_suite!(
     values_are_written_read_and_audited,
     bad_values_are_refused_with_their_field_and_nothing_is_written,
     concurrent_writers_do_not_deadlock,
+    indicators_are_checked_and_stored,
     meta_values,
 );

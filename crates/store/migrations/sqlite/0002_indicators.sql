@@ -1,0 +1,14 @@
+-- chiso schema, version 2: indicators (sqlite)
+CREATE TABLE indicators (
+    code        TEXT PRIMARY KEY,
+    name_vi     TEXT NOT NULL,
+    name_en     TEXT,
+    numerator   TEXT NOT NULL,
+    denominator TEXT NOT NULL,
+    factor      REAL NOT NULL,
+    decimals    INTEGER NOT NULL,
+    direction   TEXT NOT NULL,
+    unit_label  TEXT,
+    is_rate     INTEGER NOT NULL,
+    description TEXT
+);
