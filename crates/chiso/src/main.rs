@@ -154,6 +154,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  unit groups: {}", changes(&s.groups));
             println!("  data elements: {}", changes(&s.elements));
             println!("  data values: {}", changes(&s.values));
+            println!("  indicators: {}", changes(&s.indicators));
             if no_serve {
                 return Ok(());
             }

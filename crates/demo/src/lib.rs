@@ -24,6 +24,7 @@ pub struct LoadSummary {
     pub groups: Changes,
     pub elements: Changes,
     pub values: Changes,
+    pub indicators: Changes,
 }
 
 /// Load (or re-load: unchanged rows are left alone) the demo into a store.
@@ -39,6 +40,7 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<LoadSummary> {
     store.upsert_breakdowns(&d.breakdowns, &actor).await?;
     s.elements = store.upsert_elements(&d.elements, &actor).await?;
     s.values = store.write_values(&d.values, &actor).await?;
+    s.indicators = store.upsert_indicators(&d.indicators, &actor).await?;
     store.set_meta("demo", DEMO_VERSION).await?;
     Ok(s)
 }

@@ -1,0 +1,718 @@
+//! chiso's indicator engine: an in-memory cube derived from the store.
+//!
+//! Values are kept per series (element, or element × breakdown option) and stored period, in
+//! dense vectors over the units, with each unit's subtree sum and count maintained beside its
+//! own value. A query adds the subtree sums of the scope's units over the stored periods that
+//! lie inside the asked period, so every figure — a commune, a district, a province, a group of
+//! units — is a ratio of sums, never an average of ratios.
+//!
+//! *Invariant*: the engine never writes; [`live::Live`] applies every committed write to it.
+//!
+//! History across boundary changes: asked "as of" a date, values of units that no longer exist
+//! then are carried to their successors (a whole merge with weight 1, a split by its weights, or
+//! all to the default successor when no weights are given; a unit with no successor follows
+//! its parent), and added up in the structure that stood on that date.
+
+pub mod live;
+
+use chiso_core::expr::{Expr, PeriodMod, Resolver};
+use chiso_core::{
+    AggregationType, Code, CompiledIndicator, DataElement, DataValue, Indicator, Period,
+    SuccessorLink, UnitGroup,
+};
+use chiso_store::StoredUnit;
+use chrono::{Datelike, NaiveDate};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+const NO_OPTION: u32 = u32::MAX;
+
+/// Everything the engine is built from (what the store holds).
+#[derive(Default, Clone)]
+pub struct Input {
+    pub units: Vec<StoredUnit>,
+    pub groups: Vec<UnitGroup>,
+    pub links: Vec<SuccessorLink>,
+    pub elements: Vec<DataElement>,
+    pub breakdown_options: HashMap<String, Vec<Code>>,
+    pub indicators: Vec<Indicator>,
+    pub values: Vec<DataValue>,
+}
+
+/// One committed change of a numeric value (None: deleted, or not a number).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub element: Code,
+    pub unit: Code,
+    pub period: Period,
+    pub option: Option<Code>,
+    pub num: Option<f64>,
+}
+
+impl Change {
+    pub fn of(v: &DataValue) -> Change {
+        Change {
+            element: v.element.clone(),
+            unit: v.unit.clone(),
+            period: v.period,
+            option: v.breakdown.clone(),
+            num: v.num,
+        }
+    }
+}
+
+struct UnitNode {
+    code: Code,
+    parent: Option<u32>,
+    level: i32,
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
+}
+
+impl UnitNode {
+    fn exists_on(&self, d: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|f| f <= d) && self.valid_to.is_none_or(|t| d <= t)
+    }
+}
+
+struct ElementInfo {
+    id: u32,
+    aggregation: AggregationType,
+    /// Breakdown option codes → option ids (empty when the element has no breakdown).
+    options: HashMap<String, u32>,
+}
+
+/// One series in one stored period: each unit's own value and its subtree's sum and count.
+#[derive(Clone)]
+struct Slice {
+    own: Vec<f64>,
+    sum: Vec<f64>,
+    cnt: Vec<u32>,
+}
+
+impl Slice {
+    fn new(n: usize) -> Slice {
+        Slice {
+            own: vec![f64::NAN; n],
+            sum: vec![0.0; n],
+            cnt: vec![0; n],
+        }
+    }
+}
+
+type SeriesKey = (u32, u32);
+
+/// Which units a figure is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    /// A unit and everything below it.
+    Unit(Code),
+    /// The units of a group and everything below them (each unit counted once).
+    Group(Code),
+}
+
+/// An indicator's value with the sums it came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IndicatorValue {
+    pub value: f64,
+    pub numerator: f64,
+    pub denominator: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("unknown unit {0}")]
+    UnknownUnit(String),
+    #[error("unknown unit group {0}")]
+    UnknownGroup(String),
+    #[error("unknown indicator or data element {0}")]
+    UnknownItem(String),
+}
+
+pub struct Engine {
+    units: Vec<UnitNode>,
+    index: HashMap<String, u32>,
+    children: Vec<Vec<u32>>,
+    /// Units deepest first: the order in which subtree sums are built.
+    bottom_up: Vec<u32>,
+    successors: Vec<Vec<(u32, f64)>>,
+    groups: HashMap<String, Vec<u32>>,
+    elements: HashMap<String, ElementInfo>,
+    indicators: HashMap<String, CompiledIndicator>,
+    data: HashMap<SeriesKey, BTreeMap<Period, Slice>>,
+    /// Values carried into the structure of a date, built on first use, dropped on any change.
+    as_of_cache: Mutex<HashMap<(SeriesKey, Period, NaiveDate), Arc<Slice>>>,
+}
+
+impl Engine {
+    /// Build the engine from what the store holds. Values of unknown units or elements and
+    /// indicators that do not compile are skipped (the store does not let them in).
+    pub fn build(input: Input) -> Engine {
+        let mut units: Vec<StoredUnit> = input.units;
+        units.sort_by_key(|u| u.level);
+        let index: HashMap<String, u32> = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.unit.code.to_string(), i as u32))
+            .collect();
+        let nodes: Vec<UnitNode> = units
+            .iter()
+            .map(|u| UnitNode {
+                code: u.unit.code.clone(),
+                parent: u
+                    .unit
+                    .parent
+                    .as_ref()
+                    .and_then(|p| index.get(p.as_str()).copied()),
+                level: u.level,
+                valid_from: u.unit.valid_from,
+                valid_to: u.unit.valid_to,
+            })
+            .collect();
+        let n = nodes.len();
+        let mut children = vec![Vec::new(); n];
+        for (i, u) in nodes.iter().enumerate() {
+            if let Some(p) = u.parent {
+                children[p as usize].push(i as u32);
+            }
+        }
+        let mut bottom_up: Vec<u32> = (0..n as u32).collect();
+        bottom_up.sort_by_key(|&i| std::cmp::Reverse(nodes[i as usize].level));
+
+        // Successor weights: given weights; or, when a unit's links carry none, all to the default.
+        let mut by_from: HashMap<u32, Vec<&SuccessorLink>> = HashMap::new();
+        for l in &input.links {
+            if let (Some(&f), Some(_)) = (index.get(l.from.as_str()), index.get(l.to.as_str())) {
+                by_from.entry(f).or_default().push(l);
+            }
+        }
+        let mut successors = vec![Vec::new(); n];
+        for (f, links) in by_from {
+            let weighted: Vec<(u32, f64)> = links
+                .iter()
+                .filter_map(|l| Some((*index.get(l.to.as_str())?, l.weight?)))
+                .collect();
+            successors[f as usize] =
+                if !weighted.is_empty() && links.iter().all(|l| l.weight.is_some()) {
+                    weighted
+                } else {
+                    let default = links.iter().find(|l| l.is_default).or(links.first());
+                    default
+                        .and_then(|l| index.get(l.to.as_str()))
+                        .map(|&t| vec![(t, 1.0)])
+                        .unwrap_or_default()
+                };
+        }
+
+        let groups = input
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.code.to_string(),
+                    g.members
+                        .iter()
+                        .filter_map(|m| index.get(m.as_str()).copied())
+                        .collect(),
+                )
+            })
+            .collect();
+        let elements: HashMap<String, ElementInfo> = input
+            .elements
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let options = e
+                    .breakdown
+                    .as_ref()
+                    .and_then(|b| input.breakdown_options.get(b.as_str()))
+                    .map(|os| {
+                        os.iter()
+                            .enumerate()
+                            .map(|(j, o)| (o.to_string(), j as u32))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (
+                    e.code.to_string(),
+                    ElementInfo {
+                        id: i as u32,
+                        aggregation: e.aggregation,
+                        options,
+                    },
+                )
+            })
+            .collect();
+        let indicators = input
+            .indicators
+            .iter()
+            .filter_map(|i| i.compile().ok().map(|c| (i.code.to_string(), c)))
+            .collect();
+        let mut engine = Engine {
+            units: nodes,
+            index,
+            children,
+            bottom_up,
+            successors,
+            groups,
+            elements,
+            indicators,
+            data: HashMap::new(),
+            as_of_cache: Mutex::new(HashMap::new()),
+        };
+        for v in &input.values {
+            if let (Some(k), Some(&u), Some(x)) = (
+                engine.series_key(&v.element, v.breakdown.as_ref()),
+                engine.index.get(v.unit.as_str()),
+                v.num,
+            ) {
+                let slice = engine
+                    .data
+                    .entry(k)
+                    .or_default()
+                    .entry(v.period)
+                    .or_insert_with(|| Slice::new(n));
+                slice.own[u as usize] = x;
+            }
+        }
+        let order = engine.bottom_up.clone();
+        let parents: Vec<Option<u32>> = engine.units.iter().map(|u| u.parent).collect();
+        for periods in engine.data.values_mut() {
+            for s in periods.values_mut() {
+                rebuild(s, &order, &parents);
+            }
+        }
+        engine
+    }
+
+    fn series_key(&self, element: &Code, option: Option<&Code>) -> Option<SeriesKey> {
+        let e = self.elements.get(element.as_str())?;
+        match option {
+            None if e.options.is_empty() => Some((e.id, NO_OPTION)),
+            None => None,
+            Some(o) => e.options.get(o.as_str()).map(|&j| (e.id, j)),
+        }
+    }
+
+    /// Apply committed changes: each updates its unit and the unit's ancestors (no full rebuild).
+    pub fn apply(&mut self, changes: &[Change]) {
+        let n = self.units.len();
+        for c in changes {
+            let (Some(k), Some(&u)) = (
+                self.series_key(&c.element, c.option.as_ref()),
+                self.index.get(c.unit.as_str()),
+            ) else {
+                continue;
+            };
+            let slice = self
+                .data
+                .entry(k)
+                .or_default()
+                .entry(c.period)
+                .or_insert_with(|| Slice::new(n));
+            let old = slice.own[u as usize];
+            let new = c.num.filter(|x| x.is_finite()).unwrap_or(f64::NAN);
+            let d_sum = if new.is_nan() { 0.0 } else { new } - if old.is_nan() { 0.0 } else { old };
+            let d_cnt = i64::from(!new.is_nan()) - i64::from(!old.is_nan());
+            slice.own[u as usize] = new;
+            let mut cur = Some(u);
+            while let Some(i) = cur {
+                let i = i as usize;
+                slice.sum[i] += d_sum;
+                slice.cnt[i] = (slice.cnt[i] as i64 + d_cnt).max(0) as u32;
+                if slice.cnt[i] == 0 {
+                    slice.sum[i] = 0.0;
+                }
+                cur = self.units[i].parent;
+            }
+        }
+        if let Ok(mut c) = self.as_of_cache.lock() {
+            c.clear();
+        }
+    }
+
+    pub fn unit_count(&self) -> usize {
+        self.units.len()
+    }
+
+    /// Number of stored numeric values held.
+    pub fn value_count(&self) -> usize {
+        self.data
+            .values()
+            .flat_map(|p| p.values())
+            .map(|s| s.own.iter().filter(|x| !x.is_nan()).count())
+            .sum()
+    }
+
+    pub fn has_indicator(&self, code: &str) -> bool {
+        self.indicators.contains_key(code)
+    }
+
+    pub fn has_element(&self, code: &str) -> bool {
+        self.elements.contains_key(code)
+    }
+
+    /// The units of a scope, without any unit that lies below another of them.
+    fn scope_units(&self, scope: &Scope) -> Result<Vec<u32>, EngineError> {
+        let raw = match scope {
+            Scope::Unit(c) => vec![*self
+                .index
+                .get(c.as_str())
+                .ok_or_else(|| EngineError::UnknownUnit(c.to_string()))?],
+            Scope::Group(g) => self
+                .groups
+                .get(g.as_str())
+                .cloned()
+                .ok_or_else(|| EngineError::UnknownGroup(g.to_string()))?,
+        };
+        let set: HashSet<u32> = raw.iter().copied().collect();
+        Ok(raw
+            .into_iter()
+            .filter(|&u| {
+                let mut p = self.units[u as usize].parent;
+                while let Some(a) = p {
+                    if set.contains(&a) {
+                        return false;
+                    }
+                    p = self.units[a as usize].parent;
+                }
+                true
+            })
+            .collect())
+    }
+
+    /// Where a unit's values go in the structure of `date`: itself when it exists then; its
+    /// successors (by weight) when they do; else its parent's destination.
+    fn destinations(&self, u: u32, date: NaiveDate, depth: u32) -> Vec<(u32, f64)> {
+        let node = &self.units[u as usize];
+        if node.exists_on(date) || depth > 16 {
+            return vec![(u, 1.0)];
+        }
+        let succ = &self.successors[u as usize];
+        if !succ.is_empty() {
+            let mut out = Vec::new();
+            for &(s, w) in succ {
+                for (d, w2) in self.destinations(s, date, depth + 1) {
+                    out.push((d, w * w2));
+                }
+            }
+            return out;
+        }
+        match node.parent {
+            Some(p) => self.destinations(p, date, depth + 1),
+            None => vec![],
+        }
+    }
+
+    fn as_of_slice(
+        &self,
+        key: SeriesKey,
+        period: Period,
+        date: NaiveDate,
+        s: &Slice,
+    ) -> Arc<Slice> {
+        if let Ok(c) = self.as_of_cache.lock() {
+            if let Some(hit) = c.get(&(key, period, date)) {
+                return hit.clone();
+            }
+        }
+        let n = self.units.len();
+        let mut out = Slice::new(n);
+        for (u, &x) in s.own.iter().enumerate() {
+            if x.is_nan() {
+                continue;
+            }
+            for (d, w) in self.destinations(u as u32, date, 0) {
+                let o = &mut out.own[d as usize];
+                *o = if o.is_nan() { x * w } else { *o + x * w };
+            }
+        }
+        let parents: Vec<Option<u32>> = self.units.iter().map(|u| u.parent).collect();
+        rebuild(&mut out, &self.bottom_up, &parents);
+        let out = Arc::new(out);
+        if let Ok(mut c) = self.as_of_cache.lock() {
+            c.insert((key, period, date), out.clone());
+        }
+        out
+    }
+
+    /// The aggregated value of an element (or one breakdown option; all options when none is
+    /// given and the element has a breakdown) over a scope and the stored periods lying inside
+    /// `start..=end`.
+    pub fn element_range(
+        &self,
+        element: &Code,
+        option: Option<&Code>,
+        scope_units: &[u32],
+        start: NaiveDate,
+        end: NaiveDate,
+        as_of: Option<NaiveDate>,
+    ) -> Option<f64> {
+        let info = self.elements.get(element.as_str())?;
+        let keys: Vec<SeriesKey> = match option {
+            Some(o) => vec![(info.id, *info.options.get(o.as_str())?)],
+            None if info.options.is_empty() => vec![(info.id, NO_OPTION)],
+            None => info.options.values().map(|&j| (info.id, j)).collect(),
+        };
+        // Per stored period: (end date, sum, count, min, max) over the scope.
+        let mut per_period: BTreeMap<NaiveDate, (f64, u64)> = BTreeMap::new();
+        let mut total = 0.0;
+        let mut count = 0u64;
+        let mut min = f64::INFINITY;
+        let mut max = f64::NEG_INFINITY;
+        let want_extremes = matches!(
+            info.aggregation,
+            AggregationType::Min | AggregationType::Max
+        );
+        for key in keys {
+            let Some(periods) = self.data.get(&key) else {
+                continue;
+            };
+            for (p, s) in periods {
+                if p.start() < start || p.end() > end {
+                    continue;
+                }
+                let mapped;
+                let s: &Slice = match as_of {
+                    Some(d) => {
+                        mapped = self.as_of_slice(key, *p, d, s);
+                        &mapped
+                    }
+                    None => s,
+                };
+                for &u in scope_units {
+                    let (su, cu) = (s.sum[u as usize], s.cnt[u as usize]);
+                    if cu == 0 {
+                        continue;
+                    }
+                    total += su;
+                    count += cu as u64;
+                    let e = per_period.entry(p.end()).or_insert((0.0, 0));
+                    e.0 += su;
+                    e.1 += cu as u64;
+                    if want_extremes {
+                        self.extremes(u, s, &mut min, &mut max);
+                    }
+                }
+            }
+        }
+        if count == 0 {
+            return None;
+        }
+        let v = match info.aggregation {
+            AggregationType::Sum => total,
+            AggregationType::Count => count as f64,
+            AggregationType::Average => total / count as f64,
+            AggregationType::LastValue => per_period.values().next_back().map(|x| x.0)?,
+            AggregationType::Min => min,
+            AggregationType::Max => max,
+        };
+        v.is_finite().then_some(v)
+    }
+
+    fn extremes(&self, u: u32, s: &Slice, min: &mut f64, max: &mut f64) {
+        let mut stack = vec![u];
+        while let Some(i) = stack.pop() {
+            let x = s.own[i as usize];
+            if !x.is_nan() {
+                *min = min.min(x);
+                *max = max.max(x);
+            }
+            stack.extend(self.children[i as usize].iter().copied());
+        }
+    }
+
+    /// Evaluate an expression over a scope and period.
+    pub fn eval(
+        &self,
+        expr: &Expr,
+        scope: &Scope,
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<f64>, EngineError> {
+        let units = self.scope_units(scope)?;
+        let r = Res {
+            engine: self,
+            units: &units,
+            period: *period,
+            as_of,
+        };
+        Ok(expr.eval(&r))
+    }
+
+    /// An indicator's value: factor × Σnumerator / Σdenominator over the scope and period.
+    pub fn indicator(
+        &self,
+        code: &str,
+        scope: &Scope,
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<IndicatorValue>, EngineError> {
+        let ind = self
+            .indicators
+            .get(code)
+            .ok_or_else(|| EngineError::UnknownItem(code.to_string()))?;
+        let units = self.scope_units(scope)?;
+        let r = Res {
+            engine: self,
+            units: &units,
+            period: *period,
+            as_of,
+        };
+        let (Some(num), Some(den)) = (ind.numerator.eval(&r), ind.denominator.eval(&r)) else {
+            return Ok(None);
+        };
+        if den == 0.0 {
+            return Ok(None);
+        }
+        let value = ind.def.factor * num / den;
+        Ok(value.is_finite().then_some(IndicatorValue {
+            value,
+            numerator: num,
+            denominator: den,
+        }))
+    }
+
+    /// An element's aggregated value over a scope and period.
+    pub fn element(
+        &self,
+        element: &Code,
+        option: Option<&Code>,
+        scope: &Scope,
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<f64>, EngineError> {
+        if !self.elements.contains_key(element.as_str()) {
+            return Err(EngineError::UnknownItem(element.to_string()));
+        }
+        let units = self.scope_units(scope)?;
+        Ok(self.element_range(element, option, &units, period.start(), period.end(), as_of))
+    }
+
+    /// The indicator definition.
+    pub fn indicator_def(&self, code: &str) -> Option<&Indicator> {
+        self.indicators.get(code).map(|c| &c.def)
+    }
+
+    /// Units at an absolute level inside a unit's subtree (the unit itself when at that level),
+    /// existing on `as_of` when given.
+    pub fn units_at_level(
+        &self,
+        root: &Code,
+        level: i32,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Vec<Code>, EngineError> {
+        let r = *self
+            .index
+            .get(root.as_str())
+            .ok_or_else(|| EngineError::UnknownUnit(root.to_string()))?;
+        let mut out = Vec::new();
+        let mut stack = vec![r];
+        while let Some(i) = stack.pop() {
+            let node = &self.units[i as usize];
+            if node.level == level {
+                if as_of.is_none_or(|d| node.exists_on(d)) {
+                    out.push(node.code.clone());
+                }
+                continue;
+            }
+            if node.level < level {
+                stack.extend(self.children[i as usize].iter().copied());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The direct children of a unit.
+    pub fn children_of(&self, unit: &Code) -> Result<Vec<Code>, EngineError> {
+        let r = *self
+            .index
+            .get(unit.as_str())
+            .ok_or_else(|| EngineError::UnknownUnit(unit.to_string()))?;
+        let mut out: Vec<Code> = self.children[r as usize]
+            .iter()
+            .map(|&c| self.units[c as usize].code.clone())
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// The members of a group.
+    pub fn group_members(&self, group: &Code) -> Result<Vec<Code>, EngineError> {
+        let m = self
+            .groups
+            .get(group.as_str())
+            .ok_or_else(|| EngineError::UnknownGroup(group.to_string()))?;
+        Ok(m.iter()
+            .map(|&u| self.units[u as usize].code.clone())
+            .collect())
+    }
+
+    /// Units without a parent.
+    pub fn roots(&self) -> Vec<Code> {
+        self.units
+            .iter()
+            .filter(|u| u.parent.is_none())
+            .map(|u| u.code.clone())
+            .collect()
+    }
+}
+
+fn rebuild(s: &mut Slice, bottom_up: &[u32], parents: &[Option<u32>]) {
+    for (i, x) in s.own.iter().enumerate() {
+        s.sum[i] = if x.is_nan() { 0.0 } else { *x };
+        s.cnt[i] = u32::from(!x.is_nan());
+    }
+    for &u in bottom_up {
+        if let Some(p) = parents[u as usize] {
+            let (su, cu) = (s.sum[u as usize], s.cnt[u as usize]);
+            s.sum[p as usize] += su;
+            s.cnt[p as usize] += cu;
+        }
+    }
+}
+
+/// Answers an expression's items for one scope and period.
+struct Res<'a> {
+    engine: &'a Engine,
+    units: &'a [u32],
+    period: Period,
+    as_of: Option<NaiveDate>,
+}
+
+impl Resolver for Res<'_> {
+    fn item(&self, element: &Code, option: Option<&Code>, m: PeriodMod) -> Option<f64> {
+        let p = self.period.offset(m.offset as i64)?;
+        let start = if m.year_to_date {
+            NaiveDate::from_ymd_opt(p.start().year(), 1, 1)?
+        } else {
+            p.start()
+        };
+        self.engine
+            .element_range(element, option, self.units, start, p.end(), self.as_of)
+    }
+    fn constant(&self, _: &Code) -> Option<f64> {
+        None
+    }
+    fn group_count(&self, code: &Code) -> Option<f64> {
+        let members = self.engine.groups.get(code.as_str())?;
+        let inside = members
+            .iter()
+            .filter(|&&m| {
+                let mut cur = Some(m);
+                while let Some(u) = cur {
+                    if self.units.contains(&u) {
+                        return true;
+                    }
+                    cur = self.engine.units[u as usize].parent;
+                }
+                false
+            })
+            .count();
+        Some(inside as f64)
+    }
+    fn reporting_rate(&self, _: &Code, _: &str) -> Option<f64> {
+        None
+    }
+}

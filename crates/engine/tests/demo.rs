@@ -1,0 +1,289 @@
+//! The engine on the demo: the published figures come out of the sums.
+
+use chiso_core::{Code, DataValueInput, Period, SourceTag, Via};
+use chiso_engine::live::Live;
+use chiso_engine::Scope;
+use chiso_store::{Actor, SqliteStore, Store};
+use chrono::NaiveDate;
+use std::sync::Arc;
+
+fn c(s: &str) -> Code {
+    Code::parse(s).unwrap()
+}
+
+async fn demo() -> (Live, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "chiso-engine-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_path(&dir.join("e.db")).await.unwrap());
+    chiso_demo::load(store.as_ref()).await.unwrap();
+    (Live::load(store).await.unwrap(), dir)
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+#[tokio::test]
+async fn the_published_figures_come_out_of_the_sums() {
+    let (live, dir) = demo().await;
+    let e = live.read().await;
+    let y23 = Period::Year(2023);
+    let y22 = Period::Year(2022);
+    let g = |code: &str| Scope::Group(c(code));
+    let tier = |group: &str| {
+        e.indicator("VB_DT_TY_LE", &g(group), &y23, None)
+            .unwrap()
+            .unwrap()
+    };
+    // The three tiers of the seed: ratios of sums over each tier's units.
+    let prov = tier("58_CO_QUAN_TINH");
+    assert_eq!((prov.numerator, prov.denominator), (178_020.0, 180_000.0));
+    assert_eq!(round2(prov.value), 98.90);
+    assert_eq!(round2(tier("58_CAP_HUYEN").value), 96.52);
+    assert_eq!(round2(tier("58_CAP_XA").value), 94.89);
+    // Level 3 under the province holds the 62 communes and the 7 district committees: the
+    // commune tier is the group, not the level.
+    let level3 = e.units_at_level(&c("58"), 3, None).unwrap();
+    assert_eq!(level3.len(), 69);
+    // The whole province's roll-up is a fourth number (never labelled "provincial level").
+    let whole = e
+        .indicator("VB_DT_TY_LE", &Scope::Unit(c("58")), &y23, None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (whole.numerator, whole.denominator),
+        (178_020.0 + 72_390.0 + 113_868.0, 375_000.0)
+    );
+
+    // Signatures 97.22 %, up 9.48 percentage points on 2022.
+    let s23 = e
+        .indicator("CKS_TY_LE", &g("58_TOAN_TINH"), &y23, None)
+        .unwrap()
+        .unwrap()
+        .value;
+    let s22 = e
+        .indicator("CKS_TY_LE", &g("58_TOAN_TINH"), &y22, None)
+        .unwrap()
+        .unwrap()
+        .value;
+    assert_eq!(round2(s23), 97.22);
+    assert_eq!(round2(s23 - s22), 9.48);
+    // Non-cash turnover 314,792 billion VND, up 67,436.
+    let t23 = e
+        .indicator("TT_KHONG_TIEN_MAT_DS", &Scope::Unit(c("58")), &y23, None)
+        .unwrap()
+        .unwrap()
+        .value;
+    let t22 = e
+        .indicator("TT_KHONG_TIEN_MAT_DS", &Scope::Unit(c("58")), &y22, None)
+        .unwrap()
+        .unwrap()
+        .value;
+    assert_eq!((t23, t23 - t22), (314_792.0, 67_436.0));
+    // 53 essential services: 85.2 % of dossiers (all 53 breakdown options added up).
+    let dvc = e
+        .indicator("DVC53_TY_LE", &Scope::Unit(c("58")), &y23, None)
+        .unwrap()
+        .unwrap();
+    assert_eq!((dvc.numerator, dvc.denominator), (42_600.0, 50_000.0));
+    assert_eq!(round2(dvc.value), 85.2);
+    // 14 of 14 cleaning targets; 146,587 addresses at 100 % of plan.
+    assert_eq!(
+        e.indicator("LSDL_CHI_TIEU_XONG", &Scope::Unit(c("58")), &y23, None)
+            .unwrap()
+            .unwrap()
+            .value,
+        14.0
+    );
+    assert_eq!(
+        e.indicator("DCS_SO_LUONG", &Scope::Unit(c("58")), &y23, None)
+            .unwrap()
+            .unwrap()
+            .value,
+        146_587.0
+    );
+    assert_eq!(
+        e.indicator("DCS_TY_LE_KH", &Scope::Unit(c("58")), &y23, None)
+            .unwrap()
+            .unwrap()
+            .value,
+        100.0
+    );
+    // A district's territory: its committee and its communes.
+    let d = e
+        .element(&c("VB_DEN"), None, &Scope::Unit(c("582")), &y23, None)
+        .unwrap()
+        .unwrap();
+    let own = e
+        .element(&c("VB_DEN"), None, &Scope::Unit(c("582-UBND")), &y23, None)
+        .unwrap()
+        .unwrap();
+    assert!(d > own);
+    drop(e);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn figures_of_2023_re_added_into_the_2025_units() {
+    let (live, dir) = demo().await;
+    let e = live.read().await;
+    let y23 = Period::Year(2023);
+    let after = NaiveDate::from_ymd_opt(2026, 1, 1);
+    for el in ["VB_DEN", "DAN_SO", "CB_TONG", "TT_KHONG_TIEN_MAT"] {
+        let legacy = e
+            .element(&c(el), None, &Scope::Unit(c("58")), &y23, None)
+            .unwrap()
+            .unwrap();
+        let in_2025 = e
+            .element(&c(el), None, &Scope::Unit(c("2025-56")), &y23, after)
+            .unwrap()
+            .unwrap();
+        assert!(
+            (legacy - in_2025).abs() < 1e-6,
+            "{el}: {legacy} in 2023 units, {in_2025} in 2025 units"
+        );
+    }
+    // Ratios stay ratios of sums in the new structure: the whole-province rate is unchanged.
+    let a = e
+        .indicator("HSSK_TY_LE", &Scope::Unit(c("58")), &y23, None)
+        .unwrap()
+        .unwrap()
+        .value;
+    let b = e
+        .indicator("HSSK_TY_LE", &Scope::Unit(c("2025-56")), &y23, after)
+        .unwrap()
+        .unwrap()
+        .value;
+    assert!((a - b).abs() < 1e-9);
+    // A 2025 commune receives its predecessors' figures; without "as of" it has none.
+    let new_commune = Scope::Unit(c("2025-22738"));
+    assert!(e
+        .element(&c("DAN_SO"), None, &new_commune, &y23, None)
+        .unwrap()
+        .is_none());
+    let received = e
+        .element(&c("DAN_SO"), None, &new_commune, &y23, after)
+        .unwrap()
+        .unwrap();
+    let preds: f64 = live
+        .store()
+        .predecessors(&c("2025-22738"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| {
+            e.element(&c("DAN_SO"), None, &Scope::Unit(l.from.clone()), &y23, None)
+                .unwrap()
+                .unwrap_or(0.0)
+                * if l.weight.is_some() || l.is_default {
+                    1.0
+                } else {
+                    0.0
+                }
+        })
+        .sum();
+    assert!((received - preds).abs() < 1e-6, "{received} vs {preds}");
+    drop(e);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_saved_value_is_in_the_next_answer() {
+    let (live, dir) = demo().await;
+    let y23 = Period::Year(2023);
+    let before = live
+        .read()
+        .await
+        .element(&c("VB_DEN"), None, &Scope::Unit(c("58")), &y23, None)
+        .unwrap()
+        .unwrap();
+    let commune = live
+        .read()
+        .await
+        .element(&c("VB_DEN"), None, &Scope::Unit(c("22738")), &y23, None)
+        .unwrap()
+        .unwrap();
+    let v = DataValueInput {
+        element: c("VB_DEN"),
+        unit: c("22738"),
+        period: y23,
+        breakdown: None,
+        value: format!("{}", commune + 100.0),
+        comment: None,
+        source: SourceTag::Entered,
+    };
+    live.write_values(&[v], &Actor::new("t", Via::Api))
+        .await
+        .unwrap();
+    let after = live
+        .read()
+        .await
+        .element(&c("VB_DEN"), None, &Scope::Unit(c("58")), &y23, None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(after - before, 100.0);
+    // Monthly values add up into the year and its quarter.
+    let m = |p: &str, x: &str| DataValueInput {
+        element: c("VB_DEN"),
+        unit: c("22741"),
+        period: Period::parse(p).unwrap(),
+        breakdown: None,
+        value: x.into(),
+        comment: None,
+        source: SourceTag::Entered,
+    };
+    live.write_values(
+        &[m("202401", "10"), m("202402", "20"), m("202404", "5")],
+        &Actor::new("t", Via::Api),
+    )
+    .await
+    .unwrap();
+    let e = live.read().await;
+    let q1 = e
+        .element(
+            &c("VB_DEN"),
+            None,
+            &Scope::Unit(c("58")),
+            &Period::Quarter(2024, 1),
+            None,
+        )
+        .unwrap();
+    let y24 = e
+        .element(
+            &c("VB_DEN"),
+            None,
+            &Scope::Unit(c("58")),
+            &Period::Year(2024),
+            None,
+        )
+        .unwrap();
+    assert_eq!((q1, y24), (Some(30.0), Some(35.0)));
+    drop(e);
+    let key = chiso_store::ValueKey {
+        element: c("VB_DEN"),
+        unit: c("22741"),
+        period: Period::Month(2024, 2),
+        breakdown: None,
+    };
+    live.delete_values(&[key], &Actor::new("t", Via::Api))
+        .await
+        .unwrap();
+    let y24 = live
+        .read()
+        .await
+        .element(
+            &c("VB_DEN"),
+            None,
+            &Scope::Unit(c("58")),
+            &Period::Year(2024),
+            None,
+        )
+        .unwrap();
+    assert_eq!(y24, Some(15.0));
+    let _ = std::fs::remove_dir_all(dir);
+}
