@@ -716,3 +716,287 @@ impl Resolver for Res<'_> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chiso_core::{
+        AggregationType, DataElement, Direction, SourceTag, Unit, UnitKind, ValueType,
+    };
+    use chrono::Utc;
+    use proptest::prelude::*;
+
+    fn c(s: &str) -> Code {
+        Code::parse(s).unwrap()
+    }
+
+    fn unit(
+        i: usize,
+        parent: Option<usize>,
+        level: i32,
+        to: Option<NaiveDate>,
+        from: Option<NaiveDate>,
+        prefix: &str,
+    ) -> StoredUnit {
+        StoredUnit {
+            unit: Unit {
+                code: c(&format!("{prefix}{i}")),
+                gso_code: None,
+                name_vi: format!("Đơn vị {i}"),
+                name_en: None,
+                kind: UnitKind::Other,
+                parent: parent.map(|p| c(&format!("{prefix}{p}"))),
+                valid_from: from,
+                valid_to: to,
+                lat: None,
+                lon: None,
+            },
+            level,
+        }
+    }
+
+    fn element(code: &str) -> DataElement {
+        DataElement {
+            code: c(code),
+            name_vi: code.into(),
+            name_en: None,
+            value_type: ValueType::Number,
+            aggregation: AggregationType::Sum,
+            unit_of_measure: None,
+            breakdown: None,
+            description: None,
+        }
+    }
+
+    fn value(el: &str, unit: &str, p: Period, x: f64) -> DataValue {
+        DataValue {
+            element: c(el),
+            unit: c(unit),
+            period: p,
+            breakdown: None,
+            value: x.to_string(),
+            num: Some(x),
+            comment: None,
+            source: SourceTag::Illustrative,
+            stored_by: "t".into(),
+            stored_at: Utc::now(),
+        }
+    }
+
+    /// A random tree: unit i's parent is one of the units before it (unit 0 is the root).
+    fn tree(parents: &[usize]) -> Vec<StoredUnit> {
+        let mut levels = vec![1i32];
+        let mut out = vec![unit(0, None, 1, None, None, "U")];
+        for (i, &p) in parents.iter().enumerate() {
+            let i = i + 1;
+            let p = p % i;
+            levels.push(levels[p] + 1);
+            out.push(unit(i, Some(p), levels[i], None, None, "U"));
+        }
+        out
+    }
+
+    fn descendants(units: &[StoredUnit], root: &str) -> Vec<String> {
+        let mut out = vec![root.to_string()];
+        let mut i = 0;
+        while i < out.len() {
+            let cur = out[i].clone();
+            out.extend(
+                units
+                    .iter()
+                    .filter(|u| u.unit.parent.as_ref().map(|p| p.as_str()) == Some(cur.as_str()))
+                    .map(|u| u.unit.code.to_string()),
+            );
+            i += 1;
+        }
+        out
+    }
+
+    fn ratio_indicator() -> Indicator {
+        Indicator {
+            code: c("R"),
+            name_vi: "R".into(),
+            name_en: None,
+            numerator: "#{N}".into(),
+            denominator: "#{D}".into(),
+            factor: 100.0,
+            decimals: 2,
+            direction: Direction::HigherIsBetter,
+            unit_label: None,
+            is_rate: true,
+            description: None,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_unit_is_the_ratio_of_its_subtree_sums(
+            parents in proptest::collection::vec(0usize..1000, 1..40),
+            raw in proptest::collection::vec((0u32..1000, 1u32..1000), 40),
+        ) {
+            let units = tree(&parents);
+            let y = Period::Year(2023);
+            let mut values = Vec::new();
+            for (i, u) in units.iter().enumerate() {
+                let (n, d) = raw[i % raw.len()];
+                values.push(value("N", u.unit.code.as_str(), y, n.min(d) as f64));
+                values.push(value("D", u.unit.code.as_str(), y, d as f64));
+            }
+            let e = Engine::build(Input {
+                units: units.clone(),
+                elements: vec![element("N"), element("D")],
+                indicators: vec![ratio_indicator()],
+                values: values.clone(),
+                ..Default::default()
+            });
+            for u in &units {
+                let sub = descendants(&units, u.unit.code.as_str());
+                let sum = |el: &str| values.iter().filter(|v| v.element.as_str() == el && sub.contains(&v.unit.to_string())).map(|v| v.num.unwrap()).sum::<f64>();
+                let (n, d) = (sum("N"), sum("D"));
+                let got = e.indicator("R", &Scope::Unit(u.unit.code.clone()), &y, None).unwrap().unwrap();
+                prop_assert_eq!((got.numerator, got.denominator), (n, d));
+                prop_assert!((got.value - 100.0 * n / d).abs() <= 1e-9 * got.value.abs().max(1.0));
+            }
+        }
+
+        #[test]
+        fn incremental_updates_equal_a_rebuild(
+            parents in proptest::collection::vec(0usize..1000, 1..30),
+            first in proptest::collection::vec((0usize..30, 0u32..500), 0..40),
+            second in proptest::collection::vec((0usize..30, proptest::option::of(0u32..500)), 0..40),
+        ) {
+            let units = tree(&parents);
+            let n = units.len();
+            let p = Period::Month(2023, 5);
+            let code = |i: usize| units[i % n].unit.code.to_string();
+            let mut state: HashMap<String, f64> = HashMap::new();
+            for (i, x) in &first {
+                state.insert(code(*i), *x as f64);
+            }
+            let initial: Vec<DataValue> = state.iter().map(|(u, x)| value("N", u, p, *x)).collect();
+            let mut live = Engine::build(Input { units: units.clone(), elements: vec![element("N")], values: initial, ..Default::default() });
+            let mut changes = Vec::new();
+            for (i, x) in &second {
+                match x {
+                    Some(x) => { state.insert(code(*i), *x as f64); }
+                    None => { state.remove(&code(*i)); }
+                }
+                changes.push(Change { element: c("N"), unit: c(&code(*i)), period: p, option: None, num: x.map(|x| x as f64) });
+            }
+            live.apply(&changes);
+            let rebuilt = Engine::build(Input {
+                units: units.clone(),
+                elements: vec![element("N")],
+                values: state.iter().map(|(u, x)| value("N", u, p, *x)).collect(),
+                ..Default::default()
+            });
+            for u in &units {
+                let s = Scope::Unit(u.unit.code.clone());
+                prop_assert_eq!(live.element(&c("N"), None, &s, &Period::Year(2023), None).unwrap(),
+                    rebuilt.element(&c("N"), None, &s, &Period::Year(2023), None).unwrap());
+            }
+        }
+
+        #[test]
+        fn totals_are_conserved_across_a_reorganisation(
+            old_parents in proptest::collection::vec(0usize..1000, 1..25),
+            new_count in 1usize..8,
+            targets in proptest::collection::vec((0usize..8, 0usize..8, proptest::option::of(1u32..10)), 25),
+            xs in proptest::collection::vec(0u32..10_000, 25),
+        ) {
+            let end = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+            let start = NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+            let mut units: Vec<StoredUnit> = tree(&old_parents)
+                .into_iter()
+                .map(|mut u| { u.unit.valid_to = Some(end); u })
+                .collect();
+            let old_n = units.len();
+            units.push(unit(0, None, 1, None, Some(start), "N"));
+            for i in 1..=new_count {
+                units.push(unit(i, Some(0), 2, None, Some(start), "N"));
+            }
+            // Each old leaf-or-not unit gets successor links: whole, or split with or without weights.
+            let mut links = Vec::new();
+            for i in 0..old_n {
+                let (a, b, w) = targets[i % targets.len()];
+                let (a, b) = (a % new_count + 1, b % new_count + 1);
+                if i % 3 == 0 {
+                    continue; // no link: follows its parent (the old root follows nothing: see below)
+                }
+                if a == b {
+                    links.push(SuccessorLink { from: c(&format!("U{i}")), to: c(&format!("N{a}")), effective: start, weight: Some(1.0), is_default: true });
+                } else {
+                    let share = w.map(|w| w as f64 / 10.0);
+                    links.push(SuccessorLink { from: c(&format!("U{i}")), to: c(&format!("N{a}")), effective: start, weight: share, is_default: true });
+                    links.push(SuccessorLink { from: c(&format!("U{i}")), to: c(&format!("N{b}")), effective: start, weight: share.map(|s| 1.0 - s), is_default: false });
+                }
+            }
+            // The old root always has a successor, so nothing is lost.
+            links.retain(|l| l.from.as_str() != "U0");
+            links.push(SuccessorLink { from: c("U0"), to: c("N0"), effective: start, weight: Some(1.0), is_default: true });
+            let y = Period::Year(2023);
+            let values: Vec<DataValue> = (0..old_n).map(|i| value("N", &format!("U{i}"), y, xs[i % xs.len()] as f64)).collect();
+            let total: f64 = values.iter().map(|v| v.num.unwrap()).sum();
+            let e = Engine::build(Input { units, links, elements: vec![element("N")], values, ..Default::default() });
+            let old = e.element(&c("N"), None, &Scope::Unit(c("U0")), &y, None).unwrap().unwrap();
+            let new = e.element(&c("N"), None, &Scope::Unit(c("N0")), &y, Some(start)).unwrap().unwrap();
+            prop_assert!((old - total).abs() < 1e-6);
+            prop_assert!((new - total).abs() <= 1e-6 * total.max(1.0), "old {} new {}", old, new);
+        }
+    }
+
+    #[test]
+    fn aggregation_types() {
+        let units = tree(&[0, 0]);
+        let el = |code: &str, agg| {
+            let mut e = element(code);
+            e.aggregation = agg;
+            e
+        };
+        let elements = vec![
+            el("AVG", AggregationType::Average),
+            el("LAST", AggregationType::LastValue),
+            el("MIN", AggregationType::Min),
+            el("MAX", AggregationType::Max),
+            el("CNT", AggregationType::Count),
+        ];
+        let mut values = Vec::new();
+        for (u, m, x) in [
+            ("U1", 1, 10.0),
+            ("U1", 2, 20.0),
+            ("U2", 1, 30.0),
+            ("U2", 3, 40.0),
+        ] {
+            for el in ["AVG", "LAST", "MIN", "MAX", "CNT"] {
+                values.push(value(el, u, Period::Month(2023, m), x));
+            }
+        }
+        let e = Engine::build(Input {
+            units,
+            elements,
+            values,
+            ..Default::default()
+        });
+        let q = |el: &str, p: Period| {
+            e.element(&c(el), None, &Scope::Unit(c("U0")), &p, None)
+                .unwrap()
+        };
+        let y = Period::Year(2023);
+        assert_eq!(q("AVG", y), Some(25.0));
+        assert_eq!(q("LAST", y), Some(40.0), "the last month with a value");
+        assert_eq!(
+            q("LAST", Period::Quarter(2023, 1)),
+            Some(40.0),
+            "March is the last month of Q1"
+        );
+        assert_eq!(
+            q("LAST", Period::Month(2023, 1)),
+            Some(40.0),
+            "both units in January"
+        );
+        assert_eq!(q("MIN", y), Some(10.0));
+        assert_eq!(q("MAX", y), Some(40.0));
+        assert_eq!(q("CNT", y), Some(4.0));
+        assert_eq!(q("AVG", Period::Year(2022)), None);
+    }
+}
