@@ -214,7 +214,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(store: Arc<dyn Store>, listen: &str) -> anyhow::Result<()> {
-    let state = chiso_web::AppState::new(store).map_err(|e| anyhow::anyhow!(e))?;
+    let state = chiso_web::AppState::load(store)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {

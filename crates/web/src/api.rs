@@ -8,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chiso_core::{
-    Breakdown, Code, Convention, DataElement, DataValue, DataValueInput, Period, PeriodType,
-    SourceTag, SuccessorLink, Unit, UnitGroup, UnitKind, Via,
+    Breakdown, Code, Convention, DataElement, DataValue, DataValueInput, Indicator, Period,
+    PeriodType, SourceTag, SuccessorLink, Unit, UnitGroup, UnitKind, Via,
 };
 use chiso_store::{Actor, Changes, FieldError, StoredUnit, UnitQuery, ValueKey, ValueQuery};
 use chrono::NaiveDate;
@@ -32,12 +32,14 @@ pub const MAX_PAGE: i64 = 100_000;
     paths(
         health, list_units, get_unit, unit_children, write_units, list_groups, list_successors,
         get_period, list_periods, list_elements, get_element, write_elements, list_breakdowns,
-        list_values, write_values, delete_values
+        list_values, write_values, delete_values, list_indicators, write_indicators,
+        crate::analytics::analytics, crate::analytics::analytics_csv
     ),
     tags(
         (name = "units", description = "Administrative units, agencies and organisations"),
         (name = "periods", description = "Period notation and dates"),
-        (name = "data", description = "Data elements and data values")
+        (name = "data", description = "Data elements, data values and indicators"),
+        (name = "analytics", description = "Indicator and element values rolled up over units and periods, in DHIS2's analytics form")
     )
 )]
 pub struct ApiDoc;
@@ -60,6 +62,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/data-values"),
     ("post", "/api/data-values"),
     ("delete", "/api/data-values"),
+    ("get", "/api/indicators"),
+    ("post", "/api/indicators"),
+    ("get", "/api/analytics"),
+    ("get", "/api/analytics.csv"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -78,6 +84,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/data-elements/{code}", get(get_element))
         .route("/api/breakdowns", get(list_breakdowns))
+        .route(
+            "/api/indicators",
+            get(list_indicators).post(write_indicators),
+        )
         .route(
             "/api/data-values",
             get(list_values).post(write_values).delete(delete_values),
@@ -350,7 +360,11 @@ async fn write_units(
     b: Result<Json<UnitsIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
     let units: Vec<Unit> = items("unit", body(b)?.units)?;
-    Ok(Json(st.store.upsert_units(&units, &actor()).await?))
+    let changes = st.store.upsert_units(&units, &actor()).await?;
+    if changes.changed() > 0 {
+        st.live.reload().await?;
+    }
+    Ok(Json(changes))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -546,7 +560,46 @@ async fn write_elements(
     b: Result<Json<ElementsIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
     let elements: Vec<DataElement> = items("data_element", body(b)?.data_elements)?;
-    Ok(Json(st.store.upsert_elements(&elements, &actor()).await?))
+    let changes = st.store.upsert_elements(&elements, &actor()).await?;
+    if changes.changed() > 0 {
+        st.live.reload().await?;
+    }
+    Ok(Json(changes))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorList {
+    pub indicators: Vec<Indicator>,
+}
+
+/// All indicators.
+#[utoipa::path(get, path = "/api/indicators", tag = "data", responses((status = 200, body = IndicatorList)))]
+async fn list_indicators(State(st): State<AppState>) -> Result<Json<IndicatorList>, ApiError> {
+    Ok(Json(IndicatorList {
+        indicators: st.store.indicators().await?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct IndicatorsIn {
+    #[schema(value_type = Vec<Indicator>)]
+    pub indicators: Vec<serde_json::Value>,
+}
+
+/// Insert or update indicators (all or nothing). Expressions use DHIS2's syntax; an error
+/// names the field and the column, e.g. "unknown element VB_TONG at column 14".
+#[utoipa::path(post, path = "/api/indicators", tag = "data", request_body = IndicatorsIn,
+    responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn write_indicators(
+    State(st): State<AppState>,
+    b: Result<Json<IndicatorsIn>, JsonRejection>,
+) -> Result<Json<Changes>, ApiError> {
+    let indicators: Vec<Indicator> = items("indicator", body(b)?.indicators)?;
+    let changes = st.store.upsert_indicators(&indicators, &actor()).await?;
+    if changes.changed() > 0 {
+        st.live.reload().await?;
+    }
+    Ok(Json(changes))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -706,7 +759,7 @@ async fn write_values(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    Ok(Json(st.store.write_values(&values, &actor()).await?))
+    Ok(Json(st.live.write_values(&values, &actor()).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -761,5 +814,5 @@ async fn delete_values(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    Ok(Json(st.store.delete_values(&keys, &actor()).await?))
+    Ok(Json(st.live.delete_values(&keys, &actor()).await?))
 }

@@ -39,6 +39,12 @@ pub struct ErrorDetail {
     pub fields: Vec<FieldError>,
 }
 
+impl From<chiso_engine::EngineError> for ApiError {
+    fn from(e: chiso_engine::EngineError) -> ApiError {
+        ApiError::bad("dimension", e.to_string())
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {

@@ -3,6 +3,7 @@
 //! *Invariant*: only this crate knows HTTP. Handlers never build SQL; they call the
 //! [`chiso_store::Store`] trait.
 
+pub mod analytics;
 pub mod api;
 pub mod error;
 pub mod format;
@@ -15,6 +16,7 @@ use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use chiso_engine::live::Live;
 use chiso_store::Store;
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -26,12 +28,23 @@ pub const MAX_BODY: usize = 4 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// The engine, kept in step with the store; every data write goes through it.
+    pub live: Arc<Live>,
     pub(crate) i18n: Arc<i18n::I18n>,
     pub(crate) env: Arc<minijinja::Environment<'static>>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>) -> Result<AppState, String> {
+    /// Load the engine from the store and prepare the pages.
+    pub async fn load(store: Arc<dyn Store>) -> Result<AppState, String> {
+        let live = Live::load(store)
+            .await
+            .map_err(|e| format!("cannot load the engine: {e}"))?;
+        AppState::new(Arc::new(live))
+    }
+
+    pub fn new(live: Arc<Live>) -> Result<AppState, String> {
+        let store = live.store().clone();
         let i18n = Arc::new(i18n::I18n::load()?);
         let mut env = minijinja::Environment::new();
         for (name, src) in [
@@ -56,6 +69,7 @@ impl AppState {
         );
         Ok(AppState {
             store,
+            live,
             i18n,
             env: Arc::new(env),
         })
@@ -75,6 +89,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(html::router())
         .merge(api::router())
+        .merge(analytics::router())
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(same_origin_writes))

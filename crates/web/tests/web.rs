@@ -47,7 +47,7 @@ async fn spawn_app(demo: bool) -> App {
     if demo {
         chiso_demo::load(store.as_ref()).await.unwrap();
     }
-    let router = chiso_web::app(chiso_web::AppState::new(store.clone()).unwrap());
+    let router = chiso_web::app(chiso_web::AppState::load(store.clone()).await.unwrap());
     App {
         router,
         store,
@@ -64,7 +64,7 @@ async fn spawn_app_pg() -> App {
     let pg = Arc::new(PgStore::open_in_schema(&url, &schema).await.unwrap());
     chiso_demo::load(pg.as_ref()).await.unwrap();
     let store: Arc<dyn Store> = pg.clone();
-    let router = chiso_web::app(chiso_web::AppState::new(store.clone()).unwrap());
+    let router = chiso_web::app(chiso_web::AppState::load(store.clone()).await.unwrap());
     App {
         router,
         store,
@@ -615,5 +615,209 @@ async fn every_api_route_is_documented_and_served() {
     }
     let served = get(&app, "/api/openapi.json").await.json();
     assert_eq!(served, doc);
+    app.finish().await;
+}
+
+async fn analytics_answers_in_dhis2_form(app: &App) {
+    // The seed's three tiers in one request.
+    let r = get(
+        app,
+        "/api/analytics?dimension=dx:VB_DT_TY_LE&dimension=ou:GROUP-58_CO_QUAN_TINH;GROUP-58_CAP_HUYEN;GROUP-58_CAP_XA&filter=pe:2023",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let g = r.json();
+    let names: Vec<&str> = g["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dx", "ou", "value"]);
+    assert_eq!(
+        (g["height"].as_u64(), g["width"].as_u64()),
+        (Some(3), Some(3))
+    );
+    let value = |ou: &str| -> f64 {
+        let row = g["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r[1] == ou)
+            .unwrap_or_else(|| panic!("{ou}: {g}"));
+        row[2].as_str().unwrap().parse().unwrap()
+    };
+    let round2 = |x: f64| (x * 100.0).round() / 100.0;
+    assert_eq!(round2(value("GROUP-58_CO_QUAN_TINH")), 98.90);
+    assert_eq!(round2(value("GROUP-58_CAP_HUYEN")), 96.52);
+    assert_eq!(round2(value("GROUP-58_CAP_XA")), 94.89);
+    assert_eq!(
+        g["metaData"]["items"]["GROUP-58_CAP_XA"]["name"],
+        "UBND cấp xã"
+    );
+    assert_eq!(g["metaData"]["dimensions"]["pe"][0], "2023");
+
+    // Periods as a dimension, with the change over the year: 97.22, up 9.48 points.
+    let r = get(app, "/api/analytics?dimension=dx:CKS_TY_LE&dimension=pe:2022;2023&filter=ou:OU_GROUP-58_TOAN_TINH").await.json();
+    let by_pe = |p: &str| -> f64 {
+        r["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x[1] == p)
+            .unwrap()[2]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(round2(by_pe("2023")), 97.22);
+    assert_eq!(round2(by_pe("2023") - by_pe("2022")), 9.48);
+
+    // Relative periods, levels, elements and options.
+    let r = get(app, "/api/analytics?dimension=dx:TT_KHONG_TIEN_MAT_DS&dimension=pe:THIS_YEAR;LAST_YEAR&filter=ou:58&relativePeriodDate=2024-03-01").await.json();
+    assert_eq!(r["metaData"]["dimensions"]["pe"], json!(["2024", "2023"]));
+    assert_eq!(
+        r["rows"],
+        json!([["TT_KHONG_TIEN_MAT_DS", "2023", "314792"]])
+    );
+    let r = get(
+        app,
+        "/api/analytics?dimension=dx:VB_DEN&dimension=ou:58;LEVEL-2&filter=pe:2023",
+    )
+    .await
+    .json();
+    assert_eq!(
+        r["metaData"]["dimensions"]["ou"].as_array().unwrap().len(),
+        31,
+        "19 agencies, 5 organisations, 7 districts"
+    );
+    let r = get(
+        app,
+        "/api/analytics?dimension=dx:DVC53_HS_NHAN.DV01;DVC53_HS_NHAN&filter=ou:58&filter=pe:2023",
+    )
+    .await
+    .json();
+    assert_eq!(r["rows"][1], json!(["DVC53_HS_NHAN", "50000"]));
+
+    // 2023 figures in the 2025 structure add up to the same total.
+    let legacy = get(
+        app,
+        "/api/analytics?dimension=dx:DAN_SO&filter=ou:58&filter=pe:2023",
+    )
+    .await
+    .json();
+    let in_2025 = get(
+        app,
+        "/api/analytics?dimension=dx:DAN_SO&filter=ou:2025-56&filter=pe:2023&asOf=2026-01-01",
+    )
+    .await
+    .json();
+    assert_eq!(legacy["rows"][0][1], in_2025["rows"][0][1]);
+
+    // CSV.
+    let csv = get(
+        app,
+        "/api/analytics.csv?dimension=dx:VB_DT_TY_LE&dimension=ou:GROUP-58_CAP_XA&filter=pe:2023",
+    )
+    .await;
+    assert!(csv.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(
+        csv.text
+            .starts_with("Data,Organisation unit,Value\nVB_DT_TY_LE,GROUP-58_CAP_XA,94.89"),
+        "{}",
+        csv.text
+    );
+
+    // Bad queries name the parameter and the reason.
+    for (q, reason) in [
+        (
+            "dimension=dx:VB_KHONG_CO&dimension=ou:58&filter=pe:2023",
+            "unknown indicator or data element VB_KHONG_CO",
+        ),
+        (
+            "dimension=dx:VB_DEN&filter=pe:2023",
+            "the ou dimension is missing",
+        ),
+        (
+            "dimension=dx:VB_DEN&filter=pe:2023Q7&dimension=ou:58",
+            "2023Q7",
+        ),
+        (
+            "dimension=dx:VB_DEN&filter=pe:2023&dimension=ou:99999",
+            "unknown unit 99999",
+        ),
+        (
+            "dimension=dx:VB_DEN&filter=pe:2023&dimension=ou:58&asOf=30/06/2025",
+            "not a date",
+        ),
+        ("dimension=xx:VB_DEN", "unknown dimension"),
+    ] {
+        let r = get(app, &format!("/api/analytics?{q}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.text);
+        assert!(r.text.contains(reason), "{q}: {}", r.text);
+    }
+}
+
+#[tokio::test]
+async fn analytics_answers_in_dhis2_form_sqlite() {
+    let app = spawn_app(true).await;
+    analytics_answers_in_dhis2_form(&app).await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn analytics_answers_in_dhis2_form_pg() {
+    let app = spawn_app_pg().await;
+    analytics_answers_in_dhis2_form(&app).await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_value_written_through_the_api_is_in_the_next_analytics_answer() {
+    let app = spawn_app(true).await;
+    let q = "/api/analytics?dimension=dx:VB_DEN&filter=ou:58&filter=pe:202403";
+    assert_eq!(get(&app, q).await.json()["rows"], json!([]));
+    let r = post(&app, "/api/data-values", json!({"data_values": [{"element": "VB_DEN", "unit": "22738", "period": "202403", "value": 42}]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(get(&app, q).await.json()["rows"], json!([["VB_DEN", "42"]]));
+    let year = get(
+        &app,
+        "/api/analytics?dimension=dx:VB_DEN&filter=ou:582&filter=pe:2024",
+    )
+    .await
+    .json();
+    assert_eq!(
+        year["rows"],
+        json!([["VB_DEN", "42"]]),
+        "the month rolls up into its district and year"
+    );
+    // A new indicator is usable at once.
+    let r = post(&app, "/api/indicators", json!({"indicators": [{
+        "code": "VB_THANG", "name_vi": "Văn bản đến trong tháng", "numerator": "#{VB_DEN}", "denominator": "1",
+        "factor": 1, "decimals": 0, "direction": "higher_is_better", "is_rate": false
+    }]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        get(
+            &app,
+            "/api/analytics?dimension=dx:VB_THANG&filter=ou:58&filter=pe:202403"
+        )
+        .await
+        .json()["rows"],
+        json!([["VB_THANG", "42"]])
+    );
+    let r = post(&app, "/api/indicators", json!({"indicators": [{
+        "code": "XAU", "name_vi": "Sai", "numerator": "#{VB_DEN} / #{VB_TONG}", "denominator": "1",
+        "factor": 1, "decimals": 0, "direction": "higher_is_better", "is_rate": false
+    }]})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.json()["error"]["fields"][0]["reason"],
+        "unknown element VB_TONG at column 13"
+    );
     app.finish().await;
 }
