@@ -173,10 +173,8 @@ fn parse(engine: &Engine, raw: &str) -> Result<Query, ApiError> {
                     )
                 })?;
             }
-            "locale" | "displayProperty" => {
-                if v.starts_with("en") {
-                    lang = "en".into();
-                }
+            "locale" | "displayProperty" if v.starts_with("en") => {
+                lang = "en".into();
             }
             _ => {} // DHIS2 options chiso does not need (skipMeta, displayProperty…) are ignored
         }
