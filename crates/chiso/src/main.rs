@@ -155,6 +155,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  data elements: {}", changes(&s.elements));
             println!("  data values: {}", changes(&s.values));
             println!("  indicators: {}", changes(&s.indicators));
+            println!("  target frameworks: {}", changes(&s.frameworks));
             if no_serve {
                 return Ok(());
             }

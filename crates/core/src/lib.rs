@@ -7,6 +7,7 @@ pub mod element;
 pub mod expr;
 pub mod indicator;
 pub mod period;
+pub mod target;
 pub mod unit;
 pub mod value;
 
@@ -14,5 +15,6 @@ pub use code::{Code, CodeError};
 pub use element::{AggregationType, Breakdown, BreakdownOption, DataElement, ValueType};
 pub use indicator::{CompiledIndicator, Direction, Indicator};
 pub use period::{Convention, Period, PeriodError, PeriodType};
+pub use target::{Assessment, Comparator, Framework, Status, Target, TargetScope};
 pub use unit::{SuccessorLink, Unit, UnitGroup, UnitKind};
 pub use value::{AuditEntry, DataValue, DataValueInput, ParsedValue, SourceTag, ValueError, Via};

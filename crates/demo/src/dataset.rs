@@ -2,8 +2,9 @@
 
 use crate::calibrate::{numerators, split, unit_interval};
 use chiso_core::{
-    AggregationType, Breakdown, BreakdownOption, Code, DataElement, DataValueInput, Direction,
-    Indicator, Period, SourceTag, SuccessorLink, Unit, UnitGroup, UnitKind, ValueType,
+    AggregationType, Breakdown, BreakdownOption, Code, Comparator, DataElement, DataValueInput,
+    Direction, Framework, Indicator, Period, SourceTag, SuccessorLink, Target, TargetScope, Unit,
+    UnitGroup, UnitKind, ValueType,
 };
 use chiso_io::vn_admin;
 use chrono::NaiveDate;
@@ -11,6 +12,7 @@ use chrono::NaiveDate;
 /// Everything the demo loads.
 pub struct Dataset {
     pub indicators: Vec<Indicator>,
+    pub frameworks: Vec<Framework>,
     pub units: Vec<Unit>,
     pub links: Vec<SuccessorLink>,
     pub groups: Vec<UnitGroup>,
@@ -958,6 +960,71 @@ fn indicators() -> Vec<Indicator> {
     ]
 }
 
+/// The 2023 target framework: 23 targets, 17 met (see docs/demo.md).
+fn framework_2023() -> Framework {
+    let y = Period::Year(2023);
+    let t = |n: u32, vi: &str, en: &str, scope: TargetScope, indicator: &str, value: f64| Target {
+        code: c(&format!("KH2023_{n:02}")),
+        name_vi: vi.to_string(),
+        name_en: Some(en.to_string()),
+        scope,
+        period: y,
+        indicator: Some(c(indicator)),
+        comparator: Some(Comparator::AtLeast),
+        value: Some(value),
+        due: None,
+        completed_on: None,
+        note: None,
+    };
+    let u = |s: &str| TargetScope::Unit(c(s));
+    let g = |s: &str| TargetScope::Group(c(s));
+    let mut targets = vec![
+        t(1, "Văn bản điện tử xử lý trên môi trường mạng, cơ quan cấp tỉnh", "E-documents processed on the network, provincial agencies", g("58_CO_QUAN_TINH"), "VB_DT_TY_LE", 90.0),
+        t(2, "Văn bản điện tử xử lý trên môi trường mạng, cấp huyện", "E-documents processed on the network, district tier", g("58_CAP_HUYEN"), "VB_DT_TY_LE", 80.0),
+        t(3, "Văn bản điện tử xử lý trên môi trường mạng, cấp xã", "E-documents processed on the network, commune tier", g("58_CAP_XA"), "VB_DT_TY_LE", 60.0),
+        t(4, "Sử dụng chữ ký số cá nhân", "Personal digital signature use", g("58_TOAN_TINH"), "CKS_TY_LE", 100.0),
+        t(5, "Dịch vụ công trực tuyến toàn trình", "Full-process online public services", u("58"), "DVCTT_TOAN_TRINH_TY_LE", 80.0),
+        t(6, "Hồ sơ TTHC xử lý trực tuyến", "Administrative dossiers processed online", u("58"), "HS_TRUC_TUYEN_TY_LE", 50.0),
+        t(7, "Số hóa hồ sơ, kết quả giải quyết TTHC", "Dossiers and results digitised", u("58"), "SO_HOA_TY_LE", 80.0),
+        t(8, "Báo cáo định kỳ trên hệ thống thông tin báo cáo", "Periodic reports filed on the reporting system", u("58"), "BC_HT_TY_LE", 50.0),
+        t(9, "CBCCVC được cấp định danh số", "Officials with a digital identity", g("58_TOAN_TINH"), "DINH_DANH_CB_TY_LE", 100.0),
+        Target {
+            code: c("KH2023_10"),
+            name_vi: "Cấp căn cước công dân gắn chip theo hạn của Bộ Công an".into(),
+            name_en: Some("Chip-based citizen ID cards issued by the ministry's deadline".into()),
+            scope: u("58-CONG-AN"),
+            period: y,
+            indicator: None,
+            comparator: None,
+            value: None,
+            due: NaiveDate::from_ymd_opt(2023, 6, 30),
+            completed_on: NaiveDate::from_ymd_opt(2023, 5, 9),
+            note: Some("Hoàn thành trước hạn 52 ngày (số công bố; một trong 28 tỉnh hoàn thành sớm). Hạn 30/06/2023 là ngày minh họa.".into()),
+        },
+        t(11, "Kích hoạt định danh điện tử (VNeID) theo chỉ tiêu được giao", "E-ID (VNeID) activation target", u("58-CONG-AN"), "VNEID_TY_LE", 100.0),
+        t(12, "53 dịch vụ công thiết yếu", "53 essential public services", u("58"), "DVC53_TY_LE", 100.0),
+        t(13, "Chỉ tiêu làm sạch dữ liệu dân cư \"đúng, đủ, sạch, sống\"", "Population-data cleaning targets", u("58-CONG-AN"), "LSDL_CHI_TIEU_XONG", 14.0),
+        t(14, "Doanh số thanh toán không dùng tiền mặt", "Non-cash payment turnover", u("58"), "TT_KHONG_TIEN_MAT_DS", 300_000.0),
+        t(15, "Tỷ trọng thương mại điện tử trong tổng mức bán lẻ", "E-commerce share of retail sales", u("58"), "TMDT_TY_TRONG", 5.0),
+        t(16, "DNNVV sử dụng nền tảng số", "SMEs using digital platforms", u("58"), "DNNVV_NEN_TANG_TY_LE", 30.0),
+        t(17, "Địa chỉ số được thu thập, cập nhật", "Digital addresses collected and updated", u("58"), "DCS_SO_LUONG", 146_587.0),
+        t(18, "Người dân có hồ sơ sức khỏe điện tử", "People with an electronic health record", u("58"), "HSSK_TY_LE", 80.0),
+        t(19, "Người trưởng thành có điện thoại thông minh", "Adults with a smartphone", u("58"), "DTTM_TY_LE", 80.0),
+        t(20, "Hộ gia đình có cáp quang", "Households with fibre broadband", u("58"), "CAP_QUANG_TY_LE", 75.0),
+        t(21, "Người từ 15 tuổi có tài khoản thanh toán", "People aged 15+ with a payment account", u("58"), "TKTT_TY_LE", 70.0),
+        t(22, "Đơn vị có Ban chỉ đạo và kế hoạch CĐS", "Units with a DX steering committee and plan", u("58"), "BCD_KH_TY_LE", 100.0),
+        t(23, "Thôn không còn vùng lõm sóng", "Villages free of mobile-signal dead zones", u("58"), "THON_HET_LOM_SONG_TY_LE", 100.0),
+    ];
+    targets[10].note = Some("Một trong 24 tỉnh hoàn thành chỉ tiêu kích hoạt (số công bố).".into());
+    Framework {
+        code: c("KH_CDS_2023"),
+        name_vi: "Kế hoạch chuyển đổi số năm 2023 của tỉnh Ninh Thuận: 23 chỉ tiêu".into(),
+        name_en: Some("Ninh Thuan's 2023 digital-transformation plan: 23 targets".into()),
+        description: Some("Khung chỉ tiêu đại diện (danh mục của tỉnh không được công bố); chỉ tiêu quốc gia theo Quyết định 942/QĐ-TTg và 411/QĐ-TTg.".into()),
+        targets,
+    }
+}
+
 const CALIBRATED: &str = "Số minh họa, hiệu chỉnh để tổng khớp đúng số công bố";
 const ILLUSTRATIVE: &str = "Số minh họa";
 
@@ -1587,6 +1654,7 @@ pub fn dataset() -> anyhow::Result<Dataset> {
 
     Ok(Dataset {
         indicators: indicators(),
+        frameworks: vec![framework_2023()],
         units,
         links: admin.links,
         groups,

@@ -25,6 +25,7 @@ pub struct LoadSummary {
     pub elements: Changes,
     pub values: Changes,
     pub indicators: Changes,
+    pub frameworks: Changes,
 }
 
 /// Load (or re-load: unchanged rows are left alone) the demo into a store.
@@ -41,6 +42,7 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<LoadSummary> {
     s.elements = store.upsert_elements(&d.elements, &actor).await?;
     s.values = store.write_values(&d.values, &actor).await?;
     s.indicators = store.upsert_indicators(&d.indicators, &actor).await?;
+    s.frameworks = store.upsert_frameworks(&d.frameworks, &actor).await?;
     store.set_meta("demo", DEMO_VERSION).await?;
     Ok(s)
 }

@@ -287,3 +287,90 @@ async fn a_saved_value_is_in_the_next_answer() {
     assert_eq!(y24, Some(15.0));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn seventeen_of_twenty_three_targets_met() {
+    let (live, dir) = demo().await;
+    let frameworks = live.store().frameworks().await.unwrap();
+    let fw = frameworks
+        .iter()
+        .find(|f| f.code.as_str() == "KH_CDS_2023")
+        .unwrap();
+    assert_eq!(fw.targets.len(), 23);
+    let e = live.read().await;
+    let today = NaiveDate::from_ymd_opt(2024, 1, 15).unwrap();
+    let results: Vec<_> = fw
+        .targets
+        .iter()
+        .map(|t| (t.code.to_string(), e.assess(t, today).unwrap()))
+        .collect();
+    let met = results.iter().filter(|(_, a)| a.status.achieved()).count();
+    assert_eq!(met, 17, "{results:#?}");
+    let not_met: Vec<&str> = results
+        .iter()
+        .filter(|(_, a)| !a.status.achieved())
+        .map(|(c, _)| c.as_str())
+        .collect();
+    assert_eq!(
+        not_met,
+        [
+            "KH2023_04",
+            "KH2023_05",
+            "KH2023_07",
+            "KH2023_12",
+            "KH2023_22",
+            "KH2023_23"
+        ]
+    );
+    let by = |code: &str| &results.iter().find(|(c, _)| c == code).unwrap().1;
+    // ID cards: done 52 days early.
+    assert_eq!(
+        (by("KH2023_10").status, by("KH2023_10").days_early),
+        (chiso_core::Status::DoneEarly, Some(52))
+    );
+    // Signatures: short of 100 % by 2.78 points.
+    assert_eq!(
+        (by("KH2023_04").gap.unwrap() * 100.0).round() / 100.0,
+        -2.78
+    );
+    // Non-cash turnover: beyond plan by 14,792 billion.
+    assert_eq!(
+        (by("KH2023_14").status, by("KH2023_14").gap),
+        (chiso_core::Status::BeyondPlan, Some(14_792.0))
+    );
+    // Digital addresses: exactly the plan.
+    assert_eq!(by("KH2023_17").status, chiso_core::Status::Met);
+    // Changes over time: a rate in points, an amount absolute and relative.
+    let s = e
+        .compare(
+            "CKS_TY_LE",
+            &Scope::Group(c("58_TOAN_TINH")),
+            &Period::Year(2023),
+            None,
+        )
+        .unwrap()
+        .unwrap();
+    let ly = s.same_period_last_year.unwrap();
+    assert_eq!(
+        ((ly.difference * 100.0).round() / 100.0, ly.relative_percent),
+        (9.48, None)
+    );
+    let t = e
+        .compare(
+            "TT_KHONG_TIEN_MAT_DS",
+            &Scope::Unit(c("58")),
+            &Period::Year(2023),
+            None,
+        )
+        .unwrap()
+        .unwrap();
+    let ly = t.same_period_last_year.unwrap();
+    assert_eq!(ly.difference, 67_436.0);
+    assert!(
+        (ly.relative_percent.unwrap() - 27.2627).abs() < 1e-3,
+        "{:?}",
+        ly.relative_percent
+    );
+    drop(e);
+    let _ = std::fs::remove_dir_all(dir);
+}

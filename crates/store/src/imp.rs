@@ -172,7 +172,7 @@ macro_rules! impl_store {
             ValueQuery,
         };
         use chiso_core::{
-            AuditEntry, Breakdown, BreakdownOption, Code, DataElement, DataValue, DataValueInput, Indicator,
+            AuditEntry, Breakdown, BreakdownOption, Code, DataElement, DataValue, DataValueInput, Framework, Indicator, Target, TargetScope,
             SourceTag, SuccessorLink, Unit, UnitGroup,
         };
         use chrono::{DateTime, NaiveDate, Utc};
@@ -185,6 +185,8 @@ macro_rules! impl_store {
             "code, name_vi, name_en, value_type, aggregation, unit_of_measure, breakdown, description";
         const INDICATOR_COLS: &str =
             "code, name_vi, name_en, numerator, denominator, factor, decimals, direction, unit_label, is_rate, description";
+        const TARGET_COLS: &str = "code, framework, position, name_vi, name_en, scope_kind, scope_code, period, \
+             indicator, comparator, value, due, completed_on, note";
         const VALUE_COLS: &str =
             "element, unit, period, breakdown, value, num, comment, source, stored_by, stored_at";
 
@@ -238,6 +240,50 @@ macro_rules! impl_store {
                 is_rate: r.try_get("is_rate")?,
                 description: r.try_get("description")?,
             })
+        }
+
+        async fn load_frameworks(conn: &mut <$db as sqlx::Database>::Connection) -> Result<Vec<Framework>, StoreError> {
+            let heads = sqlx::query("SELECT code, name_vi, name_en, description FROM target_frameworks ORDER BY code")
+                .fetch_all(&mut *conn)
+                .await?;
+            let rows = sqlx::query(&format!("SELECT {TARGET_COLS} FROM targets ORDER BY framework, position"))
+                .fetch_all(&mut *conn)
+                .await?;
+            let mut by: HashMap<String, Vec<Target>> = HashMap::new();
+            for r in &rows {
+                let kind: String = r.try_get("scope_kind")?;
+                let scope = code_of(r.try_get("scope_code")?)?;
+                let comparator: Option<String> = r.try_get("comparator")?;
+                let t = Target {
+                    code: code_of(r.try_get("code")?)?,
+                    name_vi: r.try_get("name_vi")?,
+                    name_en: r.try_get("name_en")?,
+                    scope: if kind == "group" { TargetScope::Group(scope) } else { TargetScope::Unit(scope) },
+                    period: period_of(&r.try_get::<String, _>("period")?)?,
+                    indicator: opt_code(r.try_get("indicator")?)?,
+                    comparator: comparator
+                        .map(|c| chiso_core::Comparator::parse(&c).ok_or_else(|| StoreError::Corrupt(format!("comparator '{c}'"))))
+                        .transpose()?,
+                    value: r.try_get("value")?,
+                    due: r.try_get("due")?,
+                    completed_on: r.try_get("completed_on")?,
+                    note: r.try_get("note")?,
+                };
+                by.entry(r.try_get("framework")?).or_default().push(t);
+            }
+            heads
+                .iter()
+                .map(|r| {
+                    let code: String = r.try_get("code")?;
+                    Ok(Framework {
+                        targets: by.remove(&code).unwrap_or_default(),
+                        code: code_of(code)?,
+                        name_vi: r.try_get("name_vi")?,
+                        name_en: r.try_get("name_en")?,
+                        description: r.try_get("description")?,
+                    })
+                })
+                .collect()
         }
 
         fn value_from_row(r: &DbRow) -> Result<DataValue, StoreError> {
@@ -985,6 +1031,120 @@ macro_rules! impl_store {
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter().map(indicator_from_row).collect()
+            }
+
+            async fn upsert_frameworks(&self, frameworks: &[Framework], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let set = |sql: &'static str| sqlx::query_scalar::<_, String>(sql);
+                let units: HashSet<String> = set("SELECT code FROM units").fetch_all(&mut *tx).await?.into_iter().collect();
+                let groups: HashSet<String> = set("SELECT code FROM unit_groups").fetch_all(&mut *tx).await?.into_iter().collect();
+                let indicators: HashSet<String> = set("SELECT code FROM indicators").fetch_all(&mut *tx).await?.into_iter().collect();
+                let other_targets: HashMap<String, String> = sqlx::query("SELECT code, framework FROM targets")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get::<String, _>("code")?, r.try_get::<String, _>("framework")?)))
+                    .collect::<Result<_, StoreError>>()?;
+                let mut errors = Vec::new();
+                let mut seen_fw = HashSet::new();
+                let mut seen_t: HashMap<String, usize> = HashMap::new();
+                for (i, f) in frameworks.iter().enumerate() {
+                    if f.name_vi.trim().is_empty() {
+                        push_error(&mut errors, FieldError::new(Some(i), "name_vi", "the Vietnamese name is empty"));
+                    }
+                    if !seen_fw.insert(f.code.as_str()) {
+                        push_error(&mut errors, FieldError::new(Some(i), "code", format!("framework {} appears twice", f.code)));
+                    }
+                    for (j, t) in f.targets.iter().enumerate() {
+                        let field = |name: &str| format!("targets[{j}].{name}");
+                        if let Err(r) = t.check() {
+                            push_error(&mut errors, FieldError::new(Some(i), &field("target"), r));
+                        }
+                        match &t.scope {
+                            TargetScope::Unit(u) if !units.contains(u.as_str()) => {
+                                push_error(&mut errors, FieldError::new(Some(i), &field("scope"), format!("unknown unit {u}")))
+                            }
+                            TargetScope::Group(g) if !groups.contains(g.as_str()) => {
+                                push_error(&mut errors, FieldError::new(Some(i), &field("scope"), format!("unknown unit group {g}")))
+                            }
+                            _ => {}
+                        }
+                        if let Some(ind) = &t.indicator {
+                            if !indicators.contains(ind.as_str()) {
+                                push_error(&mut errors, FieldError::new(Some(i), &field("indicator"), format!("unknown indicator {ind}")));
+                            }
+                        }
+                        if let Some(prev) = seen_t.insert(t.code.to_string(), i) {
+                            push_error(&mut errors, FieldError::new(Some(i), &field("code"), format!("target {} appears twice (also in item {})", t.code, prev + 1)));
+                        } else if other_targets.get(t.code.as_str()).is_some_and(|fw| fw != f.code.as_str()) {
+                            push_error(&mut errors, FieldError::new(Some(i), &field("code"), format!("target {} belongs to another framework", t.code)));
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let existing: HashMap<String, Framework> = load_frameworks(&mut tx).await?.into_iter().map(|f| (f.code.to_string(), f)).collect();
+                let now = Utc::now();
+                let mut audit = AuditBuffer::default();
+                let mut changes = Changes::default();
+                for f in frameworks {
+                    let old = existing.get(f.code.as_str());
+                    if old == Some(f) {
+                        changes.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO target_frameworks (code, name_vi, name_en, description) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, \
+                         description = excluded.description",
+                    )
+                    .bind(f.code.as_str())
+                    .bind(&f.name_vi)
+                    .bind(&f.name_en)
+                    .bind(&f.description)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM targets WHERE framework = $1").bind(f.code.as_str()).execute(&mut *tx).await?;
+                    for (pos, t) in f.targets.iter().enumerate() {
+                        let (kind, scope) = match &t.scope {
+                            TargetScope::Unit(u) => ("unit", u.as_str()),
+                            TargetScope::Group(g) => ("group", g.as_str()),
+                        };
+                        sqlx::query(&format!("INSERT INTO targets ({TARGET_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
+                            .bind(t.code.as_str())
+                            .bind(f.code.as_str())
+                            .bind(pos as i32)
+                            .bind(&t.name_vi)
+                            .bind(&t.name_en)
+                            .bind(kind)
+                            .bind(scope)
+                            .bind(t.period.to_string())
+                            .bind(t.indicator.as_ref().map(|c| c.as_str()))
+                            .bind(t.comparator.map(|c| c.as_str()))
+                            .bind(t.value)
+                            .bind(t.due)
+                            .bind(t.completed_on)
+                            .bind(&t.note)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let action = if old.is_some() { "framework.update" } else { "framework.insert" };
+                    audit.push(action, &format!("framework:{}", f.code), old.map(json), Some(json(f)));
+                    if old.is_some() {
+                        changes.updated += 1
+                    } else {
+                        changes.inserted += 1
+                    }
+                }
+                audit.flush(&mut tx, now, actor).await?;
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn frameworks(&self) -> Result<Vec<Framework>, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                load_frameworks(&mut conn).await
             }
 
             async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes, StoreError> {

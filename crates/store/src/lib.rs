@@ -12,8 +12,8 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use chiso_core::{
-    AuditEntry, Breakdown, Code, DataElement, DataValue, DataValueInput, Indicator, Period,
-    SuccessorLink, Unit, UnitGroup, UnitKind, Via,
+    AuditEntry, Breakdown, Code, DataElement, DataValue, DataValueInput, Framework, Indicator,
+    Period, SuccessorLink, Unit, UnitGroup, UnitKind, Via,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -231,6 +231,10 @@ pub trait Store: Send + Sync + 'static {
     /// breakdown options and unit groups.
     async fn upsert_indicators(&self, indicators: &[Indicator], actor: &Actor) -> Result<Changes>;
     async fn indicators(&self) -> Result<Vec<Indicator>>;
+
+    /// Insert or update target frameworks; a framework's targets are replaced by the given ones.
+    async fn upsert_frameworks(&self, frameworks: &[Framework], actor: &Actor) -> Result<Changes>;
+    async fn frameworks(&self) -> Result<Vec<Framework>>;
 
     /// Check and write a batch of values with an audit row per change, all or nothing.
     async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes>;

@@ -18,6 +18,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "indicators",
         sql: include_str!("../migrations/sqlite/0002_indicators.sql"),
     },
+    Migration {
+        version: 3,
+        name: "targets",
+        sql: include_str!("../migrations/sqlite/0003_targets.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -30,6 +35,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "indicators",
         sql: include_str!("../migrations/postgres/0002_indicators.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "targets",
+        sql: include_str!("../migrations/postgres/0003_targets.sql"),
     },
 ];
 

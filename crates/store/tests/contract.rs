@@ -784,6 +784,100 @@ async fn indicators_are_checked_and_stored(db: &Db) {
     assert_eq!(s.counts().await.unwrap(), before);
 }
 
+async fn frameworks_and_targets(db: &Db) {
+    seeded(db).await;
+    let s = db.store();
+    let ind = chiso_core::Indicator {
+        code: c("VB_TY_LE"),
+        name_vi: "Tỷ lệ".into(),
+        name_en: None,
+        numerator: "#{VB_XL_MANG}".into(),
+        denominator: "#{VB_DEN}".into(),
+        factor: 100.0,
+        decimals: 2,
+        direction: chiso_core::Direction::HigherIsBetter,
+        unit_label: Some("%".into()),
+        is_rate: true,
+        description: None,
+    };
+    s.upsert_indicators(&[ind], &actor()).await.unwrap();
+    let target = |code: &str| chiso_core::Target {
+        code: c(code),
+        name_vi: format!("Chỉ tiêu {code}"),
+        name_en: None,
+        scope: chiso_core::TargetScope::Unit(c("58")),
+        period: Period::Year(2023),
+        indicator: Some(c("VB_TY_LE")),
+        comparator: Some(chiso_core::Comparator::AtLeast),
+        value: Some(90.0),
+        due: None,
+        completed_on: None,
+        note: None,
+    };
+    let deadline = chiso_core::Target {
+        indicator: None,
+        comparator: None,
+        value: None,
+        due: Some(date(2023, 6, 30)),
+        completed_on: Some(date(2023, 5, 9)),
+        note: Some("hạn minh họa".into()),
+        ..target("T2")
+    };
+    let fw = chiso_core::Framework {
+        code: c("KH_2023"),
+        name_vi: "Kế hoạch 2023".into(),
+        name_en: Some("2023 plan".into()),
+        description: None,
+        targets: vec![target("T1"), deadline],
+    };
+    assert_eq!(
+        s.upsert_frameworks(std::slice::from_ref(&fw), &actor())
+            .await
+            .unwrap()
+            .inserted,
+        1
+    );
+    assert_eq!(
+        s.upsert_frameworks(std::slice::from_ref(&fw), &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        1
+    );
+    assert_eq!(s.frameworks().await.unwrap(), vec![fw.clone()]);
+    // Replacing the targets: the old ones go.
+    let mut fewer = fw.clone();
+    fewer.targets.truncate(1);
+    assert_eq!(
+        s.upsert_frameworks(&[fewer.clone()], &actor())
+            .await
+            .unwrap()
+            .updated,
+        1
+    );
+    assert_eq!(s.frameworks().await.unwrap(), vec![fewer]);
+    let before = s.counts().await.unwrap();
+    let mut bad = fw.clone();
+    bad.targets[0].indicator = Some(c("KHONG_CO"));
+    bad.targets[1].scope = chiso_core::TargetScope::Group(c("NO_GROUP"));
+    bad.targets.push(target("T1"));
+    match s.upsert_frameworks(&[bad], &actor()).await {
+        Err(StoreError::Invalid(e)) => {
+            let fields: Vec<&str> = e.iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(
+                fields,
+                [
+                    "targets[0].indicator",
+                    "targets[1].scope",
+                    "targets[2].code"
+                ]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.counts().await.unwrap(), before);
+}
+
 async fn meta_values(db: &Db) {
     let s = db.store();
     assert_eq!(s.meta("demo").await.unwrap(), None);
@@ -828,5 +922,6 @@ contract_suite!(
     bad_values_are_refused_with_their_field_and_nothing_is_written,
     concurrent_writers_do_not_deadlock,
     indicators_are_checked_and_stored,
+    frameworks_and_targets,
     meta_values,
 );
