@@ -683,6 +683,15 @@ pub struct Comparison {
     pub previous_period: Option<Delta>,
 }
 
+/// A unit's place in a ranking.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Ranked {
+    #[schema(value_type = String)]
+    pub unit: Code,
+    pub value: Option<f64>,
+    pub rank: Option<u32>,
+}
+
 impl Engine {
     /// An indicator with its change against the same period last year and the previous period.
     pub fn compare(
@@ -718,6 +727,59 @@ impl Engine {
             same_period_last_year: delta(period.same_period_last_year())?,
             previous_period: delta(period.previous())?,
         }))
+    }
+
+    /// Rank units by an indicator: best first (by the indicator's direction), ties sharing a
+    /// rank (1, 2, 2, 4); units without a value come last, unranked.
+    pub fn rank(
+        &self,
+        code: &str,
+        units: &[Code],
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Vec<Ranked>, EngineError> {
+        let lower_better = self
+            .indicators
+            .get(code)
+            .map(|i| i.def.direction == chiso_core::Direction::LowerIsBetter)
+            .ok_or_else(|| EngineError::UnknownItem(code.to_string()))?;
+        let mut rows: Vec<Ranked> = units
+            .iter()
+            .map(|u| {
+                Ok(Ranked {
+                    unit: u.clone(),
+                    value: self
+                        .indicator(code, &Scope::Unit(u.clone()), period, as_of)?
+                        .map(|v| v.value),
+                    rank: None,
+                })
+            })
+            .collect::<Result<_, EngineError>>()?;
+        rows.sort_by(|a, b| match (a.value, b.value) {
+            (Some(x), Some(y)) => {
+                let o = if lower_better {
+                    x.total_cmp(&y)
+                } else {
+                    y.total_cmp(&x)
+                };
+                o.then_with(|| a.unit.cmp(&b.unit))
+            }
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.unit.cmp(&b.unit),
+        });
+        let mut prev: Option<(f64, u32)> = None;
+        for (i, r) in rows.iter_mut().enumerate() {
+            if let Some(v) = r.value {
+                let rank = match prev {
+                    Some((pv, pr)) if pv == v => pr,
+                    _ => i as u32 + 1,
+                };
+                r.rank = Some(rank);
+                prev = Some((v, rank));
+            }
+        }
+        Ok(rows)
     }
 
     /// Judge a target on `today`: a deadline by its dates, a value target by the indicator over

@@ -33,7 +33,9 @@ pub const MAX_PAGE: i64 = 100_000;
         health, list_units, get_unit, unit_children, write_units, list_groups, list_successors,
         get_period, list_periods, list_elements, get_element, write_elements, list_breakdowns,
         list_values, write_values, delete_values, list_indicators, write_indicators,
-        crate::analytics::analytics, crate::analytics::analytics_csv
+        crate::analytics::analytics, crate::analytics::analytics_csv,
+        crate::figures::indicator_value, crate::figures::rankings, crate::figures::list_frameworks,
+        crate::figures::get_framework
     ),
     tags(
         (name = "units", description = "Administrative units, agencies and organisations"),
@@ -66,6 +68,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/indicators"),
     ("get", "/api/analytics"),
     ("get", "/api/analytics.csv"),
+    ("get", "/api/indicator-values"),
+    ("get", "/api/rankings"),
+    ("get", "/api/target-frameworks"),
+    ("get", "/api/target-frameworks/{code}"),
 ];
 
 pub fn router() -> Router<AppState> {

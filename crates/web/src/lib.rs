@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod api;
 pub mod error;
+pub mod figures;
 pub mod format;
 mod html;
 pub mod i18n;
@@ -52,6 +53,10 @@ impl AppState {
             ("home.html", include_str!("../templates/home.html")),
             ("unit.html", include_str!("../templates/unit.html")),
             ("error.html", include_str!("../templates/error.html")),
+            (
+                "framework.html",
+                include_str!("../templates/framework.html"),
+            ),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;
@@ -90,6 +95,7 @@ pub fn app(state: AppState) -> Router {
         .merge(html::router())
         .merge(api::router())
         .merge(analytics::router())
+        .merge(figures::router())
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(same_origin_writes))

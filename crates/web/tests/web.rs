@@ -821,3 +821,101 @@ async fn a_value_written_through_the_api_is_in_the_next_analytics_answer() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn targets_changes_and_rankings() {
+    let app = spawn_app(true).await;
+    let fw = get(&app, "/api/target-frameworks/KH_CDS_2023?today=2024-01-15").await;
+    assert_eq!(fw.status, StatusCode::OK, "{}", fw.text);
+    let fw = fw.json();
+    assert_eq!(
+        (fw["achieved"].as_u64(), fw["total"].as_u64()),
+        (Some(17), Some(23))
+    );
+    let t10 = &fw["targets"][9];
+    assert_eq!(
+        (
+            t10["assessment"]["status"].as_str(),
+            t10["assessment"]["days_early"].as_i64()
+        ),
+        (Some("done_early"), Some(52))
+    );
+    assert_eq!(fw["targets"][3]["assessment"]["status"], "not_met");
+    assert_eq!(
+        get(&app, "/api/target-frameworks").await.json()["target_frameworks"][0]["targets"],
+        23
+    );
+    assert_eq!(
+        get(&app, "/api/target-frameworks/NOPE").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let v = get(
+        &app,
+        "/api/indicator-values?indicator=TT_KHONG_TIEN_MAT_DS&unit=58&period=2023",
+    )
+    .await
+    .json();
+    assert_eq!(
+        (
+            v["value"].as_f64(),
+            v["same_period_last_year"]["difference"].as_f64()
+        ),
+        (Some(314_792.0), Some(67_436.0))
+    );
+    assert!(
+        v["same_period_last_year"]["relative_percent"]
+            .as_f64()
+            .unwrap()
+            > 27.0
+    );
+    let s = get(
+        &app,
+        "/api/indicator-values?indicator=CKS_TY_LE&group=58_TOAN_TINH&period=2023",
+    )
+    .await
+    .json();
+    assert!(
+        s["same_period_last_year"]["relative_percent"].is_null(),
+        "a rate changes in points only"
+    );
+    let r = get(
+        &app,
+        "/api/indicator-values?indicator=CKS_TY_LE&unit=58&group=58_TOAN_TINH&period=2023",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    let r = get(
+        &app,
+        "/api/rankings?indicator=VB_DT_TY_LE&group=58_CAP_XA&period=2023",
+    )
+    .await
+    .json();
+    let rows = r["rankings"].as_array().unwrap();
+    assert_eq!(rows.len(), 62);
+    assert_eq!(rows[0]["rank"], 1);
+    let values: Vec<f64> = rows.iter().map(|x| x["value"].as_f64().unwrap()).collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "best first");
+
+    let page = get(&app, "/frameworks/KH_CDS_2023").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("17&#x2f;23 chỉ tiêu đạt")
+            && page.text.contains("98,90%")
+            && page.text.contains("Hoàn thành sớm 52 ngày"),
+        "{}",
+        page.text
+    );
+    let en = get(&app, "/frameworks/KH_CDS_2023?lang=en").await;
+    assert!(
+        en.text.contains("17 of 23 targets met")
+            && en.text.contains("Done 52 days early")
+            && en.text.contains("-2.78 points")
+    );
+    assert!(get(&app, "/")
+        .await
+        .text
+        .contains("/frameworks/KH_CDS_2023"));
+    app.finish().await;
+}

@@ -1,0 +1,289 @@
+//! Indicator values with their changes, rankings, and target frameworks with each target's
+//! status — all answered by the live engine.
+
+use crate::error::{ApiError, ErrorBody};
+use crate::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chiso_core::{Assessment, Code, Framework, Period, Target};
+use chiso_engine::{Comparison, Ranked, Scope};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/indicator-values", get(indicator_value))
+        .route("/api/rankings", get(rankings))
+        .route("/api/target-frameworks", get(list_frameworks))
+        .route("/api/target-frameworks/{code}", get(get_framework))
+}
+
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(t)| t)
+        .map_err(|e| ApiError::bad("query", e.body_text()))
+}
+
+fn code(field: &str, s: &str) -> Result<Code, ApiError> {
+    Code::parse(s).map_err(|e| ApiError::bad(field, format!("'{s}': {e}")))
+}
+
+fn date(field: &str, s: &Option<String>) -> Result<Option<NaiveDate>, ApiError> {
+    s.as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| ApiError::bad(field, format!("'{s}' is not a date (YYYY-MM-DD)")))
+        })
+        .transpose()
+}
+
+fn period(s: &Option<String>) -> Result<Period, ApiError> {
+    let s = s
+        .as_deref()
+        .ok_or_else(|| ApiError::bad("period", "the period is missing"))?;
+    Period::parse(s).map_err(|e| ApiError::bad("period", e.to_string()))
+}
+
+fn scope(unit: &Option<String>, group: &Option<String>) -> Result<Scope, ApiError> {
+    match (unit.as_deref(), group.as_deref()) {
+        (Some(u), None) => Ok(Scope::Unit(code("unit", u)?)),
+        (None, Some(g)) => Ok(Scope::Group(code("group", g)?)),
+        _ => Err(ApiError::bad("unit", "give either unit or group")),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ValueParams {
+    /// Indicator code.
+    #[param(required = true)]
+    pub indicator: Option<String>,
+    /// A unit (with everything below it)…
+    pub unit: Option<String>,
+    /// …or a unit group (e.g. a tier of agencies).
+    pub group: Option<String>,
+    #[param(required = true)]
+    pub period: Option<String>,
+    /// Read the figures in the structure of this date (YYYY-MM-DD).
+    pub as_of: Option<String>,
+}
+
+/// An indicator's value with its numerator, denominator and changes: against the same period
+/// last year and the previous period (for a rate in percentage points; for an amount absolute
+/// and relative).
+#[utoipa::path(get, path = "/api/indicator-values", tag = "analytics", params(ValueParams),
+    responses((status = 200, body = Comparison), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn indicator_value(
+    State(st): State<AppState>,
+    q: Result<Query<ValueParams>, QueryRejection>,
+) -> Result<Json<Comparison>, ApiError> {
+    let p = query(q)?;
+    let ind = p
+        .indicator
+        .as_deref()
+        .ok_or_else(|| ApiError::bad("indicator", "the indicator is missing"))?;
+    let scope = scope(&p.unit, &p.group)?;
+    let per = period(&p.period)?;
+    let as_of = date("as_of", &p.as_of)?;
+    let engine = st.live.read().await;
+    if !engine.has_indicator(ind) {
+        return Err(ApiError::bad(
+            "indicator",
+            format!("unknown indicator {ind}"),
+        ));
+    }
+    engine
+        .compare(ind, &scope, &per, as_of)?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("{ind} has no value for that unit and period")))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RankParams {
+    #[param(required = true)]
+    pub indicator: Option<String>,
+    /// Rank the units at `level` below this unit…
+    pub parent: Option<String>,
+    /// …at this level (1 = provinces), default: the parent's children.
+    pub level: Option<String>,
+    /// …or the members of a group.
+    pub group: Option<String>,
+    #[param(required = true)]
+    pub period: Option<String>,
+    pub as_of: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RankingList {
+    pub rankings: Vec<Ranked>,
+}
+
+/// Rank units by an indicator (best first by its direction; ties share a rank).
+#[utoipa::path(get, path = "/api/rankings", tag = "analytics", params(RankParams),
+    responses((status = 200, body = RankingList), (status = 400, body = ErrorBody)))]
+pub async fn rankings(
+    State(st): State<AppState>,
+    q: Result<Query<RankParams>, QueryRejection>,
+) -> Result<Json<RankingList>, ApiError> {
+    let p = query(q)?;
+    let ind = p
+        .indicator
+        .as_deref()
+        .ok_or_else(|| ApiError::bad("indicator", "the indicator is missing"))?;
+    let per = period(&p.period)?;
+    let as_of = date("as_of", &p.as_of)?;
+    let engine = st.live.read().await;
+    if !engine.has_indicator(ind) {
+        return Err(ApiError::bad(
+            "indicator",
+            format!("unknown indicator {ind}"),
+        ));
+    }
+    let units = match (&p.parent, &p.group) {
+        (Some(parent), None) => {
+            let parent = code("parent", parent)?;
+            match p.level.as_deref().filter(|s| !s.is_empty()) {
+                Some(l) => {
+                    let l: i32 =
+                        l.parse()
+                            .ok()
+                            .filter(|l| (1..=20).contains(l))
+                            .ok_or_else(|| {
+                                ApiError::bad("level", format!("'{l}' is not a level from 1 to 20"))
+                            })?;
+                    engine.units_at_level(&parent, l, as_of)?
+                }
+                None => engine.children_of(&parent)?,
+            }
+        }
+        (None, Some(g)) => engine.group_members(&code("group", g)?)?,
+        _ => {
+            return Err(ApiError::bad(
+                "parent",
+                "give either parent (and level) or group",
+            ))
+        }
+    };
+    Ok(Json(RankingList {
+        rankings: engine.rank(ind, &units, &per, as_of)?,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FrameworkSummary {
+    #[schema(value_type = String)]
+    pub code: Code,
+    pub name_vi: String,
+    pub name_en: Option<String>,
+    pub targets: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FrameworkList {
+    pub target_frameworks: Vec<FrameworkSummary>,
+}
+
+/// Target frameworks.
+#[utoipa::path(get, path = "/api/target-frameworks", tag = "analytics", responses((status = 200, body = FrameworkList)))]
+pub async fn list_frameworks(State(st): State<AppState>) -> Result<Json<FrameworkList>, ApiError> {
+    let fws = st.store.frameworks().await?;
+    Ok(Json(FrameworkList {
+        target_frameworks: fws
+            .into_iter()
+            .map(|f| FrameworkSummary {
+                targets: f.targets.len(),
+                code: f.code,
+                name_vi: f.name_vi,
+                name_en: f.name_en,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssessedTarget {
+    #[serde(flatten)]
+    pub target: Target,
+    pub assessment: Assessment,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssessedFramework {
+    #[schema(value_type = String)]
+    pub code: Code,
+    pub name_vi: String,
+    pub name_en: Option<String>,
+    pub description: Option<String>,
+    /// The date the statuses are judged on.
+    pub today: NaiveDate,
+    /// Targets met, beyond plan or done on time.
+    pub achieved: usize,
+    pub total: usize,
+    pub targets: Vec<AssessedTarget>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FrameworkParams {
+    /// Judge on this date (YYYY-MM-DD; default: today in Vietnam).
+    pub today: Option<String>,
+}
+
+pub(crate) async fn assessed(
+    st: &AppState,
+    code_s: &str,
+    today: NaiveDate,
+) -> Result<Option<AssessedFramework>, ApiError> {
+    let fws: Vec<Framework> = st.store.frameworks().await?;
+    let Some(f) = fws.into_iter().find(|f| f.code.as_str() == code_s) else {
+        return Ok(None);
+    };
+    let engine = st.live.read().await;
+    let mut targets = Vec::new();
+    for t in f.targets {
+        let assessment = engine.assess(&t, today)?;
+        targets.push(AssessedTarget {
+            target: t,
+            assessment,
+        });
+    }
+    let achieved = targets
+        .iter()
+        .filter(|t| t.assessment.status.achieved())
+        .count();
+    Ok(Some(AssessedFramework {
+        total: targets.len(),
+        achieved,
+        code: f.code,
+        name_vi: f.name_vi,
+        name_en: f.name_en,
+        description: f.description,
+        today,
+        targets,
+    }))
+}
+
+pub(crate) fn today_in_vietnam() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+/// A framework with every target's status (met, beyond plan, not met, at risk, done N days
+/// early…) and the count achieved, e.g. 17 of 23.
+#[utoipa::path(get, path = "/api/target-frameworks/{code}", tag = "analytics",
+    params(("code" = String, Path, description = "Framework code"), FrameworkParams),
+    responses((status = 200, body = AssessedFramework), (status = 404, body = ErrorBody)))]
+pub async fn get_framework(
+    State(st): State<AppState>,
+    Path(code_s): Path<String>,
+    q: Result<Query<FrameworkParams>, QueryRejection>,
+) -> Result<Json<AssessedFramework>, ApiError> {
+    let today = date("today", &query(q)?.today)?.unwrap_or_else(today_in_vietnam);
+    assessed(&st, &code_s, today)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("unknown target framework {code_s}")))
+}
