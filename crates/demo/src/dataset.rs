@@ -2,9 +2,9 @@
 
 use crate::calibrate::{numerators, split, unit_interval};
 use chiso_core::{
-    AggregationType, Breakdown, BreakdownOption, Code, Comparator, DataElement, DataValueInput,
-    Direction, Framework, Indicator, Period, SourceTag, SuccessorLink, Target, TargetScope, Unit,
-    UnitGroup, UnitKind, ValueType,
+    AggregationType, Breakdown, BreakdownOption, Code, Comparator, Criterion, DataElement,
+    DataValueInput, Direction, Framework, Indicator, Period, Pillar, Rule, Scorecard, SourceTag,
+    SuccessorLink, Target, TargetScope, Unit, UnitGroup, UnitKind, ValueType,
 };
 use chiso_io::vn_admin;
 use chrono::NaiveDate;
@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 /// Everything the demo loads.
 pub struct Dataset {
     pub indicators: Vec<Indicator>,
+    pub scorecards: Vec<Scorecard>,
     pub frameworks: Vec<Framework>,
     pub units: Vec<Unit>,
     pub links: Vec<SuccessorLink>,
@@ -960,6 +961,50 @@ fn indicators() -> Vec<Indicator> {
     ]
 }
 
+/// An illustrative commune DX index in the manner of the ministry's DTI.
+fn commune_scorecard() -> Scorecard {
+    let crit = |code: &str, vi: &str, en: &str, indicator: &str, rule: Rule| Criterion {
+        code: c(code),
+        name_vi: vi.to_string(),
+        name_en: Some(en.to_string()),
+        indicator: c(indicator),
+        max_points: 10.0,
+        rule,
+    };
+    let prop = |full_at| Rule::Proportional { full_at };
+    let steps = |full, half| Rule::Steps {
+        full: (Comparator::AtLeast, full),
+        half: Some((Comparator::AtLeast, half)),
+    };
+    let pillar = |code: &str, vi: &str, en: &str, criteria| Pillar {
+        code: c(code),
+        name_vi: vi.into(),
+        name_en: Some(en.into()),
+        criteria,
+    };
+    Scorecard {
+        code: c("DTI_XA"),
+        name_vi: "Chỉ số chuyển đổi số cấp xã (minh họa)".into(),
+        name_en: Some("Commune DX index (illustrative)".into()),
+        description: Some("Bộ chỉ số minh họa theo cách của Bộ chỉ số DTI: trụ cột → tiêu chí có điểm → chỉ số = điểm đạt / điểm tối đa.".into()),
+        pillars: vec![
+            pillar("CQS", "Chính quyền số", "Digital government", vec![
+                crit("CQS_VB", "Văn bản điện tử xử lý trên môi trường mạng", "E-documents processed on the network", "VB_DT_TY_LE", prop(100.0)),
+                crit("CQS_CKS", "Chữ ký số cá nhân (≥ 95%: đủ điểm; ≥ 85%: nửa điểm)", "Personal digital signatures (≥ 95%: full; ≥ 85%: half)", "CKS_TY_LE", steps(95.0, 85.0)),
+                crit("CQS_HS", "Hồ sơ TTHC xử lý trực tuyến (đủ điểm từ 60%)", "Dossiers processed online (full points from 60%)", "HS_TRUC_TUYEN_TY_LE", prop(60.0)),
+            ]),
+            pillar("KTS", "Kinh tế số", "Digital economy", vec![
+                crit("KTS_TKTT", "Người từ 15 tuổi có tài khoản thanh toán (đủ điểm từ 80%)", "Payment accounts, aged 15+ (full points from 80%)", "TKTT_TY_LE", prop(80.0)),
+            ]),
+            pillar("XHS", "Xã hội số", "Digital society", vec![
+                crit("XHS_HSSK", "Hồ sơ sức khỏe điện tử", "Electronic health records", "HSSK_TY_LE", prop(100.0)),
+                crit("XHS_DTTM", "Điện thoại thông minh (≥ 85%: đủ điểm; ≥ 75%: nửa điểm)", "Smartphones (≥ 85%: full; ≥ 75%: half)", "DTTM_TY_LE", steps(85.0, 75.0)),
+                crit("XHS_CQ", "Hộ gia đình có cáp quang", "Households with fibre", "CAP_QUANG_TY_LE", prop(100.0)),
+            ]),
+        ],
+    }
+}
+
 /// The 2023 target framework: 23 targets, 17 met (see docs/demo.md).
 fn framework_2023() -> Framework {
     let y = Period::Year(2023);
@@ -1655,6 +1700,7 @@ pub fn dataset() -> anyhow::Result<Dataset> {
     Ok(Dataset {
         indicators: indicators(),
         frameworks: vec![framework_2023()],
+        scorecards: vec![commune_scorecard()],
         units,
         links: admin.links,
         groups,

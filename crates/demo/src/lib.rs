@@ -43,6 +43,7 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<LoadSummary> {
     s.values = store.write_values(&d.values, &actor).await?;
     s.indicators = store.upsert_indicators(&d.indicators, &actor).await?;
     s.frameworks = store.upsert_frameworks(&d.frameworks, &actor).await?;
+    store.upsert_scorecards(&d.scorecards, &actor).await?;
     store.set_meta("demo", DEMO_VERSION).await?;
     Ok(s)
 }

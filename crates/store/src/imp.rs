@@ -172,7 +172,7 @@ macro_rules! impl_store {
             ValueQuery,
         };
         use chiso_core::{
-            AuditEntry, Breakdown, BreakdownOption, Code, DataElement, DataValue, DataValueInput, Framework, Indicator, Target, TargetScope,
+            AuditEntry, Breakdown, BreakdownOption, Code, DataElement, DataValue, DataValueInput, Framework, Indicator, Scorecard, Target, TargetScope,
             SourceTag, SuccessorLink, Unit, UnitGroup,
         };
         use chrono::{DateTime, NaiveDate, Utc};
@@ -1145,6 +1145,75 @@ macro_rules! impl_store {
             async fn frameworks(&self) -> Result<Vec<Framework>, StoreError> {
                 let mut conn = self.pool.acquire().await?;
                 load_frameworks(&mut conn).await
+            }
+
+            async fn upsert_scorecards(&self, scorecards: &[Scorecard], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let indicators: HashSet<String> = sqlx::query_scalar::<_, String>("SELECT code FROM indicators")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
+                let mut errors = Vec::new();
+                let mut seen = HashSet::new();
+                for (i, sc) in scorecards.iter().enumerate() {
+                    if let Err(r) = sc.check() {
+                        push_error(&mut errors, FieldError::new(Some(i), "scorecard", r));
+                    }
+                    if !seen.insert(sc.code.as_str()) {
+                        push_error(&mut errors, FieldError::new(Some(i), "code", format!("scorecard {} appears twice", sc.code)));
+                    }
+                    for c in sc.pillars.iter().flat_map(|p| &p.criteria) {
+                        if !indicators.contains(c.indicator.as_str()) {
+                            push_error(&mut errors, FieldError::new(Some(i), "indicator", format!("criterion {}: unknown indicator {}", c.code, c.indicator)));
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let existing: HashMap<String, String> = sqlx::query("SELECT code, definition FROM scorecards")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get::<String, _>("code")?, r.try_get::<String, _>("definition")?)))
+                    .collect::<Result<_, StoreError>>()?;
+                let now = Utc::now();
+                let mut audit = AuditBuffer::default();
+                let mut changes = Changes::default();
+                for sc in scorecards {
+                    let def = json(sc);
+                    let old = existing.get(sc.code.as_str());
+                    if old == Some(&def) {
+                        changes.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query("INSERT INTO scorecards (code, definition) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET definition = excluded.definition")
+                        .bind(sc.code.as_str())
+                        .bind(&def)
+                        .execute(&mut *tx)
+                        .await?;
+                    let action = if old.is_some() { "scorecard.update" } else { "scorecard.insert" };
+                    audit.push(action, &format!("scorecard:{}", sc.code), old.cloned(), Some(def));
+                    if old.is_some() {
+                        changes.updated += 1
+                    } else {
+                        changes.inserted += 1
+                    }
+                }
+                audit.flush(&mut tx, now, actor).await?;
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn scorecards(&self) -> Result<Vec<Scorecard>, StoreError> {
+                let rows = sqlx::query("SELECT code, definition FROM scorecards ORDER BY code").fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        let def: String = r.try_get("definition")?;
+                        serde_json::from_str(&def).map_err(|e| StoreError::Corrupt(format!("scorecard definition: {e}")))
+                    })
+                    .collect()
             }
 
             async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes, StoreError> {

@@ -13,7 +13,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 use chiso_core::{
     AuditEntry, Breakdown, Code, DataElement, DataValue, DataValueInput, Framework, Indicator,
-    Period, SuccessorLink, Unit, UnitGroup, UnitKind, Via,
+    Period, Scorecard, SuccessorLink, Unit, UnitGroup, UnitKind, Via,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -235,6 +235,10 @@ pub trait Store: Send + Sync + 'static {
     /// Insert or update target frameworks; a framework's targets are replaced by the given ones.
     async fn upsert_frameworks(&self, frameworks: &[Framework], actor: &Actor) -> Result<Changes>;
     async fn frameworks(&self) -> Result<Vec<Framework>>;
+
+    /// Insert or update scorecards; their criteria must name existing indicators.
+    async fn upsert_scorecards(&self, scorecards: &[Scorecard], actor: &Actor) -> Result<Changes>;
+    async fn scorecards(&self) -> Result<Vec<Scorecard>>;
 
     /// Check and write a batch of values with an audit row per change, all or nothing.
     async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes>;

@@ -23,6 +23,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "targets",
         sql: include_str!("../migrations/sqlite/0003_targets.sql"),
     },
+    Migration {
+        version: 4,
+        name: "scorecards",
+        sql: include_str!("../migrations/sqlite/0004_scorecards.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -40,6 +45,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "targets",
         sql: include_str!("../migrations/postgres/0003_targets.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "scorecards",
+        sql: include_str!("../migrations/postgres/0004_scorecards.sql"),
     },
 ];
 

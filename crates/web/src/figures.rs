@@ -19,6 +19,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/rankings", get(rankings))
         .route("/api/target-frameworks", get(list_frameworks))
         .route("/api/target-frameworks/{code}", get(get_framework))
+        .route("/api/scorecards", get(list_scorecards))
+        .route("/api/scorecards/{code}", get(score))
 }
 
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
@@ -286,4 +288,94 @@ pub async fn get_framework(
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("unknown target framework {code_s}")))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScorecardList {
+    pub scorecards: Vec<chiso_core::Scorecard>,
+}
+
+/// Scorecards and their pillars, criteria and rules.
+#[utoipa::path(get, path = "/api/scorecards", tag = "analytics", responses((status = 200, body = ScorecardList)))]
+pub async fn list_scorecards(State(st): State<AppState>) -> Result<Json<ScorecardList>, ApiError> {
+    Ok(Json(ScorecardList {
+        scorecards: st.store.scorecards().await?,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ScoreParams {
+    /// Score the units at `level` below this unit…
+    pub parent: Option<String>,
+    pub level: Option<String>,
+    /// …or the members of a group.
+    pub group: Option<String>,
+    #[param(required = true)]
+    pub period: Option<String>,
+    pub as_of: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScoreList {
+    #[schema(value_type = String)]
+    pub scorecard: Code,
+    #[schema(value_type = String)]
+    pub period: Period,
+    /// Best first.
+    pub scores: Vec<chiso_engine::ScoreRow>,
+}
+
+/// Score units on a scorecard: points per criterion, index per pillar and overall (points /
+/// maximum), and ranks.
+#[utoipa::path(get, path = "/api/scorecards/{code}", tag = "analytics",
+    params(("code" = String, Path, description = "Scorecard code"), ScoreParams),
+    responses((status = 200, body = ScoreList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn score(
+    State(st): State<AppState>,
+    Path(code_s): Path<String>,
+    q: Result<Query<ScoreParams>, QueryRejection>,
+) -> Result<Json<ScoreList>, ApiError> {
+    let p = query(q)?;
+    let sc = st
+        .store
+        .scorecards()
+        .await?
+        .into_iter()
+        .find(|s| s.code.as_str() == code_s)
+        .ok_or_else(|| ApiError::NotFound(format!("unknown scorecard {code_s}")))?;
+    let per = period(&p.period)?;
+    let as_of = date("as_of", &p.as_of)?;
+    let engine = st.live.read().await;
+    let units = match (&p.parent, &p.group) {
+        (Some(parent), None) => {
+            let parent = code("parent", parent)?;
+            match p.level.as_deref().filter(|s| !s.is_empty()) {
+                Some(l) => {
+                    let l: i32 =
+                        l.parse()
+                            .ok()
+                            .filter(|l| (1..=20).contains(l))
+                            .ok_or_else(|| {
+                                ApiError::bad("level", format!("'{l}' is not a level from 1 to 20"))
+                            })?;
+                    engine.units_at_level(&parent, l, as_of)?
+                }
+                None => engine.children_of(&parent)?,
+            }
+        }
+        (None, Some(g)) => engine.group_members(&code("group", g)?)?,
+        _ => {
+            return Err(ApiError::bad(
+                "parent",
+                "give either parent (and level) or group",
+            ))
+        }
+    };
+    let scores = engine.score(&sc, &units, &per, as_of)?;
+    Ok(Json(ScoreList {
+        scorecard: sc.code,
+        period: per,
+        scores,
+    }))
 }

@@ -898,6 +898,31 @@ async fn targets_changes_and_rankings() {
     let values: Vec<f64> = rows.iter().map(|x| x["value"].as_f64().unwrap()).collect();
     assert!(values.windows(2).all(|w| w[0] >= w[1]), "best first");
 
+    // The commune DX index: 62 communes scored, ranked, index = points / maximum.
+    let sc = get(&app, "/api/scorecards/DTI_XA?group=58_CAP_XA&period=2023").await;
+    assert_eq!(sc.status, StatusCode::OK, "{}", sc.text);
+    let sc = sc.json();
+    let scores = sc["scores"].as_array().unwrap();
+    assert_eq!(scores.len(), 62);
+    assert_eq!(scores[0]["rank"], 1);
+    for s in scores {
+        let (p, m, i) = (
+            s["points"].as_f64().unwrap(),
+            s["maximum"].as_f64().unwrap(),
+            s["index"].as_f64().unwrap(),
+        );
+        assert_eq!(m, 70.0);
+        assert!((i - p / m).abs() < 1e-12 && (0.0..=1.0).contains(&i));
+        assert_eq!(s["pillars"].as_array().unwrap().len(), 3);
+    }
+    assert!(scores
+        .windows(2)
+        .all(|w| w[0]["index"].as_f64() >= w[1]["index"].as_f64()));
+    assert_eq!(
+        get(&app, "/api/scorecards").await.json()["scorecards"][0]["code"],
+        "DTI_XA"
+    );
+
     let page = get(&app, "/frameworks/KH_CDS_2023").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
