@@ -1282,3 +1282,252 @@ impl Engine {
         Ok(rows)
     }
 }
+
+/// The key of a series: (element id, breakdown option id or none).
+pub type Series = (u32, u32);
+
+/// Every indicator at every unit and period, computed in one go (see [`Engine::rollup_all`]).
+pub struct Rollup {
+    pub indicators: Vec<String>,
+    pub periods: Vec<Period>,
+    /// Units in the engine's order ([`Engine::unit_code`]).
+    pub units: usize,
+    /// `values[(i * periods + p) * units + u]`; NaN where there is no value.
+    pub values: Vec<f64>,
+}
+
+impl Rollup {
+    pub fn get(&self, indicator: usize, period: usize, unit: usize) -> f64 {
+        self.values[(indicator * self.periods.len() + period) * self.units + unit]
+    }
+    /// Number of values (not NaN).
+    pub fn count(&self) -> usize {
+        self.values.iter().filter(|v| !v.is_nan()).count()
+    }
+}
+
+impl Engine {
+    /// An engine with units, groups, links, elements and indicators but no values yet.
+    pub fn skeleton(mut input: Input) -> Engine {
+        input.values.clear();
+        Engine::build(input)
+    }
+
+    /// The engine's index of a unit.
+    pub fn unit_index(&self, code: &str) -> Option<u32> {
+        self.index.get(code).copied()
+    }
+
+    pub fn unit_code(&self, index: u32) -> &Code {
+        &self.units[index as usize].code
+    }
+
+    pub fn unit_level(&self, index: u32) -> i32 {
+        self.units[index as usize].level
+    }
+
+    /// The series of an element (or one of its breakdown options).
+    pub fn series(&self, element: &Code, option: Option<&Code>) -> Option<Series> {
+        self.series_key(element, option)
+    }
+
+    /// The own values of a series in a stored period, by unit index, for bulk loading (NaN:
+    /// no value). Call [`Engine::rebuild_sums`] when done.
+    pub fn own_mut(&mut self, series: Series, period: Period) -> &mut [f64] {
+        let n = self.units.len();
+        if let Ok(mut c) = self.as_of_cache.lock() {
+            c.clear();
+        }
+        &mut self
+            .data
+            .entry(series)
+            .or_default()
+            .entry(period)
+            .or_insert_with(|| Slice::new(n))
+            .own
+    }
+
+    /// Recompute every subtree sum and count from the own values (in parallel).
+    pub fn rebuild_sums(&mut self) {
+        let order = self.bottom_up.clone();
+        let parents: Vec<Option<u32>> = self.units.iter().map(|u| u.parent).collect();
+        let mut slices: Vec<&mut Slice> = self
+            .data
+            .values_mut()
+            .flat_map(|p| p.values_mut())
+            .collect();
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .max(1);
+        let chunk = slices.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            for part in slices.chunks_mut(chunk) {
+                let (order, parents) = (&order, &parents);
+                s.spawn(move || {
+                    for sl in part.iter_mut() {
+                        rebuild(sl, order, parents);
+                    }
+                });
+            }
+        });
+    }
+
+    /// Every given indicator at every unit and every given period, at once: the full roll-up
+    /// a national dashboard or an export needs. Indicators of the form `#{A}` / `#{B}` (the
+    /// common case) take a vectorised path over the subtree sums; others are evaluated one by
+    /// one. Runs on all cores.
+    pub fn rollup_all(
+        &self,
+        indicators: &[String],
+        periods: &[Period],
+    ) -> Result<Rollup, EngineError> {
+        let n = self.units.len();
+        let np = periods.len();
+        let mut values = vec![f64::NAN; indicators.len() * np * n];
+        for code in indicators {
+            if !self.indicators.contains_key(code.as_str()) {
+                return Err(EngineError::UnknownItem(code.clone()));
+            }
+        }
+        let threads = std::thread::available_parallelism()
+            .map(|t| t.get())
+            .unwrap_or(1)
+            .max(1);
+        let per_thread = indicators.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            for (chunk_i, out) in values.chunks_mut(per_thread * np * n).enumerate() {
+                let codes = &indicators
+                    [chunk_i * per_thread..((chunk_i + 1) * per_thread).min(indicators.len())];
+                s.spawn(move || {
+                    for (i, code) in codes.iter().enumerate() {
+                        let out = &mut out[i * np * n..(i + 1) * np * n];
+                        self.rollup_one(code, periods, out);
+                    }
+                });
+            }
+        });
+        Ok(Rollup {
+            indicators: indicators.to_vec(),
+            periods: periods.to_vec(),
+            units: n,
+            values,
+        })
+    }
+
+    fn simple_item(e: &Expr) -> Option<(&Code, Option<&Code>)> {
+        match e {
+            Expr::Item {
+                element, option, ..
+            } => Some((element, option.as_ref())),
+            _ => None,
+        }
+    }
+
+    /// Add the subtree sums of a series over the stored periods inside `p` into `acc`/`cnt`.
+    fn accumulate(
+        &self,
+        element: &Code,
+        option: Option<&Code>,
+        p: &Period,
+        acc: &mut [f64],
+        cnt: &mut [u32],
+    ) -> bool {
+        let Some(info) = self.elements.get(element.as_str()) else {
+            return false;
+        };
+        if info.aggregation != AggregationType::Sum {
+            return false;
+        }
+        let keys: Vec<Series> = match option {
+            Some(o) => match info.options.get(o.as_str()) {
+                Some(&j) => vec![(info.id, j)],
+                None => return true,
+            },
+            None if info.options.is_empty() => vec![(info.id, NO_OPTION)],
+            None => info.options.values().map(|&j| (info.id, j)).collect(),
+        };
+        let (start, end) = (p.start(), p.end());
+        for key in keys {
+            let Some(periods) = self.data.get(&key) else {
+                continue;
+            };
+            for (sp, s) in periods {
+                if sp.start() < start || sp.end() > end {
+                    continue;
+                }
+                for ((a, c), (x, k)) in acc
+                    .iter_mut()
+                    .zip(cnt.iter_mut())
+                    .zip(s.sum.iter().zip(&s.cnt))
+                {
+                    *a += x;
+                    *c += k;
+                }
+            }
+        }
+        true
+    }
+
+    fn rollup_one(&self, code: &str, periods: &[Period], out: &mut [f64]) {
+        let n = self.units.len();
+        let Some(ind) = self.indicators.get(code) else {
+            return;
+        };
+        let fast = match (Self::simple_item(&ind.numerator), &ind.denominator) {
+            (Some(num), Expr::Num(d)) if *d != 0.0 => Some((num, None, *d)),
+            (Some(num), den) => Self::simple_item(den).map(|d| (num, Some(d), 1.0)),
+            _ => None,
+        };
+        let factor = ind.def.factor;
+        let mut num = vec![0.0; n];
+        let mut num_c = vec![0u32; n];
+        let mut den = vec![0.0; n];
+        let mut den_c = vec![0u32; n];
+        for (pi, p) in periods.iter().enumerate() {
+            let out = &mut out[pi * n..(pi + 1) * n];
+            let done = match fast {
+                Some(((ne, no), d, constant)) => {
+                    num.iter_mut().for_each(|x| *x = 0.0);
+                    num_c.iter_mut().for_each(|x| *x = 0);
+                    let mut ok = self.accumulate(ne, no, p, &mut num, &mut num_c);
+                    if let Some((de, dopt)) = d {
+                        den.iter_mut().for_each(|x| *x = 0.0);
+                        den_c.iter_mut().for_each(|x| *x = 0);
+                        ok &= self.accumulate(de, dopt, p, &mut den, &mut den_c);
+                    }
+                    if ok {
+                        for u in 0..n {
+                            let (dv, dc) = if d.is_some() {
+                                (den[u], den_c[u])
+                            } else {
+                                (constant, 1)
+                            };
+                            out[u] = if num_c[u] == 0 || dc == 0 || dv == 0.0 {
+                                f64::NAN
+                            } else {
+                                factor * num[u] / dv
+                            };
+                        }
+                    }
+                    ok
+                }
+                None => false,
+            };
+            if !done {
+                for (u, o) in out.iter_mut().enumerate() {
+                    let r = Res {
+                        engine: self,
+                        units: &[u as u32],
+                        period: *p,
+                        as_of: None,
+                    };
+                    *o = match (ind.numerator.eval(&r), ind.denominator.eval(&r)) {
+                        (Some(a), Some(b)) if b != 0.0 => factor * a / b,
+                        _ => f64::NAN,
+                    };
+                }
+            }
+        }
+    }
+}

@@ -374,3 +374,49 @@ async fn seventeen_of_twenty_three_targets_met() {
     drop(e);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn the_bulk_roll_up_agrees_with_one_by_one_answers() {
+    let (live, dir) = demo().await;
+    let e = live.read().await;
+    let indicators: Vec<String> = live
+        .store()
+        .indicators()
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.code.to_string())
+        .collect();
+    let periods = vec![
+        Period::Year(2022),
+        Period::Year(2023),
+        Period::Quarter(2023, 1),
+    ];
+    let r = e.rollup_all(&indicators, &periods).unwrap();
+    assert_eq!(r.units, e.unit_count());
+    let mut compared = 0;
+    for (i, code) in indicators.iter().enumerate() {
+        for (p, per) in periods.iter().enumerate() {
+            for u in 0..r.units {
+                let one = e
+                    .indicator(code, &Scope::Unit(e.unit_code(u as u32).clone()), per, None)
+                    .unwrap()
+                    .map(|v| v.value);
+                let bulk = r.get(i, p, u);
+                match one {
+                    Some(v) => {
+                        assert!(
+                            (v - bulk).abs() <= 1e-9 * v.abs().max(1.0),
+                            "{code} {per} {u}: {v} vs {bulk}"
+                        );
+                        compared += 1;
+                    }
+                    None => assert!(bulk.is_nan(), "{code} {per} {u}: none vs {bulk}"),
+                }
+            }
+        }
+    }
+    assert!(compared > 1500, "{compared}");
+    drop(e);
+    let _ = std::fs::remove_dir_all(dir);
+}
