@@ -832,6 +832,17 @@ impl Engine {
     }
 }
 
+fn slices_inside<'a>(
+    v: &[(Period, &'a Slice)],
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Vec<&'a Slice> {
+    v.iter()
+        .filter(|(p, _)| p.start() >= start && p.end() <= end)
+        .map(|(_, s)| *s)
+        .collect()
+}
+
 fn rebuild(s: &mut Slice, bottom_up: &[u32], parents: &[Option<u32>]) {
     for (i, x) in s.own.iter().enumerate() {
         s.sum[i] = if x.is_nan() { 0.0 } else { *x };
@@ -1529,5 +1540,93 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+impl Engine {
+    /// Indicators × units × periods for a given list of units (a dashboard's grid), through
+    /// the same sums as [`Engine::rollup_all`] but touching only the listed units:
+    /// `out[(i * periods + p) * units + u]`.
+    pub fn grid(
+        &self,
+        indicators: &[String],
+        units: &[u32],
+        periods: &[Period],
+    ) -> Result<Vec<f64>, EngineError> {
+        let mut out = Vec::with_capacity(indicators.len() * periods.len() * units.len());
+        for code in indicators {
+            let ind = self
+                .indicators
+                .get(code.as_str())
+                .ok_or_else(|| EngineError::UnknownItem(code.clone()))?;
+            let fast = match (
+                Self::simple_item(&ind.numerator),
+                Self::simple_item(&ind.denominator),
+            ) {
+                (Some(n), Some(d)) => {
+                    match (self.sum_slices(n.0, n.1), self.sum_slices(d.0, d.1)) {
+                        (Some(ns), Some(ds)) => Some((ns, ds)),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            for p in periods {
+                match &fast {
+                    Some((ns, ds)) => {
+                        let (start, end) = (p.start(), p.end());
+                        let (nsl, dsl) =
+                            (slices_inside(ns, start, end), slices_inside(ds, start, end));
+                        for &u in units {
+                            let u = u as usize;
+                            let (mut a, mut ac, mut b, mut bc) = (0.0, 0u32, 0.0, 0u32);
+                            for s in &nsl {
+                                a += s.sum[u];
+                                ac += s.cnt[u];
+                            }
+                            for s in &dsl {
+                                b += s.sum[u];
+                                bc += s.cnt[u];
+                            }
+                            out.push(if ac == 0 || bc == 0 || b == 0.0 {
+                                f64::NAN
+                            } else {
+                                ind.def.factor * a / b
+                            });
+                        }
+                    }
+                    None => {
+                        for &u in units {
+                            let r = Res {
+                                engine: self,
+                                units: &[u],
+                                period: *p,
+                                as_of: None,
+                            };
+                            out.push(match (ind.numerator.eval(&r), ind.denominator.eval(&r)) {
+                                (Some(a), Some(b)) if b != 0.0 => ind.def.factor * a / b,
+                                _ => f64::NAN,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stored slices of a summed element without breakdown options (None otherwise).
+    fn sum_slices(&self, element: &Code, option: Option<&Code>) -> Option<Vec<(Period, &Slice)>> {
+        let info = self.elements.get(element.as_str())?;
+        if info.aggregation != AggregationType::Sum || option.is_some() || !info.options.is_empty()
+        {
+            return None;
+        }
+        Some(
+            self.data
+                .get(&(info.id, NO_OPTION))
+                .map(|m| m.iter().map(|(p, s)| (*p, s)).collect())
+                .unwrap_or_default(),
+        )
     }
 }

@@ -417,6 +417,21 @@ async fn the_bulk_roll_up_agrees_with_one_by_one_answers() {
         }
     }
     assert!(compared > 1500, "{compared}");
+    // A dashboard grid over a few units agrees too.
+    let units: Vec<u32> = (0..r.units as u32).step_by(7).collect();
+    let g = e.grid(&indicators, &units, &periods).unwrap();
+    for (i, _) in indicators.iter().enumerate() {
+        for p in 0..periods.len() {
+            for (j, &u) in units.iter().enumerate() {
+                let a = g[(i * periods.len() + p) * units.len() + j];
+                let b = r.get(i, p, u as usize);
+                assert!(
+                    (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                    "{a} vs {b}"
+                );
+            }
+        }
+    }
     drop(e);
     let _ = std::fs::remove_dir_all(dir);
 }
