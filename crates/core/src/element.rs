@@ -53,8 +53,12 @@ impl ValueType {
 #[serde(rename_all = "snake_case")]
 pub enum AggregationType {
     Sum,
+    /// The mean of all values, over units and periods alike.
     Average,
-    /// The last value in the period (stocks such as "officials employed").
+    /// Added up over units, averaged over periods (DHIS2's AVERAGE_SUM_ORG_UNIT): e.g. the
+    /// officials employed, reported monthly, in a year.
+    AverageOverTime,
+    /// Added up over units, the last period's value (stocks such as "officials employed").
     LastValue,
     Min,
     Max,
@@ -63,9 +67,10 @@ pub enum AggregationType {
 }
 
 impl AggregationType {
-    pub const ALL: [AggregationType; 6] = [
+    pub const ALL: [AggregationType; 7] = [
         AggregationType::Sum,
         AggregationType::Average,
+        AggregationType::AverageOverTime,
         AggregationType::LastValue,
         AggregationType::Min,
         AggregationType::Max,
@@ -75,6 +80,7 @@ impl AggregationType {
         match self {
             AggregationType::Sum => "sum",
             AggregationType::Average => "average",
+            AggregationType::AverageOverTime => "average_over_time",
             AggregationType::LastValue => "last_value",
             AggregationType::Min => "min",
             AggregationType::Max => "max",
@@ -120,6 +126,7 @@ impl DataElement {
             self.aggregation,
             AggregationType::Sum
                 | AggregationType::Average
+                | AggregationType::AverageOverTime
                 | AggregationType::Min
                 | AggregationType::Max
         );

@@ -503,6 +503,9 @@ impl Engine {
             AggregationType::Sum => total,
             AggregationType::Count => count as f64,
             AggregationType::Average => total / count as f64,
+            AggregationType::AverageOverTime => {
+                per_period.values().map(|x| x.0).sum::<f64>() / per_period.len() as f64
+            }
             AggregationType::LastValue => per_period.values().next_back().map(|x| x.0)?,
             AggregationType::Min => min,
             AggregationType::Max => max,
@@ -1138,6 +1141,7 @@ mod tests {
             e
         };
         let elements = vec![
+            el("AOT", AggregationType::AverageOverTime),
             el("AVG", AggregationType::Average),
             el("LAST", AggregationType::LastValue),
             el("MIN", AggregationType::Min),
@@ -1151,7 +1155,7 @@ mod tests {
             ("U2", 1, 30.0),
             ("U2", 3, 40.0),
         ] {
-            for el in ["AVG", "LAST", "MIN", "MAX", "CNT"] {
+            for el in ["AOT", "AVG", "LAST", "MIN", "MAX", "CNT"] {
                 values.push(value(el, u, Period::Month(2023, m), x));
             }
         }
@@ -1167,6 +1171,8 @@ mod tests {
         };
         let y = Period::Year(2023);
         assert_eq!(q("AVG", y), Some(25.0));
+        // Months with values: Jan 10 + 30, Feb 20, Mar 40 → summed over units, averaged over time.
+        assert_eq!(q("AOT", y), Some((40.0 + 20.0 + 40.0) / 3.0));
         assert_eq!(q("LAST", y), Some(40.0), "the last month with a value");
         assert_eq!(
             q("LAST", Period::Quarter(2023, 1)),
