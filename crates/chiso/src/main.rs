@@ -50,6 +50,16 @@ enum Command {
         #[command(subcommand)]
         command: UnitsCommand,
     },
+    /// Load the indicator engine from the database, as the server does at start, and report
+    /// what it holds, how long the load took and the memory it uses.
+    EngineLoad {
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
     /// Create or upgrade the database schema and exit.
     Migrate {
         #[arg(
@@ -164,6 +174,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { database, listen } => {
             let store = open(&database).await?;
             serve(store, &listen).await
+        }
+        Command::EngineLoad { database } => {
+            let store = open(&database).await?;
+            let started = std::time::Instant::now();
+            let engine = chiso_engine::live::engine_from(store.as_ref()).await?;
+            let secs = started.elapsed().as_secs_f64();
+            let rss = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmRSS:"))
+                        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+                })
+                .map(|kib| format!("{:.0} MiB", kib / 1024.0))
+                .unwrap_or_else(|| "unknown".into());
+            println!("units: {}", engine.unit_count());
+            println!("values: {}", engine.value_count());
+            println!("load: {secs:.2} s");
+            println!("resident memory: {rss}");
+            Ok(())
         }
         Command::Migrate { database } => {
             open(&database).await?;

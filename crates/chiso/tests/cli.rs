@@ -152,6 +152,16 @@ fn demo_serves_pages_and_api_on_a_real_port() {
     child.kill().unwrap();
     let _ = child.wait();
 
+    // The engine loads from the demo database as the server does.
+    let (ok, out, err) = run(chiso()
+        .args(["engine-load", "--database"])
+        .arg(format!("sqlite://{}", dir.join("demo.db").display())));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("units: 126") && out.contains("values: "),
+        "{out}"
+    );
+
     // A second run reuses the database and changes nothing.
     let (ok, out, err) = run(chiso().args(["demo", "--no-serve", "--data-dir"]).arg(&dir));
     assert!(ok, "{err}");

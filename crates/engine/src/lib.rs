@@ -1348,6 +1348,44 @@ impl Engine {
         self.series_key(element, option)
     }
 
+    /// Set one unit's own value while loading (codes as stored; "" for no breakdown option).
+    /// Unknown codes are skipped. Call [`Engine::rebuild_sums`] when done.
+    pub fn load_number(
+        &mut self,
+        element: &str,
+        option: &str,
+        unit: &str,
+        period: &str,
+        x: f64,
+    ) -> bool {
+        let (Some(info), Some(&u), Ok(p)) = (
+            self.elements.get(element),
+            self.index.get(unit),
+            Period::parse(period),
+        ) else {
+            return false;
+        };
+        let key = if option.is_empty() {
+            if !info.options.is_empty() {
+                return false;
+            }
+            (info.id, NO_OPTION)
+        } else {
+            match info.options.get(option) {
+                Some(&j) => (info.id, j),
+                None => return false,
+            }
+        };
+        let n = self.units.len();
+        self.data
+            .entry(key)
+            .or_default()
+            .entry(p)
+            .or_insert_with(|| Slice::new(n))
+            .own[u as usize] = x;
+        true
+    }
+
     /// The own values of a series in a stored period, by unit index, for bulk loading (NaN:
     /// no value). Call [`Engine::rebuild_sums`] when done.
     pub fn own_mut(&mut self, series: Series, period: Period) -> &mut [f64] {

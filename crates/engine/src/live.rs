@@ -38,22 +38,35 @@ pub async fn input_from(store: &dyn Store) -> Result<Input, StoreError> {
         elements: store.elements().await?,
         breakdown_options,
         indicators: store.indicators().await?,
-        values: store.values(&Default::default()).await?,
+        values: Vec::new(),
     })
+}
+
+/// Build the engine from the store, streaming the values (the rows are never all held).
+pub async fn engine_from(store: &dyn Store) -> Result<Engine, StoreError> {
+    let mut engine = Engine::skeleton(input_from(store).await?);
+    store
+        .scan_numbers(&mut |element, option, unit, period, x| {
+            engine.load_number(element, option, unit, period, x);
+        })
+        .await?;
+    engine.rebuild_sums();
+    Ok(engine)
 }
 
 impl Live {
     /// Load the engine from the store.
     pub async fn load(store: Arc<dyn Store>) -> Result<Live, StoreError> {
-        let input = input_from(store.as_ref()).await?;
-        let value_types = input
-            .elements
+        let value_types = store
+            .elements()
+            .await?
             .iter()
             .map(|e| (e.code.to_string(), e.value_type))
             .collect();
+        let engine = engine_from(store.as_ref()).await?;
         Ok(Live {
             store,
-            engine: RwLock::new(Engine::build(input)),
+            engine: RwLock::new(engine),
             value_types: RwLock::new(value_types),
             writing: Mutex::new(()),
         })
@@ -71,13 +84,16 @@ impl Live {
     /// Rebuild the engine from the store (after units, elements or indicators change).
     pub async fn reload(&self) -> Result<(), StoreError> {
         let _w = self.writing.lock().await;
-        let input = input_from(self.store.as_ref()).await?;
-        *self.value_types.write().await = input
-            .elements
+        let value_types = self
+            .store
+            .elements()
+            .await?
             .iter()
             .map(|e| (e.code.to_string(), e.value_type))
             .collect();
-        *self.engine.write().await = Engine::build(input);
+        let engine = engine_from(self.store.as_ref()).await?;
+        *self.value_types.write().await = value_types;
+        *self.engine.write().await = engine;
         Ok(())
     }
 

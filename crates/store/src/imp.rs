@@ -1470,6 +1470,23 @@ macro_rules! impl_store {
                 rows.iter().map(value_from_row).collect()
             }
 
+            async fn scan_numbers(&self, sink: &mut $crate::NumberSink<'_>) -> Result<u64, StoreError> {
+                use futures_util::TryStreamExt;
+                let mut rows = sqlx::query("SELECT element, breakdown, unit, period, num FROM data_values WHERE num IS NOT NULL")
+                    .fetch(&self.pool);
+                let mut n = 0u64;
+                while let Some(r) = rows.try_next().await? {
+                    let element: &str = r.try_get("element")?;
+                    let breakdown: &str = r.try_get("breakdown")?;
+                    let unit: &str = r.try_get("unit")?;
+                    let period: &str = r.try_get("period")?;
+                    let num: f64 = r.try_get("num")?;
+                    sink(element, breakdown, unit, period, num);
+                    n += 1;
+                }
+                Ok(n)
+            }
+
             async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
                 let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
                     "SELECT id, at, actor, via, action, entity, old_value, new_value FROM audit_log WHERE 1 = 1",

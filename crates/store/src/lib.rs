@@ -22,6 +22,9 @@ use std::sync::Arc;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
+/// Receives (element, breakdown option or "", unit, period, number) for each stored number.
+pub type NumberSink<'a> = dyn for<'r> FnMut(&'r str, &'r str, &'r str, &'r str, f64) + Send + 'a;
+
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -245,6 +248,9 @@ pub trait Store: Send + Sync + 'static {
     /// Delete values (absent keys count as unchanged), with an audit row per deletion.
     async fn delete_values(&self, keys: &[ValueKey], actor: &Actor) -> Result<Changes>;
     async fn values(&self, q: &ValueQuery) -> Result<Vec<DataValue>>;
+    /// Stream every numeric value to `sink` as (element, breakdown option or "", unit, period,
+    /// number), without holding the rows: how the engine loads at start. Returns the count.
+    async fn scan_numbers(&self, sink: &mut NumberSink<'_>) -> Result<u64>;
 
     async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>>;
     async fn counts(&self) -> Result<Counts>;

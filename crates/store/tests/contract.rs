@@ -525,6 +525,21 @@ async fn values_are_written_read_and_audited(db: &Db) {
 
     let all = s.values(&Default::default()).await.unwrap();
     assert_eq!(all.len(), 7);
+    let mut scanned = Vec::new();
+    let n = s
+        .scan_numbers(&mut |e, o, u, p, x| scanned.push(format!("{e}/{o}/{u}/{p}={x}")))
+        .await
+        .unwrap();
+    scanned.sort();
+    assert_eq!(n, 7);
+    assert!(
+        scanned.contains(&"CB_KY_SO/NU/58-SO-TTTT/202312=12".to_string()),
+        "{scanned:?}"
+    );
+    assert!(
+        scanned.contains(&"TY_LE//58/2023=94.89".to_string()),
+        "{scanned:?}"
+    );
     let v = all.iter().find(|v| v.element == c("VB_XL_MANG")).unwrap();
     assert_eq!((v.value.as_str(), v.num), ("1139", Some(1139.0)));
     assert_eq!(v.comment.as_deref(), Some("số liệu minh họa"));
