@@ -71,3 +71,7 @@ status-done_early = Done { $days } days early
 status-done_late = Done { $days } days late
 status-overdue = Overdue by { $days } days
 status-no_data = No data yet
+unit-indicators = Indicators (this unit and everything below it)
+col-indicator = Indicator
+col-change = Change on the same period last year
+indicators-legend = Each rate is the sum of numerators over the sum of denominators of this unit and every unit below it, never an average of rates. A change in a rate is in percentage points.

@@ -71,3 +71,7 @@ status-done_early = Hoàn thành sớm { $days } ngày
 status-done_late = Hoàn thành muộn { $days } ngày
 status-overdue = Quá hạn { $days } ngày
 status-no_data = Chưa có số liệu
+unit-indicators = Chỉ số (cả đơn vị và các đơn vị trực thuộc)
+col-indicator = Chỉ số
+col-change = So với cùng kỳ
+indicators-legend = Mỗi tỷ lệ là tổng tử số chia tổng mẫu số của đơn vị và mọi đơn vị trực thuộc, không phải trung bình các tỷ lệ. Thay đổi của một tỷ lệ tính bằng điểm phần trăm.

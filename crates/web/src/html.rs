@@ -425,6 +425,71 @@ async fn unit_context(
         }
     }
     flush(current.take(), &mut broken_down);
+    // Indicators computed by the engine for this unit (its subtree), in the periods that hold
+    // values anywhere below it.
+    let mut indicator_rows = Vec::new();
+    let mut ind_periods: Vec<Period> = st
+        .store
+        .values(&ValueQuery {
+            units: vec![code.clone()],
+            descendants: true,
+            ..Default::default()
+        })
+        .await?
+        .iter()
+        .map(|v| v.period)
+        .collect();
+    ind_periods.sort_by_key(|p| (p.start(), std::cmp::Reverse(p.end())));
+    ind_periods.dedup();
+    let periods_for_ind = ind_periods.clone();
+    {
+        let periods = &periods_for_ind;
+        let engine = st.live.read().await;
+        let scope = chiso_engine::Scope::Unit(code.clone());
+        for ind in st.store.indicators().await? {
+            let mut any = false;
+            let cells: Vec<String> = periods
+                .iter()
+                .map(
+                    |p| match engine.indicator(ind.code.as_str(), &scope, p, None) {
+                        Ok(Some(v)) => {
+                            any = true;
+                            fixed(v.value, ind.decimals, lang)
+                        }
+                        _ => String::new(),
+                    },
+                )
+                .collect();
+            if !any {
+                continue;
+            }
+            let change = periods
+                .last()
+                .and_then(|p| {
+                    engine
+                        .compare(ind.code.as_str(), &scope, p, None)
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|c| c.same_period_last_year)
+                .map(|d| {
+                    let sign = if d.difference > 0.0 { "+" } else { "" };
+                    let diff = fixed(d.difference, ind.decimals, lang);
+                    match d.relative_percent {
+                        None => format!("{sign}{diff} {}", st.i18n.t(lang, "gap-points", &[])),
+                        Some(r) => format!("{sign}{diff} ({sign}{}%)", fixed(r, 1, lang)),
+                    }
+                })
+                .unwrap_or_default();
+            indicator_rows.push(minijinja::context! {
+                code => ind.code.to_string(),
+                name => ind.name(lang.as_str()).to_string(),
+                unit => ind.unit_label.clone().unwrap_or_default(),
+                cells,
+                change,
+            });
+        }
+    }
     let valid = match (u.valid_from, u.valid_to) {
         (None, None) => st.i18n.t(lang, "unit-valid-always", &[]),
         (from, to) => {
@@ -466,6 +531,8 @@ async fn unit_context(
         periods => periods.iter().map(|p| format::period(p, lang)).collect::<Vec<_>>(),
         rows => plain,
         broken_down => broken_down,
+        indicator_rows,
+        indicator_periods => ind_periods.iter().map(|p| format::period(p, lang)).collect::<Vec<_>>(),
     }))
 }
 

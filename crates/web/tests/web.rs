@@ -514,6 +514,14 @@ async fn pages_in_vietnamese_with_an_english_switch() {
 
     let unit = get(&app, "/units/58").await;
     assert!(
+        unit.text.contains("Tỷ lệ sử dụng chữ ký số cá nhân"),
+        "indicators are shown"
+    );
+    assert!(
+        unit.text.contains("+67.436 (+27,3%)"),
+        "an amount's change, absolute and relative"
+    );
+    assert!(
         unit.text
             .contains("Văn bản điện tử xử lý trên môi trường mạng")
             || unit
@@ -550,6 +558,13 @@ async fn pages_in_vietnamese_with_an_english_switch() {
         remembered.text.contains("Do Vinh Ward") && remembered.text.contains("Documents received")
     );
 
+    let district = get(&app, "/units/582").await;
+    assert!(
+        district
+            .text
+            .contains("Tỷ lệ văn bản điện tử xử lý trên môi trường mạng"),
+        "a district shows its territory's indicators"
+    );
     let commune = get(&app, "/units/22738").await;
     assert!(commune.text.contains("Phường Đô Vinh") && commune.text.contains("minh họa"));
     let missing = get(&app, "/units/99999").await;
