@@ -16,6 +16,8 @@ pub struct Live {
     /// Held from the store write to the engine update, so the engine applies writes in the
     /// order the store committed them.
     writing: Mutex<()>,
+    /// The newest audit row this engine has seen (see [`Live::sync`]).
+    seen: std::sync::atomic::AtomicI64,
 }
 
 /// Read everything the engine is built from.
@@ -57,6 +59,9 @@ pub async fn engine_from(store: &dyn Store) -> Result<Engine, StoreError> {
 impl Live {
     /// Load the engine from the store.
     pub async fn load(store: Arc<dyn Store>) -> Result<Live, StoreError> {
+        // The log position is read before the values: a write committed in between is seen
+        // twice, which changes nothing (a value is set, not added).
+        let seen = store.last_audit_id().await?;
         let value_types = store
             .elements()
             .await?
@@ -69,6 +74,7 @@ impl Live {
             engine: RwLock::new(engine),
             value_types: RwLock::new(value_types),
             writing: Mutex::new(()),
+            seen: std::sync::atomic::AtomicI64::new(seen),
         })
     }
 
@@ -95,6 +101,75 @@ impl Live {
         *self.value_types.write().await = value_types;
         *self.engine.write().await = engine;
         Ok(())
+    }
+
+    /// Catch up with changes committed by other processes on the same database (another server
+    /// on the same PostgreSQL, an import run from the command line): read the audit log past
+    /// the last row seen, apply data changes, and rebuild when units, elements or indicators
+    /// changed. Returns the number of audit rows read. The server calls this every second.
+    pub async fn sync(&self) -> Result<usize, StoreError> {
+        use std::sync::atomic::Ordering;
+        let _w = self.writing.lock().await;
+        let mut total = 0;
+        loop {
+            let after = self.seen.load(Ordering::SeqCst);
+            let rows = self.store.audit_since(after, 10_000).await?;
+            let Some(last) = rows.last().map(|r| r.id) else {
+                break;
+            };
+            total += rows.len();
+            let structural = rows.iter().any(|r| {
+                [
+                    "unit.",
+                    "unit_group.",
+                    "successor.",
+                    "breakdown.",
+                    "data_element.",
+                    "indicator.",
+                ]
+                .iter()
+                .any(|p| r.action.starts_with(p))
+            });
+            if structural {
+                let value_types = self
+                    .store
+                    .elements()
+                    .await?
+                    .iter()
+                    .map(|e| (e.code.to_string(), e.value_type))
+                    .collect();
+                let engine = engine_from(self.store.as_ref()).await?;
+                *self.value_types.write().await = value_types;
+                *self.engine.write().await = engine;
+            } else {
+                let changes: Vec<Change> = rows
+                    .iter()
+                    .filter(|r| r.action.starts_with("data_value."))
+                    .filter_map(|r| {
+                        if r.action == "data_value.delete" {
+                            let old: chiso_core::DataValue =
+                                serde_json::from_str(r.old_value.as_deref()?).ok()?;
+                            Some(Change {
+                                num: None,
+                                ..Change::of(&old)
+                            })
+                        } else {
+                            let new: chiso_core::DataValue =
+                                serde_json::from_str(r.new_value.as_deref()?).ok()?;
+                            Some(Change::of(&new))
+                        }
+                    })
+                    .collect();
+                if !changes.is_empty() {
+                    self.engine.write().await.apply(&changes);
+                }
+            }
+            self.seen.store(last, Ordering::SeqCst);
+            if rows.len() < 10_000 {
+                break;
+            }
+        }
+        Ok(total)
     }
 
     /// Write values to the store (checked, audited, all or nothing), then to the engine.

@@ -435,3 +435,71 @@ async fn the_bulk_roll_up_agrees_with_one_by_one_answers() {
     drop(e);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+async fn may_value(live: &Live) -> Option<f64> {
+    live.read()
+        .await
+        .element(
+            &c("VB_DEN"),
+            None,
+            &Scope::Unit(c("58")),
+            &Period::Month(2024, 5),
+            None,
+        )
+        .unwrap()
+}
+
+#[tokio::test]
+async fn two_servers_on_one_database_stay_in_step() {
+    let (a, dir) = demo().await;
+    let other: Arc<dyn Store> = Arc::new(SqliteStore::open_path(&dir.join("e.db")).await.unwrap());
+    let b = Live::load(other).await.unwrap();
+    assert_eq!(b.sync().await.unwrap(), 0, "nothing new yet");
+    let v = DataValueInput {
+        element: c("VB_DEN"),
+        unit: c("22738"),
+        period: Period::Month(2024, 5),
+        breakdown: None,
+        value: "77".into(),
+        comment: None,
+        source: SourceTag::Entered,
+    };
+    a.write_values(&[v], &Actor::new("t", Via::Api))
+        .await
+        .unwrap();
+    assert_eq!(may_value(&a).await, Some(77.0));
+    assert_eq!(
+        may_value(&b).await,
+        None,
+        "the other server has not caught up yet"
+    );
+    assert_eq!(b.sync().await.unwrap(), 1);
+    assert_eq!(may_value(&b).await, Some(77.0));
+    // A deletion and a new unit travel too.
+    let key = chiso_store::ValueKey {
+        element: c("VB_DEN"),
+        unit: c("22738"),
+        period: Period::Month(2024, 5),
+        breakdown: None,
+    };
+    a.delete_values(&[key], &Actor::new("t", Via::Api))
+        .await
+        .unwrap();
+    b.sync().await.unwrap();
+    assert_eq!(may_value(&b).await, None);
+    let mut new_unit = a.store().unit(&c("22741")).await.unwrap().unwrap().unit;
+    new_unit.code = c("22741-TEST");
+    new_unit.gso_code = None;
+    a.store()
+        .upsert_units(&[new_unit], &Actor::new("t", Via::Api))
+        .await
+        .unwrap();
+    b.sync().await.unwrap();
+    assert!(b
+        .read()
+        .await
+        .children_of(&c("582"))
+        .unwrap()
+        .contains(&c("22741-TEST")));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1519,6 +1519,35 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            async fn audit_since(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, at, actor, via, action, entity, old_value, new_value FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(after)
+                .bind(limit.clamp(1, 100_000))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AuditEntry {
+                            id: r.try_get("id")?,
+                            at: r.try_get("at")?,
+                            actor: r.try_get("actor")?,
+                            via: r.try_get("via")?,
+                            action: r.try_get("action")?,
+                            entity: r.try_get("entity")?,
+                            old_value: r.try_get("old_value")?,
+                            new_value: r.try_get("new_value")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn last_audit_id(&self) -> Result<i64, StoreError> {
+                let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(&self.pool).await?;
+                Ok(id.unwrap_or(0))
+            }
+
             async fn counts(&self) -> Result<Counts, StoreError> {
                 let mut c = Counts::default();
                 for (table, slot) in [

@@ -253,6 +253,11 @@ pub trait Store: Send + Sync + 'static {
     async fn scan_numbers(&self, sink: &mut NumberSink<'_>) -> Result<u64>;
 
     async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>>;
+    /// Audit rows with an id above `after`, oldest first, at most `limit`: how other server
+    /// processes on the same database learn of committed changes.
+    async fn audit_since(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+    /// The newest audit row's id (0 when the log is empty).
+    async fn last_audit_id(&self) -> Result<i64>;
     async fn counts(&self) -> Result<Counts>;
 
     async fn meta(&self, key: &str) -> Result<Option<String>>;

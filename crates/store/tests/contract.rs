@@ -632,6 +632,15 @@ async fn values_are_written_read_and_audited(db: &Db) {
     assert_eq!(log.len(), 1);
     assert!(log[0].new_value.is_none());
     assert_eq!(s.counts().await.unwrap().data_values, 6);
+    // Other processes follow the log: ids rise, rows come oldest first.
+    let last = s.last_audit_id().await.unwrap();
+    let tail = s.audit_since(last - 3, 10).await.unwrap();
+    assert_eq!(
+        tail.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![last - 2, last - 1, last]
+    );
+    assert_eq!(tail[2].action, "data_value.delete");
+    assert!(s.audit_since(last, 10).await.unwrap().is_empty());
 }
 
 async fn bad_values_are_refused_with_their_field_and_nothing_is_written(db: &Db) {

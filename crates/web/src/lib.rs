@@ -143,6 +143,26 @@ async fn same_origin_writes(req: Request, next: Next) -> Response {
 
 /// Serve until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    // Catch up every second with writes other processes committed to the same database.
+    let live = state.live.clone();
+    let syncing = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = live.sync().await {
+                tracing::warn!(error = %e, "could not read the audit log to catch up");
+            }
+        }
+    });
+    let served = serve_until_stopped(state, listener).await;
+    syncing.abort();
+    served
+}
+
+async fn serve_until_stopped(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
