@@ -2,9 +2,9 @@
 """The national roll-up benchmark: chiso's engine next to DuckDB (full scale) and the local
 PostgreSQL (a tenth of the scale), on exactly the same values, in one run.
 
-Data: the legacy hierarchy (63 provinces, 696 districts, 10,035 communes; the 10,040 rows of
+Data: the legacy hierarchy (the country, 63 provinces, 696 districts, 10,035 communes; the 10,040 rows of
 units_legacy.csv are the reporting leaves), 100 elements = 50 ratio indicators (×100), 60
-months: 60.24 million values. Output: every indicator at every province, district and commune
+months: 60.24 million values. Output: every indicator at the country and every province, district and commune
 for 60 months, 20 quarters and 5 years (45.9 million values). The peers get one well-written
 query each: GROUP BY GROUPING SETS with FILTERed sums, materialised into a table.
 
@@ -30,15 +30,15 @@ FROM leaves l, {range_e} e(e), {range_m} m(m)
 ROLLUP_SQL = """
 CREATE {temp} TABLE out AS
 SELECT k, p, d, w, y, q, m,
-       GROUPING(d) AS gd, GROUPING(w) AS gw, GROUPING(q) AS gq, GROUPING(m) AS gm,
+       GROUPING(p) AS gp, GROUPING(d) AS gd, GROUPING(w) AS gw, GROUPING(q) AS gq, GROUPING(m) AS gm,
        100.0 * SUM(v) FILTER (WHERE side = 0) / SUM(v) FILTER (WHERE side = 1) AS value
 FROM (SELECT e / 2 AS k, e % 2 AS side, p, d, w, m / 12 AS y, m / 3 AS q, m, v FROM vals) x
-GROUP BY k, GROUPING SETS ((p, y), (p, q), (p, m), (p, d, y), (p, d, q), (p, d, m),
+GROUP BY k, GROUPING SETS ((y), (q), (m), (p, y), (p, q), (p, m), (p, d, y), (p, d, q), (p, d, m),
                            (p, d, w, y), (p, d, w, q), (p, d, w, m))
 """
 
 CHECK_SQL = """
-SELECT CASE WHEN gd = 1 THEN 'L1' WHEN gw = 1 THEN 'L2' ELSE 'L3' END
+SELECT CASE WHEN gp = 1 THEN 'L1' WHEN gd = 1 THEN 'L2' WHEN gw = 1 THEN 'L3' ELSE 'L4' END
        || '_' || CASE WHEN gm = 0 THEN 'month' WHEN gq = 0 THEN 'quarter' ELSE 'year' END AS key,
        SUM(value), COUNT(*)
 FROM out WHERE value IS NOT NULL AND NOT (gw = 0 AND w IS NULL)
@@ -59,8 +59,11 @@ def leaves(scale):
 def run_chiso(scale, reps):
     exe = os.path.join(ROOT, "target", "release", "examples", "national")
     subprocess.run(["cargo", "build", "--release", "-p", "chiso-engine", "--example", "national"], cwd=ROOT, check=True, capture_output=True)
-    out = subprocess.run([exe, "--scale", str(scale), "--reps", str(reps)], check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    p = subprocess.run(["/usr/bin/time", "-v", exe, "--scale", str(scale), "--reps", str(reps)], check=True, capture_output=True, text=True)
+    r = json.loads(p.stdout)
+    peak = [l for l in p.stderr.splitlines() if "Maximum resident set size" in l]
+    r["peak_mib"] = int(peak[0].split()[-1]) / 1024 if peak else float("nan")
+    return r
 
 
 def run_duckdb(scale, reps):
@@ -81,7 +84,9 @@ def run_duckdb(scale, reps):
     rows = con.execute("SELECT COUNT(*) FROM out WHERE value IS NOT NULL AND NOT (gw = 0 AND w IS NULL)").fetchone()[0]
     checks = {k: {"sum": s, "count": c} for k, s, c in con.execute(CHECK_SQL).fetchall()}
     n = con.execute("SELECT COUNT(*) FROM vals").fetchone()[0]
-    return {"values": n, "load_s": load, "rollup_s": sorted(times)[len(times) // 2], "indicator_values_out": rows, "checksums": checks}
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"peak_mib": peak, "values": n, "load_s": load, "rollup_s": sorted(times)[len(times) // 2], "indicator_values_out": rows, "checksums": checks}
 
 
 def run_postgres(scale, reps):
@@ -130,14 +135,14 @@ def main():
     duck = run_duckdb(1.0, a.reps)
     tenth = run_chiso(0.1, a.reps)
     pg = None if a.skip_postgres else run_postgres(0.1, a.reps)
-    print(f"| work | values in | indicator values out | time (s) | ratio |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    print(f"| chiso full roll-up, national | {full['values']:,} | {full['indicator_values_out']:,} | {full['rollup_s']:.3f} | chiso / DuckDB = {full['rollup_s'] / duck['rollup_s']:.4f} |")
-    print(f"| one pass over {full['values']:,} f64 at memory bandwidth | | | {full['memory_pass_s']:.3f} | chiso / pass = {full['rollup_s'] / full['memory_pass_s']:.1f} |")
-    print(f"| DuckDB (2 threads), national | {duck['values']:,} | {duck['indicator_values_out']:,} | {duck['rollup_s']:.3f} | 1 |")
-    print(f"| chiso full roll-up, 1/10 scale | {tenth['values']:,} | {tenth['indicator_values_out']:,} | {tenth['rollup_s']:.3f} | |")
+    print(f"| work | values in | indicator values out | time (s) | peak memory (MiB) | ratio |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| chiso full roll-up, national | {full['values']:,} | {full['indicator_values_out']:,} | {full['rollup_s']:.3f} | {full['peak_mib']:,.0f} | chiso / DuckDB = {full['rollup_s'] / duck['rollup_s']:.4f} |")
+    print(f"| one pass over {full['values']:,} f64 at memory bandwidth | | | {full['memory_pass_s']:.3f} | | chiso / pass = {full['rollup_s'] / full['memory_pass_s']:.1f} |")
+    print(f"| DuckDB (2 threads), national | {duck['values']:,} | {duck['indicator_values_out']:,} | {duck['rollup_s']:.3f} | {duck['peak_mib']:,.0f} | 1 |")
+    print(f"| chiso full roll-up, 1/10 scale | {tenth['values']:,} | {tenth['indicator_values_out']:,} | {tenth['rollup_s']:.3f} | {tenth['peak_mib']:,.0f} | |")
     if pg:
-        print(f"| PostgreSQL 15, 1/10 scale | {pg['values']:,} | {pg['indicator_values_out']:,} | {pg['rollup_s']:.3f} | chiso / PostgreSQL = {tenth['rollup_s'] / pg['rollup_s']:.4f} |")
+        print(f"| PostgreSQL 15, 1/10 scale | {pg['values']:,} | {pg['indicator_values_out']:,} | {pg['rollup_s']:.3f} | (server) | chiso / PostgreSQL = {tenth['rollup_s'] / pg['rollup_s']:.4f} |")
     print()
     print(f"- dashboard (10 indicators × {full['dashboard_cells'] // 120} communes × 12 months = {full['dashboard_cells']:,} values): {full['dashboard_ms']:.3f} ms median, in process")
     print(f"- a saved value in the next national answer: {full['save_to_answer_ms'] * 1000:.1f} µs median (the unit and its ancestors updated, nothing recomputed)")

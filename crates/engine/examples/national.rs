@@ -1,5 +1,5 @@
-//! The national benchmark's chiso side: Vietnam's legacy hierarchy (63 provinces, 696
-//! districts, 10,035 communes; the 10,040 rows of `units_legacy.csv` are the reporting
+//! The national benchmark's chiso side: Vietnam's legacy hierarchy (the country, 63
+//! provinces, 696 districts, 10,035 communes; the 10,040 rows of `units_legacy.csv` are the reporting
 //! leaves), 100 elements forming 50 ratio indicators (×100), 60 months: 60.24 million values.
 //! Prints one JSON object: timings, memory, and checksums to compare with the peers.
 //!
@@ -75,18 +75,19 @@ fn main() {
         level,
     };
     let mut leaves = Vec::new();
+    units.insert("VN".into(), mk("VN", None, 1, UnitKind::Country));
     for r in rows {
         let (p, d, w) = (&r[0], &r[2], &r[5]);
         units
             .entry(p.clone())
-            .or_insert_with(|| mk(p, None, 1, UnitKind::Province));
+            .or_insert_with(|| mk(p, Some("VN"), 2, UnitKind::Province));
         units
             .entry(d.clone())
-            .or_insert_with(|| mk(d, Some(p), 2, UnitKind::District));
+            .or_insert_with(|| mk(d, Some(p), 3, UnitKind::District));
         if w.is_empty() {
             leaves.push(d.clone());
         } else {
-            units.insert(w.clone(), mk(w, Some(d), 3, UnitKind::Commune));
+            units.insert(w.clone(), mk(w, Some(d), 4, UnitKind::Commune));
             leaves.push(w.clone());
         }
     }
@@ -217,7 +218,7 @@ fn main() {
         "01"
     };
     let communes: Vec<u32> = engine
-        .units_at_level(&code(province), 3, None)
+        .units_at_level(&code(province), 4, None)
         .expect("province")
         .iter()
         .filter_map(|c| engine.unit_index(c.as_str()))
