@@ -60,8 +60,27 @@ enum Command {
         )]
         database: String,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Create or upgrade the database schema and exit.
     Migrate {
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain: every row's hash and its link to the row before.
+    /// Exits with status 1 and names the first bad row when the log was tampered with.
+    Verify {
         #[arg(
             long,
             env = "CHISO_DATABASE_URL",
@@ -194,6 +213,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("load: {secs:.2} s");
             println!("resident memory: {rss}");
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { database },
+        } => {
+            let store = open(&database).await?;
+            let check = store.verify_audit().await?;
+            match check.broken {
+                None => {
+                    println!("Nhật ký hệ thống toàn vẹn / the audit log is intact: {} rows, hash chain unbroken", check.rows);
+                    Ok(())
+                }
+                Some((id, why)) => bail!("the audit log was tampered with at row {id}: {why}"),
+            }
         }
         Command::Migrate { database } => {
             open(&database).await?;

@@ -162,6 +162,13 @@ fn demo_serves_pages_and_api_on_a_real_port() {
         "{out}"
     );
 
+    // The audit log of the demo is intact.
+    let (ok, out, err) = run(chiso()
+        .args(["audit", "verify", "--database"])
+        .arg(format!("sqlite://{}", dir.join("demo.db").display())));
+    assert!(ok, "{err}");
+    assert!(out.contains("hash chain unbroken"), "{out}");
+
     // A second run reuses the database and changes nothing.
     let (ok, out, err) = run(chiso().args(["demo", "--no-serve", "--data-dir"]).arg(&dir));
     assert!(ok, "{err}");

@@ -162,7 +162,7 @@ pub(crate) fn parse_value(value_type: ValueType, raw: &str) -> Result<ParsedValu
 }
 
 macro_rules! impl_store {
-    ($store:ty, $db:ty, $backend:expr, $lock:expr) => {
+    ($store:ty, $db:ty, $backend:expr, $lock:expr, $chain_lock:expr) => {
         use $crate::imp::{
             aggregation_of, check_element, check_link, code_of, json, kind_of, opt_code, parse_value,
             period_of, plan_units, push_error, value_type_of,
@@ -315,23 +315,90 @@ macro_rules! impl_store {
             }
 
             async fn flush(self, tx: &mut Tx, at: DateTime<Utc>, actor: &Actor) -> Result<(), StoreError> {
-                for chunk in self.rows.chunks(1000) {
+                if self.rows.is_empty() {
+                    return Ok(());
+                }
+                // Microseconds: what both databases keep, so the hash can be recomputed.
+                let at = DateTime::<Utc>::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
+                if !$chain_lock.is_empty() {
+                    sqlx::query($chain_lock).execute(&mut **tx).await?;
+                }
+                let mut prev: String = sqlx::query_scalar::<_, Option<String>>("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .flatten()
+                    .unwrap_or_default();
+                let mut chained = Vec::with_capacity(self.rows.len());
+                for (action, entity, old, new) in &self.rows {
+                    let hash = $crate::audit_hash(&prev, at, &actor.who, actor.via.as_str(), action, entity, old.as_deref(), new.as_deref());
+                    chained.push((action, entity, old, new, std::mem::replace(&mut prev, hash.clone()), hash));
+                }
+                for chunk in chained.chunks(1000) {
                     let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
-                        "INSERT INTO audit_log (at, actor, via, action, entity, old_value, new_value) ",
+                        "INSERT INTO audit_log (at, actor, via, action, entity, old_value, new_value, prev_hash, hash) ",
                     );
-                    b.push_values(chunk, |mut row, (action, entity, old, new)| {
+                    b.push_values(chunk, |mut row, (action, entity, old, new, prev_hash, hash)| {
                         row.push_bind(at)
                             .push_bind(actor.who.as_str())
                             .push_bind(actor.via.as_str())
                             .push_bind(action.as_str())
                             .push_bind(entity.as_str())
                             .push_bind(old.as_deref())
-                            .push_bind(new.as_deref());
+                            .push_bind(new.as_deref())
+                            .push_bind(prev_hash.as_str())
+                            .push_bind(hash.as_str());
                     });
                     b.build().execute(&mut **tx).await?;
                 }
                 Ok(())
             }
+        }
+
+        /// Seal audit rows written before the log was chained (once, at open).
+        pub(crate) async fn seal_audit_log(pool: &sqlx::Pool<$db>, begin: &str) -> Result<u64, StoreError> {
+            let mut tx = pool.begin_with(begin.to_string()).await?;
+            if !$chain_lock.is_empty() {
+                sqlx::query($chain_lock).execute(&mut *tx).await?;
+            }
+            let rows = sqlx::query(
+                "SELECT id, at, actor, via, action, entity, old_value, new_value FROM audit_log WHERE hash IS NULL ORDER BY id",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(first) = rows.first() else {
+                return Ok(0);
+            };
+            let first_id: i64 = first.try_get("id")?;
+            let mut prev: String = sqlx::query_scalar::<_, Option<String>>("SELECT hash FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT 1")
+                .bind(first_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten()
+                .unwrap_or_default();
+            for r in &rows {
+                let at: DateTime<Utc> = r.try_get("at")?;
+                let old: Option<String> = r.try_get("old_value")?;
+                let new: Option<String> = r.try_get("new_value")?;
+                let hash = $crate::audit_hash(
+                    &prev,
+                    at,
+                    r.try_get::<&str, _>("actor")?,
+                    r.try_get::<&str, _>("via")?,
+                    r.try_get::<&str, _>("action")?,
+                    r.try_get::<&str, _>("entity")?,
+                    old.as_deref(),
+                    new.as_deref(),
+                );
+                sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
+                    .bind(&prev)
+                    .bind(&hash)
+                    .bind(r.try_get::<i64, _>("id")?)
+                    .execute(&mut *tx)
+                    .await?;
+                prev = hash;
+            }
+            tx.commit().await?;
+            Ok(rows.len() as u64)
         }
 
         async fn all_units(tx: &mut Tx) -> Result<HashMap<String, StoredUnit>, StoreError> {
@@ -1541,6 +1608,49 @@ macro_rules! impl_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn verify_audit(&self) -> Result<$crate::AuditCheck, StoreError> {
+                use futures_util::TryStreamExt;
+                let mut rows = sqlx::query(
+                    "SELECT id, at, actor, via, action, entity, old_value, new_value, prev_hash, hash FROM audit_log ORDER BY id",
+                )
+                .fetch(&self.pool);
+                let mut prev = String::new();
+                let mut n = 0u64;
+                while let Some(r) = rows.try_next().await? {
+                    n += 1;
+                    let id: i64 = r.try_get("id")?;
+                    let prev_hash: Option<String> = r.try_get("prev_hash")?;
+                    let hash: Option<String> = r.try_get("hash")?;
+                    let (Some(prev_hash), Some(hash)) = (prev_hash, hash) else {
+                        return Ok($crate::AuditCheck { rows: n, broken: Some((id, "the row is not sealed".into())) });
+                    };
+                    if prev_hash != prev {
+                        return Ok($crate::AuditCheck {
+                            rows: n,
+                            broken: Some((id, "the link to the previous row does not match: a row before it was removed, added or edited".into())),
+                        });
+                    }
+                    let at: DateTime<Utc> = r.try_get("at")?;
+                    let old: Option<String> = r.try_get("old_value")?;
+                    let new: Option<String> = r.try_get("new_value")?;
+                    let expect = $crate::audit_hash(
+                        &prev,
+                        at,
+                        r.try_get::<&str, _>("actor")?,
+                        r.try_get::<&str, _>("via")?,
+                        r.try_get::<&str, _>("action")?,
+                        r.try_get::<&str, _>("entity")?,
+                        old.as_deref(),
+                        new.as_deref(),
+                    );
+                    if expect != hash {
+                        return Ok($crate::AuditCheck { rows: n, broken: Some((id, "the row's content does not match its hash: it was edited".into())) });
+                    }
+                    prev = hash;
+                }
+                Ok($crate::AuditCheck { rows: n, broken: None })
             }
 
             async fn last_audit_id(&self) -> Result<i64, StoreError> {

@@ -190,6 +190,49 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
+/// The result of checking the audit log's hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditCheck {
+    pub rows: u64,
+    /// The first row that breaks the chain, and why.
+    pub broken: Option<(i64, String)>,
+}
+
+/// The hash of one audit row, chained to the previous row's hash. Every field is written
+/// with its length first, so no two different rows hash the same text.
+#[allow(clippy::too_many_arguments)]
+pub fn audit_hash(
+    prev: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    actor: &str,
+    via: &str,
+    action: &str,
+    entity: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut field = |s: Option<&str>| match s {
+        None => h.update(b"-;"),
+        Some(s) => {
+            h.update(format!("{}:", s.len()).as_bytes());
+            h.update(s.as_bytes());
+            h.update(b";");
+        }
+    };
+    field(Some(prev));
+    field(Some(&at.timestamp_micros().to_string()));
+    field(Some(actor));
+    field(Some(via));
+    field(Some(action));
+    field(Some(entity));
+    field(old);
+    field(new);
+    let digest = h.finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Row counts of the main tables.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -258,6 +301,9 @@ pub trait Store: Send + Sync + 'static {
     async fn audit_since(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
     /// The newest audit row's id (0 when the log is empty).
     async fn last_audit_id(&self) -> Result<i64>;
+    /// Walk the audit log's hash chain from the first row and report the first row whose
+    /// hash or link does not match (an edited, removed or inserted row).
+    async fn verify_audit(&self) -> Result<AuditCheck>;
     async fn counts(&self) -> Result<Counts>;
 
     async fn meta(&self, key: &str) -> Result<Option<String>>;

@@ -28,6 +28,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "scorecards",
         sql: include_str!("../migrations/sqlite/0004_scorecards.sql"),
     },
+    Migration {
+        version: 5,
+        name: "audit_chain",
+        sql: include_str!("../migrations/sqlite/0005_audit_chain.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -50,6 +55,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 4,
         name: "scorecards",
         sql: include_str!("../migrations/postgres/0004_scorecards.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "audit_chain",
+        sql: include_str!("../migrations/postgres/0005_audit_chain.sql"),
     },
 ];
 

@@ -63,6 +63,7 @@ impl PgStore {
             .await?;
         let store = PgStore { pool };
         store.migrate().await?;
+        seal_audit_log(&store.pool, "BEGIN").await?;
         Ok(store)
     }
 
@@ -104,4 +105,10 @@ impl PgStore {
     }
 }
 
-crate::imp::impl_store!(PgStore, Postgres, crate::Backend::Postgres, " FOR UPDATE");
+crate::imp::impl_store!(
+    PgStore,
+    Postgres,
+    crate::Backend::Postgres,
+    " FOR UPDATE",
+    "SELECT pg_advisory_xact_lock(7265110002)"
+);

@@ -29,6 +29,7 @@ impl SqliteStore {
             .await?;
         let store = SqliteStore { pool };
         store.migrate().await?;
+        seal_audit_log(&store.pool, "BEGIN IMMEDIATE").await?;
         Ok(store)
     }
 
@@ -80,4 +81,4 @@ impl SqliteStore {
     }
 }
 
-crate::imp::impl_store!(SqliteStore, Sqlite, crate::Backend::Sqlite, "");
+crate::imp::impl_store!(SqliteStore, Sqlite, crate::Backend::Sqlite, "", "");

@@ -902,6 +902,83 @@ async fn frameworks_and_targets(db: &Db) {
     assert_eq!(s.counts().await.unwrap(), before);
 }
 
+/// Change the database behind the store's back, as an intruder with file or SQL access would.
+async fn tamper(db: &Db, sql: &str) {
+    match db {
+        Db::Sqlite(_, dir) => {
+            let pool =
+                sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("test.db").display()))
+                    .await
+                    .unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Db::Postgres(_, schema) => {
+            let url = std::env::var("CHISO_TEST_POSTGRES_URL").unwrap();
+            let opts: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+            let pool = sqlx::PgPool::connect_with(opts.options([("search_path", schema.as_str())]))
+                .await
+                .unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+async fn the_audit_log_is_a_hash_chain(db: &Db) {
+    seeded(db).await;
+    let s = db.store();
+    s.write_values(
+        &[
+            val("VB_DEN", "22738", "2023", "1200"),
+            val("VB_DEN", "22741", "2023", "800"),
+        ],
+        &actor(),
+    )
+    .await
+    .unwrap();
+    s.write_values(&[val("VB_DEN", "22738", "2023", "1250")], &actor())
+        .await
+        .unwrap();
+    let ok = s.verify_audit().await.unwrap();
+    let rows = s.counts().await.unwrap().audit_log as u64;
+    assert_eq!(ok, chiso_store::AuditCheck { rows, broken: None });
+
+    // An edited value is found, at its row.
+    let last = s.last_audit_id().await.unwrap();
+    tamper(
+        db,
+        &format!(
+            "UPDATE audit_log SET new_value = REPLACE(new_value, '1250', '9999') WHERE id = {last}"
+        ),
+    )
+    .await;
+    let bad = s.verify_audit().await.unwrap();
+    assert_eq!(bad.broken.as_ref().map(|b| b.0), Some(last), "{bad:?}");
+    assert!(bad.broken.unwrap().1.contains("edited"));
+    tamper(
+        db,
+        &format!(
+            "UPDATE audit_log SET new_value = REPLACE(new_value, '9999', '1250') WHERE id = {last}"
+        ),
+    )
+    .await;
+    assert_eq!(
+        s.verify_audit().await.unwrap().broken,
+        None,
+        "restored exactly, the chain holds again"
+    );
+
+    // A removed row breaks the link of the row after it.
+    tamper(
+        db,
+        &format!("DELETE FROM audit_log WHERE id = {}", last - 1),
+    )
+    .await;
+    let bad = s.verify_audit().await.unwrap();
+    assert_eq!(bad.broken.map(|b| b.0), Some(last));
+}
+
 async fn meta_values(db: &Db) {
     let s = db.store();
     assert_eq!(s.meta("demo").await.unwrap(), None);
@@ -947,5 +1024,6 @@ contract_suite!(
     concurrent_writers_do_not_deadlock,
     indicators_are_checked_and_stored,
     frameworks_and_targets,
+    the_audit_log_is_a_hash_chain,
     meta_values,
 );
