@@ -2,6 +2,7 @@
 //! data values. Pure types and rules, parsed at the boundary ("parse, don't validate"): no SQL,
 //! no HTTP, no files.
 
+pub mod account;
 pub mod code;
 pub mod element;
 pub mod expr;

@@ -171,6 +171,7 @@ macro_rules! impl_store {
             Actor, AuditQuery, Backend, Changes, Counts, FieldError, StoredUnit, UnitQuery, ValueKey,
             ValueQuery,
         };
+        use chiso_core::account::Assignment;
         use chiso_core::{
             AuditEntry, Breakdown, BreakdownOption, Code, DataElement, DataValue, DataValueInput, Framework, Indicator, Scorecard, Target, TargetScope,
             SourceTag, SuccessorLink, Unit, UnitGroup,
@@ -399,6 +400,62 @@ macro_rules! impl_store {
             }
             tx.commit().await?;
             Ok(rows.len() as u64)
+        }
+
+        async fn write_assignments(tx: &mut Tx, username: &str, assignments: &[Assignment]) -> Result<(), StoreError> {
+            let mut seen = HashSet::new();
+            for a in assignments {
+                let unit = a.unit.as_ref().map(|u| u.to_string()).unwrap_or_default();
+                if !seen.insert((a.role, unit.clone())) {
+                    continue;
+                }
+                sqlx::query("INSERT INTO role_assignments (username, role, unit) VALUES ($1, $2, $3)")
+                    .bind(username)
+                    .bind(a.role.as_str())
+                    .bind(unit)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        async fn load_users(conn: &mut <$db as sqlx::Database>::Connection, only: Option<&str>) -> Result<Vec<$crate::UserRecord>, StoreError> {
+            let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
+                "SELECT username, display_name, password_hash, must_change_password, disabled, created_at FROM users",
+            );
+            if let Some(u) = only {
+                b.push(" WHERE username = ").push_bind(u.to_string());
+            }
+            b.push(" ORDER BY username");
+            let heads = b.build().fetch_all(&mut *conn).await?;
+            let mut out = Vec::with_capacity(heads.len());
+            for r in &heads {
+                let username: String = r.try_get("username")?;
+                let assignments = sqlx::query("SELECT role, unit FROM role_assignments WHERE username = $1 ORDER BY role, unit")
+                    .bind(&username)
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(|a| {
+                        let role: String = a.try_get("role")?;
+                        let unit: String = a.try_get("unit")?;
+                        Ok(Assignment {
+                            role: chiso_core::account::Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role '{role}'")))?,
+                            unit: opt_code(Some(unit))?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                out.push($crate::UserRecord {
+                    username,
+                    display_name: r.try_get("display_name")?,
+                    password_hash: r.try_get("password_hash")?,
+                    must_change_password: r.try_get("must_change_password")?,
+                    disabled: r.try_get("disabled")?,
+                    created_at: r.try_get("created_at")?,
+                    assignments,
+                });
+            }
+            Ok(out)
         }
 
         async fn all_units(tx: &mut Tx) -> Result<HashMap<String, StoredUnit>, StoreError> {
@@ -1674,6 +1731,126 @@ macro_rules! impl_store {
                         .await?;
                 }
                 Ok(c)
+            }
+
+            async fn create_user(&self, user: &$crate::UserRecord, actor: &Actor) -> Result<(), StoreError> {
+                if let Err(r) = chiso_core::account::check_username(&user.username) {
+                    return Err(StoreError::invalid(None, "username", r));
+                }
+                if user.display_name.trim().is_empty() {
+                    return Err(StoreError::invalid(None, "display_name", "the name is empty"));
+                }
+                let mut tx = self.begin_write().await?;
+                let exists: Option<String> = sqlx::query_scalar(&format!("SELECT username FROM users WHERE username = $1{}", $lock))
+                    .bind(&user.username)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if exists.is_some() {
+                    return Err(StoreError::invalid(None, "username", format!("the user {} already exists", user.username)));
+                }
+                sqlx::query(
+                    "INSERT INTO users (username, display_name, password_hash, must_change_password, disabled, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind(user.must_change_password)
+                .bind(user.disabled)
+                .bind(user.created_at)
+                .execute(&mut *tx)
+                .await?;
+                write_assignments(&mut tx, &user.username, &user.assignments).await?;
+                let now = Utc::now();
+                let mut audit = AuditBuffer::default();
+                audit.push("user.insert", &format!("user:{}", user.username), None, Some(user.audit_view()));
+                audit.flush(&mut tx, now, actor).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn user(&self, username: &str) -> Result<Option<$crate::UserRecord>, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                Ok(load_users(&mut conn, Some(username)).await?.into_iter().next())
+            }
+
+            async fn users(&self) -> Result<Vec<$crate::UserRecord>, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                load_users(&mut conn, None).await
+            }
+
+            async fn set_password(&self, username: &str, password_hash: &str, must_change: bool, actor: &Actor) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                let before = load_users(&mut tx, Some(username)).await?.into_iter().next()
+                    .ok_or_else(|| StoreError::invalid(None, "username", format!("unknown user {username}")))?;
+                sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE username = $3")
+                    .bind(password_hash)
+                    .bind(must_change)
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+                let mut after = before.clone();
+                after.must_change_password = must_change;
+                let mut audit = AuditBuffer::default();
+                audit.push("user.password", &format!("user:{username}"), Some(before.audit_view()), Some(after.audit_view()));
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_disabled(&self, username: &str, disabled: bool, actor: &Actor) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                let before = load_users(&mut tx, Some(username)).await?.into_iter().next()
+                    .ok_or_else(|| StoreError::invalid(None, "username", format!("unknown user {username}")))?;
+                if before.disabled == disabled {
+                    return Ok(());
+                }
+                sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
+                    .bind(disabled)
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+                let mut after = before.clone();
+                after.disabled = disabled;
+                let mut audit = AuditBuffer::default();
+                let action = if disabled { "user.disable" } else { "user.enable" };
+                audit.push(action, &format!("user:{username}"), Some(before.audit_view()), Some(after.audit_view()));
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_assignments(&self, username: &str, assignments: &[Assignment], actor: &Actor) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                let before = load_users(&mut tx, Some(username)).await?.into_iter().next()
+                    .ok_or_else(|| StoreError::invalid(None, "username", format!("unknown user {username}")))?;
+                let mut errors = Vec::new();
+                for (i, a) in assignments.iter().enumerate() {
+                    if let Some(u) = &a.unit {
+                        let found: Option<String> = sqlx::query_scalar("SELECT code FROM units WHERE code = $1")
+                            .bind(u.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        if found.is_none() {
+                            push_error(&mut errors, FieldError::new(Some(i), "unit", format!("unknown unit {u}")));
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                if before.assignments == assignments {
+                    return Ok(());
+                }
+                sqlx::query("DELETE FROM role_assignments WHERE username = $1").bind(username).execute(&mut *tx).await?;
+                write_assignments(&mut tx, username, assignments).await?;
+                let mut after = before.clone();
+                after.assignments = assignments.to_vec();
+                let mut audit = AuditBuffer::default();
+                audit.push("user.roles", &format!("user:{username}"), Some(before.audit_view()), Some(after.audit_view()));
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {

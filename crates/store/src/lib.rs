@@ -11,6 +11,7 @@ pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use chiso_core::account::Assignment;
 use chiso_core::{
     AuditEntry, Breakdown, Code, DataElement, DataValue, DataValueInput, Framework, Indicator,
     Period, Scorecard, SuccessorLink, Unit, UnitGroup, UnitKind, Via,
@@ -190,6 +191,32 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
+/// An account as stored. `password_hash` is an argon2id PHC string; it is never shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub assignments: Vec<Assignment>,
+}
+
+impl UserRecord {
+    /// What the audit log keeps of an account: everything but the hash.
+    pub fn audit_view(&self) -> String {
+        serde_json::json!({
+            "username": self.username,
+            "display_name": self.display_name,
+            "must_change_password": self.must_change_password,
+            "disabled": self.disabled,
+            "assignments": self.assignments,
+        })
+        .to_string()
+    }
+}
+
 /// The result of checking the audit log's hash chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditCheck {
@@ -305,6 +332,26 @@ pub trait Store: Send + Sync + 'static {
     /// hash or link does not match (an edited, removed or inserted row).
     async fn verify_audit(&self) -> Result<AuditCheck>;
     async fn counts(&self) -> Result<Counts>;
+
+    /// Create an account (refused when the name is taken). The hash never reaches the audit log.
+    async fn create_user(&self, user: &UserRecord, actor: &Actor) -> Result<()>;
+    async fn user(&self, username: &str) -> Result<Option<UserRecord>>;
+    async fn users(&self) -> Result<Vec<UserRecord>>;
+    async fn set_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+        must_change: bool,
+        actor: &Actor,
+    ) -> Result<()>;
+    async fn set_disabled(&self, username: &str, disabled: bool, actor: &Actor) -> Result<()>;
+    /// Replace an account's role assignments; their units must exist.
+    async fn set_assignments(
+        &self,
+        username: &str,
+        assignments: &[Assignment],
+        actor: &Actor,
+    ) -> Result<()>;
 
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;

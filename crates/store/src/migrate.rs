@@ -33,6 +33,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "audit_chain",
         sql: include_str!("../migrations/sqlite/0005_audit_chain.sql"),
     },
+    Migration {
+        version: 6,
+        name: "accounts",
+        sql: include_str!("../migrations/sqlite/0006_accounts.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -60,6 +65,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 5,
         name: "audit_chain",
         sql: include_str!("../migrations/postgres/0005_audit_chain.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "accounts",
+        sql: include_str!("../migrations/postgres/0006_accounts.sql"),
     },
 ];
 

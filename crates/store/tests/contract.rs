@@ -979,6 +979,97 @@ async fn the_audit_log_is_a_hash_chain(db: &Db) {
     assert_eq!(bad.broken.map(|b| b.0), Some(last));
 }
 
+async fn accounts_and_roles(db: &Db) {
+    seeded(db).await;
+    let s = db.store();
+    use chiso_core::account::{Assignment, Role};
+    let user = chiso_store::UserRecord {
+        username: "nguyen.van.a".into(),
+        display_name: "Nguyễn Văn A".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        must_change_password: true,
+        disabled: false,
+        created_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+        assignments: vec![Assignment {
+            role: Role::DataEntry,
+            unit: Some(c("22738")),
+        }],
+    };
+    s.create_user(&user, &actor()).await.unwrap();
+    assert_eq!(s.user("nguyen.van.a").await.unwrap(), Some(user.clone()));
+    match s.create_user(&user, &actor()).await {
+        Err(StoreError::Invalid(e)) => assert!(e[0].reason.contains("already exists")),
+        other => panic!("{other:?}"),
+    }
+    s.set_password("nguyen.van.a", "$argon2id$new", false, &actor())
+        .await
+        .unwrap();
+    s.set_disabled("nguyen.van.a", true, &actor())
+        .await
+        .unwrap();
+    let roles = vec![
+        Assignment {
+            role: Role::Viewer,
+            unit: None,
+        },
+        Assignment {
+            role: Role::Approver,
+            unit: Some(c("582")),
+        },
+    ];
+    s.set_assignments("nguyen.van.a", &roles, &actor())
+        .await
+        .unwrap();
+    let got = s.user("nguyen.van.a").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            got.password_hash.as_str(),
+            got.must_change_password,
+            got.disabled
+        ),
+        ("$argon2id$new", false, true)
+    );
+    assert_eq!(got.assignments.len(), 2);
+    assert!(got.assignments.contains(&Assignment {
+        role: Role::Viewer,
+        unit: None
+    }));
+    assert_eq!(s.users().await.unwrap().len(), 1);
+    let before = s.counts().await.unwrap();
+    match s
+        .set_assignments(
+            "nguyen.van.a",
+            &[Assignment {
+                role: Role::Viewer,
+                unit: Some(c("00000")),
+            }],
+            &actor(),
+        )
+        .await
+    {
+        Err(StoreError::Invalid(e)) => assert_eq!(e[0].field, "unit"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.counts().await.unwrap(), before);
+    // Every account change is audited, and no password hash is ever written to the log.
+    let log = s
+        .audit(&AuditQuery {
+            entity_prefix: Some("user:".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["user.insert", "user.password", "user.disable", "user.roles"]
+    );
+    assert!(log
+        .iter()
+        .all(|e| !e.new_value.as_deref().unwrap_or("").contains("argon2")));
+    assert_eq!(s.verify_audit().await.unwrap().broken, None);
+}
+
 async fn meta_values(db: &Db) {
     let s = db.store();
     assert_eq!(s.meta("demo").await.unwrap(), None);
@@ -1025,5 +1116,6 @@ contract_suite!(
     indicators_are_checked_and_stored,
     frameworks_and_targets,
     the_audit_log_is_a_hash_chain,
+    accounts_and_roles,
     meta_values,
 );
