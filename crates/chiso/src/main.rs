@@ -60,6 +60,11 @@ enum Command {
         )]
         database: String,
     },
+    /// Accounts: add, list, disable, enable, reset a password, set roles.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -67,6 +72,79 @@ enum Command {
     },
     /// Create or upgrade the database schema and exit.
     Migrate {
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account with a one-time password, printed once, to be changed at first login.
+    Add {
+        /// 3 to 64 lower-case letters, digits, '.', '_' or '-' (e.g. nguyen.van.a).
+        username: String,
+        /// The person's name as shown (e.g. "Nguyễn Văn A").
+        #[arg(long)]
+        name: String,
+        /// ROLE or ROLE@UNIT (repeatable): system_admin, framework_admin, approver,
+        /// data_entry, viewer; @UNIT limits it to that unit and everything below it.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
+    /// List accounts with their roles.
+    List {
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
+    /// Disable an account: it can no longer log in or use its sessions and tokens.
+    Disable {
+        username: String,
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        username: String,
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
+    /// Give an account a new one-time password, printed once, to be changed at next login.
+    ResetPassword {
+        username: String,
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
+    /// Replace an account's roles (ROLE or ROLE@UNIT, repeatable).
+    Roles {
+        username: String,
+        #[arg(long = "role")]
+        roles: Vec<String>,
         #[arg(
             long,
             env = "CHISO_DATABASE_URL",
@@ -214,6 +292,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("resident memory: {rss}");
             Ok(())
         }
+        Command::User { command } => user_command(command).await,
         Command::Audit {
             command: AuditCommand::Verify { database },
         } => {
@@ -271,6 +350,124 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("note: {n}");
             }
             println!("done in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+    }
+}
+
+fn parse_roles(roles: &[String]) -> anyhow::Result<Vec<chiso_core::account::Assignment>> {
+    roles
+        .iter()
+        .map(|r| {
+            let (role, unit) = match r.split_once('@') {
+                Some((a, b)) => (a, Some(b)),
+                None => (r.as_str(), None),
+            };
+            let role = chiso_core::account::Role::parse(role).ok_or_else(|| {
+                anyhow::anyhow!("'{role}' is not a role: system_admin, framework_admin, approver, data_entry or viewer")
+            })?;
+            let unit = unit.map(chiso_core::Code::parse).transpose().map_err(|e| anyhow::anyhow!("--role {r}: {e}"))?;
+            Ok(chiso_core::account::Assignment { role, unit })
+        })
+        .collect()
+}
+
+async fn user_command(command: UserCommand) -> anyhow::Result<()> {
+    use chiso_core::account::{hash_password, one_time_password};
+    let actor = Actor::new("cli", Via::Cli);
+    let print_once = |username: &str, password: &str| {
+        println!("Mật khẩu dùng một lần / one-time password for {username}:");
+        println!();
+        println!("    {password}");
+        println!();
+        println!("It is shown only now and must be changed at the first login.");
+    };
+    match command {
+        UserCommand::Add {
+            username,
+            name,
+            roles,
+            database,
+        } => {
+            let assignments = parse_roles(&roles)?;
+            let store = open(&database).await?;
+            let password = one_time_password();
+            let user = chiso_store::UserRecord {
+                username: username.clone(),
+                display_name: name,
+                password_hash: hash_password(&password).map_err(|e| anyhow::anyhow!(e))?,
+                must_change_password: true,
+                disabled: false,
+                created_at: chrono::Utc::now(),
+                assignments,
+            };
+            store.create_user(&user, &actor).await?;
+            print_once(&username, &password);
+            Ok(())
+        }
+        UserCommand::List { database } => {
+            let store = open(&database).await?;
+            for u in store.users().await? {
+                let roles: Vec<String> = u
+                    .assignments
+                    .iter()
+                    .map(|a| match &a.unit {
+                        Some(unit) => format!("{}@{unit}", a.role.as_str()),
+                        None => a.role.as_str().to_string(),
+                    })
+                    .collect();
+                let state = if u.disabled {
+                    "disabled"
+                } else if u.must_change_password {
+                    "must change password"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.username,
+                    u.display_name,
+                    state,
+                    roles.join(" ")
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Disable { username, database } => {
+            open(&database)
+                .await?
+                .set_disabled(&username, true, &actor)
+                .await?;
+            println!("{username} is disabled");
+            Ok(())
+        }
+        UserCommand::Enable { username, database } => {
+            open(&database)
+                .await?
+                .set_disabled(&username, false, &actor)
+                .await?;
+            println!("{username} is enabled");
+            Ok(())
+        }
+        UserCommand::ResetPassword { username, database } => {
+            let store = open(&database).await?;
+            let password = one_time_password();
+            let hash = hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+            store.set_password(&username, &hash, true, &actor).await?;
+            print_once(&username, &password);
+            Ok(())
+        }
+        UserCommand::Roles {
+            username,
+            roles,
+            database,
+        } => {
+            let assignments = parse_roles(&roles)?;
+            open(&database)
+                .await?
+                .set_assignments(&username, &assignments, &actor)
+                .await?;
+            println!("{username}: roles set");
             Ok(())
         }
     }

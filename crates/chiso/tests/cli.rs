@@ -178,3 +178,102 @@ fn demo_serves_pages_and_api_on_a_real_port() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn accounts_from_the_command_line() {
+    let dir = tempdir("users");
+    let db = format!("sqlite://{}", dir.join("u.db").display());
+    let (ok, _, err) =
+        run(chiso().args(["units", "import", "--province", "58", "--database", &db]));
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(chiso().args([
+        "user",
+        "add",
+        "nguyen.van.a",
+        "--name",
+        "Nguyễn Văn A",
+        "--role",
+        "data_entry@22738",
+        "--database",
+        &db,
+    ]));
+    assert!(ok, "{err}");
+    let password = out
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 20)
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_string();
+    assert!(password.chars().all(|c| c.is_ascii_alphanumeric()));
+    let (_, out, _) = run(chiso().args(["user", "list", "--database", &db]));
+    assert!(
+        out.contains("nguyen.van.a\tNguyễn Văn A\tmust change password\tdata_entry@22738"),
+        "{out}"
+    );
+    let (ok, _, err) = run(chiso().args([
+        "user",
+        "add",
+        "nguyen.van.a",
+        "--name",
+        "Again",
+        "--database",
+        &db,
+    ]));
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, err) = run(chiso().args([
+        "user",
+        "add",
+        "tran.b",
+        "--name",
+        "B",
+        "--role",
+        "viewer@99999",
+        "--database",
+        &db,
+    ]));
+    assert!(!ok && err.contains("unknown unit 99999"), "{err}");
+    let (_, out, _) = run(chiso().args(["user", "list", "--database", &db]));
+    assert!(
+        !out.contains("tran.b"),
+        "a refused account is not half-created: {out}"
+    );
+    let (ok, _, err) = run(chiso().args(["user", "add", "x", "--name", "X", "--database", &db]));
+    assert!(!ok && err.contains("not a user name"), "{err}");
+    let (ok, _, err) = run(chiso().args([
+        "user",
+        "roles",
+        "nguyen.van.a",
+        "--role",
+        "boss",
+        "--database",
+        &db,
+    ]));
+    assert!(!ok && err.contains("not a role"), "{err}");
+    let (ok, _, err) = run(chiso().args([
+        "user",
+        "roles",
+        "nguyen.van.a",
+        "--role",
+        "viewer@99999",
+        "--database",
+        &db,
+    ]));
+    assert!(!ok && err.contains("unknown unit 99999"), "{err}");
+    let (ok, out, _) =
+        run(chiso().args(["user", "reset-password", "nguyen.van.a", "--database", &db]));
+    assert!(ok);
+    let second = out
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 20)
+        .unwrap()
+        .to_string();
+    assert_ne!(password, second, "a new one-time password");
+    let (ok, _, _) = run(chiso().args(["user", "disable", "nguyen.van.a", "--database", &db]));
+    assert!(ok);
+    let (_, out, _) = run(chiso().args(["user", "list", "--database", &db]));
+    assert!(out.contains("\tdisabled\t"), "{out}");
+    let (ok, out, _) = run(chiso().args(["audit", "verify", "--database", &db]));
+    assert!(ok && out.contains("unbroken"), "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}

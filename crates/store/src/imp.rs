@@ -1748,6 +1748,21 @@ macro_rules! impl_store {
                 if exists.is_some() {
                     return Err(StoreError::invalid(None, "username", format!("the user {} already exists", user.username)));
                 }
+                let mut errors = Vec::new();
+                for (i, a) in user.assignments.iter().enumerate() {
+                    if let Some(u) = &a.unit {
+                        let found: Option<String> = sqlx::query_scalar("SELECT code FROM units WHERE code = $1")
+                            .bind(u.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        if found.is_none() {
+                            push_error(&mut errors, FieldError::new(Some(i), "unit", format!("unknown unit {u}")));
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
                 sqlx::query(
                     "INSERT INTO users (username, display_name, password_hash, must_change_password, disabled, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
