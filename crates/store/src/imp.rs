@@ -188,6 +188,7 @@ macro_rules! impl_store {
             "code, name_vi, name_en, numerator, denominator, factor, decimals, direction, unit_label, is_rate, description";
         const TARGET_COLS: &str = "code, framework, position, name_vi, name_en, scope_kind, scope_code, period, \
              indicator, comparator, value, due, completed_on, note";
+        const TOKEN_COLS: &str = "id, username, name, token_hash, created_at, last_used_at, revoked_at";
         const VALUE_COLS: &str =
             "element, unit, period, breakdown, value, num, comment, source, stored_by, stored_at";
 
@@ -285,6 +286,18 @@ macro_rules! impl_store {
                     })
                 })
                 .collect()
+        }
+
+        fn token_from_row(r: &DbRow) -> Result<$crate::TokenRecord, StoreError> {
+            Ok($crate::TokenRecord {
+                id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                name: r.try_get("name")?,
+                token_hash: r.try_get("token_hash")?,
+                created_at: r.try_get("created_at")?,
+                last_used_at: r.try_get("last_used_at")?,
+                revoked_at: r.try_get("revoked_at")?,
+            })
         }
 
         fn value_from_row(r: &DbRow) -> Result<DataValue, StoreError> {
@@ -1863,6 +1876,130 @@ macro_rules! impl_store {
                 after.assignments = assignments.to_vec();
                 let mut audit = AuditBuffer::default();
                 audit.push("user.roles", &format!("user:{username}"), Some(before.audit_view()), Some(after.audit_view()));
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_session(&self, s: &$crate::SessionRecord) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO sessions (id_hash, username, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&s.id_hash)
+                .bind(&s.username)
+                .bind(&s.csrf_token)
+                .bind(s.created_at)
+                .bind(s.last_seen_at)
+                .bind(s.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session(&self, id_hash: &str) -> Result<Option<$crate::SessionRecord>, StoreError> {
+                let r = sqlx::query("SELECT id_hash, username, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                r.map(|r| {
+                    Ok($crate::SessionRecord {
+                        id_hash: r.try_get("id_hash")?,
+                        username: r.try_get("username")?,
+                        csrf_token: r.try_get("csrf_token")?,
+                        created_at: r.try_get("created_at")?,
+                        last_seen_at: r.try_get("last_seen_at")?,
+                        expires_at: r.try_get("expires_at")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(at).bind(id_hash).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn delete_sessions_of(&self, username: &str) -> Result<u64, StoreError> {
+                Ok(sqlx::query("DELETE FROM sessions WHERE username = $1").bind(username).execute(&self.pool).await?.rows_affected())
+            }
+
+            async fn create_token(&self, t: &$crate::TokenRecord, actor: &Actor) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                let user: Option<String> = sqlx::query_scalar("SELECT username FROM users WHERE username = $1")
+                    .bind(&t.username)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if user.is_none() {
+                    return Err(StoreError::invalid(None, "username", format!("unknown user {}", t.username)));
+                }
+                if t.name.trim().is_empty() {
+                    return Err(StoreError::invalid(None, "name", "the token needs a name (which system uses it)"));
+                }
+                sqlx::query("INSERT INTO api_tokens (id, username, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&t.id)
+                    .bind(&t.username)
+                    .bind(&t.name)
+                    .bind(&t.token_hash)
+                    .bind(t.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                let mut audit = AuditBuffer::default();
+                audit.push("token.create", &format!("token:{}", t.id), None, Some(json(t)));
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn token_by_hash(&self, token_hash: &str) -> Result<Option<$crate::TokenRecord>, StoreError> {
+                let r = sqlx::query(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1"))
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                r.as_ref().map(token_from_row).transpose()
+            }
+
+            async fn tokens(&self) -> Result<Vec<$crate::TokenRecord>, StoreError> {
+                let rows = sqlx::query(&format!("SELECT {TOKEN_COLS} FROM api_tokens ORDER BY username, created_at")).fetch_all(&self.pool).await?;
+                rows.iter().map(token_from_row).collect()
+            }
+
+            async fn touch_token(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(at).bind(id).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn revoke_token(&self, id: &str, actor: &Actor) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                let r = sqlx::query(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(before) = r.as_ref().map(token_from_row).transpose()? else {
+                    return Err(StoreError::invalid(None, "id", format!("unknown token {id}")));
+                };
+                if before.revoked_at.is_some() {
+                    return Ok(());
+                }
+                let now = Utc::now();
+                sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+                let mut after = before.clone();
+                after.revoked_at = Some(now);
+                let mut audit = AuditBuffer::default();
+                audit.push("token.revoke", &format!("token:{id}"), Some(json(&before)), Some(json(&after)));
+                audit.flush(&mut tx, now, actor).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn log_event(&self, action: &str, entity: &str, detail: Option<&str>, actor: &Actor) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                let mut audit = AuditBuffer::default();
+                audit.push(action, entity, None, detail.map(str::to_string));
                 audit.flush(&mut tx, Utc::now(), actor).await?;
                 tx.commit().await?;
                 Ok(())

@@ -217,6 +217,39 @@ impl UserRecord {
     }
 }
 
+/// A server-side session. The cookie holds the secret; only its SHA-256 is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub username: String,
+    pub csrf_token: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An API token for another system. Only the SHA-256 of the secret is stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenRecord {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    #[serde(skip)]
+    pub token_hash: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// SHA-256 of a secret, as hex (how session ids and API tokens are stored).
+pub fn secret_hash(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The result of checking the audit log's hash chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditCheck {
@@ -350,6 +383,32 @@ pub trait Store: Send + Sync + 'static {
         &self,
         username: &str,
         assignments: &[Assignment],
+        actor: &Actor,
+    ) -> Result<()>;
+
+    async fn create_session(&self, s: &SessionRecord) -> Result<()>;
+    async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
+    /// Record activity; sessions idle longer than allowed are ended by the caller.
+    async fn touch_session(&self, id_hash: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// End every session of an account ("log out everywhere"); returns how many.
+    async fn delete_sessions_of(&self, username: &str) -> Result<u64>;
+
+    /// Store a new API token (only its hash); audited.
+    async fn create_token(&self, t: &TokenRecord, actor: &Actor) -> Result<()>;
+    async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
+    async fn tokens(&self) -> Result<Vec<TokenRecord>>;
+    async fn touch_token(&self, id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
+    /// Revoke a token (refused when unknown); audited.
+    async fn revoke_token(&self, id: &str, actor: &Actor) -> Result<()>;
+
+    /// Record an event that changes no table (a login, a failed login, a log-out) in the
+    /// audit log.
+    async fn log_event(
+        &self,
+        action: &str,
+        entity: &str,
+        detail: Option<&str>,
         actor: &Actor,
     ) -> Result<()>;
 

@@ -38,6 +38,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "accounts",
         sql: include_str!("../migrations/sqlite/0006_accounts.sql"),
     },
+    Migration {
+        version: 7,
+        name: "sessions_tokens",
+        sql: include_str!("../migrations/sqlite/0007_sessions_tokens.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -70,6 +75,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 6,
         name: "accounts",
         sql: include_str!("../migrations/postgres/0006_accounts.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "sessions_tokens",
+        sql: include_str!("../migrations/postgres/0007_sessions_tokens.sql"),
     },
 ];
 

@@ -1070,6 +1070,111 @@ async fn accounts_and_roles(db: &Db) {
     assert_eq!(s.verify_audit().await.unwrap().broken, None);
 }
 
+async fn sessions_and_tokens(db: &Db) {
+    seeded(db).await;
+    let s = db.store();
+    let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    let user = chiso_store::UserRecord {
+        username: "tran.thi.b".into(),
+        display_name: "Trần Thị B".into(),
+        password_hash: "$argon2id$x".into(),
+        must_change_password: false,
+        disabled: false,
+        created_at: t0,
+        assignments: vec![],
+    };
+    s.create_user(&user, &actor()).await.unwrap();
+    let sess = |id: &str| chiso_store::SessionRecord {
+        id_hash: chiso_store::secret_hash(id),
+        username: "tran.thi.b".into(),
+        csrf_token: format!("csrf-{id}"),
+        created_at: t0,
+        last_seen_at: t0,
+        expires_at: t0 + chrono::Duration::hours(12),
+    };
+    s.create_session(&sess("a")).await.unwrap();
+    s.create_session(&sess("b")).await.unwrap();
+    assert_eq!(
+        s.session(&chiso_store::secret_hash("a")).await.unwrap(),
+        Some(sess("a"))
+    );
+    let later = t0 + chrono::Duration::minutes(5);
+    s.touch_session(&chiso_store::secret_hash("a"), later)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.session(&chiso_store::secret_hash("a"))
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seen_at,
+        later
+    );
+    s.delete_session(&chiso_store::secret_hash("a"))
+        .await
+        .unwrap();
+    assert!(s
+        .session(&chiso_store::secret_hash("a"))
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(s.delete_sessions_of("tran.thi.b").await.unwrap(), 1);
+
+    let tok = chiso_store::TokenRecord {
+        id: "tk1".into(),
+        username: "tran.thi.b".into(),
+        name: "Cổng dịch vụ công".into(),
+        token_hash: chiso_store::secret_hash("secret"),
+        created_at: t0,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    s.create_token(&tok, &actor()).await.unwrap();
+    assert_eq!(
+        s.token_by_hash(&chiso_store::secret_hash("secret"))
+            .await
+            .unwrap(),
+        Some(tok.clone())
+    );
+    s.touch_token("tk1", later).await.unwrap();
+    s.revoke_token("tk1", &actor()).await.unwrap();
+    let got = s.tokens().await.unwrap();
+    assert_eq!(
+        (got[0].last_used_at, got[0].revoked_at.is_some()),
+        (Some(later), true)
+    );
+    assert!(s.revoke_token("nope", &actor()).await.is_err());
+    let mut bad = tok.clone();
+    bad.id = "tk2".into();
+    bad.username = "nobody".into();
+    assert!(s.create_token(&bad, &actor()).await.is_err());
+    s.log_event(
+        "login.failure",
+        "user:tran.thi.b",
+        Some("wrong password"),
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let log = s
+        .audit(&AuditQuery {
+            action_prefix: Some("token.".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(
+        log.iter().all(|e| !e
+            .new_value
+            .as_deref()
+            .unwrap_or("")
+            .contains(&chiso_store::secret_hash("secret"))),
+        "no token hash in the log"
+    );
+    assert_eq!(s.verify_audit().await.unwrap().broken, None);
+}
+
 async fn meta_values(db: &Db) {
     let s = db.store();
     assert_eq!(s.meta("demo").await.unwrap(), None);
@@ -1117,5 +1222,6 @@ contract_suite!(
     frameworks_and_targets,
     the_audit_log_is_a_hash_chain,
     accounts_and_roles,
+    sessions_and_tokens,
     meta_values,
 );
