@@ -44,6 +44,13 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "CHISO_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Let anyone read without logging in (writes still need an account). Off by default.
+        #[arg(long, env = "CHISO_PUBLIC_READ")]
+        public_read: bool,
+        /// Mark cookies Secure: set this when users reach chiso over HTTPS (directly or through
+        /// a TLS reverse proxy).
+        #[arg(long, env = "CHISO_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Administrative units.
     Units {
@@ -266,11 +273,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(store, &listen).await
+            first_admin(store.as_ref()).await?;
+            println!("Chế độ mẫu: ai cũng xem được; đăng nhập để sửa số liệu / demo mode: anyone may read; log in to change data");
+            let auth = chiso_web::auth::AuthConfig { public_read: true, ..Default::default() };
+            serve(store, &listen, auth).await
         }
-        Command::Serve { database, listen } => {
+        Command::Serve { database, listen, public_read, secure_cookies } => {
             let store = open(&database).await?;
-            serve(store, &listen).await
+            first_admin(store.as_ref()).await?;
+            let auth = chiso_web::auth::AuthConfig { public_read, secure_cookies, ..Default::default() };
+            serve(store, &listen, auth).await
         }
         Command::EngineLoad { database } => {
             let store = open(&database).await?;
@@ -473,8 +485,34 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(store: Arc<dyn Store>, listen: &str) -> anyhow::Result<()> {
-    let state = chiso_web::AppState::load(store)
+/// On the first start there is no account: create the administrator with a one-time password,
+/// printed once, to be changed at the first login.
+async fn first_admin(store: &dyn Store) -> anyhow::Result<()> {
+    if !store.users().await?.is_empty() {
+        return Ok(());
+    }
+    let password = chiso_core::account::one_time_password();
+    let admin = chiso_store::UserRecord {
+        username: "admin".into(),
+        display_name: "Quản trị hệ thống".into(),
+        password_hash: chiso_core::account::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?,
+        must_change_password: true,
+        disabled: false,
+        created_at: chrono::Utc::now(),
+        assignments: vec![chiso_core::account::Assignment { role: chiso_core::account::Role::SystemAdmin, unit: None }],
+    };
+    store.create_user(&admin, &Actor::new("cli", Via::Cli)).await?;
+    println!();
+    println!("Tài khoản quản trị đầu tiên / the first administrator account:");
+    println!("    user name: admin");
+    println!("    one-time password: {password}");
+    println!("It is shown only now; change it at the first login (or later: chiso user reset-password admin).");
+    println!();
+    Ok(())
+}
+
+async fn serve(store: Arc<dyn Store>, listen: &str, auth: chiso_web::auth::AuthConfig) -> anyhow::Result<()> {
+    let state = chiso_web::AppState::load(store, auth)
         .await
         .map_err(|e| anyhow::anyhow!(e))?;
     let listener = match tokio::net::TcpListener::bind(listen).await {

@@ -10,12 +10,13 @@
 //! 2025 units). Values are full precision: rounding is for display.
 
 use crate::error::{ApiError, ErrorBody};
+use crate::auth::{require_scope, Action, Who};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chiso_core::{Code, Period, PeriodType};
 use chiso_engine::{Engine, Scope};
 use chrono::NaiveDate;
@@ -344,9 +345,15 @@ fn number(v: f64) -> String {
     }
 }
 
-async fn grid(st: &AppState, raw: Option<String>) -> Result<Grid, ApiError> {
+async fn grid(st: &AppState, raw: Option<String>, who: &Who) -> Result<Grid, ApiError> {
+    let q = {
+        let engine = st.live.read().await;
+        parse(&engine, raw.as_deref().unwrap_or(""))?
+    };
+    for ou in &q.ou {
+        require_scope(st, who, Action::Read, &ou.scope).await?;
+    }
     let engine = st.live.read().await;
-    let q = parse(&engine, raw.as_deref().unwrap_or(""))?;
     let combos = q.dx.len() * q.pe.len() * q.ou.len();
     if combos > MAX_ROWS {
         return Err(bad(
@@ -527,11 +534,11 @@ async fn grid(st: &AppState, raw: Option<String>) -> Result<Grid, ApiError> {
         ("relativePeriodDate" = Option<String>, Query, description = "The date relative periods count from (default: today in Vietnam)")
     ),
     responses((status = 200, body = Grid), (status = 400, body = ErrorBody)))]
-pub async fn analytics(
+pub async fn analytics(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Grid>, ApiError> {
-    Ok(Json(grid(&st, raw).await?))
+    Ok(Json(grid(&st, raw, &who).await?))
 }
 
 /// Analytics as CSV: a header line of column names, then one line per row.
@@ -542,11 +549,11 @@ pub async fn analytics(
         ("asOf" = Option<String>, Query, description = "As for /api/analytics")
     ),
     responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody)))]
-pub async fn analytics_csv(
+pub async fn analytics_csv(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let g = grid(&st, raw).await?;
+    let g = grid(&st, raw, &who).await?;
     let esc = |s: &str| {
         if s.contains([',', '"', '\n']) {
             format!("\"{}\"", s.replace('"', "\"\""))

@@ -2,11 +2,12 @@
 //! Every handler is listed in [`ApiDoc`], from which `/api/openapi.json` is generated.
 
 use crate::error::{ApiError, ErrorBody};
+use crate::auth::{require, Action, Who};
 use crate::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chiso_core::{
     Breakdown, Code, Convention, DataElement, DataValue, DataValueInput, Indicator, Period,
     PeriodType, SourceTag, SuccessorLink, Unit, UnitGroup, UnitKind, Via,
@@ -170,9 +171,8 @@ fn bool_param(field: &str, s: &Option<String>) -> Result<bool, ApiError> {
     }
 }
 
-fn actor() -> Actor {
-    // Accounts arrive with the security work; until then API writes are recorded as "api".
-    Actor::new("api", Via::Api)
+fn actor(who: &Who) -> Actor {
+    Actor::new(who.name(), Via::Api)
 }
 
 // ---- health ----------------------------------------------------------------------------------
@@ -268,10 +268,11 @@ fn unit_query(p: &UnitParams) -> Result<UnitQuery, ApiError> {
 /// List units, filtered.
 #[utoipa::path(get, path = "/api/units", tag = "units", params(UnitParams),
     responses((status = 200, body = UnitList), (status = 400, body = ErrorBody)))]
-async fn list_units(
+async fn list_units(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     q: Result<Query<UnitParams>, QueryRejection>,
 ) -> Result<Json<UnitList>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let q = unit_query(&query(q)?)?;
     Ok(Json(UnitList {
         units: st.store.units(&q).await?,
@@ -281,10 +282,11 @@ async fn list_units(
 /// One unit.
 #[utoipa::path(get, path = "/api/units/{code}", tag = "units", params(("code" = String, Path, description = "Unit code")),
     responses((status = 200, body = StoredUnit), (status = 404, body = ErrorBody)))]
-async fn get_unit(
+async fn get_unit(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<StoredUnit>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let c = code_param("code", &code)?;
     st.store
         .unit(&c)
@@ -306,11 +308,12 @@ pub struct ChildrenParams {
 #[utoipa::path(get, path = "/api/units/{code}/children", tag = "units",
     params(("code" = String, Path, description = "Unit code"), ChildrenParams),
     responses((status = 200, body = UnitList), (status = 404, body = ErrorBody)))]
-async fn unit_children(
+async fn unit_children(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     Path(code): Path<String>,
     q: Result<Query<ChildrenParams>, QueryRejection>,
 ) -> Result<Json<UnitList>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let p = query(q)?;
     let c = code_param("code", &code)?;
     if st.store.unit(&c).await?.is_none() {
@@ -363,12 +366,13 @@ fn items<T: serde::de::DeserializeOwned>(
 /// Insert or update units (all or nothing).
 #[utoipa::path(post, path = "/api/units", tag = "units", request_body = UnitsIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn write_units(
+async fn write_units(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     b: Result<Json<UnitsIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
+    require(&st, &who, Action::ManageUnits, &[]).await?;
     let units: Vec<Unit> = items("unit", body(b)?.units)?;
-    let changes = st.store.upsert_units(&units, &actor()).await?;
+    let changes = st.store.upsert_units(&units, &actor(&who)).await?;
     if changes.changed() > 0 {
         st.live.reload().await?;
     }
@@ -382,7 +386,8 @@ pub struct GroupList {
 
 /// Unit groups and their members.
 #[utoipa::path(get, path = "/api/unit-groups", tag = "units", responses((status = 200, body = GroupList)))]
-async fn list_groups(State(st): State<AppState>) -> Result<Json<GroupList>, ApiError> {
+async fn list_groups(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<GroupList>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     Ok(Json(GroupList {
         unit_groups: st.store.groups().await?,
     }))
@@ -403,10 +408,11 @@ pub struct SuccessorList {
 /// Successor links (merges and splits, with weights).
 #[utoipa::path(get, path = "/api/successors", tag = "units", params(SuccessorParams),
     responses((status = 200, body = SuccessorList), (status = 400, body = ErrorBody)))]
-async fn list_successors(
+async fn list_successors(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     q: Result<Query<SuccessorParams>, QueryRejection>,
 ) -> Result<Json<SuccessorList>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let p = query(q)?;
     let from = p
         .from
@@ -533,7 +539,8 @@ pub struct ElementList {
 
 /// All data elements.
 #[utoipa::path(get, path = "/api/data-elements", tag = "data", responses((status = 200, body = ElementList)))]
-async fn list_elements(State(st): State<AppState>) -> Result<Json<ElementList>, ApiError> {
+async fn list_elements(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<ElementList>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     Ok(Json(ElementList {
         data_elements: st.store.elements().await?,
     }))
@@ -542,10 +549,11 @@ async fn list_elements(State(st): State<AppState>) -> Result<Json<ElementList>, 
 /// One data element.
 #[utoipa::path(get, path = "/api/data-elements/{code}", tag = "data", params(("code" = String, Path, description = "Element code")),
     responses((status = 200, body = DataElement), (status = 404, body = ErrorBody)))]
-async fn get_element(
+async fn get_element(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<DataElement>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let c = code_param("code", &code)?;
     st.store
         .element(&c)
@@ -563,12 +571,13 @@ pub struct ElementsIn {
 /// Insert or update data elements (all or nothing).
 #[utoipa::path(post, path = "/api/data-elements", tag = "data", request_body = ElementsIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn write_elements(
+async fn write_elements(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     b: Result<Json<ElementsIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
+    require(&st, &who, Action::ManageFramework, &[]).await?;
     let elements: Vec<DataElement> = items("data_element", body(b)?.data_elements)?;
-    let changes = st.store.upsert_elements(&elements, &actor()).await?;
+    let changes = st.store.upsert_elements(&elements, &actor(&who)).await?;
     if changes.changed() > 0 {
         st.live.reload().await?;
     }
@@ -582,7 +591,8 @@ pub struct IndicatorList {
 
 /// All indicators.
 #[utoipa::path(get, path = "/api/indicators", tag = "data", responses((status = 200, body = IndicatorList)))]
-async fn list_indicators(State(st): State<AppState>) -> Result<Json<IndicatorList>, ApiError> {
+async fn list_indicators(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<IndicatorList>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     Ok(Json(IndicatorList {
         indicators: st.store.indicators().await?,
     }))
@@ -598,12 +608,13 @@ pub struct IndicatorsIn {
 /// names the field and the column, e.g. "unknown element VB_TONG at column 14".
 #[utoipa::path(post, path = "/api/indicators", tag = "data", request_body = IndicatorsIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn write_indicators(
+async fn write_indicators(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     b: Result<Json<IndicatorsIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
+    require(&st, &who, Action::ManageFramework, &[]).await?;
     let indicators: Vec<Indicator> = items("indicator", body(b)?.indicators)?;
-    let changes = st.store.upsert_indicators(&indicators, &actor()).await?;
+    let changes = st.store.upsert_indicators(&indicators, &actor(&who)).await?;
     if changes.changed() > 0 {
         st.live.reload().await?;
     }
@@ -617,7 +628,8 @@ pub struct BreakdownList {
 
 /// Breakdowns (categories) and their options.
 #[utoipa::path(get, path = "/api/breakdowns", tag = "data", responses((status = 200, body = BreakdownList)))]
-async fn list_breakdowns(State(st): State<AppState>) -> Result<Json<BreakdownList>, ApiError> {
+async fn list_breakdowns(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<BreakdownList>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     Ok(Json(BreakdownList {
         breakdowns: st.store.breakdowns().await?,
     }))
@@ -648,7 +660,7 @@ pub struct ValueList {
 /// Read data values.
 #[utoipa::path(get, path = "/api/data-values", tag = "data", params(ValueParams),
     responses((status = 200, body = ValueList), (status = 400, body = ErrorBody)))]
-async fn list_values(
+async fn list_values(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     q: Result<Query<ValueParams>, QueryRejection>,
 ) -> Result<Json<ValueList>, ApiError> {
@@ -660,9 +672,12 @@ async fn list_values(
         .filter(|s| !s.trim().is_empty())
         .map(|s| Period::parse(s).map_err(|e| ApiError::bad("period", e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
+    let units = codes_param("unit", &p.unit)?;
+    let refs: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
+    require(&st, &who, Action::Read, &refs).await?;
     let q = ValueQuery {
         elements: codes_param("element", &p.element)?,
-        units: codes_param("unit", &p.unit)?,
+        units,
         descendants: bool_param("children", &p.children)?,
         periods,
         limit: Some(int_param("limit", &p.limit, 0, MAX_PAGE)?.unwrap_or(MAX_PAGE)),
@@ -746,7 +761,7 @@ fn parse_value_in(i: usize, v: ValueIn, errors: &mut Vec<FieldError>) -> Option<
 /// Write data values: all are checked, then all are written with an audit row each — or none.
 #[utoipa::path(post, path = "/api/data-values", tag = "data", request_body = ValuesIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn write_values(
+async fn write_values(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     b: Result<Json<ValuesIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
@@ -767,7 +782,9 @@ async fn write_values(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    Ok(Json(st.live.write_values(&values, &actor()).await?))
+    let refs: Vec<&str> = values.iter().map(|v| v.unit.as_str()).collect();
+    require(&st, &who, Action::WriteData, &refs).await?;
+    Ok(Json(st.live.write_values(&values, &actor(&who)).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -786,7 +803,7 @@ pub struct KeysIn {
 /// Delete data values (each deletion is audited).
 #[utoipa::path(delete, path = "/api/data-values", tag = "data", request_body = KeysIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn delete_values(
+async fn delete_values(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     b: Result<Json<KeysIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
@@ -822,5 +839,7 @@ async fn delete_values(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    Ok(Json(st.live.delete_values(&keys, &actor()).await?))
+    let refs: Vec<&str> = keys.iter().map(|k| k.unit.as_str()).collect();
+    require(&st, &who, Action::WriteData, &refs).await?;
+    Ok(Json(st.live.delete_values(&keys, &actor(&who)).await?))
 }

@@ -14,6 +14,8 @@ pub enum ApiError {
     /// Well-formed but refused: unknown codes, a value of the wrong type… Nothing was written.
     Invalid(Vec<FieldError>),
     NotFound(String),
+    /// No credentials (or expired ones): log in, or send an API token.
+    Unauthorized,
     Forbidden(String),
     /// The body is larger than the limit (in bytes).
     TooLarge(usize),
@@ -68,6 +70,11 @@ impl IntoResponse for ApiError {
                 f,
             ),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m, vec![]),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "log in, or send an API token: Authorization: ApiToken …".to_string(),
+                vec![],
+            ),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m, vec![]),
             ApiError::TooLarge(max) => (
                 StatusCode::PAYLOAD_TOO_LARGE,

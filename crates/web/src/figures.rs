@@ -2,11 +2,12 @@
 //! status — all answered by the live engine.
 
 use crate::error::{ApiError, ErrorBody};
+use crate::auth::{allowed, require, require_scope, Action, Who};
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chiso_core::{Assessment, Code, Framework, Period, Target};
 use chiso_engine::{Comparison, Ranked, Scope};
 use chrono::NaiveDate;
@@ -78,7 +79,7 @@ pub struct ValueParams {
 /// and relative).
 #[utoipa::path(get, path = "/api/indicator-values", tag = "analytics", params(ValueParams),
     responses((status = 200, body = Comparison), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn indicator_value(
+pub async fn indicator_value(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     q: Result<Query<ValueParams>, QueryRejection>,
 ) -> Result<Json<Comparison>, ApiError> {
@@ -90,6 +91,7 @@ pub async fn indicator_value(
     let scope = scope(&p.unit, &p.group)?;
     let per = period(&p.period)?;
     let as_of = date("as_of", &p.as_of)?;
+    require_scope(&st, &who, Action::Read, &scope).await?;
     let engine = st.live.read().await;
     if !engine.has_indicator(ind) {
         return Err(ApiError::bad(
@@ -127,7 +129,7 @@ pub struct RankingList {
 /// Rank units by an indicator (best first by its direction; ties share a rank).
 #[utoipa::path(get, path = "/api/rankings", tag = "analytics", params(RankParams),
     responses((status = 200, body = RankingList), (status = 400, body = ErrorBody)))]
-pub async fn rankings(
+pub async fn rankings(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     q: Result<Query<RankParams>, QueryRejection>,
 ) -> Result<Json<RankingList>, ApiError> {
@@ -170,6 +172,15 @@ pub async fn rankings(
             ))
         }
     };
+    let refused = units
+        .iter()
+        .find(|u| !allowed(&who, Action::Read, Some(u.as_str()), &engine, st.auth.public_read))
+        .cloned();
+    drop(engine);
+    if let Some(u) = refused {
+        require(&st, &who, Action::Read, &[u.as_str()]).await?;
+    }
+    let engine = st.live.read().await;
     Ok(Json(RankingList {
         rankings: engine.rank(ind, &units, &per, as_of)?,
     }))
@@ -191,7 +202,8 @@ pub struct FrameworkList {
 
 /// Target frameworks.
 #[utoipa::path(get, path = "/api/target-frameworks", tag = "analytics", responses((status = 200, body = FrameworkList)))]
-pub async fn list_frameworks(State(st): State<AppState>) -> Result<Json<FrameworkList>, ApiError> {
+pub async fn list_frameworks(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<FrameworkList>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let fws = st.store.frameworks().await?;
     Ok(Json(FrameworkList {
         target_frameworks: fws
@@ -235,11 +247,7 @@ pub struct FrameworkParams {
     pub today: Option<String>,
 }
 
-pub(crate) async fn assessed(
-    st: &AppState,
-    code_s: &str,
-    today: NaiveDate,
-) -> Result<Option<AssessedFramework>, ApiError> {
+pub(crate) async fn assessed(st: &AppState, code_s: &str, today: NaiveDate, who: &Who) -> Result<Option<AssessedFramework>, ApiError> {
     let fws: Vec<Framework> = st.store.frameworks().await?;
     let Some(f) = fws.into_iter().find(|f| f.code.as_str() == code_s) else {
         return Ok(None);
@@ -247,6 +255,17 @@ pub(crate) async fn assessed(
     let engine = st.live.read().await;
     let mut targets = Vec::new();
     for t in f.targets {
+        // Only the targets whose units the reader may see.
+        let visible = match &t.scope {
+            chiso_core::TargetScope::Unit(u) => allowed(who, Action::Read, Some(u.as_str()), &engine, st.auth.public_read),
+            chiso_core::TargetScope::Group(g) => engine
+                .group_members(g)
+                .map(|m| m.iter().all(|u| allowed(who, Action::Read, Some(u.as_str()), &engine, st.auth.public_read)))
+                .unwrap_or(false),
+        };
+        if !visible {
+            continue;
+        }
         let assessment = engine.assess(&t, today)?;
         targets.push(AssessedTarget {
             target: t,
@@ -278,13 +297,14 @@ pub(crate) fn today_in_vietnam() -> NaiveDate {
 #[utoipa::path(get, path = "/api/target-frameworks/{code}", tag = "analytics",
     params(("code" = String, Path, description = "Framework code"), FrameworkParams),
     responses((status = 200, body = AssessedFramework), (status = 404, body = ErrorBody)))]
-pub async fn get_framework(
+pub async fn get_framework(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     Path(code_s): Path<String>,
     q: Result<Query<FrameworkParams>, QueryRejection>,
 ) -> Result<Json<AssessedFramework>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let today = date("today", &query(q)?.today)?.unwrap_or_else(today_in_vietnam);
-    assessed(&st, &code_s, today)
+    assessed(&st, &code_s, today, &who)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("unknown target framework {code_s}")))
@@ -297,7 +317,8 @@ pub struct ScorecardList {
 
 /// Scorecards and their pillars, criteria and rules.
 #[utoipa::path(get, path = "/api/scorecards", tag = "analytics", responses((status = 200, body = ScorecardList)))]
-pub async fn list_scorecards(State(st): State<AppState>) -> Result<Json<ScorecardList>, ApiError> {
+pub async fn list_scorecards(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<ScorecardList>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     Ok(Json(ScorecardList {
         scorecards: st.store.scorecards().await?,
     }))
@@ -331,7 +352,7 @@ pub struct ScoreList {
 #[utoipa::path(get, path = "/api/scorecards/{code}", tag = "analytics",
     params(("code" = String, Path, description = "Scorecard code"), ScoreParams),
     responses((status = 200, body = ScoreList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn score(
+pub async fn score(Extension(who): Extension<Who>, 
     State(st): State<AppState>,
     Path(code_s): Path<String>,
     q: Result<Query<ScoreParams>, QueryRejection>,
@@ -372,6 +393,15 @@ pub async fn score(
             ))
         }
     };
+    let refused = units
+        .iter()
+        .find(|u| !allowed(&who, Action::Read, Some(u.as_str()), &engine, st.auth.public_read))
+        .cloned();
+    drop(engine);
+    if let Some(u) = refused {
+        require(&st, &who, Action::Read, &[u.as_str()]).await?;
+    }
+    let engine = st.live.read().await;
     let scores = engine.score(&sc, &units, &per, as_of)?;
     Ok(Json(ScoreList {
         scorecard: sc.code,

@@ -3,13 +3,14 @@
 
 use crate::format;
 use crate::i18n::Lang;
+use crate::auth::{allowed, Action, Credential, Who};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use chiso_core::{Code, Period, SourceTag, Unit, UnitKind};
 use chiso_store::{StoredUnit, UnitQuery, ValueQuery};
 use serde::{Deserialize, Serialize};
@@ -33,13 +34,13 @@ async fn css() -> impl IntoResponse {
     )
 }
 
-#[derive(Deserialize)]
-pub struct LangParam {
-    lang: Option<String>,
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    pub lang: Option<String>,
 }
 
 /// The page language: `?lang=` (remembered in a cookie), else the cookie, else Vietnamese.
-fn pick_lang(q: &LangParam, headers: &HeaderMap) -> (Lang, bool) {
+fn pick_lang(q: &PageQuery, headers: &HeaderMap) -> (Lang, bool) {
     if let Some(l) = q.lang.as_deref().and_then(Lang::parse) {
         return (l, true);
     }
@@ -53,23 +54,28 @@ fn pick_lang(q: &LangParam, headers: &HeaderMap) -> (Lang, bool) {
     (from_cookie.unwrap_or(Lang::Vi), false)
 }
 
-struct Page {
-    lang: Lang,
+pub(crate) struct Page {
+    pub lang: Lang,
     set_cookie: bool,
     path: String,
+    user_name: Option<String>,
+    csrf: Option<String>,
 }
 
 impl Page {
-    fn new(q: &LangParam, headers: &HeaderMap, uri: &Uri) -> Page {
+    pub(crate) fn new(q: &PageQuery, headers: &HeaderMap, uri: &Uri, who: &Who) -> Page {
         let (lang, set_cookie) = pick_lang(q, headers);
-        Page {
-            lang,
-            set_cookie,
-            path: uri.path().to_string(),
-        }
+        let (user_name, csrf) = match who {
+            Who::User(p) => match &p.credential {
+                Credential::Session { csrf_token, .. } => (Some(p.display_name.clone()), Some(csrf_token.clone())),
+                Credential::Token { .. } => (Some(p.display_name.clone()), None),
+            },
+            Who::Anonymous => (None, None),
+        };
+        Page { lang, set_cookie, path: uri.path().to_string(), user_name, csrf }
     }
 
-    fn render(
+    pub(crate) fn render(
         &self,
         st: &AppState,
         status: StatusCode,
@@ -80,6 +86,8 @@ impl Page {
             lang => self.lang.as_str(),
             other_lang => self.lang.other().as_str(),
             switch_href => format!("{}?lang={}", self.path, self.lang.other().as_str()),
+            user_name => self.user_name.clone(),
+            csrf => self.csrf.clone(),
         };
         let ctx = minijinja::context! { ..base, ..ctx };
         let html = st.env.get_template(template).and_then(|t| t.render(ctx));
@@ -102,7 +110,7 @@ impl Page {
         resp
     }
 
-    fn error(&self, st: &AppState, status: StatusCode, message: String) -> Response {
+    pub(crate) fn error(&self, st: &AppState, status: StatusCode, message: String) -> Response {
         self.render(st, status, "error.html", minijinja::context! { message })
     }
 }
@@ -128,12 +136,16 @@ fn item(st: &AppState, lang: Lang, u: &Unit) -> UnitItem {
 
 async fn home(
     State(st): State<AppState>,
-    Query(q): Query<LangParam>,
+    Query(q): Query<PageQuery>,
     headers: HeaderMap,
     uri: Uri,
+    Extension(who): Extension<Who>,
 ) -> Response {
-    let page = Page::new(&q, &headers, &uri);
+    let page = Page::new(&q, &headers, &uri, &who);
     let lang = page.lang;
+    if !allowed(&who, Action::ReadMeta, None, &*st.live.read().await, st.auth.public_read) {
+        return login_or_forbidden(&st, &page, &who, "/");
+    }
     let roots = match st
         .store
         .units(&UnitQuery {
@@ -209,11 +221,12 @@ struct LinkItem {
 async fn unit_page(
     State(st): State<AppState>,
     Path(code): Path<String>,
-    Query(q): Query<LangParam>,
+    Query(q): Query<PageQuery>,
     headers: HeaderMap,
     uri: Uri,
+    Extension(who): Extension<Who>,
 ) -> Response {
-    let page = Page::new(&q, &headers, &uri);
+    let page = Page::new(&q, &headers, &uri, &who);
     let lang = page.lang;
     let not_found = |page: &Page| {
         page.error(
@@ -225,6 +238,9 @@ async fn unit_page(
     let Ok(c) = Code::parse(&code) else {
         return not_found(&page);
     };
+    if !allowed(&who, Action::Read, Some(c.as_str()), &*st.live.read().await, st.auth.public_read) {
+        return login_or_forbidden(&st, &page, &who, &format!("/units/{c}"));
+    }
     match unit_context(&st, lang, &c).await {
         Ok(Some(ctx)) => page.render(&st, StatusCode::OK, "unit.html", ctx),
         Ok(None) => not_found(&page),
@@ -543,14 +559,18 @@ fn fixed(v: f64, decimals: u8, lang: Lang) -> String {
 async fn framework_page(
     State(st): State<AppState>,
     Path(code): Path<String>,
-    Query(q): Query<LangParam>,
+    Query(q): Query<PageQuery>,
     headers: HeaderMap,
     uri: Uri,
+    Extension(who): Extension<Who>,
 ) -> Response {
-    let page = Page::new(&q, &headers, &uri);
+    let page = Page::new(&q, &headers, &uri, &who);
     let lang = page.lang;
     let today = crate::figures::today_in_vietnam();
-    let fw = match crate::figures::assessed(&st, &code, today).await {
+    if !allowed(&who, Action::ReadMeta, None, &*st.live.read().await, st.auth.public_read) {
+        return login_or_forbidden(&st, &page, &who, &format!("/frameworks/{code}"));
+    }
+    let fw = match crate::figures::assessed(&st, &code, today, &who).await {
         Ok(Some(f)) => f,
         Ok(None) => return page.error(&st, StatusCode::NOT_FOUND, format!("{code}?")),
         Err(e) => {
@@ -664,4 +684,24 @@ async fn framework_page(
         "framework.html",
         minijinja::context! { name, description => fw.description, summary, rows },
     )
+}
+
+/// Anonymous visitors are sent to log in (and back); a logged-in account without the right is
+/// told so.
+fn login_or_forbidden(st: &AppState, page: &Page, who: &Who, back: &str) -> Response {
+    match who {
+        Who::Anonymous => {
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("/login?next={back}")) {
+                r.headers_mut().insert(axum::http::header::LOCATION, v);
+            }
+            r
+        }
+        Who::User(p) if matches!(p.credential, Credential::Session { must_change_password: true, .. }) => {
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            r.headers_mut().insert(axum::http::header::LOCATION, HeaderValue::from_static("/account/password"));
+            r
+        }
+        Who::User(_) => page.error(st, StatusCode::FORBIDDEN, st.i18n.t(page.lang, "forbidden", &[])),
+    }
 }

@@ -4,9 +4,11 @@
 //! [`chiso_store::Store`] trait.
 
 pub mod analytics;
+pub mod auth;
 pub mod api;
 pub mod error;
 pub mod figures;
+mod account;
 pub mod format;
 mod html;
 pub mod i18n;
@@ -31,20 +33,20 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The engine, kept in step with the store; every data write goes through it.
     pub live: Arc<Live>,
+    pub auth: auth::AuthConfig,
+    pub(crate) throttle: Arc<auth::Throttle>,
     pub(crate) i18n: Arc<i18n::I18n>,
     pub(crate) env: Arc<minijinja::Environment<'static>>,
 }
 
 impl AppState {
     /// Load the engine from the store and prepare the pages.
-    pub async fn load(store: Arc<dyn Store>) -> Result<AppState, String> {
-        let live = Live::load(store)
-            .await
-            .map_err(|e| format!("cannot load the engine: {e}"))?;
-        AppState::new(Arc::new(live))
+    pub async fn load(store: Arc<dyn Store>, auth: auth::AuthConfig) -> Result<AppState, String> {
+        let live = Live::load(store).await.map_err(|e| format!("cannot load the engine: {e}"))?;
+        AppState::new(Arc::new(live), auth)
     }
 
-    pub fn new(live: Arc<Live>) -> Result<AppState, String> {
+    pub fn new(live: Arc<Live>, auth: auth::AuthConfig) -> Result<AppState, String> {
         let store = live.store().clone();
         let i18n = Arc::new(i18n::I18n::load()?);
         let mut env = minijinja::Environment::new();
@@ -53,31 +55,21 @@ impl AppState {
             ("home.html", include_str!("../templates/home.html")),
             ("unit.html", include_str!("../templates/unit.html")),
             ("error.html", include_str!("../templates/error.html")),
-            (
-                "framework.html",
-                include_str!("../templates/framework.html"),
-            ),
+            ("framework.html", include_str!("../templates/framework.html")),
+            ("login.html", include_str!("../templates/login.html")),
+            ("password.html", include_str!("../templates/password.html")),
         ] {
-            env.add_template(name, src)
-                .map_err(|e| format!("template {name}: {e}"))?;
+            env.add_template(name, src).map_err(|e| format!("template {name}: {e}"))?;
         }
         let tr = i18n.clone();
-        env.add_function(
-            "t",
-            move |state: &minijinja::State, key: String| -> String {
-                let lang = state
-                    .lookup("lang")
-                    .and_then(|v| v.as_str().and_then(i18n::Lang::parse))
-                    .unwrap_or(i18n::Lang::Vi);
-                tr.t(lang, &key, &[])
-            },
-        );
-        Ok(AppState {
-            store,
-            live,
-            i18n,
-            env: Arc::new(env),
-        })
+        env.add_function("t", move |state: &minijinja::State, key: String| -> String {
+            let lang = state
+                .lookup("lang")
+                .and_then(|v| v.as_str().and_then(i18n::Lang::parse))
+                .unwrap_or(i18n::Lang::Vi);
+            tr.t(lang, &key, &[])
+        });
+        Ok(AppState { store, live, auth, throttle: Arc::new(auth::Throttle::default()), i18n, env: Arc::new(env) })
     }
 }
 
@@ -96,7 +88,9 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(analytics::router())
         .merge(figures::router())
+        .merge(account::router())
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .with_state(state)
         .layer(middleware::from_fn(same_origin_writes))
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -4,7 +4,9 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use chiso_store::{AuditQuery, PgStore, SqliteStore, Store};
+use chiso_core::account::{Assignment, Role};
+use chiso_core::Via;
+use chiso_store::{Actor, AuditQuery, PgStore, SqliteStore, Store};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,6 +17,8 @@ static NEXT: AtomicU32 = AtomicU32::new(0);
 
 struct App {
     router: Router,
+    /// An administrator's API token, sent with every write the tests make.
+    token: String,
     store: Arc<dyn Store>,
     cleanup: Option<(Arc<PgStore>, String)>,
     dir: Option<std::path::PathBuf>,
@@ -39,6 +43,43 @@ fn unique() -> String {
     )
 }
 
+/// An administrator and an API token for it, made the way `chiso user add` and the token
+/// command make them.
+async fn admin_token(store: &dyn Store) -> String {
+    make_user(store, "quan.tri", vec![Assignment { role: Role::SystemAdmin, unit: None }]).await;
+    token_for(store, "quan.tri").await
+}
+
+async fn make_user(store: &dyn Store, username: &str, assignments: Vec<Assignment>) -> String {
+    let password = chiso_core::account::one_time_password();
+    let user = chiso_store::UserRecord {
+        username: username.into(),
+        display_name: format!("Người dùng {username}"),
+        password_hash: chiso_core::account::hash_password(&password).unwrap(),
+        must_change_password: false,
+        disabled: false,
+        created_at: chrono::Utc::now(),
+        assignments,
+    };
+    store.create_user(&user, &Actor::new("test", Via::Cli)).await.unwrap();
+    password
+}
+
+async fn token_for(store: &dyn Store, username: &str) -> String {
+    let secret = chiso_core::account::random_secret();
+    let t = chiso_store::TokenRecord {
+        id: format!("t-{username}"),
+        username: username.into(),
+        name: "test".into(),
+        token_hash: chiso_store::secret_hash(&secret),
+        created_at: chrono::Utc::now(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    store.create_token(&t, &Actor::new("test", Via::Cli)).await.unwrap();
+    secret
+}
+
 async fn spawn_app(demo: bool) -> App {
     let dir = std::env::temp_dir().join(format!("chiso-web-{}", unique()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -47,9 +88,11 @@ async fn spawn_app(demo: bool) -> App {
     if demo {
         chiso_demo::load(store.as_ref()).await.unwrap();
     }
-    let router = chiso_web::app(chiso_web::AppState::load(store.clone()).await.unwrap());
+    let router = chiso_web::app(chiso_web::AppState::load(store.clone(), chiso_web::auth::AuthConfig { public_read: true, ..Default::default() }).await.unwrap());
+    let token = admin_token(store.as_ref()).await;
     App {
         router,
+        token,
         store,
         cleanup: None,
         dir: Some(dir),
@@ -64,9 +107,11 @@ async fn spawn_app_pg() -> App {
     let pg = Arc::new(PgStore::open_in_schema(&url, &schema).await.unwrap());
     chiso_demo::load(pg.as_ref()).await.unwrap();
     let store: Arc<dyn Store> = pg.clone();
-    let router = chiso_web::app(chiso_web::AppState::load(store.clone()).await.unwrap());
+    let router = chiso_web::app(chiso_web::AppState::load(store.clone(), chiso_web::auth::AuthConfig { public_read: true, ..Default::default() }).await.unwrap());
+    let token = admin_token(store.as_ref()).await;
     App {
         router,
+        token,
         store,
         cleanup: Some((pg, schema)),
         dir: None,
@@ -85,7 +130,16 @@ impl Resp {
     }
 }
 
-async fn send(app: &App, req: Request<Body>) -> Resp {
+/// Send a request; writes carry the administrator's token unless they carry credentials.
+async fn send(app: &App, mut req: Request<Body>) -> Resp {
+    let writes = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    if writes && !req.headers().contains_key("authorization") && !req.headers().contains_key("cookie") {
+        req.headers_mut().insert("authorization", format!("ApiToken {}", app.token).parse().unwrap());
+    }
+    send_raw(app, req).await
+}
+
+async fn send_raw(app: &App, req: Request<Body>) -> Resp {
     let resp = app.router.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
@@ -401,7 +455,7 @@ async fn values_written_through_the_api_are_read_back_and_audited() {
     .json();
     assert_eq!(v["data_values"][0]["value"], "321");
     assert_eq!(v["data_values"][0]["source"], "entered");
-    assert_eq!(v["data_values"][0]["stored_by"], "api");
+    assert_eq!(v["data_values"][0]["stored_by"], "quan.tri", "who stored it: the account behind the token");
     let log = app
         .store
         .audit(&AuditQuery {

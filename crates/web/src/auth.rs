@@ -1,0 +1,302 @@
+//! Who is asking, and what they may do: sessions (a cookie holding a random secret; the
+//! server keeps its hash), API tokens in DHIS2's `Authorization: ApiToken …` form, CSRF
+//! tokens, and the one authorization function every route calls.
+//!
+//! *Invariant*: every route that reads or changes data calls [`allowed`] for every unit it
+//! touches, on the server; hiding a button is never the protection.
+
+use crate::AppState;
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::{HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::Response;
+use chiso_core::account::{Assignment, Role};
+use chiso_engine::Engine;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+pub const SESSION_COOKIE: &str = "chiso_session";
+pub const LOGIN_CSRF_COOKIE: &str = "chiso_login_csrf";
+
+/// Session and login settings.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// Anyone may read (the demo); writes still need an account.
+    pub public_read: bool,
+    /// Mark cookies `Secure` (serving over HTTPS, or behind a TLS proxy).
+    pub secure_cookies: bool,
+    pub idle_timeout: Duration,
+    pub absolute_timeout: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig { public_read: false, secure_cookies: false, idle_timeout: Duration::minutes(30), absolute_timeout: Duration::hours(12) }
+    }
+}
+
+/// How a request was authenticated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Credential {
+    Session { id_hash: String, csrf_token: String, must_change_password: bool },
+    Token { id: String },
+}
+
+/// The account behind a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub username: String,
+    pub display_name: String,
+    pub assignments: Vec<Assignment>,
+    pub credential: Credential,
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Who {
+    Anonymous,
+    User(Principal),
+}
+
+impl Who {
+    pub fn name(&self) -> String {
+        match self {
+            Who::Anonymous => "anonymous".into(),
+            Who::User(p) => p.username.clone(),
+        }
+    }
+    pub fn principal(&self) -> Option<&Principal> {
+        match self {
+            Who::User(p) => Some(p),
+            Who::Anonymous => None,
+        }
+    }
+}
+
+/// What a request wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read the structure: units, elements, indicators, periods, frameworks' names.
+    ReadMeta,
+    /// Read figures of a unit (its subtree).
+    Read,
+    /// Enter, import or delete figures of a unit.
+    WriteData,
+    /// Define elements, indicators, targets, scorecards.
+    ManageFramework,
+    /// Change units, groups and successor links.
+    ManageUnits,
+    /// Accounts, tokens, the audit log.
+    Administer,
+}
+
+fn grants(role: Role, action: Action) -> bool {
+    match role {
+        Role::SystemAdmin => true,
+        Role::FrameworkAdmin => matches!(action, Action::ReadMeta | Action::Read | Action::ManageFramework),
+        Role::Approver | Role::Viewer => matches!(action, Action::ReadMeta | Action::Read),
+        Role::DataEntry => matches!(action, Action::ReadMeta | Action::Read | Action::WriteData),
+    }
+}
+
+/// The one authorization function. `unit` is the unit touched (None: no particular unit,
+/// which then needs a role over every unit — except for reading the structure and managing
+/// the framework, which any holder of the role may do).
+pub fn allowed(who: &Who, action: Action, unit: Option<&str>, engine: &Engine, public_read: bool) -> bool {
+    let p = match who {
+        Who::Anonymous => return public_read && matches!(action, Action::ReadMeta | Action::Read),
+        Who::User(p) => p,
+    };
+    if let Credential::Session { must_change_password: true, .. } = p.credential {
+        return false;
+    }
+    p.assignments.iter().any(|a| {
+        if !grants(a.role, action) {
+            return false;
+        }
+        match (unit, &a.unit) {
+            (_, None) => true,
+            (None, Some(_)) => matches!(action, Action::ReadMeta | Action::ManageFramework),
+            (Some(u), Some(scope)) => engine.is_within(u, scope.as_str()),
+        }
+    })
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Find who is asking (token, then session cookie) and put it in the request's extensions.
+/// A session past its idle or absolute time-out, or of a disabled account, is ended.
+pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+    let who = identify(&st, req.headers()).await;
+    // The JSON API, called with a session cookie, must send the session's CSRF token back in
+    // `X-CSRF-Token`; forms are checked by their handlers.
+    if req.uri().path().starts_with("/api/") && !csrf_ok(&who, req.method(), req.headers(), None) {
+        return crate::error::ApiError::Forbidden("missing or wrong X-CSRF-Token for a request made with a session".into()).into_response();
+    }
+    req.extensions_mut().insert(who);
+    next.run(req).await
+}
+
+async fn identify(st: &AppState, headers: &HeaderMap) -> Who {
+    let now = Utc::now();
+    if let Some(auth) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let Some(secret) = auth.strip_prefix("ApiToken ") else { return Who::Anonymous };
+        let Ok(Some(t)) = st.store.token_by_hash(&chiso_store::secret_hash(secret.trim())).await else {
+            return Who::Anonymous;
+        };
+        if t.revoked_at.is_some() {
+            return Who::Anonymous;
+        }
+        let Ok(Some(u)) = st.store.user(&t.username).await else { return Who::Anonymous };
+        if u.disabled {
+            return Who::Anonymous;
+        }
+        let _ = st.store.touch_token(&t.id, now).await;
+        return Who::User(Principal { username: u.username, display_name: u.display_name, assignments: u.assignments, credential: Credential::Token { id: t.id } });
+    }
+    let Some(secret) = cookie(headers, SESSION_COOKIE) else { return Who::Anonymous };
+    let id_hash = chiso_store::secret_hash(secret);
+    let Ok(Some(s)) = st.store.session(&id_hash).await else { return Who::Anonymous };
+    let expired = now > s.expires_at || now - s.last_seen_at > st.auth.idle_timeout;
+    let user = match st.store.user(&s.username).await {
+        Ok(Some(u)) if !u.disabled && !expired => u,
+        _ => {
+            let _ = st.store.delete_session(&id_hash).await;
+            return Who::Anonymous;
+        }
+    };
+    if now - s.last_seen_at > Duration::seconds(30) {
+        let _ = st.store.touch_session(&id_hash, now).await;
+    }
+    Who::User(Principal {
+        username: user.username,
+        display_name: user.display_name,
+        assignments: user.assignments,
+        credential: Credential::Session { id_hash, csrf_token: s.csrf_token, must_change_password: user.must_change_password },
+    })
+}
+
+/// For a state-changing request made with a session cookie: the CSRF token must come back,
+/// in the `X-CSRF-Token` header (the JSON API) or the `csrf` form field (checked by the form's
+/// handler). Token-authenticated requests carry no cookie and need none.
+pub fn csrf_ok(who: &Who, method: &Method, headers: &HeaderMap, form_token: Option<&str>) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    match who {
+        Who::User(Principal { credential: Credential::Session { csrf_token, .. }, .. }) => {
+            let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).or(form_token);
+            sent.is_some_and(|t| constant_time_eq(t.as_bytes(), csrf_token.as_bytes()))
+        }
+        _ => true,
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Failed logins per user name and per client, with back-off: after 5 failures the name is
+/// locked for 1 minute, doubling with each further failure up to an hour.
+#[derive(Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
+}
+
+impl Throttle {
+    pub const FREE_TRIES: u32 = 5;
+
+    /// When the key is locked, until when.
+    pub fn locked_until(&self, key: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let f = self.failures.lock().ok()?;
+        let (n, last) = f.get(key)?;
+        if *n < Self::FREE_TRIES {
+            return None;
+        }
+        let minutes = 1i64 << (n - Self::FREE_TRIES).min(6);
+        let until = *last + Duration::minutes(minutes.min(60));
+        (until > now).then_some(until)
+    }
+
+    pub fn fail(&self, key: &str, now: DateTime<Utc>) {
+        if let Ok(mut f) = self.failures.lock() {
+            let e = f.entry(key.to_string()).or_insert((0, now));
+            e.0 += 1;
+            e.1 = now;
+        }
+    }
+
+    pub fn succeed(&self, key: &str) {
+        if let Ok(mut f) = self.failures.lock() {
+            f.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off() {
+        let t = Throttle::default();
+        let now = Utc::now();
+        for _ in 0..4 {
+            t.fail("a", now);
+        }
+        assert!(t.locked_until("a", now).is_none());
+        t.fail("a", now);
+        assert_eq!(t.locked_until("a", now), Some(now + Duration::minutes(1)));
+        t.fail("a", now);
+        assert_eq!(t.locked_until("a", now), Some(now + Duration::minutes(2)));
+        assert!(t.locked_until("a", now + Duration::minutes(3)).is_none());
+        t.succeed("a");
+        assert!(t.locked_until("a", now).is_none());
+        assert!(constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd") && !constant_time_eq(b"ab", b"abc"));
+    }
+}
+
+/// Check an action on every unit a request touches (none: the action without a unit); the
+/// first refused unit is named.
+pub async fn require(st: &AppState, who: &Who, action: Action, units: &[&str]) -> Result<(), crate::error::ApiError> {
+    use crate::error::ApiError;
+    let engine = st.live.read().await;
+    let refused = if units.is_empty() {
+        (!allowed(who, action, None, &engine, st.auth.public_read)).then(String::new)
+    } else {
+        units.iter().find(|u| !allowed(who, action, Some(u), &engine, st.auth.public_read)).map(|u| u.to_string())
+    };
+    match (refused, who) {
+        (None, _) => Ok(()),
+        (Some(_), Who::Anonymous) => Err(ApiError::Unauthorized),
+        (Some(_), Who::User(p)) if matches!(p.credential, Credential::Session { must_change_password: true, .. }) => {
+            Err(ApiError::Forbidden("change your one-time password first (/account/password)".into()))
+        }
+        (Some(u), Who::User(p)) if u.is_empty() => Err(ApiError::Forbidden(format!("{} may not do this", p.username))),
+        (Some(u), Who::User(p)) => Err(ApiError::Forbidden(format!("{} may not do this for unit {u}", p.username))),
+    }
+}
+
+/// Check a scope: a unit, or every member of a group.
+pub async fn require_scope(st: &AppState, who: &Who, action: Action, scope: &chiso_engine::Scope) -> Result<(), crate::error::ApiError> {
+    match scope {
+        chiso_engine::Scope::Unit(u) => require(st, who, action, &[u.as_str()]).await,
+        chiso_engine::Scope::Group(g) => {
+            let members = st.live.read().await.group_members(g)?;
+            let refs: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
+            require(st, who, action, &refs).await
+        }
+    }
+}
