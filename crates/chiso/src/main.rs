@@ -275,13 +275,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             first_admin(store.as_ref()).await?;
             println!("Chế độ mẫu: ai cũng xem được; đăng nhập để sửa số liệu / demo mode: anyone may read; log in to change data");
-            let auth = chiso_web::auth::AuthConfig { public_read: true, ..Default::default() };
+            let auth = chiso_web::auth::AuthConfig {
+                public_read: true,
+                ..Default::default()
+            };
             serve(store, &listen, auth).await
         }
-        Command::Serve { database, listen, public_read, secure_cookies } => {
+        Command::Serve {
+            database,
+            listen,
+            public_read,
+            secure_cookies,
+        } => {
             let store = open(&database).await?;
             first_admin(store.as_ref()).await?;
-            let auth = chiso_web::auth::AuthConfig { public_read, secure_cookies, ..Default::default() };
+            let auth = chiso_web::auth::AuthConfig {
+                public_read,
+                secure_cookies,
+                ..Default::default()
+            };
             serve(store, &listen, auth).await
         }
         Command::EngineLoad { database } => {
@@ -495,13 +507,19 @@ async fn first_admin(store: &dyn Store) -> anyhow::Result<()> {
     let admin = chiso_store::UserRecord {
         username: "admin".into(),
         display_name: "Quản trị hệ thống".into(),
-        password_hash: chiso_core::account::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?,
+        password_hash: chiso_core::account::hash_password(&password)
+            .map_err(|e| anyhow::anyhow!(e))?,
         must_change_password: true,
         disabled: false,
         created_at: chrono::Utc::now(),
-        assignments: vec![chiso_core::account::Assignment { role: chiso_core::account::Role::SystemAdmin, unit: None }],
+        assignments: vec![chiso_core::account::Assignment {
+            role: chiso_core::account::Role::SystemAdmin,
+            unit: None,
+        }],
     };
-    store.create_user(&admin, &Actor::new("cli", Via::Cli)).await?;
+    store
+        .create_user(&admin, &Actor::new("cli", Via::Cli))
+        .await?;
     println!();
     println!("Tài khoản quản trị đầu tiên / the first administrator account:");
     println!("    user name: admin");
@@ -511,7 +529,11 @@ async fn first_admin(store: &dyn Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(store: Arc<dyn Store>, listen: &str, auth: chiso_web::auth::AuthConfig) -> anyhow::Result<()> {
+async fn serve(
+    store: Arc<dyn Store>,
+    listen: &str,
+    auth: chiso_web::auth::AuthConfig,
+) -> anyhow::Result<()> {
     let state = chiso_web::AppState::load(store, auth)
         .await
         .map_err(|e| anyhow::anyhow!(e))?;

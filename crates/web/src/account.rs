@@ -21,13 +21,22 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/logout-everywhere", post(logout_everywhere))
-        .route("/account/password", get(password_form).post(change_password))
+        .route(
+            "/account/password",
+            get(password_form).post(change_password),
+        )
 }
 
 fn cookie_header(st: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if st.auth.secure_cookies { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"))
-        .unwrap_or(HeaderValue::from_static("x=; Max-Age=0"))
+    let secure = if st.auth.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or(HeaderValue::from_static("x=; Max-Age=0"))
 }
 
 fn redirect(to: &str) -> Response {
@@ -53,14 +62,35 @@ pub struct NextQuery {
     lang: Option<String>,
 }
 
-async fn login_form(State(st): State<AppState>, Query(q): Query<NextQuery>, headers: HeaderMap, uri: Uri, Extension(who): Extension<Who>) -> Response {
-    let page = Page::new(&PageQuery { lang: q.lang.clone() }, &headers, &uri, &who);
+async fn login_form(
+    State(st): State<AppState>,
+    Query(q): Query<NextQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+) -> Response {
+    let page = Page::new(
+        &PageQuery {
+            lang: q.lang.clone(),
+        },
+        &headers,
+        &uri,
+        &who,
+    );
     let existing = auth::cookie(&headers, LOGIN_CSRF_COOKIE).map(str::to_string);
     let csrf = existing.clone().unwrap_or_else(random_secret);
     let next = safe_next(q.next.as_deref().unwrap_or("/")).to_string();
-    let mut r = page.render(&st, StatusCode::OK, "login.html", minijinja::context! { csrf, next, username => "", error => "" });
+    let mut r = page.render(
+        &st,
+        StatusCode::OK,
+        "login.html",
+        minijinja::context! { csrf, next, username => "", error => "" },
+    );
     if existing.is_none() {
-        r.headers_mut().append(SET_COOKIE, cookie_header(&st, LOGIN_CSRF_COOKIE, &csrf, 3600));
+        r.headers_mut().append(
+            SET_COOKIE,
+            cookie_header(&st, LOGIN_CSRF_COOKIE, &csrf, 3600),
+        );
     }
     r
 }
@@ -80,12 +110,22 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password(&random_secret()).unwrap_or_default())
 }
 
-async fn login(State(st): State<AppState>, headers: HeaderMap, uri: Uri, Extension(who): Extension<Who>, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let page = Page::new(&PageQuery { lang: None }, &headers, &uri, &who);
     let lang = page.lang;
     let cookie_token = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if cookie_token.is_empty() || !constant_time_eq(cookie_token.as_bytes(), f.csrf.as_bytes()) {
-        return page.error(&st, StatusCode::FORBIDDEN, st.i18n.t(lang, "csrf-failed", &[]));
+        return page.error(
+            &st,
+            StatusCode::FORBIDDEN,
+            st.i18n.t(lang, "csrf-failed", &[]),
+        );
     }
     let username = f.username.trim().to_lowercase();
     let now = Utc::now();
@@ -93,9 +133,22 @@ async fn login(State(st): State<AppState>, headers: HeaderMap, uri: Uri, Extensi
         page.render(&st, status, "login.html", minijinja::context! { csrf => f.csrf.clone(), next => safe_next(&f.next).to_string(), username => username.clone(), error })
     };
     if let Some(until) = st.throttle.locked_until(&username, now) {
-        let time = (until + chrono::Duration::hours(7)).format("%H:%M:%S").to_string();
-        let _ = st.store.log_event("login.locked", &format!("user:{username}"), None, &Actor::new(&username, Via::Web)).await;
-        return again(StatusCode::TOO_MANY_REQUESTS, st.i18n.t(lang, "login-locked", &[("time", time)]));
+        let time = (until + chrono::Duration::hours(7))
+            .format("%H:%M:%S")
+            .to_string();
+        let _ = st
+            .store
+            .log_event(
+                "login.locked",
+                &format!("user:{username}"),
+                None,
+                &Actor::new(&username, Via::Web),
+            )
+            .await;
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            st.i18n.t(lang, "login-locked", &[("time", time)]),
+        );
     }
     let user = st.store.user(&username).await.ok().flatten();
     let good = match &user {
@@ -107,8 +160,19 @@ async fn login(State(st): State<AppState>, headers: HeaderMap, uri: Uri, Extensi
     };
     let Some(user) = user.filter(|_| good) else {
         st.throttle.fail(&username, now);
-        let _ = st.store.log_event("login.failure", &format!("user:{username}"), None, &Actor::new(&username, Via::Web)).await;
-        return again(StatusCode::UNAUTHORIZED, st.i18n.t(lang, "login-failed", &[]));
+        let _ = st
+            .store
+            .log_event(
+                "login.failure",
+                &format!("user:{username}"),
+                None,
+                &Actor::new(&username, Via::Web),
+            )
+            .await;
+        return again(
+            StatusCode::UNAUTHORIZED,
+            st.i18n.t(lang, "login-failed", &[]),
+        );
     };
     st.throttle.succeed(&username);
     // A new session id at every login; any session this browser had ends.
@@ -126,12 +190,36 @@ async fn login(State(st): State<AppState>, headers: HeaderMap, uri: Uri, Extensi
     };
     if let Err(e) = st.store.create_session(&session).await {
         tracing::error!(error = %e, "cannot create a session");
-        return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "Lỗi nội bộ / internal error".into());
+        return page.error(
+            &st,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Lỗi nội bộ / internal error".into(),
+        );
     }
-    let _ = st.store.log_event("login.success", &format!("user:{}", user.username), None, &Actor::new(&user.username, Via::Web)).await;
-    let to = if user.must_change_password { "/account/password" } else { safe_next(&f.next) };
+    let _ = st
+        .store
+        .log_event(
+            "login.success",
+            &format!("user:{}", user.username),
+            None,
+            &Actor::new(&user.username, Via::Web),
+        )
+        .await;
+    let to = if user.must_change_password {
+        "/account/password"
+    } else {
+        safe_next(&f.next)
+    };
     let mut r = redirect(to);
-    r.headers_mut().append(SET_COOKIE, cookie_header(&st, SESSION_COOKIE, &secret, st.auth.absolute_timeout.num_seconds()));
+    r.headers_mut().append(
+        SET_COOKIE,
+        cookie_header(
+            &st,
+            SESSION_COOKIE,
+            &secret,
+            st.auth.absolute_timeout.num_seconds(),
+        ),
+    );
     r
 }
 
@@ -143,45 +231,99 @@ pub struct CsrfForm {
 fn session_of(who: &Who) -> Option<(&str, &str, &str)> {
     match who {
         Who::User(p) => match &p.credential {
-            Credential::Session { id_hash, csrf_token, .. } => Some((p.username.as_str(), id_hash.as_str(), csrf_token.as_str())),
+            Credential::Session {
+                id_hash,
+                csrf_token,
+                ..
+            } => Some((p.username.as_str(), id_hash.as_str(), csrf_token.as_str())),
             Credential::Token { .. } => None,
         },
         Who::Anonymous => None,
     }
 }
 
-async fn end_sessions(st: AppState, headers: HeaderMap, uri: Uri, who: Who, f: CsrfForm, everywhere: bool) -> Response {
+async fn end_sessions(
+    st: AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    who: Who,
+    f: CsrfForm,
+    everywhere: bool,
+) -> Response {
     let page = Page::new(&PageQuery { lang: None }, &headers, &uri, &who);
-    let Some((username, id_hash, csrf)) = session_of(&who) else { return redirect("/") };
+    let Some((username, id_hash, csrf)) = session_of(&who) else {
+        return redirect("/");
+    };
     if !constant_time_eq(csrf.as_bytes(), f.csrf.as_bytes()) {
-        return page.error(&st, StatusCode::FORBIDDEN, st.i18n.t(page.lang, "csrf-failed", &[]));
+        return page.error(
+            &st,
+            StatusCode::FORBIDDEN,
+            st.i18n.t(page.lang, "csrf-failed", &[]),
+        );
     }
     let actor = Actor::new(username, Via::Web);
     if everywhere {
         let n = st.store.delete_sessions_of(username).await.unwrap_or(0);
-        let _ = st.store.log_event("logout.everywhere", &format!("user:{username}"), Some(&format!("{n} sessions ended")), &actor).await;
+        let _ = st
+            .store
+            .log_event(
+                "logout.everywhere",
+                &format!("user:{username}"),
+                Some(&format!("{n} sessions ended")),
+                &actor,
+            )
+            .await;
     } else {
         let _ = st.store.delete_session(id_hash).await;
-        let _ = st.store.log_event("logout", &format!("user:{username}"), None, &actor).await;
+        let _ = st
+            .store
+            .log_event("logout", &format!("user:{username}"), None, &actor)
+            .await;
     }
     let mut r = redirect("/");
-    r.headers_mut().append(SET_COOKIE, cookie_header(&st, SESSION_COOKIE, "", 0));
+    r.headers_mut()
+        .append(SET_COOKIE, cookie_header(&st, SESSION_COOKIE, "", 0));
     r
 }
 
-async fn logout(State(st): State<AppState>, headers: HeaderMap, uri: Uri, Extension(who): Extension<Who>, Form(f): Form<CsrfForm>) -> Response {
+async fn logout(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     end_sessions(st, headers, uri, who, f, false).await
 }
 
-async fn logout_everywhere(State(st): State<AppState>, headers: HeaderMap, uri: Uri, Extension(who): Extension<Who>, Form(f): Form<CsrfForm>) -> Response {
+async fn logout_everywhere(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     end_sessions(st, headers, uri, who, f, true).await
 }
 
-async fn password_form(State(st): State<AppState>, Query(q): Query<NextQuery>, headers: HeaderMap, uri: Uri, Extension(who): Extension<Who>) -> Response {
+async fn password_form(
+    State(st): State<AppState>,
+    Query(q): Query<NextQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+) -> Response {
     let page = Page::new(&PageQuery { lang: q.lang }, &headers, &uri, &who);
-    let Some((_, _, csrf)) = session_of(&who) else { return redirect("/login?next=/account/password") };
+    let Some((_, _, csrf)) = session_of(&who) else {
+        return redirect("/login?next=/account/password");
+    };
     let must_change = matches!(&who, Who::User(p) if matches!(p.credential, Credential::Session { must_change_password: true, .. }));
-    page.render(&st, StatusCode::OK, "password.html", minijinja::context! { csrf => csrf.to_string(), must_change, error => "" })
+    page.render(
+        &st,
+        StatusCode::OK,
+        "password.html",
+        minijinja::context! { csrf => csrf.to_string(), must_change, error => "" },
+    )
 }
 
 #[derive(Deserialize)]
@@ -192,18 +334,37 @@ pub struct PasswordForm {
     repeat: String,
 }
 
-async fn change_password(State(st): State<AppState>, headers: HeaderMap, uri: Uri, Extension(who): Extension<Who>, Form(f): Form<PasswordForm>) -> Response {
+async fn change_password(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+    Form(f): Form<PasswordForm>,
+) -> Response {
     let page = Page::new(&PageQuery { lang: None }, &headers, &uri, &who);
     let lang = page.lang;
-    let Some((username, _, csrf)) = session_of(&who) else { return redirect("/login") };
+    let Some((username, _, csrf)) = session_of(&who) else {
+        return redirect("/login");
+    };
     if !constant_time_eq(csrf.as_bytes(), f.csrf.as_bytes()) {
-        return page.error(&st, StatusCode::FORBIDDEN, st.i18n.t(lang, "csrf-failed", &[]));
+        return page.error(
+            &st,
+            StatusCode::FORBIDDEN,
+            st.i18n.t(lang, "csrf-failed", &[]),
+        );
     }
     let must_change = matches!(&who, Who::User(p) if matches!(p.credential, Credential::Session { must_change_password: true, .. }));
     let again = |error: String| {
-        page.render(&st, StatusCode::UNPROCESSABLE_ENTITY, "password.html", minijinja::context! { csrf => csrf.to_string(), must_change, error })
+        page.render(
+            &st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password.html",
+            minijinja::context! { csrf => csrf.to_string(), must_change, error },
+        )
     };
-    let Ok(Some(user)) = st.store.user(username).await else { return redirect("/login") };
+    let Ok(Some(user)) = st.store.user(username).await else {
+        return redirect("/login");
+    };
     if !verify_password(&f.current, &user.password_hash) {
         return again(st.i18n.t(lang, "password-wrong", &[]));
     }
@@ -213,9 +374,16 @@ async fn change_password(State(st): State<AppState>, headers: HeaderMap, uri: Ur
     if let Err(reason) = check_password(username, &f.new) {
         return again(reason);
     }
-    let Ok(hash) = hash_password(&f.new) else { return again("internal error".into()) };
+    let Ok(hash) = hash_password(&f.new) else {
+        return again("internal error".into());
+    };
     let actor = Actor::new(username, Via::Web);
-    if st.store.set_password(username, &hash, false, &actor).await.is_err() {
+    if st
+        .store
+        .set_password(username, &hash, false, &actor)
+        .await
+        .is_err()
+    {
         return again("internal error".into());
     }
     // Every other session ends; this browser gets a fresh one.
@@ -234,6 +402,14 @@ async fn change_password(State(st): State<AppState>, headers: HeaderMap, uri: Ur
         return redirect("/login");
     }
     let mut r = redirect("/");
-    r.headers_mut().append(SET_COOKIE, cookie_header(&st, SESSION_COOKIE, &secret, st.auth.absolute_timeout.num_seconds()));
+    r.headers_mut().append(
+        SET_COOKIE,
+        cookie_header(
+            &st,
+            SESSION_COOKIE,
+            &secret,
+            st.auth.absolute_timeout.num_seconds(),
+        ),
+    );
     r
 }

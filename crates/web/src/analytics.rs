@@ -9,8 +9,8 @@
 //! `asOf=YYYY-MM-DD`: read the figures in the structure of that date (e.g. 2023 figures in the
 //! 2025 units). Values are full precision: rounding is for display.
 
-use crate::error::{ApiError, ErrorBody};
 use crate::auth::{require_scope, Action, Who};
+use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
@@ -534,7 +534,8 @@ async fn grid(st: &AppState, raw: Option<String>, who: &Who) -> Result<Grid, Api
         ("relativePeriodDate" = Option<String>, Query, description = "The date relative periods count from (default: today in Vietnam)")
     ),
     responses((status = 200, body = Grid), (status = 400, body = ErrorBody)))]
-pub async fn analytics(Extension(who): Extension<Who>, 
+pub async fn analytics(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Grid>, ApiError> {
@@ -549,7 +550,8 @@ pub async fn analytics(Extension(who): Extension<Who>,
         ("asOf" = Option<String>, Query, description = "As for /api/analytics")
     ),
     responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody)))]
-pub async fn analytics_csv(Extension(who): Extension<Who>, 
+pub async fn analytics_csv(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {

@@ -1,8 +1,8 @@
 //! The JSON API: units, unit groups, periods, data elements and data values, read and write.
 //! Every handler is listed in [`ApiDoc`], from which `/api/openapi.json` is generated.
 
-use crate::error::{ApiError, ErrorBody};
 use crate::auth::{require, Action, Who};
+use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -268,7 +268,8 @@ fn unit_query(p: &UnitParams) -> Result<UnitQuery, ApiError> {
 /// List units, filtered.
 #[utoipa::path(get, path = "/api/units", tag = "units", params(UnitParams),
     responses((status = 200, body = UnitList), (status = 400, body = ErrorBody)))]
-async fn list_units(Extension(who): Extension<Who>, 
+async fn list_units(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     q: Result<Query<UnitParams>, QueryRejection>,
 ) -> Result<Json<UnitList>, ApiError> {
@@ -282,7 +283,8 @@ async fn list_units(Extension(who): Extension<Who>,
 /// One unit.
 #[utoipa::path(get, path = "/api/units/{code}", tag = "units", params(("code" = String, Path, description = "Unit code")),
     responses((status = 200, body = StoredUnit), (status = 404, body = ErrorBody)))]
-async fn get_unit(Extension(who): Extension<Who>, 
+async fn get_unit(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<StoredUnit>, ApiError> {
@@ -308,7 +310,8 @@ pub struct ChildrenParams {
 #[utoipa::path(get, path = "/api/units/{code}/children", tag = "units",
     params(("code" = String, Path, description = "Unit code"), ChildrenParams),
     responses((status = 200, body = UnitList), (status = 404, body = ErrorBody)))]
-async fn unit_children(Extension(who): Extension<Who>, 
+async fn unit_children(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     Path(code): Path<String>,
     q: Result<Query<ChildrenParams>, QueryRejection>,
@@ -366,7 +369,8 @@ fn items<T: serde::de::DeserializeOwned>(
 /// Insert or update units (all or nothing).
 #[utoipa::path(post, path = "/api/units", tag = "units", request_body = UnitsIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn write_units(Extension(who): Extension<Who>, 
+async fn write_units(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     b: Result<Json<UnitsIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
@@ -386,7 +390,10 @@ pub struct GroupList {
 
 /// Unit groups and their members.
 #[utoipa::path(get, path = "/api/unit-groups", tag = "units", responses((status = 200, body = GroupList)))]
-async fn list_groups(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<GroupList>, ApiError> {
+async fn list_groups(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+) -> Result<Json<GroupList>, ApiError> {
     require(&st, &who, Action::ReadMeta, &[]).await?;
     Ok(Json(GroupList {
         unit_groups: st.store.groups().await?,
@@ -408,7 +415,8 @@ pub struct SuccessorList {
 /// Successor links (merges and splits, with weights).
 #[utoipa::path(get, path = "/api/successors", tag = "units", params(SuccessorParams),
     responses((status = 200, body = SuccessorList), (status = 400, body = ErrorBody)))]
-async fn list_successors(Extension(who): Extension<Who>, 
+async fn list_successors(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     q: Result<Query<SuccessorParams>, QueryRejection>,
 ) -> Result<Json<SuccessorList>, ApiError> {
@@ -539,7 +547,10 @@ pub struct ElementList {
 
 /// All data elements.
 #[utoipa::path(get, path = "/api/data-elements", tag = "data", responses((status = 200, body = ElementList)))]
-async fn list_elements(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<ElementList>, ApiError> {
+async fn list_elements(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+) -> Result<Json<ElementList>, ApiError> {
     require(&st, &who, Action::ReadMeta, &[]).await?;
     Ok(Json(ElementList {
         data_elements: st.store.elements().await?,
@@ -549,7 +560,8 @@ async fn list_elements(Extension(who): Extension<Who>, State(st): State<AppState
 /// One data element.
 #[utoipa::path(get, path = "/api/data-elements/{code}", tag = "data", params(("code" = String, Path, description = "Element code")),
     responses((status = 200, body = DataElement), (status = 404, body = ErrorBody)))]
-async fn get_element(Extension(who): Extension<Who>, 
+async fn get_element(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<DataElement>, ApiError> {
@@ -571,7 +583,8 @@ pub struct ElementsIn {
 /// Insert or update data elements (all or nothing).
 #[utoipa::path(post, path = "/api/data-elements", tag = "data", request_body = ElementsIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn write_elements(Extension(who): Extension<Who>, 
+async fn write_elements(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     b: Result<Json<ElementsIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
@@ -591,7 +604,10 @@ pub struct IndicatorList {
 
 /// All indicators.
 #[utoipa::path(get, path = "/api/indicators", tag = "data", responses((status = 200, body = IndicatorList)))]
-async fn list_indicators(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<IndicatorList>, ApiError> {
+async fn list_indicators(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+) -> Result<Json<IndicatorList>, ApiError> {
     require(&st, &who, Action::ReadMeta, &[]).await?;
     Ok(Json(IndicatorList {
         indicators: st.store.indicators().await?,
@@ -608,13 +624,17 @@ pub struct IndicatorsIn {
 /// names the field and the column, e.g. "unknown element VB_TONG at column 14".
 #[utoipa::path(post, path = "/api/indicators", tag = "data", request_body = IndicatorsIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn write_indicators(Extension(who): Extension<Who>, 
+async fn write_indicators(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     b: Result<Json<IndicatorsIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
     require(&st, &who, Action::ManageFramework, &[]).await?;
     let indicators: Vec<Indicator> = items("indicator", body(b)?.indicators)?;
-    let changes = st.store.upsert_indicators(&indicators, &actor(&who)).await?;
+    let changes = st
+        .store
+        .upsert_indicators(&indicators, &actor(&who))
+        .await?;
     if changes.changed() > 0 {
         st.live.reload().await?;
     }
@@ -628,7 +648,10 @@ pub struct BreakdownList {
 
 /// Breakdowns (categories) and their options.
 #[utoipa::path(get, path = "/api/breakdowns", tag = "data", responses((status = 200, body = BreakdownList)))]
-async fn list_breakdowns(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<BreakdownList>, ApiError> {
+async fn list_breakdowns(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+) -> Result<Json<BreakdownList>, ApiError> {
     require(&st, &who, Action::ReadMeta, &[]).await?;
     Ok(Json(BreakdownList {
         breakdowns: st.store.breakdowns().await?,
@@ -660,7 +683,8 @@ pub struct ValueList {
 /// Read data values.
 #[utoipa::path(get, path = "/api/data-values", tag = "data", params(ValueParams),
     responses((status = 200, body = ValueList), (status = 400, body = ErrorBody)))]
-async fn list_values(Extension(who): Extension<Who>, 
+async fn list_values(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     q: Result<Query<ValueParams>, QueryRejection>,
 ) -> Result<Json<ValueList>, ApiError> {
@@ -761,7 +785,8 @@ fn parse_value_in(i: usize, v: ValueIn, errors: &mut Vec<FieldError>) -> Option<
 /// Write data values: all are checked, then all are written with an audit row each — or none.
 #[utoipa::path(post, path = "/api/data-values", tag = "data", request_body = ValuesIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn write_values(Extension(who): Extension<Who>, 
+async fn write_values(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     b: Result<Json<ValuesIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
@@ -803,7 +828,8 @@ pub struct KeysIn {
 /// Delete data values (each deletion is audited).
 #[utoipa::path(delete, path = "/api/data-values", tag = "data", request_body = KeysIn,
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn delete_values(Extension(who): Extension<Who>, 
+async fn delete_values(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     b: Result<Json<KeysIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {

@@ -33,15 +33,26 @@ pub struct AuthConfig {
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig { public_read: false, secure_cookies: false, idle_timeout: Duration::minutes(30), absolute_timeout: Duration::hours(12) }
+        AuthConfig {
+            public_read: false,
+            secure_cookies: false,
+            idle_timeout: Duration::minutes(30),
+            absolute_timeout: Duration::hours(12),
+        }
     }
 }
 
 /// How a request was authenticated.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Credential {
-    Session { id_hash: String, csrf_token: String, must_change_password: bool },
-    Token { id: String },
+    Session {
+        id_hash: String,
+        csrf_token: String,
+        must_change_password: bool,
+    },
+    Token {
+        id: String,
+    },
 }
 
 /// The account behind a request.
@@ -95,7 +106,10 @@ pub enum Action {
 fn grants(role: Role, action: Action) -> bool {
     match role {
         Role::SystemAdmin => true,
-        Role::FrameworkAdmin => matches!(action, Action::ReadMeta | Action::Read | Action::ManageFramework),
+        Role::FrameworkAdmin => matches!(
+            action,
+            Action::ReadMeta | Action::Read | Action::ManageFramework
+        ),
         Role::Approver | Role::Viewer => matches!(action, Action::ReadMeta | Action::Read),
         Role::DataEntry => matches!(action, Action::ReadMeta | Action::Read | Action::WriteData),
     }
@@ -104,12 +118,22 @@ fn grants(role: Role, action: Action) -> bool {
 /// The one authorization function. `unit` is the unit touched (None: no particular unit,
 /// which then needs a role over every unit — except for reading the structure and managing
 /// the framework, which any holder of the role may do).
-pub fn allowed(who: &Who, action: Action, unit: Option<&str>, engine: &Engine, public_read: bool) -> bool {
+pub fn allowed(
+    who: &Who,
+    action: Action,
+    unit: Option<&str>,
+    engine: &Engine,
+    public_read: bool,
+) -> bool {
     let p = match who {
         Who::Anonymous => return public_read && matches!(action, Action::ReadMeta | Action::Read),
         Who::User(p) => p,
     };
-    if let Credential::Session { must_change_password: true, .. } = p.credential {
+    if let Credential::Session {
+        must_change_password: true,
+        ..
+    } = p.credential
+    {
         return false;
     }
     p.assignments.iter().any(|a| {
@@ -143,7 +167,10 @@ pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Ne
     // The JSON API, called with a session cookie, must send the session's CSRF token back in
     // `X-CSRF-Token`; forms are checked by their handlers.
     if req.uri().path().starts_with("/api/") && !csrf_ok(&who, req.method(), req.headers(), None) {
-        return crate::error::ApiError::Forbidden("missing or wrong X-CSRF-Token for a request made with a session".into()).into_response();
+        return crate::error::ApiError::Forbidden(
+            "missing or wrong X-CSRF-Token for a request made with a session".into(),
+        )
+        .into_response();
     }
     req.extensions_mut().insert(who);
     next.run(req).await
@@ -152,23 +179,40 @@ pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Ne
 async fn identify(st: &AppState, headers: &HeaderMap) -> Who {
     let now = Utc::now();
     if let Some(auth) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let Some(secret) = auth.strip_prefix("ApiToken ") else { return Who::Anonymous };
-        let Ok(Some(t)) = st.store.token_by_hash(&chiso_store::secret_hash(secret.trim())).await else {
+        let Some(secret) = auth.strip_prefix("ApiToken ") else {
+            return Who::Anonymous;
+        };
+        let Ok(Some(t)) = st
+            .store
+            .token_by_hash(&chiso_store::secret_hash(secret.trim()))
+            .await
+        else {
             return Who::Anonymous;
         };
         if t.revoked_at.is_some() {
             return Who::Anonymous;
         }
-        let Ok(Some(u)) = st.store.user(&t.username).await else { return Who::Anonymous };
+        let Ok(Some(u)) = st.store.user(&t.username).await else {
+            return Who::Anonymous;
+        };
         if u.disabled {
             return Who::Anonymous;
         }
         let _ = st.store.touch_token(&t.id, now).await;
-        return Who::User(Principal { username: u.username, display_name: u.display_name, assignments: u.assignments, credential: Credential::Token { id: t.id } });
+        return Who::User(Principal {
+            username: u.username,
+            display_name: u.display_name,
+            assignments: u.assignments,
+            credential: Credential::Token { id: t.id },
+        });
     }
-    let Some(secret) = cookie(headers, SESSION_COOKIE) else { return Who::Anonymous };
+    let Some(secret) = cookie(headers, SESSION_COOKIE) else {
+        return Who::Anonymous;
+    };
     let id_hash = chiso_store::secret_hash(secret);
-    let Ok(Some(s)) = st.store.session(&id_hash).await else { return Who::Anonymous };
+    let Ok(Some(s)) = st.store.session(&id_hash).await else {
+        return Who::Anonymous;
+    };
     let expired = now > s.expires_at || now - s.last_seen_at > st.auth.idle_timeout;
     let user = match st.store.user(&s.username).await {
         Ok(Some(u)) if !u.disabled && !expired => u,
@@ -184,7 +228,11 @@ async fn identify(st: &AppState, headers: &HeaderMap) -> Who {
         username: user.username,
         display_name: user.display_name,
         assignments: user.assignments,
-        credential: Credential::Session { id_hash, csrf_token: s.csrf_token, must_change_password: user.must_change_password },
+        credential: Credential::Session {
+            id_hash,
+            csrf_token: s.csrf_token,
+            must_change_password: user.must_change_password,
+        },
     })
 }
 
@@ -196,8 +244,14 @@ pub fn csrf_ok(who: &Who, method: &Method, headers: &HeaderMap, form_token: Opti
         return true;
     }
     match who {
-        Who::User(Principal { credential: Credential::Session { csrf_token, .. }, .. }) => {
-            let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).or(form_token);
+        Who::User(Principal {
+            credential: Credential::Session { csrf_token, .. },
+            ..
+        }) => {
+            let sent = headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .or(form_token);
             sent.is_some_and(|t| constant_time_eq(t.as_bytes(), csrf_token.as_bytes()))
         }
         _ => true,
@@ -245,6 +299,68 @@ impl Throttle {
     }
 }
 
+/// Check an action on every unit a request touches (none: the action without a unit); the
+/// first refused unit is named.
+pub async fn require(
+    st: &AppState,
+    who: &Who,
+    action: Action,
+    units: &[&str],
+) -> Result<(), crate::error::ApiError> {
+    use crate::error::ApiError;
+    let engine = st.live.read().await;
+    let refused = if units.is_empty() {
+        (!allowed(who, action, None, &engine, st.auth.public_read)).then(String::new)
+    } else {
+        units
+            .iter()
+            .find(|u| !allowed(who, action, Some(u), &engine, st.auth.public_read))
+            .map(|u| u.to_string())
+    };
+    match (refused, who) {
+        (None, _) => Ok(()),
+        (Some(_), Who::Anonymous) => Err(ApiError::Unauthorized),
+        (Some(_), Who::User(p))
+            if matches!(
+                p.credential,
+                Credential::Session {
+                    must_change_password: true,
+                    ..
+                }
+            ) =>
+        {
+            Err(ApiError::Forbidden(
+                "change your one-time password first (/account/password)".into(),
+            ))
+        }
+        (Some(u), Who::User(p)) if u.is_empty() => Err(ApiError::Forbidden(format!(
+            "{} may not do this",
+            p.username
+        ))),
+        (Some(u), Who::User(p)) => Err(ApiError::Forbidden(format!(
+            "{} may not do this for unit {u}",
+            p.username
+        ))),
+    }
+}
+
+/// Check a scope: a unit, or every member of a group.
+pub async fn require_scope(
+    st: &AppState,
+    who: &Who,
+    action: Action,
+    scope: &chiso_engine::Scope,
+) -> Result<(), crate::error::ApiError> {
+    match scope {
+        chiso_engine::Scope::Unit(u) => require(st, who, action, &[u.as_str()]).await,
+        chiso_engine::Scope::Group(g) => {
+            let members = st.live.read().await.group_members(g)?;
+            let refs: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
+            require(st, who, action, &refs).await
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,39 +380,10 @@ mod tests {
         assert!(t.locked_until("a", now + Duration::minutes(3)).is_none());
         t.succeed("a");
         assert!(t.locked_until("a", now).is_none());
-        assert!(constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd") && !constant_time_eq(b"ab", b"abc"));
-    }
-}
-
-/// Check an action on every unit a request touches (none: the action without a unit); the
-/// first refused unit is named.
-pub async fn require(st: &AppState, who: &Who, action: Action, units: &[&str]) -> Result<(), crate::error::ApiError> {
-    use crate::error::ApiError;
-    let engine = st.live.read().await;
-    let refused = if units.is_empty() {
-        (!allowed(who, action, None, &engine, st.auth.public_read)).then(String::new)
-    } else {
-        units.iter().find(|u| !allowed(who, action, Some(u), &engine, st.auth.public_read)).map(|u| u.to_string())
-    };
-    match (refused, who) {
-        (None, _) => Ok(()),
-        (Some(_), Who::Anonymous) => Err(ApiError::Unauthorized),
-        (Some(_), Who::User(p)) if matches!(p.credential, Credential::Session { must_change_password: true, .. }) => {
-            Err(ApiError::Forbidden("change your one-time password first (/account/password)".into()))
-        }
-        (Some(u), Who::User(p)) if u.is_empty() => Err(ApiError::Forbidden(format!("{} may not do this", p.username))),
-        (Some(u), Who::User(p)) => Err(ApiError::Forbidden(format!("{} may not do this for unit {u}", p.username))),
-    }
-}
-
-/// Check a scope: a unit, or every member of a group.
-pub async fn require_scope(st: &AppState, who: &Who, action: Action, scope: &chiso_engine::Scope) -> Result<(), crate::error::ApiError> {
-    match scope {
-        chiso_engine::Scope::Unit(u) => require(st, who, action, &[u.as_str()]).await,
-        chiso_engine::Scope::Group(g) => {
-            let members = st.live.read().await.group_members(g)?;
-            let refs: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
-            require(st, who, action, &refs).await
-        }
+        assert!(
+            constant_time_eq(b"abc", b"abc")
+                && !constant_time_eq(b"abc", b"abd")
+                && !constant_time_eq(b"ab", b"abc")
+        );
     }
 }

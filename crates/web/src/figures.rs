@@ -1,8 +1,8 @@
 //! Indicator values with their changes, rankings, and target frameworks with each target's
 //! status — all answered by the live engine.
 
-use crate::error::{ApiError, ErrorBody};
 use crate::auth::{allowed, require, require_scope, Action, Who};
+use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -79,7 +79,8 @@ pub struct ValueParams {
 /// and relative).
 #[utoipa::path(get, path = "/api/indicator-values", tag = "analytics", params(ValueParams),
     responses((status = 200, body = Comparison), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn indicator_value(Extension(who): Extension<Who>, 
+pub async fn indicator_value(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     q: Result<Query<ValueParams>, QueryRejection>,
 ) -> Result<Json<Comparison>, ApiError> {
@@ -129,7 +130,8 @@ pub struct RankingList {
 /// Rank units by an indicator (best first by its direction; ties share a rank).
 #[utoipa::path(get, path = "/api/rankings", tag = "analytics", params(RankParams),
     responses((status = 200, body = RankingList), (status = 400, body = ErrorBody)))]
-pub async fn rankings(Extension(who): Extension<Who>, 
+pub async fn rankings(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     q: Result<Query<RankParams>, QueryRejection>,
 ) -> Result<Json<RankingList>, ApiError> {
@@ -174,7 +176,15 @@ pub async fn rankings(Extension(who): Extension<Who>,
     };
     let refused = units
         .iter()
-        .find(|u| !allowed(&who, Action::Read, Some(u.as_str()), &engine, st.auth.public_read))
+        .find(|u| {
+            !allowed(
+                &who,
+                Action::Read,
+                Some(u.as_str()),
+                &engine,
+                st.auth.public_read,
+            )
+        })
         .cloned();
     drop(engine);
     if let Some(u) = refused {
@@ -202,7 +212,10 @@ pub struct FrameworkList {
 
 /// Target frameworks.
 #[utoipa::path(get, path = "/api/target-frameworks", tag = "analytics", responses((status = 200, body = FrameworkList)))]
-pub async fn list_frameworks(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<FrameworkList>, ApiError> {
+pub async fn list_frameworks(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+) -> Result<Json<FrameworkList>, ApiError> {
     require(&st, &who, Action::ReadMeta, &[]).await?;
     let fws = st.store.frameworks().await?;
     Ok(Json(FrameworkList {
@@ -247,7 +260,12 @@ pub struct FrameworkParams {
     pub today: Option<String>,
 }
 
-pub(crate) async fn assessed(st: &AppState, code_s: &str, today: NaiveDate, who: &Who) -> Result<Option<AssessedFramework>, ApiError> {
+pub(crate) async fn assessed(
+    st: &AppState,
+    code_s: &str,
+    today: NaiveDate,
+    who: &Who,
+) -> Result<Option<AssessedFramework>, ApiError> {
     let fws: Vec<Framework> = st.store.frameworks().await?;
     let Some(f) = fws.into_iter().find(|f| f.code.as_str() == code_s) else {
         return Ok(None);
@@ -257,10 +275,26 @@ pub(crate) async fn assessed(st: &AppState, code_s: &str, today: NaiveDate, who:
     for t in f.targets {
         // Only the targets whose units the reader may see.
         let visible = match &t.scope {
-            chiso_core::TargetScope::Unit(u) => allowed(who, Action::Read, Some(u.as_str()), &engine, st.auth.public_read),
+            chiso_core::TargetScope::Unit(u) => allowed(
+                who,
+                Action::Read,
+                Some(u.as_str()),
+                &engine,
+                st.auth.public_read,
+            ),
             chiso_core::TargetScope::Group(g) => engine
                 .group_members(g)
-                .map(|m| m.iter().all(|u| allowed(who, Action::Read, Some(u.as_str()), &engine, st.auth.public_read)))
+                .map(|m| {
+                    m.iter().all(|u| {
+                        allowed(
+                            who,
+                            Action::Read,
+                            Some(u.as_str()),
+                            &engine,
+                            st.auth.public_read,
+                        )
+                    })
+                })
                 .unwrap_or(false),
         };
         if !visible {
@@ -297,7 +331,8 @@ pub(crate) fn today_in_vietnam() -> NaiveDate {
 #[utoipa::path(get, path = "/api/target-frameworks/{code}", tag = "analytics",
     params(("code" = String, Path, description = "Framework code"), FrameworkParams),
     responses((status = 200, body = AssessedFramework), (status = 404, body = ErrorBody)))]
-pub async fn get_framework(Extension(who): Extension<Who>, 
+pub async fn get_framework(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     Path(code_s): Path<String>,
     q: Result<Query<FrameworkParams>, QueryRejection>,
@@ -317,7 +352,10 @@ pub struct ScorecardList {
 
 /// Scorecards and their pillars, criteria and rules.
 #[utoipa::path(get, path = "/api/scorecards", tag = "analytics", responses((status = 200, body = ScorecardList)))]
-pub async fn list_scorecards(Extension(who): Extension<Who>, State(st): State<AppState>) -> Result<Json<ScorecardList>, ApiError> {
+pub async fn list_scorecards(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+) -> Result<Json<ScorecardList>, ApiError> {
     require(&st, &who, Action::ReadMeta, &[]).await?;
     Ok(Json(ScorecardList {
         scorecards: st.store.scorecards().await?,
@@ -352,7 +390,8 @@ pub struct ScoreList {
 #[utoipa::path(get, path = "/api/scorecards/{code}", tag = "analytics",
     params(("code" = String, Path, description = "Scorecard code"), ScoreParams),
     responses((status = 200, body = ScoreList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn score(Extension(who): Extension<Who>, 
+pub async fn score(
+    Extension(who): Extension<Who>,
     State(st): State<AppState>,
     Path(code_s): Path<String>,
     q: Result<Query<ScoreParams>, QueryRejection>,
@@ -395,7 +434,15 @@ pub async fn score(Extension(who): Extension<Who>,
     };
     let refused = units
         .iter()
-        .find(|u| !allowed(&who, Action::Read, Some(u.as_str()), &engine, st.auth.public_read))
+        .find(|u| {
+            !allowed(
+                &who,
+                Action::Read,
+                Some(u.as_str()),
+                &engine,
+                st.auth.public_read,
+            )
+        })
         .cloned();
     drop(engine);
     if let Some(u) = refused {

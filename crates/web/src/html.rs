@@ -1,9 +1,9 @@
 //! Server-rendered pages: the unit tree and each unit's values by period, in Vietnamese with an
 //! English switch. No script: plain links and tables.
 
+use crate::auth::{allowed, Action, Credential, Who};
 use crate::format;
 use crate::i18n::Lang;
-use crate::auth::{allowed, Action, Credential, Who};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
@@ -67,12 +67,20 @@ impl Page {
         let (lang, set_cookie) = pick_lang(q, headers);
         let (user_name, csrf) = match who {
             Who::User(p) => match &p.credential {
-                Credential::Session { csrf_token, .. } => (Some(p.display_name.clone()), Some(csrf_token.clone())),
+                Credential::Session { csrf_token, .. } => {
+                    (Some(p.display_name.clone()), Some(csrf_token.clone()))
+                }
                 Credential::Token { .. } => (Some(p.display_name.clone()), None),
             },
             Who::Anonymous => (None, None),
         };
-        Page { lang, set_cookie, path: uri.path().to_string(), user_name, csrf }
+        Page {
+            lang,
+            set_cookie,
+            path: uri.path().to_string(),
+            user_name,
+            csrf,
+        }
     }
 
     pub(crate) fn render(
@@ -143,7 +151,13 @@ async fn home(
 ) -> Response {
     let page = Page::new(&q, &headers, &uri, &who);
     let lang = page.lang;
-    if !allowed(&who, Action::ReadMeta, None, &*st.live.read().await, st.auth.public_read) {
+    if !allowed(
+        &who,
+        Action::ReadMeta,
+        None,
+        &*st.live.read().await,
+        st.auth.public_read,
+    ) {
         return login_or_forbidden(&st, &page, &who, "/");
     }
     let roots = match st
@@ -238,7 +252,13 @@ async fn unit_page(
     let Ok(c) = Code::parse(&code) else {
         return not_found(&page);
     };
-    if !allowed(&who, Action::Read, Some(c.as_str()), &*st.live.read().await, st.auth.public_read) {
+    if !allowed(
+        &who,
+        Action::Read,
+        Some(c.as_str()),
+        &*st.live.read().await,
+        st.auth.public_read,
+    ) {
         return login_or_forbidden(&st, &page, &who, &format!("/units/{c}"));
     }
     match unit_context(&st, lang, &c).await {
@@ -567,7 +587,13 @@ async fn framework_page(
     let page = Page::new(&q, &headers, &uri, &who);
     let lang = page.lang;
     let today = crate::figures::today_in_vietnam();
-    if !allowed(&who, Action::ReadMeta, None, &*st.live.read().await, st.auth.public_read) {
+    if !allowed(
+        &who,
+        Action::ReadMeta,
+        None,
+        &*st.live.read().await,
+        st.auth.public_read,
+    ) {
         return login_or_forbidden(&st, &page, &who, &format!("/frameworks/{code}"));
     }
     let fw = match crate::figures::assessed(&st, &code, today, &who).await {
@@ -697,11 +723,26 @@ fn login_or_forbidden(st: &AppState, page: &Page, who: &Who, back: &str) -> Resp
             }
             r
         }
-        Who::User(p) if matches!(p.credential, Credential::Session { must_change_password: true, .. }) => {
+        Who::User(p)
+            if matches!(
+                p.credential,
+                Credential::Session {
+                    must_change_password: true,
+                    ..
+                }
+            ) =>
+        {
             let mut r = StatusCode::SEE_OTHER.into_response();
-            r.headers_mut().insert(axum::http::header::LOCATION, HeaderValue::from_static("/account/password"));
+            r.headers_mut().insert(
+                axum::http::header::LOCATION,
+                HeaderValue::from_static("/account/password"),
+            );
             r
         }
-        Who::User(_) => page.error(st, StatusCode::FORBIDDEN, st.i18n.t(page.lang, "forbidden", &[])),
+        Who::User(_) => page.error(
+            st,
+            StatusCode::FORBIDDEN,
+            st.i18n.t(page.lang, "forbidden", &[]),
+        ),
     }
 }

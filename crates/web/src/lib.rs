@@ -3,12 +3,12 @@
 //! *Invariant*: only this crate knows HTTP. Handlers never build SQL; they call the
 //! [`chiso_store::Store`] trait.
 
+mod account;
 pub mod analytics;
-pub mod auth;
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod figures;
-mod account;
 pub mod format;
 mod html;
 pub mod i18n;
@@ -42,7 +42,9 @@ pub struct AppState {
 impl AppState {
     /// Load the engine from the store and prepare the pages.
     pub async fn load(store: Arc<dyn Store>, auth: auth::AuthConfig) -> Result<AppState, String> {
-        let live = Live::load(store).await.map_err(|e| format!("cannot load the engine: {e}"))?;
+        let live = Live::load(store)
+            .await
+            .map_err(|e| format!("cannot load the engine: {e}"))?;
         AppState::new(Arc::new(live), auth)
     }
 
@@ -55,21 +57,35 @@ impl AppState {
             ("home.html", include_str!("../templates/home.html")),
             ("unit.html", include_str!("../templates/unit.html")),
             ("error.html", include_str!("../templates/error.html")),
-            ("framework.html", include_str!("../templates/framework.html")),
+            (
+                "framework.html",
+                include_str!("../templates/framework.html"),
+            ),
             ("login.html", include_str!("../templates/login.html")),
             ("password.html", include_str!("../templates/password.html")),
         ] {
-            env.add_template(name, src).map_err(|e| format!("template {name}: {e}"))?;
+            env.add_template(name, src)
+                .map_err(|e| format!("template {name}: {e}"))?;
         }
         let tr = i18n.clone();
-        env.add_function("t", move |state: &minijinja::State, key: String| -> String {
-            let lang = state
-                .lookup("lang")
-                .and_then(|v| v.as_str().and_then(i18n::Lang::parse))
-                .unwrap_or(i18n::Lang::Vi);
-            tr.t(lang, &key, &[])
-        });
-        Ok(AppState { store, live, auth, throttle: Arc::new(auth::Throttle::default()), i18n, env: Arc::new(env) })
+        env.add_function(
+            "t",
+            move |state: &minijinja::State, key: String| -> String {
+                let lang = state
+                    .lookup("lang")
+                    .and_then(|v| v.as_str().and_then(i18n::Lang::parse))
+                    .unwrap_or(i18n::Lang::Vi);
+                tr.t(lang, &key, &[])
+            },
+        );
+        Ok(AppState {
+            store,
+            live,
+            auth,
+            throttle: Arc::new(auth::Throttle::default()),
+            i18n,
+            env: Arc::new(env),
+        })
     }
 }
 
@@ -90,7 +106,10 @@ pub fn app(state: AppState) -> Router {
         .merge(figures::router())
         .merge(account::router())
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
         .with_state(state)
         .layer(middleware::from_fn(same_origin_writes))
         .layer(DefaultBodyLimit::max(MAX_BODY))

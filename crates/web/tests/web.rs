@@ -46,7 +46,15 @@ fn unique() -> String {
 /// An administrator and an API token for it, made the way `chiso user add` and the token
 /// command make them.
 async fn admin_token(store: &dyn Store) -> String {
-    make_user(store, "quan.tri", vec![Assignment { role: Role::SystemAdmin, unit: None }]).await;
+    make_user(
+        store,
+        "quan.tri",
+        vec![Assignment {
+            role: Role::SystemAdmin,
+            unit: None,
+        }],
+    )
+    .await;
     token_for(store, "quan.tri").await
 }
 
@@ -61,7 +69,10 @@ async fn make_user(store: &dyn Store, username: &str, assignments: Vec<Assignmen
         created_at: chrono::Utc::now(),
         assignments,
     };
-    store.create_user(&user, &Actor::new("test", Via::Cli)).await.unwrap();
+    store
+        .create_user(&user, &Actor::new("test", Via::Cli))
+        .await
+        .unwrap();
     password
 }
 
@@ -76,7 +87,10 @@ async fn token_for(store: &dyn Store, username: &str) -> String {
         last_used_at: None,
         revoked_at: None,
     };
-    store.create_token(&t, &Actor::new("test", Via::Cli)).await.unwrap();
+    store
+        .create_token(&t, &Actor::new("test", Via::Cli))
+        .await
+        .unwrap();
     secret
 }
 
@@ -88,7 +102,17 @@ async fn spawn_app(demo: bool) -> App {
     if demo {
         chiso_demo::load(store.as_ref()).await.unwrap();
     }
-    let router = chiso_web::app(chiso_web::AppState::load(store.clone(), chiso_web::auth::AuthConfig { public_read: true, ..Default::default() }).await.unwrap());
+    let router = chiso_web::app(
+        chiso_web::AppState::load(
+            store.clone(),
+            chiso_web::auth::AuthConfig {
+                public_read: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap(),
+    );
     let token = admin_token(store.as_ref()).await;
     App {
         router,
@@ -107,7 +131,17 @@ async fn spawn_app_pg() -> App {
     let pg = Arc::new(PgStore::open_in_schema(&url, &schema).await.unwrap());
     chiso_demo::load(pg.as_ref()).await.unwrap();
     let store: Arc<dyn Store> = pg.clone();
-    let router = chiso_web::app(chiso_web::AppState::load(store.clone(), chiso_web::auth::AuthConfig { public_read: true, ..Default::default() }).await.unwrap());
+    let router = chiso_web::app(
+        chiso_web::AppState::load(
+            store.clone(),
+            chiso_web::auth::AuthConfig {
+                public_read: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap(),
+    );
     let token = admin_token(store.as_ref()).await;
     App {
         router,
@@ -132,9 +166,18 @@ impl Resp {
 
 /// Send a request; writes carry the administrator's token unless they carry credentials.
 async fn send(app: &App, mut req: Request<Body>) -> Resp {
-    let writes = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
-    if writes && !req.headers().contains_key("authorization") && !req.headers().contains_key("cookie") {
-        req.headers_mut().insert("authorization", format!("ApiToken {}", app.token).parse().unwrap());
+    let writes = !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    if writes
+        && !req.headers().contains_key("authorization")
+        && !req.headers().contains_key("cookie")
+    {
+        req.headers_mut().insert(
+            "authorization",
+            format!("ApiToken {}", app.token).parse().unwrap(),
+        );
     }
     send_raw(app, req).await
 }
@@ -455,7 +498,10 @@ async fn values_written_through_the_api_are_read_back_and_audited() {
     .json();
     assert_eq!(v["data_values"][0]["value"], "321");
     assert_eq!(v["data_values"][0]["source"], "entered");
-    assert_eq!(v["data_values"][0]["stored_by"], "quan.tri", "who stored it: the account behind the token");
+    assert_eq!(
+        v["data_values"][0]["stored_by"], "quan.tri",
+        "who stored it: the account behind the token"
+    );
     let log = app
         .store
         .audit(&AuditQuery {
