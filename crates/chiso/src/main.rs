@@ -72,6 +72,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// API tokens for other systems of the province.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -152,6 +157,44 @@ enum UserCommand {
         username: String,
         #[arg(long = "role")]
         roles: Vec<String>,
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for another system, acting as an account (with its roles). The
+    /// token is printed once; send it as `Authorization: ApiToken …`.
+    Create {
+        /// The account the token acts as.
+        username: String,
+        /// Which system uses it (e.g. "Cổng dịch vụ công").
+        #[arg(long)]
+        name: String,
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
+    /// List tokens: id, account, name, created, last used, revoked.
+    List {
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        id: String,
         #[arg(
             long,
             env = "CHISO_DATABASE_URL",
@@ -317,6 +360,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => user_command(command).await,
+        Command::Token { command } => token_command(command).await,
         Command::Audit {
             command: AuditCommand::Verify { database },
         } => {
@@ -394,6 +438,65 @@ fn parse_roles(roles: &[String]) -> anyhow::Result<Vec<chiso_core::account::Assi
             Ok(chiso_core::account::Assignment { role, unit })
         })
         .collect()
+}
+
+async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
+    let actor = Actor::new("cli", Via::Cli);
+    match command {
+        TokenCommand::Create {
+            username,
+            name,
+            database,
+        } => {
+            let store = open(&database).await?;
+            let secret = chiso_core::account::random_secret();
+            let id = format!("tk-{}", &chiso_core::account::random_secret()[..12]);
+            let t = chiso_store::TokenRecord {
+                id: id.clone(),
+                username,
+                name,
+                token_hash: chiso_store::secret_hash(&secret),
+                created_at: chrono::Utc::now(),
+                last_used_at: None,
+                revoked_at: None,
+            };
+            store.create_token(&t, &actor).await?;
+            println!("Mã truy cập API / API token {id} (shown only now):");
+            println!();
+            println!("    {secret}");
+            println!();
+            println!("Send it as the header   Authorization: ApiToken {secret}");
+            Ok(())
+        }
+        TokenCommand::List { database } => {
+            let store = open(&database).await?;
+            let when = |d: Option<chrono::DateTime<chrono::Utc>>| {
+                d.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            for t in store.tokens().await? {
+                println!(
+                    "{}\t{}\t{}\tcreated {}\tlast used {}\t{}",
+                    t.id,
+                    t.username,
+                    t.name,
+                    when(Some(t.created_at)),
+                    when(t.last_used_at),
+                    if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { id, database } => {
+            open(&database).await?.revoke_token(&id, &actor).await?;
+            println!("{id} is revoked");
+            Ok(())
+        }
+    }
 }
 
 async fn user_command(command: UserCommand) -> anyhow::Result<()> {

@@ -273,6 +273,48 @@ fn accounts_from_the_command_line() {
     assert!(ok);
     let (_, out, _) = run(chiso().args(["user", "list", "--database", &db]));
     assert!(out.contains("\tdisabled\t"), "{out}");
+    // Tokens: shown once, listed without the secret, revocable.
+    run(chiso().args(["user", "enable", "nguyen.van.a", "--database", &db]));
+    let (ok, out, err) = run(chiso().args([
+        "token",
+        "create",
+        "nguyen.van.a",
+        "--name",
+        "Cổng dịch vụ công",
+        "--database",
+        &db,
+    ]));
+    assert!(ok, "{err}");
+    let secret = out
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 64)
+        .unwrap()
+        .to_string();
+    let id = out
+        .split_whitespace()
+        .find(|w| w.starts_with("tk-"))
+        .unwrap()
+        .to_string();
+    let (_, list, _) = run(chiso().args(["token", "list", "--database", &db]));
+    assert!(
+        list.contains(&id) && list.contains("active") && !list.contains(&secret),
+        "{list}"
+    );
+    let (ok, _, _) = run(chiso().args(["token", "revoke", &id, "--database", &db]));
+    assert!(ok);
+    let (_, list, _) = run(chiso().args(["token", "list", "--database", &db]));
+    assert!(list.contains("revoked"), "{list}");
+    let (ok, _, err) = run(chiso().args([
+        "token",
+        "create",
+        "nobody",
+        "--name",
+        "x",
+        "--database",
+        &db,
+    ]));
+    assert!(!ok && err.contains("unknown user"), "{err}");
     let (ok, out, _) = run(chiso().args(["audit", "verify", "--database", &db]));
     assert!(ok && out.contains("unbroken"), "{out}");
     let _ = std::fs::remove_dir_all(dir);
