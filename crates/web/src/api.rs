@@ -36,7 +36,7 @@ pub const MAX_PAGE: i64 = 100_000;
         list_values, write_values, delete_values, list_indicators, write_indicators,
         crate::analytics::analytics, crate::analytics::analytics_csv,
         crate::figures::indicator_value, crate::figures::rankings, crate::figures::list_frameworks,
-        crate::figures::get_framework, crate::figures::list_scorecards, crate::figures::score
+        crate::figures::get_framework, crate::figures::list_scorecards, crate::figures::score, crate::figures::audit_log
     ),
     tags(
         (name = "units", description = "Administrative units, agencies and organisations"),
@@ -75,6 +75,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/target-frameworks/{code}"),
     ("get", "/api/scorecards"),
     ("get", "/api/scorecards/{code}"),
+    ("get", "/api/audit"),
 ];
 
 pub fn router() -> Router<AppState> {

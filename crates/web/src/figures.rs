@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/target-frameworks/{code}", get(get_framework))
         .route("/api/scorecards", get(list_scorecards))
         .route("/api/scorecards/{code}", get(score))
+        .route("/api/audit", get(audit_log))
 }
 
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
@@ -454,5 +455,54 @@ pub async fn score(
         scorecard: sc.code,
         period: per,
         scores,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Rows whose entity starts with this, e.g. `data_value:VB_DEN/22738/`, `user:`.
+    pub entity: Option<String>,
+    /// Rows whose action starts with this, e.g. `login.`, `data_value.update`.
+    pub action: Option<String>,
+    /// Rows by this account.
+    pub actor: Option<String>,
+    /// At most this many rows, newest first (default 200, at most 10,000).
+    pub limit: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditList {
+    pub audit: Vec<chiso_core::AuditEntry>,
+}
+
+/// The audit log, newest first, for administrators.
+#[utoipa::path(get, path = "/api/audit", tag = "analytics", params(AuditParams),
+    responses((status = 200, body = AuditList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn audit_log(
+    State(st): State<AppState>,
+    Extension(who): Extension<Who>,
+    q: Result<Query<AuditParams>, QueryRejection>,
+) -> Result<Json<AuditList>, ApiError> {
+    require(&st, &who, Action::Administer, &[]).await?;
+    let p = query(q)?;
+    let limit = match p.limit.as_deref().filter(|s| !s.is_empty()) {
+        None => 200,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=10_000).contains(l))
+            .ok_or_else(|| {
+                ApiError::bad("limit", format!("'{l}' is not a number from 1 to 10000"))
+            })?,
+    };
+    let q = chiso_store::AuditQuery {
+        entity_prefix: p.entity.filter(|s| !s.is_empty()),
+        action_prefix: p.action.filter(|s| !s.is_empty()),
+        actor: p.actor.filter(|s| !s.is_empty()),
+        limit: Some(limit),
+    };
+    Ok(Json(AuditList {
+        audit: st.store.audit(&q).await?,
     }))
 }

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/units/{code}", get(unit_page))
         .route("/frameworks/{code}", get(framework_page))
+        .route("/admin/audit", get(audit_page))
         .route("/static/chiso.css", get(css))
 }
 
@@ -60,6 +61,7 @@ pub(crate) struct Page {
     path: String,
     user_name: Option<String>,
     csrf: Option<String>,
+    is_admin: bool,
 }
 
 impl Page {
@@ -74,12 +76,18 @@ impl Page {
             },
             Who::Anonymous => (None, None),
         };
+        let is_admin = who.principal().is_some_and(|p| {
+            p.assignments
+                .iter()
+                .any(|a| a.role == chiso_core::account::Role::SystemAdmin && a.unit.is_none())
+        });
         Page {
             lang,
             set_cookie,
             path: uri.path().to_string(),
             user_name,
             csrf,
+            is_admin,
         }
     }
 
@@ -96,6 +104,7 @@ impl Page {
             switch_href => format!("{}?lang={}", self.path, self.lang.other().as_str()),
             user_name => self.user_name.clone(),
             csrf => self.csrf.clone(),
+            is_admin => self.is_admin,
         };
         let ctx = minijinja::context! { ..base, ..ctx };
         let html = st.env.get_template(template).and_then(|t| t.render(ctx));
@@ -745,4 +754,94 @@ fn login_or_forbidden(st: &AppState, page: &Page, who: &Who, back: &str) -> Resp
             st.i18n.t(page.lang, "forbidden", &[]),
         ),
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditFilter {
+    lang: Option<String>,
+    entity: Option<String>,
+    action: Option<String>,
+    actor: Option<String>,
+}
+
+async fn audit_page(
+    State(st): State<AppState>,
+    Query(q): Query<AuditFilter>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+) -> Response {
+    let page = Page::new(
+        &PageQuery {
+            lang: q.lang.clone(),
+        },
+        &headers,
+        &uri,
+        &who,
+    );
+    let lang = page.lang;
+    if !allowed(
+        &who,
+        Action::Administer,
+        None,
+        &*st.live.read().await,
+        st.auth.public_read,
+    ) {
+        return login_or_forbidden(&st, &page, &who, "/admin/audit");
+    }
+    let clean = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    let query = chiso_store::AuditQuery {
+        entity_prefix: clean(&q.entity),
+        action_prefix: clean(&q.action),
+        actor: clean(&q.actor),
+        limit: Some(500),
+    };
+    let (rows, check) = match (st.store.audit(&query).await, st.store.verify_audit().await) {
+        (Ok(r), Ok(c)) => (r, c),
+        (Err(e), _) | (_, Err(e)) => {
+            return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e))
+        }
+    };
+    let chain = match check.broken {
+        None => st
+            .i18n
+            .t(lang, "audit-intact", &[("rows", check.rows.to_string())]),
+        Some((id, why)) => st.i18n.t(
+            lang,
+            "audit-broken",
+            &[("id", id.to_string()), ("why", why)],
+        ),
+    };
+    let short = |v: &Option<String>| {
+        v.as_deref()
+            .map(|s| {
+                if s.chars().count() > 300 {
+                    format!("{}…", s.chars().take(300).collect::<String>())
+                } else {
+                    s.to_string()
+                }
+            })
+            .unwrap_or_default()
+    };
+    let rows: Vec<minijinja::Value> = rows
+        .iter()
+        .map(|e| {
+            minijinja::context! {
+                id => e.id,
+                at => (e.at + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M:%S").to_string(),
+                actor => e.actor.clone(),
+                via => e.via.clone(),
+                action => e.action.clone(),
+                entity => e.entity.clone(),
+                old => short(&e.old_value),
+                new => short(&e.new_value),
+            }
+        })
+        .collect();
+    page.render(
+        &st,
+        StatusCode::OK,
+        "audit.html",
+        minijinja::context! { rows, chain, entity => q.entity.unwrap_or_default(), action => q.action.unwrap_or_default(), actor => q.actor.unwrap_or_default() },
+    )
 }

@@ -63,6 +63,7 @@ impl AppState {
             ),
             ("login.html", include_str!("../templates/login.html")),
             ("password.html", include_str!("../templates/password.html")),
+            ("audit.html", include_str!("../templates/audit.html")),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;

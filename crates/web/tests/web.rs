@@ -1177,7 +1177,8 @@ async fn the_authorization_matrix() {
     let indicator = json!({"indicators": [{"code": "MOI", "name_vi": "Mới", "numerator": "#{VB_DEN}", "denominator": "1", "factor": 1, "decimals": 0, "direction": "higher_is_better", "is_rate": false}]}).to_string();
     let unit = json!({"units": [{"code": "58-SO-MOI", "name_vi": "Sở mới", "kind": "agency", "parent": "58"}]}).to_string();
     // (method, path, body) → expected status for: anonymous, sys, framework, approver, entry, viewer
-    let cases: Vec<(&str, &str, Option<String>, [u16; 6])> = vec![
+    let cases: Vec<(&str, &str, Option<String>, [u16; 6])> =
+        vec![
         (
             "GET",
             "/api/units?parent=58",
@@ -1277,6 +1278,8 @@ async fn the_authorization_matrix() {
             Some(unit),
             [401, 200, 403, 403, 403, 403],
         ),
+        ("GET", "/api/audit?action=data_value.", None, [401, 200, 403, 403, 403, 403]),
+        ("GET", "/admin/audit?action=login.", None, [303, 200, 403, 403, 403, 403]),
         ("GET", "/units/22738", None, [303, 200, 200, 200, 200, 200]),
         ("GET", "/units/22783", None, [303, 200, 200, 403, 403, 403]),
     ];
@@ -1316,6 +1319,18 @@ async fn the_authorization_matrix() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let page = send_raw(
+        &app,
+        Request::get("/admin/audit")
+            .header("authorization", format!("ApiToken {}", tokens["sys"]))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.text.contains("Chuỗi băm toàn vẹn"),
+        "the page says the chain is intact"
+    );
     // A refused write changed nothing; the allowed ones are in, with who stored them.
     let v = get(&app, "/api/data-values?unit=22741&period=202406").await;
     assert_eq!(
