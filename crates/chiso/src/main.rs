@@ -47,6 +47,10 @@ enum Command {
         /// Let anyone read without logging in (writes still need an account). Off by default.
         #[arg(long, env = "CHISO_PUBLIC_READ")]
         public_read: bool,
+        /// Let anyone read the indicators marked published (analytics and indicator values),
+        /// and nothing else. Off by default.
+        #[arg(long, env = "CHISO_PUBLIC")]
+        public: bool,
         /// Mark cookies Secure: set this when users reach chiso over HTTPS (directly or through
         /// a TLS reverse proxy).
         #[arg(long, env = "CHISO_SECURE_COOKIES")]
@@ -328,12 +332,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             database,
             listen,
             public_read,
+            public,
             secure_cookies,
         } => {
             let store = open(&database).await?;
             first_admin(store.as_ref()).await?;
             let auth = chiso_web::auth::AuthConfig {
                 public_read,
+                public_published: public,
                 secure_cookies,
                 ..Default::default()
             };

@@ -49,6 +49,9 @@ pub struct Indicator {
     /// True for a rate (its change is in percentage points), false for an amount.
     pub is_rate: bool,
     pub description: Option<String>,
+    /// May be read by anyone when the server allows public access.
+    #[serde(default)]
+    pub published: bool,
 }
 
 /// An indicator with its expressions parsed.

@@ -771,8 +771,22 @@ fn indicator(
         unit_label: (!unit.is_empty()).then(|| unit.to_string()),
         is_rate: rate,
         description: None,
+        published: PUBLISHED_INDICATORS.contains(&code),
     }
 }
+
+/// The indicators behind the seed's published figures: readable by anyone when the server
+/// allows public access.
+const PUBLISHED_INDICATORS: &[&str] = &[
+    "VB_DT_TY_LE",
+    "CKS_TY_LE",
+    "TT_KHONG_TIEN_MAT_DS",
+    "DCS_SO_LUONG",
+    "DCS_TY_LE_KH",
+    "DVC53_TY_LE",
+    "VNEID_TY_LE",
+    "LSDL_CHI_TIEU_XONG",
+];
 
 /// The indicators behind the year's targets and the seed's other figures.
 fn indicators() -> Vec<Indicator> {

@@ -116,6 +116,7 @@ fn main() {
             unit_label: None,
             is_rate: true,
             description: None,
+            published: false,
         })
         .collect();
     let months: Vec<Period> = (0..60)

@@ -1012,6 +1012,7 @@ mod tests {
             unit_label: None,
             is_rate: true,
             description: None,
+            published: false,
         }
     }
 

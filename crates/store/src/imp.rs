@@ -185,7 +185,7 @@ macro_rules! impl_store {
         const ELEMENT_COLS: &str =
             "code, name_vi, name_en, value_type, aggregation, unit_of_measure, breakdown, description";
         const INDICATOR_COLS: &str =
-            "code, name_vi, name_en, numerator, denominator, factor, decimals, direction, unit_label, is_rate, description";
+            "code, name_vi, name_en, numerator, denominator, factor, decimals, direction, unit_label, is_rate, description, published";
         const TARGET_COLS: &str = "code, framework, position, name_vi, name_en, scope_kind, scope_code, period, \
              indicator, comparator, value, due, completed_on, note";
         const TOKEN_COLS: &str = "id, username, name, token_hash, created_at, last_used_at, revoked_at";
@@ -241,6 +241,7 @@ macro_rules! impl_store {
                 unit_label: r.try_get("unit_label")?,
                 is_rate: r.try_get("is_rate")?,
                 description: r.try_get("description")?,
+                published: r.try_get("published")?,
             })
         }
 
@@ -1131,11 +1132,12 @@ macro_rules! impl_store {
                         continue;
                     }
                     sqlx::query(&format!(
-                        "INSERT INTO indicators ({INDICATOR_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                        "INSERT INTO indicators ({INDICATOR_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                          ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, \
                          numerator = excluded.numerator, denominator = excluded.denominator, factor = excluded.factor, \
                          decimals = excluded.decimals, direction = excluded.direction, unit_label = excluded.unit_label, \
-                         is_rate = excluded.is_rate, description = excluded.description"
+                         is_rate = excluded.is_rate, description = excluded.description, \
+                         published = excluded.published"
                     ))
                     .bind(ind.code.as_str())
                     .bind(&ind.name_vi)
@@ -1148,6 +1150,7 @@ macro_rules! impl_store {
                     .bind(&ind.unit_label)
                     .bind(ind.is_rate)
                     .bind(&ind.description)
+                    .bind(ind.published)
                     .execute(&mut *tx)
                     .await?;
                     let action = if old.is_some() { "indicator.update" } else { "indicator.insert" };

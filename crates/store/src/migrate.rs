@@ -43,6 +43,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "sessions_tokens",
         sql: include_str!("../migrations/sqlite/0007_sessions_tokens.sql"),
     },
+    Migration {
+        version: 8,
+        name: "published_indicators",
+        sql: include_str!("../migrations/sqlite/0008_published_indicators.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -80,6 +85,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 7,
         name: "sessions_tokens",
         sql: include_str!("../migrations/postgres/0007_sessions_tokens.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "published_indicators",
+        sql: include_str!("../migrations/postgres/0008_published_indicators.sql"),
     },
 ];
 

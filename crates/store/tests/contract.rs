@@ -759,6 +759,7 @@ async fn indicators_are_checked_and_stored(db: &Db) {
         unit_label: Some("%".into()),
         is_rate: true,
         description: None,
+        published: false,
     };
     let good = vec![
         ind("KY_SO_NU", "#{CB_KY_SO.NU}", "1"),
@@ -823,6 +824,7 @@ async fn frameworks_and_targets(db: &Db) {
         unit_label: Some("%".into()),
         is_rate: true,
         description: None,
+        published: false,
     };
     s.upsert_indicators(&[ind], &actor()).await.unwrap();
     let target = |code: &str| chiso_core::Target {

@@ -350,8 +350,24 @@ async fn grid(st: &AppState, raw: Option<String>, who: &Who) -> Result<Grid, Api
         let engine = st.live.read().await;
         parse(&engine, raw.as_deref().unwrap_or(""))?
     };
-    for ou in &q.ou {
-        require_scope(st, who, Action::Read, &ou.scope).await?;
+    let public = {
+        let engine = st.live.read().await;
+        let codes: Vec<&str> =
+            q.dx.iter()
+                .map(|(id, d)| {
+                    if matches!(d, Dx::Indicator(_)) {
+                        id.as_str()
+                    } else {
+                        ""
+                    }
+                })
+                .collect();
+        crate::auth::public_indicators(st, who, &engine, &codes)
+    };
+    if !public {
+        for ou in &q.ou {
+            require_scope(st, who, Action::Read, &ou.scope).await?;
+        }
     }
     let engine = st.live.read().await;
     let combos = q.dx.len() * q.pe.len() * q.ou.len();

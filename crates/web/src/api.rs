@@ -609,6 +609,19 @@ async fn list_indicators(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
 ) -> Result<Json<IndicatorList>, ApiError> {
+    if matches!(who, Who::Anonymous) && st.auth.public_published && !st.auth.public_read {
+        // Public access: the published indicators only.
+        let published = st
+            .store
+            .indicators()
+            .await?
+            .into_iter()
+            .filter(|i| i.published)
+            .collect();
+        return Ok(Json(IndicatorList {
+            indicators: published,
+        }));
+    }
     require(&st, &who, Action::ReadMeta, &[]).await?;
     Ok(Json(IndicatorList {
         indicators: st.store.indicators().await?,

@@ -23,8 +23,11 @@ pub const LOGIN_CSRF_COOKIE: &str = "chiso_login_csrf";
 /// Session and login settings.
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
-    /// Anyone may read (the demo); writes still need an account.
+    /// Anyone may read everything (the demo); writes still need an account.
     pub public_read: bool,
+    /// Anyone may read the indicators marked published (analytics and indicator values), and
+    /// nothing else.
+    pub public_published: bool,
     /// Mark cookies `Secure` (serving over HTTPS, or behind a TLS proxy).
     pub secure_cookies: bool,
     pub idle_timeout: Duration,
@@ -35,6 +38,7 @@ impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
             public_read: false,
+            public_published: false,
             secure_cookies: false,
             idle_timeout: Duration::minutes(30),
             absolute_timeout: Duration::hours(12),
@@ -386,4 +390,14 @@ mod tests {
                 && !constant_time_eq(b"ab", b"abc")
         );
     }
+}
+
+/// Whether an anonymous request may read these indicators by the public-access rule.
+pub fn public_indicators(st: &AppState, who: &Who, engine: &Engine, codes: &[&str]) -> bool {
+    matches!(who, Who::Anonymous)
+        && st.auth.public_published
+        && !codes.is_empty()
+        && codes
+            .iter()
+            .all(|c| engine.indicator_def(c).is_some_and(|i| i.published))
 }

@@ -1617,3 +1617,73 @@ async fn a_one_time_password_must_be_changed_first() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn public_access_shows_the_published_indicators_and_nothing_else() {
+    let dir = std::env::temp_dir().join(format!("chiso-web-{}", unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open_path(&dir.join("web.db")).await.unwrap());
+    chiso_demo::load(store.as_ref()).await.unwrap();
+    let auth = chiso_web::auth::AuthConfig {
+        public_published: true,
+        ..Default::default()
+    };
+    let state = chiso_web::AppState::load(store.clone(), auth)
+        .await
+        .unwrap();
+    let token = admin_token(store.as_ref()).await;
+    let app = App {
+        router: chiso_web::app(state),
+        token,
+        store,
+        cleanup: None,
+        dir: Some(dir),
+    };
+    let ok = get(
+        &app,
+        "/api/analytics?dimension=dx:VB_DT_TY_LE&dimension=ou:GROUP-58_CAP_XA&filter=pe:2023",
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(
+        get(
+            &app,
+            "/api/indicator-values?indicator=CKS_TY_LE&group=58_TOAN_TINH&period=2023"
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    for refused in [
+        "/api/analytics?dimension=dx:HSSK_TY_LE&filter=ou:58&filter=pe:2023",
+        "/api/analytics?dimension=dx:VB_DEN&filter=ou:58&filter=pe:2023",
+        "/api/analytics?dimension=dx:VB_DT_TY_LE;HSSK_TY_LE&filter=ou:58&filter=pe:2023",
+        "/api/data-values?unit=58",
+        "/api/units?parent=58",
+        "/api/audit",
+    ] {
+        assert_eq!(
+            get(&app, refused).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{refused}"
+        );
+    }
+    let list = get(&app, "/api/indicators").await.json();
+    let codes: Vec<&str> = list["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"VB_DT_TY_LE") && !codes.contains(&"HSSK_TY_LE"),
+        "{codes:?}"
+    );
+    assert_eq!(
+        get(&app, "/").await.status,
+        StatusCode::SEE_OTHER,
+        "pages need a login"
+    );
+    app.finish().await;
+}
