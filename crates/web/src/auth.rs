@@ -365,6 +365,16 @@ pub async fn require_scope(
     }
 }
 
+/// Whether an anonymous request may read these indicators by the public-access rule.
+pub fn public_indicators(st: &AppState, who: &Who, engine: &Engine, codes: &[&str]) -> bool {
+    matches!(who, Who::Anonymous)
+        && st.auth.public_published
+        && !codes.is_empty()
+        && codes
+            .iter()
+            .all(|c| engine.indicator_def(c).is_some_and(|i| i.published))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,14 +400,4 @@ mod tests {
                 && !constant_time_eq(b"ab", b"abc")
         );
     }
-}
-
-/// Whether an anonymous request may read these indicators by the public-access rule.
-pub fn public_indicators(st: &AppState, who: &Who, engine: &Engine, codes: &[&str]) -> bool {
-    matches!(who, Who::Anonymous)
-        && st.auth.public_published
-        && !codes.is_empty()
-        && codes
-            .iter()
-            .all(|c| engine.indicator_def(c).is_some_and(|i| i.published))
 }
