@@ -179,23 +179,17 @@ async fn login(
     if let Some(old) = auth::cookie(&headers, SESSION_COOKIE) {
         let _ = st.store.delete_session(&secret_hash(old)).await;
     }
-    let secret = random_secret();
-    let session = SessionRecord {
-        id_hash: secret_hash(&secret),
-        username: user.username.clone(),
-        csrf_token: random_secret(),
-        created_at: now,
-        last_seen_at: now,
-        expires_at: now + st.auth.absolute_timeout,
+    let secret = match new_session(&st, &user.username).await {
+        Ok(secret) => secret,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot create a session");
+            return page.error(
+                &st,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Lỗi nội bộ / internal error".into(),
+            );
+        }
     };
-    if let Err(e) = st.store.create_session(&session).await {
-        tracing::error!(error = %e, "cannot create a session");
-        return page.error(
-            &st,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Lỗi nội bộ / internal error".into(),
-        );
-    }
     let _ = st
         .store
         .log_event(
@@ -388,19 +382,9 @@ async fn change_password(
     }
     // Every other session ends; this browser gets a fresh one.
     let _ = st.store.delete_sessions_of(username).await;
-    let now = Utc::now();
-    let secret = random_secret();
-    let session = SessionRecord {
-        id_hash: secret_hash(&secret),
-        username: username.to_string(),
-        csrf_token: random_secret(),
-        created_at: now,
-        last_seen_at: now,
-        expires_at: now + st.auth.absolute_timeout,
-    };
-    if st.store.create_session(&session).await.is_err() {
+    let Ok(secret) = new_session(&st, username).await else {
         return redirect("/login");
-    }
+    };
     let mut r = redirect("/");
     r.headers_mut().append(
         SET_COOKIE,
@@ -412,4 +396,21 @@ async fn change_password(
         ),
     );
     r
+}
+
+/// Start a session for an account: a fresh random secret for the cookie (only its hash is
+/// stored) and a fresh CSRF token.
+async fn new_session(st: &AppState, username: &str) -> Result<String, chiso_store::StoreError> {
+    let now = Utc::now();
+    let secret = random_secret();
+    let session = SessionRecord {
+        id_hash: secret_hash(&secret),
+        username: username.to_string(),
+        csrf_token: random_secret(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + st.auth.absolute_timeout,
+    };
+    st.store.create_session(&session).await?;
+    Ok(secret)
 }

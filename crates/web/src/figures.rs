@@ -153,47 +153,8 @@ pub async fn rankings(
             format!("unknown indicator {ind}"),
         ));
     }
-    let units = match (&p.parent, &p.group) {
-        (Some(parent), None) => {
-            let parent = code("parent", parent)?;
-            match p.level.as_deref().filter(|s| !s.is_empty()) {
-                Some(l) => {
-                    let l: i32 =
-                        l.parse()
-                            .ok()
-                            .filter(|l| (1..=20).contains(l))
-                            .ok_or_else(|| {
-                                ApiError::bad("level", format!("'{l}' is not a level from 1 to 20"))
-                            })?;
-                    engine.units_at_level(&parent, l, as_of)?
-                }
-                None => engine.children_of(&parent)?,
-            }
-        }
-        (None, Some(g)) => engine.group_members(&code("group", g)?)?,
-        _ => {
-            return Err(ApiError::bad(
-                "parent",
-                "give either parent (and level) or group",
-            ))
-        }
-    };
-    let refused = units
-        .iter()
-        .find(|u| {
-            !allowed(
-                &who,
-                Action::Read,
-                Some(u.as_str()),
-                &engine,
-                st.auth.public_read,
-            )
-        })
-        .cloned();
     drop(engine);
-    if let Some(u) = refused {
-        require(&st, &who, Action::Read, &[u.as_str()]).await?;
-    }
+    let units = chosen_units(&st, &who, &p.parent, &p.level, &p.group, as_of).await?;
     let engine = st.live.read().await;
     Ok(Json(RankingList {
         rankings: engine.rank(ind, &units, &per, as_of)?,
@@ -410,48 +371,7 @@ pub async fn score(
         .ok_or_else(|| ApiError::NotFound(format!("unknown scorecard {code_s}")))?;
     let per = period(&p.period)?;
     let as_of = date("as_of", &p.as_of)?;
-    let engine = st.live.read().await;
-    let units = match (&p.parent, &p.group) {
-        (Some(parent), None) => {
-            let parent = code("parent", parent)?;
-            match p.level.as_deref().filter(|s| !s.is_empty()) {
-                Some(l) => {
-                    let l: i32 =
-                        l.parse()
-                            .ok()
-                            .filter(|l| (1..=20).contains(l))
-                            .ok_or_else(|| {
-                                ApiError::bad("level", format!("'{l}' is not a level from 1 to 20"))
-                            })?;
-                    engine.units_at_level(&parent, l, as_of)?
-                }
-                None => engine.children_of(&parent)?,
-            }
-        }
-        (None, Some(g)) => engine.group_members(&code("group", g)?)?,
-        _ => {
-            return Err(ApiError::bad(
-                "parent",
-                "give either parent (and level) or group",
-            ))
-        }
-    };
-    let refused = units
-        .iter()
-        .find(|u| {
-            !allowed(
-                &who,
-                Action::Read,
-                Some(u.as_str()),
-                &engine,
-                st.auth.public_read,
-            )
-        })
-        .cloned();
-    drop(engine);
-    if let Some(u) = refused {
-        require(&st, &who, Action::Read, &[u.as_str()]).await?;
-    }
+    let units = chosen_units(&st, &who, &p.parent, &p.level, &p.group, as_of).await?;
     let engine = st.live.read().await;
     let scores = engine.score(&sc, &units, &per, as_of)?;
     Ok(Json(ScoreList {
@@ -508,4 +428,50 @@ pub async fn audit_log(
     Ok(Json(AuditList {
         audit: st.store.audit(&q).await?,
     }))
+}
+
+/// The units a ranking or a scorecard covers: the children of `parent` (or its units at
+/// `level`), or the members of a group — every one of which the reader must be allowed to read.
+async fn chosen_units(
+    st: &AppState,
+    who: &Who,
+    parent: &Option<String>,
+    level: &Option<String>,
+    group: &Option<String>,
+    as_of: Option<NaiveDate>,
+) -> Result<Vec<Code>, ApiError> {
+    let units = {
+        let engine = st.live.read().await;
+        match (parent, group) {
+            (Some(parent), None) => {
+                let parent = code("parent", parent)?;
+                match level.as_deref().filter(|s| !s.is_empty()) {
+                    Some(l) => {
+                        let l: i32 =
+                            l.parse()
+                                .ok()
+                                .filter(|l| (1..=20).contains(l))
+                                .ok_or_else(|| {
+                                    ApiError::bad(
+                                        "level",
+                                        format!("'{l}' is not a level from 1 to 20"),
+                                    )
+                                })?;
+                        engine.units_at_level(&parent, l, as_of)?
+                    }
+                    None => engine.children_of(&parent)?,
+                }
+            }
+            (None, Some(g)) => engine.group_members(&code("group", g)?)?,
+            _ => {
+                return Err(ApiError::bad(
+                    "parent",
+                    "give either parent (and level) or group",
+                ))
+            }
+        }
+    };
+    let refs: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
+    require(st, who, Action::Read, &refs).await?;
+    Ok(units)
 }
