@@ -1179,6 +1179,27 @@ async fn the_authorization_matrix() {
     // (method, path, body) → expected status for: anonymous, sys, framework, approver, entry, viewer
     let cases: Vec<(&str, &str, Option<String>, [u16; 6])> =
         vec![
+        ("GET", "/api/health", None, [200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/periods/2023Q4", None, [200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/periods?type=month&year=2023", None, [200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/units/22738", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/units/582/children", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/unit-groups", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/successors?from=22738", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/data-elements", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/data-elements/VB_DEN", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/breakdowns", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/indicators", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/target-frameworks", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/target-frameworks/KH_CDS_2023", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/scorecards", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/analytics.csv?dimension=dx:VB_DEN&filter=ou:22738&filter=pe:2023", None, [401, 200, 200, 200, 200, 200]),
+        ("GET", "/api/analytics.csv?dimension=dx:VB_DEN&filter=ou:22783&filter=pe:2023", None, [401, 200, 200, 403, 403, 403]),
+        ("GET", "/api/indicator-values?indicator=VB_DT_TY_LE&unit=22783&period=2023", None, [401, 200, 200, 403, 403, 403]),
+        ("POST", "/api/data-elements", Some(json!({"data_elements": [{"code": "MOI_DE", "name_vi": "Mới", "value_type": "integer", "aggregation": "sum"}]}).to_string()), [401, 200, 200, 403, 403, 403]),
+        ("GET", "/", None, [303, 200, 200, 200, 200, 200]),
+        ("GET", "/frameworks/KH_CDS_2023", None, [303, 200, 200, 200, 200, 200]),
+
         (
             "GET",
             "/api/units?parent=58",
@@ -1319,6 +1340,19 @@ async fn the_authorization_matrix() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // A framework shows each reader only the targets whose units they may see.
+    for (who, total) in [("sys", 23), ("entry", 0)] {
+        let t = tokens[who].clone();
+        let r = send_raw(
+            &app,
+            Request::get("/api/target-frameworks/KH_CDS_2023")
+                .header("authorization", format!("ApiToken {t}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.json()["total"].as_u64(), Some(total), "{who}");
+    }
     let page = send_raw(
         &app,
         Request::get("/admin/audit")
