@@ -54,6 +54,16 @@ pub struct Indicator {
     pub published: bool,
 }
 
+/// A named number for expressions, `C{CODE}` (e.g. a population from the census).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Constant {
+    #[schema(value_type = String, example = "DAN_SO_2019")]
+    pub code: Code,
+    pub name_vi: String,
+    pub name_en: Option<String>,
+    pub value: f64,
+}
+
 /// An indicator with its expressions parsed.
 #[derive(Debug, Clone)]
 pub struct CompiledIndicator {

@@ -15,7 +15,7 @@ pub mod value;
 
 pub use code::{Code, CodeError};
 pub use element::{AggregationType, Breakdown, BreakdownOption, DataElement, ValueType};
-pub use indicator::{CompiledIndicator, Direction, Indicator};
+pub use indicator::{CompiledIndicator, Constant, Direction, Indicator};
 pub use period::{Convention, Period, PeriodError, PeriodType};
 pub use scorecard::{Criterion, Pillar, Rule, Scorecard};
 pub use target::{Assessment, Comparator, Framework, Status, Target, TargetScope};

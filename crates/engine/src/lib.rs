@@ -36,6 +36,7 @@ pub struct Input {
     pub elements: Vec<DataElement>,
     pub breakdown_options: HashMap<String, Vec<Code>>,
     pub indicators: Vec<Indicator>,
+    pub constants: Vec<chiso_core::Constant>,
     pub values: Vec<DataValue>,
 }
 
@@ -139,6 +140,7 @@ pub struct Engine {
     groups: HashMap<String, Vec<u32>>,
     elements: HashMap<String, ElementInfo>,
     indicators: HashMap<String, CompiledIndicator>,
+    constants: HashMap<String, f64>,
     data: HashMap<SeriesKey, BTreeMap<Period, Slice>>,
     /// Values carried into the structure of a date, built on first use, dropped on any change.
     as_of_cache: Mutex<HashMap<(SeriesKey, Period, NaiveDate), Arc<Slice>>>,
@@ -257,6 +259,11 @@ impl Engine {
             groups,
             elements,
             indicators,
+            constants: input
+                .constants
+                .iter()
+                .map(|c| (c.code.to_string(), c.value))
+                .collect(),
             data: HashMap::new(),
             as_of_cache: Mutex::new(HashMap::new()),
         };
@@ -879,8 +886,8 @@ impl Resolver for Res<'_> {
         self.engine
             .element_range(element, option, self.units, start, p.end(), self.as_of)
     }
-    fn constant(&self, _: &Code) -> Option<f64> {
-        None
+    fn constant(&self, code: &Code) -> Option<f64> {
+        self.engine.constants.get(code.as_str()).copied()
     }
     fn group_count(&self, code: &Code) -> Option<f64> {
         let members = self.engine.groups.get(code.as_str())?;

@@ -40,6 +40,7 @@ pub async fn input_from(store: &dyn Store) -> Result<Input, StoreError> {
         elements: store.elements().await?,
         breakdown_options,
         indicators: store.indicators().await?,
+        constants: store.constants().await?,
         values: Vec::new(),
     })
 }
@@ -126,6 +127,7 @@ impl Live {
                     "breakdown.",
                     "data_element.",
                     "indicator.",
+                    "constant.",
                 ]
                 .iter()
                 .any(|p| r.action.starts_with(p))

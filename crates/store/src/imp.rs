@@ -1088,6 +1088,11 @@ macro_rules! impl_store {
                     .await?
                     .into_iter()
                     .collect();
+                let constants: HashSet<String> = sqlx::query_scalar::<_, String>("SELECT code FROM constants")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
                 let element_ok = |e: &Code, o: Option<&Code>| match (elements.get(e.as_str()), o) {
                     (None, _) => false,
                     (Some(_), None) => true,
@@ -1106,7 +1111,7 @@ macro_rules! impl_store {
                         Err((field, e)) => push_error(&mut errors, FieldError::new(Some(i), field, e.to_string())),
                         Ok(c) => {
                             for (field, e) in [("numerator", &c.numerator), ("denominator", &c.denominator)] {
-                                if let Err(err) = e.check(&element_ok, &|_| false, &|g| groups.contains(g.as_str())) {
+                                if let Err(err) = e.check(&element_ok, &|c| constants.contains(c.as_str()), &|g| groups.contains(g.as_str())) {
                                     push_error(&mut errors, FieldError::new(Some(i), field, err.to_string()));
                                 }
                             }
@@ -1164,6 +1169,84 @@ macro_rules! impl_store {
                 audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
+            }
+
+            async fn upsert_constants(&self, constants: &[chiso_core::Constant], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut errors = Vec::new();
+                let mut seen = HashSet::new();
+                for (i, c) in constants.iter().enumerate() {
+                    if c.name_vi.trim().is_empty() {
+                        push_error(&mut errors, FieldError::new(Some(i), "name_vi", "the Vietnamese name is empty"));
+                    }
+                    if !c.value.is_finite() {
+                        push_error(&mut errors, FieldError::new(Some(i), "value", "the value must be a number"));
+                    }
+                    if !seen.insert(c.code.as_str()) {
+                        push_error(&mut errors, FieldError::new(Some(i), "code", format!("constant {} appears twice", c.code)));
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let mut tx = self.begin_write().await?;
+                let existing: HashMap<String, chiso_core::Constant> = sqlx::query("SELECT code, name_vi, name_en, value FROM constants")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        let c = chiso_core::Constant {
+                            code: code_of(r.try_get("code")?)?,
+                            name_vi: r.try_get("name_vi")?,
+                            name_en: r.try_get("name_en")?,
+                            value: r.try_get("value")?,
+                        };
+                        Ok((c.code.to_string(), c))
+                    })
+                    .collect::<Result<_, StoreError>>()?;
+                let now = Utc::now();
+                let mut audit = AuditBuffer::default();
+                let mut changes = Changes::default();
+                for c in constants {
+                    let old = existing.get(c.code.as_str());
+                    if old == Some(c) {
+                        changes.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO constants (code, name_vi, name_en, value) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, value = excluded.value",
+                    )
+                    .bind(c.code.as_str())
+                    .bind(&c.name_vi)
+                    .bind(&c.name_en)
+                    .bind(c.value)
+                    .execute(&mut *tx)
+                    .await?;
+                    let action = if old.is_some() { "constant.update" } else { "constant.insert" };
+                    audit.push(action, &format!("constant:{}", c.code), old.map(json), Some(json(c)));
+                    if old.is_some() {
+                        changes.updated += 1
+                    } else {
+                        changes.inserted += 1
+                    }
+                }
+                audit.flush(&mut tx, now, actor).await?;
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn constants(&self) -> Result<Vec<chiso_core::Constant>, StoreError> {
+                let rows = sqlx::query("SELECT code, name_vi, name_en, value FROM constants ORDER BY code").fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(chiso_core::Constant {
+                            code: code_of(r.try_get("code")?)?,
+                            name_vi: r.try_get("name_vi")?,
+                            name_en: r.try_get("name_en")?,
+                            value: r.try_get("value")?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn indicators(&self) -> Result<Vec<Indicator>, StoreError> {

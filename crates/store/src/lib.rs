@@ -12,6 +12,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use chiso_core::account::Assignment;
+use chiso_core::Constant;
 use chiso_core::{
     AuditEntry, Breakdown, Code, DataElement, DataValue, DataValueInput, Framework, Indicator,
     Period, Scorecard, SuccessorLink, Unit, UnitGroup, UnitKind, Via,
@@ -337,6 +338,10 @@ pub trait Store: Send + Sync + 'static {
     /// breakdown options and unit groups.
     async fn upsert_indicators(&self, indicators: &[Indicator], actor: &Actor) -> Result<Changes>;
     async fn indicators(&self) -> Result<Vec<Indicator>>;
+
+    /// Insert or update constants (values for `C{CODE}` in expressions); audited.
+    async fn upsert_constants(&self, constants: &[Constant], actor: &Actor) -> Result<Changes>;
+    async fn constants(&self) -> Result<Vec<Constant>>;
 
     /// Insert or update target frameworks; a framework's targets are replaced by the given ones.
     async fn upsert_frameworks(&self, frameworks: &[Framework], actor: &Actor) -> Result<Changes>;

@@ -48,6 +48,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "published_indicators",
         sql: include_str!("../migrations/sqlite/0008_published_indicators.sql"),
     },
+    Migration {
+        version: 9,
+        name: "constants",
+        sql: include_str!("../migrations/sqlite/0009_constants.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -90,6 +95,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 8,
         name: "published_indicators",
         sql: include_str!("../migrations/postgres/0008_published_indicators.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "constants",
+        sql: include_str!("../migrations/postgres/0009_constants.sql"),
     },
 ];
 

@@ -33,7 +33,7 @@ pub const MAX_PAGE: i64 = 100_000;
     paths(
         health, list_units, get_unit, unit_children, write_units, list_groups, list_successors,
         get_period, list_periods, list_elements, get_element, write_elements, list_breakdowns,
-        list_values, write_values, delete_values, list_indicators, write_indicators,
+        list_values, write_values, delete_values, list_indicators, write_indicators, list_constants, write_constants,
         crate::analytics::analytics, crate::analytics::analytics_csv,
         crate::figures::indicator_value, crate::figures::rankings, crate::figures::list_frameworks,
         crate::figures::get_framework, crate::figures::list_scorecards, crate::figures::score, crate::figures::audit_log
@@ -67,6 +67,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/data-values"),
     ("get", "/api/indicators"),
     ("post", "/api/indicators"),
+    ("get", "/api/constants"),
+    ("post", "/api/constants"),
     ("get", "/api/analytics"),
     ("get", "/api/analytics.csv"),
     ("get", "/api/indicator-values"),
@@ -98,6 +100,7 @@ pub fn router() -> Router<AppState> {
             "/api/indicators",
             get(list_indicators).post(write_indicators),
         )
+        .route("/api/constants", get(list_constants).post(write_constants))
         .route(
             "/api/data-values",
             get(list_values).post(write_values).delete(delete_values),
@@ -649,6 +652,46 @@ async fn write_indicators(
         .store
         .upsert_indicators(&indicators, &actor(&who))
         .await?;
+    if changes.changed() > 0 {
+        st.live.reload().await?;
+    }
+    Ok(Json(changes))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConstantList {
+    pub constants: Vec<chiso_core::Constant>,
+}
+
+/// Constants, the values of `C{CODE}` in expressions.
+#[utoipa::path(get, path = "/api/constants", tag = "data", responses((status = 200, body = ConstantList), (status = 401, body = ErrorBody)))]
+async fn list_constants(
+    State(st): State<AppState>,
+    Extension(who): Extension<Who>,
+) -> Result<Json<ConstantList>, ApiError> {
+    require(&st, &who, Action::ReadMeta, &[]).await?;
+    Ok(Json(ConstantList {
+        constants: st.store.constants().await?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConstantsIn {
+    #[schema(value_type = Vec<chiso_core::Constant>)]
+    pub constants: Vec<serde_json::Value>,
+}
+
+/// Insert or update constants (all or nothing).
+#[utoipa::path(post, path = "/api/constants", tag = "data", request_body = ConstantsIn,
+    responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn write_constants(
+    State(st): State<AppState>,
+    Extension(who): Extension<Who>,
+    b: Result<Json<ConstantsIn>, JsonRejection>,
+) -> Result<Json<Changes>, ApiError> {
+    require(&st, &who, Action::ManageFramework, &[]).await?;
+    let constants: Vec<chiso_core::Constant> = items("constant", body(b)?.constants)?;
+    let changes = st.store.upsert_constants(&constants, &actor(&who)).await?;
     if changes.changed() > 0 {
         st.live.reload().await?;
     }

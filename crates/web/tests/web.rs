@@ -911,6 +911,40 @@ async fn a_value_written_through_the_api_is_in_the_next_analytics_answer() {
         json!([["VB_DEN", "42"]]),
         "the month rolls up into its district and year"
     );
+    // A constant and an indicator that uses it: people per 1,000 documents, say.
+    let r = post(
+        &app,
+        "/api/constants",
+        json!({"constants": [{"code": "NGHIN", "name_vi": "Một nghìn", "value": 1000}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = post(&app, "/api/indicators", json!({"indicators": [{
+        "code": "VB_NGHIN", "name_vi": "Văn bản đến (nghìn)", "numerator": "#{VB_DEN}", "denominator": "C{NGHIN}",
+        "factor": 1, "decimals": 3, "direction": "higher_is_better", "is_rate": false
+    }]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        get(
+            &app,
+            "/api/analytics?dimension=dx:VB_NGHIN&filter=ou:58&filter=pe:202403"
+        )
+        .await
+        .json()["rows"],
+        json!([["VB_NGHIN", "0.042"]])
+    );
+    let r = post(&app, "/api/indicators", json!({"indicators": [{
+        "code": "XAU2", "name_vi": "Sai", "numerator": "#{VB_DEN}", "denominator": "C{KHONG_CO}",
+        "factor": 1, "decimals": 0, "direction": "higher_is_better", "is_rate": false
+    }]})).await;
+    assert_eq!(
+        r.json()["error"]["fields"][0]["reason"],
+        "unknown constant KHONG_CO at column 1"
+    );
+    assert_eq!(
+        get(&app, "/api/constants").await.json()["constants"][0]["value"],
+        1000.0
+    );
     // A new indicator is usable at once.
     let r = post(&app, "/api/indicators", json!({"indicators": [{
         "code": "VB_THANG", "name_vi": "Văn bản đến trong tháng", "numerator": "#{VB_DEN}", "denominator": "1",
@@ -1180,6 +1214,8 @@ async fn the_authorization_matrix() {
     let cases: Vec<(&str, &str, Option<String>, [u16; 6])> =
         vec![
         ("GET", "/api/health", None, [200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/constants", None, [401, 200, 200, 200, 200, 200]),
+        ("POST", "/api/constants", Some(json!({"constants": [{"code": "K", "name_vi": "K", "value": 1}]}).to_string()), [401, 200, 200, 403, 403, 403]),
         ("GET", "/api/periods/2023Q4", None, [200, 200, 200, 200, 200, 200]),
         ("GET", "/api/periods?type=month&year=2023", None, [200, 200, 200, 200, 200, 200]),
         ("GET", "/api/units/22738", None, [401, 200, 200, 200, 200, 200]),
