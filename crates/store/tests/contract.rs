@@ -1177,6 +1177,61 @@ async fn sessions_and_tokens(db: &Db) {
     assert_eq!(s.verify_audit().await.unwrap().broken, None);
 }
 
+async fn constants_for_expressions(db: &Db) {
+    seeded(db).await;
+    let s = db.store();
+    let k = chiso_core::Constant {
+        code: c("DAN_SO_2019"),
+        name_vi: "Dân số 2019".into(),
+        name_en: None,
+        value: 590_467.0,
+    };
+    assert_eq!(
+        s.upsert_constants(std::slice::from_ref(&k), &actor())
+            .await
+            .unwrap()
+            .inserted,
+        1
+    );
+    assert_eq!(
+        s.upsert_constants(std::slice::from_ref(&k), &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        1
+    );
+    assert_eq!(s.constants().await.unwrap(), vec![k.clone()]);
+    let bad = chiso_core::Constant {
+        value: f64::NAN,
+        ..k.clone()
+    };
+    assert!(matches!(
+        s.upsert_constants(&[bad], &actor()).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let ind = chiso_core::Indicator {
+        code: c("THEO_DAN"),
+        name_vi: "Theo dân số".into(),
+        name_en: None,
+        numerator: "#{VB_DEN}".into(),
+        denominator: "C{DAN_SO_2019}".into(),
+        factor: 1000.0,
+        decimals: 2,
+        direction: chiso_core::Direction::HigherIsBetter,
+        unit_label: None,
+        is_rate: false,
+        description: None,
+        published: false,
+    };
+    assert_eq!(
+        s.upsert_indicators(&[ind], &actor())
+            .await
+            .unwrap()
+            .inserted,
+        1
+    );
+}
+
 async fn meta_values(db: &Db) {
     let s = db.store();
     assert_eq!(s.meta("demo").await.unwrap(), None);
@@ -1225,5 +1280,6 @@ contract_suite!(
     the_audit_log_is_a_hash_chain,
     accounts_and_roles,
     sessions_and_tokens,
+    constants_for_expressions,
     meta_values,
 );
