@@ -16,6 +16,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", default=os.path.join(ROOT, "bench", "out", "national.db"))
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    ap.add_argument("--scale", type=float, default=1.0, help="share of the 10,040 leaves (1.0: national)")
     a = ap.parse_args()
     os.makedirs(os.path.dirname(a.db), exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
@@ -28,6 +29,7 @@ def main():
 
     rows = open(CSV, encoding="utf-8").read().splitlines()[1:]
     leaves = [(f[5] or f[2]) for f in (r.split(",") for r in rows)]
+    leaves = leaves[: -(-len(leaves) * int(a.scale * 1000) // 1000)]
     months = [(2019 + m // 12, m % 12 + 1) for m in range(60)]
     con = sqlite3.connect(a.db)
     con.execute("PRAGMA journal_mode=OFF")

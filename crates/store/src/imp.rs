@@ -162,7 +162,7 @@ pub(crate) fn parse_value(value_type: ValueType, raw: &str) -> Result<ParsedValu
 }
 
 macro_rules! impl_store {
-    ($store:ty, $db:ty, $backend:expr, $lock:expr, $chain_lock:expr) => {
+    ($store:ty, $db:ty, $backend:expr, $lock:expr, $chain_lock:expr, $pack:expr) => {
         use $crate::imp::{
             aggregation_of, check_element, check_link, code_of, json, kind_of, opt_code, parse_value,
             period_of, plan_units, push_error, value_type_of,
@@ -1695,17 +1695,33 @@ macro_rules! impl_store {
 
             async fn scan_numbers(&self, sink: &mut $crate::NumberSink<'_>) -> Result<u64, StoreError> {
                 use futures_util::TryStreamExt;
-                let mut rows = sqlx::query("SELECT element, breakdown, unit, period, num FROM data_values WHERE num IS NOT NULL")
-                    .fetch(&self.pool);
+                // One row per element and unit (the primary key's order, so no sort), its
+                // periods and numbers packed by the database: a few rows through the driver
+                // instead of one per value. The canonical value text is exact, as `num` is.
+                let sql = format!(
+                    "SELECT element, unit, {} AS packed FROM data_values WHERE num IS NOT NULL GROUP BY element, unit",
+                    $pack
+                );
+                let mut rows = sqlx::query(&sql).fetch(&self.pool);
                 let mut n = 0u64;
                 while let Some(r) = rows.try_next().await? {
                     let element: &str = r.try_get("element")?;
-                    let breakdown: &str = r.try_get("breakdown")?;
                     let unit: &str = r.try_get("unit")?;
-                    let period: &str = r.try_get("period")?;
-                    let num: f64 = r.try_get("num")?;
-                    sink(element, breakdown, unit, period, num);
-                    n += 1;
+                    let packed: &str = r.try_get("packed")?;
+                    for entry in packed.split(';') {
+                        let Some((key, value)) = entry.rsplit_once('=') else { continue };
+                        let (period, breakdown) = key.split_once('|').unwrap_or((key, ""));
+                        let num = match value {
+                            "true" => 1.0,
+                            "false" => 0.0,
+                            v => match v.parse::<f64>() {
+                                Ok(x) => x,
+                                Err(_) => continue,
+                            },
+                        };
+                        sink(element, breakdown, unit, period, num);
+                        n += 1;
+                    }
                 }
                 Ok(n)
             }

@@ -110,5 +110,6 @@ crate::imp::impl_store!(
     Postgres,
     crate::Backend::Postgres,
     " FOR UPDATE",
-    "SELECT pg_advisory_xact_lock(7265110002)"
+    "SELECT pg_advisory_xact_lock(7265110002)",
+    "string_agg(period || '|' || breakdown || '=' || value, ';')"
 );

@@ -81,4 +81,11 @@ impl SqliteStore {
     }
 }
 
-crate::imp::impl_store!(SqliteStore, Sqlite, crate::Backend::Sqlite, "", "");
+crate::imp::impl_store!(
+    SqliteStore,
+    Sqlite,
+    crate::Backend::Sqlite,
+    "",
+    "",
+    "group_concat(period || '|' || breakdown || '=' || value, ';')"
+);
