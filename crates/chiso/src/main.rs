@@ -626,9 +626,19 @@ async fn first_admin(store: &dyn Store) -> anyhow::Result<()> {
             unit: None,
         }],
     };
-    store
+    match store
         .create_user(&admin, &Actor::new("cli", Via::Cli))
-        .await?;
+        .await
+    {
+        Ok(()) => {}
+        // Another server starting on the same database made it first.
+        Err(chiso_store::StoreError::Invalid(e))
+            if e.iter().any(|f| f.reason.contains("already exists")) =>
+        {
+            return Ok(())
+        }
+        Err(e) => return Err(e.into()),
+    }
     println!();
     println!("Tài khoản quản trị đầu tiên / the first administrator account:");
     println!("    user name: admin");
