@@ -1695,11 +1695,12 @@ macro_rules! impl_store {
 
             async fn scan_numbers(&self, sink: &mut $crate::NumberSink<'_>) -> Result<u64, StoreError> {
                 use futures_util::TryStreamExt;
-                // One row per element and unit (the primary key's order, so no sort), its
-                // periods and numbers packed by the database: a few rows through the driver
-                // instead of one per value. The canonical value text is exact, as `num` is.
+                // One row per element and unit, read from the covering index in its order (no
+                // sort), with the periods, breakdown options and values packed by the database:
+                // a few rows through the driver instead of one per value. The canonical value
+                // text is exact, as `num` is.
                 let sql = format!(
-                    "SELECT element, unit, {} AS packed FROM data_values WHERE num IS NOT NULL GROUP BY element, unit",
+                    "SELECT element, unit, {} FROM data_values WHERE num IS NOT NULL GROUP BY element, unit",
                     $pack
                 );
                 let mut rows = sqlx::query(&sql).fetch(&self.pool);
@@ -1707,10 +1708,10 @@ macro_rules! impl_store {
                 while let Some(r) = rows.try_next().await? {
                     let element: &str = r.try_get("element")?;
                     let unit: &str = r.try_get("unit")?;
-                    let packed: &str = r.try_get("packed")?;
-                    for entry in packed.split(';') {
-                        let Some((key, value)) = entry.rsplit_once('=') else { continue };
-                        let (period, breakdown) = key.split_once('|').unwrap_or((key, ""));
+                    let periods: &str = r.try_get("periods")?;
+                    let breakdowns: &str = r.try_get("breakdowns")?;
+                    let values: &str = r.try_get("vals")?;
+                    for ((period, breakdown), value) in periods.split(';').zip(breakdowns.split(';')).zip(values.split(';')) {
                         let num = match value {
                             "true" => 1.0,
                             "false" => 0.0,

@@ -53,6 +53,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "constants",
         sql: include_str!("../migrations/sqlite/0009_constants.sql"),
     },
+    Migration {
+        version: 10,
+        name: "numbers_index",
+        sql: include_str!("../migrations/sqlite/0010_numbers_index.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -100,6 +105,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 9,
         name: "constants",
         sql: include_str!("../migrations/postgres/0009_constants.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "numbers_index",
+        sql: include_str!("../migrations/postgres/0010_numbers_index.sql"),
     },
 ];
 

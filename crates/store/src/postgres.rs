@@ -111,5 +111,7 @@ crate::imp::impl_store!(
     crate::Backend::Postgres,
     " FOR UPDATE",
     "SELECT pg_advisory_xact_lock(7265110002)",
-    "string_agg(period || '|' || breakdown || '=' || value, ';')"
+    "string_agg(period, ';' ORDER BY period, breakdown) AS periods, \
+     string_agg(breakdown, ';' ORDER BY period, breakdown) AS breakdowns, \
+     string_agg(value, ';' ORDER BY period, breakdown) AS vals"
 );

@@ -87,5 +87,5 @@ crate::imp::impl_store!(
     crate::Backend::Sqlite,
     "",
     "",
-    "group_concat(period || '|' || breakdown || '=' || value, ';')"
+    "group_concat(period, ';') AS periods, group_concat(breakdown, ';') AS breakdowns, group_concat(value, ';') AS vals"
 );
