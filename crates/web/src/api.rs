@@ -175,6 +175,15 @@ fn bool_param(field: &str, s: &Option<String>) -> Result<bool, ApiError> {
     }
 }
 
+/// After a change to the structure (units, elements, indicators, constants) the engine is
+/// rebuilt from the store before the answer goes out.
+async fn rebuilt(st: &AppState, changes: Changes) -> Result<Json<Changes>, ApiError> {
+    if changes.changed() > 0 {
+        st.live.reload().await?;
+    }
+    Ok(Json(changes))
+}
+
 fn actor(who: &Who) -> Actor {
     Actor::new(who.name(), Via::Api)
 }
@@ -381,10 +390,7 @@ async fn write_units(
     require(&st, &who, Action::ManageUnits, &[]).await?;
     let units: Vec<Unit> = items("unit", body(b)?.units)?;
     let changes = st.store.upsert_units(&units, &actor(&who)).await?;
-    if changes.changed() > 0 {
-        st.live.reload().await?;
-    }
-    Ok(Json(changes))
+    rebuilt(&st, changes).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -595,10 +601,7 @@ async fn write_elements(
     require(&st, &who, Action::ManageFramework, &[]).await?;
     let elements: Vec<DataElement> = items("data_element", body(b)?.data_elements)?;
     let changes = st.store.upsert_elements(&elements, &actor(&who)).await?;
-    if changes.changed() > 0 {
-        st.live.reload().await?;
-    }
-    Ok(Json(changes))
+    rebuilt(&st, changes).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -652,10 +655,7 @@ async fn write_indicators(
         .store
         .upsert_indicators(&indicators, &actor(&who))
         .await?;
-    if changes.changed() > 0 {
-        st.live.reload().await?;
-    }
-    Ok(Json(changes))
+    rebuilt(&st, changes).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -692,10 +692,7 @@ async fn write_constants(
     require(&st, &who, Action::ManageFramework, &[]).await?;
     let constants: Vec<chiso_core::Constant> = items("constant", body(b)?.constants)?;
     let changes = st.store.upsert_constants(&constants, &actor(&who)).await?;
-    if changes.changed() > 0 {
-        st.live.reload().await?;
-    }
-    Ok(Json(changes))
+    rebuilt(&st, changes).await
 }
 
 #[derive(Serialize, ToSchema)]
