@@ -773,11 +773,7 @@ macro_rules! impl_store {
                     }
                     let action = if old.is_some() { "unit_group.update" } else { "unit_group.insert" };
                     audit.push(action, &entity, old.as_ref().map(json), Some(json(&sorted)));
-                    if old.is_some() {
-                        changes.updated += 1
-                    } else {
-                        changes.inserted += 1
-                    }
+                    changes.wrote(old.is_some());
                 }
                 audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
@@ -864,11 +860,7 @@ macro_rules! impl_store {
                     to_write.push(l);
                     let action = if old.is_some() { "successor.update" } else { "successor.insert" };
                     audit.push(action, &entity, old.map(json), Some(json(l)));
-                    if old.is_some() {
-                        changes.updated += 1
-                    } else {
-                        changes.inserted += 1
-                    }
+                    changes.wrote(old.is_some());
                 }
                 for chunk in to_write.chunks(1000) {
                     let mut b: QueryBuilder<'_, $db> =
@@ -964,11 +956,7 @@ macro_rules! impl_store {
                     }
                     let action = if old.is_some() { "breakdown.update" } else { "breakdown.insert" };
                     audit.push(action, &format!("breakdown:{}", b.code), old.map(json), Some(json(&merged)));
-                    if old.is_some() {
-                        changes.updated += 1
-                    } else {
-                        changes.inserted += 1
-                    }
+                    changes.wrote(old.is_some());
                 }
                 audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
@@ -1043,11 +1031,7 @@ macro_rules! impl_store {
                     .await?;
                     let action = if old.is_some() { "data_element.update" } else { "data_element.insert" };
                     audit.push(action, &format!("data_element:{}", e.code), old.map(json), Some(json(e)));
-                    if old.is_some() {
-                        changes.updated += 1
-                    } else {
-                        changes.inserted += 1
-                    }
+                    changes.wrote(old.is_some());
                 }
                 audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
@@ -1160,11 +1144,7 @@ macro_rules! impl_store {
                     .await?;
                     let action = if old.is_some() { "indicator.update" } else { "indicator.insert" };
                     audit.push(action, &format!("indicator:{}", ind.code), old.map(json), Some(json(ind)));
-                    if old.is_some() {
-                        changes.updated += 1
-                    } else {
-                        changes.inserted += 1
-                    }
+                    changes.wrote(old.is_some());
                 }
                 audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
@@ -1224,11 +1204,7 @@ macro_rules! impl_store {
                     .await?;
                     let action = if old.is_some() { "constant.update" } else { "constant.insert" };
                     audit.push(action, &format!("constant:{}", c.code), old.map(json), Some(json(c)));
-                    if old.is_some() {
-                        changes.updated += 1
-                    } else {
-                        changes.inserted += 1
-                    }
+                    changes.wrote(old.is_some());
                 }
                 audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
@@ -1354,11 +1330,7 @@ macro_rules! impl_store {
                     }
                     let action = if old.is_some() { "framework.update" } else { "framework.insert" };
                     audit.push(action, &format!("framework:{}", f.code), old.map(json), Some(json(f)));
-                    if old.is_some() {
-                        changes.updated += 1
-                    } else {
-                        changes.inserted += 1
-                    }
+                    changes.wrote(old.is_some());
                 }
                 audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
@@ -1418,11 +1390,7 @@ macro_rules! impl_store {
                         .await?;
                     let action = if old.is_some() { "scorecard.update" } else { "scorecard.insert" };
                     audit.push(action, &format!("scorecard:{}", sc.code), old.cloned(), Some(def));
-                    if old.is_some() {
-                        changes.updated += 1
-                    } else {
-                        changes.inserted += 1
-                    }
+                    changes.wrote(old.is_some());
                 }
                 audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;
@@ -1603,11 +1571,7 @@ macro_rules! impl_store {
                     };
                     let action = if old.is_some() { "data_value.update" } else { "data_value.insert" };
                     audit.push(action, &key.entity(), old.as_ref().map(json), Some(json(&new)));
-                    if old.is_some() {
-                        changes.updated += 1
-                    } else {
-                        changes.inserted += 1
-                    }
+                    changes.wrote(old.is_some());
                 }
                 audit.flush(&mut tx, now, actor).await?;
                 tx.commit().await?;

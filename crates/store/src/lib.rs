@@ -66,6 +66,14 @@ impl Changes {
         self.unchanged += other.unchanged;
         self.deleted += other.deleted;
     }
+    /// Count a written row: an update when it existed before, else an insert.
+    pub fn wrote(&mut self, existed: bool) {
+        if existed {
+            self.updated += 1
+        } else {
+            self.inserted += 1
+        }
+    }
     pub fn changed(&self) -> u64 {
         self.inserted + self.updated + self.deleted
     }

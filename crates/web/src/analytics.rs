@@ -96,10 +96,6 @@ fn bad(field: &str, reason: impl Into<String>) -> ApiError {
     ApiError::bad(field, reason)
 }
 
-fn today_in_vietnam() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
-}
-
 /// DHIS2's relative periods, at a reference date.
 fn relative(name: &str, at: NaiveDate) -> Option<Vec<Period>> {
     let cur = |t| Period::of_type_containing(t, at, chiso_core::Convention::Calendar);
@@ -135,7 +131,7 @@ fn parse(engine: &Engine, raw: &str) -> Result<Query, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw)
         .map_err(|e| bad("query", format!("unreadable query: {e}")))?;
     let mut as_of = None;
-    let mut at = today_in_vietnam();
+    let mut at = crate::figures::today_in_vietnam();
     let mut lang = "vi".to_string();
     let mut specs: Vec<(bool, char, String)> = Vec::new();
     for (k, v) in &pairs {

@@ -114,7 +114,7 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     q.map(|Query(t)| t)
         .map_err(|e| ApiError::bad("query", e.body_text()))
 }
@@ -129,7 +129,7 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     })
 }
 
-fn code_param(field: &str, s: &str) -> Result<Code, ApiError> {
+pub(crate) fn code_param(field: &str, s: &str) -> Result<Code, ApiError> {
     Code::parse(s).map_err(|e| ApiError::bad(field, format!("'{s}': {e}")))
 }
 
@@ -141,7 +141,7 @@ fn codes_param(field: &str, s: &Option<String>) -> Result<Vec<Code>, ApiError> {
         .collect()
 }
 
-fn date_param(field: &str, s: &Option<String>) -> Result<Option<NaiveDate>, ApiError> {
+pub(crate) fn date_param(field: &str, s: &Option<String>) -> Result<Option<NaiveDate>, ApiError> {
     s.as_deref()
         .filter(|s| !s.is_empty())
         .map(|s| {

@@ -1,6 +1,7 @@
 //! Indicator values with their changes, rankings, and target frameworks with each target's
 //! status — all answered by the live engine.
 
+use crate::api::{code_param as code, date_param as date, query};
 use crate::auth::{allowed, require, require_scope, Action, Who};
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
@@ -23,25 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/scorecards", get(list_scorecards))
         .route("/api/scorecards/{code}", get(score))
         .route("/api/audit", get(audit_log))
-}
-
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    q.map(|Query(t)| t)
-        .map_err(|e| ApiError::bad("query", e.body_text()))
-}
-
-fn code(field: &str, s: &str) -> Result<Code, ApiError> {
-    Code::parse(s).map_err(|e| ApiError::bad(field, format!("'{s}': {e}")))
-}
-
-fn date(field: &str, s: &Option<String>) -> Result<Option<NaiveDate>, ApiError> {
-    s.as_deref()
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| ApiError::bad(field, format!("'{s}' is not a date (YYYY-MM-DD)")))
-        })
-        .transpose()
 }
 
 fn period(s: &Option<String>) -> Result<Period, ApiError> {
