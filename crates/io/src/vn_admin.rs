@@ -68,6 +68,7 @@ fn read_csv<'a>(file: &'a str, text: &str, expected: &[&str]) -> Result<Csv<'a>,
         .from_reader(text.as_bytes());
     let err = |row: usize, column: Option<&str>, reason: String| FileError {
         file: file.to_string(),
+        sheet: None,
         row,
         column: column.map(str::to_string),
         reason,
@@ -103,6 +104,7 @@ impl Csv<'_> {
     fn err(&self, row: usize, column: &str, reason: impl Into<String>) -> FileError {
         FileError {
             file: self.file.to_string(),
+            sheet: None,
             row,
             column: Some(column.to_string()),
             reason: reason.into(),
@@ -275,6 +277,7 @@ pub fn parse(
         if !found_province {
             return Err(FileError {
                 file: "units_legacy.csv".into(),
+                sheet: None,
                 row: 1,
                 column: Some("province_code".into()),
                 reason: format!("no province with code {p}"),
