@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod code;
+pub mod dataset;
 pub mod element;
 pub mod expr;
 pub mod indicator;
@@ -14,6 +15,10 @@ pub mod unit;
 pub mod value;
 
 pub use code::{Code, CodeError};
+pub use dataset::{
+    Approval, Completion, DataSet, Evidence, LockException, Reporters, RuleOperator, Severity,
+    ValidationRule, Violation, Window,
+};
 pub use element::{AggregationType, Breakdown, BreakdownOption, DataElement, ValueType};
 pub use indicator::{CompiledIndicator, Constant, Direction, Indicator};
 pub use period::{Convention, Period, PeriodError, PeriodType};

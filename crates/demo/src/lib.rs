@@ -6,6 +6,7 @@
 //! calibrated so that their sums give the published ratio to the last digit.
 
 pub mod calibrate;
+pub mod collection;
 mod dataset;
 
 pub use dataset::{dataset, Dataset, Published, PUBLISHED};
@@ -14,7 +15,7 @@ use chiso_core::Via;
 use chiso_store::{Actor, Changes, Store};
 
 /// The version of the demo data; stored in `meta` so a database knows what it holds.
-pub const DEMO_VERSION: &str = "ninh-thuan-2023/1";
+pub const DEMO_VERSION: &str = "ninh-thuan-2023/2";
 
 /// What loading the demo did.
 #[derive(Debug, Default, Clone)]
@@ -26,6 +27,10 @@ pub struct LoadSummary {
     pub values: Changes,
     pub indicators: Changes,
     pub frameworks: Changes,
+    pub data_sets: Changes,
+    /// Reports marked complete, and approval steps, added by this load.
+    pub completions: u64,
+    pub approvals: u64,
 }
 
 /// Load (or re-load: unchanged rows are left alone) the demo into a store.
@@ -44,6 +49,38 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<LoadSummary> {
     s.indicators = store.upsert_indicators(&d.indicators, &actor).await?;
     s.frameworks = store.upsert_frameworks(&d.frameworks, &actor).await?;
     store.upsert_scorecards(&d.scorecards, &actor).await?;
+    let col = collection::collection(&d);
+    s.data_sets = store.upsert_data_sets(&col.data_sets, &actor).await?;
+    store.upsert_validation_rules(&col.rules, &actor).await?;
+    store.upsert_indicators(&col.indicators, &actor).await?;
+    for c in &col.completions {
+        s.completions += u64::from(store.complete(c, &actor).await?);
+    }
+    let done: std::collections::HashSet<(String, String, String, u8)> = store
+        .approvals(None, None)
+        .await?
+        .into_iter()
+        .map(|a| {
+            (
+                a.data_set.to_string(),
+                a.unit.to_string(),
+                a.period.to_string(),
+                a.step,
+            )
+        })
+        .collect();
+    for a in &col.approvals {
+        let key = (
+            a.data_set.to_string(),
+            a.unit.to_string(),
+            a.period.to_string(),
+            a.step,
+        );
+        if !done.contains(&key) {
+            store.approve(a, &actor).await?;
+            s.approvals += 1;
+        }
+    }
     store.set_meta("demo", DEMO_VERSION).await?;
     Ok(s)
 }

@@ -14,6 +14,7 @@
 //! its parent), and added up in the structure that stood on that date.
 
 pub mod live;
+pub mod reporting;
 
 use chiso_core::expr::{Expr, PeriodMod, Resolver};
 use chiso_core::{
@@ -38,6 +39,9 @@ pub struct Input {
     pub indicators: Vec<Indicator>,
     pub constants: Vec<chiso_core::Constant>,
     pub values: Vec<DataValue>,
+    /// Data sets and the reports received, for `R{DATASET.METRIC}`.
+    pub data_sets: Vec<chiso_core::DataSet>,
+    pub completions: Vec<chiso_core::Completion>,
 }
 
 /// One committed change of a numeric value (None: deleted, or not a number).
@@ -64,6 +68,7 @@ impl Change {
 
 struct UnitNode {
     code: Code,
+    kind: chiso_core::UnitKind,
     parent: Option<u32>,
     level: i32,
     valid_from: Option<NaiveDate>,
@@ -144,6 +149,7 @@ pub struct Engine {
     data: HashMap<SeriesKey, BTreeMap<Period, Slice>>,
     /// Values carried into the structure of a date, built on first use, dropped on any change.
     as_of_cache: Mutex<HashMap<(SeriesKey, Period, NaiveDate), Arc<Slice>>>,
+    reporting: HashMap<String, reporting::Reporting>,
 }
 
 impl Engine {
@@ -161,6 +167,7 @@ impl Engine {
             .iter()
             .map(|u| UnitNode {
                 code: u.unit.code.clone(),
+                kind: u.unit.kind,
                 parent: u
                     .unit
                     .parent
@@ -266,7 +273,9 @@ impl Engine {
                 .collect(),
             data: HashMap::new(),
             as_of_cache: Mutex::new(HashMap::new()),
+            reporting: HashMap::new(),
         };
+        engine.build_reporting(&input.data_sets, &input.completions);
         for v in &input.values {
             if let (Some(k), Some(&u), Some(x)) = (
                 engine.series_key(&v.element, v.breakdown.as_ref()),
@@ -906,8 +915,9 @@ impl Resolver for Res<'_> {
             .count();
         Some(inside as f64)
     }
-    fn reporting_rate(&self, _: &Code, _: &str) -> Option<f64> {
-        None
+    fn reporting_rate(&self, data_set: &Code, metric: &str) -> Option<f64> {
+        self.engine
+            .reporting_metric(data_set.as_str(), metric, self.units, &self.period)
     }
 }
 
@@ -1354,6 +1364,21 @@ impl Engine {
     /// The series of an element (or one of its breakdown options).
     pub fn series(&self, element: &Code, option: Option<&Code>) -> Option<Series> {
         self.series_key(element, option)
+    }
+
+    /// One unit's own stored number for a series and stored period (not summed, not
+    /// aggregated): what the unit itself reported.
+    pub fn own(
+        &self,
+        element: &Code,
+        option: Option<&Code>,
+        unit: &str,
+        period: &Period,
+    ) -> Option<f64> {
+        let key = self.series_key(element, option)?;
+        let u = *self.index.get(unit)? as usize;
+        let x = *self.data.get(&key)?.get(period)?.own.get(u)?;
+        (!x.is_nan()).then_some(x)
     }
 
     /// Set one unit's own value while loading (codes as stored; "" for no breakdown option).

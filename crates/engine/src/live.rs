@@ -42,6 +42,8 @@ pub async fn input_from(store: &dyn Store) -> Result<Input, StoreError> {
         indicators: store.indicators().await?,
         constants: store.constants().await?,
         values: Vec::new(),
+        data_sets: store.data_sets().await?,
+        completions: store.completions(None, None).await?,
     })
 }
 
@@ -128,6 +130,7 @@ impl Live {
                     "data_element.",
                     "indicator.",
                     "constant.",
+                    "data_set.",
                 ]
                 .iter()
                 .any(|p| r.action.starts_with(p))
@@ -165,6 +168,29 @@ impl Live {
                 if !changes.is_empty() {
                     self.engine.write().await.apply(&changes);
                 }
+                let reports: Vec<(chiso_core::Completion, bool)> = rows
+                    .iter()
+                    .filter_map(|r| match r.action.as_str() {
+                        "completion.insert" => {
+                            Some((serde_json::from_str(r.new_value.as_deref()?).ok()?, true))
+                        }
+                        "completion.delete" => {
+                            Some((serde_json::from_str(r.old_value.as_deref()?).ok()?, false))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                if !reports.is_empty() {
+                    let mut engine = self.engine.write().await;
+                    for (c, received) in reports {
+                        engine.set_completion(
+                            &c.data_set,
+                            &c.unit,
+                            c.period,
+                            received.then_some(c.on_time),
+                        );
+                    }
+                }
             }
             self.seen.store(last, Ordering::SeqCst);
             if rows.len() < 10_000 {
@@ -200,6 +226,77 @@ impl Live {
             self.engine.write().await.apply(&applied);
         }
         Ok(changes)
+    }
+
+    /// Delete some values and write others in one store transaction (all or nothing), then
+    /// apply both to the engine. With `dry_run` nothing is written; the counts say what would
+    /// change.
+    pub async fn apply_values(
+        &self,
+        values: &[DataValueInput],
+        deletes: &[ValueKey],
+        actor: &Actor,
+        dry_run: bool,
+    ) -> Result<Changes, StoreError> {
+        let _w = self.writing.lock().await;
+        let changes = self
+            .store
+            .apply_values(values, deletes, actor, dry_run)
+            .await?;
+        if !dry_run && changes.changed() > 0 {
+            let types = self.value_types.read().await;
+            let applied: Vec<Change> = deletes
+                .iter()
+                .map(|k| Change {
+                    element: k.element.clone(),
+                    unit: k.unit.clone(),
+                    period: k.period,
+                    option: k.breakdown.clone(),
+                    num: None,
+                })
+                .chain(values.iter().map(|v| {
+                    Change {
+                        element: v.element.clone(),
+                        unit: v.unit.clone(),
+                        period: v.period,
+                        option: v.breakdown.clone(),
+                        num: types
+                            .get(v.element.as_str())
+                            .and_then(|t| ParsedValue::parse(*t, &v.value).ok())
+                            .and_then(|p| p.num),
+                    }
+                }))
+                .collect();
+            self.engine.write().await.apply(&applied);
+        }
+        Ok(changes)
+    }
+
+    /// Record a report as received, or taken back (None), in the store and then the engine.
+    pub async fn set_completion(
+        &self,
+        completion: &chiso_core::Completion,
+        received: bool,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let _w = self.writing.lock().await;
+        let c = completion;
+        let changed = if received {
+            self.store.complete(c, actor).await?
+        } else {
+            self.store
+                .uncomplete(&c.data_set, &c.unit, &c.period, actor)
+                .await?
+        };
+        if changed {
+            self.engine.write().await.set_completion(
+                &c.data_set,
+                &c.unit,
+                c.period,
+                received.then_some(c.on_time),
+            );
+        }
+        Ok(changed)
     }
 
     /// Delete values from the store, then from the engine.

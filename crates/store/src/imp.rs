@@ -173,7 +173,7 @@ macro_rules! impl_store {
         };
         use chiso_core::account::Assignment;
         use chiso_core::{
-            AuditEntry, Breakdown, BreakdownOption, Code, DataElement, DataValue, DataValueInput, Framework, Indicator, Scorecard, Target, TargetScope,
+            AuditEntry, Breakdown, BreakdownOption, Code, DataElement, DataValue, DataValueInput, Framework, Indicator, Period, Scorecard, Target, TargetScope,
             SourceTag, SuccessorLink, Unit, UnitGroup,
         };
         use chrono::{DateTime, NaiveDate, Utc};
@@ -194,6 +194,409 @@ macro_rules! impl_store {
 
         type DbRow = <$db as sqlx::Database>::Row;
         type Tx = sqlx::Transaction<'static, $db>;
+
+        const EVIDENCE_COLS: &str = "id, data_set, unit, period, element, file_name, content_type, size, sha256, doc_number, doc_date, summary, uploaded_by, uploaded_at";
+
+        /// (element, unit, period) → the data set of every value on an approved report:
+        /// locked until un-approved.
+        async fn approved_cells(tx: &mut Tx) -> Result<HashMap<(String, String, String), String>, StoreError> {
+            let rows = sqlx::query(
+                "SELECT DISTINCT e.element, a.unit, a.period, a.data_set FROM approvals a \
+                 JOIN data_set_elements e ON e.data_set = a.data_set",
+            )
+            .fetch_all(&mut **tx)
+            .await?;
+            rows.iter()
+                .map(|r| Ok(((r.try_get("element")?, r.try_get("unit")?, r.try_get("period")?), r.try_get("data_set")?)))
+                .collect()
+        }
+
+        fn locked_reason(data_set: &str, unit: &Code, period: &Period) -> String {
+            format!("báo cáo {data_set} của {unit} kỳ {period} đã được phê duyệt nên đã khoá; cần huỷ phê duyệt trước khi sửa \
+                     (the report is approved and locked; un-approve it first)")
+        }
+
+
+        /// Check a batch of values and write it with its audit rows inside `tx`, in a few
+        /// multi-row statements (the caller commits, or rolls back for a dry run).
+        async fn write_values_tx(tx: &mut Tx, values: &[DataValueInput], actor: &Actor) -> Result<Changes, StoreError> {
+            // Writers queue here, as they would at the audit log's chain anyway: rows are then
+            // never locked by two writers in different orders.
+            if !$chain_lock.is_empty() {
+                sqlx::query($chain_lock).execute(&mut **tx).await?;
+            }
+            let elements: HashMap<String, DataElement> = sqlx::query(&format!("SELECT {ELEMENT_COLS} FROM data_elements"))
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| element_from_row(r).map(|e| (e.code.to_string(), e)))
+                .collect::<Result<_, StoreError>>()?;
+            let mut options: HashMap<String, HashSet<String>> = HashMap::new();
+            for r in sqlx::query("SELECT breakdown, code FROM breakdown_options").fetch_all(&mut **tx).await? {
+                options.entry(r.try_get("breakdown")?).or_default().insert(r.try_get("code")?);
+            }
+            let wanted: Vec<&str> = values.iter().map(|v| v.unit.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+            let mut units: HashMap<String, StoredUnit> = HashMap::new();
+            for chunk in wanted.chunks(500) {
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(format!("SELECT {UNIT_COLS} FROM units WHERE code IN ("));
+                let mut sep = b.separated(", ");
+                for c in chunk {
+                    sep.push_bind(*c);
+                }
+                b.push(")");
+                for r in b.build().fetch_all(&mut **tx).await? {
+                    let u = unit_from_row(&r)?;
+                    units.insert(u.unit.code.to_string(), u);
+                }
+            }
+            let mut errors = Vec::new();
+            let mut parsed = Vec::with_capacity(values.len());
+            let mut seen: HashMap<ValueKey, usize> = HashMap::with_capacity(values.len());
+            for (i, v) in values.iter().enumerate() {
+                let element = elements.get(v.element.as_str());
+                let unit = units.get(v.unit.as_str());
+                let mut ok = true;
+                let mut p = None;
+                match element {
+                    None => {
+                        push_error(&mut errors, FieldError::new(Some(i), "element", format!("unknown data element {}", v.element)));
+                        ok = false;
+                    }
+                    Some(e) => {
+                        match (&e.breakdown, &v.breakdown) {
+                            (None, Some(b)) => {
+                                push_error(&mut errors, FieldError::new(Some(i), "breakdown",
+                                    format!("data element {} has no breakdown, but {b} was given", e.code)));
+                                ok = false;
+                            }
+                            (Some(cat), None) => {
+                                push_error(&mut errors, FieldError::new(Some(i), "breakdown",
+                                    format!("data element {} is broken down by {cat}; name one of its options", e.code)));
+                                ok = false;
+                            }
+                            (Some(cat), Some(b)) => {
+                                if !options.get(cat.as_str()).is_some_and(|o| o.contains(b.as_str())) {
+                                    push_error(&mut errors, FieldError::new(Some(i), "breakdown",
+                                        format!("{b} is not an option of breakdown {cat}")));
+                                    ok = false;
+                                }
+                            }
+                            (None, None) => {}
+                        }
+                        match parse_value(e.value_type, &v.value) {
+                            Ok(x) => p = Some(x),
+                            Err(reason) => {
+                                push_error(&mut errors, FieldError::new(Some(i), "value", reason));
+                                ok = false;
+                            }
+                        }
+                    }
+                }
+                match unit {
+                    None => {
+                        push_error(&mut errors, FieldError::new(Some(i), "unit", format!("unknown unit {}", v.unit)));
+                        ok = false;
+                    }
+                    Some(u) if !u.unit.exists_during(v.period.start(), v.period.end()) => {
+                        let from = u.unit.valid_from.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
+                        let to = u.unit.valid_to.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
+                        push_error(&mut errors, FieldError::new(Some(i), "period",
+                            format!("unit {} did not exist in period {} (it exists from {from} to {to})", v.unit, v.period)));
+                        ok = false;
+                    }
+                    Some(_) => {}
+                }
+                if v.comment.as_ref().is_some_and(|c| c.chars().count() > chiso_core::value::MAX_COMMENT_LEN) {
+                    push_error(&mut errors, FieldError::new(Some(i), "comment",
+                        format!("the comment is longer than {} characters", chiso_core::value::MAX_COMMENT_LEN)));
+                    ok = false;
+                }
+                let key = ValueKey { element: v.element.clone(), unit: v.unit.clone(), period: v.period, breakdown: v.breakdown.clone() };
+                if let Some(j) = seen.insert(key.clone(), i) {
+                    push_error(&mut errors, FieldError::new(Some(i), "value",
+                        format!("the same element, unit, period and breakdown as item {}", j + 1)));
+                    ok = false;
+                }
+                if let (true, Some(p)) = (ok, p) {
+                    parsed.push((i, key, v, p));
+                }
+            }
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
+            }
+            // The stored values of the batch's keys, read in chunks.
+            let mut old: HashMap<ValueKey, DataValue> = HashMap::new();
+            let any_stored: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM data_values)").fetch_one(&mut **tx).await?;
+            if any_stored {
+                for chunk in parsed.chunks(400) {
+                    let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(format!(
+                        "SELECT {VALUE_COLS} FROM data_values WHERE (element, unit, period, breakdown) IN ("
+                    ));
+                    let mut first = true;
+                    for (_, key, _, _) in chunk {
+                        if !first {
+                            b.push(", ");
+                        }
+                        first = false;
+                        b.push("(")
+                            .push_bind(key.element.as_str())
+                            .push(", ")
+                            .push_bind(key.unit.as_str())
+                            .push(", ")
+                            .push_bind(key.period.to_string())
+                            .push(", ")
+                            .push_bind(key.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""))
+                            .push(")");
+                    }
+                    b.push(")");
+                    b.push($lock);
+                    for r in b.build().fetch_all(&mut **tx).await? {
+                        let v = value_from_row(&r)?;
+                        old.insert(ValueKey { element: v.element.clone(), unit: v.unit.clone(), period: v.period, breakdown: v.breakdown.clone() }, v);
+                    }
+                }
+            }
+            let now = Utc::now();
+            let mut audit = AuditBuffer::default();
+            let mut changes = Changes::default();
+            let mut rows: Vec<DataValue> = Vec::with_capacity(parsed.len());
+            // Values on approved reports are locked: changing one is refused (rewriting it
+            // unchanged is not a change).
+            let locked = approved_cells(tx).await?;
+            for (i, key, v, p) in parsed {
+                let comment = v.comment.as_ref().map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+                let before = old.get(&key);
+                if let Some(o) = before {
+                    if o.value == p.text && o.comment == comment && o.source == v.source {
+                        changes.unchanged += 1;
+                        continue;
+                    }
+                }
+                if let Some(ds) = locked.get(&(key.element.to_string(), key.unit.to_string(), key.period.to_string())) {
+                    push_error(&mut errors, FieldError::new(Some(i), "value", locked_reason(ds, &key.unit, &key.period)));
+                    continue;
+                }
+                let new = DataValue {
+                    element: key.element.clone(),
+                    unit: key.unit.clone(),
+                    period: key.period,
+                    breakdown: key.breakdown.clone(),
+                    value: p.text,
+                    num: p.num,
+                    comment,
+                    source: v.source.clone(),
+                    stored_by: actor.who.clone(),
+                    stored_at: now,
+                };
+                let action = if before.is_some() { "data_value.update" } else { "data_value.insert" };
+                audit.push(action, &key.entity(), before.map(json), Some(json(&new)));
+                changes.wrote(before.is_some());
+                rows.push(new);
+            }
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
+            }
+            for chunk in rows.chunks(1000) {
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(format!(
+                    "INSERT INTO data_values ({VALUE_COLS}, period_type, period_start, period_end) "
+                ));
+                b.push_values(chunk, |mut row, v| {
+                    row.push_bind(v.element.as_str())
+                        .push_bind(v.unit.as_str())
+                        .push_bind(v.period.to_string())
+                        .push_bind(v.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""))
+                        .push_bind(v.value.as_str())
+                        .push_bind(v.num)
+                        .push_bind(v.comment.as_deref())
+                        .push_bind(v.source.to_string())
+                        .push_bind(v.stored_by.as_str())
+                        .push_bind(v.stored_at)
+                        .push_bind(v.period.period_type().as_str())
+                        .push_bind(v.period.start())
+                        .push_bind(v.period.end());
+                });
+                b.push(
+                    " ON CONFLICT (element, unit, period, breakdown) DO UPDATE SET value = excluded.value, \
+                     num = excluded.num, comment = excluded.comment, source = excluded.source, \
+                     stored_by = excluded.stored_by, stored_at = excluded.stored_at",
+                );
+                b.build().execute(&mut **tx).await?;
+            }
+            audit.flush(tx, now, actor).await?;
+            Ok(changes)
+        }
+
+        async fn delete_values_tx(tx: &mut Tx, keys: &[ValueKey], actor: &Actor) -> Result<Changes, StoreError> {
+            if !$chain_lock.is_empty() {
+                sqlx::query($chain_lock).execute(&mut **tx).await?;
+            }
+            let locked = approved_cells(tx).await?;
+            if !locked.is_empty() {
+                let mut errors = Vec::new();
+                for (i, k) in keys.iter().enumerate() {
+                    if let Some(ds) = locked.get(&(k.element.to_string(), k.unit.to_string(), k.period.to_string())) {
+                        let exists: bool = sqlx::query_scalar(
+                            "SELECT EXISTS (SELECT 1 FROM data_values WHERE element = $1 AND unit = $2 AND period = $3 AND breakdown = $4)",
+                        )
+                        .bind(k.element.as_str())
+                        .bind(k.unit.as_str())
+                        .bind(k.period.to_string())
+                        .bind(k.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""))
+                        .fetch_one(&mut **tx)
+                        .await?;
+                        if exists {
+                            push_error(&mut errors, FieldError::new(Some(i), "value", locked_reason(ds, &k.unit, &k.period)));
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+            }
+            let now = Utc::now();
+            let mut audit = AuditBuffer::default();
+            let mut changes = Changes::default();
+            for key in keys {
+                let bd = key.breakdown.as_ref().map(|b| b.to_string()).unwrap_or_default();
+                let old = sqlx::query(&format!(
+                    "DELETE FROM data_values WHERE element = $1 AND unit = $2 AND period = $3 AND breakdown = $4 \
+                     RETURNING {VALUE_COLS}"
+                ))
+                .bind(key.element.as_str())
+                .bind(key.unit.as_str())
+                .bind(key.period.to_string())
+                .bind(&bd)
+                .fetch_optional(&mut **tx)
+                .await?;
+                match old.as_ref().map(value_from_row).transpose()? {
+                    None => changes.unchanged += 1,
+                    Some(o) => {
+                        audit.push("data_value.delete", &key.entity(), Some(json(&o)), None);
+                        changes.deleted += 1;
+                    }
+                }
+            }
+            audit.flush(tx, now, actor).await?;
+            Ok(changes)
+        }
+
+        fn report_key(data_set: &Code, unit: &Code, period: &Period) -> String {
+            format!("report:{data_set}/{unit}/{period}")
+        }
+
+        async fn data_sets_in(conn: &mut <$db as sqlx::Database>::Connection) -> Result<Vec<chiso_core::DataSet>, StoreError> {
+            let rows = sqlx::query(
+                "SELECT code, name_vi, name_en, period_type, convention, reporters, scope, open_days, due_days, lock_days, approval FROM data_sets ORDER BY code",
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut elements: HashMap<String, Vec<Code>> = HashMap::new();
+            for r in sqlx::query("SELECT data_set, element FROM data_set_elements ORDER BY data_set, position").fetch_all(&mut *conn).await? {
+                let ds: String = r.try_get("data_set")?;
+                elements.entry(ds).or_default().push(code_of(r.try_get("element")?)?);
+            }
+            rows.iter()
+                .map(|r| {
+                    let code: String = r.try_get("code")?;
+                    let pt: String = r.try_get("period_type")?;
+                    let conv: String = r.try_get("convention")?;
+                    let reporters: String = r.try_get("reporters")?;
+                    Ok(chiso_core::DataSet {
+                        elements: elements.remove(&code).unwrap_or_default(),
+                        code: code_of(code)?,
+                        name_vi: r.try_get("name_vi")?,
+                        name_en: r.try_get("name_en")?,
+                        period_type: chiso_core::PeriodType::parse(&pt).ok_or_else(|| StoreError::Corrupt(format!("period type '{pt}'")))?,
+                        convention: chiso_core::Convention::parse(&conv).ok_or_else(|| StoreError::Corrupt(format!("convention '{conv}'")))?,
+                        reporters: serde_json::from_str(&reporters).map_err(|e| StoreError::Corrupt(format!("reporters: {e}")))?,
+                        scope: opt_code(r.try_get("scope")?)?,
+                        open_days: r.try_get::<i32, _>("open_days")?,
+                        due_days: r.try_get::<i32, _>("due_days")?,
+                        lock_days: r.try_get::<Option<i32>, _>("lock_days")?,
+                        approval: r.try_get("approval")?,
+                    })
+                })
+                .collect()
+        }
+
+        async fn rules_in(conn: &mut <$db as sqlx::Database>::Connection) -> Result<Vec<chiso_core::ValidationRule>, StoreError> {
+            sqlx::query("SELECT code, name_vi, name_en, left_side, operator, right_side, severity FROM validation_rules ORDER BY code")
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| {
+                    let op: String = r.try_get("operator")?;
+                    let sev: String = r.try_get("severity")?;
+                    Ok(chiso_core::ValidationRule {
+                        code: code_of(r.try_get("code")?)?,
+                        name_vi: r.try_get("name_vi")?,
+                        name_en: r.try_get("name_en")?,
+                        left: r.try_get("left_side")?,
+                        operator: chiso_core::RuleOperator::parse(&op).ok_or_else(|| StoreError::Corrupt(format!("operator '{op}'")))?,
+                        right: r.try_get("right_side")?,
+                        severity: chiso_core::Severity::parse(&sev).ok_or_else(|| StoreError::Corrupt(format!("severity '{sev}'")))?,
+                    })
+                })
+                .collect()
+        }
+
+        fn completion_from_row(r: &DbRow) -> Result<chiso_core::Completion, StoreError> {
+            let p: String = r.try_get("period")?;
+            Ok(chiso_core::Completion {
+                data_set: code_of(r.try_get("data_set")?)?,
+                unit: code_of(r.try_get("unit")?)?,
+                period: period_of(&p)?,
+                completed_by: r.try_get("completed_by")?,
+                completed_at: r.try_get("completed_at")?,
+                on_time: r.try_get("on_time")?,
+            })
+        }
+
+        fn approval_from_row(r: &DbRow) -> Result<chiso_core::Approval, StoreError> {
+            let p: String = r.try_get("period")?;
+            let step: i32 = r.try_get("step")?;
+            Ok(chiso_core::Approval {
+                data_set: code_of(r.try_get("data_set")?)?,
+                unit: code_of(r.try_get("unit")?)?,
+                period: period_of(&p)?,
+                step: u8::try_from(step).map_err(|_| StoreError::Corrupt(format!("approval step {step}")))?,
+                level_unit: code_of(r.try_get("level_unit")?)?,
+                approved_by: r.try_get("approved_by")?,
+                approved_at: r.try_get("approved_at")?,
+            })
+        }
+
+        fn exception_from_row(r: &DbRow) -> Result<chiso_core::LockException, StoreError> {
+            let p: String = r.try_get("period")?;
+            Ok(chiso_core::LockException {
+                data_set: code_of(r.try_get("data_set")?)?,
+                unit: code_of(r.try_get("unit")?)?,
+                period: period_of(&p)?,
+                until: r.try_get("until")?,
+                granted_by: r.try_get("granted_by")?,
+                reason: r.try_get("reason")?,
+            })
+        }
+
+        fn evidence_from_row(r: &DbRow) -> Result<chiso_core::Evidence, StoreError> {
+            let p: String = r.try_get("period")?;
+            Ok(chiso_core::Evidence {
+                id: r.try_get("id")?,
+                data_set: code_of(r.try_get("data_set")?)?,
+                unit: code_of(r.try_get("unit")?)?,
+                period: period_of(&p)?,
+                element: opt_code(r.try_get("element")?)?,
+                file_name: r.try_get("file_name")?,
+                content_type: r.try_get("content_type")?,
+                size: r.try_get("size")?,
+                sha256: r.try_get("sha256")?,
+                doc_number: r.try_get("doc_number")?,
+                doc_date: r.try_get("doc_date")?,
+                summary: r.try_get("summary")?,
+                uploaded_by: r.try_get("uploaded_by")?,
+                uploaded_at: r.try_get("uploaded_at")?,
+            })
+        }
 
         fn unit_from_row(r: &DbRow) -> Result<StoredUnit, StoreError> {
             Ok(StoredUnit {
@@ -1409,201 +1812,36 @@ macro_rules! impl_store {
 
             async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes, StoreError> {
                 let mut tx = self.begin_write().await?;
-                let mut elements: HashMap<String, Option<DataElement>> = HashMap::new();
-                let mut units: HashMap<String, Option<StoredUnit>> = HashMap::new();
-                let mut options: HashMap<String, HashSet<String>> = HashMap::new();
-                let mut errors = Vec::new();
-                let mut parsed = Vec::with_capacity(values.len());
-                let mut seen: HashMap<ValueKey, usize> = HashMap::new();
-                for (i, v) in values.iter().enumerate() {
-                    if !elements.contains_key(v.element.as_str()) {
-                        let row = sqlx::query(&format!("SELECT {ELEMENT_COLS} FROM data_elements WHERE code = $1"))
-                            .bind(v.element.as_str())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        elements.insert(v.element.to_string(), row.as_ref().map(element_from_row).transpose()?);
-                    }
-                    if !units.contains_key(v.unit.as_str()) {
-                        let row = sqlx::query(&format!("SELECT {UNIT_COLS} FROM units WHERE code = $1"))
-                            .bind(v.unit.as_str())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        units.insert(v.unit.to_string(), row.as_ref().map(unit_from_row).transpose()?);
-                    }
-                    let element = elements.get(v.element.as_str()).and_then(|e| e.as_ref());
-                    let unit = units.get(v.unit.as_str()).and_then(|u| u.as_ref());
-                    let mut ok = true;
-                    match element {
-                        None => {
-                            push_error(&mut errors, FieldError::new(Some(i), "element", format!("unknown data element {}", v.element)));
-                            ok = false;
-                        }
-                        Some(e) => {
-                            match (&e.breakdown, &v.breakdown) {
-                                (None, Some(b)) => {
-                                    push_error(&mut errors, FieldError::new(Some(i), "breakdown",
-                                        format!("data element {} has no breakdown, but {b} was given", e.code)));
-                                    ok = false;
-                                }
-                                (Some(cat), None) => {
-                                    push_error(&mut errors, FieldError::new(Some(i), "breakdown",
-                                        format!("data element {} is broken down by {cat}; name one of its options", e.code)));
-                                    ok = false;
-                                }
-                                (Some(cat), Some(b)) => {
-                                    if !options.contains_key(cat.as_str()) {
-                                        let opts: HashSet<String> = sqlx::query_scalar::<_, String>(
-                                            "SELECT code FROM breakdown_options WHERE breakdown = $1",
-                                        )
-                                        .bind(cat.as_str())
-                                        .fetch_all(&mut *tx)
-                                        .await?
-                                        .into_iter()
-                                        .collect();
-                                        options.insert(cat.to_string(), opts);
-                                    }
-                                    if !options.get(cat.as_str()).is_some_and(|o| o.contains(b.as_str())) {
-                                        push_error(&mut errors, FieldError::new(Some(i), "breakdown",
-                                            format!("{b} is not an option of breakdown {cat}")));
-                                        ok = false;
-                                    }
-                                }
-                                (None, None) => {}
-                            }
-                            if let Err(reason) = parse_value(e.value_type, &v.value) {
-                                push_error(&mut errors, FieldError::new(Some(i), "value", reason));
-                                ok = false;
-                            }
-                        }
-                    }
-                    match unit {
-                        None => {
-                            push_error(&mut errors, FieldError::new(Some(i), "unit", format!("unknown unit {}", v.unit)));
-                            ok = false;
-                        }
-                        Some(u) if !u.unit.exists_during(v.period.start(), v.period.end()) => {
-                            let from = u.unit.valid_from.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
-                            let to = u.unit.valid_to.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
-                            push_error(&mut errors, FieldError::new(Some(i), "period",
-                                format!("unit {} did not exist in period {} (it exists from {from} to {to})", v.unit, v.period)));
-                            ok = false;
-                        }
-                        Some(_) => {}
-                    }
-                    if v.comment.as_ref().is_some_and(|c| c.chars().count() > chiso_core::value::MAX_COMMENT_LEN) {
-                        push_error(&mut errors, FieldError::new(Some(i), "comment",
-                            format!("the comment is longer than {} characters", chiso_core::value::MAX_COMMENT_LEN)));
-                        ok = false;
-                    }
-                    let key = ValueKey { element: v.element.clone(), unit: v.unit.clone(), period: v.period, breakdown: v.breakdown.clone() };
-                    if let Some(j) = seen.insert(key.clone(), i) {
-                        push_error(&mut errors, FieldError::new(Some(i), "value",
-                            format!("the same element, unit, period and breakdown as item {}", j + 1)));
-                        ok = false;
-                    }
-                    if ok {
-                        if let Some(e) = element {
-                            if let Ok(p) = parse_value(e.value_type, &v.value) {
-                                parsed.push((key, v, p));
-                            }
-                        }
-                    }
-                }
-                if !errors.is_empty() {
-                    return Err(StoreError::Invalid(errors));
-                }
-                let now = Utc::now();
-                let mut audit = AuditBuffer::default();
-                let mut changes = Changes::default();
-                for (key, v, p) in parsed {
-                    let bd = key.breakdown.as_ref().map(|b| b.to_string()).unwrap_or_default();
-                    let old = sqlx::query(&format!(
-                        "SELECT {VALUE_COLS} FROM data_values WHERE element = $1 AND unit = $2 AND period = $3 AND breakdown = $4{}",
-                        $lock
-                    ))
-                    .bind(key.element.as_str())
-                    .bind(key.unit.as_str())
-                    .bind(key.period.to_string())
-                    .bind(&bd)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let old = old.as_ref().map(value_from_row).transpose()?;
-                    let comment = v.comment.as_ref().map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
-                    if let Some(o) = &old {
-                        if o.value == p.text && o.comment == comment && o.source == v.source {
-                            changes.unchanged += 1;
-                            continue;
-                        }
-                    }
-                    sqlx::query(&format!(
-                        "INSERT INTO data_values ({VALUE_COLS}, period_type, period_start, period_end) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-                         ON CONFLICT (element, unit, period, breakdown) DO UPDATE SET value = excluded.value, \
-                         num = excluded.num, comment = excluded.comment, source = excluded.source, \
-                         stored_by = excluded.stored_by, stored_at = excluded.stored_at"
-                    ))
-                    .bind(key.element.as_str())
-                    .bind(key.unit.as_str())
-                    .bind(key.period.to_string())
-                    .bind(&bd)
-                    .bind(&p.text)
-                    .bind(p.num)
-                    .bind(&comment)
-                    .bind(v.source.to_string())
-                    .bind(&actor.who)
-                    .bind(now)
-                    .bind(key.period.period_type().as_str())
-                    .bind(key.period.start())
-                    .bind(key.period.end())
-                    .execute(&mut *tx)
-                    .await?;
-                    let new = DataValue {
-                        element: key.element.clone(),
-                        unit: key.unit.clone(),
-                        period: key.period,
-                        breakdown: key.breakdown.clone(),
-                        value: p.text.clone(),
-                        num: p.num,
-                        comment,
-                        source: v.source.clone(),
-                        stored_by: actor.who.clone(),
-                        stored_at: now,
-                    };
-                    let action = if old.is_some() { "data_value.update" } else { "data_value.insert" };
-                    audit.push(action, &key.entity(), old.as_ref().map(json), Some(json(&new)));
-                    changes.wrote(old.is_some());
-                }
-                audit.flush(&mut tx, now, actor).await?;
+                let changes = write_values_tx(&mut tx, values, actor).await?;
                 tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn apply_values(&self, values: &[DataValueInput], deletes: &[ValueKey], actor: &Actor, dry_run: bool) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let mut changes = delete_values_tx(&mut tx, deletes, actor).await?;
+                match write_values_tx(&mut tx, values, actor).await {
+                    Ok(c) => changes.add(c),
+                    Err(StoreError::Invalid(errors)) if !deletes.is_empty() => {
+                        // Name the items as the caller numbered them: deletions first.
+                        return Err(StoreError::Invalid(errors.into_iter().map(|mut e| {
+                            e.index = e.index.map(|i| i + deletes.len());
+                            e
+                        }).collect()));
+                    }
+                    Err(e) => return Err(e),
+                }
+                if dry_run {
+                    tx.rollback().await?;
+                } else {
+                    tx.commit().await?;
+                }
                 Ok(changes)
             }
 
             async fn delete_values(&self, keys: &[ValueKey], actor: &Actor) -> Result<Changes, StoreError> {
                 let mut tx = self.begin_write().await?;
-                let now = Utc::now();
-                let mut audit = AuditBuffer::default();
-                let mut changes = Changes::default();
-                for key in keys {
-                    let bd = key.breakdown.as_ref().map(|b| b.to_string()).unwrap_or_default();
-                    let old = sqlx::query(&format!(
-                        "DELETE FROM data_values WHERE element = $1 AND unit = $2 AND period = $3 AND breakdown = $4 \
-                         RETURNING {VALUE_COLS}"
-                    ))
-                    .bind(key.element.as_str())
-                    .bind(key.unit.as_str())
-                    .bind(key.period.to_string())
-                    .bind(&bd)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    match old.as_ref().map(value_from_row).transpose()? {
-                        None => changes.unchanged += 1,
-                        Some(o) => {
-                            audit.push("data_value.delete", &key.entity(), Some(json(&o)), None);
-                            changes.deleted += 1;
-                        }
-                    }
-                }
-                audit.flush(&mut tx, now, actor).await?;
+                let changes = delete_values_tx(&mut tx, keys, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
             }
@@ -2088,6 +2326,403 @@ macro_rules! impl_store {
                     .await?;
                                 tx.commit().await?;
                 Ok(())
+            }
+
+            // ---- data collection ----
+
+            async fn upsert_data_sets(&self, sets: &[chiso_core::DataSet], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut errors = Vec::new();
+                let mut seen = HashSet::new();
+                let mut tx = self.begin_write().await?;
+                let elements: HashSet<String> = sqlx::query_scalar::<_, String>("SELECT code FROM data_elements")
+                    .fetch_all(&mut *tx).await?.into_iter().collect();
+                for (i, ds) in sets.iter().enumerate() {
+                    if let Err(e) = ds.check() {
+                        push_error(&mut errors, FieldError::new(Some(i), "data_set", e));
+                    }
+                    if !seen.insert(ds.code.as_str()) {
+                        push_error(&mut errors, FieldError::new(Some(i), "code", format!("data set {} appears twice", ds.code)));
+                    }
+                    for e in &ds.elements {
+                        if !elements.contains(e.as_str()) {
+                            push_error(&mut errors, FieldError::new(Some(i), "elements", format!("unknown data element {e}")));
+                        }
+                    }
+                    let mut units: Vec<&Code> = ds.scope.iter().collect();
+                    for r in &ds.reporters {
+                        match r {
+                            chiso_core::Reporters::Unit(u) => units.push(u),
+                            chiso_core::Reporters::Group(g) => {
+                                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM unit_groups WHERE code = $1")
+                                    .bind(g.as_str()).fetch_one(&mut *tx).await?;
+                                if n == 0 {
+                                    push_error(&mut errors, FieldError::new(Some(i), "reporters", format!("unknown unit group {g}")));
+                                }
+                            }
+                            chiso_core::Reporters::Kind(_) => {}
+                        }
+                    }
+                    for u in units {
+                        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units WHERE code = $1")
+                            .bind(u.as_str()).fetch_one(&mut *tx).await?;
+                        if n == 0 {
+                            push_error(&mut errors, FieldError::new(Some(i), "reporters", format!("unknown unit {u}")));
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let existing: HashMap<String, chiso_core::DataSet> =
+                    data_sets_in(&mut tx).await?.into_iter().map(|d| (d.code.to_string(), d)).collect();
+                let now = Utc::now();
+                let mut audit = AuditBuffer::default();
+                let mut changes = Changes::default();
+                for ds in sets {
+                    let old = existing.get(ds.code.as_str());
+                    if old == Some(ds) {
+                        changes.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO data_sets (code, name_vi, name_en, period_type, convention, reporters, scope, open_days, due_days, lock_days, approval) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, \
+                         name_en = excluded.name_en, period_type = excluded.period_type, convention = excluded.convention, reporters = excluded.reporters, \
+                         scope = excluded.scope, open_days = excluded.open_days, due_days = excluded.due_days, lock_days = excluded.lock_days, \
+                         approval = excluded.approval",
+                    )
+                    .bind(ds.code.as_str())
+                    .bind(&ds.name_vi)
+                    .bind(&ds.name_en)
+                    .bind(ds.period_type.as_str())
+                    .bind(ds.convention.as_str())
+                    .bind(json(&ds.reporters))
+                    .bind(ds.scope.as_ref().map(|c| c.as_str()))
+                    .bind(ds.open_days)
+                    .bind(ds.due_days)
+                    .bind(ds.lock_days)
+                    .bind(ds.approval)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM data_set_elements WHERE data_set = $1").bind(ds.code.as_str()).execute(&mut *tx).await?;
+                    for (pos, e) in ds.elements.iter().enumerate() {
+                        sqlx::query("INSERT INTO data_set_elements (data_set, element, position) VALUES ($1, $2, $3)")
+                            .bind(ds.code.as_str())
+                            .bind(e.as_str())
+                            .bind(pos as i64)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let action = if old.is_some() { "data_set.update" } else { "data_set.insert" };
+                    audit.push(action, &format!("data_set:{}", ds.code), old.map(json), Some(json(ds)));
+                    changes.wrote(old.is_some());
+                }
+                audit.flush(&mut tx, now, actor).await?;
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn data_sets(&self) -> Result<Vec<chiso_core::DataSet>, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                data_sets_in(&mut conn).await
+            }
+
+            async fn upsert_validation_rules(&self, rules: &[chiso_core::ValidationRule], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut errors = Vec::new();
+                let mut seen = HashSet::new();
+                let mut tx = self.begin_write().await?;
+                let elements: HashSet<String> = sqlx::query_scalar::<_, String>("SELECT code FROM data_elements")
+                    .fetch_all(&mut *tx).await?.into_iter().collect();
+                for (i, r) in rules.iter().enumerate() {
+                    match r.compile() {
+                        Err(e) => push_error(&mut errors, FieldError::new(Some(i), "expression", e)),
+                        Ok(_) => {
+                            for e in r.elements() {
+                                if !elements.contains(e.as_str()) {
+                                    push_error(&mut errors, FieldError::new(Some(i), "expression", format!("unknown data element {e}")));
+                                }
+                            }
+                        }
+                    }
+                    if !seen.insert(r.code.as_str()) {
+                        push_error(&mut errors, FieldError::new(Some(i), "code", format!("rule {} appears twice", r.code)));
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let existing: HashMap<String, chiso_core::ValidationRule> =
+                    rules_in(&mut tx).await?.into_iter().map(|r| (r.code.to_string(), r)).collect();
+                let now = Utc::now();
+                let mut audit = AuditBuffer::default();
+                let mut changes = Changes::default();
+                for r in rules {
+                    let old = existing.get(r.code.as_str());
+                    if old == Some(r) {
+                        changes.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO validation_rules (code, name_vi, name_en, left_side, operator, right_side, severity) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, \
+                         name_en = excluded.name_en, left_side = excluded.left_side, operator = excluded.operator, \
+                         right_side = excluded.right_side, severity = excluded.severity",
+                    )
+                    .bind(r.code.as_str())
+                    .bind(&r.name_vi)
+                    .bind(&r.name_en)
+                    .bind(&r.left)
+                    .bind(r.operator.as_str())
+                    .bind(&r.right)
+                    .bind(r.severity.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                    let action = if old.is_some() { "validation_rule.update" } else { "validation_rule.insert" };
+                    audit.push(action, &format!("validation_rule:{}", r.code), old.map(json), Some(json(r)));
+                    changes.wrote(old.is_some());
+                }
+                audit.flush(&mut tx, now, actor).await?;
+                tx.commit().await?;
+                Ok(changes)
+            }
+
+            async fn validation_rules(&self) -> Result<Vec<chiso_core::ValidationRule>, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                rules_in(&mut conn).await
+            }
+
+            async fn complete(&self, c: &chiso_core::Completion, actor: &Actor) -> Result<bool, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "INSERT INTO completions (data_set, unit, period, completed_by, completed_at, on_time) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (data_set, unit, period) DO NOTHING",
+                )
+                .bind(c.data_set.as_str())
+                .bind(c.unit.as_str())
+                .bind(c.period.to_string())
+                .bind(&c.completed_by)
+                .bind(c.completed_at)
+                .bind(c.on_time)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if done == 0 {
+                    return Ok(false);
+                }
+                let mut audit = AuditBuffer::default();
+                audit.push("completion.insert", &report_key(&c.data_set, &c.unit, &c.period), None, Some(json(c)));
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn uncomplete(&self, data_set: &Code, unit: &Code, period: &Period, actor: &Actor) -> Result<bool, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM approvals WHERE data_set = $1 AND unit = $2 AND period = $3")
+                    .bind(data_set.as_str()).bind(unit.as_str()).bind(period.to_string())
+                    .fetch_one(&mut *tx).await?;
+                if steps > 0 {
+                    return Err(StoreError::invalid(None, "approval", "báo cáo đã được phê duyệt; cần huỷ phê duyệt trước (the report is approved; un-approve it first)"));
+                }
+                let old = sqlx::query("DELETE FROM completions WHERE data_set = $1 AND unit = $2 AND period = $3 \
+                                       RETURNING data_set, unit, period, completed_by, completed_at, on_time")
+                    .bind(data_set.as_str()).bind(unit.as_str()).bind(period.to_string())
+                    .fetch_optional(&mut *tx).await?;
+                let Some(old) = old.as_ref().map(completion_from_row).transpose()? else {
+                    return Ok(false);
+                };
+                let mut audit = AuditBuffer::default();
+                audit.push("completion.delete", &report_key(data_set, unit, period), Some(json(&old)), None);
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn completions(&self, data_set: Option<&Code>, period: Option<&Period>) -> Result<Vec<chiso_core::Completion>, StoreError> {
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
+                    "SELECT data_set, unit, period, completed_by, completed_at, on_time FROM completions WHERE 1 = 1",
+                );
+                if let Some(d) = data_set {
+                    b.push(" AND data_set = ").push_bind(d.to_string());
+                }
+                if let Some(p) = period {
+                    b.push(" AND period = ").push_bind(p.to_string());
+                }
+                b.push(" ORDER BY data_set, period, unit");
+                b.build().fetch_all(&self.pool).await?.iter().map(completion_from_row).collect()
+            }
+
+            async fn approve(&self, a: &chiso_core::Approval, actor: &Actor) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                let completed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM completions WHERE data_set = $1 AND unit = $2 AND period = $3")
+                    .bind(a.data_set.as_str()).bind(a.unit.as_str()).bind(a.period.to_string())
+                    .fetch_one(&mut *tx).await?;
+                if completed == 0 {
+                    return Err(StoreError::invalid(None, "completion", "báo cáo chưa được đánh dấu hoàn thành (the report is not complete)"));
+                }
+                let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM approvals WHERE data_set = $1 AND unit = $2 AND period = $3")
+                    .bind(a.data_set.as_str()).bind(a.unit.as_str()).bind(a.period.to_string())
+                    .fetch_one(&mut *tx).await?;
+                if i64::from(a.step) != steps + 1 {
+                    return Err(StoreError::invalid(None, "step", format!(
+                        "báo cáo đã qua {steps} bước phê duyệt; bước tiếp theo là {} (the report has {steps} approval steps; the next is {})",
+                        steps + 1, steps + 1)));
+                }
+                sqlx::query("INSERT INTO approvals (data_set, unit, period, step, level_unit, approved_by, approved_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(a.data_set.as_str())
+                    .bind(a.unit.as_str())
+                    .bind(a.period.to_string())
+                    .bind(i64::from(a.step))
+                    .bind(a.level_unit.as_str())
+                    .bind(&a.approved_by)
+                    .bind(a.approved_at)
+                    .execute(&mut *tx)
+                    .await?;
+                let mut audit = AuditBuffer::default();
+                audit.push("approval.insert", &report_key(&a.data_set, &a.unit, &a.period), None, Some(json(a)));
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn unapprove(&self, data_set: &Code, unit: &Code, period: &Period, reason: &str, actor: &Actor) -> Result<u8, StoreError> {
+                let reason = reason.trim();
+                if reason.is_empty() {
+                    return Err(StoreError::invalid(None, "reason", "cần nêu lý do huỷ phê duyệt (give the reason for un-approving)"));
+                }
+                if reason.chars().count() > chiso_core::value::MAX_COMMENT_LEN {
+                    return Err(StoreError::invalid(None, "reason", "lý do quá dài (the reason is too long)"));
+                }
+                let mut tx = self.begin_write().await?;
+                let last = sqlx::query(
+                    "SELECT data_set, unit, period, step, level_unit, approved_by, approved_at FROM approvals \
+                     WHERE data_set = $1 AND unit = $2 AND period = $3 ORDER BY step DESC LIMIT 1",
+                )
+                .bind(data_set.as_str()).bind(unit.as_str()).bind(period.to_string())
+                .fetch_optional(&mut *tx).await?;
+                let Some(last) = last.as_ref().map(approval_from_row).transpose()? else {
+                    return Err(StoreError::invalid(None, "approval", "báo cáo chưa được phê duyệt (the report is not approved)"));
+                };
+                sqlx::query("DELETE FROM approvals WHERE data_set = $1 AND unit = $2 AND period = $3 AND step = $4")
+                    .bind(data_set.as_str()).bind(unit.as_str()).bind(period.to_string()).bind(i64::from(last.step))
+                    .execute(&mut *tx).await?;
+                let mut audit = AuditBuffer::default();
+                audit.push("approval.delete", &report_key(data_set, unit, period), Some(json(&last)),
+                    Some(serde_json::json!({ "reason": reason }).to_string()));
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(last.step)
+            }
+
+            async fn approvals(&self, data_set: Option<&Code>, period: Option<&Period>) -> Result<Vec<chiso_core::Approval>, StoreError> {
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
+                    "SELECT data_set, unit, period, step, level_unit, approved_by, approved_at FROM approvals WHERE 1 = 1",
+                );
+                if let Some(d) = data_set {
+                    b.push(" AND data_set = ").push_bind(d.to_string());
+                }
+                if let Some(p) = period {
+                    b.push(" AND period = ").push_bind(p.to_string());
+                }
+                b.push(" ORDER BY data_set, period, unit, step");
+                b.build().fetch_all(&self.pool).await?.iter().map(approval_from_row).collect()
+            }
+
+            async fn grant_lock_exception(&self, e: &chiso_core::LockException, actor: &Actor) -> Result<(), StoreError> {
+                if e.reason.trim().is_empty() {
+                    return Err(StoreError::invalid(None, "reason", "cần nêu lý do (give a reason)"));
+                }
+                let mut tx = self.begin_write().await?;
+                let old = sqlx::query("SELECT data_set, unit, period, until, granted_by, reason FROM lock_exceptions WHERE data_set = $1 AND unit = $2 AND period = $3")
+                    .bind(e.data_set.as_str()).bind(e.unit.as_str()).bind(e.period.to_string())
+                    .fetch_optional(&mut *tx).await?;
+                let old = old.as_ref().map(exception_from_row).transpose()?;
+                sqlx::query("INSERT INTO lock_exceptions (data_set, unit, period, until, granted_by, reason) VALUES ($1, $2, $3, $4, $5, $6) \
+                             ON CONFLICT (data_set, unit, period) DO UPDATE SET until = excluded.until, granted_by = excluded.granted_by, reason = excluded.reason")
+                    .bind(e.data_set.as_str())
+                    .bind(e.unit.as_str())
+                    .bind(e.period.to_string())
+                    .bind(e.until)
+                    .bind(&e.granted_by)
+                    .bind(e.reason.trim())
+                    .execute(&mut *tx)
+                    .await?;
+                let mut audit = AuditBuffer::default();
+                let action = if old.is_some() { "lock_exception.update" } else { "lock_exception.insert" };
+                audit.push(action, &report_key(&e.data_set, &e.unit, &e.period), old.as_ref().map(json), Some(json(e)));
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn lock_exceptions(&self, data_set: Option<&Code>, period: Option<&Period>) -> Result<Vec<chiso_core::LockException>, StoreError> {
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
+                    "SELECT data_set, unit, period, until, granted_by, reason FROM lock_exceptions WHERE 1 = 1",
+                );
+                if let Some(d) = data_set {
+                    b.push(" AND data_set = ").push_bind(d.to_string());
+                }
+                if let Some(p) = period {
+                    b.push(" AND period = ").push_bind(p.to_string());
+                }
+                b.push(" ORDER BY data_set, period, unit");
+                b.build().fetch_all(&self.pool).await?.iter().map(exception_from_row).collect()
+            }
+
+            async fn add_evidence(&self, e: &chiso_core::Evidence, content: &[u8], actor: &Actor) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(&format!("INSERT INTO evidence ({EVIDENCE_COLS}, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))
+                    .bind(&e.id)
+                    .bind(e.data_set.as_str())
+                    .bind(e.unit.as_str())
+                    .bind(e.period.to_string())
+                    .bind(e.element.as_ref().map(|c| c.as_str()))
+                    .bind(&e.file_name)
+                    .bind(&e.content_type)
+                    .bind(e.size)
+                    .bind(&e.sha256)
+                    .bind(&e.doc_number)
+                    .bind(e.doc_date)
+                    .bind(&e.summary)
+                    .bind(&e.uploaded_by)
+                    .bind(e.uploaded_at)
+                    .bind(content)
+                    .execute(&mut *tx)
+                    .await?;
+                let mut audit = AuditBuffer::default();
+                audit.push("evidence.insert", &format!("evidence:{}", e.id), None, Some(json(e)));
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn evidence(&self, data_set: &Code, unit: &Code, period: &Period) -> Result<Vec<chiso_core::Evidence>, StoreError> {
+                sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE data_set = $1 AND unit = $2 AND period = $3 ORDER BY uploaded_at, id"))
+                    .bind(data_set.as_str()).bind(unit.as_str()).bind(period.to_string())
+                    .fetch_all(&self.pool).await?.iter().map(evidence_from_row).collect()
+            }
+
+            async fn evidence_file(&self, id: &str) -> Result<Option<(chiso_core::Evidence, Vec<u8>)>, StoreError> {
+                let row = sqlx::query(&format!("SELECT {EVIDENCE_COLS}, content FROM evidence WHERE id = $1"))
+                    .bind(id).fetch_optional(&self.pool).await?;
+                match row {
+                    None => Ok(None),
+                    Some(r) => Ok(Some((evidence_from_row(&r)?, r.try_get("content")?))),
+                }
+            }
+
+            async fn delete_evidence(&self, id: &str, actor: &Actor) -> Result<bool, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let old = sqlx::query(&format!("DELETE FROM evidence WHERE id = $1 RETURNING {EVIDENCE_COLS}"))
+                    .bind(id).fetch_optional(&mut *tx).await?;
+                let Some(old) = old.as_ref().map(evidence_from_row).transpose()? else {
+                    return Ok(false);
+                };
+                let mut audit = AuditBuffer::default();
+                audit.push("evidence.delete", &format!("evidence:{id}"), Some(json(&old)), None);
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(true)
             }
         }
 

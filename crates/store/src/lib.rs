@@ -13,6 +13,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 use chiso_core::account::Assignment;
 use chiso_core::Constant;
+use chiso_core::{Approval, Completion, DataSet, Evidence, LockException, ValidationRule};
 use chiso_core::{
     AuditEntry, Breakdown, Code, DataElement, DataValue, DataValueInput, Framework, Indicator,
     Period, Scorecard, SuccessorLink, Unit, UnitGroup, UnitKind, Via,
@@ -361,6 +362,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Check and write a batch of values with an audit row per change, all or nothing.
     async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes>;
+    /// Delete some values and write others in one transaction, all or nothing; with
+    /// `dry_run`, check everything and count what would change, then write nothing. Field
+    /// errors number the deletions first, then the values.
+    async fn apply_values(
+        &self,
+        values: &[DataValueInput],
+        deletes: &[ValueKey],
+        actor: &Actor,
+        dry_run: bool,
+    ) -> Result<Changes>;
     /// Delete values (absent keys count as unchanged), with an audit row per deletion.
     async fn delete_values(&self, keys: &[ValueKey], actor: &Actor) -> Result<Changes>;
     async fn values(&self, q: &ValueQuery) -> Result<Vec<DataValue>>;
@@ -427,6 +438,65 @@ pub trait Store: Send + Sync + 'static {
 
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+
+    // ---- data collection ----
+    /// Insert or update data sets (forms) with their elements and reporters.
+    async fn upsert_data_sets(&self, sets: &[DataSet], actor: &Actor) -> Result<Changes>;
+    async fn data_sets(&self) -> Result<Vec<DataSet>>;
+    async fn upsert_validation_rules(
+        &self,
+        rules: &[ValidationRule],
+        actor: &Actor,
+    ) -> Result<Changes>;
+    async fn validation_rules(&self) -> Result<Vec<ValidationRule>>;
+    /// Mark a report complete; false when it already was.
+    async fn complete(&self, c: &Completion, actor: &Actor) -> Result<bool>;
+    /// Take a report's completion back; refused once it has an approval.
+    async fn uncomplete(
+        &self,
+        data_set: &Code,
+        unit: &Code,
+        period: &Period,
+        actor: &Actor,
+    ) -> Result<bool>;
+    /// Completions, filtered by data set and period when given.
+    async fn completions(
+        &self,
+        data_set: Option<&Code>,
+        period: Option<&Period>,
+    ) -> Result<Vec<Completion>>;
+    /// Record the next approval step of a completed report (step = steps so far + 1).
+    async fn approve(&self, a: &Approval, actor: &Actor) -> Result<()>;
+    /// Remove the last approval step of a report, with the reason (kept in the audit log).
+    async fn unapprove(
+        &self,
+        data_set: &Code,
+        unit: &Code,
+        period: &Period,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<u8>;
+    async fn approvals(
+        &self,
+        data_set: Option<&Code>,
+        period: Option<&Period>,
+    ) -> Result<Vec<Approval>>;
+    async fn grant_lock_exception(&self, e: &LockException, actor: &Actor) -> Result<()>;
+    async fn lock_exceptions(
+        &self,
+        data_set: Option<&Code>,
+        period: Option<&Period>,
+    ) -> Result<Vec<LockException>>;
+    /// Keep an evidence file (its record and its bytes).
+    async fn add_evidence(&self, e: &Evidence, content: &[u8], actor: &Actor) -> Result<()>;
+    async fn evidence(
+        &self,
+        data_set: &Code,
+        unit: &Code,
+        period: &Period,
+    ) -> Result<Vec<Evidence>>;
+    async fn evidence_file(&self, id: &str) -> Result<Option<(Evidence, Vec<u8>)>>;
+    async fn delete_evidence(&self, id: &str, actor: &Actor) -> Result<bool>;
 }
 
 /// Open a store from a URL: `sqlite://PATH` (created when missing) or `postgres://…`.

@@ -1,0 +1,257 @@
+//! The demo's data collection: the commune form for the 2023 review with its reports
+//! received and approved (illustrative: a few communes never reported, some were late), the
+//! agencies' quarterly form under the Decree 09/2019 cut-off, validation rules, and the
+//! reporting-rate indicator built on them. See `docs/demo.md`.
+
+use crate::Dataset;
+use chiso_core::{
+    Approval, Code, Completion, Convention, DataSet, Direction, Indicator, Period, PeriodType,
+    Reporters, RuleOperator, Severity, UnitKind, ValidationRule,
+};
+use chrono::{NaiveDate, TimeZone, Utc};
+use std::collections::BTreeSet;
+
+pub struct Collection {
+    pub data_sets: Vec<DataSet>,
+    pub rules: Vec<ValidationRule>,
+    pub indicators: Vec<Indicator>,
+    pub completions: Vec<Completion>,
+    pub approvals: Vec<Approval>,
+}
+
+fn c(s: &str) -> Code {
+    Code::parse(s).unwrap_or_else(|e| panic!("demo code {s}: {e}"))
+}
+
+fn rule(
+    code: &str,
+    vi: &str,
+    en: &str,
+    left: &str,
+    op: RuleOperator,
+    right: &str,
+    severity: Severity,
+) -> ValidationRule {
+    ValidationRule {
+        code: c(code),
+        name_vi: vi.into(),
+        name_en: Some(en.into()),
+        left: left.into(),
+        operator: op,
+        right: right.into(),
+        severity,
+    }
+}
+
+/// Communes that never sent their 2023 report (illustrative), by position in code order.
+const MISSING: [usize; 4] = [7, 23, 41, 58];
+/// Communes that sent it late (after 15 January 2024).
+const LATE_EVERY: usize = 9;
+
+pub fn collection(d: &Dataset) -> Collection {
+    let kind_of = |code: &Code| d.units.iter().find(|u| &u.code == code).map(|u| u.kind);
+    let y2023 = Period::year(2023).unwrap_or_else(|| panic!("2023 is a year"));
+    // The commune form holds what communes reported for 2023.
+    let commune_elements: BTreeSet<Code> = d
+        .values
+        .iter()
+        .filter(|v| v.period == y2023 && kind_of(&v.unit) == Some(UnitKind::Commune))
+        .map(|v| v.element.clone())
+        .collect();
+    let order: Vec<Code> = d
+        .elements
+        .iter()
+        .filter(|e| commune_elements.contains(&e.code))
+        .map(|e| e.code.clone())
+        .collect();
+    let commune_form = DataSet {
+        code: c("BM_CDS_XA"),
+        name_vi: "Biểu số liệu chuyển đổi số cấp xã (năm)".into(),
+        name_en: Some("Commune digital-transformation figures (yearly)".into()),
+        period_type: PeriodType::Year,
+        convention: Convention::Calendar,
+        elements: order,
+        reporters: vec![Reporters::Kind(UnitKind::Commune)],
+        scope: Some(c("58")),
+        open_days: -365,
+        due_days: 15,
+        lock_days: Some(90),
+        approval: true,
+    };
+    let agency_form = DataSet {
+        code: c("BM_CDS_SO"),
+        name_vi: "Báo cáo chuyển đổi số hằng quý của sở, ban, ngành".into(),
+        name_en: Some("Quarterly digital-transformation report of provincial agencies".into()),
+        period_type: PeriodType::Quarter,
+        convention: Convention::CutOff,
+        elements: [
+            "VB_DEN",
+            "VB_XL_MANG",
+            "HS_TTHC",
+            "HS_TRUC_TUYEN",
+            "BC_DINH_KY",
+            "BC_TREN_HT",
+        ]
+        .into_iter()
+        .map(c)
+        .collect(),
+        reporters: vec![Reporters::Group(c("58_CO_QUAN_TINH"))],
+        scope: None,
+        open_days: -30,
+        due_days: 5,
+        lock_days: Some(30),
+        approval: true,
+    };
+    use RuleOperator::*;
+    use Severity::*;
+    let rules = vec![
+        rule(
+            "VB_MANG_LE_DEN",
+            "Văn bản xử lý trên môi trường mạng không được nhiều hơn văn bản đến",
+            "Documents processed on the network cannot exceed documents received",
+            "#{VB_XL_MANG}",
+            LessOrEqual,
+            "#{VB_DEN}",
+            Block,
+        ),
+        rule(
+            "HS_TT_LE_TONG",
+            "Hồ sơ xử lý trực tuyến không được nhiều hơn hồ sơ tiếp nhận",
+            "Dossiers processed online cannot exceed dossiers received",
+            "#{HS_TRUC_TUYEN}",
+            LessOrEqual,
+            "#{HS_TTHC}",
+            Block,
+        ),
+        rule(
+            "CB_KY_SO_LE_TONG",
+            "Số người dùng chữ ký số không được nhiều hơn tổng số cán bộ",
+            "Officials using digital signatures cannot exceed all officials",
+            "#{CB_KY_SO}",
+            LessOrEqual,
+            "#{CB_TONG}",
+            Block,
+        ),
+        rule(
+            "BC_HT_LE_DINH_KY",
+            "Báo cáo trên hệ thống không được nhiều hơn báo cáo định kỳ",
+            "Reports on the system cannot exceed periodic reports",
+            "#{BC_TREN_HT}",
+            LessOrEqual,
+            "#{BC_DINH_KY}",
+            Block,
+        ),
+        rule(
+            "HS_SO_HOA_LE_CAN",
+            "Hồ sơ đã số hoá nhiều hơn số phải số hoá: kiểm tra lại",
+            "More dossiers digitised than required: check",
+            "#{HS_SO_HOA}",
+            LessOrEqual,
+            "#{HS_CAN_SO_HOA}",
+            Warn,
+        ),
+    ];
+    let indicators = vec![
+        Indicator {
+            code: c("TL_XA_BAO_CAO"),
+            name_vi: "Tỷ lệ xã gửi báo cáo chuyển đổi số".into(),
+            name_en: Some("Communes that sent their DX report".into()),
+            numerator: "R{BM_CDS_XA.ACTUAL_REPORTS}".into(),
+            denominator: "R{BM_CDS_XA.EXPECTED_REPORTS}".into(),
+            factor: 100.0,
+            decimals: 1,
+            direction: Direction::HigherIsBetter,
+            unit_label: Some("%".into()),
+            is_rate: true,
+            description: Some("Báo cáo đã nhận / báo cáo phải nộp của biểu BM_CDS_XA.".into()),
+            published: false,
+        },
+        Indicator {
+            code: c("TL_XA_DUNG_HAN"),
+            name_vi: "Tỷ lệ xã gửi báo cáo đúng hạn".into(),
+            name_en: Some("Communes that reported on time".into()),
+            numerator: "R{BM_CDS_XA.ACTUAL_REPORTS_ON_TIME}".into(),
+            denominator: "R{BM_CDS_XA.EXPECTED_REPORTS}".into(),
+            factor: 100.0,
+            decimals: 1,
+            direction: Direction::HigherIsBetter,
+            unit_label: Some("%".into()),
+            is_rate: true,
+            description: Some("Báo cáo nộp đúng hạn / báo cáo phải nộp của biểu BM_CDS_XA.".into()),
+            published: false,
+        },
+    ];
+    let mut communes: Vec<&chiso_core::Unit> = d
+        .units
+        .iter()
+        .filter(|u| {
+            u.kind == UnitKind::Commune && u.code.as_str().chars().all(|ch| ch.is_ascii_digit())
+        })
+        .filter(|u| u.exists_during(y2023.start(), y2023.end()))
+        .collect();
+    communes.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut completions = Vec::new();
+    let mut approvals = Vec::new();
+    let at = |m: u32, day: u32, h: u32| {
+        Utc.from_utc_datetime(
+            &NaiveDate::from_ymd_opt(2024, m, day)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .unwrap_or_default(),
+        )
+    };
+    for (i, u) in communes.iter().enumerate() {
+        if MISSING.contains(&i) {
+            continue;
+        }
+        let late = i % LATE_EVERY == 4;
+        let day = if late {
+            20 + (i % 8) as u32
+        } else {
+            3 + (i % 12) as u32
+        };
+        completions.push(Completion {
+            data_set: commune_form.code.clone(),
+            unit: u.code.clone(),
+            period: y2023,
+            completed_by: format!("xa-{}", u.code),
+            completed_at: at(1, day, 9),
+            on_time: !late,
+        });
+        // The districts approved all but a few of the reports they received — except Phan
+        // Rang - Tháp Chàm (582), whose reports still wait for the district; the province
+        // approved the communes of 583, 584 and 585 by the end of February.
+        let district = u.parent.clone();
+        if let Some(dist) = district {
+            if i % 11 == 10 || dist.as_str() == "582" {
+                continue;
+            }
+            approvals.push(Approval {
+                data_set: commune_form.code.clone(),
+                unit: u.code.clone(),
+                period: y2023,
+                step: 1,
+                level_unit: dist.clone(),
+                approved_by: format!("huyen-{dist}"),
+                approved_at: at(2, 1 + (i % 10) as u32, 14),
+            });
+            if ["583", "584", "585"].contains(&dist.as_str()) {
+                approvals.push(Approval {
+                    data_set: commune_form.code.clone(),
+                    unit: u.code.clone(),
+                    period: y2023,
+                    step: 2,
+                    level_unit: c("58"),
+                    approved_by: "so-khcn".into(),
+                    approved_at: at(2, 20 + (i % 8) as u32, 10),
+                });
+            }
+        }
+    }
+    Collection {
+        data_sets: vec![commune_form, agency_form],
+        rules,
+        indicators,
+        completions,
+        approvals,
+    }
+}
