@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod transfer;
+
 #[derive(Parser)]
 #[command(
     name = "chiso",
@@ -85,6 +87,52 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Import data values from a file — an Excel template (.xlsx), CSV (chiso's or DHIS2's
+    /// columns) or DHIS2 dataValueSets JSON — all or nothing: any error and nothing is written.
+    /// Run at the server, it acts as an administrator (it may write into closed reports;
+    /// approved reports stay locked).
+    Import {
+        /// The file; its kind is found from its content.
+        file: PathBuf,
+        /// Check everything and say what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// CREATE_AND_UPDATE, CREATE (new values only), UPDATE (existing only) or DELETE.
+        #[arg(long, default_value = "CREATE_AND_UPDATE")]
+        strategy: String,
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
+    },
+    /// Export data values as CSV or DHIS2 dataValueSets.
+    Export {
+        /// Only the elements of this data set.
+        #[arg(long)]
+        data_set: Option<String>,
+        /// Periods (repeatable or comma-separated), e.g. 2023 or 2024Q1.
+        #[arg(long = "period")]
+        periods: Vec<String>,
+        /// Units (repeatable or comma-separated).
+        #[arg(long = "unit")]
+        units: Vec<String>,
+        /// Also the units below them.
+        #[arg(long)]
+        children: bool,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: transfer::ExportFormat,
+        /// Write here instead of to standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[arg(
+            long,
+            env = "CHISO_DATABASE_URL",
+            default_value = "sqlite://chiso-data/chiso.db"
+        )]
+        database: String,
     },
     /// Create or upgrade the database schema and exit.
     Migrate {
@@ -363,6 +411,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("values: {}", engine.value_count());
             println!("load: {secs:.2} s");
             println!("resident memory: {rss}");
+            Ok(())
+        }
+        Command::Import {
+            file,
+            dry_run,
+            strategy,
+            database,
+        } => {
+            let store = open(&database).await?;
+            if !transfer::import(store, &file, dry_run, &strategy).await? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Export {
+            data_set,
+            periods,
+            units,
+            children,
+            format,
+            output,
+            database,
+        } => {
+            let store = open(&database).await?;
+            let n = transfer::export(
+                store,
+                data_set,
+                periods,
+                units,
+                children,
+                format,
+                output.as_deref(),
+            )
+            .await?;
+            if output.is_some() {
+                eprintln!("Đã xuất {n} giá trị.");
+            }
             Ok(())
         }
         Command::User { command } => user_command(command).await,

@@ -36,13 +36,24 @@ pub const MAX_PAGE: i64 = 100_000;
         list_values, write_values, delete_values, list_indicators, write_indicators, list_constants, write_constants,
         crate::analytics::analytics, crate::analytics::analytics_csv,
         crate::figures::indicator_value, crate::figures::rankings, crate::figures::list_frameworks,
-        crate::figures::get_framework, crate::figures::list_scorecards, crate::figures::score, crate::figures::audit_log
+        crate::figures::get_framework, crate::figures::list_scorecards, crate::figures::score, crate::figures::audit_log,
+        crate::collection::list_data_sets, crate::collection::write_data_sets, crate::collection::grid_template,
+        crate::collection::list_rules, crate::collection::write_rules, crate::collection::get_form,
+        crate::collection::save_form, crate::collection::complete, crate::collection::uncomplete,
+        crate::collection::approve, crate::collection::unapprove, crate::collection::grant_exception,
+        crate::collection::unit_template, crate::collection::list_evidence, crate::collection::upload_evidence,
+        crate::collection::get_evidence, crate::collection::delete_evidence, crate::collection::get_completeness,
+        crate::collection::import_file, crate::collection::export_csv, crate::collection::dvs_get_json,
+        crate::collection::dvs_get_json_ext, crate::collection::dvs_post, crate::collection::dvs_post_json_ext,
+        crate::collection::dvs_get_csv
     ),
     tags(
         (name = "units", description = "Administrative units, agencies and organisations"),
         (name = "periods", description = "Period notation and dates"),
         (name = "data", description = "Data elements, data values and indicators"),
-        (name = "analytics", description = "Indicator and element values rolled up over units and periods, in DHIS2's analytics form")
+        (name = "analytics", description = "Indicator and element values rolled up over units and periods, in DHIS2's analytics form"),
+        (name = "collection", description = "Data sets (forms), reports, validation, completeness, approval, evidence, Excel templates, imports and exports"),
+        (name = "dhis2", description = "DHIS2's dataValueSets import and export at DHIS2's own paths, with `Authorization: ApiToken …`")
     )
 )]
 pub struct ApiDoc;
@@ -119,7 +130,7 @@ pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiErro
         .map_err(|e| ApiError::bad("query", e.body_text()))
 }
 
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(crate) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     b.map(|Json(t)| t).map_err(|e| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge(crate::MAX_BODY)
@@ -177,14 +188,14 @@ fn bool_param(field: &str, s: &Option<String>) -> Result<bool, ApiError> {
 
 /// After a change to the structure (units, elements, indicators, constants) the engine is
 /// rebuilt from the store before the answer goes out.
-async fn rebuilt(st: &AppState, changes: Changes) -> Result<Json<Changes>, ApiError> {
+pub(crate) async fn rebuilt(st: &AppState, changes: Changes) -> Result<Json<Changes>, ApiError> {
     if changes.changed() > 0 {
         st.live.reload().await?;
     }
     Ok(Json(changes))
 }
 
-fn actor(who: &Who) -> Actor {
+pub(crate) fn actor(who: &Who) -> Actor {
     Actor::new(who.name(), Via::Api)
 }
 

@@ -105,6 +105,8 @@ pub enum Action {
     ManageUnits,
     /// Accounts, tokens, the audit log.
     Administer,
+    /// Approve (or un-approve) reports at a unit's level.
+    Approve,
 }
 
 fn grants(role: Role, action: Action) -> bool {
@@ -114,7 +116,8 @@ fn grants(role: Role, action: Action) -> bool {
             action,
             Action::ReadMeta | Action::Read | Action::ManageFramework
         ),
-        Role::Approver | Role::Viewer => matches!(action, Action::ReadMeta | Action::Read),
+        Role::Approver => matches!(action, Action::ReadMeta | Action::Read | Action::Approve),
+        Role::Viewer => matches!(action, Action::ReadMeta | Action::Read),
         Role::DataEntry => matches!(action, Action::ReadMeta | Action::Read | Action::WriteData),
     }
 }

@@ -270,7 +270,7 @@ pub(crate) async fn assessed(
 }
 
 pub(crate) fn today_in_vietnam() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+    chiso_collect::today_in_vietnam()
 }
 
 /// A framework with every target's status (met, beyond plan, not met, at risk, done N days

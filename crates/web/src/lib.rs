@@ -7,9 +7,11 @@ mod account;
 pub mod analytics;
 pub mod api;
 pub mod auth;
+pub mod collection;
 pub mod error;
 pub mod figures;
 pub mod format;
+mod forms_html;
 mod html;
 pub mod i18n;
 
@@ -64,6 +66,12 @@ impl AppState {
             ("login.html", include_str!("../templates/login.html")),
             ("password.html", include_str!("../templates/password.html")),
             ("audit.html", include_str!("../templates/audit.html")),
+            ("form.html", include_str!("../templates/form.html")),
+            ("forms.html", include_str!("../templates/forms.html")),
+            (
+                "completeness.html",
+                include_str!("../templates/completeness.html"),
+            ),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;
@@ -105,6 +113,8 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(analytics::router())
         .merge(figures::router())
+        .merge(collection::router())
+        .merge(forms_html::router())
         .merge(account::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(

@@ -1,0 +1,783 @@
+//! Data-entry pages: the list of reports, one report's form (enter, save, complete, approve,
+//! attach evidence, download and upload its Excel template), and completeness. Plain HTML
+//! forms that work on a phone; every post carries the session's CSRF token.
+
+use crate::auth::{allowed, csrf_ok, Action, Who};
+use crate::collection::{self as col, Report};
+use crate::error::ApiError;
+use crate::figures::today_in_vietnam;
+use crate::format;
+use crate::html::{Page, PageQuery};
+use crate::AppState;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Extension, Form as UrlForm, Router};
+use chiso_collect::{Entry, Hierarchy, ReportStatus, Strategy};
+use chiso_core::{Code, Period, Via};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/forms", get(forms_list))
+        .route(
+            "/forms/{data_set}/{unit}/{period}",
+            get(form_page).post(form_post),
+        )
+        .route(
+            "/forms/{data_set}/{unit}/{period}/files",
+            axum::routing::post(files_post)
+                .layer(DefaultBodyLimit::max(col::MAX_UPLOAD + 64 * 1024)),
+        )
+        .route("/completeness/{data_set}/{period}", get(completeness_page))
+}
+
+fn status_key(s: ReportStatus) -> String {
+    format!("report-status-{}", s.as_str().replace('_', "-"))
+}
+
+/// A message shown at the top of the form page.
+#[derive(Serialize, Default)]
+struct Flash {
+    ok: Vec<String>,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
+async fn render_form(
+    st: &AppState,
+    who: &Who,
+    page: &Page,
+    r: &Report,
+    flash: Flash,
+    typed: &std::collections::HashMap<String, String>,
+    status: StatusCode,
+) -> Response {
+    let lang = page.lang;
+    let hier = match Hierarchy::load(st.store.as_ref()).await {
+        Ok(h) => h,
+        Err(e) => return page.error(st, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let bypass = col::may_bypass_lock(st, who).await;
+    let form = match chiso_collect::load_form(
+        st.store.as_ref(),
+        &hier,
+        &r.ds,
+        &r.unit,
+        &r.period,
+        today_in_vietnam(),
+        bypass,
+    )
+    .await
+    {
+        Ok(f) => f,
+        Err(e) => return page.error(st, StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+    };
+    let (may_write, may_approve_here) = {
+        let engine = st.live.read().await;
+        let w = allowed(
+            who,
+            Action::WriteData,
+            Some(r.unit.as_str()),
+            &engine,
+            false,
+        );
+        let next = form.approval_chain.get(form.approvals.len());
+        let a =
+            next.is_some_and(|l| allowed(who, Action::Approve, Some(l.as_str()), &engine, false));
+        let last = form.approvals.last().map(|a| a.level_unit.clone());
+        let u =
+            last.is_some_and(|l| allowed(who, Action::Approve, Some(l.as_str()), &engine, false));
+        (w, (a, u))
+    };
+    #[derive(Serialize)]
+    struct FieldView {
+        key: String,
+        name: String,
+        option: Option<String>,
+        uom: String,
+        value: String,
+        comment: String,
+        previous: String,
+        last_year: String,
+        outlier: bool,
+        input: &'static str,
+        step: &'static str,
+        violated: bool,
+    }
+    let violated: std::collections::HashSet<String> = form
+        .violations
+        .iter()
+        .flat_map(|v| v.elements.iter().map(|e| e.to_string()))
+        .collect();
+    let fields: Vec<FieldView> = form
+        .fields
+        .iter()
+        .map(|f| {
+            let key = f.key();
+            let (input, step) = match f.value_type {
+                chiso_core::ValueType::Integer => ("number", "1"),
+                chiso_core::ValueType::Number | chiso_core::ValueType::Percentage => {
+                    ("number", "any")
+                }
+                chiso_core::ValueType::Date => ("date", ""),
+                _ => ("text", ""),
+            };
+            FieldView {
+                name: f
+                    .name_en
+                    .clone()
+                    .filter(|_| lang == crate::i18n::Lang::En)
+                    .unwrap_or_else(|| f.name_vi.clone()),
+                option: f.option_name.clone(),
+                uom: f.unit_of_measure.clone().unwrap_or_default(),
+                value: typed
+                    .get(&format!("v:{key}"))
+                    .cloned()
+                    .or_else(|| f.value.clone())
+                    .unwrap_or_default(),
+                comment: typed
+                    .get(&format!("c:{key}"))
+                    .cloned()
+                    .or_else(|| f.comment.clone())
+                    .unwrap_or_default(),
+                previous: f
+                    .previous
+                    .as_deref()
+                    .map(|v| format::value(v, lang))
+                    .unwrap_or_default(),
+                last_year: f
+                    .last_year
+                    .as_deref()
+                    .map(|v| format::value(v, lang))
+                    .unwrap_or_default(),
+                outlier: f.outlier,
+                input,
+                step,
+                violated: violated.contains(f.element.as_str()),
+                key,
+            }
+        })
+        .collect();
+    let violations: Vec<minijinja::Value> = form
+        .violations
+        .iter()
+        .map(|v| {
+            minijinja::context! {
+                message => v.message.clone(),
+                block => v.severity == chiso_core::Severity::Block,
+                detail => format!("{} {} {}", format::value(&v.left.to_string(), lang), v.operator.symbol(), format::value(&v.right.to_string(), lang)),
+            }
+        })
+        .collect();
+    let evidence: Vec<minijinja::Value> = form
+        .evidence
+        .iter()
+        .map(|e| {
+            minijinja::context! {
+                id => e.id.clone(),
+                file_name => e.file_name.clone(),
+                size_kb => (e.size + 1023) / 1024,
+                doc_number => e.doc_number.clone().unwrap_or_default(),
+                doc_date => e.doc_date.map(|d| format::date(d, lang)).unwrap_or_default(),
+                summary => e.summary.clone().unwrap_or_default(),
+                element => e.element.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let approvals: Vec<minijinja::Value> = form
+        .approvals
+        .iter()
+        .map(|a| {
+            let name = hier
+                .unit(a.level_unit.as_str())
+                .map(|u| u.unit.name(lang.as_str()).to_string())
+                .unwrap_or_default();
+            minijinja::context! { step => a.step, level => name, by => a.approved_by.clone(), at => format::date(a.approved_at.date_naive(), lang) }
+        })
+        .collect();
+    let w = form.window;
+    let ctx = minijinja::context! {
+        ds_code => r.ds.code.to_string(),
+        ds_name => r.ds.name(lang.as_str()).to_string(),
+        unit => r.unit.to_string(),
+        unit_name => form.unit_name.clone(),
+        period => r.period.to_string(),
+        period_label => format::period(&r.period, lang),
+        previous_label => r.period.previous().map(|p| format::period(&p, lang)).unwrap_or_default(),
+        last_year_label => r.period.same_period_last_year().map(|p| format::period(&p, lang)).unwrap_or_default(),
+        opens => format::date(w.opens, lang),
+        due => format::date(w.due, lang),
+        locks => w.locks.map(|d| format::date(d, lang)).unwrap_or_default(),
+        status_key => status_key(form.status),
+        editable => form.editable && may_write,
+        may_write => may_write,
+        completed => form.completion.is_some(),
+        completed_on_time => form.completion.as_ref().map(|c| c.on_time),
+        completed_info => form.completion.as_ref().map(|c| format!("{} · {}", c.completed_by, format::date(c.completed_at.date_naive(), lang))),
+        locked_reason => form.locked_reason.clone(),
+        approvals => approvals,
+        chain_len => form.approval_chain.len(),
+        may_approve => may_approve_here.0 && form.completion.is_some() && r.ds.approval,
+        may_unapprove => may_approve_here.1,
+        fields => fields,
+        violations => violations,
+        evidence => evidence,
+        flash => flash,
+        element_codes => r.ds.elements.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+    };
+    page.render(st, status, "form.html", ctx)
+}
+
+async fn form_page(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+    Path((ds, unit, period)): Path<(String, String, String)>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let page = Page::new(&q, &headers, &uri, &who);
+    let r = match col::report(&st, &ds, &unit, &period).await {
+        Ok(r) => r,
+        Err(e) => return api_error_page(&st, &page, e),
+    };
+    if let Err(e) = crate::auth::require(&st, &who, Action::Read, &[r.unit.as_str()]).await {
+        return {
+            let _ = e;
+            crate::html::login_or_forbidden(&st, &page, &who, uri.path())
+        };
+    }
+    render_form(
+        &st,
+        &who,
+        &page,
+        &r,
+        Flash::default(),
+        &Default::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn api_error_page(st: &AppState, page: &Page, e: ApiError) -> Response {
+    let (status, msg) = error_text(e);
+    page.error(st, status, msg)
+}
+
+fn error_text(e: ApiError) -> (StatusCode, String) {
+    match e {
+        ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+        ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+        ApiError::Unauthorized => (
+            StatusCode::UNAUTHORIZED,
+            "Cần đăng nhập / Log in first".into(),
+        ),
+        ApiError::BadRequest(f) | ApiError::Invalid(f) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            f.iter()
+                .map(|x| {
+                    if x.field == "report" {
+                        x.reason.clone()
+                    } else {
+                        format!("{}: {}", x.field, x.reason)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        ApiError::TooLarge(n) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "Tệp quá lớn (tối đa {} MB) / The file is too large",
+                n / 1024 / 1024
+            ),
+        ),
+        ApiError::Internal(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Lỗi hệ thống / Internal error".into(),
+        ),
+    }
+}
+
+fn error_lines(e: ApiError) -> Vec<String> {
+    match e {
+        ApiError::BadRequest(f) | ApiError::Invalid(f) => f
+            .into_iter()
+            .map(|x| {
+                if x.field == "report" {
+                    x.reason
+                } else {
+                    format!("{}: {}", x.field, x.reason)
+                }
+            })
+            .collect(),
+        other => vec![error_text(other).1],
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_post(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+    Path((ds, unit, period)): Path<(String, String, String)>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+    UrlForm(fields): UrlForm<Vec<(String, String)>>,
+) -> Response {
+    let page = Page::new(&q, &headers, &uri, &who);
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if !csrf_ok(&who, &Method::POST, &headers, get("csrf")) {
+        return page.error(
+            &st,
+            StatusCode::FORBIDDEN,
+            st.i18n.t(page.lang, "csrf-failed", &[]),
+        );
+    }
+    let r = match col::report(&st, &ds, &unit, &period).await {
+        Ok(r) => r,
+        Err(e) => return api_error_page(&st, &page, e),
+    };
+    let action = get("action").unwrap_or("save");
+    let mut flash = Flash::default();
+    let mut typed = std::collections::HashMap::new();
+    let t = |k: &str| st.i18n.t(page.lang, k, &[]);
+    let result: Result<(), ApiError> = async {
+        match action {
+            "save" | "save_complete" => {
+                crate::auth::require(&st, &who, Action::WriteData, &[r.unit.as_str()]).await?;
+                let mut entries = Vec::new();
+                for (k, v) in &fields {
+                    let Some(key) = k.strip_prefix("v:") else {
+                        continue;
+                    };
+                    typed.insert(k.clone(), v.clone());
+                    let comment = get(&format!("c:{key}"))
+                        .map(str::to_string)
+                        .filter(|c| !c.trim().is_empty());
+                    if let Some(c) = &comment {
+                        typed.insert(format!("c:{key}"), c.clone());
+                    }
+                    let (element, option) = match key.split_once('.') {
+                        Some((e, o)) if r.ds.elements.iter().all(|x| x.as_str() != key) => {
+                            (e, Some(o))
+                        }
+                        _ => (key, None),
+                    };
+                    let element =
+                        Code::parse(element).map_err(|e| ApiError::bad(key, e.to_string()))?;
+                    let option = option
+                        .map(Code::parse)
+                        .transpose()
+                        .map_err(|e| ApiError::bad(key, e.to_string()))?;
+                    entries.push(Entry {
+                        element,
+                        option,
+                        value: v.clone(),
+                        comment,
+                    });
+                }
+                let out = col::save(&st, &who, &r, &entries, Via::Web).await?;
+                flash.ok.push(format!(
+                    "{} ({} {}, {} {}, {} {})",
+                    t("form-saved"),
+                    out.changes.inserted,
+                    t("count-new"),
+                    out.changes.updated,
+                    t("count-updated"),
+                    out.changes.deleted,
+                    t("count-deleted")
+                ));
+                typed.clear();
+                if action == "save_complete" {
+                    col::complete_report(&st, &who, &r, Via::Web).await?;
+                    flash.ok.push(t("form-completed"));
+                }
+            }
+            "complete" => {
+                crate::auth::require(&st, &who, Action::WriteData, &[r.unit.as_str()]).await?;
+                col::complete_report(&st, &who, &r, Via::Web).await?;
+                flash.ok.push(t("form-completed"));
+            }
+            "uncomplete" => {
+                crate::auth::require(&st, &who, Action::WriteData, &[r.unit.as_str()]).await?;
+                let mut a = crate::api::actor(&who);
+                a.via = Via::Web;
+                chiso_collect::uncomplete(&st.live, &r.ds, &r.unit, &r.period, &a).await?;
+                flash.ok.push(t("form-uncompleted"));
+            }
+            "approve" => {
+                let a = col::approve_report(&st, &who, &r, Via::Web).await?;
+                flash
+                    .ok
+                    .push(format!("{} ({})", t("form-approved"), a.level_unit));
+            }
+            "unapprove" => {
+                let step =
+                    col::unapprove_report(&st, &who, &r, get("reason").unwrap_or(""), Via::Web)
+                        .await?;
+                flash.ok.push(format!("{} ({step})", t("form-unapproved")));
+            }
+            other => return Err(ApiError::bad("action", format!("'{other}'"))),
+        }
+        Ok(())
+    }
+    .await;
+    let status = match result {
+        Ok(()) => StatusCode::OK,
+        Err(e) => {
+            let (status, _) = match &e {
+                ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ()),
+                ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, ()),
+                _ => (StatusCode::UNPROCESSABLE_ENTITY, ()),
+            };
+            flash.errors = error_lines(e);
+            status
+        }
+    };
+    render_form(&st, &who, &page, &r, flash, &typed, status).await
+}
+
+/// Evidence uploads and Excel uploads of a report (multipart).
+#[allow(clippy::too_many_arguments)]
+async fn files_post(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+    Path((ds, unit, period)): Path<(String, String, String)>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+    m: Multipart,
+) -> Response {
+    let page = Page::new(&q, &headers, &uri, &who);
+    let r = match col::report(&st, &ds, &unit, &period).await {
+        Ok(r) => r,
+        Err(e) => return api_error_page(&st, &page, e),
+    };
+    let up = match col::read_multipart(m).await {
+        Ok(u) => u,
+        Err(e) => {
+            let flash = Flash {
+                errors: error_lines(e),
+                ..Default::default()
+            };
+            return render_form(
+                &st,
+                &who,
+                &page,
+                &r,
+                flash,
+                &Default::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    if !csrf_ok(&who, &Method::POST, &headers, up.csrf.as_deref()) {
+        return page.error(
+            &st,
+            StatusCode::FORBIDDEN,
+            st.i18n.t(page.lang, "csrf-failed", &[]),
+        );
+    }
+    if let Err(e) = crate::auth::require(&st, &who, Action::WriteData, &[r.unit.as_str()]).await {
+        return {
+            let _ = e;
+            crate::html::login_or_forbidden(&st, &page, &who, uri.path())
+        };
+    }
+    let kind = up
+        .other
+        .iter()
+        .find(|(k, _)| k == "kind")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let dry_run = up.other.iter().any(|(k, v)| k == "dry_run" && v == "1");
+    let mut flash = Flash::default();
+    let t = |k: &str| st.i18n.t(page.lang, k, &[]);
+    if kind == "xlsx" {
+        let name = up.file_name.clone();
+        let (status, rep) = col::run_import(
+            &st,
+            &who,
+            &name,
+            &up.bytes,
+            dry_run,
+            Strategy::CreateAndUpdate,
+            Via::Web,
+        )
+        .await;
+        if status == StatusCode::OK {
+            flash.ok.push(format!(
+                "{}{}: {} {}, {} {}, {} {}",
+                t("upload-done"),
+                if dry_run {
+                    format!(" ({})", t("upload-dry-run"))
+                } else {
+                    String::new()
+                },
+                rep.inserted,
+                t("count-new"),
+                rep.updated,
+                t("count-updated"),
+                rep.unchanged,
+                t("count-unchanged")
+            ));
+            flash.warnings = rep.warnings.iter().map(file_error_text).collect();
+        } else {
+            flash.errors.push(t("upload-refused"));
+            flash.errors.extend(rep.errors.iter().map(file_error_text));
+        }
+        let code = if status == StatusCode::OK {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return render_form(&st, &who, &page, &r, flash, &Default::default(), code).await;
+    }
+    let status = match col::keep_evidence(&st, &who, &r, up, Via::Web).await {
+        Ok(e) => {
+            flash
+                .ok
+                .push(format!("{}: {}", t("evidence-added"), e.file_name));
+            StatusCode::OK
+        }
+        Err(e) => {
+            flash.errors = error_lines(e);
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    };
+    render_form(&st, &who, &page, &r, flash, &Default::default(), status).await
+}
+
+fn file_error_text(e: &col::FileErrorOut) -> String {
+    let mut place = Vec::new();
+    if let Some(s) = &e.sheet {
+        place.push(format!("trang {s}"));
+    }
+    if e.row > 0 {
+        place.push(format!("dòng {}", e.row));
+    }
+    if let Some(c) = &e.column {
+        place.push(format!("cột {c}"));
+    }
+    if place.is_empty() {
+        e.reason.clone()
+    } else {
+        format!("{}: {}", place.join(", "), e.reason)
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    lang: Option<String>,
+    unit: Option<String>,
+}
+
+/// The reports a unit must send: every data set it reports, for the current and recent periods.
+async fn forms_list(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let page = Page::new(
+        &PageQuery {
+            lang: q.lang.clone(),
+        },
+        &headers,
+        &uri,
+        &who,
+    );
+    let lang = page.lang;
+    // Default: the unit of the person's first unit-scoped role.
+    let unit = q.unit.clone().or_else(|| {
+        who.principal().and_then(|p| {
+            p.assignments
+                .iter()
+                .find_map(|a| a.unit.as_ref().map(|u| u.to_string()))
+        })
+    });
+    let Ok(hier) = Hierarchy::load(st.store.as_ref()).await else {
+        return page.error(
+            &st,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Lỗi hệ thống".into(),
+        );
+    };
+    let sets = st.store.data_sets().await.unwrap_or_default();
+    let today = today_in_vietnam();
+    let mut rows = Vec::new();
+    if let Some(u) = &unit {
+        if let Err(e) = crate::auth::require(&st, &who, Action::Read, &[u.as_str()]).await {
+            return {
+                let _ = e;
+                crate::html::login_or_forbidden(&st, &page, &who, uri.path())
+            };
+        }
+        let completions = st.store.completions(None, None).await.unwrap_or_default();
+        for ds in &sets {
+            let Some(mut p) = Period::of_type_containing(ds.period_type, today, ds.convention)
+            else {
+                continue;
+            };
+            for _ in 0..4 {
+                if hier.expects(ds, u, &p) {
+                    let w = ds.window(&p);
+                    let done = completions
+                        .iter()
+                        .find(|c| c.data_set == ds.code && c.unit.as_str() == u && c.period == p);
+                    rows.push(minijinja::context! {
+                        href => format!("/forms/{}/{u}/{p}", ds.code),
+                        ds_name => ds.name(lang.as_str()).to_string(),
+                        period => format::period(&p, lang),
+                        due => format::date(w.due, lang),
+                        done => done.is_some(),
+                        overdue => done.is_none() && today > w.due,
+                        not_open => today < w.opens,
+                    });
+                }
+                match p.previous() {
+                    Some(x) => p = x,
+                    None => break,
+                }
+            }
+        }
+    }
+    let unit_name = unit
+        .as_deref()
+        .and_then(|u| hier.unit(u))
+        .map(|u| u.unit.name(lang.as_str()).to_string());
+    let sets_view: Vec<minijinja::Value> = sets
+        .iter()
+        .map(|ds| {
+            let p = Period::of_type_containing(ds.period_type, today, ds.convention)
+                .and_then(|p| p.previous())
+                .map(|p| p.to_string())
+                .unwrap_or_default();
+            minijinja::context! {
+                code => ds.code.to_string(),
+                name => ds.name(lang.as_str()).to_string(),
+                period_type => ds.period_type.as_str(),
+                completeness_href => format!("/completeness/{}/{p}", ds.code),
+            }
+        })
+        .collect();
+    page.render(
+        &st,
+        StatusCode::OK,
+        "forms.html",
+        minijinja::context! { unit => unit, unit_name => unit_name, rows => rows, sets => sets_view },
+    )
+}
+
+async fn completeness_page(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+    Path((ds, period)): Path<(String, String)>,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let page = Page::new(
+        &PageQuery {
+            lang: q.lang.clone(),
+        },
+        &headers,
+        &uri,
+        &who,
+    );
+    let lang = page.lang;
+    let code = match Code::parse(&ds) {
+        Ok(c) => c,
+        Err(e) => return page.error(&st, StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let period = match Period::parse(&period) {
+        Ok(p) => p,
+        Err(e) => return page.error(&st, StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let unit = q
+        .unit
+        .as_deref()
+        .map(Code::parse)
+        .transpose()
+        .ok()
+        .flatten();
+    let need: Vec<&str> = unit.iter().map(|u| u.as_str()).collect();
+    if let Err(e) = crate::auth::require(&st, &who, Action::Read, &need).await {
+        return {
+            let _ = e;
+            crate::html::login_or_forbidden(&st, &page, &who, uri.path())
+        };
+    }
+    let ds = match chiso_collect::data_set(st.store.as_ref(), &code).await {
+        Ok(d) => d,
+        Err(e) => return api_error_page(&st, &page, e.into()),
+    };
+    let Ok(hier) = Hierarchy::load(st.store.as_ref()).await else {
+        return page.error(
+            &st,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Lỗi hệ thống".into(),
+        );
+    };
+    let c = match chiso_collect::completeness(
+        st.store.as_ref(),
+        &hier,
+        &ds,
+        &period,
+        unit.as_ref(),
+        today_in_vietnam(),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => return api_error_page(&st, &page, e.into()),
+    };
+    let pct = |x: Option<f64>| {
+        x.map(|v| format::decimal(&format!("{v:.1}"), lang) + " %")
+            .unwrap_or_else(|| "—".into())
+    };
+    let rows: Vec<minijinja::Value> = c
+        .by_unit
+        .iter()
+        .map(|r| {
+            minijinja::context! {
+                code => r.unit.to_string(),
+                name => if lang == crate::i18n::Lang::En { r.name_en.clone().unwrap_or_else(|| r.name_vi.clone()) } else { r.name_vi.clone() },
+                level => r.level,
+                expected => r.expected, received => r.received, on_time => r.on_time,
+                rate => pct(r.rate), on_time_rate => pct(r.on_time_rate),
+                href => format!("/completeness/{}/{}?unit={}", ds.code, period, r.unit),
+            }
+        })
+        .collect();
+    let missing: Vec<minijinja::Value> = c
+        .missing
+        .iter()
+        .map(|m| {
+            minijinja::context! {
+                code => m.unit.to_string(), name => m.name_vi.clone(),
+                parent => m.parent_name.clone().unwrap_or_default(),
+                period => format::period(&m.period, lang),
+                due => format::date(m.due, lang), overdue => m.overdue,
+                href => format!("/forms/{}/{}/{}", ds.code, m.unit, m.period),
+            }
+        })
+        .collect();
+    page.render(
+        &st,
+        StatusCode::OK,
+        "completeness.html",
+        minijinja::context! {
+            ds_code => ds.code.to_string(), ds_name => ds.name(lang.as_str()).to_string(),
+            period => format::period(&period, lang),
+            expected => c.expected, received => c.received, on_time => c.on_time,
+            rate => pct(c.rate), on_time_rate => pct(c.on_time_rate),
+            rows => rows, missing => missing,
+        },
+    )
+}
