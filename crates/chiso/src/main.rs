@@ -33,6 +33,9 @@ enum Command {
         /// Load the demo and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Load the demo into this database instead (sqlite://PATH or postgres://…).
+        #[arg(long)]
+        database: Option<String>,
     },
     /// Serve the web pages and the API.
     Serve {
@@ -347,16 +350,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             data_dir,
             listen,
             no_serve,
+            database,
         } => {
-            std::fs::create_dir_all(&data_dir)
-                .with_context(|| format!("cannot create {}", data_dir.display()))?;
-            let db = data_dir.join("demo.db");
-            let url = format!("sqlite://{}", db.display());
+            let url = match database {
+                Some(url) => url,
+                None => {
+                    std::fs::create_dir_all(&data_dir)
+                        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+                    format!("sqlite://{}", data_dir.join("demo.db").display())
+                }
+            };
             let store = open(&url).await?;
-            println!(
-                "Dữ liệu mẫu / demo data: Ninh Thuận 2023 → {}",
-                db.display()
-            );
+            println!("Dữ liệu mẫu / demo data: Ninh Thuận 2023 → {url}");
             let s = chiso_demo::load(store.as_ref()).await?;
             println!("  units: {}", changes(&s.units));
             println!("  successor links: {}", changes(&s.links));
@@ -365,6 +370,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  data values: {}", changes(&s.values));
             println!("  indicators: {}", changes(&s.indicators));
             println!("  target frameworks: {}", changes(&s.frameworks));
+            println!("  data sets: {}", changes(&s.data_sets));
+            println!(
+                "  reports received: {}, approval steps: {}",
+                s.completions, s.approvals
+            );
             if no_serve {
                 return Ok(());
             }

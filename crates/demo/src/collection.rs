@@ -71,8 +71,10 @@ pub fn collection(d: &Dataset) -> Collection {
         period_type: PeriodType::Year,
         convention: Convention::Calendar,
         elements: order,
+        // Every commune the database holds: Ninh Thuận's 62 until 30 June 2025, then the
+        // communes of Khánh Hòa that took them over (approved by the province alone).
         reporters: vec![Reporters::Kind(UnitKind::Commune)],
-        scope: Some(c("58")),
+        scope: None,
         open_days: -365,
         due_days: 15,
         lock_days: Some(90),

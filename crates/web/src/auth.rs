@@ -155,6 +155,19 @@ pub fn allowed(
     })
 }
 
+/// Whether a person approves reports at a level (a district, a province): an approver assigned
+/// to that very unit — not one above it, so every level approves in turn — or an
+/// administrator of every unit.
+pub fn approves_at(who: &Who, level: &str, engine: &Engine) -> bool {
+    allowed(who, Action::Approve, Some(level), engine, false)
+        && who.principal().is_some_and(|p| {
+            p.assignments.iter().any(|a| {
+                grants(a.role, Action::Approve)
+                    && a.unit.as_ref().is_none_or(|u| u.as_str() == level)
+            })
+        })
+}
+
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)

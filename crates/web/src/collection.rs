@@ -3,7 +3,7 @@
 //! file imports and CSV export, and DHIS2's `dataValueSets` at DHIS2's own paths.
 
 use crate::api::{actor, body, code_param, query, rebuilt};
-use crate::auth::{allowed, require, Action, Who};
+use crate::auth::{allowed, approves_at, require, Action, Who};
 use crate::error::{ApiError, ErrorBody};
 use crate::figures::today_in_vietnam;
 use crate::AppState;
@@ -156,7 +156,6 @@ pub(crate) async fn report(
 /// Whether a person may approve at a unit's level (a district or a province).
 pub(crate) async fn approver(st: &AppState, who: &Who, hier: &Hierarchy) -> impl Fn(&Code) -> bool {
     let engine = st.live.read().await;
-    let public = st.auth.public_read;
     let levels: std::collections::HashSet<String> = hier
         .units()
         .filter(|u| {
@@ -165,15 +164,7 @@ pub(crate) async fn approver(st: &AppState, who: &Who, hier: &Hierarchy) -> impl
                 chiso_core::UnitKind::District | chiso_core::UnitKind::Province
             )
         })
-        .filter(|u| {
-            allowed(
-                who,
-                Action::Approve,
-                Some(u.unit.code.as_str()),
-                &engine,
-                public,
-            )
-        })
+        .filter(|u| approves_at(who, u.unit.code.as_str(), &engine))
         .map(|u| u.unit.code.to_string())
         .collect();
     move |u: &Code| levels.contains(u.as_str())
@@ -1208,7 +1199,9 @@ pub(crate) async fn import_file(
             ApiError::bad("body", e.body_text())
         }
     })?;
-    require(&st, &who, Action::ReadMeta, &[]).await?;
+    if matches!(who, Who::Anonymous) {
+        return Err(ApiError::Unauthorized);
+    }
     let strategy = match q.import_strategy.as_deref() {
         None => Strategy::CreateAndUpdate,
         Some(s) => Strategy::parse(s).ok_or_else(|| {
@@ -1465,7 +1458,9 @@ pub(crate) async fn dvs_post(
             ApiError::bad("body", e.body_text())
         }
     })?;
-    require(&st, &who, Action::ReadMeta, &[]).await?;
+    if matches!(who, Who::Anonymous) {
+        return Err(ApiError::Unauthorized);
+    }
     for (field, v) in [
         ("idScheme", &q.id_scheme),
         ("dataElementIdScheme", &q.data_element_id_scheme),

@@ -84,11 +84,9 @@ async fn render_form(
             false,
         );
         let next = form.approval_chain.get(form.approvals.len());
-        let a =
-            next.is_some_and(|l| allowed(who, Action::Approve, Some(l.as_str()), &engine, false));
+        let a = next.is_some_and(|l| crate::auth::approves_at(who, l.as_str(), &engine));
         let last = form.approvals.last().map(|a| a.level_unit.clone());
-        let u =
-            last.is_some_and(|l| allowed(who, Action::Approve, Some(l.as_str()), &engine, false));
+        let u = last.is_some_and(|l| crate::auth::approves_at(who, l.as_str(), &engine));
         (w, (a, u))
     };
     #[derive(Serialize)]
