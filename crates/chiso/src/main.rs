@@ -376,6 +376,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 s.completions, s.approvals
             );
             if no_serve {
+                store.close().await;
                 return Ok(());
             }
             first_admin(store.as_ref()).await?;
@@ -430,7 +431,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             database,
         } => {
             let store = open(&database).await?;
-            if !transfer::import(store, &file, dry_run, &strategy).await? {
+            let ok = transfer::import(store.clone(), &file, dry_run, &strategy).await;
+            store.close().await;
+            if !ok? {
                 std::process::exit(1);
             }
             Ok(())
@@ -466,7 +469,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: AuditCommand::Verify { database },
         } => {
             let store = open(&database).await?;
-            let check = store.verify_audit().await?;
+            let check = store.verify_audit().await;
+            store.close().await;
+            let check = check?;
             match check.broken {
                 None => {
                     println!("Nhật ký hệ thống toàn vẹn / the audit log is intact: {} rows, hash chain unbroken", check.rows);
@@ -476,7 +481,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Migrate { database } => {
-            open(&database).await?;
+            open(&database).await?.close().await;
             println!("The database schema is up to date: {database}");
             Ok(())
         }

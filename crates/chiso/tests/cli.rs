@@ -78,7 +78,7 @@ fn a_malformed_units_file_is_refused_with_its_place_and_nothing_is_written() {
         .args(["units", "import", "--database", &db, "--from"])
         .arg(&dir));
     assert!(!ok);
-    assert!(err.contains("units_legacy.csv, row 4, column lat"), "{err}");
+    assert!(err.contains("units_legacy.csv, dòng 4, cột lat"), "{err}");
     assert!(
         !db_path.exists(),
         "nothing is written when the files are refused"
@@ -318,4 +318,194 @@ fn accounts_from_the_command_line() {
     let (ok, out, _) = run(chiso().args(["audit", "verify", "--database", &db]));
     assert!(ok && out.contains("unbroken"), "{out}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The database files, byte for byte.
+fn db_bytes(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("demo.db"))
+        // The shared-memory index is not data; an empty write-ahead log holds nothing.
+        .filter(|e| !e.file_name().to_string_lossy().ends_with("-shm"))
+        .filter(|e| e.metadata().map(|m| m.len() > 0).unwrap_or(false))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn unit_template(value: &str) -> Vec<u8> {
+    use chiso_io::xlsx::{write_unit_template, TemplateElement, UnitTemplate};
+    let element = |code: &str, current: Option<&str>| TemplateElement {
+        code: code.into(),
+        name: code.into(),
+        breakdown: None,
+        value_type: chiso_core::ValueType::Integer,
+        previous: None,
+        last_year: None,
+        current: current.map(str::to_string),
+        comment: None,
+    };
+    write_unit_template(&UnitTemplate {
+        data_set: "BM_CDS_XA".into(),
+        data_set_name: "Biểu số liệu chuyển đổi số cấp xã (năm)".into(),
+        unit: "2025-22738".into(),
+        unit_name: "Phường Đô Vinh".into(),
+        period: "2026".into(),
+        period_label: "Năm 2026".into(),
+        elements: vec![
+            element("VB_DEN", Some(value)),
+            element("VB_XL_MANG", Some("10")),
+        ],
+    })
+    .unwrap()
+}
+
+#[test]
+fn malformed_files_leave_the_database_byte_for_byte_unchanged() {
+    let dir = tempdir("malformed");
+    let (ok, _, err) = run(chiso().args(["demo", "--no-serve", "--data-dir"]).arg(&dir));
+    assert!(ok, "{err}");
+    let url = format!("sqlite://{}", dir.join("demo.db").display());
+    // A read-only command first, so the database is settled (its log checkpointed).
+    assert!(run(chiso().args(["audit", "verify", "--database", &url])).0);
+    let before = db_bytes(&dir);
+    assert!(!before.is_empty());
+
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = files.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    // A zip bomb dressed as a workbook: 200 MiB of zeros in a few hundred kilobytes.
+    let bomb = {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..200 {
+            z.write_all(&zeros).unwrap();
+        }
+        z.finish().unwrap();
+        buf.into_inner()
+    };
+    let no_meta = {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("Khác").unwrap();
+        ws.write(0, 0, "VB_DEN").unwrap();
+        wb.save_to_buffer().unwrap()
+    };
+    let good = unit_template("12");
+    let mut huge = b"PK\x03\x04".to_vec();
+    huge.resize(60 * 1024 * 1024, 0);
+    let cases: Vec<(std::path::PathBuf, &str)> = vec![
+        (
+            write(
+                "ma-sai.csv",
+                b"element,period,unit,value\nKHONG_CO,2026,2025-22738,1\nVB_DEN,2026,99999,1\n",
+            ),
+            "dòng 2, cột element",
+        ),
+        (
+            write("chu-trong-o-so.xlsx", &unit_template("mười hai")),
+            "trang Biểu mẫu",
+        ),
+        (write("thieu-trang.xlsx", &no_meta), "_chiso"),
+        (
+            write(
+                "trung-dong.csv",
+                b"element,period,unit,value\nVB_DEN,2026,2025-22738,1\nVB_DEN,2026,2025-22738,2\n",
+            ),
+            "trùng với dòng 2",
+        ),
+        (write("qua-lon.xlsx", &huge), "quá lớn"),
+        (write("bom-nen.xlsx", &bomb), "xlsx"),
+        (write("cat-cut.xlsx", &good[..good.len() / 2]), "xlsx"),
+        (
+            write(
+                "hong.json",
+                b"{\"dataValues\": [{\"dataElement\": \"VB_DEN\", \"value\": ",
+            ),
+            "json",
+        ),
+    ];
+    for (path, expected) in &cases {
+        let started = std::time::Instant::now();
+        let (ok, out, err) = run(chiso().arg("import").arg(path).args(["--database", &url]));
+        assert!(!ok, "{}: {out}", path.display());
+        assert!(
+            err.to_lowercase().contains(&expected.to_lowercase()),
+            "{}: {err}",
+            path.display()
+        );
+        assert!(
+            err.contains("không ghi dữ liệu nào")
+                || err.contains("quá lớn")
+                || err.contains("không nhận ra"),
+            "{}: {err}",
+            path.display()
+        );
+        assert!(started.elapsed().as_secs() < 60, "{}", path.display());
+        let now = db_bytes(&dir);
+        let sizes = |v: &[(String, Vec<u8>)]| {
+            v.iter()
+                .map(|(n, b)| (n.clone(), b.len()))
+                .collect::<Vec<_>>()
+        };
+        let first_diff = now.iter().zip(&before).find_map(|((n, a), (_, b))| {
+            a.iter()
+                .zip(b)
+                .position(|(x, y)| x != y)
+                .map(|p| (n.clone(), p))
+        });
+        assert!(
+            now == before,
+            "{} changed the database: {:?} → {:?}, first difference {first_diff:?}",
+            path.display(),
+            sizes(&before),
+            sizes(&now)
+        );
+    }
+    // A dry run of a good file changes nothing either, and says what would change.
+    let p = write("tot.xlsx", &good);
+    let (ok, out, err) = run(chiso()
+        .arg("import")
+        .arg(&p)
+        .args(["--dry-run", "--database", &url]));
+    assert!(ok, "{err}");
+    assert!(out.contains("2 mới"), "{out}");
+    assert!(db_bytes(&dir) == before, "the dry run changed the database");
+    // And the real import writes, and exports back out.
+    let (ok, out, err) = run(chiso().arg("import").arg(&p).args(["--database", &url]));
+    assert!(ok, "{err}");
+    assert!(out.contains("2 mới"), "{out}");
+    let (ok, out, err) = run(chiso().args([
+        "export",
+        "--data-set",
+        "BM_CDS_XA",
+        "--period",
+        "2026",
+        "--unit",
+        "2025-56",
+        "--children",
+        "--format",
+        "dhis2-json",
+        "--database",
+        &url,
+    ]));
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["dataValues"].as_array().unwrap().len(), 2, "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -562,7 +562,7 @@ mod tests {
         assert!(e[2].reason.contains("UTF-8"));
         assert_eq!(
             e[0].to_string(),
-            "v.csv, row 2, column period: Thiếu giá trị bắt buộc"
+            "v.csv, dòng 2, cột period: Thiếu giá trị bắt buộc"
         );
     }
 

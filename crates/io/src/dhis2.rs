@@ -902,7 +902,7 @@ mod tests {
         assert!(e[1].reason.contains("mảng"), "{}", e[1].reason);
         assert_eq!(
             e[0].to_string(),
-            "dv.json, row 2, column dataElement: Thiếu giá trị bắt buộc"
+            "dv.json, dòng 2, cột dataElement: Thiếu giá trị bắt buộc"
         );
     }
 

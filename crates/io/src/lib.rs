@@ -13,13 +13,14 @@ pub mod values;
 pub mod vn_admin;
 pub mod xlsx;
 
-/// An error in an input file, with its place.
+/// An error in an input file, with its place — shown in Vietnamese: "tệp, trang (sheet), dòng
+/// (row), cột (column): lý do".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "{file}{}{}{}: {reason}",
-    sheet.as_ref().map(|s| format!(", sheet {s}")).unwrap_or_default(),
-    if *row > 0 { format!(", row {row}") } else { String::new() },
-    column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default()
+    sheet.as_ref().map(|s| format!(", trang {s}")).unwrap_or_default(),
+    if *row > 0 { format!(", dòng {row}") } else { String::new() },
+    column.as_ref().map(|c| format!(", cột {c}")).unwrap_or_default()
 )]
 pub struct FileError {
     pub file: String,

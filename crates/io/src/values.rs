@@ -167,7 +167,7 @@ mod tests {
         let e = p.error("mau.xlsx", "Ô có lỗi công thức");
         assert_eq!(
             e.to_string(),
-            "mau.xlsx, sheet Biểu mẫu, row 7, column E: Ô có lỗi công thức"
+            "mau.xlsx, trang Biểu mẫu, dòng 7, cột E: Ô có lỗi công thức"
         );
         let e = p.at("F").error("mau.xlsx", "x");
         assert_eq!((e.row, e.column.as_deref()), (7, Some("F")));

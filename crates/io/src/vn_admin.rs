@@ -502,7 +502,7 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "units_legacy.csv, row 2, column lon: 'north' is not a coordinate"
+            "units_legacy.csv, dòng 2, cột lon: 'north' is not a coordinate"
         );
         let e = parse("a,b\n1,2\n", UNITS_2025_CSV, CROSSWALK_CSV, None).unwrap_err();
         assert_eq!((e.row, e.column.as_deref()), (1, Some("province_code")));

@@ -2310,6 +2310,10 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
             async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
                 Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
                     .bind(key)

@@ -436,6 +436,9 @@ pub trait Store: Send + Sync + 'static {
         actor: &Actor,
     ) -> Result<()>;
 
+    /// Close the connections, waiting for them (SQLite then folds its write-ahead log into the
+    /// database file). Call before the process exits.
+    async fn close(&self);
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
 

@@ -1983,7 +1983,10 @@ async fn a_commune_reports_and_the_district_then_the_province_approve() {
     .await
     .json();
     let got: f64 = rate["rows"][0][1].as_str().unwrap().parse().unwrap();
-    assert!((got - 59.0 * 100.0 / 62.0).abs() < 1e-9, "59 of 62 communes: {rate}");
+    assert!(
+        (got - 59.0 * 100.0 / 62.0).abs() < 1e-9,
+        "59 of 62 communes: {rate}"
+    );
     // Un-approving needs the level's approver and a reason; all of it is in the audit log.
     let r = as_user(
         &app,
