@@ -204,7 +204,8 @@ pub async fn import_rows(
     };
     let mut allowed: HashMap<&str, bool> = HashMap::new();
     let mut closed: HashMap<(String, String, Period), Option<String>> = HashMap::new();
-    let mut seen: HashMap<(String, String, Period, Option<String>), usize> = HashMap::new();
+    let mut seen: HashMap<(&str, &str, Period, Option<&str>), usize> =
+        HashMap::with_capacity(rows.len());
     // (index of the row, input)
     let mut writes: Vec<(usize, DataValueInput)> = Vec::with_capacity(rows.len());
     let mut deletes: Vec<(usize, ValueKey)> = Vec::new();
@@ -351,10 +352,10 @@ pub async fn import_rows(
             }
         }
         let key = (
-            element.to_string(),
-            unit.to_string(),
+            r.element.trim(),
+            r.unit.trim(),
             period,
-            breakdown.as_ref().map(|b| b.to_string()),
+            r.breakdown.as_deref().map(str::trim),
         );
         if let Some(j) = seen.insert(key, i) {
             push(r.place.error(

@@ -221,7 +221,7 @@ pub fn collection(d: &Dataset) -> Collection {
         });
         // The districts approved all but a few of the reports they received — except Phan
         // Rang - Tháp Chàm (582), whose reports still wait for the district; the province
-        // approved the communes of 583, 584 and 585 by the end of February.
+        // approved the communes of 584, 585 and 586 by the end of February.
         let district = u.parent.clone();
         if let Some(dist) = district {
             if i % 11 == 10 || dist.as_str() == "582" {
@@ -236,7 +236,7 @@ pub fn collection(d: &Dataset) -> Collection {
                 approved_by: format!("huyen-{dist}"),
                 approved_at: at(2, 1 + (i % 10) as u32, 14),
             });
-            if ["583", "584", "585"].contains(&dist.as_str()) {
+            if ["584", "585", "586"].contains(&dist.as_str()) {
                 approvals.push(Approval {
                     data_set: commune_form.code.clone(),
                     unit: u.code.clone(),

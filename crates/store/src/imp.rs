@@ -326,14 +326,37 @@ macro_rules! impl_store {
             }
             // The stored values of the batch's keys, read in chunks.
             let mut old: HashMap<ValueKey, DataValue> = HashMap::new();
-            let any_stored: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM data_values)").fetch_one(&mut **tx).await?;
-            if any_stored {
-                for chunk in parsed.chunks(400) {
+            // Only keys whose element already has values in that period can exist: ask which
+            // (element, period) pairs are stored, then read the rows of those keys only.
+            let pairs: BTreeSet<(&str, String)> = parsed.iter().map(|(_, k, _, _)| (k.element.as_str(), k.period.to_string())).collect();
+            let mut stored_pairs: HashSet<(String, String)> = HashSet::new();
+            let pairs: Vec<(&str, String)> = pairs.into_iter().collect();
+            for chunk in pairs.chunks(400) {
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new("SELECT DISTINCT element, period FROM data_values WHERE (element, period) IN (");
+                let mut first = true;
+                for (e, p) in chunk {
+                    if !first {
+                        b.push(", ");
+                    }
+                    first = false;
+                    b.push("(").push_bind(*e).push(", ").push_bind(p.as_str()).push(")");
+                }
+                b.push(")");
+                for r in b.build().fetch_all(&mut **tx).await? {
+                    stored_pairs.insert((r.try_get("element")?, r.try_get("period")?));
+                }
+            }
+            let maybe: Vec<&(usize, ValueKey, &DataValueInput, chiso_core::ParsedValue)> = parsed
+                .iter()
+                .filter(|(_, k, _, _)| stored_pairs.contains(&(k.element.to_string(), k.period.to_string())))
+                .collect();
+            if !maybe.is_empty() {
+                for chunk in maybe.chunks(400) {
                     let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(format!(
                         "SELECT {VALUE_COLS} FROM data_values WHERE (element, unit, period, breakdown) IN ("
                     ));
                     let mut first = true;
-                    for (_, key, _, _) in chunk {
+                    for (_, key, _, _) in chunk.iter().copied() {
                         if !first {
                             b.push(", ");
                         }
@@ -363,6 +386,12 @@ macro_rules! impl_store {
             // Values on approved reports are locked: changing one is refused (rewriting it
             // unchanged is not a change).
             let locked = approved_cells(tx).await?;
+            // In key order: the key's indexes (and the audit log's entity index) then grow at
+            // their ends instead of splitting pages all over.
+            parsed.sort_by(|a, b| {
+                (a.1.element.as_str(), a.1.unit.as_str(), a.1.period, a.1.breakdown.as_ref().map(|c| c.as_str()))
+                    .cmp(&(b.1.element.as_str(), b.1.unit.as_str(), b.1.period, b.1.breakdown.as_ref().map(|c| c.as_str())))
+            });
             for (i, key, v, p) in parsed {
                 let comment = v.comment.as_ref().map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
                 let before = old.get(&key);

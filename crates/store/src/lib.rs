@@ -286,7 +286,9 @@ pub fn audit_hash(
     let mut field = |s: Option<&str>| match s {
         None => h.update(b"-;"),
         Some(s) => {
-            h.update(format!("{}:", s.len()).as_bytes());
+            let mut len = itoa_buf(s.len() as u64);
+            len.push(b':');
+            h.update(&len);
             h.update(s.as_bytes());
             h.update(b";");
         }
@@ -300,7 +302,26 @@ pub fn audit_hash(
     field(old);
     field(new);
     let digest = h.finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
+}
+
+fn itoa_buf(mut n: u64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(20);
+    loop {
+        v.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    v.reverse();
+    v
 }
 
 /// Row counts of the main tables.
