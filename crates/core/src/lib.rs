@@ -4,10 +4,12 @@
 
 pub mod account;
 pub mod code;
+pub mod derived;
 pub mod element;
 pub mod expr;
 pub mod indicator;
 pub mod period;
+pub mod plan;
 pub mod scorecard;
 pub mod target;
 pub mod unit;

@@ -12,6 +12,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use chiso_core::account::Assignment;
+use chiso_core::plan::{Directive, Plan, RegisterEntry, RegisterKind};
 use chiso_core::Constant;
 use chiso_core::{
     AuditEntry, Breakdown, Code, DataElement, DataValue, DataValueInput, Framework, Indicator,
@@ -427,6 +428,26 @@ pub trait Store: Send + Sync + 'static {
 
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+
+    // ---- plans, directives and registers ----------------------------------------------------
+
+    /// Insert or update plans, each whole (its tasks are replaced by the given ones). A unit
+    /// has at most one plan a year; every unit, target and indicator named must exist.
+    /// Audited, all or nothing.
+    async fn upsert_plans(&self, plans: &[Plan], actor: &Actor) -> Result<Changes>;
+    async fn plan(&self, code: &Code) -> Result<Option<Plan>>;
+    /// Plans, all or those of one unit and/or one year, by year then unit.
+    async fn plans(&self, unit: Option<&Code>, year: Option<i32>) -> Result<Vec<Plan>>;
+
+    /// Insert or update directives; their assignees must exist. Audited, all or nothing.
+    async fn upsert_directives(&self, directives: &[Directive], actor: &Actor) -> Result<Changes>;
+    async fn directives(&self) -> Result<Vec<Directive>>;
+
+    /// Insert or update register entries (products, information systems, partners, dead
+    /// zones); the units they name must exist. Audited, all or nothing.
+    async fn upsert_register(&self, entries: &[RegisterEntry], actor: &Actor) -> Result<Changes>;
+    /// Register entries, all or those of one kind, by kind then code.
+    async fn register(&self, kind: Option<RegisterKind>) -> Result<Vec<RegisterEntry>>;
 }
 
 /// Open a store from a URL: `sqlite://PATH` (created when missing) or `postgres://…`.

@@ -58,6 +58,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "numbers_index",
         sql: include_str!("../migrations/sqlite/0010_numbers_index.sql"),
     },
+    Migration {
+        version: 12,
+        name: "plans_registers",
+        sql: include_str!("../migrations/sqlite/0012_plans_registers.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -110,6 +115,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 10,
         name: "numbers_index",
         sql: include_str!("../migrations/postgres/0010_numbers_index.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "plans_registers",
+        sql: include_str!("../migrations/postgres/0012_plans_registers.sql"),
     },
 ];
 
