@@ -16,6 +16,10 @@ use crate::value::{DataValueInput, SourceTag};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// The `meta` key holding the day plans, directives and registers are read at (the demo's
+/// 30 June 2024); without it, today.
+pub const AS_OF_META: &str = "plans_as_of";
+
 /// The comment every derived value carries.
 pub const COMMENT: &str =
     "Tính tự động từ kế hoạch, chỉ đạo và sổ đăng ký (computed from plans, directives and registers)";

@@ -7,6 +7,7 @@
 
 pub mod calibrate;
 mod dataset;
+pub mod followup;
 
 pub use dataset::{dataset, Dataset, Published, PUBLISHED};
 
@@ -14,7 +15,7 @@ use chiso_core::Via;
 use chiso_store::{Actor, Changes, Store};
 
 /// The version of the demo data; stored in `meta` so a database knows what it holds.
-pub const DEMO_VERSION: &str = "ninh-thuan-2023/1";
+pub const DEMO_VERSION: &str = "ninh-thuan-2023/2";
 
 /// What loading the demo did.
 #[derive(Debug, Default, Clone)]
@@ -26,6 +27,7 @@ pub struct LoadSummary {
     pub values: Changes,
     pub indicators: Changes,
     pub frameworks: Changes,
+    pub plans: Changes,
 }
 
 /// Load (or re-load: unchanged rows are left alone) the demo into a store.
@@ -44,6 +46,16 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<LoadSummary> {
     s.indicators = store.upsert_indicators(&d.indicators, &actor).await?;
     s.frameworks = store.upsert_frameworks(&d.frameworks, &actor).await?;
     store.upsert_scorecards(&d.scorecards, &actor).await?;
+    s.plans = store.upsert_plans(&d.plans, &actor).await?;
+    store.upsert_directives(&d.directives, &actor).await?;
+    store.upsert_register(&d.register, &actor).await?;
+    let (y, m, day) = followup::AS_OF;
+    store
+        .set_meta(
+            chiso_core::derived::AS_OF_META,
+            &format!("{y:04}-{m:02}-{day:02}"),
+        )
+        .await?;
     store.set_meta("demo", DEMO_VERSION).await?;
     Ok(s)
 }
