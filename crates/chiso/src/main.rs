@@ -317,6 +317,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  data values: {}", changes(&s.values));
             println!("  indicators: {}", changes(&s.indicators));
             println!("  target frameworks: {}", changes(&s.frameworks));
+            println!("  plans: {}", changes(&s.plans));
             if no_serve {
                 return Ok(());
             }

@@ -10,7 +10,7 @@ use crate::code::Code;
 use crate::element::{AggregationType, DataElement, ValueType};
 use crate::indicator::{Direction, Indicator};
 use crate::period::Period;
-use crate::plan::{Directive, Plan, PlanStatus, RegisterEntry, TaskStatus};
+use crate::plan::{Directive, DirectiveStatus, Plan, PlanStatus, RegisterEntry, TaskStatus};
 use crate::unit::{Unit, UnitKind};
 use crate::value::{DataValueInput, SourceTag};
 use chrono::NaiveDate;
@@ -441,14 +441,14 @@ pub fn values(
     };
     for p in plans.iter().filter(|p| p.year == year) {
         let unit = p.unit.as_str();
-        if p.status == PlanStatus::Approved && p.approved_on.is_some_and(|d| d <= day) {
+        // Statuses are the plan's current state; dates decide only what is due by `day`.
+        if p.status == PlanStatus::Approved {
             add(unit, "KH_DA_DUYET", 1);
         }
         for t in &p.tasks {
             add(unit, "CV_TONG", 1);
-            let done = t.status == TaskStatus::Done && t.completed_on.is_some_and(|d| d <= day);
             match t.status {
-                _ if done => add(unit, "CV_HOAN_THANH", 1),
+                TaskStatus::Done => add(unit, "CV_HOAN_THANH", 1),
                 TaskStatus::Cancelled => {}
                 TaskStatus::NotStarted => add(unit, "CV_CHUA_BAT_DAU", 1),
                 _ => add(unit, "CV_DANG_THUC_HIEN", 1),
@@ -469,7 +469,7 @@ pub fn values(
     for d in directives.iter().filter(|d| d.due.year() == year) {
         for a in &d.assignees {
             add(a.as_str(), "CD_TONG", 1);
-            if d.done_by(day) {
+            if d.status == DirectiveStatus::Done {
                 add(a.as_str(), "CD_HOAN_THANH", 1);
             }
             if d.overdue(day) {

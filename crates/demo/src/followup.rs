@@ -660,9 +660,10 @@ pub fn build(units: &[Unit], communes: &[&Unit], values: &[DataValueInput]) -> F
             "HT-KHO-DL",
             "Kho dữ liệu điện tử của tổ chức, cá nhân (Đề án 06)",
             "58-VP-UBND",
+            // In operation on 20 June 2024; connected nationally only in July.
             (
-                Some(d(2024, 6, 20)),
-                Some(d(2024, 6, 20)),
+                Some(d(2024, 7, 15)),
+                Some(d(2024, 7, 15)),
                 Some(d(2024, 6, 20)),
             ),
         ),

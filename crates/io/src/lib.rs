@@ -1,6 +1,7 @@
 //! chiso's readers and writers of files. Errors name the file, the row and the column.
 
 pub mod names;
+pub mod plans_xlsx;
 pub mod vn_admin;
 
 /// An error in an input file, with its place.

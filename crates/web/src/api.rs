@@ -36,13 +36,19 @@ pub const MAX_PAGE: i64 = 100_000;
         list_values, write_values, delete_values, list_indicators, write_indicators, list_constants, write_constants,
         crate::analytics::analytics, crate::analytics::analytics_csv,
         crate::figures::indicator_value, crate::figures::rankings, crate::figures::list_frameworks,
-        crate::figures::get_framework, crate::figures::list_scorecards, crate::figures::score, crate::figures::audit_log
+        crate::figures::get_framework, crate::figures::list_scorecards, crate::figures::score, crate::figures::audit_log,
+        crate::plans::list_plans, crate::plans::write_plans, crate::plans::import_plans, crate::plans::get_plan,
+        crate::plans::submit_plan, crate::plans::decide_plan, crate::plans::task_progress, crate::plans::export_plan,
+        crate::plans::list_directives, crate::plans::write_directives, crate::plans::report_directive,
+        crate::plans::list_register, crate::plans::write_register, crate::plans::export_products,
+        crate::plans::product_coverage
     ),
     tags(
         (name = "units", description = "Administrative units, agencies and organisations"),
         (name = "periods", description = "Period notation and dates"),
         (name = "data", description = "Data elements, data values and indicators"),
-        (name = "analytics", description = "Indicator and element values rolled up over units and periods, in DHIS2's analytics form")
+        (name = "analytics", description = "Indicator and element values rolled up over units and periods, in DHIS2's analytics form"),
+        (name = "plans", description = "DX plans and their tasks, directives, registers (products, information systems, partners, dead zones)")
     )
 )]
 pub struct ApiDoc;
@@ -78,6 +84,21 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/scorecards"),
     ("get", "/api/scorecards/{code}"),
     ("get", "/api/audit"),
+    ("get", "/api/plans"),
+    ("post", "/api/plans"),
+    ("post", "/api/plans/import"),
+    ("get", "/api/plans/{code}"),
+    ("post", "/api/plans/{code}/submit"),
+    ("post", "/api/plans/{code}/decision"),
+    ("post", "/api/plans/{code}/progress"),
+    ("get", "/api/plans/{code}/xlsx"),
+    ("get", "/api/directives"),
+    ("post", "/api/directives"),
+    ("post", "/api/directives/{code}/reports"),
+    ("get", "/api/register"),
+    ("post", "/api/register"),
+    ("get", "/api/register/xlsx"),
+    ("get", "/api/product-coverage"),
 ];
 
 pub fn router() -> Router<AppState> {

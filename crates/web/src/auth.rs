@@ -105,6 +105,8 @@ pub enum Action {
     ManageUnits,
     /// Accounts, tokens, the audit log.
     Administer,
+    /// Approve or return the DX plans of the units below (not one's own submission).
+    ApprovePlans,
 }
 
 fn grants(role: Role, action: Action) -> bool {
@@ -112,9 +114,13 @@ fn grants(role: Role, action: Action) -> bool {
         Role::SystemAdmin => true,
         Role::FrameworkAdmin => matches!(
             action,
-            Action::ReadMeta | Action::Read | Action::ManageFramework
+            Action::ReadMeta | Action::Read | Action::ManageFramework | Action::ApprovePlans
         ),
-        Role::Approver | Role::Viewer => matches!(action, Action::ReadMeta | Action::Read),
+        Role::Approver => matches!(
+            action,
+            Action::ReadMeta | Action::Read | Action::ApprovePlans
+        ),
+        Role::Viewer => matches!(action, Action::ReadMeta | Action::Read),
         Role::DataEntry => matches!(action, Action::ReadMeta | Action::Read | Action::WriteData),
     }
 }

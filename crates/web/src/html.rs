@@ -508,8 +508,13 @@ async fn unit_context(
             if !any {
                 continue;
             }
+            // The change in the latest period the indicator has a value in.
             let change = periods
-                .last()
+                .iter()
+                .zip(&cells)
+                .rev()
+                .find(|(_, c)| !c.is_empty())
+                .map(|(p, _)| p)
                 .and_then(|p| {
                     engine
                         .compare(ind.code.as_str(), &scope, p, None)

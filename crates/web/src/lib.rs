@@ -12,6 +12,7 @@ pub mod figures;
 pub mod format;
 mod html;
 pub mod i18n;
+pub mod plans;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::header::{HOST, ORIGIN};
@@ -106,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .merge(analytics::router())
         .merge(figures::router())
         .merge(account::router())
+        .merge(plans::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -1757,3 +1757,394 @@ async fn public_access_shows_the_published_indicators_and_nothing_else() {
     );
     app.finish().await;
 }
+
+// ---- plans, directives and registers -----------------------------------------------------------
+
+async fn call(app: &App, token: &str, method: &str, uri: &str, body: Option<Value>) -> Resp {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("ApiToken {token}"))
+        .header("content-type", "application/json")
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+        .unwrap();
+    send_raw(app, req).await
+}
+
+fn analytics_value(r: &Value, dx: &str) -> f64 {
+    r["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no rows: {r}"))
+        .iter()
+        .find(|row| row[0] == dx)
+        .unwrap_or_else(|| panic!("{dx}: {r}"))
+        .as_array()
+        .and_then(|row| row.last())
+        .and_then(|v| v.as_str())
+        .unwrap_or_else(|| panic!("{dx}: {r}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_follow_up_overdue_coverage_and_figures() {
+    let app = spawn_app(true).await;
+    // The overdue list of 30 June 2024 names the 5G directive; a done one is not on it.
+    let r = get(&app, "/api/directives?filter=overdue").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let overdue = r.json();
+    let list = overdue.as_array().unwrap();
+    let five_g = list
+        .iter()
+        .find(|d| d["text"].as_str().unwrap().contains("5G"))
+        .unwrap_or_else(|| panic!("no 5G directive among {overdue}"));
+    assert_eq!(five_g["due"], "2024-04-30");
+    assert_eq!(five_g["days_late"], 61);
+    assert!(list.iter().all(|d| d["status"] != "done"));
+    let soon = get(&app, "/api/directives?filter=due_soon&within_days=10")
+        .await
+        .json();
+    assert!(soon
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["text"].as_str().unwrap().contains("chữ ký số")));
+    let r = get(&app, "/api/directives?filter=late").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Commune product coverage: the communes still without a product, by name.
+    let cov = get(&app, "/api/product-coverage?group=58_CAP_XA&year=2024")
+        .await
+        .json();
+    let without = cov["without"].as_array().unwrap();
+    assert_eq!(cov["units"], 62);
+    assert!(!without.is_empty() && without.len() < 31, "{cov}");
+    let products = get(&app, "/api/register?kind=product").await.json();
+    let owners: std::collections::HashSet<&str> = products
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["owner"].as_str().unwrap())
+        .collect();
+    for u in without {
+        let code = u["code"].as_str().unwrap();
+        assert!(!owners.contains(code), "{code} has a product");
+        assert!(u["name_vi"].as_str().unwrap().len() > 3);
+    }
+    // The same coverage through the analytics API, like any indicator.
+    let r = get(&app, "/api/analytics?dimension=dx:SP_CDS_PHU_TY_LE;KH_DUYET_TY_LE;NS_PHAN_BO_TONG;NS_DA_CHI_TONG&filter=ou:GROUP-58_CAP_XA&filter=pe:2024").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let g = r.json();
+    let with = 62.0 - without.len() as f64;
+    assert!((analytics_value(&g, "SP_CDS_PHU_TY_LE") - 100.0 * with / 62.0).abs() < 1e-6);
+    // Four of the six commune plans are approved: 4 / 62.
+    assert!(
+        (analytics_value(&g, "KH_DUYET_TY_LE") - 400.0 / 62.0).abs() < 1e-6,
+        "{g}"
+    );
+    // Budget of the six commune plans: 2 tasks × (30 + 20) million each.
+    assert_eq!(analytics_value(&g, "NS_PHAN_BO_TONG"), 300_000_000.0);
+    // Plan coverage of the provincial agencies and the province's budget figures.
+    let r = get(&app, "/api/analytics?dimension=dx:KH_DUYET_TY_LE;NS_PHAN_BO_TONG;HTTT_KET_NOI_TY_LE;THON_HET_LOM_SONG_SDK_TY_LE&filter=ou:58&filter=pe:2024").await.json();
+    let plans = get(&app, "/api/plans?year=2024").await.json();
+    let budget: i64 = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["tasks"].as_array().unwrap())
+        .map(|t| t["budget_allocated"].as_i64().unwrap())
+        .sum();
+    assert_eq!(analytics_value(&r, "NS_PHAN_BO_TONG"), budget as f64);
+    assert!(analytics_value(&r, "KH_DUYET_TY_LE") > 0.0);
+    // 5 of 8 systems connected by June 2024; 5 of 300 villages still in a dead zone.
+    assert!((analytics_value(&r, "HTTT_KET_NOI_TY_LE") - 62.5).abs() < 1e-6);
+    assert!((analytics_value(&r, "THON_HET_LOM_SONG_SDK_TY_LE") - 29500.0 / 300.0).abs() < 1e-6);
+
+    // The roadmaps: SVG, no script, tasks at risk marked.
+    let r = get(&app, "/roadmap.svg?year=2024").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.starts_with("<svg") && !r.text.contains("<script"));
+    assert!(r.text.contains("có nguy cơ chậm") || r.text.contains("quá hạn"));
+    let r = get(&app, "/plans/KH2024-58-SO-TTTT/roadmap.svg").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("5G"));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_commune_edits_its_own_plan_and_the_province_approves() {
+    let app = spawn_private_app().await;
+    let s = app.store.as_ref();
+    let entry = |unit: &str| {
+        vec![Assignment {
+            role: Role::DataEntry,
+            unit: Some(Code::parse(unit).unwrap()),
+        }]
+    };
+    make_user(s, "xa.a", entry("22738")).await;
+    make_user(s, "xa.b", entry("22741")).await;
+    make_user(
+        s,
+        "tinh.duyet",
+        vec![Assignment {
+            role: Role::Approver,
+            unit: Some(Code::parse("58").unwrap()),
+        }],
+    )
+    .await;
+    let a = token_for(s, "xa.a").await;
+    let b = token_for(s, "xa.b").await;
+    let approver = token_for(s, "tinh.duyet").await;
+    let plan = |unit: &str| {
+        json!({"plans": [{
+            "code": format!("KH2025-{unit}"), "unit": unit, "year": 2025,
+            "title": "Kế hoạch CĐS năm 2025", "status": "approved",
+            "tasks": [{
+                "code": "1", "title": "Đăng ký sản phẩm CĐS", "person": {"name": "Nguyễn Văn A"},
+                "lead": unit, "start": "2025-01-15", "due": "2025-05-31",
+                "budget_allocated": 40000000, "funding": "local_budget",
+                "targets": ["KH2023_23"], "status": "not_started"
+            }]
+        }]})
+    };
+    // Commune A cannot write commune B's plan.
+    let r = call(&app, &a, "POST", "/api/plans", Some(plan("22741"))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    // Its own: written as a draft whatever status it claims.
+    let r = call(&app, &a, "POST", "/api/plans", Some(plan("22738"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let p = call(&app, &a, "GET", "/api/plans/KH2025-22738", None)
+        .await
+        .json();
+    assert_eq!(p["status"], "draft");
+    // B cannot edit, submit or report progress on A's plan.
+    let mut hijack = plan("22738");
+    hijack["plans"][0]["title"] = json!("Sửa trộm");
+    let r = call(&app, &b, "POST", "/api/plans", Some(hijack)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(&app, &b, "POST", "/api/plans/KH2025-22738/submit", None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(
+        &app,
+        &b,
+        "POST",
+        "/api/plans/KH2025-22738/progress",
+        Some(json!({"task": "1", "progress": 50})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A submits, and cannot approve its own plan.
+    let r = call(&app, &a, "POST", "/api/plans/KH2025-22738/submit", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = call(
+        &app,
+        &a,
+        "POST",
+        "/api/plans/KH2025-22738/decision",
+        Some(json!({"approve": true})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    // A submitted plan is no longer editable by the unit.
+    let r = call(&app, &a, "POST", "/api/plans", Some(plan("22738"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    // The province approves; the plan coverage of the commune becomes 100 % in analytics.
+    let before = get_as(
+        &app,
+        &approver,
+        "/api/analytics?dimension=dx:KH_DUYET_TY_LE;NS_PHAN_BO_TONG&filter=ou:22738&filter=pe:2025",
+    )
+    .await;
+    assert_eq!(analytics_value(&before, "NS_PHAN_BO_TONG"), 40_000_000.0);
+    assert_eq!(analytics_value(&before, "KH_DUYET_TY_LE"), 0.0);
+    let r = call(
+        &app,
+        &approver,
+        "POST",
+        "/api/plans/KH2025-22738/decision",
+        Some(json!({"approve": true, "comment": "Đồng ý"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "approved");
+    let after = get_as(
+        &app,
+        &approver,
+        "/api/analytics?dimension=dx:KH_DUYET_TY_LE&filter=ou:22738&filter=pe:2025",
+    )
+    .await;
+    assert_eq!(analytics_value(&after, "KH_DUYET_TY_LE"), 100.0);
+    // A reports progress on its approved plan; B's task lead rights do not reach it.
+    let r = call(&app, &a, "POST", "/api/plans/KH2025-22738/progress", Some(json!({"task": "1", "progress": 100, "status": "done", "on": "2025-05-20", "evidence": "QĐ số 12"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let done = get_as(
+        &app,
+        &a,
+        "/api/analytics?dimension=dx:CV_HOAN_THANH_TY_LE&filter=ou:22738&filter=pe:2025",
+    )
+    .await;
+    assert_eq!(analytics_value(&done, "CV_HOAN_THANH_TY_LE"), 100.0);
+    // Every step is in the audit log under its author.
+    let audit = s
+        .audit(&AuditQuery {
+            entity_prefix: Some("plan:KH2025-22738".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actors: Vec<&str> = audit.iter().map(|e| e.actor.as_str()).collect();
+    assert!(
+        actors.contains(&"xa.a") && actors.contains(&"tinh.duyet"),
+        "{actors:?}"
+    );
+    app.finish().await;
+}
+
+async fn get_as(app: &App, token: &str, uri: &str) -> Value {
+    let r = call(app, token, "GET", uri, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.json()
+}
+
+fn xlsx_with(cells: &[(&str, u32, u16, &str)]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for sheet in ["KeHoach", "NhiemVu"] {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet).unwrap();
+        for (s, r, c, v) in cells {
+            if *s == sheet {
+                ws.write_string(*r, *c, *v).unwrap();
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn an_xlsx_plan_with_a_wrong_unit_or_date_is_refused_whole() {
+    let app = spawn_app(true).await;
+    let plan_headers = ["Mã kế hoạch", "Mã đơn vị", "Năm", "Tên kế hoạch"];
+    let task_headers = [
+        "Mã kế hoạch",
+        "Mã nhiệm vụ",
+        "Tên nhiệm vụ",
+        "Người phụ trách",
+        "Đơn vị chủ trì",
+        "Ngày bắt đầu",
+        "Hạn hoàn thành",
+        "Nguồn kinh phí",
+        "Trạng thái",
+        "Kinh phí phân bổ (đồng)",
+    ];
+    let build = |unit: &str, due: &str| {
+        let mut cells: Vec<(&str, u32, u16, String)> = Vec::new();
+        for (i, h) in plan_headers.iter().enumerate() {
+            cells.push(("KeHoach", 0, i as u16, h.to_string()));
+        }
+        for (i, v) in ["KH2025-X1", "22738", "2025", "Kế hoạch nhập từ Excel"]
+            .iter()
+            .enumerate()
+        {
+            cells.push(("KeHoach", 1, i as u16, v.to_string()));
+        }
+        for (i, v) in ["KH2025-X2", unit, "2025", "Kế hoạch thứ hai"]
+            .iter()
+            .enumerate()
+        {
+            cells.push(("KeHoach", 2, i as u16, v.to_string()));
+        }
+        for (i, h) in task_headers.iter().enumerate() {
+            cells.push(("NhiemVu", 0, i as u16, h.to_string()));
+        }
+        let task = |plan: &str, lead: &str, due: &str| {
+            vec![
+                plan.to_string(),
+                "1".into(),
+                "Số hóa hồ sơ".into(),
+                "Trần Văn B".into(),
+                lead.to_string(),
+                "15/01/2025".into(),
+                due.to_string(),
+                "Ngân sách địa phương".into(),
+                "Đang thực hiện".into(),
+                "25000000".into(),
+            ]
+        };
+        for (i, v) in task("KH2025-X1", "22738", due).into_iter().enumerate() {
+            cells.push(("NhiemVu", 1, i as u16, v));
+        }
+        for (i, v) in task("KH2025-X2", "22738", "30/06/2025")
+            .into_iter()
+            .enumerate()
+        {
+            cells.push(("NhiemVu", 2, i as u16, v));
+        }
+        let refs: Vec<(&str, u32, u16, &str)> = cells
+            .iter()
+            .map(|(s, r, c, v)| (*s, *r, *c, v.as_str()))
+            .collect();
+        xlsx_with(&refs)
+    };
+    let import = |bytes: Vec<u8>| {
+        Request::post("/api/plans/import")
+            .header(
+                "content-type",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            .body(Body::from(bytes))
+            .unwrap()
+    };
+    let count = |app: &App| {
+        let store = app.store.clone();
+        async move { store.plans(None, Some(2025)).await.unwrap().len() }
+    };
+    let audit_before = app.store.last_audit_id().await.unwrap();
+    // A wrong unit code (row 3, column B of KeHoach) and a date in the wrong format (row 2,
+    // column G of NhiemVu): refused, both named, nothing written.
+    let r = send(&app, import(build("99999", "2025-13-40"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let fields: Vec<String> = r.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["KeHoach!B3", "NhiemVu!G2"], "{}", r.text);
+    assert!(
+        r.text.contains("99999") && r.text.contains("dd/mm/yyyy"),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("dòng 3, cột B"), "{}", r.text);
+    let r = send(&app, import(build("22738", "31.05.2025"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    // Two plans for the same unit and year: refused by the store, nothing written.
+    let r = send(&app, import(build("22738", "31/05/2025"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(count(&app).await, 0);
+    assert_eq!(app.store.last_audit_id().await.unwrap(), audit_before);
+    // Correct: both plans written, as drafts; the export reads back the same.
+    let r = send(&app, import(build("22741", "31/05/2025"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(count(&app).await, 2);
+    let r = get(&app, "/api/plans/KH2025-X1/xlsx").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let exported = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/api/plans/KH2025-X1/xlsx")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let bytes = exported.into_body().collect().await.unwrap().to_bytes();
+    let back = chiso_io::plans_xlsx::read_plans(&bytes, &|_| true).unwrap();
+    assert_eq!(
+        back[0].tasks[0].due,
+        chrono::NaiveDate::from_ymd_opt(2025, 5, 31).unwrap()
+    );
+    assert_eq!(back[0].tasks[0].budget_allocated, 25_000_000);
+    app.finish().await;
+}
