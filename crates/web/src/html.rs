@@ -728,7 +728,7 @@ async fn framework_page(
 
 /// Anonymous visitors are sent to log in (and back); a logged-in account without the right is
 /// told so.
-fn login_or_forbidden(st: &AppState, page: &Page, who: &Who, back: &str) -> Response {
+pub(crate) fn login_or_forbidden(st: &AppState, page: &Page, who: &Who, back: &str) -> Response {
     match who {
         Who::Anonymous => {
             let mut r = StatusCode::SEE_OTHER.into_response();

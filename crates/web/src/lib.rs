@@ -12,6 +12,7 @@ pub mod figures;
 pub mod format;
 mod html;
 pub mod i18n;
+mod plan_pages;
 pub mod plans;
 
 use axum::extract::{DefaultBodyLimit, Request};
@@ -65,6 +66,13 @@ impl AppState {
             ("login.html", include_str!("../templates/login.html")),
             ("password.html", include_str!("../templates/password.html")),
             ("audit.html", include_str!("../templates/audit.html")),
+            ("plans.html", include_str!("../templates/plans.html")),
+            ("plan.html", include_str!("../templates/plan.html")),
+            (
+                "directives.html",
+                include_str!("../templates/directives.html"),
+            ),
+            ("products.html", include_str!("../templates/products.html")),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;
@@ -108,6 +116,7 @@ pub fn app(state: AppState) -> Router {
         .merge(figures::router())
         .merge(account::router())
         .merge(plans::router())
+        .merge(plan_pages::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

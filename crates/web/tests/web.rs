@@ -2148,3 +2148,39 @@ async fn an_xlsx_plan_with_a_wrong_unit_or_date_is_refused_whole() {
     assert_eq!(back[0].tasks[0].budget_allocated, 25_000_000);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn plan_directive_and_product_pages_in_both_languages() {
+    let app = spawn_app(true).await;
+    let r = get(&app, "/plans?year=2024").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text
+            .contains("Kế hoạch chuyển đổi số năm 2024 của Sở Y tế"),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("Đã phê duyệt") && r.text.contains("Chờ phê duyệt"));
+    assert!(r.text.contains("/roadmap.svg?year=2024"));
+    let r = get(&app, "/plans/KH2024-58-SO-TTTT").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("Lê Văn Hùng") && r.text.contains("Viettel Ninh Thuận"));
+    assert!(
+        r.text.contains("Quá hạn"),
+        "the 5G task is overdue on 30/06/2024"
+    );
+    let r = get(&app, "/plans/KH2024-58-SO-TTTT?lang=en").await;
+    assert!(r.text.contains("Overdue") && r.text.contains("Responsible person"));
+    let r = get(&app, "/directives?filter=overdue").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("5G") && !r.text.contains("Ký kết hợp tác"));
+    let r = get(&app, "/products?year=2024").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains("62 đơn vị đã có ít nhất một sản phẩm CĐS"),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("Hồ sơ sức khỏe điện tử") && r.text.contains("Nền tảng"));
+    app.finish().await;
+}
