@@ -412,6 +412,47 @@ pub fn years_of_dates(dates: &[NaiveDate], today: NaiveDate) -> BTreeSet<i32> {
     (first..=last).rev().take(20).collect()
 }
 
+/// The units whose figures can be derived: those in the trees (below the same root) as any
+/// unit a plan, a directive or a register entry names. A national database recomputes only
+/// the provinces that track plans, not every commune of the country.
+pub fn units_in_scope(
+    units: &[Unit],
+    plans: &[Plan],
+    directives: &[Directive],
+    register: &[RegisterEntry],
+) -> Vec<Unit> {
+    let parent: HashMap<&str, Option<&str>> = units
+        .iter()
+        .map(|u| (u.code.as_str(), u.parent.as_ref().map(|p| p.as_str())))
+        .collect();
+    let root = |c: &str| -> String {
+        let mut at = c.to_string();
+        for _ in 0..64 {
+            match parent.get(at.as_str()).copied().flatten() {
+                Some(p) => at = p.to_string(),
+                None => break,
+            }
+        }
+        at
+    };
+    let mut named: Vec<&Code> = Vec::new();
+    for p in plans {
+        named.extend(p.units());
+    }
+    for d in directives {
+        named.extend(&d.assignees);
+    }
+    for e in register {
+        named.extend(e.units());
+    }
+    let roots: BTreeSet<String> = named.into_iter().map(|c| root(c.as_str())).collect();
+    units
+        .iter()
+        .filter(|u| roots.contains(&root(u.code.as_str())))
+        .cloned()
+        .collect()
+}
+
 /// The derived values of one year for every unit that exists during it.
 pub fn values(
     year: i32,

@@ -717,6 +717,103 @@ pub fn read_plans(
     }
 }
 
+/// Read DX products from a workbook in the export's template (sheet "SanPham"). All or
+/// nothing, like plans.
+pub fn read_products(
+    bytes: &[u8],
+    unit_exists: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Product>, Vec<CellError>> {
+    let mut wb = open(bytes)?;
+    let required = &[
+        "Mã sản phẩm",
+        "Tên sản phẩm",
+        "Đơn vị sở hữu",
+        "Lĩnh vực",
+        "Loại",
+        "Trạng thái",
+        "Ngày đăng ký",
+    ];
+    let sheet = sheet(&mut wb, PRODUCT_SHEET, PRODUCT_HEADERS, required)?;
+    let types: Vec<(ProductType, &str, &str)> = [
+        (ProductType::Platform, "platform"),
+        (ProductType::Software, "software"),
+        (ProductType::Data, "data"),
+        (ProductType::Service, "service"),
+    ]
+    .into_iter()
+    .map(|(t, code)| (t, product_type_label(t), code))
+    .collect();
+    let statuses: Vec<(ProductStatus, &str, &str)> = [
+        (ProductStatus::Registered, "registered"),
+        (ProductStatus::Pilot, "pilot"),
+        (ProductStatus::InUse, "in_use"),
+    ]
+    .into_iter()
+    .map(|(s, code)| (s, product_status_label(s), code))
+    .collect();
+    let mut errors = Vec::new();
+    let mut out: Vec<Product> = Vec::new();
+    for (row, cells) in &sheet.rows {
+        let mut r = Row {
+            sheet: &sheet,
+            row: *row,
+            cells,
+            errors: &mut errors,
+        };
+        let code = r.code("Mã sản phẩm", true);
+        if let Some(c) = &code {
+            if out.iter().any(|p| &p.code == c) {
+                r.err("Mã sản phẩm", format!("sản phẩm {c} xuất hiện hai lần"));
+            }
+        }
+        let name = r.req("Tên sản phẩm");
+        let owner = r.code("Đơn vị sở hữu", true);
+        if let Some(o) = &owner {
+            if !unit_exists(o.as_str()) {
+                r.err("Đơn vị sở hữu", format!("không có đơn vị mã \"{o}\""));
+            }
+        }
+        let sector = r.req("Lĩnh vực");
+        let product_type = r.choice("Loại", &types);
+        let status = r.choice("Trạng thái", &statuses);
+        let registered_on = r.date("Ngày đăng ký", true);
+        let in_use_on = r.date("Ngày đưa vào sử dụng", false);
+        if status == Some(ProductStatus::InUse) && in_use_on.is_none() {
+            r.err(
+                "Ngày đưa vào sử dụng",
+                "sản phẩm đang sử dụng phải có ngày đưa vào sử dụng",
+            );
+        }
+        let link = r.opt("Liên kết");
+        let evidence = r.opt("Minh chứng");
+        let note = r.opt("Ghi chú");
+        if let (Some(code), Some(name), Some(owner), Some(sector)) = (code, name, owner, sector) {
+            if let (Some(product_type), Some(status), Some(registered_on)) =
+                (product_type, status, registered_on)
+            {
+                out.push(Product {
+                    code,
+                    name,
+                    owner,
+                    sector,
+                    product_type,
+                    status,
+                    registered_on,
+                    in_use_on,
+                    link,
+                    evidence,
+                    note,
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -786,6 +883,28 @@ mod tests {
         );
         assert!(errs[0].to_string().contains("58-SO-TTTT"));
         assert!(read_plans(b"not a zip", &|_| true).is_err());
+    }
+
+    #[test]
+    fn products_round_trip_and_bad_dates_are_named() {
+        let p = Product {
+            code: c("SP-1"),
+            name: "Bản đồ số nông sản".into(),
+            owner: c("22738"),
+            sector: "Nông nghiệp".into(),
+            product_type: ProductType::Data,
+            status: ProductStatus::InUse,
+            registered_on: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap_or(NaiveDate::MIN),
+            in_use_on: NaiveDate::from_ymd_opt(2024, 4, 1),
+            link: Some("https://example.vn".into()),
+            evidence: None,
+            note: None,
+        };
+        let bytes = write_products(std::slice::from_ref(&p)).unwrap_or_else(|e| panic!("{e}"));
+        let back = read_products(&bytes, &|_| true).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(back, vec![p]);
+        let errs = read_products(&bytes, &|_| false).unwrap_err();
+        assert_eq!((errs[0].row, errs[0].column.as_str()), (2, "C"));
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/directives/{code}/reports", post(report_directive))
         .route("/api/register", get(list_register).post(write_register))
         .route("/api/register/xlsx", get(export_products))
+        .route("/api/register/import", post(import_products))
         .route("/api/product-coverage", get(product_coverage))
         .route("/plans/{code}/roadmap.svg", get(plan_roadmap))
         .route("/roadmap.svg", get(province_roadmap))
@@ -116,6 +117,7 @@ pub(crate) async fn refresh_figures(
     let directives = st.store.directives().await?;
     let register = st.store.register(None).await?;
     let today = as_of_day(st).await?;
+    let units = derived::units_in_scope(&units, &plans, &directives, &register);
     for year in years {
         let values = derived::values(year, today, &units, &plans, &directives, &register);
         st.live.write_values(&values, &system).await?;
@@ -887,28 +889,51 @@ pub(crate) async fn import_plans(
     State(st): State<AppState>,
     bytes: Bytes,
 ) -> Result<Json<Changes>, ApiError> {
-    let units: std::collections::HashSet<String> = st
+    let units = unit_codes(&st).await?;
+    let plans = chiso_io::plans_xlsx::read_plans(&bytes, &|c: &str| units.contains(c))
+        .map_err(cell_errors)?;
+    Ok(Json(save_plans(&st, &who, plans).await?))
+}
+
+fn cell_errors(errs: Vec<chiso_io::plans_xlsx::CellError>) -> ApiError {
+    ApiError::Invalid(
+        errs.into_iter()
+            .map(|e| {
+                FieldError::new(
+                    Some(e.row.saturating_sub(1)),
+                    &format!("{}!{}{}", e.sheet, e.column, e.row),
+                    e.to_string(),
+                )
+            })
+            .collect(),
+    )
+}
+
+async fn unit_codes(st: &AppState) -> Result<std::collections::HashSet<String>, ApiError> {
+    Ok(st
         .store
         .units(&UnitQuery::default())
         .await?
         .into_iter()
         .map(|u| u.unit.code.to_string())
-        .collect();
-    let plans =
-        chiso_io::plans_xlsx::read_plans(&bytes, &|c: &str| units.contains(c)).map_err(|errs| {
-            ApiError::Invalid(
-                errs.into_iter()
-                    .map(|e| {
-                        FieldError::new(
-                            Some(e.row.saturating_sub(1)),
-                            &format!("{}!{}{}", e.sheet, e.column, e.row),
-                            e.to_string(),
-                        )
-                    })
-                    .collect(),
-            )
-        })?;
-    Ok(Json(save_plans(&st, &who, plans).await?))
+        .collect())
+}
+
+/// Register DX products from an XLSX workbook in the export's template (sheet "SanPham");
+/// each unit registers its own. Refused whole, naming sheet, row, column and reason.
+#[utoipa::path(post, path = "/api/register/import", tag = "plans",
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = Changes), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn import_products(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+    bytes: Bytes,
+) -> Result<Json<Changes>, ApiError> {
+    let units = unit_codes(&st).await?;
+    let products = chiso_io::plans_xlsx::read_products(&bytes, &|c: &str| units.contains(c))
+        .map_err(cell_errors)?;
+    let entries = products.into_iter().map(RegisterEntry::Product).collect();
+    Ok(Json(save_register(&st, &who, entries).await?))
 }
 
 /// The DX products register as an XLSX workbook (sheet "SanPham").

@@ -2184,3 +2184,103 @@ async fn plan_directive_and_product_pages_in_both_languages() {
     assert!(r.text.contains("Hồ sơ sức khỏe điện tử") && r.text.contains("Nền tảng"));
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_fresh_database_gets_the_derived_figures_and_products_from_xlsx() {
+    let app = spawn_app(false).await;
+    let units = json!({"units": [
+        {"code": "58", "name_vi": "Tỉnh Ninh Thuận", "kind": "province"},
+        {"code": "58-SO-TTTT", "name_vi": "Sở Thông tin và Truyền thông", "kind": "agency", "parent": "58"},
+        {"code": "22738", "name_vi": "Phường Đô Vinh", "kind": "commune", "parent": "58"},
+        {"code": "22741", "name_vi": "Phường Phước Mỹ", "kind": "commune", "parent": "58"}
+    ]});
+    assert_eq!(post(&app, "/api/units", units).await.status, StatusCode::OK);
+    let product = |code: &str, owner: &str, registered: &str| chiso_core::plan::Product {
+        code: Code::parse(code).unwrap(),
+        name: format!("Sản phẩm {code}"),
+        owner: Code::parse(owner).unwrap(),
+        sector: "Chính quyền số".into(),
+        product_type: chiso_core::plan::ProductType::Service,
+        status: chiso_core::plan::ProductStatus::Registered,
+        registered_on: chrono::NaiveDate::parse_from_str(registered, "%Y-%m-%d").unwrap(),
+        in_use_on: None,
+        link: None,
+        evidence: None,
+        note: None,
+    };
+    let upload = |bytes: Vec<u8>| {
+        Request::post("/api/register/import")
+            .header("content-type", "application/octet-stream")
+            .body(Body::from(bytes))
+            .unwrap()
+    };
+    // An unknown owner in row 3: refused whole, nothing registered, no figures defined.
+    let bad = chiso_io::plans_xlsx::write_products(&[
+        product("SP-1", "22738", "2024-03-01"),
+        product("SP-2", "99999", "2024-03-01"),
+    ])
+    .unwrap();
+    let r = send(&app, upload(bad)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "SanPham!C3");
+    assert!(app.store.register(None).await.unwrap().is_empty());
+    assert!(app
+        .store
+        .element(&Code::parse("SP_CDS_CO").unwrap())
+        .await
+        .unwrap()
+        .is_none());
+    // Correct: the derived elements and indicators are defined, the coverage follows.
+    let good =
+        chiso_io::plans_xlsx::write_products(&[product("SP-1", "22738", "2024-03-01")]).unwrap();
+    let r = send(&app, upload(good)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let cov = get(&app, "/api/product-coverage?unit=58&year=2024")
+        .await
+        .json();
+    assert_eq!(
+        (cov["units"].as_u64(), cov["with_product"].as_u64()),
+        (Some(3), Some(1)),
+        "{cov}"
+    );
+    let without: Vec<&str> = cov["without"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(without, ["22741", "58-SO-TTTT"]);
+    let g = get(
+        &app,
+        "/api/analytics?dimension=dx:SP_CDS_PHU_TY_LE&filter=ou:58&filter=pe:2024",
+    )
+    .await
+    .json();
+    assert!((analytics_value(&g, "SP_CDS_PHU_TY_LE") - 100.0 / 3.0).abs() < 1e-9);
+    // Moving the product to the other ward moves the figure; no stale value stays behind.
+    let moved = json!({"entries": [{"kind": "product", "code": "SP-1", "name": "Sản phẩm SP-1", "owner": "22741",
+        "sector": "Chính quyền số", "type": "service", "status": "registered", "registered_on": "2024-03-01",
+        "in_use_on": null, "link": null, "evidence": null}]});
+    let r = post(&app, "/api/register", moved).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let cov = get(&app, "/api/product-coverage?unit=58&year=2024")
+        .await
+        .json();
+    let without: Vec<&str> = cov["without"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(without, ["22738", "58-SO-TTTT"]);
+    let audit = app
+        .store
+        .audit(&AuditQuery {
+            entity_prefix: Some("register:product/SP-1".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 2);
+    app.finish().await;
+}
