@@ -2094,93 +2094,62 @@ macro_rules! impl_store {
 
             async fn upsert_plans(&self, plans: &[chiso_core::plan::Plan], actor: &Actor) -> Result<Changes, StoreError> {
                 let mut tx = self.begin_write().await?;
-                let mut errors = Vec::new();
-                let mut names: Vec<&str> = Vec::new();
-                for p in plans {
-                    names.extend(p.units().into_iter().map(|c| c.as_str()));
-                }
-                let units = existing_codes(&mut tx, "units", &names).await?;
-                let targets: Vec<&str> = plans.iter().flat_map(|p| &p.tasks).flat_map(|t| &t.targets).map(|c| c.as_str()).collect();
-                let targets = existing_codes(&mut tx, "targets", &targets).await?;
-                let inds: Vec<&str> = plans.iter().flat_map(|p| &p.tasks).flat_map(|t| &t.indicators).map(|c| c.as_str()).collect();
-                let inds = existing_codes(&mut tx, "indicators", &inds).await?;
-                let mut seen = HashSet::new();
-                let mut seen_unit_year = HashSet::new();
-                for (i, p) in plans.iter().enumerate() {
-                    for pr in p.check() {
-                        push_error(&mut errors, FieldError::new(Some(i), &pr.field, pr.reason));
-                    }
-                    if !seen.insert(p.code.as_str()) {
-                        push_error(&mut errors, FieldError::new(Some(i), "code", format!("kế hoạch {} xuất hiện hai lần", p.code)));
-                    }
-                    if !seen_unit_year.insert((p.unit.as_str(), p.year)) {
-                        push_error(&mut errors, FieldError::new(Some(i), "unit", format!("đơn vị {} có hai kế hoạch năm {}", p.unit, p.year)));
-                    }
-                    if !units.contains(p.unit.as_str()) {
-                        push_error(&mut errors, FieldError::new(Some(i), "unit", format!("không có đơn vị {}", p.unit)));
-                    }
-                    for (j, t) in p.tasks.iter().enumerate() {
-                        for u in std::iter::once(&t.lead).chain(&t.cooperating) {
-                            if !units.contains(u.as_str()) {
-                                let field = if u == &t.lead { "lead" } else { "cooperating" };
-                                push_error(&mut errors, FieldError::new(Some(i), &format!("tasks[{j}].{field}"), format!("không có đơn vị {u}")));
-                            }
-                        }
-                        for c in &t.targets {
-                            if !targets.contains(c.as_str()) {
-                                push_error(&mut errors, FieldError::new(Some(i), &format!("tasks[{j}].targets"), format!("không có chỉ tiêu {c}")));
-                            }
-                        }
-                        for c in &t.indicators {
-                            if !inds.contains(c.as_str()) {
-                                push_error(&mut errors, FieldError::new(Some(i), &format!("tasks[{j}].indicators"), format!("không có chỉ số {c}")));
-                            }
-                        }
-                    }
-                }
-                let mut existing: HashMap<String, String> = HashMap::new();
-                let mut taken: HashMap<(String, i64), String> = HashMap::new();
-                for r in sqlx::query("SELECT code, unit, year, definition FROM plans").fetch_all(&mut *tx).await? {
-                    let code: String = r.try_get("code")?;
-                    taken.insert((r.try_get("unit")?, r.try_get::<i64, _>("year")?), code.clone());
-                    existing.insert(code, r.try_get("definition")?);
-                }
-                for (i, p) in plans.iter().enumerate() {
-                    if let Some(other) = taken.get(&(p.unit.to_string(), i64::from(p.year))) {
-                        if other != p.code.as_str() {
-                            push_error(&mut errors, FieldError::new(Some(i), "unit", format!("đơn vị {} đã có kế hoạch năm {} ({other})", p.unit, p.year)));
-                        }
-                    }
-                }
-                if !errors.is_empty() {
-                    return Err(StoreError::Invalid(errors));
-                }
-                let now = Utc::now();
-                let mut audit = AuditBuffer::default();
-                let mut changes = Changes::default();
-                for p in plans {
-                    let def = json(p);
-                    let old = existing.get(p.code.as_str());
-                    if old == Some(&def) {
-                        changes.unchanged += 1;
-                        continue;
-                    }
-                    sqlx::query("INSERT INTO plans (code, unit, year, status, definition) VALUES ($1, $2, $3, $4, $5) \
-                                 ON CONFLICT (code) DO UPDATE SET unit = excluded.unit, year = excluded.year, status = excluded.status, definition = excluded.definition")
-                        .bind(p.code.as_str())
-                        .bind(p.unit.as_str())
-                        .bind(i64::from(p.year))
-                        .bind(p.status.as_str())
-                        .bind(&def)
-                        .execute(&mut *tx)
-                        .await?;
-                    let action = if old.is_some() { "plan.update" } else { "plan.insert" };
-                    audit.push(action, &format!("plan:{}", p.code), old.cloned(), Some(def));
-                    changes.wrote(old.is_some());
-                }
-                audit.flush(&mut tx, now, actor).await?;
+                let changes = save_plans(&mut tx, plans, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
+            }
+
+            async fn modify_plan(&self, code: &Code, change: &$crate::PlanChange<'_>, actor: &Actor) -> Result<chiso_core::plan::Plan, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let def: Option<String> = sqlx::query_scalar(&format!("SELECT definition FROM plans WHERE code = $1{}", $lock))
+                    .bind(code.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(def) = def else {
+                    return Err(StoreError::invalid(None, "code", format!("không có kế hoạch {code}")));
+                };
+                let mut plan: chiso_core::plan::Plan = from_json(&def, "plan")?;
+                let (unit, year) = (plan.unit.clone(), plan.year);
+                change(&mut plan).map_err(|e| StoreError::Invalid(vec![e]))?;
+                if plan.code != *code || plan.unit != unit || plan.year != year {
+                    return Err(StoreError::invalid(None, "code", "không đổi được mã, đơn vị hay năm của kế hoạch"));
+                }
+                save_plans(&mut tx, std::slice::from_ref(&plan), actor).await?;
+                tx.commit().await?;
+                Ok(plan)
+            }
+
+            async fn modify_directive(&self, code: &Code, change: &$crate::DirectiveChange<'_>, actor: &Actor) -> Result<chiso_core::plan::Directive, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let def: Option<String> = sqlx::query_scalar(&format!("SELECT definition FROM directives WHERE code = $1{}", $lock))
+                    .bind(code.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(def) = def else {
+                    return Err(StoreError::invalid(None, "code", format!("không có chỉ đạo {code}")));
+                };
+                let mut d: chiso_core::plan::Directive = from_json(&def, "directive")?;
+                change(&mut d).map_err(|e| StoreError::Invalid(vec![e]))?;
+                if d.code != *code {
+                    return Err(StoreError::invalid(None, "code", "không đổi được mã của chỉ đạo"));
+                }
+                let problems: Vec<FieldError> = d.check().into_iter().map(|p| FieldError::new(None, &p.field, p.reason)).collect();
+                if !problems.is_empty() {
+                    return Err(StoreError::Invalid(problems));
+                }
+                let new = json(&d);
+                if new != def {
+                    sqlx::query("UPDATE directives SET definition = $1 WHERE code = $2")
+                        .bind(&new)
+                        .bind(code.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    let mut audit = AuditBuffer::default();
+                    audit.push("directive.update", &format!("directive:{code}"), Some(def), Some(new));
+                    audit.flush(&mut tx, Utc::now(), actor).await?;
+                }
+                tx.commit().await?;
+                Ok(d)
             }
 
             async fn plan(&self, code: &Code) -> Result<Option<chiso_core::plan::Plan>, StoreError> {
@@ -2316,6 +2285,97 @@ macro_rules! impl_store {
                 .await?;
                 defs.iter().map(|d| from_json(d, "register entry")).collect()
             }
+        }
+
+    /// Check plans against each other and the stored units, targets and indicators, then
+    /// write them with an audit row each (inside the caller's transaction).
+    async fn save_plans(tx: &mut Tx, plans: &[chiso_core::plan::Plan], actor: &Actor) -> Result<Changes, StoreError> {
+            let mut errors = Vec::new();
+            let mut names: Vec<&str> = Vec::new();
+            for p in plans {
+                names.extend(p.units().into_iter().map(|c| c.as_str()));
+            }
+            let units = existing_codes(tx, "units", &names).await?;
+            let targets: Vec<&str> = plans.iter().flat_map(|p| &p.tasks).flat_map(|t| &t.targets).map(|c| c.as_str()).collect();
+            let targets = existing_codes(tx, "targets", &targets).await?;
+            let inds: Vec<&str> = plans.iter().flat_map(|p| &p.tasks).flat_map(|t| &t.indicators).map(|c| c.as_str()).collect();
+            let inds = existing_codes(tx, "indicators", &inds).await?;
+            let mut seen = HashSet::new();
+            let mut seen_unit_year = HashSet::new();
+            for (i, p) in plans.iter().enumerate() {
+                for pr in p.check() {
+                    push_error(&mut errors, FieldError::new(Some(i), &pr.field, pr.reason));
+                }
+                if !seen.insert(p.code.as_str()) {
+                    push_error(&mut errors, FieldError::new(Some(i), "code", format!("kế hoạch {} xuất hiện hai lần", p.code)));
+                }
+                if !seen_unit_year.insert((p.unit.as_str(), p.year)) {
+                    push_error(&mut errors, FieldError::new(Some(i), "unit", format!("đơn vị {} có hai kế hoạch năm {}", p.unit, p.year)));
+                }
+                if !units.contains(p.unit.as_str()) {
+                    push_error(&mut errors, FieldError::new(Some(i), "unit", format!("không có đơn vị {}", p.unit)));
+                }
+                for (j, t) in p.tasks.iter().enumerate() {
+                    for u in std::iter::once(&t.lead).chain(&t.cooperating) {
+                        if !units.contains(u.as_str()) {
+                            let field = if u == &t.lead { "lead" } else { "cooperating" };
+                            push_error(&mut errors, FieldError::new(Some(i), &format!("tasks[{j}].{field}"), format!("không có đơn vị {u}")));
+                        }
+                    }
+                    for c in &t.targets {
+                        if !targets.contains(c.as_str()) {
+                            push_error(&mut errors, FieldError::new(Some(i), &format!("tasks[{j}].targets"), format!("không có chỉ tiêu {c}")));
+                        }
+                    }
+                    for c in &t.indicators {
+                        if !inds.contains(c.as_str()) {
+                            push_error(&mut errors, FieldError::new(Some(i), &format!("tasks[{j}].indicators"), format!("không có chỉ số {c}")));
+                        }
+                    }
+                }
+            }
+            let mut existing: HashMap<String, String> = HashMap::new();
+            let mut taken: HashMap<(String, i64), String> = HashMap::new();
+            for r in sqlx::query("SELECT code, unit, year, definition FROM plans").fetch_all(&mut **tx).await? {
+                let code: String = r.try_get("code")?;
+                taken.insert((r.try_get("unit")?, r.try_get::<i64, _>("year")?), code.clone());
+                existing.insert(code, r.try_get("definition")?);
+            }
+            for (i, p) in plans.iter().enumerate() {
+                if let Some(other) = taken.get(&(p.unit.to_string(), i64::from(p.year))) {
+                    if other != p.code.as_str() {
+                        push_error(&mut errors, FieldError::new(Some(i), "unit", format!("đơn vị {} đã có kế hoạch năm {} ({other})", p.unit, p.year)));
+                    }
+                }
+            }
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
+            }
+            let now = Utc::now();
+            let mut audit = AuditBuffer::default();
+            let mut changes = Changes::default();
+            for p in plans {
+                let def = json(p);
+                let old = existing.get(p.code.as_str());
+                if old == Some(&def) {
+                    changes.unchanged += 1;
+                    continue;
+                }
+                sqlx::query("INSERT INTO plans (code, unit, year, status, definition) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (code) DO UPDATE SET unit = excluded.unit, year = excluded.year, status = excluded.status, definition = excluded.definition")
+                    .bind(p.code.as_str())
+                    .bind(p.unit.as_str())
+                    .bind(i64::from(p.year))
+                    .bind(p.status.as_str())
+                    .bind(&def)
+                    .execute(&mut **tx)
+                    .await?;
+                let action = if old.is_some() { "plan.update" } else { "plan.insert" };
+                audit.push(action, &format!("plan:{}", p.code), old.cloned(), Some(def));
+                changes.wrote(old.is_some());
+            }
+            audit.flush(tx, now, actor).await?;
+            Ok(changes)
         }
 
         /// Which of `codes` are in `table` (a table with a `code` column).

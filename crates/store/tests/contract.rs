@@ -1469,6 +1469,66 @@ async fn directives_and_registers(db: &Db) {
     assert_eq!(get("KH_THUOC_DIEN", "58").as_deref(), Some("0"));
 }
 
+async fn concurrent_changes_to_a_plan_are_all_kept(db: &Db) {
+    seeded(db).await;
+    let s = db.shared();
+    s.upsert_plans(&[a_plan("KH2024-22738", "22738")], &actor())
+        .await
+        .unwrap();
+    let mut handles = Vec::new();
+    for n in 0..8u8 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move {
+            let change = move |p: &mut chiso_core::plan::Plan| {
+                p.tasks[0].updates.push(chiso_core::plan::ProgressUpdate {
+                    on: date(2024, 3, 1),
+                    progress: n * 10,
+                    note: format!("báo cáo {n}"),
+                    evidence: None,
+                    by: "test".into(),
+                });
+                Ok(())
+            };
+            s.modify_plan(&c("KH2024-22738"), &change, &actor())
+                .await
+                .unwrap();
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    let p = s.plan(&c("KH2024-22738")).await.unwrap().unwrap();
+    assert_eq!(p.tasks[0].updates.len(), 8);
+    // A change that breaks the plan, or moves it to another unit, is refused.
+    let bad = |p: &mut chiso_core::plan::Plan| {
+        p.tasks[0].progress = 140;
+        Ok(())
+    };
+    let r = s.modify_plan(&c("KH2024-22738"), &bad, &actor()).await;
+    assert!(
+        matches!(r, Err(StoreError::Invalid(ref e)) if e[0].field == "tasks[0].progress"),
+        "{r:?}"
+    );
+    let moved = |p: &mut chiso_core::plan::Plan| {
+        p.unit = c("22741");
+        Ok(())
+    };
+    assert!(s
+        .modify_plan(&c("KH2024-22738"), &moved, &actor())
+        .await
+        .is_err());
+    let missing = |_: &mut chiso_core::plan::Plan| Ok(());
+    assert!(s.modify_plan(&c("NOPE"), &missing, &actor()).await.is_err());
+    let audit = s
+        .audit(&AuditQuery {
+            entity_prefix: Some("plan:KH2024-22738".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 9);
+}
+
 macro_rules! contract {
     ($backend:ident: $($name:ident),* $(,)?) => {
         mod $backend {
@@ -1510,4 +1570,5 @@ contract_suite!(
     meta_values,
     plans_are_checked_stored_and_audited,
     directives_and_registers,
+    concurrent_changes_to_a_plan_are_all_kept,
 );

@@ -315,10 +315,14 @@ pub(crate) async fn save_plans(
     Ok(changes)
 }
 
-async fn store_plan(st: &AppState, who: &Who, plan: Plan) -> Result<Json<PlanView>, ApiError> {
-    st.store
-        .upsert_plans(std::slice::from_ref(&plan), &actor(who))
-        .await?;
+/// Apply a change to a stored plan under the store's row lock, then recompute its year.
+async fn modified_plan(
+    st: &AppState,
+    who: &Who,
+    code: &Code,
+    change: &chiso_store::PlanChange<'_>,
+) -> Result<Json<PlanView>, ApiError> {
+    let plan = st.store.modify_plan(code, change, &actor(who)).await?;
     refresh_figures(st, BTreeSet::from([plan.year]), who).await?;
     Ok(Json(view(plan, as_of_day(st).await?)))
 }
@@ -332,11 +336,15 @@ pub(crate) async fn submit_plan(
     State(st): State<AppState>,
     Path(c): Path<String>,
 ) -> Result<Json<PlanView>, ApiError> {
-    let mut plan = load_plan(&st, &who, &c).await?;
+    let plan = load_plan(&st, &who, &c).await?;
     require(&st, &who, Action::WriteData, &[plan.unit.as_str()]).await?;
-    plan.submit(&who.name(), crate::figures::today_in_vietnam())
-        .map_err(|r| ApiError::Invalid(vec![FieldError::new(None, "status", r)]))?;
-    store_plan(&st, &who, plan).await
+    let name = who.name();
+    let today = crate::figures::today_in_vietnam();
+    let change = move |p: &mut Plan| {
+        p.submit(&name, today)
+            .map_err(|r| FieldError::new(None, "status", r))
+    };
+    modified_plan(&st, &who, &plan.code, &change).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -358,7 +366,7 @@ pub(crate) async fn decide_plan(
     b: Result<Json<DecisionIn>, JsonRejection>,
 ) -> Result<Json<PlanView>, ApiError> {
     let d = body(b)?;
-    let mut plan = load_plan(&st, &who, &c).await?;
+    let plan = load_plan(&st, &who, &c).await?;
     // The level above decides: the unit's parent (the unit itself for a root).
     let above = st
         .store
@@ -372,14 +380,13 @@ pub(crate) async fn decide_plan(
             "không ai được tự phê duyệt kế hoạch do chính mình gửi".into(),
         ));
     }
-    plan.decide(
-        d.approve,
-        &who.name(),
-        crate::figures::today_in_vietnam(),
-        d.comment.as_deref(),
-    )
-    .map_err(|r| ApiError::Invalid(vec![FieldError::new(None, "approve", r)]))?;
-    store_plan(&st, &who, plan).await
+    let name = who.name();
+    let today = crate::figures::today_in_vietnam();
+    let change = move |p: &mut Plan| {
+        p.decide(d.approve, &name, today, d.comment.as_deref())
+            .map_err(|r| FieldError::new(None, "approve", r))
+    };
+    modified_plan(&st, &who, &plan.code, &change).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -411,7 +418,7 @@ pub(crate) async fn task_progress(
     b: Result<Json<ProgressIn>, JsonRejection>,
 ) -> Result<Json<PlanView>, ApiError> {
     let p = body(b)?;
-    let mut plan = load_plan(&st, &who, &c).await?;
+    let plan = load_plan(&st, &who, &c).await?;
     let task_code = code("task", &p.task)?;
     let Some(i) = plan.tasks.iter().position(|t| t.code == task_code) else {
         return Err(ApiError::NotFound(format!(
@@ -424,25 +431,35 @@ pub(crate) async fn task_progress(
         require(&st, &who, Action::WriteData, &[lead.as_str()]).await?;
     }
     let on = p.on.unwrap_or_else(crate::figures::today_in_vietnam);
-    let t = &mut plan.tasks[i];
-    t.progress = p.progress;
-    if let Some(s) = p.status {
-        t.status = s;
-        t.completed_on = (s == TaskStatus::Done).then_some(p.completed_on.unwrap_or(on));
-    } else if t.status == TaskStatus::NotStarted && p.progress > 0 {
-        t.status = TaskStatus::InProgress;
-    }
-    if let Some(spent) = p.budget_spent {
-        t.budget_spent = spent;
-    }
-    t.updates.push(ProgressUpdate {
-        on,
-        progress: p.progress,
-        note: p.note,
-        evidence: p.evidence,
-        by: who.name(),
-    });
-    store_plan(&st, &who, plan).await
+    let name = who.name();
+    let change = move |plan: &mut Plan| {
+        let Some(t) = plan.tasks.iter_mut().find(|t| t.code == task_code) else {
+            return Err(FieldError::new(
+                None,
+                "task",
+                format!("không có nhiệm vụ {task_code}"),
+            ));
+        };
+        t.progress = p.progress;
+        if let Some(s) = p.status {
+            t.status = s;
+            t.completed_on = (s == TaskStatus::Done).then_some(p.completed_on.unwrap_or(on));
+        } else if t.status == TaskStatus::NotStarted && p.progress > 0 {
+            t.status = TaskStatus::InProgress;
+        }
+        if let Some(spent) = p.budget_spent {
+            t.budget_spent = spent;
+        }
+        t.updates.push(ProgressUpdate {
+            on,
+            progress: p.progress,
+            note: p.note.clone(),
+            evidence: p.evidence.clone(),
+            by: name.clone(),
+        });
+        Ok(())
+    };
+    modified_plan(&st, &who, &plan.code, &change).await
 }
 
 // ---- directives ----------------------------------------------------------------------------
@@ -546,14 +563,9 @@ pub(crate) async fn write_directives(
     let ds = body(b)?.directives;
     require(&st, &who, Action::ManageFramework, &[]).await?;
     let mut years = years_of_directives(&ds);
+    let stored = st.store.directives().await?;
     for d in &ds {
-        if let Some(old) = st
-            .store
-            .directives()
-            .await?
-            .iter()
-            .find(|o| o.code == d.code)
-        {
+        if let Some(old) = stored.iter().find(|o| o.code == d.code) {
             years.insert(old.due.year());
         }
     }
@@ -586,7 +598,7 @@ pub(crate) async fn report_directive(
 ) -> Result<Json<DirectiveView>, ApiError> {
     let r = body(b)?;
     let c = code("code", &c)?;
-    let mut d = st
+    let d = st
         .store
         .directives()
         .await?
@@ -602,22 +614,27 @@ pub(crate) async fn report_directive(
         require(&st, &who, Action::WriteData, &first).await?;
     }
     let on = r.on.unwrap_or_else(crate::figures::today_in_vietnam);
-    d.progress = r.progress;
-    if r.done {
-        d.status = DirectiveStatus::Done;
-        d.completed_on = Some(on);
-    } else if d.status == DirectiveStatus::Open && r.progress > 0 {
-        d.status = DirectiveStatus::InProgress;
-    }
-    d.reports.push(ProgressUpdate {
-        on,
-        progress: r.progress,
-        note: r.note,
-        evidence: r.evidence,
-        by: who.name(),
-    });
-    st.store
-        .upsert_directives(std::slice::from_ref(&d), &actor(&who))
+    let name = who.name();
+    let change = move |d: &mut Directive| {
+        d.progress = r.progress;
+        if r.done {
+            d.status = DirectiveStatus::Done;
+            d.completed_on = Some(on);
+        } else if d.status == DirectiveStatus::Open && r.progress > 0 {
+            d.status = DirectiveStatus::InProgress;
+        }
+        d.reports.push(ProgressUpdate {
+            on,
+            progress: r.progress,
+            note: r.note.clone(),
+            evidence: r.evidence.clone(),
+            by: name.clone(),
+        });
+        Ok(())
+    };
+    let d = st
+        .store
+        .modify_directive(&d.code, &change, &actor(&who))
         .await?;
     refresh_figures(&st, BTreeSet::from([d.due.year()]), &who).await?;
     let day = as_of_day(&st).await?;
