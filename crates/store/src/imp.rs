@@ -2099,6 +2099,49 @@ macro_rules! impl_store {
                 Ok(changes)
             }
 
+            async fn edit_plans(&self, plans: &[chiso_core::plan::Plan], actor: &Actor) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let mut errors = Vec::new();
+                let mut edited = Vec::with_capacity(plans.len());
+                for (i, p) in plans.iter().enumerate() {
+                    let def: Option<String> = sqlx::query_scalar(&format!("SELECT definition FROM plans WHERE code = $1{}", $lock))
+                        .bind(p.code.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let mut p = p.clone();
+                    match def.map(|d| from_json::<chiso_core::plan::Plan>(&d, "plan")).transpose()? {
+                        Some(old) if !old.status.editable() => push_error(&mut errors, FieldError::new(Some(i), "status", format!(
+                            "kế hoạch {} đang ở trạng thái '{}': chỉ sửa được bản nháp hoặc bản bị trả lại",
+                            p.code, old.status.as_str()
+                        ))),
+                        Some(old) if old.unit != p.unit => push_error(&mut errors, FieldError::new(Some(i), "unit", format!("kế hoạch {} thuộc đơn vị {}", p.code, old.unit))),
+                        Some(old) => {
+                            p.status = old.status;
+                            p.submitted_by = old.submitted_by;
+                            p.submitted_on = old.submitted_on;
+                            p.decided_by = old.decided_by;
+                            p.approved_on = old.approved_on;
+                            p.comments = old.comments;
+                        }
+                        None => {
+                            p.status = chiso_core::plan::PlanStatus::Draft;
+                            p.submitted_by = None;
+                            p.submitted_on = None;
+                            p.decided_by = None;
+                            p.approved_on = None;
+                            p.comments = Vec::new();
+                        }
+                    }
+                    edited.push(p);
+                }
+                if !errors.is_empty() {
+                    return Err(StoreError::Invalid(errors));
+                }
+                let changes = save_plans(&mut tx, &edited, actor).await?;
+                tx.commit().await?;
+                Ok(changes)
+            }
+
             async fn modify_plan(&self, code: &Code, change: &$crate::PlanChange<'_>, actor: &Actor) -> Result<chiso_core::plan::Plan, StoreError> {
                 let mut tx = self.begin_write().await?;
                 let def: Option<String> = sqlx::query_scalar(&format!("SELECT definition FROM plans WHERE code = $1{}", $lock))

@@ -442,6 +442,10 @@ pub trait Store: Send + Sync + 'static {
     /// has at most one plan a year; every unit, target and indicator named must exist.
     /// Audited, all or nothing.
     async fn upsert_plans(&self, plans: &[Plan], actor: &Actor) -> Result<Changes>;
+    /// Write plans as their units edit them, under row locks, all or nothing: a new plan is a
+    /// draft; an existing one changes only while a draft or returned, and keeps its approval
+    /// fields (status, submitter, decision, comments) whatever the input says.
+    async fn edit_plans(&self, plans: &[Plan], actor: &Actor) -> Result<Changes>;
     async fn plan(&self, code: &Code) -> Result<Option<Plan>>;
     /// Change one plan under a row lock — read, change, check, write and audit in one
     /// transaction — so concurrent changes (two progress reports, a report and an approval)

@@ -1529,6 +1529,49 @@ async fn concurrent_changes_to_a_plan_are_all_kept(db: &Db) {
     assert_eq!(audit.len(), 9);
 }
 
+async fn units_edit_drafts_only(db: &Db) {
+    use chiso_core::plan::PlanStatus;
+    seeded(db).await;
+    let s = db.store();
+    // A new plan claiming to be approved is stored as a draft.
+    let mut p = a_plan("KH2024-22738", "22738");
+    p.status = PlanStatus::Approved;
+    p.approved_on = Some(date(2024, 1, 1));
+    assert_eq!(
+        s.edit_plans(std::slice::from_ref(&p), &actor())
+            .await
+            .unwrap()
+            .inserted,
+        1
+    );
+    let stored = s.plan(&c("KH2024-22738")).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.status, stored.approved_on),
+        (PlanStatus::Draft, None)
+    );
+    // Submitted: the unit can no longer edit it, and an edit cannot move it to another unit.
+    let submit = |p: &mut chiso_core::plan::Plan| {
+        p.submit("xa", date(2024, 1, 5))
+            .map_err(|r| chiso_store::FieldError::new(None, "status", r))
+    };
+    s.modify_plan(&c("KH2024-22738"), &submit, &actor())
+        .await
+        .unwrap();
+    let mut edit = stored.clone();
+    edit.title = "Sửa sau khi gửi".into();
+    let fields = invalid_fields(s.edit_plans(&[edit], &actor()).await);
+    assert_eq!(fields, vec![(Some(0), "status".into())]);
+    let mut moved = a_plan("KH2024-22738", "22741");
+    moved.title = "Chuyển đơn vị".into();
+    let fields = invalid_fields(s.edit_plans(&[moved], &actor()).await);
+    assert_eq!(fields, vec![(Some(0), "status".into())]);
+    let p = s.plan(&c("KH2024-22738")).await.unwrap().unwrap();
+    assert_eq!(
+        (p.status, p.title.as_str()),
+        (PlanStatus::Submitted, stored.title.as_str())
+    );
+}
+
 macro_rules! contract {
     ($backend:ident: $($name:ident),* $(,)?) => {
         mod $backend {
@@ -1571,4 +1614,5 @@ contract_suite!(
     plans_are_checked_stored_and_audited,
     directives_and_registers,
     concurrent_changes_to_a_plan_are_all_kept,
+    units_edit_drafts_only,
 );

@@ -18,8 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chiso_core::plan::{
-    Directive, DirectiveStatus, Plan, PlanStatus, ProgressUpdate, RegisterEntry, RegisterKind,
-    TaskStatus,
+    Directive, DirectiveStatus, Plan, ProgressUpdate, RegisterEntry, RegisterKind, TaskStatus,
 };
 use chiso_core::{derived, Code, Period, Unit, Via};
 use chiso_engine::Scope;
@@ -256,12 +255,12 @@ pub(crate) async fn write_plans(
     Ok(Json(save_plans(&st, &who, plans).await?))
 }
 
-/// Check the caller may edit each plan, keep the workflow fields the store holds, write all
-/// or nothing, and recompute the figures.
+/// Check the caller may edit each plan's unit, write them as the unit's edits (the store keeps
+/// the approval fields and refuses plans past draft), all or nothing, and recompute the figures.
 pub(crate) async fn save_plans(
     st: &AppState,
     who: &Who,
-    mut plans: Vec<Plan>,
+    plans: Vec<Plan>,
 ) -> Result<Changes, ApiError> {
     if plans.len() > crate::api::MAX_ITEMS {
         return Err(ApiError::bad(
@@ -271,46 +270,7 @@ pub(crate) async fn save_plans(
     }
     let refs: Vec<&str> = plans.iter().map(|p| p.unit.as_str()).collect();
     require(st, who, Action::WriteData, &refs).await?;
-    let mut errors = Vec::new();
-    for (i, p) in plans.iter_mut().enumerate() {
-        match st.store.plan(&p.code).await? {
-            Some(old) if !old.status.editable() => errors.push(FieldError::new(
-                Some(i),
-                "status",
-                format!(
-                    "kế hoạch {} đang ở trạng thái '{}': chỉ sửa được bản nháp hoặc bản bị trả lại; cập nhật tiến độ qua /api/plans/{}/progress",
-                    p.code,
-                    old.status.as_str(),
-                    p.code
-                ),
-            )),
-            Some(old) if old.unit != p.unit => errors.push(FieldError::new(
-                Some(i),
-                "unit",
-                format!("kế hoạch {} thuộc đơn vị {}", p.code, old.unit),
-            )),
-            Some(old) => {
-                p.status = old.status;
-                p.submitted_by = old.submitted_by;
-                p.submitted_on = old.submitted_on;
-                p.decided_by = old.decided_by;
-                p.approved_on = old.approved_on;
-                p.comments = old.comments;
-            }
-            None => {
-                p.status = PlanStatus::Draft;
-                p.submitted_by = None;
-                p.submitted_on = None;
-                p.decided_by = None;
-                p.approved_on = None;
-                p.comments = Vec::new();
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
-    }
-    let changes = st.store.upsert_plans(&plans, &actor(who)).await?;
+    let changes = st.store.edit_plans(&plans, &actor(who)).await?;
     refresh_figures(st, years_of_plans(&plans), who).await?;
     Ok(changes)
 }

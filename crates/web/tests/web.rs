@@ -2284,3 +2284,36 @@ async fn a_fresh_database_gets_the_derived_figures_and_products_from_xlsx() {
     assert_eq!(audit.len(), 2);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_demo_follow_up_on_postgres_pg() {
+    let app = spawn_app_pg().await;
+    let overdue = get(&app, "/api/directives?filter=overdue").await.json();
+    assert!(overdue
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["text"].as_str().unwrap().contains("5G")));
+    let cov = get(&app, "/api/product-coverage?group=58_CAP_XA&year=2024")
+        .await
+        .json();
+    assert_eq!(cov["without"].as_array().unwrap().len(), 17, "{cov}");
+    let g = get(&app, "/api/analytics?dimension=dx:KH_DUYET_TY_LE;NS_PHAN_BO_TONG&filter=ou:GROUP-58_CAP_XA&filter=pe:2024").await.json();
+    assert_eq!(analytics_value(&g, "NS_PHAN_BO_TONG"), 300_000_000.0);
+    // A progress report recomputes the figures on PostgreSQL too.
+    let r = post(
+        &app,
+        "/api/plans/KH2024-58-SO-NV/progress",
+        json!({"task": "1", "progress": 100, "status": "done", "on": "2024-06-28"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let g = get(
+        &app,
+        "/api/analytics?dimension=dx:CV_HOAN_THANH_TY_LE&filter=ou:58-SO-NV&filter=pe:2024",
+    )
+    .await
+    .json();
+    assert_eq!(analytics_value(&g, "CV_HOAN_THANH_TY_LE"), 50.0);
+    app.finish().await;
+}
