@@ -413,13 +413,15 @@ pub fn years_of_dates(dates: &[NaiveDate], today: NaiveDate) -> BTreeSet<i32> {
 }
 
 /// The units whose figures can be derived: those in the trees (below the same root) as any
-/// unit a plan, a directive or a register entry names. A national database recomputes only
-/// the provinces that track plans, not every commune of the country.
+/// unit a plan, a directive or a register entry names, or `touched` (the units a removed or
+/// moved entry named, whose figures must fall back to 0). A national database recomputes
+/// only the provinces that track plans, not every commune of the country.
 pub fn units_in_scope(
     units: &[Unit],
     plans: &[Plan],
     directives: &[Directive],
     register: &[RegisterEntry],
+    touched: &[Code],
 ) -> Vec<Unit> {
     let parent: HashMap<&str, Option<&str>> = units
         .iter()
@@ -435,7 +437,7 @@ pub fn units_in_scope(
         }
         at
     };
-    let mut named: Vec<&Code> = Vec::new();
+    let mut named: Vec<&Code> = touched.iter().collect();
     for p in plans {
         named.extend(p.units());
     }

@@ -2319,6 +2319,28 @@ macro_rules! impl_store {
                 Ok(changes)
             }
 
+            async fn delete_register(&self, kind: chiso_core::plan::RegisterKind, code: &Code, actor: &Actor) -> Result<Changes, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let old: Option<String> = sqlx::query_scalar(&format!("SELECT definition FROM register_entries WHERE kind = $1 AND code = $2{}", $lock))
+                    .bind(kind.as_str())
+                    .bind(code.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(old) = old else {
+                    return Ok(Changes { unchanged: 1, ..Default::default() });
+                };
+                sqlx::query("DELETE FROM register_entries WHERE kind = $1 AND code = $2")
+                    .bind(kind.as_str())
+                    .bind(code.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                let mut audit = AuditBuffer::default();
+                audit.push("register.delete", &format!("register:{}/{code}", kind.as_str()), Some(old), None);
+                audit.flush(&mut tx, Utc::now(), actor).await?;
+                tx.commit().await?;
+                Ok(Changes { deleted: 1, ..Default::default() })
+            }
+
             async fn register(&self, kind: Option<chiso_core::plan::RegisterKind>) -> Result<Vec<chiso_core::plan::RegisterEntry>, StoreError> {
                 let defs: Vec<String> = sqlx::query_scalar(
                     "SELECT definition FROM register_entries WHERE ($1 IS NULL OR kind = $1) ORDER BY kind, code",

@@ -476,6 +476,13 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_register(&self, entries: &[RegisterEntry], actor: &Actor) -> Result<Changes>;
     /// Register entries, all or those of one kind, by kind then code.
     async fn register(&self, kind: Option<RegisterKind>) -> Result<Vec<RegisterEntry>>;
+    /// Remove a register entry (absent: unchanged), with an audit row keeping what it was.
+    async fn delete_register(
+        &self,
+        kind: RegisterKind,
+        code: &Code,
+        actor: &Actor,
+    ) -> Result<Changes>;
 }
 
 /// Open a store from a URL: `sqlite://PATH` (created when missing) or `postgres://…`.

@@ -1434,6 +1434,39 @@ async fn directives_and_registers(db: &Db) {
     let fields = invalid_fields(s.upsert_register(&[broken], &actor()).await);
     assert_eq!(fields, vec![(Some(0), "in_use_on".into())]);
     assert_eq!(s.register(None).await.unwrap().len(), 2);
+    // Delete: audited with what it was; deleting again changes nothing.
+    let zone_code = c("VL-2");
+    let RegisterEntry::DeadZone(z) = &zone else {
+        unreachable!()
+    };
+    let extra = RegisterEntry::DeadZone(DeadZone {
+        code: zone_code.clone(),
+        ..z.clone()
+    });
+    s.upsert_register(&[extra], &actor()).await.unwrap();
+    assert_eq!(
+        s.delete_register(RegisterKind::DeadZone, &zone_code, &actor())
+            .await
+            .unwrap()
+            .deleted,
+        1
+    );
+    assert_eq!(
+        s.delete_register(RegisterKind::DeadZone, &zone_code, &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        1
+    );
+    let audit = s
+        .audit(&AuditQuery {
+            entity_prefix: Some("register:dead_zone/VL-2".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 2);
+    assert_eq!(s.register(None).await.unwrap().len(), 2);
 
     // The derived figures of 2024: one product in the ward, one open dead zone in the commune.
     let units: Vec<Unit> = s

@@ -40,7 +40,7 @@ pub const MAX_PAGE: i64 = 100_000;
         crate::plans::list_plans, crate::plans::write_plans, crate::plans::import_plans, crate::plans::get_plan,
         crate::plans::submit_plan, crate::plans::decide_plan, crate::plans::task_progress, crate::plans::export_plan,
         crate::plans::list_directives, crate::plans::write_directives, crate::plans::report_directive,
-        crate::plans::list_register, crate::plans::write_register, crate::plans::export_products, crate::plans::import_products,
+        crate::plans::list_register, crate::plans::write_register, crate::plans::delete_register, crate::plans::export_products, crate::plans::import_products,
         crate::plans::product_coverage
     ),
     tags(
@@ -97,6 +97,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/directives/{code}/reports"),
     ("get", "/api/register"),
     ("post", "/api/register"),
+    ("delete", "/api/register"),
     ("get", "/api/register/xlsx"),
     ("post", "/api/register/import"),
     ("get", "/api/product-coverage"),

@@ -42,7 +42,12 @@ pub fn router() -> Router<AppState> {
             get(list_directives).post(write_directives),
         )
         .route("/api/directives/{code}/reports", post(report_directive))
-        .route("/api/register", get(list_register).post(write_register))
+        .route(
+            "/api/register",
+            get(list_register)
+                .post(write_register)
+                .delete(delete_register),
+        )
         .route("/api/register/xlsx", get(export_products))
         .route("/api/register/import", post(import_products))
         .route("/api/product-coverage", get(product_coverage))
@@ -80,6 +85,7 @@ pub(crate) async fn refresh_figures(
     st: &AppState,
     years: BTreeSet<i32>,
     who: &Who,
+    touched: &[Code],
 ) -> Result<(), ApiError> {
     if years.is_empty() {
         return Ok(());
@@ -116,7 +122,7 @@ pub(crate) async fn refresh_figures(
     let directives = st.store.directives().await?;
     let register = st.store.register(None).await?;
     let today = as_of_day(st).await?;
-    let units = derived::units_in_scope(&units, &plans, &directives, &register);
+    let units = derived::units_in_scope(&units, &plans, &directives, &register, touched);
     for year in years {
         let values = derived::values(year, today, &units, &plans, &directives, &register);
         st.live.write_values(&values, &system).await?;
@@ -271,7 +277,7 @@ pub(crate) async fn save_plans(
     let refs: Vec<&str> = plans.iter().map(|p| p.unit.as_str()).collect();
     require(st, who, Action::WriteData, &refs).await?;
     let changes = st.store.edit_plans(&plans, &actor(who)).await?;
-    refresh_figures(st, years_of_plans(&plans), who).await?;
+    refresh_figures(st, years_of_plans(&plans), who, &[]).await?;
     Ok(changes)
 }
 
@@ -283,7 +289,7 @@ async fn modified_plan(
     change: &chiso_store::PlanChange<'_>,
 ) -> Result<Json<PlanView>, ApiError> {
     let plan = st.store.modify_plan(code, change, &actor(who)).await?;
-    refresh_figures(st, BTreeSet::from([plan.year]), who).await?;
+    refresh_figures(st, BTreeSet::from([plan.year]), who, &[]).await?;
     Ok(Json(view(plan, as_of_day(st).await?)))
 }
 
@@ -530,7 +536,7 @@ pub(crate) async fn write_directives(
         }
     }
     let changes = st.store.upsert_directives(&ds, &actor(&who)).await?;
-    refresh_figures(&st, years, &who).await?;
+    refresh_figures(&st, years, &who, &[]).await?;
     Ok(Json(changes))
 }
 
@@ -596,7 +602,7 @@ pub(crate) async fn report_directive(
         .store
         .modify_directive(&d.code, &change, &actor(&who))
         .await?;
-    refresh_figures(&st, BTreeSet::from([d.due.year()]), &who).await?;
+    refresh_figures(&st, BTreeSet::from([d.due.year()]), &who, &[]).await?;
     let day = as_of_day(&st).await?;
     let overdue = d.overdue(day);
     Ok(Json(DirectiveView {
@@ -695,6 +701,7 @@ pub(crate) async fn save_register(
     let today = as_of_day(st).await?;
     let old = st.store.register(None).await?;
     let mut dates = Vec::new();
+    let mut touched: Vec<Code> = Vec::new();
     for e in &entries {
         dates.extend(e.dates());
         if let Some(o) = old
@@ -704,11 +711,59 @@ pub(crate) async fn save_register(
             // Moving an entry to another unit needs the right over the old one too.
             require(st, who, Action::WriteData, &[o.owner().as_str()]).await?;
             dates.extend(o.dates());
+            touched.extend(o.units().into_iter().cloned());
         }
     }
     let changes = st.store.upsert_register(&entries, &actor(who)).await?;
-    refresh_figures(st, derived::years_of_dates(&dates, today), who).await?;
+    refresh_figures(st, derived::years_of_dates(&dates, today), who, &touched).await?;
     Ok(changes)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteEntryParams {
+    /// product, system, partner or dead_zone.
+    #[param(required = true)]
+    pub kind: Option<String>,
+    #[param(required = true)]
+    pub code: Option<String>,
+}
+
+/// Remove a register entry (its owner's data-entry officer); audited, figures recomputed.
+#[utoipa::path(delete, path = "/api/register", tag = "plans", params(DeleteEntryParams),
+    responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(crate) async fn delete_register(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+    q: Result<Query<DeleteEntryParams>, QueryRejection>,
+) -> Result<Json<Changes>, ApiError> {
+    let p = query(q)?;
+    let kind = kind_param(&p.kind)?.ok_or_else(|| ApiError::bad("kind", "bắt buộc"))?;
+    let c = code("code", p.code.as_deref().unwrap_or(""))?;
+    let Some(old) = st
+        .store
+        .register(Some(kind))
+        .await?
+        .into_iter()
+        .find(|e| e.code() == &c)
+    else {
+        return Ok(Json(Changes {
+            unchanged: 1,
+            ..Default::default()
+        }));
+    };
+    require(&st, &who, Action::WriteData, &[old.owner().as_str()]).await?;
+    let changes = st.store.delete_register(kind, &c, &actor(&who)).await?;
+    let today = as_of_day(&st).await?;
+    let touched: Vec<Code> = old.units().into_iter().cloned().collect();
+    refresh_figures(
+        &st,
+        derived::years_of_dates(&old.dates(), today),
+        &who,
+        &touched,
+    )
+    .await?;
+    Ok(Json(changes))
 }
 
 #[derive(Deserialize, IntoParams)]

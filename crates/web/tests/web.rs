@@ -2282,6 +2282,31 @@ async fn a_fresh_database_gets_the_derived_figures_and_products_from_xlsx() {
         .await
         .unwrap();
     assert_eq!(audit.len(), 2);
+    // Removing it: nobody has a product any more; the deletion is audited with what it was.
+    let r = send(
+        &app,
+        Request::delete("/api/register?kind=product&code=SP-1")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["deleted"], 1);
+    let cov = get(&app, "/api/product-coverage?unit=58&year=2024")
+        .await
+        .json();
+    assert_eq!(cov["with_product"], 0);
+    let last = app
+        .store
+        .audit(&AuditQuery {
+            entity_prefix: Some("register:product/SP-1".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(last
+        .iter()
+        .any(|e| e.action == "register.delete" && e.old_value.is_some()));
     app.finish().await;
 }
 
