@@ -166,3 +166,5 @@ product-type-service = Service
 product-status-registered = Registered
 product-status-pilot = Pilot
 product-status-in_use = In use
+roadmap-legend = Green: done · Blue: on track · Amber: at risk (progress < time elapsed) · Red: overdue
+roadmap-province = Roadmap of the DX plans of

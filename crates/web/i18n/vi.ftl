@@ -166,3 +166,5 @@ product-type-service = Dịch vụ
 product-status-registered = Đã đăng ký
 product-status-pilot = Thí điểm
 product-status-in_use = Đang sử dụng
+roadmap-legend = Xanh lá: hoàn thành · Xanh dương: đúng tiến độ · Cam: có nguy cơ chậm (tiến độ < thời gian đã qua) · Đỏ: quá hạn
+roadmap-province = Lộ trình thực hiện kế hoạch CĐS năm

@@ -9,6 +9,7 @@
 use crate::api::{code_param as code, date_param as date, query};
 use crate::auth::{allowed, require, Action, Who};
 use crate::error::{ApiError, ErrorBody};
+use crate::i18n::Lang;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -1022,7 +1023,45 @@ pub struct Bar {
 /// A Gantt-style roadmap of a year as SVG: one bar per task from start to due, filled to its
 /// progress; red when overdue, amber when at risk (progress behind the time elapsed), green
 /// when done; a line marks the day.
-pub fn roadmap_svg(title: &str, year: i32, day: NaiveDate, bars: &[Bar]) -> String {
+/// The words a roadmap shows, in the page's language.
+pub struct RoadmapLabels {
+    pub done: String,
+    pub on_track: String,
+    pub at_risk: String,
+    pub overdue: String,
+    pub legend: String,
+    /// Month names, January first.
+    pub months: [String; 12],
+}
+
+impl RoadmapLabels {
+    fn new(st: &AppState, lang: Lang) -> RoadmapLabels {
+        let t = |k: &str| st.i18n.t(lang, k, &[]);
+        let months = std::array::from_fn(|i| match lang {
+            Lang::Vi => format!("T{}", i + 1),
+            Lang::En => [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ][i]
+                .to_string(),
+        });
+        RoadmapLabels {
+            done: t("task-state-done"),
+            on_track: t("task-state-on_track"),
+            at_risk: t("task-state-at_risk"),
+            overdue: t("task-state-overdue"),
+            legend: t("roadmap-legend"),
+            months,
+        }
+    }
+}
+
+pub fn roadmap_svg(
+    title: &str,
+    year: i32,
+    day: NaiveDate,
+    bars: &[Bar],
+    labels: &RoadmapLabels,
+) -> String {
     const LEFT: f64 = 330.0;
     const WIDTH: f64 = 720.0;
     const ROW: f64 = 24.0;
@@ -1050,11 +1089,12 @@ pub fn roadmap_svg(title: &str, year: i32, day: NaiveDate, bars: &[Bar]) -> Stri
         };
         let xm = x(d);
         s.push_str(&format!(
-            "<line x1=\"{xm:.1}\" y1=\"{}\" x2=\"{xm:.1}\" y2=\"{:.1}\" stroke=\"#ddd\"/><text x=\"{:.1}\" y=\"{}\" fill=\"#555\">T{m}</text>\n",
+            "<line x1=\"{xm:.1}\" y1=\"{}\" x2=\"{xm:.1}\" y2=\"{:.1}\" stroke=\"#ddd\"/><text x=\"{:.1}\" y=\"{}\" fill=\"#555\">{}</text>\n",
             TOP - 12.0,
             height - 30.0,
             xm + 3.0,
-            TOP - 16.0
+            TOP - 16.0,
+            esc(&labels.months[(m - 1) as usize])
         ));
     }
     for (i, b) in bars.iter().enumerate() {
@@ -1069,15 +1109,15 @@ pub fn roadmap_svg(title: &str, year: i32, day: NaiveDate, bars: &[Bar]) -> Stri
         } else {
             "#1565c0"
         };
-        let state = if b.done {
-            "hoàn thành"
+        let state = esc(if b.done {
+            &labels.done
         } else if b.overdue {
-            "quá hạn"
+            &labels.overdue
         } else if b.at_risk {
-            "có nguy cơ chậm"
+            &labels.at_risk
         } else {
-            "đúng tiến độ"
-        };
+            &labels.on_track
+        });
         let label: String = b.label.chars().take(48).collect();
         s.push_str(&format!(
             "<g><title>{full} — {p}% ({state}) {st} → {du}</title><text x=\"10\" y=\"{ty:.1}\">{label}</text><rect x=\"{x0:.1}\" y=\"{ry:.1}\" width=\"{w:.1}\" height=\"14\" fill=\"{fill}\" fill-opacity=\"0.25\" stroke=\"{fill}\"/><rect x=\"{x0:.1}\" y=\"{ry:.1}\" width=\"{pw:.1}\" height=\"14\" fill=\"{fill}\"/><text x=\"{tx:.1}\" y=\"{ty:.1}\" fill=\"#333\">{p}%</text></g>\n",
@@ -1105,18 +1145,19 @@ pub fn roadmap_svg(title: &str, year: i32, day: NaiveDate, bars: &[Bar]) -> Stri
         ));
     }
     s.push_str(&format!(
-        "<text x=\"10\" y=\"{:.1}\" fill=\"#555\">Xanh lá: hoàn thành · Xanh dương: đúng tiến độ · Cam: có nguy cơ chậm (tiến độ &lt; thời gian đã qua) · Đỏ: quá hạn</text>\n</svg>\n",
-        height - 4.0
+        "<text x=\"10\" y=\"{:.1}\" fill=\"#555\">{}</text>\n</svg>\n",
+        height - 4.0,
+        esc(&labels.legend)
     ));
     s
 }
 
-fn bars_of(plan: &Plan, day: NaiveDate, prefix: bool) -> Vec<Bar> {
+fn bars_of(plan: &Plan, day: NaiveDate, unit_name: Option<&str>) -> Vec<Bar> {
     plan.tasks
         .iter()
         .map(|t| Bar {
-            label: if prefix {
-                format!("{} · {}", plan.unit, t.title)
+            label: if let Some(u) = unit_name {
+                format!("{u} · {}", t.title)
             } else {
                 format!("{}. {}", t.code, t.title)
             },
@@ -1138,24 +1179,32 @@ fn svg(body: String) -> Response {
         .into_response()
 }
 
+#[derive(Deserialize)]
+struct RoadmapParams {
+    year: Option<i32>,
+    lang: Option<String>,
+}
+
+fn lang_of(p: &RoadmapParams) -> Lang {
+    p.lang.as_deref().and_then(Lang::parse).unwrap_or(Lang::Vi)
+}
+
 async fn plan_roadmap(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
     Path(c): Path<String>,
+    q: Result<Query<RoadmapParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let p = query(q)?;
     let plan = load_plan(&st, &who, &c).await?;
     let day = as_of_day(&st).await?;
     Ok(svg(roadmap_svg(
         &plan.title,
         plan.year,
         day,
-        &bars_of(&plan, day, false),
+        &bars_of(&plan, day, None),
+        &RoadmapLabels::new(&st, lang_of(&p)),
     )))
-}
-
-#[derive(Deserialize)]
-struct RoadmapParams {
-    year: Option<i32>,
 }
 
 async fn province_roadmap(
@@ -1166,7 +1215,23 @@ async fn province_roadmap(
     let p = query(q)?;
     let day = as_of_day(&st).await?;
     let year = p.year.unwrap_or(day.year());
+    let lang = lang_of(&p);
     let plans = st.store.plans(None, Some(year)).await?;
+    let names: std::collections::HashMap<String, String> = st
+        .store
+        .units(&UnitQuery {
+            codes: plans.iter().map(|p| p.unit.clone()).collect(),
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .map(|u| {
+            (
+                u.unit.code.to_string(),
+                u.unit.name(lang.as_str()).to_string(),
+            )
+        })
+        .collect();
     let engine = st.live.read().await;
     let bars: Vec<Bar> = plans
         .iter()
@@ -1179,13 +1244,20 @@ async fn province_roadmap(
                 st.auth.public_read,
             )
         })
-        .flat_map(|p| bars_of(p, day, true))
+        .flat_map(|p| {
+            let unit = names
+                .get(p.unit.as_str())
+                .map(String::as_str)
+                .unwrap_or(p.unit.as_str());
+            bars_of(p, day, Some(unit))
+        })
         .collect();
     drop(engine);
     Ok(svg(roadmap_svg(
-        &format!("Lộ trình thực hiện kế hoạch CĐS năm {year}"),
+        &format!("{} {year}", st.i18n.t(lang, "roadmap-province", &[])),
         year,
         day,
         &bars,
+        &RoadmapLabels::new(&st, lang),
     )))
 }

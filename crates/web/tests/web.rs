@@ -1864,7 +1864,12 @@ async fn the_demo_follow_up_overdue_coverage_and_figures() {
     let r = get(&app, "/roadmap.svg?year=2024").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.starts_with("<svg") && !r.text.contains("<script"));
-    assert!(r.text.contains("có nguy cơ chậm") || r.text.contains("quá hạn"));
+    assert!(r.text.contains("(Quá hạn)") && r.text.contains("(Có nguy cơ chậm)"));
+    assert!(r
+        .text
+        .contains("Sở Thông tin và Truyền thông · Phối hợp doanh nghiệp viễn thông"));
+    let en = get(&app, "/roadmap.svg?year=2024&lang=en").await;
+    assert!(en.text.contains("(Overdue)") && en.text.contains(">Jan<"));
     let r = get(&app, "/plans/KH2024-58-SO-TTTT/roadmap.svg").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.text.contains("5G"));
