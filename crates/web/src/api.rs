@@ -38,7 +38,7 @@ pub const MAX_PAGE: i64 = 100_000;
         crate::figures::indicator_value, crate::figures::rankings, crate::figures::list_frameworks,
         crate::figures::get_framework, crate::figures::list_scorecards, crate::figures::score, crate::figures::audit_log,
         crate::plans::list_plans, crate::plans::write_plans, crate::plans::import_plans, crate::plans::get_plan,
-        crate::plans::submit_plan, crate::plans::decide_plan, crate::plans::task_progress, crate::plans::export_plan,
+        crate::plans::submit_plan, crate::plans::decide_plan, crate::plans::task_progress, crate::plans::comment_plan, crate::plans::export_plan,
         crate::plans::list_directives, crate::plans::write_directives, crate::plans::report_directive,
         crate::plans::list_register, crate::plans::write_register, crate::plans::delete_register, crate::plans::export_products, crate::plans::import_products,
         crate::plans::product_coverage
@@ -91,6 +91,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/plans/{code}/submit"),
     ("post", "/api/plans/{code}/decision"),
     ("post", "/api/plans/{code}/progress"),
+    ("post", "/api/plans/{code}/comments"),
     ("get", "/api/plans/{code}/xlsx"),
     ("get", "/api/directives"),
     ("post", "/api/directives"),

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/plans/{code}/submit", post(submit_plan))
         .route("/api/plans/{code}/decision", post(decide_plan))
         .route("/api/plans/{code}/progress", post(task_progress))
+        .route("/api/plans/{code}/comments", post(comment_plan))
         .route("/api/plans/{code}/xlsx", get(export_plan))
         .route(
             "/api/directives",
@@ -352,6 +353,53 @@ pub(crate) async fn decide_plan(
     let change = move |p: &mut Plan| {
         p.decide(d.approve, &name, today, d.comment.as_deref())
             .map_err(|r| FieldError::new(None, "approve", r))
+    };
+    modified_plan(&st, &who, &plan.code, &change).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CommentIn {
+    pub text: String,
+}
+
+/// Comment on a plan: its unit, or whoever may approve it.
+#[utoipa::path(post, path = "/api/plans/{code}/comments", tag = "plans", request_body = CommentIn,
+    params(("code" = String, Path, description = "Plan code")),
+    responses((status = 200, body = PlanView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn comment_plan(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+    Path(c): Path<String>,
+    b: Result<Json<CommentIn>, JsonRejection>,
+) -> Result<Json<PlanView>, ApiError> {
+    let input = body(b)?;
+    let plan = load_plan(&st, &who, &c).await?;
+    if !may(&st, &who, Action::WriteData, plan.unit.as_str()).await {
+        let above = st
+            .store
+            .unit(&plan.unit)
+            .await?
+            .and_then(|u| u.unit.parent)
+            .unwrap_or_else(|| plan.unit.clone());
+        require(&st, &who, Action::ApprovePlans, &[above.as_str()]).await?;
+    }
+    let text = input.text.trim().to_string();
+    if text.is_empty() || text.chars().count() > chiso_core::plan::MAX_TEXT {
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            None,
+            "text",
+            "ý kiến không được để trống hoặc dài quá 4000 ký tự",
+        )]));
+    }
+    let name = who.name();
+    let today = crate::figures::today_in_vietnam();
+    let change = move |p: &mut Plan| {
+        p.comments.push(chiso_core::plan::Comment {
+            on: today,
+            by: name.clone(),
+            text: text.clone(),
+        });
+        Ok(())
     };
     modified_plan(&st, &who, &plan.code, &change).await
 }

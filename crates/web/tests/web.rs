@@ -1950,6 +1950,25 @@ async fn a_commune_edits_its_own_plan_and_the_province_approves() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    // Comments: the unit and the province may; another commune may not.
+    let r = call(
+        &app,
+        &approver,
+        "POST",
+        "/api/plans/KH2025-22738/comments",
+        Some(json!({"text": "Bổ sung dự toán"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = call(
+        &app,
+        &b,
+        "POST",
+        "/api/plans/KH2025-22738/comments",
+        Some(json!({"text": "Xin góp ý"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     // A submitted plan is no longer editable by the unit.
     let r = call(&app, &a, "POST", "/api/plans", Some(plan("22738"))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
