@@ -466,12 +466,27 @@ impl Row<'_> {
         }
         parsed
     }
+    /// A whole number: a number cell, or text with optional Vietnamese thousands
+    /// separators ("25.000.000").
     fn int(&mut self, header: &str, min: i64, max: i64) -> Option<i64> {
+        if let Some(Data::Float(f)) = self.cell(header) {
+            let f = *f;
+            let whole = f.fract() == 0.0 && f >= min as f64 && f <= max as f64;
+            if !whole {
+                self.err(
+                    header,
+                    format!("{f} không phải số nguyên từ {min} đến {max}"),
+                );
+            }
+            return whole.then_some(f as i64);
+        }
         let s = self.opt(header)?;
-        let cleaned: String = s
-            .chars()
-            .filter(|c| !matches!(c, '.' | ' ' | '\u{a0}'))
-            .collect();
+        let cleaned: String = s.chars().filter(|c| !matches!(c, ' ' | '\u{a0}')).collect();
+        let groups: Vec<&str> = cleaned.split('.').collect();
+        let grouped = groups.len() > 1
+            && (1..=3).contains(&groups[0].len())
+            && groups[1..].iter().all(|g| g.len() == 3);
+        let cleaned = if grouped { groups.concat() } else { cleaned };
         match cleaned.parse::<i64>() {
             Ok(v) if (min..=max).contains(&v) => Some(v),
             _ => {
@@ -905,6 +920,38 @@ mod tests {
         assert_eq!(back, vec![p]);
         let errs = read_products(&bytes, &|_| false).unwrap_err();
         assert_eq!((errs[0].row, errs[0].column.as_str()), (2, "C"));
+    }
+
+    #[test]
+    fn amounts_with_thousands_separators_but_not_decimals() {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name(PRODUCT_SHEET).unwrap_or_else(|e| panic!("{e}"));
+        let _ = ws.write_string(0, 0, "Kinh phí");
+        let _ = ws.write_string(1, 0, "25.000.000");
+        let _ = ws.write_number(2, 0, 2.5);
+        let _ = ws.write_string(3, 0, "2.5");
+        let _ = ws.write_number(4, 0, 1.234);
+        let bytes = wb.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
+        let mut book = open(&bytes).unwrap_or_else(|e| panic!("{e:?}"));
+        let sh =
+            sheet(&mut book, PRODUCT_SHEET, &["Kinh phí"], &[]).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut errors = Vec::new();
+        let got: Vec<Option<i64>> = sh
+            .rows
+            .iter()
+            .map(|(row, cells)| {
+                Row {
+                    sheet: &sh,
+                    row: *row,
+                    cells,
+                    errors: &mut errors,
+                }
+                .int("Kinh phí", 0, i64::MAX)
+            })
+            .collect();
+        assert_eq!(got, vec![Some(25_000_000), None, None, None]);
+        assert_eq!(errors.len(), 3);
     }
 
     #[test]
