@@ -368,6 +368,27 @@ impl Plan {
                 }
             }
         }
+        // Subtasks must not loop back to themselves.
+        for (i, t) in self.tasks.iter().enumerate() {
+            let mut at = t.parent.as_ref();
+            let mut steps = 0;
+            while let Some(p) = at {
+                steps += 1;
+                if p == &t.code || steps > self.tasks.len() {
+                    problem(
+                        &mut out,
+                        format!("tasks[{i}].parent"),
+                        format!("nhiệm vụ {} là cha của chính nó (vòng lặp)", t.code),
+                    );
+                    break;
+                }
+                at = self
+                    .tasks
+                    .iter()
+                    .find(|x| &x.code == p)
+                    .and_then(|x| x.parent.as_ref());
+            }
+        }
         if self.status == PlanStatus::Approved && self.approved_on.is_none() {
             problem(
                 &mut out,
@@ -848,6 +869,14 @@ mod tests {
             note: None,
         };
         assert!(p.check().is_empty());
+        // Subtasks in a loop are refused.
+        let mut looped = p.clone();
+        let mut second = task();
+        second.code = Code::parse("2").unwrap_or_else(|_| unreachable!());
+        second.parent = Some(looped.tasks[0].code.clone());
+        looped.tasks[0].parent = Some(second.code.clone());
+        looped.tasks.push(second);
+        assert!(looped.check().iter().any(|e| e.field == "tasks[0].parent"));
         p.submit("an", d(2024, 1, 5))
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(p.decide(true, "an", d(2024, 1, 6), None).is_err());
