@@ -1737,7 +1737,7 @@ pub fn dataset() -> anyhow::Result<Dataset> {
     indicators.extend(chiso_core::derived::indicators(true));
     Ok(Dataset {
         indicators,
-        frameworks: vec![framework_2023()],
+        frameworks: vec![framework_2023(), crate::followup::framework_2024()],
         scorecards: vec![commune_scorecard()],
         units,
         links: admin.links,

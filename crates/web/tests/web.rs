@@ -1860,6 +1860,23 @@ async fn the_demo_follow_up_overdue_coverage_and_figures() {
     assert!((analytics_value(&r, "HTTT_KET_NOI_TY_LE") - 62.5).abs() < 1e-6);
     assert!((analytics_value(&r, "THON_HET_LOM_SONG_SDK_TY_LE") - 29500.0 / 300.0).abs() < 1e-6);
 
+    // The 2024 framework judged on 30 June 2024: 5G overdue, the data store done early,
+    // commune product coverage at risk.
+    let f = get(&app, "/api/target-frameworks/KH_CDS_2024").await;
+    assert_eq!(f.status, StatusCode::OK, "{}", f.text);
+    let f = f.json();
+    let status = |code: &str| {
+        f["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["code"] == code)
+            .unwrap_or_else(|| panic!("{code}: {f}"))["assessment"]["status"]
+            .clone()
+    };
+    assert_eq!(status("KH2024_07"), "overdue", "{f}");
+    assert_eq!(status("KH2024_08"), "done_early");
+    assert_eq!(status("KH2024_02"), "at_risk");
     // The roadmaps: SVG, no script, tasks at risk marked.
     let r = get(&app, "/roadmap.svg?year=2024").await;
     assert_eq!(r.status, StatusCode::OK);
