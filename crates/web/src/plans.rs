@@ -92,6 +92,13 @@ pub(crate) async fn refresh_figures(
     if years.is_empty() {
         return Ok(());
     }
+    // One recomputation at a time in this process: each reads the store after the previous
+    // one wrote, so a slower request never writes figures older than a faster one's.
+    static REFRESH: std::sync::OnceLock<tokio::sync::Mutex<()>> = std::sync::OnceLock::new();
+    let _one = REFRESH
+        .get_or_init(|| tokio::sync::Mutex::new(()))
+        .lock()
+        .await;
     let system = Actor::new(who.name(), Via::Api);
     let defined = {
         let engine = st.live.read().await;
