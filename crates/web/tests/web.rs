@@ -1860,6 +1860,14 @@ async fn the_demo_follow_up_overdue_coverage_and_figures() {
     assert!((analytics_value(&r, "HTTT_KET_NOI_TY_LE") - 62.5).abs() < 1e-6);
     assert!((analytics_value(&r, "THON_HET_LOM_SONG_SDK_TY_LE") - 29500.0 / 300.0).abs() < 1e-6);
 
+    // Writing a register entry again changes nothing: the figures the demo derived are the
+    // ones the server derives, so no value and no audit row is written.
+    let before = app.store.last_audit_id().await.unwrap();
+    let entry = products.as_array().unwrap()[0].clone();
+    let r = post(&app, "/api/register", json!({"entries": [entry]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["unchanged"], 1);
+    assert_eq!(app.store.last_audit_id().await.unwrap(), before);
     // The 2024 framework judged on 30 June 2024: 5G overdue, the data store done early,
     // commune product coverage at risk.
     let f = get(&app, "/api/target-frameworks/KH_CDS_2024").await;
