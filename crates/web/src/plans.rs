@@ -204,6 +204,9 @@ pub(crate) async fn list_plans(
     State(st): State<AppState>,
     q: Result<Query<PlanParams>, QueryRejection>,
 ) -> Result<Json<Vec<PlanView>>, ApiError> {
+    // Lists show only what the caller may read; an anonymous caller of a private server
+    // is asked to log in.
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let p = query(q)?;
     let unit = p.unit.as_deref().map(|u| code("unit", u)).transpose()?;
     if let Some(u) = &unit {
@@ -520,6 +523,9 @@ pub(crate) async fn list_directives(
     State(st): State<AppState>,
     q: Result<Query<DirectiveParams>, QueryRejection>,
 ) -> Result<Json<Vec<DirectiveView>>, ApiError> {
+    // Lists show only what the caller may read; an anonymous caller of a private server
+    // is asked to log in.
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let p = query(q)?;
     let day = match date("as_of", &p.as_of)? {
         Some(d) => d,
@@ -704,6 +710,9 @@ pub(crate) async fn list_register(
     State(st): State<AppState>,
     q: Result<Query<RegisterParams>, QueryRejection>,
 ) -> Result<Json<Vec<RegisterEntry>>, ApiError> {
+    // Lists show only what the caller may read; an anonymous caller of a private server
+    // is asked to log in.
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let p = query(q)?;
     let kind = kind_param(&p.kind)?;
     let owner = p.owner.as_deref().map(|u| code("owner", u)).transpose()?;
@@ -1031,6 +1040,9 @@ pub(crate) async fn export_products(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
 ) -> Result<Response, ApiError> {
+    // Lists show only what the caller may read; an anonymous caller of a private server
+    // is asked to log in.
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let entries = st.store.register(Some(RegisterKind::Product)).await?;
     let engine = st.live.read().await;
     let products: Vec<chiso_core::plan::Product> = entries
@@ -1267,6 +1279,9 @@ async fn province_roadmap(
     State(st): State<AppState>,
     q: Result<Query<RoadmapParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    // Lists show only what the caller may read; an anonymous caller of a private server
+    // is asked to log in.
+    require(&st, &who, Action::ReadMeta, &[]).await?;
     let p = query(q)?;
     let day = as_of_day(&st).await?;
     let year = p.year.unwrap_or(day.year());

@@ -1937,6 +1937,20 @@ async fn a_commune_edits_its_own_plan_and_the_province_approves() {
             }]
         }]})
     };
+    // Without an account a private server shows nothing of it.
+    for uri in [
+        "/api/plans",
+        "/api/directives?filter=overdue",
+        "/api/register",
+        "/api/plans/KH2024-58-SO-TTTT",
+        "/roadmap.svg",
+    ] {
+        assert_eq!(
+            get(&app, uri).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{uri}"
+        );
+    }
     // Commune A cannot write commune B's plan.
     let r = call(&app, &a, "POST", "/api/plans", Some(plan("22741"))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
