@@ -375,6 +375,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "  reports received: {}, approval steps: {}",
                 s.completions, s.approvals
             );
+            println!("  plans: {}", changes(&s.plans));
             if no_serve {
                 store.close().await;
                 return Ok(());

@@ -5,10 +5,12 @@
 pub mod account;
 pub mod code;
 pub mod dataset;
+pub mod derived;
 pub mod element;
 pub mod expr;
 pub mod indicator;
 pub mod period;
+pub mod plan;
 pub mod scorecard;
 pub mod target;
 pub mod unit;

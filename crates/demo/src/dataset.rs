@@ -20,6 +20,10 @@ pub struct Dataset {
     pub breakdowns: Vec<Breakdown>,
     pub elements: Vec<DataElement>,
     pub values: Vec<DataValueInput>,
+    /// The 2024 follow-up (as of 30 June 2024): plans, directives, registers.
+    pub plans: Vec<chiso_core::plan::Plan>,
+    pub directives: Vec<chiso_core::plan::Directive>,
+    pub register: Vec<chiso_core::plan::RegisterEntry>,
 }
 
 /// A published ratio the demo reproduces: Σnumerator / Σdenominator over a group's units.
@@ -1711,16 +1715,39 @@ pub fn dataset() -> anyhow::Result<Dataset> {
         "Suy ra: 314.792 − 67.436 tỷ đồng (mức tăng so với cùng kỳ đã công bố)",
     );
 
+    // The 2024 follow-up, and the figures derived from it for 2023 and 2024 as of its day.
+    let follow = crate::followup::build(&units, &communes, &b.values);
+    let mut values = b.values;
+    values.extend(follow.values);
+    let (y, m, day) = crate::followup::AS_OF;
+    let as_of = date(y, m, day);
+    for year in [2023, 2024] {
+        values.extend(chiso_core::derived::values(
+            year,
+            as_of,
+            &units,
+            &follow.plans,
+            &follow.directives,
+            &follow.register,
+        ));
+    }
+    let mut elements = elements();
+    elements.extend(chiso_core::derived::elements());
+    let mut indicators = indicators();
+    indicators.extend(chiso_core::derived::indicators(true));
     Ok(Dataset {
-        indicators: indicators(),
-        frameworks: vec![framework_2023()],
+        indicators,
+        frameworks: vec![framework_2023(), crate::followup::framework_2024()],
         scorecards: vec![commune_scorecard()],
         units,
         links: admin.links,
         groups,
         breakdowns: breakdowns(),
-        elements: elements(),
-        values: b.values,
+        elements,
+        values,
+        plans: follow.plans,
+        directives: follow.directives,
+        register: follow.register,
     })
 }
 

@@ -8,6 +8,7 @@
 pub mod calibrate;
 pub mod collection;
 mod dataset;
+pub mod followup;
 
 pub use dataset::{dataset, Dataset, Published, PUBLISHED};
 
@@ -31,6 +32,7 @@ pub struct LoadSummary {
     /// Reports marked complete, and approval steps, added by this load.
     pub completions: u64,
     pub approvals: u64,
+    pub plans: Changes,
 }
 
 /// Load (or re-load: unchanged rows are left alone) the demo into a store.
@@ -81,6 +83,16 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<LoadSummary> {
             s.approvals += 1;
         }
     }
+    s.plans = store.upsert_plans(&d.plans, &actor).await?;
+    store.upsert_directives(&d.directives, &actor).await?;
+    store.upsert_register(&d.register, &actor).await?;
+    let (y, m, day) = followup::AS_OF;
+    store
+        .set_meta(
+            chiso_core::derived::AS_OF_META,
+            &format!("{y:04}-{m:02}-{day:02}"),
+        )
+        .await?;
     store.set_meta("demo", DEMO_VERSION).await?;
     Ok(s)
 }

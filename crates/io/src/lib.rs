@@ -9,6 +9,7 @@ pub mod csv_values;
 pub mod detect;
 pub mod dhis2;
 pub mod names;
+pub mod plans_xlsx;
 pub mod values;
 pub mod vn_admin;
 pub mod xlsx;

@@ -12,6 +12,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use chiso_core::account::Assignment;
+use chiso_core::plan::{Directive, Plan, RegisterEntry, RegisterKind};
 use chiso_core::Constant;
 use chiso_core::{Approval, Completion, DataSet, Evidence, LockException, ValidationRule};
 use chiso_core::{
@@ -27,6 +28,13 @@ pub use sqlite::SqliteStore;
 
 /// Receives (element, breakdown option or "", unit, period, number) for each stored number.
 pub type NumberSink<'a> = dyn for<'r> FnMut(&'r str, &'r str, &'r str, &'r str, f64) + Send + 'a;
+
+/// A change to one plan, applied under the store's row lock; an error refuses it.
+pub type PlanChange<'a> =
+    dyn Fn(&mut Plan) -> std::result::Result<(), FieldError> + Send + Sync + 'a;
+/// A change to one directive, applied under the store's row lock.
+pub type DirectiveChange<'a> =
+    dyn Fn(&mut Directive) -> std::result::Result<(), FieldError> + Send + Sync + 'a;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -521,6 +529,53 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Evidence>>;
     async fn evidence_file(&self, id: &str) -> Result<Option<(Evidence, Vec<u8>)>>;
     async fn delete_evidence(&self, id: &str, actor: &Actor) -> Result<bool>;
+    // ---- plans, directives and registers ----------------------------------------------------
+
+    /// Insert or update plans, each whole (its tasks are replaced by the given ones). A unit
+    /// has at most one plan a year; every unit, target and indicator named must exist.
+    /// Audited, all or nothing.
+    async fn upsert_plans(&self, plans: &[Plan], actor: &Actor) -> Result<Changes>;
+    /// Write plans as their units edit them, under row locks, all or nothing: a new plan is a
+    /// draft; an existing one changes only while a draft or returned, and keeps its approval
+    /// fields (status, submitter, decision, comments) whatever the input says.
+    async fn edit_plans(&self, plans: &[Plan], actor: &Actor) -> Result<Changes>;
+    async fn plan(&self, code: &Code) -> Result<Option<Plan>>;
+    /// Change one plan under a row lock — read, change, check, write and audit in one
+    /// transaction — so concurrent changes (two progress reports, a report and an approval)
+    /// never overwrite each other. Its code, unit and year cannot change. Returns the plan
+    /// as written.
+    async fn modify_plan(
+        &self,
+        code: &Code,
+        change: &PlanChange<'_>,
+        actor: &Actor,
+    ) -> Result<Plan>;
+    /// Plans, all or those of one unit and/or one year, by year then unit.
+    async fn plans(&self, unit: Option<&Code>, year: Option<i32>) -> Result<Vec<Plan>>;
+
+    /// Insert or update directives; their assignees must exist. Audited, all or nothing.
+    async fn upsert_directives(&self, directives: &[Directive], actor: &Actor) -> Result<Changes>;
+    async fn directives(&self) -> Result<Vec<Directive>>;
+    /// Change one directive under a row lock, like [`Store::modify_plan`].
+    async fn modify_directive(
+        &self,
+        code: &Code,
+        change: &DirectiveChange<'_>,
+        actor: &Actor,
+    ) -> Result<Directive>;
+
+    /// Insert or update register entries (products, information systems, partners, dead
+    /// zones); the units they name must exist. Audited, all or nothing.
+    async fn upsert_register(&self, entries: &[RegisterEntry], actor: &Actor) -> Result<Changes>;
+    /// Register entries, all or those of one kind, by kind then code.
+    async fn register(&self, kind: Option<RegisterKind>) -> Result<Vec<RegisterEntry>>;
+    /// Remove a register entry (absent: unchanged), with an audit row keeping what it was.
+    async fn delete_register(
+        &self,
+        kind: RegisterKind,
+        code: &Code,
+        actor: &Actor,
+    ) -> Result<Changes>;
 }
 
 /// Open a store from a URL: `sqlite://PATH` (created when missing) or `postgres://…`.

@@ -63,6 +63,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "data_collection",
         sql: include_str!("../migrations/sqlite/0011_data_collection.sql"),
     },
+    Migration {
+        version: 12,
+        name: "plans_registers",
+        sql: include_str!("../migrations/sqlite/0012_plans_registers.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -120,6 +125,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 11,
         name: "data_collection",
         sql: include_str!("../migrations/postgres/0011_data_collection.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "plans_registers",
+        sql: include_str!("../migrations/postgres/0012_plans_registers.sql"),
     },
 ];
 

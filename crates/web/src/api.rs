@@ -45,7 +45,12 @@ pub const MAX_PAGE: i64 = 100_000;
         crate::collection::get_evidence, crate::collection::delete_evidence, crate::collection::get_completeness,
         crate::collection::import_file, crate::collection::export_csv, crate::collection::dvs_get_json,
         crate::collection::dvs_get_json_ext, crate::collection::dvs_post, crate::collection::dvs_post_json_ext,
-        crate::collection::dvs_get_csv
+        crate::collection::dvs_get_csv,
+        crate::plans::list_plans, crate::plans::write_plans, crate::plans::import_plans, crate::plans::get_plan,
+        crate::plans::submit_plan, crate::plans::decide_plan, crate::plans::task_progress, crate::plans::comment_plan, crate::plans::export_plan,
+        crate::plans::list_directives, crate::plans::write_directives, crate::plans::report_directive,
+        crate::plans::list_register, crate::plans::write_register, crate::plans::delete_register, crate::plans::export_products, crate::plans::import_products,
+        crate::plans::product_coverage
     ),
     tags(
         (name = "units", description = "Administrative units, agencies and organisations"),
@@ -53,7 +58,8 @@ pub const MAX_PAGE: i64 = 100_000;
         (name = "data", description = "Data elements, data values and indicators"),
         (name = "analytics", description = "Indicator and element values rolled up over units and periods, in DHIS2's analytics form"),
         (name = "collection", description = "Data sets (forms), reports, validation, completeness, approval, evidence, Excel templates, imports and exports"),
-        (name = "dhis2", description = "DHIS2's dataValueSets import and export at DHIS2's own paths, with `Authorization: ApiToken …`")
+        (name = "dhis2", description = "DHIS2's dataValueSets import and export at DHIS2's own paths, with `Authorization: ApiToken …`"),
+        (name = "plans", description = "DX plans and their tasks, directives, registers (products, information systems, partners, dead zones)")
     )
 )]
 pub struct ApiDoc;
@@ -89,6 +95,24 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/scorecards"),
     ("get", "/api/scorecards/{code}"),
     ("get", "/api/audit"),
+    ("get", "/api/plans"),
+    ("post", "/api/plans"),
+    ("post", "/api/plans/import"),
+    ("get", "/api/plans/{code}"),
+    ("post", "/api/plans/{code}/submit"),
+    ("post", "/api/plans/{code}/decision"),
+    ("post", "/api/plans/{code}/progress"),
+    ("post", "/api/plans/{code}/comments"),
+    ("get", "/api/plans/{code}/xlsx"),
+    ("get", "/api/directives"),
+    ("post", "/api/directives"),
+    ("post", "/api/directives/{code}/reports"),
+    ("get", "/api/register"),
+    ("post", "/api/register"),
+    ("delete", "/api/register"),
+    ("get", "/api/register/xlsx"),
+    ("post", "/api/register/import"),
+    ("get", "/api/product-coverage"),
 ];
 
 pub fn router() -> Router<AppState> {

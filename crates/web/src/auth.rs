@@ -107,6 +107,8 @@ pub enum Action {
     Administer,
     /// Approve (or un-approve) reports at a unit's level.
     Approve,
+    /// Approve or return the DX plans of the units below (not one's own submission).
+    ApprovePlans,
 }
 
 fn grants(role: Role, action: Action) -> bool {
@@ -114,9 +116,12 @@ fn grants(role: Role, action: Action) -> bool {
         Role::SystemAdmin => true,
         Role::FrameworkAdmin => matches!(
             action,
-            Action::ReadMeta | Action::Read | Action::ManageFramework
+            Action::ReadMeta | Action::Read | Action::ManageFramework | Action::ApprovePlans
         ),
-        Role::Approver => matches!(action, Action::ReadMeta | Action::Read | Action::Approve),
+        Role::Approver => matches!(
+            action,
+            Action::ReadMeta | Action::Read | Action::Approve | Action::ApprovePlans
+        ),
         Role::Viewer => matches!(action, Action::ReadMeta | Action::Read),
         Role::DataEntry => matches!(action, Action::ReadMeta | Action::Read | Action::WriteData),
     }

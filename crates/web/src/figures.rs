@@ -285,7 +285,10 @@ pub async fn get_framework(
     q: Result<Query<FrameworkParams>, QueryRejection>,
 ) -> Result<Json<AssessedFramework>, ApiError> {
     require(&st, &who, Action::ReadMeta, &[]).await?;
-    let today = date("today", &query(q)?.today)?.unwrap_or_else(today_in_vietnam);
+    let today = match date("today", &query(q)?.today)? {
+        Some(d) => d,
+        None => crate::plans::as_of_day(&st).await?,
+    };
     assessed(&st, &code_s, today, &who)
         .await?
         .map(Json)

@@ -508,8 +508,13 @@ async fn unit_context(
             if !any {
                 continue;
             }
+            // The change in the latest period the indicator has a value in.
             let change = periods
-                .last()
+                .iter()
+                .zip(&cells)
+                .rev()
+                .find(|(_, c)| !c.is_empty())
+                .map(|(p, _)| p)
                 .and_then(|p| {
                     engine
                         .compare(ind.code.as_str(), &scope, p, None)
@@ -595,7 +600,10 @@ async fn framework_page(
 ) -> Response {
     let page = Page::new(&q, &headers, &uri, &who);
     let lang = page.lang;
-    let today = crate::figures::today_in_vietnam();
+    // The day the data stands at: the stored one (the demo's 30 June 2024), else today.
+    let today = crate::plans::as_of_day(&st)
+        .await
+        .unwrap_or_else(|_| crate::figures::today_in_vietnam());
     if !allowed(
         &who,
         Action::ReadMeta,

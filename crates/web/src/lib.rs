@@ -14,6 +14,8 @@ pub mod format;
 mod forms_html;
 mod html;
 pub mod i18n;
+mod plan_pages;
+pub mod plans;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::header::{HOST, ORIGIN};
@@ -72,6 +74,13 @@ impl AppState {
                 "completeness.html",
                 include_str!("../templates/completeness.html"),
             ),
+            ("plans.html", include_str!("../templates/plans.html")),
+            ("plan.html", include_str!("../templates/plan.html")),
+            (
+                "directives.html",
+                include_str!("../templates/directives.html"),
+            ),
+            ("products.html", include_str!("../templates/products.html")),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;
@@ -116,6 +125,8 @@ pub fn app(state: AppState) -> Router {
         .merge(collection::router())
         .merge(forms_html::router())
         .merge(account::router())
+        .merge(plans::router())
+        .merge(plan_pages::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

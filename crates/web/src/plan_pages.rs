@@ -1,0 +1,453 @@
+//! Pages of plans, directives and DX products, in Vietnamese with the English switch: the
+//! year's plans with their roadmap, one plan's tasks with the four "clears", the directives
+//! with their overdue and due-soon lists, product coverage and the units still without one.
+//! No script; the roadmaps are server-rendered SVG images.
+
+use crate::auth::{allowed, Action, Who};
+use crate::html::{login_or_forbidden, Page, PageQuery};
+use crate::i18n::Lang;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Extension, Router};
+use chiso_core::plan::{Plan, PlanStatus, RegisterEntry, RegisterKind, Task, TaskStatus};
+use chiso_core::{Code, Period};
+use chiso_engine::Scope;
+use chiso_store::UnitQuery;
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/plans", get(plans_page))
+        .route("/plans/{code}", get(plan_page))
+        .route("/directives", get(directives_page))
+        .route("/products", get(products_page))
+}
+
+#[derive(Deserialize, Default)]
+struct Params {
+    lang: Option<String>,
+    year: Option<i32>,
+    filter: Option<String>,
+    group: Option<String>,
+}
+
+/// The name an enum has in JSON (its snake_case variant).
+fn json_name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn vnd(n: i64, lang: Lang) -> String {
+    crate::format::decimal(&n.to_string(), lang)
+}
+
+fn plan_status(st: &AppState, lang: Lang, s: PlanStatus) -> (String, &'static str) {
+    let class = match s {
+        PlanStatus::Approved => "met",
+        PlanStatus::Returned => "not_met",
+        PlanStatus::Submitted => "at_risk",
+        PlanStatus::Draft => "no_data",
+    };
+    (
+        st.i18n.t(lang, &format!("plan-status-{}", s.as_str()), &[]),
+        class,
+    )
+}
+
+fn task_state(t: &Task, day: NaiveDate) -> &'static str {
+    match t.status {
+        TaskStatus::Done => "done",
+        TaskStatus::Cancelled => "cancelled",
+        _ if t.overdue(day) => "overdue",
+        _ if t.at_risk(day) => "at_risk",
+        _ => "on_track",
+    }
+}
+
+async fn unit_names(st: &AppState, lang: Lang) -> HashMap<String, String> {
+    st.store
+        .units(&UnitQuery::default())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| {
+            (
+                u.unit.code.to_string(),
+                u.unit.name(lang.as_str()).to_string(),
+            )
+        })
+        .collect()
+}
+
+fn names(codes: &[Code], names: &HashMap<String, String>) -> String {
+    codes
+        .iter()
+        .map(|c| {
+            names
+                .get(c.as_str())
+                .cloned()
+                .unwrap_or_else(|| c.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn readable(st: &AppState, who: &Who, unit: &str) -> bool {
+    allowed(
+        who,
+        Action::Read,
+        Some(unit),
+        &*st.live.read().await,
+        st.auth.public_read,
+    )
+}
+
+async fn plans_page(
+    State(st): State<AppState>,
+    Query(q): Query<Params>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+) -> Response {
+    let page = Page::new(
+        &PageQuery {
+            lang: q.lang.clone(),
+        },
+        &headers,
+        &uri,
+        &who,
+    );
+    let lang = page.lang;
+    let Ok(day) = crate::plans::as_of_day(&st).await else {
+        return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
+    };
+    let year = q.year.unwrap_or(day.year());
+    let plans = match st.store.plans(None, Some(year)).await {
+        Ok(p) => p,
+        Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let unit_name = unit_names(&st, lang).await;
+    let mut rows = Vec::new();
+    for p in &plans {
+        if !readable(&st, &who, p.unit.as_str()).await {
+            continue;
+        }
+        let (status, status_class) = plan_status(&st, lang, p.status);
+        rows.push(minijinja::context! {
+            code => p.code.to_string(),
+            unit => unit_name.get(p.unit.as_str()).cloned().unwrap_or_else(|| p.unit.to_string()),
+            title => p.title.clone(),
+            note => p.note.clone(),
+            status, status_class,
+            tasks => p.tasks.len(),
+            done => p.tasks.iter().filter(|t| t.status == TaskStatus::Done).count(),
+            at_risk => p.tasks.iter().filter(|t| t.at_risk(day) && !t.overdue(day)).count(),
+            overdue => p.tasks.iter().filter(|t| t.overdue(day)).count(),
+            budget => vnd(p.tasks.iter().map(|t| t.budget_allocated).sum(), lang),
+            spent => vnd(p.tasks.iter().map(|t| t.budget_spent).sum(), lang),
+        });
+    }
+    if rows.is_empty() && !plans.is_empty() && matches!(who, Who::Anonymous) {
+        return login_or_forbidden(&st, &page, &who, "/plans");
+    }
+    page.render(
+        &st,
+        StatusCode::OK,
+        "plans.html",
+        minijinja::context! { year, plans => rows, as_of => crate::format::date(day, lang) },
+    )
+}
+
+async fn plan_page(
+    State(st): State<AppState>,
+    Query(q): Query<Params>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+) -> Response {
+    let page = Page::new(
+        &PageQuery {
+            lang: q.lang.clone(),
+        },
+        &headers,
+        &uri,
+        &who,
+    );
+    let lang = page.lang;
+    let plan: Option<Plan> = match Code::parse(&code) {
+        Ok(c) => st.store.plan(&c).await.ok().flatten(),
+        Err(_) => None,
+    };
+    let Some(plan) = plan else {
+        return page.error(&st, StatusCode::NOT_FOUND, format!("{code}?"));
+    };
+    if !readable(&st, &who, plan.unit.as_str()).await {
+        return login_or_forbidden(&st, &page, &who, &format!("/plans/{code}"));
+    }
+    let Ok(day) = crate::plans::as_of_day(&st).await else {
+        return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
+    };
+    let unit_name = unit_names(&st, lang).await;
+    let tasks: Vec<minijinja::Value> = plan
+        .tasks
+        .iter()
+        .map(|t| {
+            let state = task_state(t, day);
+            let person = [
+                Some(t.person.name.clone()),
+                t.person.position.clone(),
+                t.person.contact.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+            let serves: Vec<String> = t
+                .targets
+                .iter()
+                .chain(&t.indicators)
+                .map(|c| c.to_string())
+                .collect();
+            minijinja::context! {
+                code => t.code.to_string(),
+                title => t.title.clone(),
+                deliverable => t.deliverable.clone(),
+                person,
+                lead => names(std::slice::from_ref(&t.lead), &unit_name),
+                cooperating => names(&t.cooperating, &unit_name),
+                start => crate::format::date(t.start, lang),
+                due => crate::format::date(t.due, lang),
+                budget => vnd(t.budget_allocated, lang),
+                spent => vnd(t.budget_spent, lang),
+                funding => st.i18n.t(lang, &format!("funding-{}", t.funding.as_str()), &[]),
+                serves => serves.join(", "),
+                state => if state == "cancelled" { "no_data" } else { state },
+                state_label => st.i18n.t(lang, &format!("task-state-{state}"), &[]),
+                progress => t.progress,
+            }
+        })
+        .collect();
+    let comments: Vec<String> = plan
+        .comments
+        .iter()
+        .map(|c| format!("{} ({}, {})", c.text, c.by, crate::format::date(c.on, lang)))
+        .collect();
+    let (status, status_class) = plan_status(&st, lang, plan.status);
+    page.render(
+        &st,
+        StatusCode::OK,
+        "plan.html",
+        minijinja::context! {
+            code => plan.code.to_string(),
+            title => plan.title.clone(),
+            year => plan.year,
+            unit => unit_name.get(plan.unit.as_str()).cloned().unwrap_or_else(|| plan.unit.to_string()),
+            note => plan.note.clone(),
+            status, status_class, tasks, comments,
+        },
+    )
+}
+
+async fn directives_page(
+    State(st): State<AppState>,
+    Query(q): Query<Params>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+) -> Response {
+    let page = Page::new(
+        &PageQuery {
+            lang: q.lang.clone(),
+        },
+        &headers,
+        &uri,
+        &who,
+    );
+    let lang = page.lang;
+    let Ok(day) = crate::plans::as_of_day(&st).await else {
+        return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
+    };
+    let all = match st.store.directives().await {
+        Ok(d) => d,
+        Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let unit_name = unit_names(&st, lang).await;
+    let mut visible = Vec::new();
+    for d in all {
+        let mut ok = false;
+        for a in &d.assignees {
+            ok = ok || readable(&st, &who, a.as_str()).await;
+        }
+        if ok {
+            visible.push(d);
+        }
+    }
+    if visible.is_empty() && matches!(who, Who::Anonymous) {
+        return login_or_forbidden(&st, &page, &who, "/directives");
+    }
+    let overdue_count = visible.iter().filter(|d| d.overdue(day)).count();
+    let soon_count = visible.iter().filter(|d| d.due_soon(day, 30)).count();
+    let rows: Vec<minijinja::Value> = visible
+        .iter()
+        .filter(|d| match q.filter.as_deref() {
+            Some("overdue") => d.overdue(day),
+            Some("due_soon") => d.due_soon(day, 30),
+            _ => true,
+        })
+        .map(|d| {
+            let state = if d.done_by(day) {
+                "done"
+            } else if d.overdue(day) {
+                "overdue"
+            } else if d.due_soon(day, 30) {
+                "at_risk"
+            } else {
+                "on_track"
+            };
+            let label = match state {
+                "at_risk" => st.i18n.t(lang, "filter-due-soon", &[]),
+                s => st.i18n.t(lang, &format!("task-state-{s}"), &[]),
+            };
+            let report = d
+                .reports
+                .last()
+                .map(|r| format!("{}: {}", crate::format::date(r.on, lang), r.note))
+                .unwrap_or_default();
+            minijinja::context! {
+                number => d.number,
+                text => d.text.clone(),
+                assignees => names(&d.assignees, &unit_name),
+                due => crate::format::date(d.due, lang),
+                state => if state == "done" { "met" } else { state },
+                state_label => label,
+                progress => d.progress,
+                report,
+            }
+        })
+        .collect();
+    page.render(
+        &st,
+        StatusCode::OK,
+        "directives.html",
+        minijinja::context! {
+            directives => rows, overdue_count, soon_count,
+            as_of => crate::format::date(day, lang),
+        },
+    )
+}
+
+async fn products_page(
+    State(st): State<AppState>,
+    Query(q): Query<Params>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+) -> Response {
+    let page = Page::new(
+        &PageQuery {
+            lang: q.lang.clone(),
+        },
+        &headers,
+        &uri,
+        &who,
+    );
+    let lang = page.lang;
+    let Ok(day) = crate::plans::as_of_day(&st).await else {
+        return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
+    };
+    let year = q.year.unwrap_or(day.year());
+    let group = q.group.clone().unwrap_or_else(|| "58_CAP_XA".into());
+    let Ok(group) = Code::parse(&group) else {
+        return page.error(&st, StatusCode::BAD_REQUEST, format!("{group}?"));
+    };
+    let members = match st.live.read().await.group_members(&group) {
+        Ok(m) => m,
+        Err(e) => return page.error(&st, StatusCode::NOT_FOUND, e.to_string()),
+    };
+    for m in &members {
+        if !readable(&st, &who, m.as_str()).await {
+            return login_or_forbidden(&st, &page, &who, "/products");
+        }
+    }
+    let unit_name = unit_names(&st, lang).await;
+    let (Ok(has), Ok(need)) = (Code::parse("SP_CDS_CO"), Code::parse("KH_THUOC_DIEN")) else {
+        return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "codes".into());
+    };
+    let period = Period::Year(year);
+    let mut units = 0;
+    let mut without = Vec::new();
+    {
+        let engine = st.live.read().await;
+        for m in &members {
+            let scope = Scope::Unit(m.clone());
+            let required = engine
+                .element(&need, None, &scope, &period, None)
+                .ok()
+                .flatten()
+                .unwrap_or(0.0);
+            if required <= 0.0 {
+                continue;
+            }
+            units += 1;
+            let with = engine
+                .element(&has, None, &scope, &period, None)
+                .ok()
+                .flatten()
+                .unwrap_or(0.0);
+            if with <= 0.0 {
+                without.push(minijinja::context! {
+                    code => m.to_string(),
+                    name => unit_name.get(m.as_str()).cloned().unwrap_or_else(|| m.to_string()),
+                });
+            }
+        }
+    }
+    let summary = st.i18n.t(
+        lang,
+        "products-summary",
+        &[
+            ("with", (units - without.len()).to_string()),
+            ("units", units.to_string()),
+        ],
+    );
+    let entries = st
+        .store
+        .register(Some(RegisterKind::Product))
+        .await
+        .unwrap_or_default();
+    let engine = st.live.read().await;
+    let products: Vec<minijinja::Value> = entries
+        .into_iter()
+        .filter_map(|e| match e {
+            RegisterEntry::Product(p) => Some(p),
+            _ => None,
+        })
+        .filter(|p| p.registered_on.year() <= year)
+        .filter(|p| allowed(&who, Action::Read, Some(p.owner.as_str()), &engine, st.auth.public_read))
+        .map(|p| {
+            minijinja::context! {
+                name => p.name.clone(),
+                owner => unit_name.get(p.owner.as_str()).cloned().unwrap_or_else(|| p.owner.to_string()),
+                sector => p.sector.clone(),
+                kind => st.i18n.t(lang, &format!("product-type-{}", json_name(&p.product_type)), &[]),
+                status => st.i18n.t(lang, &format!("product-status-{}", json_name(&p.status)), &[]),
+                registered => crate::format::date(p.registered_on, lang),
+            }
+        })
+        .collect();
+    drop(engine);
+    page.render(
+        &st,
+        StatusCode::OK,
+        "products.html",
+        minijinja::context! { year, summary, without, products },
+    )
+}
