@@ -774,77 +774,6 @@ pub fn build(units: &[Unit], communes: &[&Unit], values: &[DataValueInput]) -> F
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::dataset;
-    use chiso_core::plan::{PlanStatus, RegisterEntry};
-    use std::collections::HashSet;
-
-    #[test]
-    fn the_follow_up_as_of_june_2024() {
-        let d = dataset().unwrap_or_else(|e| panic!("{e}"));
-        let day = super::d(2024, 6, 30);
-        let overdue: Vec<&str> = d
-            .directives
-            .iter()
-            .filter(|x| x.overdue(day))
-            .map(|x| x.text.as_str())
-            .collect();
-        assert!(overdue.iter().any(|t| t.contains("5G")), "{overdue:?}");
-        assert!(d.directives.iter().any(|x| x.done_by(day)));
-        assert!(d
-            .directives
-            .iter()
-            .any(|x| !x.overdue(day) && !x.done_by(day)));
-        // Plans of agencies and communes, linked to the unmet 2023 targets.
-        let targets: HashSet<&str> = d
-            .plans
-            .iter()
-            .flat_map(|p| &p.tasks)
-            .flat_map(|t| &t.targets)
-            .map(|c| c.as_str())
-            .collect();
-        for unmet in [
-            "KH2023_04",
-            "KH2023_05",
-            "KH2023_07",
-            "KH2023_12",
-            "KH2023_22",
-            "KH2023_23",
-        ] {
-            assert!(targets.contains(unmet), "{unmet}");
-        }
-        assert!(d.plans.iter().any(|p| p.status == PlanStatus::Submitted));
-        // Partial commune coverage: some communes have a product, some none.
-        let communes: Vec<&chiso_core::Unit> = d
-            .units
-            .iter()
-            .filter(|u| {
-                u.kind == chiso_core::UnitKind::Commune && !u.code.as_str().starts_with("2025-")
-            })
-            .collect();
-        let owners: HashSet<&str> = d
-            .register
-            .iter()
-            .filter_map(|e| match e {
-                RegisterEntry::Product(p) => Some(p.owner.as_str()),
-                _ => None,
-            })
-            .collect();
-        let without = communes
-            .iter()
-            .filter(|u| !owners.contains(u.code.as_str()))
-            .count();
-        assert!(without > 0 && without < communes.len() / 2, "{without}");
-        // Every derived value is labelled derived.
-        assert!(d
-            .values
-            .iter()
-            .filter(|v| v.element.as_str() == "KH_DA_DUYET")
-            .all(|v| v.source == chiso_core::SourceTag::Derived));
-    }
-}
-
 /// The 2024 targets the follow-up is judged by, on the derived figures (as of 30 June 2024
 /// most are at risk; 5G is overdue; the Project 06 data store was done early).
 pub fn framework_2024() -> chiso_core::Framework {
@@ -946,5 +875,76 @@ pub fn framework_2024() -> chiso_core::Framework {
                 Some(NaiveDate::from_ymd_opt(2024, 6, 20).unwrap_or(NaiveDate::MIN)),
             ),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dataset;
+    use chiso_core::plan::{PlanStatus, RegisterEntry};
+    use std::collections::HashSet;
+
+    #[test]
+    fn the_follow_up_as_of_june_2024() {
+        let d = dataset().unwrap_or_else(|e| panic!("{e}"));
+        let day = super::d(2024, 6, 30);
+        let overdue: Vec<&str> = d
+            .directives
+            .iter()
+            .filter(|x| x.overdue(day))
+            .map(|x| x.text.as_str())
+            .collect();
+        assert!(overdue.iter().any(|t| t.contains("5G")), "{overdue:?}");
+        assert!(d.directives.iter().any(|x| x.done_by(day)));
+        assert!(d
+            .directives
+            .iter()
+            .any(|x| !x.overdue(day) && !x.done_by(day)));
+        // Plans of agencies and communes, linked to the unmet 2023 targets.
+        let targets: HashSet<&str> = d
+            .plans
+            .iter()
+            .flat_map(|p| &p.tasks)
+            .flat_map(|t| &t.targets)
+            .map(|c| c.as_str())
+            .collect();
+        for unmet in [
+            "KH2023_04",
+            "KH2023_05",
+            "KH2023_07",
+            "KH2023_12",
+            "KH2023_22",
+            "KH2023_23",
+        ] {
+            assert!(targets.contains(unmet), "{unmet}");
+        }
+        assert!(d.plans.iter().any(|p| p.status == PlanStatus::Submitted));
+        // Partial commune coverage: some communes have a product, some none.
+        let communes: Vec<&chiso_core::Unit> = d
+            .units
+            .iter()
+            .filter(|u| {
+                u.kind == chiso_core::UnitKind::Commune && !u.code.as_str().starts_with("2025-")
+            })
+            .collect();
+        let owners: HashSet<&str> = d
+            .register
+            .iter()
+            .filter_map(|e| match e {
+                RegisterEntry::Product(p) => Some(p.owner.as_str()),
+                _ => None,
+            })
+            .collect();
+        let without = communes
+            .iter()
+            .filter(|u| !owners.contains(u.code.as_str()))
+            .count();
+        assert!(without > 0 && without < communes.len() / 2, "{without}");
+        // Every derived value is labelled derived.
+        assert!(d
+            .values
+            .iter()
+            .filter(|v| v.element.as_str() == "KH_DA_DUYET")
+            .all(|v| v.source == chiso_core::SourceTag::Derived));
     }
 }

@@ -1648,11 +1648,14 @@ async fn data_sets_rules_and_reports(db: &Db) {
     let s = db.store();
     seeded(db).await;
     let ds = commune_form();
-    let ch = s.upsert_data_sets(&[ds.clone()], &actor()).await.unwrap();
+    let ch = s
+        .upsert_data_sets(std::slice::from_ref(&ds), &actor())
+        .await
+        .unwrap();
     assert_eq!(ch.inserted, 1);
     assert_eq!(s.data_sets().await.unwrap(), vec![ds.clone()]);
     assert_eq!(
-        s.upsert_data_sets(&[ds.clone()], &actor())
+        s.upsert_data_sets(std::slice::from_ref(&ds), &actor())
             .await
             .unwrap()
             .unchanged,
@@ -1702,7 +1705,7 @@ async fn data_sets_rules_and_reports(db: &Db) {
         right: "#{VB_DEN}".into(),
         severity: chiso_core::Severity::Block,
     };
-    s.upsert_validation_rules(&[rule.clone()], &actor())
+    s.upsert_validation_rules(std::slice::from_ref(&rule), &actor())
         .await
         .unwrap();
     assert_eq!(s.validation_rules().await.unwrap(), vec![rule.clone()]);
@@ -1784,7 +1787,10 @@ async fn data_sets_rules_and_reports(db: &Db) {
         period: y,
         breakdown: None,
     };
-    assert!(s.delete_values(&[key.clone()], &actor()).await.is_err());
+    assert!(s
+        .delete_values(std::slice::from_ref(&key), &actor())
+        .await
+        .is_err());
     assert_eq!(s.counts().await.unwrap(), before, "nothing written");
     s.write_values(&[val("VB_DEN", "22741", "2023", "7")], &actor())
         .await
@@ -1871,7 +1877,7 @@ async fn a_dry_run_writes_nothing_and_deletes_go_with_writes(db: &Db) {
         val("VB_DEN", "22753", "2023", "1"),
     ];
     let ch = s
-        .apply_values(&batch, &[gone.clone()], &actor(), true)
+        .apply_values(&batch, std::slice::from_ref(&gone), &actor(), true)
         .await
         .unwrap();
     assert_eq!(
@@ -1886,7 +1892,10 @@ async fn a_dry_run_writes_nothing_and_deletes_go_with_writes(db: &Db) {
     assert_eq!(s.values(&Default::default()).await.unwrap(), values_before);
     // A bad value anywhere: the deletion is not done either; errors number deletions first.
     let bad = [val("VB_DEN", "22738", "2023", "nhiều")];
-    match s.apply_values(&bad, &[gone.clone()], &actor(), false).await {
+    match s
+        .apply_values(&bad, std::slice::from_ref(&gone), &actor(), false)
+        .await
+    {
         Err(StoreError::Invalid(e)) => assert_eq!(e[0].index, Some(1)),
         other => panic!("expected a refusal, got {other:?}"),
     }
