@@ -161,6 +161,16 @@ pub(crate) fn parse_value(value_type: ValueType, raw: &str) -> Result<ParsedValu
     ParsedValue::parse(value_type, raw).map_err(|e| e.to_string())
 }
 
+/// One audit row, chained, ready to insert.
+pub(crate) struct AuditRow<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub old: Option<&'a str>,
+    pub new: Option<&'a str>,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
 macro_rules! impl_store {
     ($store:ty, $db:ty, $backend:expr, $lock:expr, $chain_lock:expr, $pack:expr) => {
         use $crate::imp::{
@@ -425,32 +435,7 @@ macro_rules! impl_store {
             if !errors.is_empty() {
                 return Err(StoreError::Invalid(errors));
             }
-            for chunk in rows.chunks(1000) {
-                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(format!(
-                    "INSERT INTO data_values ({VALUE_COLS}, period_type, period_start, period_end) "
-                ));
-                b.push_values(chunk, |mut row, v| {
-                    row.push_bind(v.element.as_str())
-                        .push_bind(v.unit.as_str())
-                        .push_bind(v.period.to_string())
-                        .push_bind(v.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""))
-                        .push_bind(v.value.as_str())
-                        .push_bind(v.num)
-                        .push_bind(v.comment.as_deref())
-                        .push_bind(v.source.to_string())
-                        .push_bind(v.stored_by.as_str())
-                        .push_bind(v.stored_at)
-                        .push_bind(v.period.period_type().as_str())
-                        .push_bind(v.period.start())
-                        .push_bind(v.period.end());
-                });
-                b.push(
-                    " ON CONFLICT (element, unit, period, breakdown) DO UPDATE SET value = excluded.value, \
-                     num = excluded.num, comment = excluded.comment, source = excluded.source, \
-                     stored_by = excluded.stored_by, stored_at = excluded.stored_at",
-                );
-                b.build().execute(&mut **tx).await?;
-            }
+            insert_value_rows(tx, &rows).await?;
             audit.flush(tx, now, actor).await?;
             Ok(changes)
         }
@@ -780,23 +765,18 @@ macro_rules! impl_store {
                     let hash = $crate::audit_hash(&prev, at, &actor.who, actor.via.as_str(), action, entity, old.as_deref(), new.as_deref());
                     chained.push((action, entity, old, new, std::mem::replace(&mut prev, hash.clone()), hash));
                 }
-                for chunk in chained.chunks(1000) {
-                    let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
-                        "INSERT INTO audit_log (at, actor, via, action, entity, old_value, new_value, prev_hash, hash) ",
-                    );
-                    b.push_values(chunk, |mut row, (action, entity, old, new, prev_hash, hash)| {
-                        row.push_bind(at)
-                            .push_bind(actor.who.as_str())
-                            .push_bind(actor.via.as_str())
-                            .push_bind(action.as_str())
-                            .push_bind(entity.as_str())
-                            .push_bind(old.as_deref())
-                            .push_bind(new.as_deref())
-                            .push_bind(prev_hash.as_str())
-                            .push_bind(hash.as_str());
-                    });
-                    b.build().execute(&mut **tx).await?;
-                }
+                let rows: Vec<$crate::imp::AuditRow<'_>> = chained
+                    .iter()
+                    .map(|(action, entity, old, new, prev_hash, hash)| $crate::imp::AuditRow {
+                        action: action.as_str(),
+                        entity: entity.as_str(),
+                        old: old.as_deref(),
+                        new: new.as_deref(),
+                        prev_hash: prev_hash.as_str(),
+                        hash: hash.as_str(),
+                    })
+                    .collect();
+                insert_audit_rows(tx, at, actor, &rows).await?;
                 Ok(())
             }
         }

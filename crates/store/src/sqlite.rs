@@ -92,3 +92,65 @@ crate::imp::impl_store!(
     "",
     "group_concat(period, ';') AS periods, group_concat(breakdown, ';') AS breakdowns, group_concat(value, ';') AS vals"
 );
+
+/// Insert (or update) data values in multi-row statements.
+async fn insert_value_rows(
+    tx: &mut Transaction<'static, Sqlite>,
+    rows: &[chiso_core::DataValue],
+) -> Result<()> {
+    for chunk in rows.chunks(1000) {
+        let mut b: sqlx::QueryBuilder<'_, Sqlite> = sqlx::QueryBuilder::new(
+            "INSERT INTO data_values (element, unit, period, breakdown, value, num, comment, source, \
+             stored_by, stored_at, period_type, period_start, period_end) ",
+        );
+        b.push_values(chunk, |mut row, v| {
+            row.push_bind(v.element.as_str())
+                .push_bind(v.unit.as_str())
+                .push_bind(v.period.to_string())
+                .push_bind(v.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""))
+                .push_bind(v.value.as_str())
+                .push_bind(v.num)
+                .push_bind(v.comment.as_deref())
+                .push_bind(v.source.to_string())
+                .push_bind(v.stored_by.as_str())
+                .push_bind(v.stored_at)
+                .push_bind(v.period.period_type().as_str())
+                .push_bind(v.period.start())
+                .push_bind(v.period.end());
+        });
+        b.push(
+            " ON CONFLICT (element, unit, period, breakdown) DO UPDATE SET value = excluded.value, \
+             num = excluded.num, comment = excluded.comment, source = excluded.source, \
+             stored_by = excluded.stored_by, stored_at = excluded.stored_at",
+        );
+        b.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Append chained audit rows in multi-row statements, in order.
+async fn insert_audit_rows(
+    tx: &mut Transaction<'static, Sqlite>,
+    at: chrono::DateTime<chrono::Utc>,
+    actor: &crate::Actor,
+    rows: &[crate::imp::AuditRow<'_>],
+) -> Result<()> {
+    for chunk in rows.chunks(1000) {
+        let mut b: sqlx::QueryBuilder<'_, Sqlite> = sqlx::QueryBuilder::new(
+            "INSERT INTO audit_log (at, actor, via, action, entity, old_value, new_value, prev_hash, hash) ",
+        );
+        b.push_values(chunk, |mut row, r| {
+            row.push_bind(at)
+                .push_bind(actor.who.as_str())
+                .push_bind(actor.via.as_str())
+                .push_bind(r.action)
+                .push_bind(r.entity)
+                .push_bind(r.old)
+                .push_bind(r.new)
+                .push_bind(r.prev_hash)
+                .push_bind(r.hash);
+        });
+        b.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
