@@ -51,11 +51,17 @@ const LATE_EVERY: usize = 9;
 pub fn collection(d: &Dataset) -> Collection {
     let kind_of = |code: &Code| d.units.iter().find(|u| &u.code == code).map(|u| u.kind);
     let y2023 = Period::year(2023).unwrap_or_else(|| panic!("2023 is a year"));
-    // The commune form holds what communes reported for 2023.
+    // The commune form holds what communes reported for 2023 — not the figures chiso derives
+    // from plans and registers.
+    let derived: BTreeSet<Code> = chiso_core::derived::elements()
+        .into_iter()
+        .map(|e| e.code)
+        .collect();
     let commune_elements: BTreeSet<Code> = d
         .values
         .iter()
         .filter(|v| v.period == y2023 && kind_of(&v.unit) == Some(UnitKind::Commune))
+        .filter(|v| !derived.contains(&v.element))
         .map(|v| v.element.clone())
         .collect();
     let order: Vec<Code> = d
