@@ -45,7 +45,7 @@ pub const MAX_PAGE: i64 = 100_000;
         crate::collection::get_evidence, crate::collection::delete_evidence, crate::collection::get_completeness,
         crate::collection::import_file, crate::collection::export_csv, crate::collection::dvs_get_json,
         crate::collection::dvs_get_json_ext, crate::collection::dvs_post, crate::collection::dvs_post_json_ext,
-        crate::collection::dvs_get_csv,
+        crate::collection::dvs_get_csv, crate::collection::dvs_get_versioned, crate::collection::dvs_post_versioned,
         crate::plans::list_plans, crate::plans::write_plans, crate::plans::import_plans, crate::plans::get_plan,
         crate::plans::submit_plan, crate::plans::decide_plan, crate::plans::task_progress, crate::plans::comment_plan, crate::plans::export_plan,
         crate::plans::list_directives, crate::plans::write_directives, crate::plans::report_directive,

@@ -56,6 +56,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/dataValueSets.json"),
     ("post", "/api/dataValueSets.json"),
     ("get", "/api/dataValueSets.csv"),
+    ("get", "/api/{version}/dataValueSets"),
+    ("post", "/api/{version}/dataValueSets"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -69,6 +71,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/dataValueSets.json",
             get(dvs_get_json_ext).post(dvs_post_json_ext),
+        )
+        .route(
+            "/api/{version}/dataValueSets",
+            get(dvs_get_versioned).post(dvs_post_versioned),
         )
         .layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024));
     Router::new()
@@ -1582,4 +1588,45 @@ pub(crate) async fn dvs_post_json_ext(
     b: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     dvs_post(who, st, headers, q, b).await
+}
+
+/// DHIS2 clients that name the API version (`/api/40/dataValueSets`) reach the same export.
+#[utoipa::path(get, path = "/api/{version}/dataValueSets", tag = "dhis2",
+    params(("version" = String, Path, description = "DHIS2's API version, e.g. 40"), ExportQuery),
+    responses((status = 200, description = "a dataValueSet", content_type = "application/json"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn dvs_get_versioned(
+    who: Extension<Who>,
+    st: State<AppState>,
+    Path(version): Path<String>,
+    q: Result<Query<ExportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    api_version(&version)?;
+    dvs_get_json(who, st, q).await
+}
+
+/// DHIS2 clients that name the API version (`/api/40/dataValueSets`) reach the same import.
+#[utoipa::path(post, path = "/api/{version}/dataValueSets", tag = "dhis2",
+    params(("version" = String, Path, description = "DHIS2's API version, e.g. 40"), DvsImportQuery),
+    request_body(content_type = "application/json", content = String),
+    responses((status = 200, description = "DHIS2 web message with an import summary"), (status = 409, description = "DHIS2 web message with conflicts")))]
+pub(crate) async fn dvs_post_versioned(
+    who: Extension<Who>,
+    st: State<AppState>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    q: Result<Query<DvsImportQuery>, QueryRejection>,
+    b: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    api_version(&version)?;
+    dvs_post(who, st, headers, q, b).await
+}
+
+/// DHIS2's API versions are numbers (28 to 99).
+fn api_version(v: &str) -> Result<(), ApiError> {
+    match v.parse::<u16>() {
+        Ok(n) if (28..100).contains(&n) => Ok(()),
+        _ => Err(ApiError::NotFound(
+            "there is no such page or API route".into(),
+        )),
+    }
 }

@@ -721,7 +721,8 @@ async fn every_api_route_is_documented_and_served() {
             .replace("{id}", "2023")
             .replace("{data_set}", "BM_CDS_XA")
             .replace("{unit}", "22738")
-            .replace("{period}", "2023");
+            .replace("{period}", "2023")
+            .replace("{version}", "40");
         let req = Request::builder()
             .method(method.to_uppercase().as_str())
             .uri(&uri)
@@ -2272,6 +2273,21 @@ async fn dhis2_data_value_sets_round_trip(app: &App) {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // Clients that name the API version reach the same endpoints; other words do not.
+    let r = as_user(
+        app,
+        "GET",
+        "/api/40/dataValueSets?dataSet=BM_CDS_XA&period=2026&orgUnit=2025-22759",
+        &app.token,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["dataValues"].as_array().unwrap().len(), 4);
+    let r = post(set.to_string(), "application/json", "").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = as_user(app, "GET", "/api/units2/dataValueSets", &app.token, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     // DHIS2's required export parameters.
     let r = as_user(
         app,
