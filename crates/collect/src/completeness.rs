@@ -41,6 +41,22 @@ pub struct MissingReport {
     pub overdue: bool,
 }
 
+/// A report that came in and is not yet approved at every level.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PendingReport {
+    #[schema(value_type = String)]
+    pub unit: Code,
+    pub name_vi: String,
+    #[schema(value_type = String)]
+    pub period: Period,
+    /// Approval steps taken so far.
+    pub approved_steps: u8,
+    /// The unit that approves next (a district, the province).
+    #[schema(value_type = String)]
+    pub next_level: Code,
+    pub on_time: bool,
+}
+
 /// Completeness of a data set for a period (or the data set's periods inside it).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Completeness {
@@ -56,6 +72,9 @@ pub struct Completeness {
     /// The subtree counts of every unit above the reporting units, top first.
     pub by_unit: Vec<CompletenessRow>,
     pub missing: Vec<MissingReport>,
+    /// Reports received and waiting for approval (when the data set is approved), with the
+    /// level that approves next.
+    pub awaiting_approval: Vec<PendingReport>,
 }
 
 fn rate(part: u64, whole: u64) -> Option<f64> {
@@ -95,6 +114,17 @@ pub async fn completeness(
             done.insert((c.unit.to_string(), c.period), c.on_time);
         }
     }
+    // (unit, period) → approval steps taken
+    let mut steps: HashMap<(String, Period), u8> = HashMap::new();
+    if ds.approval {
+        for p in &periods {
+            for a in store.approvals(Some(&ds.code), Some(p)).await? {
+                let e = steps.entry((a.unit.to_string(), a.period)).or_default();
+                *e = (*e).max(a.step);
+            }
+        }
+    }
+    let mut awaiting = Vec::new();
     let mut counts: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
     let mut missing = Vec::new();
     let (mut expected, mut received, mut on_time) = (0u64, 0u64, 0u64);
@@ -121,6 +151,20 @@ pub async fn completeness(
                 e.0 += 1;
                 e.1 += u64::from(got.is_some());
                 e.2 += u64::from(got == Some(true));
+            }
+            if let (Some(on_time), true) = (got, ds.approval) {
+                let taken = steps.get(&(code.to_string(), *p)).copied().unwrap_or(0);
+                let chain = chiso_core::dataset::approval_chain(&hier.ancestors(code));
+                if let Some(next) = chain.get(usize::from(taken)) {
+                    awaiting.push(PendingReport {
+                        unit: u.unit.code.clone(),
+                        name_vi: u.unit.name_vi.clone(),
+                        period: *p,
+                        approved_steps: taken,
+                        next_level: next.clone(),
+                        on_time,
+                    });
+                }
             }
             if got.is_none() {
                 let parent = u.unit.parent.clone();
@@ -171,5 +215,6 @@ pub async fn completeness(
         on_time_rate: rate(on_time, expected),
         by_unit,
         missing,
+        awaiting_approval: awaiting,
     })
 }

@@ -14,7 +14,7 @@ use chiso_core::{Code, DataSet, Period, UnitKind, ValueError};
 use chiso_store::{Store, StoreError, StoredUnit};
 use std::collections::HashMap;
 
-pub use completeness::{completeness, Completeness, CompletenessRow, MissingReport};
+pub use completeness::{completeness, Completeness, CompletenessRow, MissingReport, PendingReport};
 pub use form::{
     approve, complete, grant_exception, load_form, save_form, unapprove, uncomplete, Entry, Field,
     Form, ReportStatus, SaveOutcome,

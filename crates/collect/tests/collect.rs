@@ -209,6 +209,14 @@ async fn a_commune_enters_completes_and_is_approved(store: Arc<dyn Store>) {
     );
     assert_eq!(after.received, 59);
     assert_eq!(after.on_time, before.on_time + 1);
+    // It waits for its district's approval; the approvers' list says so.
+    let next = |c: &chiso_collect::Completeness| {
+        c.awaiting_approval
+            .iter()
+            .find(|p| p.unit == commune)
+            .map(|p| (p.approved_steps, p.next_level.clone()))
+    };
+    assert_eq!(next(&after), Some((0, district.clone())));
 
     // The commune cannot approve; the district can, then the province.
     let only = |code: Code| move |l: &Code| *l == code;
@@ -243,6 +251,8 @@ async fn a_commune_enters_completes_and_is_approved(store: Arc<dyn Store>) {
     .await
     .unwrap();
     assert_eq!((a.step, a.level_unit.clone()), (1, district.clone()));
+    let mid = completeness(s, &hier, &ds, &y, None, jan10).await.unwrap();
+    assert_eq!(next(&mid), Some((1, c("58"))));
     let tinh = Actor::new("tinh", Via::Web);
     let a = approve(s, &hier, &ds, &commune, &y, &tinh, now, &only(c("58")))
         .await
@@ -252,6 +262,8 @@ async fn a_commune_enters_completes_and_is_approved(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(form.status, ReportStatus::Approved);
+    let done = completeness(s, &hier, &ds, &y, None, jan10).await.unwrap();
+    assert_eq!(next(&done), None, "approved at every level");
     assert!(!form.editable);
     let r = save_form(
         &live,

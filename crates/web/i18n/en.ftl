@@ -239,3 +239,5 @@ product-status-pilot = Pilot
 product-status-in_use = In use
 roadmap-legend = Green: done · Blue: on track · Amber: at risk (progress < time elapsed) · Red: overdue
 roadmap-province = Roadmap of the DX plans of
+completeness-awaiting = Sent, awaiting approval
+completeness-next-level = Approves next

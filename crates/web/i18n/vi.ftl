@@ -239,3 +239,5 @@ product-status-pilot = Thí điểm
 product-status-in_use = Đang sử dụng
 roadmap-legend = Xanh lá: hoàn thành · Xanh dương: đúng tiến độ · Cam: có nguy cơ chậm (tiến độ < thời gian đã qua) · Đỏ: quá hạn
 roadmap-province = Lộ trình thực hiện kế hoạch CĐS năm
+completeness-awaiting = Đã gửi, chờ phê duyệt
+completeness-next-level = Cấp phê duyệt tiếp theo

@@ -766,6 +766,22 @@ async fn completeness_page(
             }
         })
         .collect();
+    let awaiting: Vec<minijinja::Value> = c
+        .awaiting_approval
+        .iter()
+        .map(|a| {
+            let level = hier
+                .unit(a.next_level.as_str())
+                .map(|u| u.unit.name(lang.as_str()).to_string())
+                .unwrap_or_else(|| a.next_level.to_string());
+            minijinja::context! {
+                code => a.unit.to_string(), name => a.name_vi.clone(),
+                period => format::period(&a.period, lang),
+                steps => a.approved_steps, level => level, on_time => a.on_time,
+                href => format!("/forms/{}/{}/{}", ds.code, a.unit, a.period),
+            }
+        })
+        .collect();
     page.render(
         &st,
         StatusCode::OK,
@@ -775,7 +791,7 @@ async fn completeness_page(
             period => format::period(&period, lang),
             expected => c.expected, received => c.received, on_time => c.on_time,
             rate => pct(c.rate), on_time_rate => pct(c.on_time_rate),
-            rows => rows, missing => missing,
+            rows => rows, missing => missing, awaiting => awaiting,
         },
     )
 }

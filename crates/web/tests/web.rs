@@ -1929,6 +1929,23 @@ async fn a_commune_reports_and_the_district_then_the_province_approve() {
     let r = as_user(&app, "POST", &format!("{form}/complete"), &xa, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // The commune cannot approve its own report; the district approves, then the province.
+    let page = as_user(
+        &app,
+        "GET",
+        "/completeness/BM_CDS_XA/2023?unit=582",
+        &huyen,
+        None,
+    )
+    .await;
+    let waiting = page
+        .text
+        .split("Đã gửi, chờ phê duyệt")
+        .nth(1)
+        .unwrap_or("");
+    assert!(
+        waiting.contains(&format!("<td class=\"code\">{commune}</td>")),
+        "the district sees the report waiting for it"
+    );
     let r = as_user(&app, "POST", &format!("{form}/approval"), &xa, None).await;
     assert_ne!(r.status, StatusCode::OK, "{}", r.text);
     let r = as_user(&app, "POST", &format!("{form}/approval"), &tinh, None).await;
