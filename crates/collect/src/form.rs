@@ -2,7 +2,7 @@
 //! completing it, approving it.
 
 use crate::{vi_value_error, CollectError, Hierarchy};
-use chiso_core::dataset::{approval_chain, is_outlier, FormValues};
+use chiso_core::dataset::{approval_chain, is_outlier, CompiledRule, FormValues};
 use chiso_core::{
     Approval, Code, Completion, DataSet, DataValueInput, Evidence, LockException, ParsedValue,
     Period, Severity, SourceTag, ValidationRule, ValueType, Violation, Window,
@@ -120,19 +120,17 @@ pub struct SaveOutcome {
     pub violations: Vec<Violation>,
 }
 
-/// The rules that read any element of a data set.
-pub(crate) fn rules_for<'a>(
-    rules: &'a [ValidationRule],
-    elements: &[Code],
-) -> Vec<&'a ValidationRule> {
+/// The rules that read any element of a data set, parsed once.
+pub(crate) fn rules_for(rules: &[ValidationRule], elements: &[Code]) -> Vec<CompiledRule> {
     rules
         .iter()
-        .filter(|r| r.elements().iter().any(|e| elements.contains(e)))
+        .filter_map(|r| CompiledRule::new(r).ok())
+        .filter(|r| r.elements.iter().any(|e| elements.contains(e)))
         .collect()
 }
 
 /// Check rules; broken ones are returned, block ones first.
-pub(crate) fn violations(rules: &[&ValidationRule], values: &FormValues) -> Vec<Violation> {
+pub(crate) fn violations(rules: &[CompiledRule], values: &FormValues) -> Vec<Violation> {
     let mut out: Vec<Violation> = rules.iter().filter_map(|r| r.check(values)).collect();
     out.sort_by_key(|v| v.severity != Severity::Block);
     out

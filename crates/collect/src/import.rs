@@ -471,7 +471,7 @@ pub async fn import_rows(
                     ..Default::default()
                 };
                 for r in &relevant {
-                    for e in r.elements() {
+                    for e in &r.elements {
                         let opts_of: Vec<Option<Code>> =
                             match elements.get(e.as_str()).and_then(|d| d.breakdown.as_ref()) {
                                 Some(cat) => options
@@ -495,7 +495,7 @@ pub async fn import_rows(
                             if gone {
                                 continue;
                             }
-                            if let Some(x) = engine.own(&e, o.as_ref(), unit.as_str(), &period) {
+                            if let Some(x) = engine.own(e, o.as_ref(), unit.as_str(), &period) {
                                 fv.values.insert((e.clone(), o), x);
                             }
                         }

@@ -302,20 +302,52 @@ impl ValidationRule {
     /// Check the rule against one unit's values for one period. A side with no value (every
     /// element it reads is empty) skips the rule, as DHIS2's "skip if any value missing".
     pub fn check(&self, values: &FormValues) -> Option<Violation> {
-        let (l, r) = self.compile().ok()?;
-        let lv = l.eval(values)?;
-        let rv = r.eval(values)?;
-        if self.operator.holds(lv, rv) {
+        CompiledRule::new(self).ok()?.check(values)
+    }
+}
+
+/// A validation rule parsed once, to check many units and periods.
+#[derive(Debug, Clone)]
+pub struct CompiledRule {
+    pub rule: ValidationRule,
+    pub left: Expr,
+    pub right: Expr,
+    /// The elements both sides read.
+    pub elements: Vec<Code>,
+}
+
+impl CompiledRule {
+    pub fn new(rule: &ValidationRule) -> Result<CompiledRule, String> {
+        let (left, right) = rule.compile()?;
+        let mut elements: Vec<Code> = Vec::new();
+        for (e, _, _) in left.items().into_iter().chain(right.items()) {
+            if !elements.contains(e) {
+                elements.push(e.clone());
+            }
+        }
+        Ok(CompiledRule {
+            rule: rule.clone(),
+            left,
+            right,
+            elements,
+        })
+    }
+
+    /// See [`ValidationRule::check`].
+    pub fn check(&self, values: &FormValues) -> Option<Violation> {
+        let lv = self.left.eval(values)?;
+        let rv = self.right.eval(values)?;
+        if self.rule.operator.holds(lv, rv) {
             return None;
         }
         Some(Violation {
-            rule: self.code.clone(),
-            message: self.name_vi.clone(),
-            severity: self.severity,
+            rule: self.rule.code.clone(),
+            message: self.rule.name_vi.clone(),
+            severity: self.rule.severity,
             left: lv,
-            operator: self.operator,
+            operator: self.rule.operator,
             right: rv,
-            elements: self.elements(),
+            elements: self.elements.clone(),
         })
     }
 }
