@@ -1,7 +1,7 @@
 //! `chiso import` and `chiso export`: data values in and out of files.
 
 use anyhow::{bail, Context};
-use chiso_collect::{FieldNames, Hierarchy, ImportError, ImportOptions, Strategy};
+use chiso_collect::{Hierarchy, ImportError, ImportOptions, Strategy};
 use chiso_core::{Code, Period, SourceTag, Via};
 use chiso_engine::live::Live;
 use chiso_io::values::ExportRow;
@@ -77,7 +77,6 @@ pub async fn import(
     dry_run: bool,
     strategy: &str,
 ) -> anyhow::Result<bool> {
-    use chiso_io::detect::Format;
     let started = Instant::now();
     let strategy = Strategy::parse(strategy).with_context(|| {
         format!("'{strategy}': dùng CREATE_AND_UPDATE, CREATE, UPDATE hoặc DELETE")
@@ -88,26 +87,7 @@ pub async fn import(
         .unwrap_or_else(|| file.display().to_string());
     let bytes = read_with_progress(file)?;
     let pb = spinner("Đọc dữ liệu trong tệp");
-    let read = match chiso_io::detect::detect(&name, &bytes) {
-        Some(Format::Xlsx) => {
-            chiso_io::xlsx::read_template(&name, &bytes).map(|w| (w.rows, FieldNames::CHISO))
-        }
-        Some(Format::Json) => chiso_io::dhis2::read_dhis2_json(&name, &bytes)
-            .map(|(_, r)| (r, FieldNames::DHIS2_JSON)),
-        Some(Format::Csv) => {
-            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).to_ascii_lowercase();
-            let names = if head.contains("dataelement") {
-                FieldNames::DHIS2_CSV
-            } else {
-                FieldNames::CHISO
-            };
-            chiso_io::csv_values::read_csv(&name, &bytes).map(|r| (r, names))
-        }
-        None => {
-            pb.finish_and_clear();
-            bail!("{name}: không nhận ra loại tệp; cần .xlsx (theo biểu mẫu), .csv hoặc .json (dataValueSets)");
-        }
-    };
+    let read = chiso_collect::read_file(&name, &bytes).map(|(_, rows, names)| (rows, names));
     drop(bytes);
     pb.finish_and_clear();
     let (rows, names) = match read {

@@ -120,6 +120,35 @@ fn place_of(row: &ValueRow, field: &str) -> Place {
     }
 }
 
+/// Read the rows of a file of any kind chiso takes — an Excel template, CSV (chiso's columns or
+/// DHIS2's) or DHIS2 dataValueSets JSON — found from its content. Returns the kind's name, the
+/// rows and how the file names its fields.
+pub fn read_file(
+    file: &str,
+    bytes: &[u8],
+) -> Result<(&'static str, Vec<ValueRow>, FieldNames), Vec<FileError>> {
+    use chiso_io::detect::Format;
+    match chiso_io::detect::detect(file, bytes) {
+        Some(Format::Xlsx) => chiso_io::xlsx::read_template(file, bytes)
+            .map(|w| ("xlsx", w.rows, FieldNames::CHISO)),
+        Some(Format::Json) => chiso_io::dhis2::read_dhis2_json(file, bytes)
+            .map(|(_, rows)| ("json", rows, FieldNames::DHIS2_JSON)),
+        Some(Format::Csv) => {
+            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).to_ascii_lowercase();
+            let names = if head.contains("dataelement") {
+                FieldNames::DHIS2_CSV
+            } else {
+                FieldNames::CHISO
+            };
+            chiso_io::csv_values::read_csv(file, bytes).map(|rows| ("csv", rows, names))
+        }
+        None => Err(vec![FileError::whole_file(
+            file,
+            "không nhận ra loại tệp: cần tệp Excel (.xlsx) theo biểu mẫu, CSV hoặc JSON dataValueSets",
+        )]),
+    }
+}
+
 /// Whether entry into (data set, unit, period) is closed for this importer, and why.
 fn closed_reason(
     ds: &DataSet,

@@ -19,7 +19,9 @@ pub use form::{
     approve, complete, grant_exception, load_form, save_form, unapprove, uncomplete, Entry, Field,
     Form, ReportStatus, SaveOutcome,
 };
-pub use import::{import_rows, FieldNames, ImportError, ImportOptions, ImportOutcome, Strategy};
+pub use import::{
+    import_rows, read_file, FieldNames, ImportError, ImportOptions, ImportOutcome, Strategy,
+};
 
 /// Why a collection step was refused. Nothing was written.
 #[derive(Debug, thiserror::Error)]

@@ -1047,37 +1047,6 @@ pub struct ImportReport {
     pub warnings: Vec<FileErrorOut>,
 }
 
-/// Read rows out of a file of any supported kind.
-pub(crate) fn read_rows(
-    file: &str,
-    bytes: &[u8],
-) -> Result<(&'static str, Vec<ValueRow>, FieldNames), Vec<FileError>> {
-    use chiso_io::detect::Format;
-    match chiso_io::detect::detect(file, bytes) {
-        Some(Format::Xlsx) => {
-            chiso_io::xlsx::read_template(file, bytes).map(|w| ("xlsx", w.rows, FieldNames::CHISO))
-        }
-        Some(Format::Json) => chiso_io::dhis2::read_dhis2_json(file, bytes)
-            .map(|(_, rows)| ("json", rows, FieldNames::DHIS2_JSON)),
-        Some(Format::Csv) => {
-            let dhis2 = bytes
-                .iter()
-                .take(200)
-                .map(|b| b.to_ascii_lowercase())
-                .collect::<Vec<u8>>()
-                .windows(11)
-                .any(|w| w == b"dataelement");
-            chiso_io::csv_values::read_csv(file, bytes).map(|rows| {
-                ("csv", rows, if dhis2 { FieldNames::DHIS2_CSV } else { FieldNames::CHISO })
-            })
-        }
-        None => Err(vec![FileError::whole_file(
-            file,
-            "không nhận ra loại tệp: cần tệp Excel (.xlsx) theo biểu mẫu, CSV hoặc JSON dataValueSets",
-        )]),
-    }
-}
-
 pub(crate) async fn run_import(
     st: &AppState,
     who: &Who,
@@ -1099,7 +1068,7 @@ pub(crate) async fn run_import(
         errors: Vec::new(),
         warnings: Vec::new(),
     };
-    let (format, rows, names) = match read_rows(file, bytes) {
+    let (format, rows, names) = match chiso_collect::read_file(file, bytes) {
         Ok(x) => x,
         Err(errs) => {
             rep.errors = errs.iter().map(Into::into).collect();
@@ -1198,25 +1167,8 @@ pub(crate) async fn import_file(
     b: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
-    let bytes = b.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge(MAX_UPLOAD)
-        } else {
-            ApiError::bad("body", e.body_text())
-        }
-    })?;
-    if matches!(who, Who::Anonymous) {
-        return Err(ApiError::Unauthorized);
-    }
-    let strategy = match q.import_strategy.as_deref() {
-        None => Strategy::CreateAndUpdate,
-        Some(s) => Strategy::parse(s).ok_or_else(|| {
-            ApiError::bad(
-                "importStrategy",
-                format!("'{s}': use CREATE_AND_UPDATE, CREATE, UPDATE or DELETE"),
-            )
-        })?,
-    };
+    let bytes = upload_body(b, &who)?;
+    let strategy = strategy_param(q.import_strategy.as_deref())?;
     let file = q.file_name.unwrap_or_else(|| "tệp tải lên".into());
     let (status, rep) = run_import(&st, &who, &file, &bytes, q.dry_run, strategy, Via::Api).await;
     Ok((status, Json(rep)).into_response())
@@ -1249,12 +1201,37 @@ pub struct ExportQuery {
     pub org_unit_id_scheme: Option<String>,
 }
 
-fn check_schemes(q: &ExportQuery) -> Result<(), ApiError> {
-    for (field, v) in [
-        ("idScheme", &q.id_scheme),
-        ("dataElementIdScheme", &q.data_element_id_scheme),
-        ("orgUnitIdScheme", &q.org_unit_id_scheme),
-    ] {
+/// A file sent as the request body, from someone logged in (imports change data).
+fn upload_body(b: Result<Bytes, BytesRejection>, who: &Who) -> Result<Bytes, ApiError> {
+    let bytes = b.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(MAX_UPLOAD)
+        } else {
+            ApiError::bad("body", e.body_text())
+        }
+    })?;
+    if matches!(who, Who::Anonymous) {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(bytes)
+}
+
+/// DHIS2's `importStrategy`, CREATE_AND_UPDATE when absent.
+fn strategy_param(s: Option<&str>) -> Result<Strategy, ApiError> {
+    match s {
+        None => Ok(Strategy::CreateAndUpdate),
+        Some(s) => Strategy::parse(s).ok_or_else(|| {
+            ApiError::bad(
+                "importStrategy",
+                format!("'{s}': use CREATE_AND_UPDATE, CREATE, UPDATE or DELETE"),
+            )
+        }),
+    }
+}
+
+/// DHIS2's identifier schemes: chiso's identifiers are its codes, so CODE (or UID, the same).
+fn check_schemes(schemes: &[(&str, &Option<String>)]) -> Result<(), ApiError> {
+    for (field, v) in schemes {
         if let Some(s) = v {
             if !matches!(s.to_ascii_uppercase().as_str(), "CODE" | "UID") {
                 return Err(ApiError::bad(
@@ -1273,7 +1250,11 @@ async fn export_rows(
     q: &ExportQuery,
     dhis2: bool,
 ) -> Result<(Option<String>, Vec<ExportRow>), ApiError> {
-    check_schemes(q)?;
+    check_schemes(&[
+        ("idScheme", &q.id_scheme),
+        ("dataElementIdScheme", &q.data_element_id_scheme),
+        ("orgUnitIdScheme", &q.org_unit_id_scheme),
+    ])?;
     let data_set = match &q.data_set {
         Some(d) => {
             Some(chiso_collect::data_set(st.store.as_ref(), &code_param("dataSet", d)?).await?)
@@ -1457,37 +1438,14 @@ pub(crate) async fn dvs_post(
 ) -> Result<Response, ApiError> {
     use chiso_io::dhis2::{http_status_code, web_message, Conflict, ImportCount, ImportSummary};
     let q = query(q)?;
-    let bytes = b.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge(MAX_UPLOAD)
-        } else {
-            ApiError::bad("body", e.body_text())
-        }
-    })?;
-    if matches!(who, Who::Anonymous) {
-        return Err(ApiError::Unauthorized);
-    }
-    for (field, v) in [
+    let bytes = upload_body(b, &who)?;
+    check_schemes(&[
         ("idScheme", &q.id_scheme),
         ("dataElementIdScheme", &q.data_element_id_scheme),
         ("orgUnitIdScheme", &q.org_unit_id_scheme),
         ("categoryOptionComboIdScheme", &q.coc_id_scheme),
-    ] {
-        if let Some(s) = v {
-            if !matches!(s.to_ascii_uppercase().as_str(), "CODE" | "UID") {
-                return Err(ApiError::bad(
-                    field,
-                    format!("'{s}': use CODE (chiso's identifiers are codes)"),
-                ));
-            }
-        }
-    }
-    let strategy = match q.import_strategy.as_deref() {
-        None => Strategy::CreateAndUpdate,
-        Some(s) => {
-            Strategy::parse(s).ok_or_else(|| ApiError::bad("importStrategy", format!("'{s}'")))?
-        }
-    };
+    ])?;
+    let strategy = strategy_param(q.import_strategy.as_deref())?;
     let mut options = chiso_io::dhis2::ImportOptions {
         dry_run: q.dry_run,
         import_strategy: strategy.as_str().into(),
