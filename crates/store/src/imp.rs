@@ -1779,32 +1779,8 @@ macro_rules! impl_store {
                 if !errors.is_empty() {
                     return Err(StoreError::Invalid(errors));
                 }
-                let existing: HashMap<String, String> = sqlx::query("SELECT code, definition FROM scorecards")
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| Ok((r.try_get::<String, _>("code")?, r.try_get::<String, _>("definition")?)))
-                    .collect::<Result<_, StoreError>>()?;
-                let now = Utc::now();
-                let mut audit = AuditBuffer::default();
-                let mut changes = Changes::default();
-                for sc in scorecards {
-                    let def = json(sc);
-                    let old = existing.get(sc.code.as_str());
-                    if old == Some(&def) {
-                        changes.unchanged += 1;
-                        continue;
-                    }
-                    sqlx::query("INSERT INTO scorecards (code, definition) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET definition = excluded.definition")
-                        .bind(sc.code.as_str())
-                        .bind(&def)
-                        .execute(&mut *tx)
-                        .await?;
-                    let action = if old.is_some() { "scorecard.update" } else { "scorecard.insert" };
-                    audit.push(action, &format!("scorecard:{}", sc.code), old.cloned(), Some(def));
-                    changes.wrote(old.is_some());
-                }
-                audit.flush(&mut tx, now, actor).await?;
+                let items: Vec<(&str, String)> = scorecards.iter().map(|sc| (sc.code.as_str(), json(sc))).collect();
+                let changes = upsert_definitions(&mut tx, "scorecards", "scorecard", &items, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
             }
@@ -2884,27 +2860,8 @@ macro_rules! impl_store {
                 if !errors.is_empty() {
                     return Err(StoreError::Invalid(errors));
                 }
-                let existing = definitions(&mut tx, "SELECT code, definition FROM directives").await?;
-                let now = Utc::now();
-                let mut audit = AuditBuffer::default();
-                let mut changes = Changes::default();
-                for d in directives {
-                    let def = json(d);
-                    let old = existing.get(d.code.as_str());
-                    if old == Some(&def) {
-                        changes.unchanged += 1;
-                        continue;
-                    }
-                    sqlx::query("INSERT INTO directives (code, definition) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET definition = excluded.definition")
-                        .bind(d.code.as_str())
-                        .bind(&def)
-                        .execute(&mut *tx)
-                        .await?;
-                    let action = if old.is_some() { "directive.update" } else { "directive.insert" };
-                    audit.push(action, &format!("directive:{}", d.code), old.cloned(), Some(def));
-                    changes.wrote(old.is_some());
-                }
-                audit.flush(&mut tx, now, actor).await?;
+                let items: Vec<(&str, String)> = directives.iter().map(|d| (d.code.as_str(), json(d))).collect();
+                let changes = upsert_definitions(&mut tx, "directives", "directive", &items, actor).await?;
                 tx.commit().await?;
                 Ok(changes)
             }
@@ -3109,6 +3066,46 @@ macro_rules! impl_store {
                 }
             }
             Ok(found)
+        }
+
+        /// Write (code, definition as JSON) rows into a table of definitions — scorecards,
+        /// directives — with an audit row for each one that changed. `table` and `kind` are the
+        /// code's own names, never input.
+        async fn upsert_definitions(
+            tx: &mut Tx,
+            table: &'static str,
+            kind: &'static str,
+            items: &[(&str, String)],
+            actor: &Actor,
+        ) -> Result<Changes, StoreError> {
+            let existing: HashMap<String, String> = sqlx::query(&format!("SELECT code, definition FROM {table}"))
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get::<String, _>("code")?, r.try_get::<String, _>("definition")?)))
+                .collect::<Result<_, StoreError>>()?;
+            let now = Utc::now();
+            let mut audit = AuditBuffer::default();
+            let mut changes = Changes::default();
+            for (code, def) in items {
+                let old = existing.get(*code);
+                if old == Some(def) {
+                    changes.unchanged += 1;
+                    continue;
+                }
+                sqlx::query(&format!(
+                    "INSERT INTO {table} (code, definition) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET definition = excluded.definition"
+                ))
+                .bind(*code)
+                .bind(def)
+                .execute(&mut **tx)
+                .await?;
+                let action = if old.is_some() { format!("{kind}.update") } else { format!("{kind}.insert") };
+                audit.push(&action, &format!("{kind}:{code}"), old.cloned(), Some(def.clone()));
+                changes.wrote(old.is_some());
+            }
+            audit.flush(tx, now, actor).await?;
+            Ok(changes)
         }
 
         /// (code, definition) of every row a query returns.
