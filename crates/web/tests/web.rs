@@ -2064,6 +2064,11 @@ async fn a_commune_reports_and_the_district_then_the_province_approve() {
         "{}",
         &page.text[..page.text.len().min(400)]
     );
+    let list = as_user(&app, "GET", "/forms?unit=2025-22741", &admin, None).await;
+    assert!(
+        list.text.contains("BM_CDS_XA, hằng năm"),
+        "the period type in Vietnamese"
+    );
     let page = as_user(
         &app,
         "GET",
