@@ -406,7 +406,10 @@ macro_rules! impl_store {
                 let comment = v.comment.as_ref().map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
                 let before = old.get(&key);
                 if let Some(o) = before {
-                    if o.value == p.text && o.comment == comment && o.source == v.source {
+                    // Another import batch bringing the same value is no change.
+                    let same_source = o.source == v.source
+                        || matches!((&o.source, &v.source), (SourceTag::Import(_), SourceTag::Import(_)));
+                    if o.value == p.text && o.comment == comment && same_source {
                         changes.unchanged += 1;
                         continue;
                     }

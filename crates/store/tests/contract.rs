@@ -1906,6 +1906,36 @@ async fn a_dry_run_writes_nothing_and_deletes_go_with_writes(db: &Db) {
         .unwrap();
     assert_eq!((ch.inserted, ch.updated, ch.deleted), (2, 1, 1));
     assert_eq!(s.values(&Default::default()).await.unwrap().len(), 3);
+    // The same value brought again by another import batch is no change; relabelled as
+    // published, it is.
+    let batch = |tag: &str| {
+        let mut v = val("VB_DEN", "22753", "2024", "9");
+        v.source = SourceTag::Import(tag.into());
+        v
+    };
+    assert_eq!(
+        s.write_values(&[batch("B1")], &actor())
+            .await
+            .unwrap()
+            .inserted,
+        1
+    );
+    assert_eq!(
+        s.write_values(&[batch("B2")], &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        1
+    );
+    let mut published = batch("B3");
+    published.source = SourceTag::Published;
+    assert_eq!(
+        s.write_values(&[published], &actor())
+            .await
+            .unwrap()
+            .updated,
+        1
+    );
 }
 
 async fn evidence_files(db: &Db) {
