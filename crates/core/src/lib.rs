@@ -8,6 +8,7 @@ pub mod dataset;
 pub mod derived;
 pub mod element;
 pub mod expr;
+pub mod fasthash;
 pub mod indicator;
 pub mod period;
 pub mod plan;

@@ -197,17 +197,103 @@ pub fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<File
         }]
     })?;
 
+    // The records after the header. A large file without quotes (so that every line is one
+    // record) is read in two halves at once.
+    let start = rdr.position().byte() as usize;
+    let lines_before = rdr.position().line().saturating_sub(1) as usize;
+    let rest = bytes.get(start..).unwrap_or_default();
+    let delim = delimiter(bytes);
+    let split = (rest.len() > 4 << 20 && !rest.contains(&b'"'))
+        .then(|| {
+            let mid = rest.len() / 2;
+            rest[mid..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map(|k| mid + k + 1)
+        })
+        .flatten();
+    let (mut out, mut errors) = match split {
+        None => read_records(file_name, &cols, delim, rest, lines_before),
+        Some(at) => {
+            let (a, b) = rest.split_at(at);
+            let b_before = lines_before + a.iter().filter(|&&c| c == b'\n').count();
+            let ((mut out, mut errors), (out_b, errors_b)) = std::thread::scope(|s| {
+                let second = s.spawn(|| read_records(file_name, &cols, delim, b, b_before));
+                let first = read_records(file_name, &cols, delim, a, lines_before);
+                let second = second
+                    .join()
+                    .unwrap_or_else(|_| read_records(file_name, &cols, delim, b, b_before));
+                (first, second)
+            });
+            if !errors.is_full() {
+                for e in errors_b.list {
+                    if !errors.push(e) {
+                        break;
+                    }
+                }
+            }
+            out.extend(out_b);
+            (out, errors)
+        }
+    };
+    if out.len() > MAX_ROWS {
+        errors.push(FileError {
+            file: file_name.to_string(),
+            sheet: None,
+            row: out[MAX_ROWS].place.row,
+            column: None,
+            reason: format!("Tệp có quá {MAX_ROWS} dòng dữ liệu"),
+        });
+        out.truncate(MAX_ROWS);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors.list)
+    }
+}
+
+/// Read the records of `bytes` (no header), whose first line is line `lines_before + 1` of
+/// the file.
+fn read_records(
+    file_name: &str,
+    cols: &Columns,
+    delimiter: u8,
+    bytes: &[u8],
+    lines_before: usize,
+) -> (Vec<ValueRow>, Errors) {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut rec = csv::ByteRecord::new();
     // One row a line, near enough: sized once, the rows are never moved while growing.
-    let lines = bytes.iter().filter(|&&b| b == b'\n').count();
-    let mut out = Vec::with_capacity(lines.min(MAX_ROWS));
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    let mut out = Vec::with_capacity(lines.min(MAX_ROWS + 1));
     let mut errors = Errors::default();
-    let mut record_no = 1usize;
+    // The line a byte offset is on, counted from the bytes (the reader's own count skips
+    // blank lines): lines before `seen`, counted so far.
+    let (mut seen, mut line) = (0usize, lines_before + 1);
+    let mut line_at = |byte: u64| {
+        // A record's position is where reading it began: before the blank lines it skipped.
+        let mut byte = (byte as usize).min(bytes.len());
+        while bytes.get(byte).is_some_and(|&b| b == b'\n' || b == b'\r') {
+            byte += 1;
+        }
+        if byte > seen {
+            line += bytes[seen..byte].iter().filter(|&&b| b == b'\n').count();
+            seen = byte;
+        }
+        line
+    };
+    let mut record_no = lines_before;
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let row = e.position().map_or(record_no + 1, |p| p.line() as usize);
+                let row = e.position().map_or(record_no + 1, |p| line_at(p.byte()));
                 errors.push(FileError {
                     file: file_name.to_string(),
                     sheet: None,
@@ -219,21 +305,14 @@ pub fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<File
             }
         }
         record_no += 1;
-        let row = rec.position().map_or(record_no, |p| p.line() as usize);
+        let row = rec.position().map_or(record_no, |p| line_at(p.byte()));
         if rec.iter().all(|f| f.trim_ascii().is_empty()) {
             continue;
         }
-        if out.len() >= MAX_ROWS {
-            errors.push(FileError {
-                file: file_name.to_string(),
-                sheet: None,
-                row,
-                column: None,
-                reason: format!("Tệp có quá {MAX_ROWS} dòng dữ liệu"),
-            });
+        if out.len() > MAX_ROWS {
             break;
         }
-        match read_row(&cols, &rec, row) {
+        match read_row(cols, &rec, row) {
             Ok(v) => out.push(v),
             Err(es) => {
                 for e in es {
@@ -247,11 +326,7 @@ pub fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<File
             }
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors.list)
-    }
+    (out, errors)
 }
 
 /// An error of a row, before the file name is known to it.
@@ -598,6 +673,48 @@ mod tests {
                 e[0].reason
             );
         }
+    }
+
+    #[test]
+    fn a_large_file_read_in_two_halves_keeps_every_row_and_line_number() {
+        // Over 4 MiB without quotes: read in two halves at once.
+        let mut text = String::from("element,period,unit,value\n");
+        let n = 200_000;
+        for i in 0..n {
+            let v = if i == 150_000 {
+                "x".to_string()
+            } else {
+                i.to_string()
+            };
+            text.push_str(&format!("VB_DEN,{},22738,{v}\n", 190_001 + i % 12));
+            if i == 120_000 {
+                // A blank line and a short row in the second half.
+                text.push_str("\nVB_DEN,2023\n");
+            }
+        }
+        assert!(text.len() > 4 << 20);
+        let rows = match read_csv("lon.csv", text.as_bytes()) {
+            Err(errors) => errors,
+            Ok(_) => panic!("the short row is an error"),
+        };
+        assert_eq!(
+            rows.iter().map(|e| e.row).collect::<Vec<_>>(),
+            vec![120_000 + 4]
+        );
+        let fixed = text.replace("\nVB_DEN,2023\n", "\n");
+        let rows = read_csv("lon.csv", fixed.as_bytes()).unwrap();
+        assert_eq!(rows.len(), n);
+        assert!(rows.iter().enumerate().all(|(i, r)| r.value
+            == if i == 150_000 {
+                "x".to_string()
+            } else {
+                i.to_string()
+            }));
+        // Line numbers count the header and the blank line.
+        assert_eq!(rows[0].place.row, 2);
+        assert_eq!(rows[120_000].place.row, 120_002);
+        assert_eq!(rows[120_001].place.row, 120_004);
+        assert_eq!(rows[n - 1].place.row, n + 2);
     }
 
     #[test]
