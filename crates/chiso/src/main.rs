@@ -433,7 +433,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let store = open(&database).await?;
             let ok = transfer::import(store.clone(), &file, dry_run, &strategy).await;
+            tracing::debug!("import: closing the database");
             store.close().await;
+            tracing::debug!("import: closed");
             if !ok? {
                 std::process::exit(1);
             }

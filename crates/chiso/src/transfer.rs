@@ -99,7 +99,8 @@ pub async fn import(
     };
     let pb = spinner("Nạp bộ máy chỉ số");
     let hier = Hierarchy::load(store.as_ref()).await?;
-    let live = Live::load(store.clone()).await?;
+    // The engine serves the validation rules; this process exits after writing.
+    let live = Live::load(store.clone()).await?.without_updates();
     pb.finish_and_clear();
     let pb = spinner(if dry_run {
         "Kiểm tra (không ghi)"

@@ -6,6 +6,7 @@
 use crate::form::{rules_for, violations};
 use crate::{vi_value_error, Hierarchy};
 use chiso_core::dataset::FormValues;
+use chiso_core::fasthash::FastMap;
 use chiso_core::{Code, DataSet, DataValueInput, ParsedValue, Period, Severity, SourceTag};
 use chiso_engine::live::Live;
 use chiso_io::values::{Place, ValueRow};
@@ -149,96 +150,85 @@ pub fn read_file(
     }
 }
 
-/// Whether entry into (data set, unit, period) is closed for this importer, and why.
-fn closed_reason(
-    ds: &DataSet,
-    period: &Period,
-    today: NaiveDate,
-    excepted: bool,
-) -> Option<String> {
-    let w = ds.window(period);
-    if today < w.opens {
-        return Some(format!(
-            "biểu {} kỳ {period} chưa mở (mở từ {})",
-            ds.code,
-            w.opens.format("%d/%m/%Y")
-        ));
+/// Number some codes (each distinct one once); a row's key is then compared as numbers.
+fn numbered<'a>(codes: impl Iterator<Item = &'a str>) -> FastMap<&'a str, u32> {
+    let mut m: FastMap<&str, u32> = FastMap::default();
+    for c in codes {
+        let next = m.len() as u32 + 1;
+        m.entry(c).or_insert(next);
     }
-    if w.locks.is_some_and(|l| today > l) && !excepted {
-        return Some(format!(
-            "biểu {} kỳ {period} đã hết hạn nhập (khoá từ {}); cần quản trị viên cho phép ngoại lệ",
-            ds.code,
-            w.locks
-                .map(|l| l.format("%d/%m/%Y").to_string())
-                .unwrap_or_default()
-        ));
-    }
-    None
+    m
 }
 
-/// Check and write the rows of one file, all or nothing.
-#[allow(clippy::too_many_arguments)]
-pub async fn import_rows(
-    live: &Live,
-    hier: &Hierarchy,
-    rows: &[ValueRow],
-    opts: &ImportOptions,
-    actor: &Actor,
-    may_write: &(dyn Fn(&Code) -> bool + Sync),
+/// What the import's checks see: the definitions, the importer, the file.
+struct Ctx<'a> {
+    file: &'a str,
+    names: FieldNames,
+    opts: &'a ImportOptions,
+    actor: &'a Actor,
     today: NaiveDate,
-) -> Result<ImportOutcome, ImportError> {
-    let store = live.store().as_ref();
-    let file = opts.file.as_str();
-    let names = opts.names;
-    let elements: HashMap<String, chiso_core::DataElement> = store
-        .elements()
-        .await?
-        .into_iter()
-        .map(|e| (e.code.to_string(), e))
-        .collect();
-    let options: HashMap<String, HashSet<String>> = store
-        .breakdowns()
-        .await?
-        .into_iter()
-        .map(|b| {
-            (
-                b.code.to_string(),
-                b.options.iter().map(|o| o.code.to_string()).collect(),
-            )
-        })
-        .collect();
-    let data_sets = store.data_sets().await?;
-    let mut sets_of: HashMap<&str, Vec<&DataSet>> = HashMap::new();
-    for ds in &data_sets {
-        for e in &ds.elements {
-            sets_of.entry(e.as_str()).or_default().push(ds);
-        }
-    }
-    let exceptions: HashSet<(String, String, Period)> = if data_sets.is_empty() {
-        HashSet::new()
-    } else {
-        store
-            .lock_exceptions(None, None)
-            .await?
-            .into_iter()
-            .filter(|e| today <= e.until)
-            .map(|e| (e.data_set.to_string(), e.unit.to_string(), e.period))
-            .collect()
+    hier: &'a Hierarchy,
+    elements: &'a FastMap<String, chiso_core::DataElement>,
+    options: &'a HashMap<String, HashSet<String>>,
+    sets_of: &'a HashMap<&'a str, Vec<&'a DataSet>>,
+    set_index: &'a HashMap<&'a str, usize>,
+    exceptions: &'a HashSet<(String, String, Period)>,
+    may_write: &'a (dyn Fn(&Code) -> bool + Sync),
+    // Every code numbered, for sorting keys: elements, units, breakdown options.
+    element_no: FastMap<&'a str, u32>,
+    unit_no: FastMap<&'a str, u32>,
+    option_no: FastMap<&'a str, u32>,
+}
+
+/// The checks of a run of rows: errors, the values to write, the keys to delete, and every
+/// row's key (numbered) for finding duplicates.
+#[derive(Default)]
+struct Part<'a> {
+    errors: Vec<FileError>,
+    keys: Vec<(u32, u32, Period, u32, usize)>,
+    write_rows: Vec<usize>,
+    write_nums: Vec<Option<f64>>,
+    values: Vec<DataValueInput>,
+    deletes: Vec<(usize, ValueKey)>,
+    allowed: FastMap<&'a str, bool>,
+    // (data set's position, unit, period) → why entry is closed, if it is.
+    closed: FastMap<(usize, &'a str, Period), Option<String>>,
+}
+
+/// Check the rows `start..` of a file (`chunk`), each on its own.
+fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize) -> Part<'a> {
+    let Ctx {
+        file,
+        names,
+        opts,
+        actor,
+        today,
+        hier,
+        elements,
+        options,
+        sets_of,
+        set_index,
+        exceptions,
+        may_write,
+        ..
+    } = ctx;
+    let (file, names, today) = (*file, *names, *today);
+    let mut part = Part {
+        keys: Vec::with_capacity(chunk.len()),
+        write_rows: Vec::with_capacity(chunk.len()),
+        write_nums: Vec::with_capacity(chunk.len()),
+        values: Vec::with_capacity(chunk.len()),
+        ..Default::default()
     };
-    let mut errors: Vec<FileError> = Vec::new();
-    let mut push = |e: FileError| {
-        if errors.len() < 1000 {
-            errors.push(e);
-        }
-    };
-    let mut allowed: HashMap<&str, bool> = HashMap::new();
-    let mut closed: HashMap<(String, String, Period), Option<String>> = HashMap::new();
-    let mut seen: HashMap<(&str, &str, Period, Option<&str>), usize> =
-        HashMap::with_capacity(rows.len());
-    // (index of the row, input)
-    let mut writes: Vec<(usize, DataValueInput)> = Vec::with_capacity(rows.len());
-    let mut deletes: Vec<(usize, ValueKey)> = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
+    for (k, r) in chunk.iter().enumerate() {
+        let i = start + k;
+        let mut push = |e: FileError| {
+            if part.errors.len() < 1000 {
+                part.errors.push(e);
+            }
+        };
+        let allowed = &mut part.allowed;
+        let closed = &mut part.closed;
         let mut ok = true;
         let element = match Code::parse(&r.element) {
             Ok(c) if elements.contains_key(c.as_str()) => Some(c),
@@ -355,8 +345,12 @@ pub async fn import_rows(
                 let reasons: Vec<Option<String>> = covering
                     .iter()
                     .map(|ds| {
+                        let k = set_index
+                            .get(ds.code.as_str())
+                            .copied()
+                            .unwrap_or(usize::MAX);
                         closed
-                            .entry((ds.code.to_string(), unit.to_string(), period))
+                            .entry((k, r.unit.trim(), period))
                             .or_insert_with(|| {
                                 closed_reason(
                                     ds,
@@ -380,24 +374,18 @@ pub async fn import_rows(
                 }
             }
         }
-        let key = (
-            r.element.trim(),
-            r.unit.trim(),
+        let no = |m: &FastMap<&str, u32>, c: Option<&Code>| {
+            c.and_then(|c| m.get(c.as_str()).copied()).unwrap_or(0)
+        };
+        part.keys.push((
+            no(&ctx.element_no, Some(&element)),
+            no(&ctx.unit_no, Some(&unit)),
             period,
-            r.breakdown.as_deref().map(str::trim),
-        );
-        if let Some(j) = seen.insert(key, i) {
-            push(r.place.error(
-                file,
-                format!(
-                    "trùng với dòng {} (cùng chỉ tiêu, đơn vị, kỳ và phân tổ)",
-                    rows[j].place.row
-                ),
-            ));
-            continue;
-        }
+            no(&ctx.option_no, breakdown.as_ref()),
+            i,
+        ));
         if r.deleted || opts.strategy == Strategy::Delete {
-            deletes.push((
+            part.deletes.push((
                 i,
                 ValueKey {
                     element,
@@ -408,10 +396,13 @@ pub async fn import_rows(
             ));
             continue;
         }
-        if let Err(err) = ParsedValue::parse(e.value_type, &r.value) {
-            push(r.place.error(file, vi_value_error(&err)));
-            continue;
-        }
+        let num = match ParsedValue::parse(e.value_type, &r.value) {
+            Ok(p) => p.num,
+            Err(err) => {
+                push(r.place.error(file, vi_value_error(&err)));
+                continue;
+            }
+        };
         if r.comment
             .as_ref()
             .is_some_and(|c| c.chars().count() > chiso_core::value::MAX_COMMENT_LEN)
@@ -419,58 +410,222 @@ pub async fn import_rows(
             push(r.place.error(file, "ghi chú quá dài"));
             continue;
         }
-        writes.push((
-            i,
-            DataValueInput {
-                element,
-                unit,
-                period,
-                breakdown,
-                value: r.value.trim().to_string(),
-                comment: r.comment.clone(),
-                source: opts.source.clone(),
-            },
+        part.write_rows.push(i);
+        part.write_nums.push(num);
+        part.values.push(DataValueInput {
+            element,
+            unit,
+            period,
+            breakdown,
+            value: r.value.trim().to_string(),
+            comment: r.comment.clone(),
+            source: opts.source.clone(),
+        });
+    }
+    part
+}
+
+/// Whether entry into (data set, unit, period) is closed for this importer, and why.
+fn closed_reason(
+    ds: &DataSet,
+    period: &Period,
+    today: NaiveDate,
+    excepted: bool,
+) -> Option<String> {
+    let w = ds.window(period);
+    if today < w.opens {
+        return Some(format!(
+            "biểu {} kỳ {period} chưa mở (mở từ {})",
+            ds.code,
+            w.opens.format("%d/%m/%Y")
         ));
     }
+    if w.locks.is_some_and(|l| today > l) && !excepted {
+        return Some(format!(
+            "biểu {} kỳ {period} đã hết hạn nhập (khoá từ {}); cần quản trị viên cho phép ngoại lệ",
+            ds.code,
+            w.locks
+                .map(|l| l.format("%d/%m/%Y").to_string())
+                .unwrap_or_default()
+        ));
+    }
+    None
+}
+
+/// Check and write the rows of one file, all or nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_rows(
+    live: &Live,
+    hier: &Hierarchy,
+    rows: &[ValueRow],
+    opts: &ImportOptions,
+    actor: &Actor,
+    may_write: &(dyn Fn(&Code) -> bool + Sync),
+    today: NaiveDate,
+) -> Result<ImportOutcome, ImportError> {
+    let started = std::time::Instant::now();
+    let store = live.store().as_ref();
+    let file = opts.file.as_str();
+    let names = opts.names;
+    let elements: FastMap<String, chiso_core::DataElement> = store
+        .elements()
+        .await?
+        .into_iter()
+        .map(|e| (e.code.to_string(), e))
+        .collect();
+    let options: HashMap<String, HashSet<String>> = store
+        .breakdowns()
+        .await?
+        .into_iter()
+        .map(|b| {
+            (
+                b.code.to_string(),
+                b.options.iter().map(|o| o.code.to_string()).collect(),
+            )
+        })
+        .collect();
+    let data_sets = store.data_sets().await?;
+    let mut sets_of: HashMap<&str, Vec<&DataSet>> = HashMap::new();
+    for ds in &data_sets {
+        for e in &ds.elements {
+            sets_of.entry(e.as_str()).or_default().push(ds);
+        }
+    }
+    let exceptions: HashSet<(String, String, Period)> = if data_sets.is_empty() {
+        HashSet::new()
+    } else {
+        store
+            .lock_exceptions(None, None)
+            .await?
+            .into_iter()
+            .filter(|e| today <= e.until)
+            .map(|e| (e.data_set.to_string(), e.unit.to_string(), e.period))
+            .collect()
+    };
+    let mut errors: Vec<FileError> = Vec::new();
+    let mut push = |e: FileError| {
+        if errors.len() < 1000 {
+            errors.push(e);
+        }
+    };
+    let set_index: HashMap<&str, usize> = data_sets
+        .iter()
+        .enumerate()
+        .map(|(k, ds)| (ds.code.as_str(), k))
+        .collect();
+    let ctx = Ctx {
+        file,
+        names,
+        opts,
+        actor,
+        today,
+        hier,
+        elements: &elements,
+        options: &options,
+        sets_of: &sets_of,
+        set_index: &set_index,
+        exceptions: &exceptions,
+        may_write,
+        element_no: numbered(elements.keys().map(String::as_str)),
+        unit_no: numbered(hier.units().map(|u| u.unit.code.as_str())),
+        option_no: numbered(options.values().flatten().map(String::as_str)),
+    };
+    // A large file is checked in two halves at once.
+    let parts: Vec<Part<'_>> = if rows.len() < 50_000 {
+        vec![check_rows(&ctx, rows, 0)]
+    } else {
+        let (a, b) = rows.split_at(rows.len() / 2);
+        std::thread::scope(|s| {
+            let second = s.spawn(|| check_rows(&ctx, b, a.len()));
+            let first = check_rows(&ctx, a, 0);
+            match second.join() {
+                Ok(second) => vec![first, second],
+                Err(_) => vec![first, check_rows(&ctx, b, a.len())],
+            }
+        })
+    };
+    let mut keys: Vec<(u32, u32, Period, u32, usize)> = Vec::with_capacity(rows.len());
+    let mut write_rows: Vec<usize> = Vec::with_capacity(rows.len());
+    let mut write_nums: Vec<Option<f64>> = Vec::with_capacity(rows.len());
+    let mut values: Vec<DataValueInput> = Vec::with_capacity(rows.len());
+    let mut deletes: Vec<(usize, ValueKey)> = Vec::new();
+    for p in parts {
+        for e in p.errors {
+            push(e);
+        }
+        keys.extend(p.keys);
+        write_rows.extend(p.write_rows);
+        write_nums.extend(p.write_nums);
+        values.extend(p.values);
+        deletes.extend(p.deletes);
+    }
+    keys.sort_unstable();
+    for w in keys.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        if (a.0, a.1, a.2, a.3) == (b.0, b.1, b.2, b.3) {
+            push(rows[b.4].place.error(
+                file,
+                format!(
+                    "trùng với dòng {} (cùng chỉ tiêu, đơn vị, kỳ và phân tổ)",
+                    rows[a.4].place.row
+                ),
+            ));
+        }
+    }
     if !errors.is_empty() {
+        errors.sort_by_key(|e| (e.sheet.clone(), e.row));
         return Err(ImportError::Rejected(errors));
     }
+    tracing::debug!(
+        rows = rows.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "import: rows checked"
+    );
     // Strategies that depend on what is stored.
     let mut ignored = 0u64;
-    if matches!(opts.strategy, Strategy::Create | Strategy::Update) && !writes.is_empty() {
-        let stored = existing(live, writes.iter().map(|(_, v)| v)).await?;
-        let before = writes.len();
+    if matches!(opts.strategy, Strategy::Create | Strategy::Update) && !values.is_empty() {
+        let stored = existing(live, values.iter()).await?;
         let create = opts.strategy == Strategy::Create;
-        writes.retain(|(_, v)| {
-            let there = stored.contains(&(
-                v.element.to_string(),
-                v.unit.to_string(),
-                v.period,
-                v.breakdown
-                    .as_ref()
-                    .map(|b| b.to_string())
-                    .unwrap_or_default(),
-            ));
-            there != create
-        });
-        ignored += (before - writes.len()) as u64;
+        let keep: Vec<bool> = values
+            .iter()
+            .map(|v| {
+                let there = stored.contains(&(
+                    v.element.to_string(),
+                    v.unit.to_string(),
+                    v.period,
+                    v.breakdown
+                        .as_ref()
+                        .map(|b| b.to_string())
+                        .unwrap_or_default(),
+                ));
+                there != create
+            })
+            .collect();
+        let before = values.len();
+        let mut k = keep.iter();
+        values.retain(|_| k.next().copied().unwrap_or(false));
+        let mut k = keep.iter();
+        write_rows.retain(|_| k.next().copied().unwrap_or(false));
+        let mut k = keep.iter();
+        write_nums.retain(|_| k.next().copied().unwrap_or(false));
+        ignored += (before - values.len()) as u64;
     }
     // Validation rules, per unit and period, over the stored numbers and the file's.
     let rules = store.validation_rules().await?;
     let mut warnings = Vec::new();
-    if !rules.is_empty() && !writes.is_empty() {
-        let touched: Vec<Code> = writes
+    if !rules.is_empty() && !values.is_empty() {
+        let touched: Vec<Code> = values
             .iter()
-            .map(|(_, v)| v.element.clone())
+            .map(|v| v.element.clone())
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
         let relevant = rules_for(&rules, &touched);
         if !relevant.is_empty() {
-            let mut groups: HashMap<(Code, Period), Vec<usize>> = HashMap::new();
-            for (k, (_, v)) in writes.iter().enumerate() {
+            let mut groups: FastMap<(&str, Period), Vec<usize>> = FastMap::default();
+            for (k, v) in values.iter().enumerate() {
                 groups
-                    .entry((v.unit.clone(), v.period))
+                    .entry((v.unit.as_str(), v.period))
                     .or_default()
                     .push(k);
             }
@@ -494,49 +649,56 @@ pub async fn import_rows(
                 .collect();
             let mut group_list: Vec<_> = groups.into_iter().collect();
             group_list.sort_by(|a, b| a.1[0].cmp(&b.1[0]));
-            for ((unit, period), members) in group_list {
+            // Each rule element's breakdown options (or none), worked out once.
+            let mut opts_of: FastMap<&str, Vec<Option<Code>>> = FastMap::default();
+            for r in &relevant {
+                for e in &r.elements {
+                    opts_of.entry(e.as_str()).or_insert_with(|| {
+                        match elements.get(e.as_str()).and_then(|d| d.breakdown.as_ref()) {
+                            Some(cat) => options
+                                .get(cat.as_str())
+                                .map(|o| {
+                                    o.iter()
+                                        .filter_map(|c| Code::parse(c).ok())
+                                        .map(Some)
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                            None => vec![None],
+                        }
+                    });
+                }
+            }
+            let engine = &*engine;
+            // One unit and period: the rules over its stored numbers and the file's.
+            let check = |(unit, period, members): &(&str, Period, Vec<usize>)| {
+                let (unit, period) = (*unit, *period);
                 let mut fv = FormValues {
                     constants: constants.clone(),
                     ..Default::default()
                 };
                 for r in &relevant {
                     for e in &r.elements {
-                        let opts_of: Vec<Option<Code>> =
-                            match elements.get(e.as_str()).and_then(|d| d.breakdown.as_ref()) {
-                                Some(cat) => options
-                                    .get(cat.as_str())
-                                    .map(|o| {
-                                        o.iter()
-                                            .filter_map(|c| Code::parse(c).ok())
-                                            .map(Some)
-                                            .collect()
-                                    })
-                                    .unwrap_or_default(),
-                                None => vec![None],
-                            };
-                        for o in opts_of {
-                            let gone = deleted.contains(&(
-                                e.to_string(),
-                                unit.to_string(),
-                                period,
-                                o.as_ref().map(|c| c.to_string()),
-                            ));
+                        for o in opts_of.get(e.as_str()).into_iter().flatten() {
+                            let gone = !deleted.is_empty()
+                                && deleted.contains(&(
+                                    e.to_string(),
+                                    unit.to_string(),
+                                    period,
+                                    o.as_ref().map(|c| c.to_string()),
+                                ));
                             if gone {
                                 continue;
                             }
-                            if let Some(x) = engine.own(e, o.as_ref(), unit.as_str(), &period) {
-                                fv.values.insert((e.clone(), o), x);
+                            if let Some(x) = engine.own(e, o.as_ref(), unit, &period) {
+                                fv.values.insert((e.clone(), o.clone()), x);
                             }
                         }
                     }
                 }
-                for &k in &members {
-                    let v = &writes[k].1;
-                    let num = elements
-                        .get(v.element.as_str())
-                        .and_then(|e| ParsedValue::parse(e.value_type, &v.value).ok())
-                        .and_then(|p| p.num);
-                    match num {
+                for &k in members {
+                    let v = &values[k];
+                    match write_nums[k] {
                         Some(x) => {
                             fv.values
                                 .insert((v.element.clone(), v.breakdown.clone()), x);
@@ -546,25 +708,50 @@ pub async fn import_rows(
                         }
                     }
                 }
-                for viol in violations(&relevant, &fv) {
-                    let at = members
-                        .iter()
-                        .find(|&&k| viol.elements.contains(&writes[k].1.element))
-                        .map(|&k| writes[k].0)
-                        .unwrap_or(writes[members[0]].0);
-                    let reason = format!(
-                        "{} — đơn vị {unit}, kỳ {period}: {} {} {} không thoả",
-                        viol.message,
-                        viol.left,
-                        viol.operator.symbol(),
-                        viol.right
+                violations(&relevant, &fv)
+                    .into_iter()
+                    .map(|viol| {
+                        let at = members
+                            .iter()
+                            .find(|&&k| viol.elements.contains(&values[k].element))
+                            .map(|&k| write_rows[k])
+                            .unwrap_or(write_rows[members[0]]);
+                        let reason = format!(
+                            "{} — đơn vị {unit}, kỳ {period}: {} {} {} không thoả",
+                            viol.message,
+                            viol.left,
+                            viol.operator.symbol(),
+                            viol.right
+                        );
+                        (viol.severity, rows[at].place.error(file, reason))
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let group_list: Vec<(&str, Period, Vec<usize>)> = group_list
+                .into_iter()
+                .map(|((u, p), m)| (u, p, m))
+                .collect();
+            // Many units and periods are checked in two halves at once.
+            let found: Vec<(Severity, FileError)> = if group_list.len() < 2_000 {
+                group_list.iter().flat_map(check).collect()
+            } else {
+                let (a, b) = group_list.split_at(group_list.len() / 2);
+                std::thread::scope(|s| {
+                    let second = s.spawn(|| b.iter().flat_map(check).collect::<Vec<_>>());
+                    let mut first: Vec<_> = a.iter().flat_map(check).collect();
+                    first.extend(
+                        second
+                            .join()
+                            .unwrap_or_else(|_| b.iter().flat_map(check).collect()),
                     );
-                    let e = rows[at].place.error(file, reason);
-                    if viol.severity == Severity::Block {
-                        errors.push(e);
-                    } else {
-                        warnings.push(e);
-                    }
+                    first
+                })
+            };
+            for (severity, e) in found {
+                if severity == Severity::Block {
+                    errors.push(e);
+                } else {
+                    warnings.push(e);
                 }
             }
         }
@@ -572,9 +759,17 @@ pub async fn import_rows(
     if !errors.is_empty() {
         return Err(ImportError::Rejected(errors));
     }
-    let values: Vec<DataValueInput> = writes.iter().map(|(_, v)| v.clone()).collect();
     let keys: Vec<ValueKey> = deletes.iter().map(|(_, k)| k.clone()).collect();
-    match live.apply_values(&values, &keys, actor, opts.dry_run).await {
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "import: validation rules checked"
+    );
+    let applied = live.apply_values(&values, &keys, actor, opts.dry_run).await;
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "import: written and applied to the engine"
+    );
+    match applied {
         Ok(mut changes) => {
             if opts.strategy == Strategy::Delete || !keys.is_empty() {
                 // A delete of a missing value is counted unchanged by the store: DHIS2 calls
@@ -598,7 +793,7 @@ pub async fn import_rows(
                         if k < deletes.len() {
                             deletes.get(k).map(|d| d.0)
                         } else {
-                            writes.get(k - deletes.len()).map(|w| w.0)
+                            write_rows.get(k - deletes.len()).copied()
                         }
                     });
                     match row {

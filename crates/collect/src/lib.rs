@@ -10,9 +10,9 @@ pub mod completeness;
 pub mod form;
 pub mod import;
 
+use chiso_core::fasthash::FastMap;
 use chiso_core::{Code, DataSet, Period, UnitKind, ValueError};
 use chiso_store::{Store, StoreError, StoredUnit};
-use std::collections::HashMap;
 
 pub use completeness::{completeness, Completeness, CompletenessRow, MissingReport, PendingReport};
 pub use form::{
@@ -42,8 +42,8 @@ pub enum CollectError {
 
 /// The units with what collection needs to know of them: kind, parent, groups.
 pub struct Hierarchy {
-    units: HashMap<String, StoredUnit>,
-    groups_of: HashMap<String, Vec<Code>>,
+    units: FastMap<String, StoredUnit>,
+    groups_of: FastMap<String, Vec<Code>>,
 }
 
 impl Hierarchy {
@@ -54,7 +54,7 @@ impl Hierarchy {
             .into_iter()
             .map(|u| (u.unit.code.to_string(), u))
             .collect();
-        let mut groups_of: HashMap<String, Vec<Code>> = HashMap::new();
+        let mut groups_of: FastMap<String, Vec<Code>> = FastMap::default();
         for g in store.groups().await? {
             for m in &g.members {
                 groups_of

@@ -278,7 +278,7 @@ impl Engine {
         engine.build_reporting(&input.data_sets, &input.completions);
         for v in &input.values {
             if let (Some(k), Some(&u), Some(x)) = (
-                engine.series_key(&v.element, v.breakdown.as_ref()),
+                engine.series_key(v.element.as_str(), v.breakdown.as_ref().map(|b| b.as_str())),
                 engine.index.get(v.unit.as_str()),
                 v.num,
             ) {
@@ -301,33 +301,48 @@ impl Engine {
         engine
     }
 
-    fn series_key(&self, element: &Code, option: Option<&Code>) -> Option<SeriesKey> {
-        let e = self.elements.get(element.as_str())?;
+    fn series_key(&self, element: &str, option: Option<&str>) -> Option<SeriesKey> {
+        let e = self.elements.get(element)?;
         match option {
             None if e.options.is_empty() => Some((e.id, NO_OPTION)),
             None => None,
-            Some(o) => e.options.get(o.as_str()).map(|&j| (e.id, j)),
+            Some(o) => e.options.get(o).map(|&j| (e.id, j)),
         }
     }
 
     /// Apply committed changes: each updates its unit and the unit's ancestors (no full rebuild).
     pub fn apply(&mut self, changes: &[Change]) {
+        self.apply_each(changes.iter().map(|c| {
+            (
+                c.element.as_str(),
+                c.option.as_ref().map(|o| o.as_str()),
+                c.unit.as_str(),
+                c.period,
+                c.num,
+            )
+        }));
+    }
+
+    /// [`Engine::apply`] over borrowed changes: (element, breakdown option, unit, period,
+    /// the new number or None when the value is gone or not a number).
+    pub fn apply_each<'a>(
+        &mut self,
+        changes: impl IntoIterator<Item = (&'a str, Option<&'a str>, &'a str, Period, Option<f64>)>,
+    ) {
         let n = self.units.len();
-        for c in changes {
-            let (Some(k), Some(&u)) = (
-                self.series_key(&c.element, c.option.as_ref()),
-                self.index.get(c.unit.as_str()),
-            ) else {
+        for (element, option, unit, period, num) in changes {
+            let (Some(k), Some(&u)) = (self.series_key(element, option), self.index.get(unit))
+            else {
                 continue;
             };
             let slice = self
                 .data
                 .entry(k)
                 .or_default()
-                .entry(c.period)
+                .entry(period)
                 .or_insert_with(|| Slice::new(n));
             let old = slice.own[u as usize];
-            let new = c.num.filter(|x| x.is_finite()).unwrap_or(f64::NAN);
+            let new = num.filter(|x| x.is_finite()).unwrap_or(f64::NAN);
             let d_sum = if new.is_nan() { 0.0 } else { new } - if old.is_nan() { 0.0 } else { old };
             let d_cnt = i64::from(!new.is_nan()) - i64::from(!old.is_nan());
             slice.own[u as usize] = new;
@@ -1363,7 +1378,7 @@ impl Engine {
 
     /// The series of an element (or one of its breakdown options).
     pub fn series(&self, element: &Code, option: Option<&Code>) -> Option<Series> {
-        self.series_key(element, option)
+        self.series_key(element.as_str(), option.map(|o| o.as_str()))
     }
 
     /// One unit's own stored number for a series and stored period (not summed, not
@@ -1375,7 +1390,7 @@ impl Engine {
         unit: &str,
         period: &Period,
     ) -> Option<f64> {
-        let key = self.series_key(element, option)?;
+        let key = self.series_key(element.as_str(), option.map(|o| o.as_str()))?;
         let u = *self.index.get(unit)? as usize;
         let x = *self.data.get(&key)?.get(period)?.own.get(u)?;
         (!x.is_nan()).then_some(x)

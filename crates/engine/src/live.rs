@@ -18,6 +18,8 @@ pub struct Live {
     writing: Mutex<()>,
     /// The newest audit row this engine has seen (see [`Live::sync`]).
     seen: std::sync::atomic::AtomicI64,
+    /// Whether value writes are applied to the engine (see [`Live::without_updates`]).
+    updates: bool,
 }
 
 /// Read everything the engine is built from.
@@ -78,7 +80,16 @@ impl Live {
             value_types: RwLock::new(value_types),
             writing: Mutex::new(()),
             seen: std::sync::atomic::AtomicI64::new(seen),
+            updates: true,
         })
+    }
+
+    /// For one command that writes and exits (the command line): value writes go to the store
+    /// only, and the engine keeps the state it was loaded with — nothing reads it afterwards,
+    /// and a running server catches up from the audit log ([`Live::sync`]).
+    pub fn without_updates(mut self) -> Live {
+        self.updates = false;
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -147,8 +158,14 @@ impl Live {
                 *self.value_types.write().await = value_types;
                 *self.engine.write().await = engine;
             } else {
+                // A large write is one batch row: its values are read from the store.
+                let mut expanded = Vec::new();
+                for r in rows.iter().filter(|r| r.action == "data_value.batch") {
+                    expanded.extend(self.store.audit_batch(r.id).await?);
+                }
                 let changes: Vec<Change> = rows
                     .iter()
+                    .chain(expanded.iter())
                     .filter(|r| r.action.starts_with("data_value."))
                     .filter_map(|r| {
                         if r.action == "data_value.delete" {
@@ -208,7 +225,7 @@ impl Live {
     ) -> Result<Changes, StoreError> {
         let _w = self.writing.lock().await;
         let changes = self.store.write_values(values, actor).await?;
-        if changes.changed() > 0 {
+        if self.updates && changes.changed() > 0 {
             let types = self.value_types.read().await;
             let applied: Vec<Change> = values
                 .iter()
@@ -243,31 +260,30 @@ impl Live {
             .store
             .apply_values(values, deletes, actor, dry_run)
             .await?;
-        if !dry_run && changes.changed() > 0 {
+        if self.updates && !dry_run && changes.changed() > 0 {
             let types = self.value_types.read().await;
-            let applied: Vec<Change> = deletes
-                .iter()
-                .map(|k| Change {
-                    element: k.element.clone(),
-                    unit: k.unit.clone(),
-                    period: k.period,
-                    option: k.breakdown.clone(),
-                    num: None,
-                })
-                .chain(values.iter().map(|v| {
-                    Change {
-                        element: v.element.clone(),
-                        unit: v.unit.clone(),
-                        period: v.period,
-                        option: v.breakdown.clone(),
-                        num: types
-                            .get(v.element.as_str())
-                            .and_then(|t| ParsedValue::parse(*t, &v.value).ok())
-                            .and_then(|p| p.num),
-                    }
-                }))
-                .collect();
-            self.engine.write().await.apply(&applied);
+            let deleted = deletes.iter().map(|k| {
+                (
+                    k.element.as_str(),
+                    k.breakdown.as_ref().map(|b| b.as_str()),
+                    k.unit.as_str(),
+                    k.period,
+                    None,
+                )
+            });
+            let written = values.iter().map(|v| {
+                (
+                    v.element.as_str(),
+                    v.breakdown.as_ref().map(|b| b.as_str()),
+                    v.unit.as_str(),
+                    v.period,
+                    types
+                        .get(v.element.as_str())
+                        .and_then(|t| ParsedValue::parse(*t, &v.value).ok())
+                        .and_then(|p| p.num),
+                )
+            });
+            self.engine.write().await.apply_each(deleted.chain(written));
         }
         Ok(changes)
     }

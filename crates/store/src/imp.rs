@@ -186,6 +186,7 @@ macro_rules! impl_store {
             AuditEntry, Breakdown, BreakdownOption, Code, DataElement, DataValue, DataValueInput, Framework, Indicator, Period, Scorecard, Target, TargetScope,
             SourceTag, SuccessorLink, Unit, UnitGroup,
         };
+        use chiso_core::fasthash::{FastMap, FastSet};
         use chrono::{DateTime, NaiveDate, Utc};
         use sqlx::{QueryBuilder, Row};
         use std::collections::{BTreeSet, HashMap, HashSet};
@@ -208,45 +209,192 @@ macro_rules! impl_store {
         const EVIDENCE_COLS: &str = "id, data_set, unit, period, element, file_name, content_type, size, sha256, doc_number, doc_date, summary, uploaded_by, uploaded_at";
 
         /// (element, unit, period) → the data set of every value on an approved report:
-        /// locked until un-approved.
-        async fn approved_cells(tx: &mut Tx) -> Result<HashMap<(String, String, String), String>, StoreError> {
+        /// locked until un-approved. Nested so that a value's key is looked up without copying.
+        type Locked = FastMap<String, FastMap<String, FastMap<String, String>>>;
+
+        async fn approved_cells(tx: &mut Tx) -> Result<Locked, StoreError> {
             let rows = sqlx::query(
                 "SELECT DISTINCT e.element, a.unit, a.period, a.data_set FROM approvals a \
                  JOIN data_set_elements e ON e.data_set = a.data_set",
             )
             .fetch_all(&mut **tx)
             .await?;
-            rows.iter()
-                .map(|r| Ok(((r.try_get("element")?, r.try_get("unit")?, r.try_get("period")?), r.try_get("data_set")?)))
-                .collect()
+            let mut out = Locked::default();
+            for r in &rows {
+                out.entry(r.try_get("element")?)
+                    .or_default()
+                    .entry(r.try_get("unit")?)
+                    .or_default()
+                    .insert(r.try_get("period")?, r.try_get("data_set")?);
+            }
+            Ok(out)
         }
 
-        fn locked_reason(data_set: &str, unit: &Code, period: &Period) -> String {
-            format!("báo cáo {data_set} của {unit} kỳ {period} đã được phê duyệt nên đã khoá; cần huỷ phê duyệt trước khi sửa \
-                     (the report is approved and locked; un-approve it first)")
+        fn locked_in<'l>(locked: &'l Locked, element: &str, unit: &str, period: &str) -> Option<&'l String> {
+            locked.get(element)?.get(unit)?.get(period)
         }
 
+        /// The stored values of some keys (sorted by key), read per element and chunk of units
+        /// over the period range of the batch: seeks on the primary key, whatever the table's size.
+        async fn stored_values(tx: &mut Tx, keys: &[(usize, $crate::bulk::ValueOut<'_>)]) -> Result<Vec<DataValue>, StoreError> {
+            // element → (its units, lowest period, highest period); the keys come sorted by
+            // element, then unit.
+            let mut by: Vec<(&str, Vec<&str>, &str, &str)> = Vec::new();
+            for (_, k) in keys {
+                let p = k.period.text.as_str();
+                match by.last_mut() {
+                    Some(e) if e.0 == k.element => {
+                        if e.1.last() != Some(&k.unit) {
+                            e.1.push(k.unit);
+                        }
+                        if p < e.2 {
+                            e.2 = p;
+                        }
+                        if p > e.3 {
+                            e.3 = p;
+                        }
+                    }
+                    _ => by.push((k.element, vec![k.unit], p, p)),
+                }
+            }
+            let mut out = Vec::new();
+            for (element, units, lo, hi) in by {
+                for chunk in units.chunks(500) {
+                    let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(format!("SELECT {VALUE_COLS} FROM data_values WHERE element = "));
+                    b.push_bind(element).push(" AND unit IN (");
+                    let mut s = b.separated(", ");
+                    for u in chunk {
+                        s.push_bind(*u);
+                    }
+                    b.push(") AND period >= ").push_bind(lo).push(" AND period <= ").push_bind(hi);
+                    b.push($lock);
+                    for r in b.build().fetch_all(&mut **tx).await? {
+                        out.push(value_from_row(&r)?);
+                    }
+                }
+            }
+            let mut keyed: Vec<((String, String, String, String), DataValue)> = out
+                .into_iter()
+                .map(|v| {
+                    let (e, u, p, b) = $crate::bulk::stored_key(&v);
+                    ((e.to_string(), u.to_string(), p, b.to_string()), v)
+                })
+                .collect();
+            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(keyed.into_iter().map(|(_, v)| v).collect())
+        }
 
-        /// Check a batch of values and write it with its audit rows inside `tx`, in a few
-        /// multi-row statements (the caller commits, or rolls back for a dry run).
+        /// Write a batch's audit: one chained row per value for a small batch, or one row for
+        /// the whole batch with its body (see `bulk`).
+        enum ValueAudit {
+            Rows(AuditBuffer),
+            Batch($crate::bulk::BatchBody),
+        }
+
+        impl ValueAudit {
+            fn for_count(n: usize) -> ValueAudit {
+                if n >= $crate::bulk::BATCH_AUDIT_MIN {
+                    ValueAudit::Batch($crate::bulk::BatchBody::new(n))
+                } else {
+                    ValueAudit::Rows(AuditBuffer::default())
+                }
+            }
+
+            /// `v` is `input` as written.
+            fn wrote(&mut self, v: &$crate::bulk::ValueOut<'_>, input: &DataValueInput, old: Option<&DataValue>, by: &str, at: DateTime<Utc>) {
+                match self {
+                    ValueAudit::Batch(b) => b.wrote(v, old),
+                    ValueAudit::Rows(rows) => {
+                        let new = DataValue {
+                            element: input.element.clone(),
+                            unit: input.unit.clone(),
+                            period: input.period,
+                            breakdown: input.breakdown.clone(),
+                            value: v.value.to_string(),
+                            num: v.num,
+                            comment: v.comment.map(str::to_string),
+                            source: input.source.clone(),
+                            stored_by: by.to_string(),
+                            stored_at: at,
+                        };
+                        let entity = format!("data_value:{}/{}/{}/{}", v.element, v.unit, v.period.text, v.breakdown);
+                        let action = if old.is_some() { "data_value.update" } else { "data_value.insert" };
+                        rows.push(action, &entity, old.map(json), Some(json(&new)));
+                    }
+                }
+            }
+
+            fn deleted(&mut self, key: &ValueKey, old: &DataValue) {
+                match self {
+                    ValueAudit::Batch(b) => b.deleted(old),
+                    ValueAudit::Rows(rows) => rows.push("data_value.delete", &key.entity(), Some(json(old)), None),
+                }
+            }
+
+            async fn flush(self, tx: &mut Tx, at: DateTime<Utc>, actor: &Actor) -> Result<(), StoreError> {
+                match self {
+                    ValueAudit::Rows(rows) => rows.flush(tx, at, actor).await,
+                    ValueAudit::Batch(b) => {
+                        if b.len() == 0 {
+                            return Ok(());
+                        }
+                        let (body, elements, summary) = b.finish();
+                        let mut rows = AuditBuffer::default();
+                        rows.push($crate::bulk::BATCH_ACTION, $crate::bulk::BATCH_ENTITY, None, Some(summary));
+                        rows.flush(tx, at, actor).await?;
+                        let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(&mut **tx).await?;
+                        sqlx::query("INSERT INTO audit_batches (audit_id, elements, body) VALUES ($1, $2, $3)")
+                            .bind(id)
+                            .bind(elements)
+                            .bind(body)
+                            .execute(&mut **tx)
+                            .await?;
+                        Ok(())
+                    }
+                }
+            }
+        }
+
+        /// Check a batch of values and write it with its audit inside `tx` (the caller commits,
+        /// or rolls back for a dry run). The values are checked and sorted without copying;
+        /// the stored ones are read by key range; new rows are inserted and changed ones
+        /// updated in bulk by the backend.
         async fn write_values_tx(tx: &mut Tx, values: &[DataValueInput], actor: &Actor) -> Result<Changes, StoreError> {
             // Writers queue here, as they would at the audit log's chain anyway: rows are then
             // never locked by two writers in different orders.
             if !$chain_lock.is_empty() {
                 sqlx::query($chain_lock).execute(&mut **tx).await?;
             }
-            let elements: HashMap<String, DataElement> = sqlx::query(&format!("SELECT {ELEMENT_COLS} FROM data_elements"))
+            if values.is_empty() {
+                return Ok(Changes::default());
+            }
+            let started = std::time::Instant::now();
+            // Every code is numbered in byte order as it is looked up: the rows are then sorted
+            // into key order by comparing numbers, not strings.
+            let mut element_list: Vec<DataElement> = sqlx::query(&format!("SELECT {ELEMENT_COLS} FROM data_elements"))
                 .fetch_all(&mut **tx)
                 .await?
                 .iter()
-                .map(|r| element_from_row(r).map(|e| (e.code.to_string(), e)))
+                .map(element_from_row)
                 .collect::<Result<_, StoreError>>()?;
-            let mut options: HashMap<String, HashSet<String>> = HashMap::new();
+            element_list.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
+            let elements: FastMap<String, (DataElement, u128)> = element_list
+                .into_iter()
+                .zip(0u128..)
+                .map(|(e, k)| (e.code.to_string(), (e, k)))
+                .collect();
+            let mut options: FastMap<String, HashSet<String>> = FastMap::default();
+            let mut option_codes: BTreeSet<String> = BTreeSet::new();
             for r in sqlx::query("SELECT breakdown, code FROM breakdown_options").fetch_all(&mut **tx).await? {
-                options.entry(r.try_get("breakdown")?).or_default().insert(r.try_get("code")?);
+                let code: String = r.try_get("code")?;
+                option_codes.insert(code.clone());
+                options.entry(r.try_get("breakdown")?).or_default().insert(code);
             }
-            let wanted: Vec<&str> = values.iter().map(|v| v.unit.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
-            let mut units: HashMap<String, StoredUnit> = HashMap::new();
+            // No breakdown ("") sorts first.
+            let option_rank: FastMap<String, u128> = option_codes.into_iter().zip(1u128..).collect();
+            let mut wanted: Vec<&str> = values.iter().map(|v| v.unit.as_str()).collect::<FastSet<_>>().into_iter().collect();
+            wanted.sort_unstable();
+            let mut units: FastMap<String, (StoredUnit, u128)> = FastMap::default();
             for chunk in wanted.chunks(500) {
                 let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(format!("SELECT {UNIT_COLS} FROM units WHERE code IN ("));
                 let mut sep = b.separated(", ");
@@ -256,190 +404,232 @@ macro_rules! impl_store {
                 b.push(")");
                 for r in b.build().fetch_all(&mut **tx).await? {
                     let u = unit_from_row(&r)?;
-                    units.insert(u.unit.code.to_string(), u);
+                    let rank = wanted.binary_search(&u.unit.code.as_str()).unwrap_or(0) as u128;
+                    units.insert(u.unit.code.to_string(), (u, rank));
                 }
             }
-            let mut errors = Vec::new();
-            let mut parsed = Vec::with_capacity(values.len());
-            let mut seen: HashMap<ValueKey, usize> = HashMap::with_capacity(values.len());
-            for (i, v) in values.iter().enumerate() {
-                let element = elements.get(v.element.as_str());
-                let unit = units.get(v.unit.as_str());
-                let mut ok = true;
-                let mut p = None;
-                match element {
-                    None => {
-                        push_error(&mut errors, FieldError::new(Some(i), "element", format!("unknown data element {}", v.element)));
-                        ok = false;
-                    }
-                    Some(e) => {
-                        match (&e.breakdown, &v.breakdown) {
-                            (None, Some(b)) => {
-                                push_error(&mut errors, FieldError::new(Some(i), "breakdown",
-                                    format!("data element {} has no breakdown, but {b} was given", e.code)));
-                                ok = false;
-                            }
-                            (Some(cat), None) => {
-                                push_error(&mut errors, FieldError::new(Some(i), "breakdown",
-                                    format!("data element {} is broken down by {cat}; name one of its options", e.code)));
-                                ok = false;
-                            }
-                            (Some(cat), Some(b)) => {
-                                if !options.get(cat.as_str()).is_some_and(|o| o.contains(b.as_str())) {
+            let mut period_list: Vec<$crate::bulk::PeriodCols> = values
+                .iter()
+                .map(|v| v.period)
+                .collect::<FastSet<_>>()
+                .iter()
+                .map($crate::bulk::PeriodCols::of)
+                .collect();
+            period_list.sort_by(|a, b| a.text.cmp(&b.text));
+            let periods: FastMap<Period, ($crate::bulk::PeriodCols, u128)> = period_list
+                .into_iter()
+                .zip(0u128..)
+                .map(|(p, k)| (p.period, (p, k)))
+                .collect();
+            let mut sources: Vec<(&SourceTag, String)> = Vec::new();
+            for v in values {
+                if !sources.iter().any(|(s, _)| *s == &v.source) {
+                    sources.push((&v.source, v.source.to_string()));
+                }
+            }
+            let source_of = |s: &SourceTag| sources.iter().find(|(t, _)| *t == s).map(|(_, text)| text.as_str()).unwrap_or("");
+            // (index in the request, the input, its parsed value, its key as numbers, its period)
+            type Checked<'v, 'p> = (usize, &'v DataValueInput, chiso_core::ParsedValue, u128, &'p $crate::bulk::PeriodCols);
+            // Checks of the values in `range`, each on its own.
+            let check = |range: std::ops::Range<usize>| {
+                let mut checked: Vec<Checked<'_, '_>> = Vec::with_capacity(range.len());
+                let mut errors = Vec::new();
+                // The last unit and period seen, whether the unit existed then, and its number:
+                // rows of one unit and period tend to come together.
+                let mut last_unit: Option<(&str, Period, bool, u128)> = None;
+                for (i, v) in values.iter().enumerate().take(range.end).skip(range.start) {
+                    let mut ok = true;
+                    let mut p = None;
+                    let mut key = 0u128;
+                    match elements.get(v.element.as_str()) {
+                        None => {
+                            push_error(&mut errors, FieldError::new(Some(i), "element", format!("unknown data element {}", v.element)));
+                            ok = false;
+                        }
+                        Some((e, rank)) => {
+                            key |= rank << 96;
+                            match (&e.breakdown, &v.breakdown) {
+                                (None, Some(b)) => {
                                     push_error(&mut errors, FieldError::new(Some(i), "breakdown",
-                                        format!("{b} is not an option of breakdown {cat}")));
+                                        format!("data element {} has no breakdown, but {b} was given", e.code)));
+                                    ok = false;
+                                }
+                                (Some(cat), None) => {
+                                    push_error(&mut errors, FieldError::new(Some(i), "breakdown",
+                                        format!("data element {} is broken down by {cat}; name one of its options", e.code)));
+                                    ok = false;
+                                }
+                                (Some(cat), Some(b)) => {
+                                    if !options.get(cat.as_str()).is_some_and(|o| o.contains(b.as_str())) {
+                                        push_error(&mut errors, FieldError::new(Some(i), "breakdown",
+                                            format!("{b} is not an option of breakdown {cat}")));
+                                        ok = false;
+                                    }
+                                    key |= option_rank.get(b.as_str()).copied().unwrap_or(0);
+                                }
+                                (None, None) => {}
+                            }
+                            match parse_value(e.value_type, &v.value) {
+                                Ok(x) => p = Some(x),
+                                Err(reason) => {
+                                    push_error(&mut errors, FieldError::new(Some(i), "value", reason));
                                     ok = false;
                                 }
                             }
-                            (None, None) => {}
                         }
-                        match parse_value(e.value_type, &v.value) {
-                            Ok(x) => p = Some(x),
-                            Err(reason) => {
-                                push_error(&mut errors, FieldError::new(Some(i), "value", reason));
-                                ok = false;
+                    }
+                    let (exists, unit_rank) = match last_unit {
+                        Some((u, pe, e, r)) if u == v.unit.as_str() && pe == v.period => (e, r),
+                        _ => {
+                            let found = units.get(v.unit.as_str());
+                            let e = found.is_some_and(|(u, _)| u.unit.exists_during(v.period.start(), v.period.end()));
+                            let r = found.map(|(_, r)| *r).unwrap_or(0);
+                            last_unit = Some((v.unit.as_str(), v.period, e, r));
+                            (e, r)
+                        }
+                    };
+                    key |= unit_rank << 64;
+                    if !exists {
+                        match units.get(v.unit.as_str()) {
+                            None => push_error(&mut errors, FieldError::new(Some(i), "unit", format!("unknown unit {}", v.unit))),
+                            Some((u, _)) => {
+                                let from = u.unit.valid_from.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
+                                let to = u.unit.valid_to.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
+                                push_error(&mut errors, FieldError::new(Some(i), "period",
+                                    format!("unit {} did not exist in period {} (it exists from {from} to {to})", v.unit, v.period)));
                             }
                         }
-                    }
-                }
-                match unit {
-                    None => {
-                        push_error(&mut errors, FieldError::new(Some(i), "unit", format!("unknown unit {}", v.unit)));
                         ok = false;
                     }
-                    Some(u) if !u.unit.exists_during(v.period.start(), v.period.end()) => {
-                        let from = u.unit.valid_from.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
-                        let to = u.unit.valid_to.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
-                        push_error(&mut errors, FieldError::new(Some(i), "period",
-                            format!("unit {} did not exist in period {} (it exists from {from} to {to})", v.unit, v.period)));
+                    if v.comment.as_ref().is_some_and(|c| c.chars().count() > chiso_core::value::MAX_COMMENT_LEN) {
+                        push_error(&mut errors, FieldError::new(Some(i), "comment",
+                            format!("the comment is longer than {} characters", chiso_core::value::MAX_COMMENT_LEN)));
                         ok = false;
                     }
-                    Some(_) => {}
+                    if let (true, Some(p), Some((cols, period_rank))) = (ok, p, periods.get(&v.period)) {
+                        key |= period_rank << 32;
+                        checked.push((i, v, p, key, cols));
+                    }
                 }
-                if v.comment.as_ref().is_some_and(|c| c.chars().count() > chiso_core::value::MAX_COMMENT_LEN) {
-                    push_error(&mut errors, FieldError::new(Some(i), "comment",
-                        format!("the comment is longer than {} characters", chiso_core::value::MAX_COMMENT_LEN)));
-                    ok = false;
-                }
-                let key = ValueKey { element: v.element.clone(), unit: v.unit.clone(), period: v.period, breakdown: v.breakdown.clone() };
-                if let Some(j) = seen.insert(key.clone(), i) {
-                    push_error(&mut errors, FieldError::new(Some(i), "value",
-                        format!("the same element, unit, period and breakdown as item {}", j + 1)));
-                    ok = false;
-                }
-                if let (true, Some(p)) = (ok, p) {
-                    parsed.push((i, key, v, p));
+                (checked, errors)
+            };
+            // Many values are checked in two halves at once.
+            let n = values.len();
+            let (checked, mut errors) = if n < 50_000 {
+                check(0..n)
+            } else {
+                std::thread::scope(|s| {
+                    let second = s.spawn(|| check(n / 2..n));
+                    let (mut checked, mut errors) = check(0..n / 2);
+                    let (c2, e2) = second.join().unwrap_or_else(|_| check(n / 2..n));
+                    checked.extend(c2);
+                    for e in e2 {
+                        push_error(&mut errors, e);
+                    }
+                    (checked, errors)
+                })
+            };
+            // In key order (then request order): the primary key's tree then grows at its end
+            // instead of splitting pages all over, and the same key twice sits side by side.
+            let mut order: Vec<(u128, u32)> = checked.iter().zip(0u32..).map(|(c, k)| (c.3, k)).collect();
+            order.sort_unstable();
+            let rows: Vec<(usize, $crate::bulk::ValueOut<'_>)> = order
+                .iter()
+                .map(|&(_, k)| {
+                    let (i, v, p, _, cols) = &checked[k as usize];
+                    (*i, $crate::bulk::ValueOut {
+                        element: v.element.as_str(),
+                        unit: v.unit.as_str(),
+                        period: cols,
+                        breakdown: v.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""),
+                        value: p.text.as_str(),
+                        num: p.num,
+                        comment: v.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()),
+                        source: source_of(&v.source),
+                    })
+                })
+                .collect();
+            for w in order.windows(2) {
+                if w[0].0 == w[1].0 {
+                    let (first, again) = (checked[w[0].1 as usize].0, checked[w[1].1 as usize].0);
+                    push_error(&mut errors, FieldError::new(Some(again), "value",
+                        format!("the same element, unit, period and breakdown as item {}", first + 1)));
                 }
             }
             if !errors.is_empty() {
+                errors.sort_by_key(|e| e.index);
                 return Err(StoreError::Invalid(errors));
             }
-            // The stored values of the batch's keys, read in chunks.
-            let mut old: HashMap<ValueKey, DataValue> = HashMap::new();
-            // Only keys whose element already has values in that period can exist: ask which
-            // (element, period) pairs are stored, then read the rows of those keys only.
-            let pairs: BTreeSet<(&str, String)> = parsed.iter().map(|(_, k, _, _)| (k.element.as_str(), k.period.to_string())).collect();
-            let mut stored_pairs: HashSet<(String, String)> = HashSet::new();
-            let pairs: Vec<(&str, String)> = pairs.into_iter().collect();
-            for chunk in pairs.chunks(400) {
-                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new("SELECT DISTINCT element, period FROM data_values WHERE (element, period) IN (");
-                let mut first = true;
-                for (e, p) in chunk {
-                    if !first {
-                        b.push(", ");
-                    }
-                    first = false;
-                    b.push("(").push_bind(*e).push(", ").push_bind(p.as_str()).push(")");
-                }
-                b.push(")");
-                for r in b.build().fetch_all(&mut **tx).await? {
-                    stored_pairs.insert((r.try_get("element")?, r.try_get("period")?));
-                }
-            }
-            let maybe: Vec<&(usize, ValueKey, &DataValueInput, chiso_core::ParsedValue)> = parsed
-                .iter()
-                .filter(|(_, k, _, _)| stored_pairs.contains(&(k.element.to_string(), k.period.to_string())))
-                .collect();
-            if !maybe.is_empty() {
-                for chunk in maybe.chunks(400) {
-                    let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(format!(
-                        "SELECT {VALUE_COLS} FROM data_values WHERE (element, unit, period, breakdown) IN ("
-                    ));
-                    let mut first = true;
-                    for (_, key, _, _) in chunk.iter().copied() {
-                        if !first {
-                            b.push(", ");
-                        }
-                        first = false;
-                        b.push("(")
-                            .push_bind(key.element.as_str())
-                            .push(", ")
-                            .push_bind(key.unit.as_str())
-                            .push(", ")
-                            .push_bind(key.period.to_string())
-                            .push(", ")
-                            .push_bind(key.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""))
-                            .push(")");
-                    }
-                    b.push(")");
-                    b.push($lock);
-                    for r in b.build().fetch_all(&mut **tx).await? {
-                        let v = value_from_row(&r)?;
-                        old.insert(ValueKey { element: v.element.clone(), unit: v.unit.clone(), period: v.period, breakdown: v.breakdown.clone() }, v);
-                    }
-                }
-            }
+            tracing::debug!(values = values.len(), ms = started.elapsed().as_millis() as u64, "store: values checked and sorted");
+            let stored = stored_values(tx, &rows).await?;
+            tracing::debug!(stored = stored.len(), ms = started.elapsed().as_millis() as u64, "store: stored values read");
             let now = Utc::now();
-            let mut audit = AuditBuffer::default();
             let mut changes = Changes::default();
-            let mut rows: Vec<DataValue> = Vec::with_capacity(parsed.len());
             // Values on approved reports are locked: changing one is refused (rewriting it
             // unchanged is not a change).
             let locked = approved_cells(tx).await?;
-            // In key order: the key's indexes (and the audit log's entity index) then grow at
-            // their ends instead of splitting pages all over.
-            parsed.sort_by(|a, b| {
-                (a.1.element.as_str(), a.1.unit.as_str(), a.1.period, a.1.breakdown.as_ref().map(|c| c.as_str()))
-                    .cmp(&(b.1.element.as_str(), b.1.unit.as_str(), b.1.period, b.1.breakdown.as_ref().map(|c| c.as_str())))
-            });
-            for (i, key, v, p) in parsed {
-                let comment = v.comment.as_ref().map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
-                let before = old.get(&key);
+            let mut inserts: Vec<(usize, &$crate::bulk::ValueOut<'_>)> = Vec::with_capacity(rows.len());
+            let mut updates: Vec<(usize, &$crate::bulk::ValueOut<'_>, &DataValue)> = Vec::new();
+            let mut s = 0;
+            for (i, v) in &rows {
+                // Both lists are in key order: walk them together.
+                let mut before = None;
+                while s < stored.len() {
+                    let sk = $crate::bulk::stored_key(&stored[s]);
+                    match (sk.0, sk.1, sk.2.as_str(), sk.3).cmp(&v.key()) {
+                        std::cmp::Ordering::Less => s += 1,
+                        std::cmp::Ordering::Equal => {
+                            before = Some(&stored[s]);
+                            break;
+                        }
+                        std::cmp::Ordering::Greater => break,
+                    }
+                }
                 if let Some(o) = before {
                     // Another import batch bringing the same value is no change.
-                    let same_source = o.source == v.source
-                        || matches!((&o.source, &v.source), (SourceTag::Import(_), SourceTag::Import(_)));
-                    if o.value == p.text && o.comment == comment && same_source {
+                    let same_source = o.source.to_string() == v.source
+                        || (matches!(o.source, SourceTag::Import(_)) && v.source.starts_with("import:"));
+                    if o.value == v.value && o.comment.as_deref() == v.comment && same_source {
                         changes.unchanged += 1;
                         continue;
                     }
                 }
-                if let Some(ds) = locked.get(&(key.element.to_string(), key.unit.to_string(), key.period.to_string())) {
-                    push_error(&mut errors, FieldError::new(Some(i), "value", locked_reason(ds, &key.unit, &key.period)));
-                    continue;
+                if !locked.is_empty() {
+                    if let Some(ds) = locked_in(&locked, v.element, v.unit, &v.period.text) {
+                        let unit = Code::parse(v.unit).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        let period = Period::parse(&v.period.text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        push_error(&mut errors, FieldError::new(Some(*i), "value", locked_reason(ds, &unit, &period)));
+                        continue;
+                    }
                 }
-                let new = DataValue {
-                    element: key.element.clone(),
-                    unit: key.unit.clone(),
-                    period: key.period,
-                    breakdown: key.breakdown.clone(),
-                    value: p.text,
-                    num: p.num,
-                    comment,
-                    source: v.source.clone(),
-                    stored_by: actor.who.clone(),
-                    stored_at: now,
-                };
-                let action = if before.is_some() { "data_value.update" } else { "data_value.insert" };
-                audit.push(action, &key.entity(), before.map(json), Some(json(&new)));
                 changes.wrote(before.is_some());
-                rows.push(new);
+                match before {
+                    Some(o) => updates.push((*i, v, o)),
+                    None => inserts.push((*i, v)),
+                }
             }
             if !errors.is_empty() {
                 return Err(StoreError::Invalid(errors));
             }
-            insert_value_rows(tx, &rows).await?;
+            // The audit is written out beside the insertion, on another thread.
+            let audit_of = || {
+                let mut audit = ValueAudit::for_count(inserts.len() + updates.len());
+                for (i, v) in &inserts {
+                    audit.wrote(v, &values[*i], None, &actor.who, now);
+                }
+                for (i, v, o) in &updates {
+                    audit.wrote(v, &values[*i], Some(o), &actor.who, now);
+                }
+                audit
+            };
+            let new: Vec<&$crate::bulk::ValueOut<'_>> = inserts.iter().map(|(_, v)| *v).collect();
+            let updated: Vec<&$crate::bulk::ValueOut<'_>> = updates.iter().map(|(_, v, _)| *v).collect();
+            tracing::debug!(ms = started.elapsed().as_millis() as u64, "store: changes sorted out");
+            let audit = insert_new_values(tx, &new, &actor.who, now, audit_of).await?;
+            update_values(tx, &updated, &actor.who, now).await?;
+            tracing::debug!(inserted = new.len(), updated = updated.len(), ms = started.elapsed().as_millis() as u64, "store: values written");
             audit.flush(tx, now, actor).await?;
+            tracing::debug!(ms = started.elapsed().as_millis() as u64, "store: audit written");
             Ok(changes)
         }
 
@@ -451,7 +641,7 @@ macro_rules! impl_store {
             if !locked.is_empty() {
                 let mut errors = Vec::new();
                 for (i, k) in keys.iter().enumerate() {
-                    if let Some(ds) = locked.get(&(k.element.to_string(), k.unit.to_string(), k.period.to_string())) {
+                    if let Some(ds) = locked_in(&locked, k.element.as_str(), k.unit.as_str(), &k.period.to_string()) {
                         let exists: bool = sqlx::query_scalar(
                             "SELECT EXISTS (SELECT 1 FROM data_values WHERE element = $1 AND unit = $2 AND period = $3 AND breakdown = $4)",
                         )
@@ -471,7 +661,7 @@ macro_rules! impl_store {
                 }
             }
             let now = Utc::now();
-            let mut audit = AuditBuffer::default();
+            let mut audit = ValueAudit::for_count(keys.len());
             let mut changes = Changes::default();
             for key in keys {
                 let bd = key.breakdown.as_ref().map(|b| b.to_string()).unwrap_or_default();
@@ -488,13 +678,18 @@ macro_rules! impl_store {
                 match old.as_ref().map(value_from_row).transpose()? {
                     None => changes.unchanged += 1,
                     Some(o) => {
-                        audit.push("data_value.delete", &key.entity(), Some(json(&o)), None);
+                        audit.deleted(key, &o);
                         changes.deleted += 1;
                     }
                 }
             }
             audit.flush(tx, now, actor).await?;
             Ok(changes)
+        }
+
+        fn locked_reason(data_set: &str, unit: &Code, period: &Period) -> String {
+            format!("báo cáo {data_set} của {unit} kỳ {period} đã được phê duyệt nên đã khoá; cần huỷ phê duyệt trước khi sửa \
+                     (the report is approved and locked; un-approve it first)")
         }
 
         fn report_key(data_set: &Code, unit: &Code, period: &Period) -> String {
@@ -718,6 +913,19 @@ macro_rules! impl_store {
                 created_at: r.try_get("created_at")?,
                 last_used_at: r.try_get("last_used_at")?,
                 revoked_at: r.try_get("revoked_at")?,
+            })
+        }
+
+        fn audit_from_row(r: &DbRow) -> Result<AuditEntry, StoreError> {
+            Ok(AuditEntry {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                via: r.try_get("via")?,
+                action: r.try_get("action")?,
+                entity: r.try_get("entity")?,
+                old_value: r.try_get("old_value")?,
+                new_value: r.try_get("new_value")?,
             })
         }
 
@@ -972,6 +1180,18 @@ macro_rules! impl_store {
                     })
                     .collect()
             }
+
+        impl $store {
+            /// Each data element's value type, by code.
+            async fn value_types(&self) -> Result<HashMap<String, chiso_core::ValueType>, StoreError> {
+                sqlx::query(&format!("SELECT {ELEMENT_COLS} FROM data_elements"))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| element_from_row(r).map(|e| (e.code.to_string(), e.value_type)))
+                    .collect()
+            }
+        }
 
         #[async_trait::async_trait]
         impl $crate::Store for $store {
@@ -1819,11 +2039,13 @@ macro_rules! impl_store {
                     }
                     Err(e) => return Err(e),
                 }
+                let started = std::time::Instant::now();
                 if dry_run {
                     tx.rollback().await?;
                 } else {
                     tx.commit().await?;
                 }
+                tracing::debug!(ms = started.elapsed().as_millis() as u64, dry_run, "store: transaction ended");
                 Ok(changes)
             }
 
@@ -1863,6 +2085,10 @@ macro_rules! impl_store {
                         s.push_bind(e.to_string());
                     }
                     b.push(")");
+                } else if !q.units.is_empty() {
+                    // The key starts with the element: naming every element lets the database
+                    // seek each (element, unit) instead of reading the whole table.
+                    b.push(" AND element IN (SELECT code FROM data_elements)");
                 }
                 if !q.periods.is_empty() {
                     b.push(" AND period IN (");
@@ -1872,7 +2098,8 @@ macro_rules! impl_store {
                     }
                     b.push(")");
                 }
-                b.push(" ORDER BY element, unit, period_start, period_type, breakdown");
+                // The key's order: read as stored, without sorting.
+                b.push(" ORDER BY element, unit, period, breakdown");
                 if let Some(l) = q.limit {
                     b.push(" LIMIT ").push_bind(l.max(0));
                     if let Some(o) = q.offset {
@@ -1922,8 +2149,14 @@ macro_rules! impl_store {
                     "SELECT id, at, actor, via, action, entity, old_value, new_value FROM audit_log WHERE 1 = 1",
                 );
                 let like = |s: &str| format!("{}%", s.replace('\\', "").replace('%', "").replace('_', "\\_"));
+                // A value's history also lies in the bodies of batch rows: those are read and
+                // their matching entries returned in place of the batch rows.
+                let expand = q.entity_prefix.as_deref().filter(|p| p.starts_with("data_value:"));
                 if let Some(p) = &q.entity_prefix {
                     b.push(" AND entity LIKE ").push_bind(like(p)).push(" ESCAPE '\\'");
+                }
+                if expand.is_some() {
+                    b.push(" AND action <> ").push_bind($crate::bulk::BATCH_ACTION);
                 }
                 if let Some(p) = &q.action_prefix {
                     b.push(" AND action LIKE ").push_bind(like(p)).push(" ESCAPE '\\'");
@@ -1931,22 +2164,67 @@ macro_rules! impl_store {
                 if let Some(a) = &q.actor {
                     b.push(" AND actor = ").push_bind(a.clone());
                 }
-                b.push(" ORDER BY id DESC LIMIT ").push_bind(q.limit.unwrap_or(1000).clamp(0, 100_000));
+                let limit = q.limit.unwrap_or(1000).clamp(0, 100_000);
+                b.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
                 let rows = b.build().fetch_all(&self.pool).await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(AuditEntry {
-                            id: r.try_get("id")?,
-                            at: r.try_get("at")?,
-                            actor: r.try_get("actor")?,
-                            via: r.try_get("via")?,
-                            action: r.try_get("action")?,
-                            entity: r.try_get("entity")?,
-                            old_value: r.try_get("old_value")?,
-                            new_value: r.try_get("new_value")?,
-                        })
-                    })
-                    .collect()
+                let mut out: Vec<AuditEntry> = rows.iter().map(audit_from_row).collect::<Result<_, _>>()?;
+                let Some(prefix) = expand else {
+                    return Ok(out);
+                };
+                let element = prefix["data_value:".len()..].split_once('/').map(|(e, _)| e);
+                let mut b: QueryBuilder<'_, $db> = QueryBuilder::new(
+                    "SELECT a.id, a.at, a.actor, a.via, a.action, a.entity, a.old_value, a.new_value \
+                     FROM audit_log a JOIN audit_batches b ON b.audit_id = a.id WHERE 1 = 1",
+                );
+                if let Some(e) = element {
+                    b.push(" AND b.elements LIKE ").push_bind(format!("%;{}%", like(&format!("{e};")))).push(" ESCAPE '\\'");
+                }
+                if let Some(a) = &q.actor {
+                    b.push(" AND a.actor = ").push_bind(a.clone());
+                }
+                b.push(" ORDER BY a.id DESC");
+                let batches: Vec<AuditEntry> = b.build().fetch_all(&self.pool).await?.iter().map(audit_from_row).collect::<Result<_, _>>()?;
+                if batches.is_empty() {
+                    return Ok(out);
+                }
+                let types = self.value_types().await?;
+                let mut found = 0usize;
+                for row in batches {
+                    if found >= limit as usize {
+                        // Older than every entry already found: none of its entries would be kept.
+                        break;
+                    }
+                    let body: Vec<u8> = sqlx::query_scalar("SELECT body FROM audit_batches WHERE audit_id = $1")
+                        .bind(row.id)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    let mut entries = $crate::bulk::expand_batch(&row, &body, &types, Some(prefix))?;
+                    if let Some(p) = &q.action_prefix {
+                        entries.retain(|e| e.action.starts_with(p.as_str()));
+                    }
+                    entries.reverse();
+                    found += entries.len();
+                    out.extend(entries);
+                }
+                out.sort_by(|a, b| b.id.cmp(&a.id));
+                out.truncate(limit as usize);
+                Ok(out)
+            }
+
+            async fn audit_batch(&self, id: i64) -> Result<Vec<AuditEntry>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT a.id, a.at, a.actor, a.via, a.action, a.entity, a.old_value, a.new_value, b.body \
+                     FROM audit_log a JOIN audit_batches b ON b.audit_id = a.id WHERE a.id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else {
+                    return Ok(Vec::new());
+                };
+                let body: Vec<u8> = row.try_get("body")?;
+                let types = self.value_types().await?;
+                $crate::bulk::expand_batch(&audit_from_row(&row)?, &body, &types, None)
             }
 
             async fn audit_since(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
@@ -1957,20 +2235,7 @@ macro_rules! impl_store {
                 .bind(limit.clamp(1, 100_000))
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(AuditEntry {
-                            id: r.try_get("id")?,
-                            at: r.try_get("at")?,
-                            actor: r.try_get("actor")?,
-                            via: r.try_get("via")?,
-                            action: r.try_get("action")?,
-                            entity: r.try_get("entity")?,
-                            old_value: r.try_get("old_value")?,
-                            new_value: r.try_get("new_value")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(audit_from_row).collect()
             }
 
             async fn verify_audit(&self) -> Result<$crate::AuditCheck, StoreError> {
@@ -2010,6 +2275,18 @@ macro_rules! impl_store {
                     );
                     if expect != hash {
                         return Ok($crate::AuditCheck { rows: n, broken: Some((id, "the row's content does not match its hash: it was edited".into())) });
+                    }
+                    if r.try_get::<&str, _>("action")? == $crate::bulk::BATCH_ACTION {
+                        let body: Option<Vec<u8>> = sqlx::query_scalar("SELECT body FROM audit_batches WHERE audit_id = $1")
+                            .bind(id)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                        if !body.is_some_and(|b| $crate::bulk::body_matches(new.as_deref(), &b)) {
+                            return Ok($crate::AuditCheck {
+                                rows: n,
+                                broken: Some((id, "the batch's list of values does not match the digest in its row: it was edited or removed".into())),
+                            });
+                        }
                     }
                     prev = hash;
                 }

@@ -2,9 +2,11 @@
 //! PostgreSQL. Both run versioned migrations of their own and answer the same contract tests.
 //!
 //! *Invariant*: every write of a data value goes through [`Store::write_values`] (or
-//! [`Store::delete_values`]), which checks the whole batch, writes it in one transaction and
-//! writes an audit row for each change in that same transaction — or writes nothing.
+//! [`Store::delete_values`], [`Store::apply_values`]), which checks the whole batch, writes it
+//! in one transaction and audits every change in that same transaction — an audit row per
+//! value, or for 1,000 changes and more one batch row listing them all — or writes nothing.
 
+mod bulk;
 mod imp;
 mod migrate;
 pub mod postgres;
@@ -412,6 +414,10 @@ pub trait Store: Send + Sync + 'static {
     /// Audit rows with an id above `after`, oldest first, at most `limit`: how other server
     /// processes on the same database learn of committed changes.
     async fn audit_since(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+    /// The values a batch row of the audit log (action `data_value.batch`) records, one entry
+    /// per value as a small write's rows read (`data_value.insert|update|delete`, old and new
+    /// as JSON), in the order written; empty for any other row.
+    async fn audit_batch(&self, id: i64) -> Result<Vec<AuditEntry>>;
     /// The newest audit row's id (0 when the log is empty).
     async fn last_audit_id(&self) -> Result<i64>;
     /// Walk the audit log's hash chain from the first row and report the first row whose

@@ -68,6 +68,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "plans_registers",
         sql: include_str!("../migrations/sqlite/0012_plans_registers.sql"),
     },
+    Migration {
+        version: 13,
+        name: "bulk_values",
+        sql: include_str!("../migrations/sqlite/0013_bulk_values.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -130,6 +135,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 12,
         name: "plans_registers",
         sql: include_str!("../migrations/postgres/0012_plans_registers.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "bulk_values",
+        sql: include_str!("../migrations/postgres/0013_bulk_values.sql"),
     },
 ];
 

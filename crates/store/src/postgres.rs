@@ -1,5 +1,6 @@
 //! The PostgreSQL backend, for multi-user production.
 
+use crate::bulk::ValueOut;
 use crate::migrate;
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -116,50 +117,102 @@ crate::imp::impl_store!(
      string_agg(value, ';' ORDER BY period, breakdown) AS vals"
 );
 
-/// Insert (or update) data values: one statement per 10,000 rows, the columns sent as arrays
-/// and unnested by the server.
-async fn insert_value_rows(
+/// Append one field to a COPY text-format line: backslash, tab, newline and carriage return
+/// escaped.
+fn copy_field(buf: &mut Vec<u8>, s: &str) {
+    for &b in s.as_bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            _ => buf.push(b),
+        }
+    }
+}
+
+/// Insert values whose keys are not stored (the caller has checked), streamed to the server
+/// with COPY inside the transaction, after running `beside` (returning what it returned).
+async fn insert_new_values<U: Send>(
     tx: &mut Transaction<'static, Postgres>,
-    rows: &[chiso_core::DataValue],
+    rows: &[&ValueOut<'_>],
+    by: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    beside: impl FnOnce() -> U + Send,
+) -> Result<U> {
+    use std::io::Write;
+    let out = beside();
+    if rows.is_empty() {
+        return Ok(out);
+    }
+    let at = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let mut by_field = Vec::new();
+    copy_field(&mut by_field, by);
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY data_values (element, unit, period, breakdown, value, num, comment, source, \
+             stored_by, stored_at) FROM STDIN",
+        )
+        .await?;
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+    for v in rows {
+        for f in [v.element, v.unit, &v.period.text, v.breakdown, v.value] {
+            copy_field(&mut buf, f);
+            buf.push(b'\t');
+        }
+        match v.num {
+            // Rust's shortest round-trip form; PostgreSQL reads it back to the same double.
+            Some(x) if x.is_finite() => {
+                let _ = write!(buf, "{x}");
+            }
+            _ => buf.extend_from_slice(b"\\N"),
+        }
+        buf.push(b'\t');
+        match v.comment {
+            Some(c) => copy_field(&mut buf, c),
+            None => buf.extend_from_slice(b"\\N"),
+        }
+        buf.push(b'\t');
+        copy_field(&mut buf, v.source);
+        buf.push(b'\t');
+        buf.extend_from_slice(&by_field);
+        buf.push(b'\t');
+        buf.extend_from_slice(at.as_bytes());
+        buf.push(b'\n');
+        if buf.len() >= 1 << 20 {
+            copy.send(std::mem::replace(&mut buf, Vec::with_capacity(1 << 20)))
+                .await?;
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf).await?;
+    }
+    copy.finish().await?;
+    Ok(out)
+}
+
+/// Update stored values in place: one statement per 10,000 rows, the columns sent as arrays.
+async fn update_values(
+    tx: &mut Transaction<'static, Postgres>,
+    rows: &[&ValueOut<'_>],
+    by: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     for chunk in rows.chunks(10_000) {
-        let mut element = Vec::with_capacity(chunk.len());
-        let mut unit = Vec::with_capacity(chunk.len());
-        let mut period = Vec::with_capacity(chunk.len());
-        let mut breakdown = Vec::with_capacity(chunk.len());
-        let mut value = Vec::with_capacity(chunk.len());
-        let mut num = Vec::with_capacity(chunk.len());
-        let mut comment = Vec::with_capacity(chunk.len());
-        let mut source = Vec::with_capacity(chunk.len());
-        let mut stored_by = Vec::with_capacity(chunk.len());
-        let mut stored_at = Vec::with_capacity(chunk.len());
-        let mut period_type = Vec::with_capacity(chunk.len());
-        let mut start = Vec::with_capacity(chunk.len());
-        let mut end = Vec::with_capacity(chunk.len());
-        for v in chunk {
-            element.push(v.element.as_str());
-            unit.push(v.unit.as_str());
-            period.push(v.period.to_string());
-            breakdown.push(v.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""));
-            value.push(v.value.as_str());
-            num.push(v.num);
-            comment.push(v.comment.as_deref());
-            source.push(v.source.to_string());
-            stored_by.push(v.stored_by.as_str());
-            stored_at.push(v.stored_at);
-            period_type.push(v.period.period_type().as_str());
-            start.push(v.period.start());
-            end.push(v.period.end());
-        }
+        let element: Vec<&str> = chunk.iter().map(|v| v.element).collect();
+        let unit: Vec<&str> = chunk.iter().map(|v| v.unit).collect();
+        let period: Vec<&str> = chunk.iter().map(|v| v.period.text.as_str()).collect();
+        let breakdown: Vec<&str> = chunk.iter().map(|v| v.breakdown).collect();
+        let value: Vec<&str> = chunk.iter().map(|v| v.value).collect();
+        let num: Vec<Option<f64>> = chunk.iter().map(|v| v.num).collect();
+        let comment: Vec<Option<&str>> = chunk.iter().map(|v| v.comment).collect();
+        let source: Vec<&str> = chunk.iter().map(|v| v.source).collect();
         sqlx::query(
-            "INSERT INTO data_values (element, unit, period, breakdown, value, num, comment, source, \
-             stored_by, stored_at, period_type, period_start, period_end) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-             $6::float8[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], \
-             $12::date[], $13::date[]) \
-             ON CONFLICT (element, unit, period, breakdown) DO UPDATE SET value = excluded.value, \
-             num = excluded.num, comment = excluded.comment, source = excluded.source, \
-             stored_by = excluded.stored_by, stored_at = excluded.stored_at",
+            "UPDATE data_values d SET value = n.value, num = n.num, comment = n.comment, \
+             source = n.source, stored_by = $9, stored_at = $10 \
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+             $6::float8[], $7::text[], $8::text[]) AS n(element, unit, period, breakdown, value, num, comment, source) \
+             WHERE d.element = n.element AND d.unit = n.unit AND d.period = n.period AND d.breakdown = n.breakdown",
         )
         .bind(&element)
         .bind(&unit)
@@ -169,11 +222,8 @@ async fn insert_value_rows(
         .bind(&num)
         .bind(&comment)
         .bind(&source)
-        .bind(&stored_by)
-        .bind(&stored_at)
-        .bind(&period_type)
-        .bind(&start)
-        .bind(&end)
+        .bind(by)
+        .bind(at)
         .execute(&mut **tx)
         .await?;
     }
