@@ -503,3 +503,66 @@ async fn two_servers_on_one_database_stay_in_step() {
         .contains(&c("22741-TEST")));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn a_large_import_reaches_the_other_server_through_its_batch_audit_row() {
+    let (a, dir) = demo().await;
+    let other: Arc<dyn Store> = Arc::new(SqliteStore::open_path(&dir.join("e.db")).await.unwrap());
+    let b = Live::load(other).await.unwrap();
+    // 62 communes × 24 months of 2022–2023 of VB_DEN: one batch audit row.
+    let communes: Vec<Code> = a
+        .store()
+        .units(&chiso_store::UnitQuery {
+            under: Some(c("58")),
+            kind: Some(chiso_core::UnitKind::Commune),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.unit.code)
+        .collect();
+    assert_eq!(communes.len(), 62);
+    let mut values = Vec::new();
+    for u in &communes {
+        for m in 0..24 {
+            values.push(DataValueInput {
+                element: c("VB_DEN"),
+                unit: u.clone(),
+                period: Period::Month(2022 + m / 12, (m % 12 + 1) as u8),
+                breakdown: None,
+                value: "10".into(),
+                comment: None,
+                source: SourceTag::Import("B".into()),
+            });
+        }
+    }
+    assert_eq!(values.len(), 1488);
+    let ch = a
+        .apply_values(&values, &[], &Actor::new("t", Via::Import), false)
+        .await
+        .unwrap();
+    assert_eq!(ch.inserted, 1488);
+    assert_eq!(july_2023(&a).await, Some(620.0));
+    assert_ne!(july_2023(&b).await, Some(620.0), "not caught up yet");
+    assert_eq!(
+        b.sync().await.unwrap(),
+        1,
+        "one audit row for the whole batch"
+    );
+    assert_eq!(july_2023(&b).await, Some(620.0));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn july_2023(live: &Live) -> Option<f64> {
+    live.read()
+        .await
+        .element(
+            &c("VB_DEN"),
+            None,
+            &Scope::Unit(c("58")),
+            &Period::Month(2023, 7),
+            None,
+        )
+        .unwrap()
+}
