@@ -2112,15 +2112,24 @@ macro_rules! impl_store {
 
             async fn scan_numbers(&self, sink: &mut $crate::NumberSink<'_>) -> Result<u64, StoreError> {
                 use futures_util::TryStreamExt;
-                // One row per element and unit, read from the covering index in its order (no
-                // sort), with the periods, breakdown options and values packed by the database:
-                // a few rows through the driver instead of one per value. The canonical value
-                // text is exact, as `num` is.
-                let sql = format!(
-                    "SELECT element, unit, {} FROM data_values WHERE num IS NOT NULL GROUP BY element, unit",
+                // One row per element and unit, read in key order (no sort: the SQLite table
+                // itself, PostgreSQL's covering index), with the periods, breakdown options and
+                // values packed by the database: a few rows through the driver instead of one
+                // per value. The canonical value text is exact, as `num` is. The elements are
+                // read in two halves at once, on two connections.
+                let codes: Vec<String> = sqlx::query_scalar("SELECT code FROM data_elements ORDER BY code")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mid = codes.get(codes.len() / 2).cloned().unwrap_or_default();
+                let sql = |cmp: &str| format!(
+                    "SELECT element, unit, {} FROM data_values WHERE num IS NOT NULL AND element {cmp} $1 GROUP BY element, unit",
                     $pack
                 );
-                let mut rows = sqlx::query(&sql).fetch(&self.pool);
+                let (low, high) = (sql("<"), sql(">="));
+                let mut rows = futures_util::stream::select(
+                    sqlx::query(&low).bind(mid.as_str()).fetch(&self.pool),
+                    sqlx::query(&high).bind(mid.as_str()).fetch(&self.pool),
+                );
                 let mut n = 0u64;
                 while let Some(r) = rows.try_next().await? {
                     let element: &str = r.try_get("element")?;
