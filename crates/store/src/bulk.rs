@@ -246,14 +246,37 @@ pub(crate) fn body_matches(summary: Option<&str>, body: &[u8]) -> bool {
     want.is_some_and(|w| w == sha256_hex(body))
 }
 
+/// Which entries of a batch to expand: those whose entity and action start with these (all
+/// when None), and of those only the last `last` (the newest).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct BatchFilter<'a> {
+    pub entity: Option<&'a str>,
+    pub action: Option<&'a str>,
+    pub last: Option<usize>,
+}
+
+fn op_action(op: &str) -> &'static str {
+    match op {
+        "i" => "data_value.insert",
+        "u" => "data_value.update",
+        "d" => "data_value.delete",
+        _ => "",
+    }
+}
+
+fn entity_of(rec: &csv::StringRecord) -> String {
+    let f = |i: usize| rec.get(i).unwrap_or("");
+    format!("data_value:{}/{}/{}/{}", f(1), f(2), f(3), f(4))
+}
+
 /// The per-value entries of a batch row, as the per-value rows of a small write read: action
-/// `data_value.insert|update|delete`, entity `data_value:E/U/P/B`, old and new values as JSON.
-/// Only entries whose entity starts with `prefix` (all when None), in the order written.
+/// `data_value.insert|update|delete`, entity `data_value:E/U/P/B`, old and new values as JSON;
+/// those `filter` keeps, in the order written.
 pub(crate) fn expand_batch(
     row: &AuditEntry,
     body: &[u8],
     types: &HashMap<String, ValueType>,
-    prefix: Option<&str>,
+    filter: BatchFilter<'_>,
 ) -> Result<Vec<AuditEntry>, StoreError> {
     let bad = |e: String| StoreError::Corrupt(format!("audit batch {}: {e}", row.id));
     // The source a written value has when its field is empty.
@@ -263,13 +286,36 @@ pub(crate) fn expand_batch(
         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
         .and_then(|v| v.get("source").and_then(|s| s.as_str()).map(str::to_string))
         .unwrap_or_default();
+    let kept = |rec: &csv::StringRecord, entity: &str| {
+        filter.entity.is_none_or(|p| entity.starts_with(p))
+            && filter
+                .action
+                .is_none_or(|p| op_action(rec.get(0).unwrap_or("")).starts_with(p))
+    };
+    let mut rec = csv::StringRecord::new();
+    // Only the newest `last` are wanted: count the kept ones first, then skip the older ones
+    // (a large batch is expanded without building an entry for each of its values).
+    let mut skip = 0usize;
+    if let Some(last) = filter.last {
+        let mut r = csv::ReaderBuilder::new().from_reader(body);
+        let mut n = 0usize;
+        while r.read_record(&mut rec).map_err(|e| bad(e.to_string()))? {
+            if kept(&rec, &entity_of(&rec)) {
+                n += 1;
+            }
+        }
+        skip = n.saturating_sub(last);
+    }
     let mut r = csv::ReaderBuilder::new().from_reader(body);
     let mut out = Vec::new();
-    let mut rec = csv::StringRecord::new();
     while r.read_record(&mut rec).map_err(|e| bad(e.to_string()))? {
         let f = |i: usize| rec.get(i).unwrap_or("");
-        let entity = format!("data_value:{}/{}/{}/{}", f(1), f(2), f(3), f(4));
-        if prefix.is_some_and(|p| !entity.starts_with(p)) {
+        let entity = entity_of(&rec);
+        if !kept(&rec, &entity) {
+            continue;
+        }
+        if skip > 0 {
+            skip -= 1;
             continue;
         }
         let code = |s: &str| Code::parse(s).map_err(|e| bad(format!("code '{s}': {e}")));

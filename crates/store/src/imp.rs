@@ -2207,10 +2207,11 @@ macro_rules! impl_store {
                         .bind(row.id)
                         .fetch_one(&self.pool)
                         .await?;
-                    let mut entries = $crate::bulk::expand_batch(&row, &body, &types, Some(prefix))?;
-                    if let Some(p) = &q.action_prefix {
-                        entries.retain(|e| e.action.starts_with(p.as_str()));
-                    }
+                    let mut entries = $crate::bulk::expand_batch(&row, &body, &types, $crate::bulk::BatchFilter {
+                        entity: Some(prefix),
+                        action: q.action_prefix.as_deref(),
+                        last: Some(limit as usize - found),
+                    })?;
                     entries.reverse();
                     found += entries.len();
                     out.extend(entries);
@@ -2233,7 +2234,7 @@ macro_rules! impl_store {
                 };
                 let body: Vec<u8> = row.try_get("body")?;
                 let types = self.value_types().await?;
-                $crate::bulk::expand_batch(&audit_from_row(&row)?, &body, &types, None)
+                $crate::bulk::expand_batch(&audit_from_row(&row)?, &body, &types, Default::default())
             }
 
             async fn audit_since(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {

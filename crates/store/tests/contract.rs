@@ -1717,6 +1717,15 @@ async fn large_writes_are_audited_as_one_batch(db: &Db) {
     assert!(h
         .iter()
         .all(|e| e.id == batch && e.action == "data_value.insert"));
+    // The newest three: the batch's last values, in key order, taken from its end.
+    assert_eq!(
+        h.iter().map(|e| e.entity.as_str()).collect::<Vec<_>>(),
+        vec![
+            "data_value:VB_DEN/22741/202412/",
+            "data_value:VB_DEN/22741/202411/",
+            "data_value:VB_DEN/22741/202410/"
+        ]
+    );
     // A small write after them is one row per value, and sorts first.
     s.write_values(&[val("VB_DEN", "22741", "200503", "7")], &actor())
         .await
