@@ -7,6 +7,7 @@ use crate::form::{rules_for, violations};
 use crate::{vi_value_error, Hierarchy};
 use chiso_core::dataset::FormValues;
 use chiso_core::fasthash::FastMap;
+use chiso_core::parallel::in_halves;
 use chiso_core::{Code, DataSet, DataValueInput, ParsedValue, Period, Severity, SourceTag};
 use chiso_engine::live::Live;
 use chiso_io::values::{Place, ValueRow};
@@ -531,19 +532,10 @@ pub async fn import_rows(
         option_no: numbered(options.values().flatten().map(String::as_str)),
     };
     // A large file is checked in two halves at once.
-    let parts: Vec<Part<'_>> = if rows.len() < 50_000 {
-        vec![check_rows(&ctx, rows, 0)]
-    } else {
-        let (a, b) = rows.split_at(rows.len() / 2);
-        std::thread::scope(|s| {
-            let second = s.spawn(|| check_rows(&ctx, b, a.len()));
-            let first = check_rows(&ctx, a, 0);
-            match second.join() {
-                Ok(second) => vec![first, second],
-                Err(_) => vec![first, check_rows(&ctx, b, a.len())],
-            }
-        })
-    };
+    let parts: Vec<Part<'_>> = in_halves(rows.len(), 50_000, |r| {
+        let start = r.start;
+        check_rows(&ctx, &rows[r], start)
+    });
     let mut keys: Vec<(u32, u32, Period, u32, usize)> = Vec::with_capacity(rows.len());
     let mut write_rows: Vec<usize> = Vec::with_capacity(rows.len());
     let mut write_nums: Vec<Option<f64>> = Vec::with_capacity(rows.len());
@@ -732,22 +724,10 @@ pub async fn import_rows(
                 .map(|((u, p), m)| (u, p, m))
                 .collect();
             // Many units and periods are checked in two halves at once.
-            let found: Vec<(Severity, FileError)> = if group_list.len() < 2_000 {
-                group_list.iter().flat_map(check).collect()
-            } else {
-                let (a, b) = group_list.split_at(group_list.len() / 2);
-                std::thread::scope(|s| {
-                    let second = s.spawn(|| b.iter().flat_map(check).collect::<Vec<_>>());
-                    let mut first: Vec<_> = a.iter().flat_map(check).collect();
-                    first.extend(
-                        second
-                            .join()
-                            .unwrap_or_else(|_| b.iter().flat_map(check).collect()),
-                    );
-                    first
-                })
-            };
-            for (severity, e) in found {
+            let found = in_halves(group_list.len(), 2_000, |r| {
+                group_list[r].iter().flat_map(check).collect::<Vec<_>>()
+            });
+            for (severity, e) in found.into_iter().flatten() {
                 if severity == Severity::Block {
                     errors.push(e);
                 } else {

@@ -10,6 +10,7 @@ pub mod element;
 pub mod expr;
 pub mod fasthash;
 pub mod indicator;
+pub mod parallel;
 pub mod period;
 pub mod plan;
 pub mod scorecard;

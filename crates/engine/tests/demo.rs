@@ -436,17 +436,22 @@ async fn the_bulk_roll_up_agrees_with_one_by_one_answers() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-async fn may_value(live: &Live) -> Option<f64> {
+/// The province's VB_DEN for one month, as a server's engine answers it.
+async fn province_month(live: &Live, year: i32, month: u8) -> Option<f64> {
     live.read()
         .await
         .element(
             &c("VB_DEN"),
             None,
             &Scope::Unit(c("58")),
-            &Period::Month(2024, 5),
+            &Period::Month(year, month),
             None,
         )
         .unwrap()
+}
+
+async fn may_value(live: &Live) -> Option<f64> {
+    province_month(live, 2024, 5).await
 }
 
 #[tokio::test]
@@ -555,14 +560,5 @@ async fn a_large_import_reaches_the_other_server_through_its_batch_audit_row() {
 }
 
 async fn july_2023(live: &Live) -> Option<f64> {
-    live.read()
-        .await
-        .element(
-            &c("VB_DEN"),
-            None,
-            &Scope::Unit(c("58")),
-            &Period::Month(2023, 7),
-            None,
-        )
-        .unwrap()
+    province_month(live, 2023, 7).await
 }

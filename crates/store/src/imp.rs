@@ -514,21 +514,14 @@ macro_rules! impl_store {
                 (checked, errors)
             };
             // Many values are checked in two halves at once.
-            let n = values.len();
-            let (checked, mut errors) = if n < 50_000 {
-                check(0..n)
-            } else {
-                std::thread::scope(|s| {
-                    let second = s.spawn(|| check(n / 2..n));
-                    let (mut checked, mut errors) = check(0..n / 2);
-                    let (c2, e2) = second.join().unwrap_or_else(|_| check(n / 2..n));
-                    checked.extend(c2);
-                    for e in e2 {
-                        push_error(&mut errors, e);
-                    }
-                    (checked, errors)
-                })
-            };
+            let mut checked: Vec<Checked<'_, '_>> = Vec::with_capacity(values.len());
+            let mut errors = Vec::new();
+            for (c, e) in chiso_core::parallel::in_halves(values.len(), 50_000, check) {
+                checked.extend(c);
+                for e in e {
+                    push_error(&mut errors, e);
+                }
+            }
             // In key order (then request order): the primary key's tree then grows at its end
             // instead of splitting pages all over, and the same key twice sits side by side.
             let mut order: Vec<(u128, u32)> = checked.iter().zip(0u32..).map(|(c, k)| (c.3, k)).collect();
