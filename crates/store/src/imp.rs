@@ -208,30 +208,52 @@ macro_rules! impl_store {
 
         const EVIDENCE_COLS: &str = "id, data_set, unit, period, element, file_name, content_type, size, sha256, doc_number, doc_date, summary, uploaded_by, uploaded_at";
 
-        /// (element, unit, period) → the data set of every value on an approved report:
-        /// locked until un-approved. Nested so that a value's key is looked up without copying.
-        type Locked = FastMap<String, FastMap<String, FastMap<String, String>>>;
+        /// element → unit → the approved reports holding it (their period, data set and
+        /// convention): a value of that element and unit in any period inside an approved
+        /// report's period is locked until the report is un-approved. Nested so that a value's
+        /// key is looked up without copying.
+        type Locked = FastMap<String, FastMap<String, Vec<(Period, String, chiso_core::Convention)>>>;
 
         async fn approved_cells(tx: &mut Tx) -> Result<Locked, StoreError> {
             let rows = sqlx::query(
-                "SELECT DISTINCT e.element, a.unit, a.period, a.data_set FROM approvals a \
-                 JOIN data_set_elements e ON e.data_set = a.data_set",
+                "SELECT DISTINCT e.element, a.unit, a.period, a.data_set, d.convention FROM approvals a \
+                 JOIN data_set_elements e ON e.data_set = a.data_set \
+                 JOIN data_sets d ON d.code = a.data_set",
             )
             .fetch_all(&mut **tx)
             .await?;
             let mut out = Locked::default();
             for r in &rows {
+                let period: String = r.try_get("period")?;
+                let period = Period::parse(&period).map_err(|e| StoreError::Corrupt(format!("approval period {period}: {e}")))?;
+                let convention: String = r.try_get("convention")?;
+                let convention = chiso_core::Convention::parse(&convention)
+                    .ok_or_else(|| StoreError::Corrupt(format!("data set convention {convention}")))?;
                 out.entry(r.try_get("element")?)
                     .or_default()
                     .entry(r.try_get("unit")?)
                     .or_default()
-                    .insert(r.try_get("period")?, r.try_get("data_set")?);
+                    .push((period, r.try_get("data_set")?, convention));
             }
             Ok(out)
         }
 
-        fn locked_in<'l>(locked: &'l Locked, element: &str, unit: &str, period: &str) -> Option<&'l String> {
-            locked.get(element)?.get(unit)?.get(period)
+        /// The approved report that locks a value, if any: one of the same element and unit
+        /// whose period is the value's or holds it (read on the calendar, as the engine adds
+        /// periods up, or in the data set's own convention).
+        fn locked_in<'l>(locked: &'l Locked, element: &str, unit: &str, period: &str) -> Result<Option<(&'l String, &'l Period)>, StoreError> {
+            let Some(reports) = locked.get(element).and_then(|u| u.get(unit)) else {
+                return Ok(None);
+            };
+            let p = Period::parse(period).map_err(|e| StoreError::Corrupt(format!("period {period}: {e}")))?;
+            Ok(reports
+                .iter()
+                .find(|(lp, _, conv)| {
+                    *lp == p
+                        || lp.contains(&p, chiso_core::Convention::Calendar)
+                        || lp.contains(&p, *conv)
+                })
+                .map(|(lp, ds, _)| (ds, lp)))
         }
 
         /// The stored values of some keys (sorted by key), read per element and chunk of units
@@ -588,10 +610,9 @@ macro_rules! impl_store {
                     }
                 }
                 if !locked.is_empty() {
-                    if let Some(ds) = locked_in(&locked, v.element, v.unit, &v.period.text) {
+                    if let Some((ds, period)) = locked_in(&locked, v.element, v.unit, &v.period.text)? {
                         let unit = Code::parse(v.unit).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                        let period = Period::parse(&v.period.text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                        push_error(&mut errors, FieldError::new(Some(*i), "value", locked_reason(ds, &unit, &period)));
+                        push_error(&mut errors, FieldError::new(Some(*i), "value", locked_reason(ds, &unit, period)));
                         continue;
                     }
                 }
@@ -634,7 +655,7 @@ macro_rules! impl_store {
             if !locked.is_empty() {
                 let mut errors = Vec::new();
                 for (i, k) in keys.iter().enumerate() {
-                    if let Some(ds) = locked_in(&locked, k.element.as_str(), k.unit.as_str(), &k.period.to_string()) {
+                    if let Some((ds, period)) = locked_in(&locked, k.element.as_str(), k.unit.as_str(), &k.period.to_string())? {
                         let exists: bool = sqlx::query_scalar(
                             "SELECT EXISTS (SELECT 1 FROM data_values WHERE element = $1 AND unit = $2 AND period = $3 AND breakdown = $4)",
                         )
@@ -645,7 +666,7 @@ macro_rules! impl_store {
                         .fetch_one(&mut **tx)
                         .await?;
                         if exists {
-                            push_error(&mut errors, FieldError::new(Some(i), "value", locked_reason(ds, &k.unit, &k.period)));
+                            push_error(&mut errors, FieldError::new(Some(i), "value", locked_reason(ds, &k.unit, period)));
                         }
                     }
                 }
@@ -683,6 +704,20 @@ macro_rules! impl_store {
         fn locked_reason(data_set: &str, unit: &Code, period: &Period) -> String {
             format!("báo cáo {data_set} của {unit} kỳ {period} đã được phê duyệt nên đã khoá; cần huỷ phê duyệt trước khi sửa \
                      (the report is approved and locked; un-approve it first)")
+        }
+
+        /// Evidence is locked with its report's values: refused while the report has any
+        /// approval step.
+        async fn refuse_if_approved(tx: &mut Tx, data_set: &Code, unit: &Code, period: &Period) -> Result<(), StoreError> {
+            let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM approvals WHERE data_set = $1 AND unit = $2 AND period = $3")
+                .bind(data_set.as_str()).bind(unit.as_str()).bind(period.to_string())
+                .fetch_one(&mut **tx).await?;
+            if steps > 0 {
+                return Err(StoreError::invalid(None, "evidence", format!(
+                    "báo cáo {data_set} của {unit} kỳ {period} đã được phê duyệt nên minh chứng đã khoá; cần huỷ phê duyệt trước \
+                     (the report is approved, so its evidence is locked; un-approve it first)")));
+            }
+            Ok(())
         }
 
         fn report_key(data_set: &Code, unit: &Code, period: &Period) -> String {
@@ -2826,11 +2861,18 @@ macro_rules! impl_store {
 
             async fn approve(&self, a: &chiso_core::Approval, actor: &Actor) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
-                let completed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM completions WHERE data_set = $1 AND unit = $2 AND period = $3")
+                let completed_by: Option<String> = sqlx::query_scalar("SELECT completed_by FROM completions WHERE data_set = $1 AND unit = $2 AND period = $3")
                     .bind(a.data_set.as_str()).bind(a.unit.as_str()).bind(a.period.to_string())
-                    .fetch_one(&mut *tx).await?;
-                if completed == 0 {
+                    .fetch_optional(&mut *tx).await?;
+                let Some(completed_by) = completed_by else {
                     return Err(StoreError::invalid(None, "completion", "báo cáo chưa được đánh dấu hoàn thành (the report is not complete)"));
+                };
+                // Nobody approves a report they submitted themselves.
+                if completed_by == a.approved_by {
+                    return Err(StoreError::invalid(None, "approval", format!(
+                        "{} đã gửi báo cáo này nên không được tự phê duyệt; cần một người phê duyệt khác \
+                         ({} submitted this report and may not approve it; another approver must)",
+                        a.approved_by, a.approved_by)));
                 }
                 let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM approvals WHERE data_set = $1 AND unit = $2 AND period = $3")
                     .bind(a.data_set.as_str()).bind(a.unit.as_str()).bind(a.period.to_string())
@@ -2943,6 +2985,7 @@ macro_rules! impl_store {
 
             async fn add_evidence(&self, e: &chiso_core::Evidence, content: &[u8], actor: &Actor) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
+                refuse_if_approved(&mut tx, &e.data_set, &e.unit, &e.period).await?;
                 sqlx::query(&format!("INSERT INTO evidence ({EVIDENCE_COLS}, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))
                     .bind(&e.id)
                     .bind(e.data_set.as_str())
@@ -2990,6 +3033,7 @@ macro_rules! impl_store {
                 let Some(old) = old.as_ref().map(evidence_from_row).transpose()? else {
                     return Ok(false);
                 };
+                refuse_if_approved(&mut tx, &old.data_set, &old.unit, &old.period).await?;
                 let mut audit = AuditBuffer::default();
                 audit.push("evidence.delete", &format!("evidence:{id}"), Some(json(&old)), None);
                 audit.flush(&mut tx, Utc::now(), actor).await?;

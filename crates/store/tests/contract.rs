@@ -2191,6 +2191,198 @@ async fn evidence_files(db: &Db) {
     assert!(!s.delete_evidence("ev1", &actor()).await.unwrap());
 }
 
+/// Complete and approve `BM_XA` for 22738 in `period` (district step), as "huyen".
+async fn approved_at_the_district(s: &dyn Store, period: Period) {
+    let now = chrono::Utc::now();
+    s.complete(
+        &chiso_core::Completion {
+            data_set: c("BM_XA"),
+            unit: c("22738"),
+            period,
+            completed_by: "xa".into(),
+            completed_at: now,
+            on_time: true,
+        },
+        &actor(),
+    )
+    .await
+    .unwrap();
+    s.approve(
+        &chiso_core::Approval {
+            data_set: c("BM_XA"),
+            unit: c("22738"),
+            period,
+            step: 1,
+            level_unit: c("582"),
+            approved_by: "huyen".into(),
+            approved_at: now,
+        },
+        &actor(),
+    )
+    .await
+    .unwrap();
+}
+
+async fn a_lock_covers_every_period_inside_the_approved_one(db: &Db) {
+    let s = db.store();
+    seeded(db).await;
+    s.upsert_data_sets(&[commune_form()], &actor())
+        .await
+        .unwrap();
+    let y = Period::parse("2023").unwrap();
+    s.write_values(
+        &[
+            val("VB_DEN", "22738", "2023", "1939"),
+            val("VB_DEN", "22738", "202306", "12"),
+        ],
+        &actor(),
+    )
+    .await
+    .unwrap();
+    approved_at_the_district(s, y).await;
+    let before = s.counts().await.unwrap();
+    // Every period inside 2023 is locked for the form's elements at that unit: a month, a
+    // quarter, a half-year, a week, a day.
+    for period in ["2023", "202307", "2023Q3", "2023S2", "2023W05", "20230704"] {
+        let r = s
+            .write_values(&[val("VB_DEN", "22738", period, "5")], &actor())
+            .await;
+        assert!(
+            matches!(&r, Err(StoreError::Invalid(e)) if e[0].reason.contains("phê duyệt") && e[0].index == Some(0)),
+            "{period}: {r:?}"
+        );
+    }
+    // Deleting a stored value inside it too, alone or together with a write.
+    let june = ValueKey {
+        element: c("VB_DEN"),
+        unit: c("22738"),
+        period: Period::parse("202306").unwrap(),
+        breakdown: None,
+    };
+    assert!(s
+        .delete_values(std::slice::from_ref(&june), &actor())
+        .await
+        .is_err());
+    assert!(s
+        .apply_values(&[], std::slice::from_ref(&june), &actor(), false)
+        .await
+        .is_err());
+    assert_eq!(s.counts().await.unwrap(), before, "nothing written");
+    // Outside the period, another unit, another element: free.
+    for v in [
+        val("VB_DEN", "22738", "202401", "5"),
+        val("VB_DEN", "22738", "2022", "5"),
+        val("VB_DEN", "22741", "202307", "5"),
+        val("TY_LE", "22738", "202307", "50"),
+    ] {
+        s.write_values(std::slice::from_ref(&v), &actor())
+            .await
+            .unwrap_or_else(|e| panic!("{v:?}: {e}"));
+    }
+    // Un-approved, the months are open again.
+    s.unapprove(
+        &c("BM_XA"),
+        &c("22738"),
+        &y,
+        "Sửa số liệu tháng 7",
+        &actor(),
+    )
+    .await
+    .unwrap();
+    s.write_values(&[val("VB_DEN", "22738", "202307", "5")], &actor())
+        .await
+        .unwrap();
+    s.delete_values(std::slice::from_ref(&june), &actor())
+        .await
+        .unwrap();
+}
+
+async fn approval_locks_evidence_and_is_never_by_the_submitter(db: &Db) {
+    let s = db.store();
+    seeded(db).await;
+    s.upsert_data_sets(&[commune_form()], &actor())
+        .await
+        .unwrap();
+    let y = Period::parse("2023").unwrap();
+    let evidence = |id: &str| chiso_core::Evidence {
+        id: id.into(),
+        data_set: c("BM_XA"),
+        unit: c("22738"),
+        period: y,
+        element: None,
+        file_name: format!("{id}.pdf"),
+        content_type: "application/pdf".into(),
+        size: 9,
+        sha256: "abc".into(),
+        doc_number: None,
+        doc_date: None,
+        summary: None,
+        uploaded_by: "xa".into(),
+        uploaded_at: chrono::Utc::now(),
+    };
+    s.add_evidence(&evidence("ev1"), b"%PDF-1.7\n", &actor())
+        .await
+        .unwrap();
+    // The person who submitted a report does not approve it, at any step.
+    let now = chrono::Utc::now();
+    s.complete(
+        &chiso_core::Completion {
+            data_set: c("BM_XA"),
+            unit: c("22738"),
+            period: y,
+            completed_by: "huyen".into(),
+            completed_at: now,
+            on_time: true,
+        },
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let by = |who: &str| chiso_core::Approval {
+        data_set: c("BM_XA"),
+        unit: c("22738"),
+        period: y,
+        step: 1,
+        level_unit: c("582"),
+        approved_by: who.into(),
+        approved_at: now,
+    };
+    match s.approve(&by("huyen"), &actor()).await {
+        Err(StoreError::Invalid(e)) => assert!(e[0].reason.contains("tự phê duyệt"), "{e:?}"),
+        other => panic!("self-approval: {other:?}"),
+    }
+    assert!(s.approvals(None, None).await.unwrap().is_empty());
+    s.approve(&by("lanh.dao.huyen"), &actor()).await.unwrap();
+    // Approved: its evidence can be neither removed nor added.
+    let before = s.counts().await.unwrap();
+    assert!(matches!(
+        s.delete_evidence("ev1", &actor()).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(s.evidence_file("ev1").await.unwrap().is_some());
+    assert!(matches!(
+        s.add_evidence(&evidence("ev2"), b"%PDF-1.7\n", &actor())
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        s.evidence(&c("BM_XA"), &c("22738"), &y)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(s.counts().await.unwrap(), before, "nothing written");
+    // Un-approval unlocks both.
+    s.unapprove(&c("BM_XA"), &c("22738"), &y, "Thiếu quyết định", &actor())
+        .await
+        .unwrap();
+    s.add_evidence(&evidence("ev2"), b"%PDF-1.7\n", &actor())
+        .await
+        .unwrap();
+    assert!(s.delete_evidence("ev1", &actor()).await.unwrap());
+}
+
 contract_suite!(
     migrations_run_once_and_reopen,
     units_get_levels_and_filters,
@@ -2217,4 +2409,6 @@ contract_suite!(
     units_edit_drafts_only,
     large_writes_are_audited_as_one_batch,
     a_long_write_is_audited_beside_it,
+    a_lock_covers_every_period_inside_the_approved_one,
+    approval_locks_evidence_and_is_never_by_the_submitter,
 );

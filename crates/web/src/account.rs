@@ -1,10 +1,13 @@
 //! Logging in and out, and changing one's password. Forms carry a CSRF token: the login form a
 //! per-browser cookie's value (double submit), the others the session's token.
 
-use crate::auth::{self, constant_time_eq, Credential, Who, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::auth::{
+    self, constant_time_eq, Credential, LoginRefusal, Who, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+};
 use crate::html::{Page, PageQuery};
 use crate::AppState;
-use axum::extract::{Form, Query, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{DefaultBodyLimit, Form, Query, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -16,9 +19,21 @@ use chiso_store::{secret_hash, Actor, SessionRecord};
 use chrono::Utc;
 use serde::Deserialize;
 
+/// The longest user name accepted; a longer one is refused before any other work.
+pub const MAX_USERNAME: usize = 64;
+/// The longest password checked (argon2 is given nothing longer).
+pub const MAX_PASSWORD: usize = 1024;
+/// The largest login form accepted.
+const MAX_LOGIN_BODY: usize = 16 * 1024;
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/login", get(login_form).post(login))
+        .route(
+            "/login",
+            get(login_form)
+                .post(login)
+                .layer(DefaultBodyLimit::max(MAX_LOGIN_BODY)),
+        )
         .route("/logout", post(logout))
         .route("/logout-everywhere", post(logout_everywhere))
         .route(
@@ -47,9 +62,16 @@ fn redirect(to: &str) -> Response {
     r
 }
 
-/// Only same-site paths: "/units/58", never "//evil.example" or "https://…".
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+/// Where to go after logging in: only a same-site absolute path ("/units/58"). Anything else —
+/// "//evil.example", "https://…", a backslash, a control character or whitespace anywhere
+/// (browsers drop a tab and read "/\t/evil.example" as "//evil.example") — goes to "/".
+pub fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+    if ok {
         next
     } else {
         "/"
@@ -84,7 +106,7 @@ async fn login_form(
         &st,
         StatusCode::OK,
         "login.html",
-        minijinja::context! { csrf, next, username => "", error => "" },
+        minijinja::context! { login_csrf => csrf, next, username => "", error => "" },
     );
     if existing.is_none() {
         r.headers_mut().append(
@@ -115,10 +137,17 @@ async fn login(
     headers: HeaderMap,
     uri: Uri,
     Extension(who): Extension<Who>,
-    Form(f): Form<LoginForm>,
+    form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let page = Page::new(&PageQuery { lang: None }, &headers, &uri, &who);
     let lang = page.lang;
+    let Ok(Form(f)) = form else {
+        return page.error(
+            &st,
+            StatusCode::BAD_REQUEST,
+            st.i18n.t(lang, "login-bad-form", &[]),
+        );
+    };
     let cookie_token = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if cookie_token.is_empty() || !constant_time_eq(cookie_token.as_bytes(), f.csrf.as_bytes()) {
         return page.error(
@@ -127,24 +156,29 @@ async fn login(
             st.i18n.t(lang, "csrf-failed", &[]),
         );
     }
+    // A user name or password past its limit is refused before any lookup, hash or audit.
+    if f.username.chars().count() > MAX_USERNAME || f.password.len() > MAX_PASSWORD {
+        return page.render(
+            &st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "login.html",
+            minijinja::context! {
+                login_csrf => f.csrf.clone(), next => safe_next(&f.next).to_string(), username => "",
+                error => st.i18n.t(lang, "login-too-long", &[("max", MAX_USERNAME.to_string())]),
+            },
+        );
+    }
     let username = f.username.trim().to_lowercase();
     let now = Utc::now();
+    auth::flush_login_audit(&st, now).await;
     let again = |status: StatusCode, error: String| {
-        page.render(&st, status, "login.html", minijinja::context! { csrf => f.csrf.clone(), next => safe_next(&f.next).to_string(), username => username.clone(), error })
+        page.render(&st, status, "login.html", minijinja::context! { login_csrf => f.csrf.clone(), next => safe_next(&f.next).to_string(), username => username.clone(), error })
     };
     if let Some(until) = st.throttle.locked_until(&username, now) {
         let time = (until + chrono::Duration::hours(7))
             .format("%H:%M:%S")
             .to_string();
-        let _ = st
-            .store
-            .log_event(
-                "login.locked",
-                &format!("user:{username}"),
-                None,
-                &Actor::new(&username, Via::Web),
-            )
-            .await;
+        st.login_audit.count(&username, LoginRefusal::Locked, now);
         return again(
             StatusCode::TOO_MANY_REQUESTS,
             st.i18n.t(lang, "login-locked", &[("time", time)]),
@@ -160,15 +194,7 @@ async fn login(
     };
     let Some(user) = user.filter(|_| good) else {
         st.throttle.fail(&username, now);
-        let _ = st
-            .store
-            .log_event(
-                "login.failure",
-                &format!("user:{username}"),
-                None,
-                &Actor::new(&username, Via::Web),
-            )
-            .await;
+        st.login_audit.count(&username, LoginRefusal::Failure, now);
         return again(
             StatusCode::UNAUTHORIZED,
             st.i18n.t(lang, "login-failed", &[]),
@@ -308,15 +334,15 @@ async fn password_form(
     Extension(who): Extension<Who>,
 ) -> Response {
     let page = Page::new(&PageQuery { lang: q.lang }, &headers, &uri, &who);
-    let Some((_, _, csrf)) = session_of(&who) else {
+    if session_of(&who).is_none() {
         return redirect("/login?next=/account/password");
-    };
+    }
     let must_change = matches!(&who, Who::User(p) if matches!(p.credential, Credential::Session { must_change_password: true, .. }));
     page.render(
         &st,
         StatusCode::OK,
         "password.html",
-        minijinja::context! { csrf => csrf.to_string(), must_change, error => "" },
+        minijinja::context! { must_change, error => "" },
     )
 }
 
@@ -353,7 +379,7 @@ async fn change_password(
             &st,
             StatusCode::UNPROCESSABLE_ENTITY,
             "password.html",
-            minijinja::context! { csrf => csrf.to_string(), must_change, error },
+            minijinja::context! { must_change, error },
         )
     };
     let Ok(Some(user)) = st.store.user(username).await else {
@@ -413,4 +439,32 @@ async fn new_session(st: &AppState, username: &str) -> Result<String, chiso_stor
     };
     st.store.create_session(&session).await?;
     Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed_after_login() {
+        for bad in [
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "/\r\n//evil.example",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "",
+            "/units/58\u{0}",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+        for good in ["/", "/units/58", "/forms?unit=22738&lang=en", "/a/b%2F%2Fc"] {
+            assert_eq!(safe_next(good), good);
+        }
+    }
 }

@@ -871,14 +871,29 @@ fn parse_value_in(i: usize, v: ValueIn, errors: &mut Vec<FieldError>) -> Option<
     })
 }
 
+/// The parameters of a write of data values. Any other parameter is refused, never ignored.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct WriteParams {
+    /// `true`: check everything and report what would change, writing nothing (DHIS2's
+    /// `dryRun`; `dry_run` is accepted too).
+    #[serde(rename = "dryRun", alias = "dry_run")]
+    #[param(rename = "dryRun")]
+    pub dry_run: Option<bool>,
+}
+
 /// Write data values: all are checked, then all are written with an audit row each — or none.
-#[utoipa::path(post, path = "/api/data-values", tag = "data", request_body = ValuesIn,
+/// With `dryRun=true` nothing is written and the counts say what would change.
+#[utoipa::path(post, path = "/api/data-values", tag = "data", request_body = ValuesIn, params(WriteParams),
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn write_values(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
+    q: Result<Query<WriteParams>, QueryRejection>,
     b: Result<Json<ValuesIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
+    let dry_run = query(q)?.dry_run.unwrap_or(false);
     let input = body(b)?.data_values;
     if input.len() > MAX_ITEMS {
         return Err(ApiError::Invalid(vec![FieldError::new(
@@ -898,6 +913,13 @@ async fn write_values(
     }
     let refs: Vec<&str> = values.iter().map(|v| v.unit.as_str()).collect();
     require(&st, &who, Action::WriteData, &refs).await?;
+    if dry_run {
+        return Ok(Json(
+            st.live
+                .apply_values(&values, &[], &actor(&who), true)
+                .await?,
+        ));
+    }
     Ok(Json(st.live.write_values(&values, &actor(&who)).await?))
 }
 
@@ -914,14 +936,17 @@ pub struct KeysIn {
     pub data_values: Vec<KeyIn>,
 }
 
-/// Delete data values (each deletion is audited).
-#[utoipa::path(delete, path = "/api/data-values", tag = "data", request_body = KeysIn,
+/// Delete data values (each deletion is audited). With `dryRun=true` nothing is deleted and
+/// the counts say what would change.
+#[utoipa::path(delete, path = "/api/data-values", tag = "data", request_body = KeysIn, params(WriteParams),
     responses((status = 200, body = Changes), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn delete_values(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
+    q: Result<Query<WriteParams>, QueryRejection>,
     b: Result<Json<KeysIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
+    let dry_run = query(q)?.dry_run.unwrap_or(false);
     let input = body(b)?.data_values;
     if input.len() > MAX_ITEMS {
         return Err(ApiError::Invalid(vec![FieldError::new(
@@ -956,5 +981,10 @@ async fn delete_values(
     }
     let refs: Vec<&str> = keys.iter().map(|k| k.unit.as_str()).collect();
     require(&st, &who, Action::WriteData, &refs).await?;
+    if dry_run {
+        return Ok(Json(
+            st.live.apply_values(&[], &keys, &actor(&who), true).await?,
+        ));
+    }
     Ok(Json(st.live.delete_values(&keys, &actor(&who)).await?))
 }

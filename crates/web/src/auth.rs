@@ -288,7 +288,9 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Failed logins per user name and per client, with back-off: after 5 failures the name is
-/// locked for 1 minute, doubling with each further failure up to an hour.
+/// locked for 1 minute, doubling with each further failure up to an hour. The table is
+/// bounded: past [`Throttle::MAX_KEYS`] names, those whose last failure is over an hour old
+/// are forgotten first, then the oldest.
 #[derive(Default)]
 pub struct Throttle {
     failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
@@ -296,6 +298,8 @@ pub struct Throttle {
 
 impl Throttle {
     pub const FREE_TRIES: u32 = 5;
+    /// The most names remembered at once.
+    pub const MAX_KEYS: usize = 10_000;
 
     /// When the key is locked, until when.
     pub fn locked_until(&self, key: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -311,6 +315,15 @@ impl Throttle {
 
     pub fn fail(&self, key: &str, now: DateTime<Utc>) {
         if let Ok(mut f) = self.failures.lock() {
+            if f.len() >= Self::MAX_KEYS && !f.contains_key(key) {
+                f.retain(|_, (_, last)| now - *last < Duration::hours(1));
+                if f.len() >= Self::MAX_KEYS {
+                    let mut ages: Vec<DateTime<Utc>> = f.values().map(|(_, t)| *t).collect();
+                    ages.sort_unstable();
+                    let cut = ages[ages.len() / 2];
+                    f.retain(|_, (_, last)| *last > cut);
+                }
+            }
             let e = f.entry(key.to_string()).or_insert((0, now));
             e.0 += 1;
             e.1 = now;
@@ -320,6 +333,109 @@ impl Throttle {
     pub fn succeed(&self, key: &str) {
         if let Ok(mut f) = self.failures.lock() {
             f.remove(key);
+        }
+    }
+}
+
+/// What happened to a refused login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LoginRefusal {
+    /// Wrong user name or password.
+    Failure,
+    /// Refused unchecked because the name is locked.
+    Locked,
+}
+
+impl LoginRefusal {
+    pub fn action(self) -> &'static str {
+        match self {
+            LoginRefusal::Failure => "login.failure",
+            LoginRefusal::Locked => "login.locked",
+        }
+    }
+}
+
+/// Refused logins counted per user name and minute, so that a flood of attempts writes one
+/// audit entry per name, kind and minute (with its count) instead of one per attempt. An
+/// entry is written once its minute is over ([`LoginAudit::due`]). Bounded: past
+/// [`LoginAudit::MAX_PENDING`] names in a minute, further names are counted under `*`.
+#[derive(Default)]
+pub struct LoginAudit {
+    pending: Mutex<std::collections::BTreeMap<(i64, String, LoginRefusal), u32>>,
+}
+
+/// One audit entry's worth of refused logins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedLogins {
+    /// The minute, as whole minutes since 1970 (UTC).
+    pub minute: i64,
+    pub username: String,
+    pub kind: LoginRefusal,
+    pub count: u32,
+}
+
+impl RefusedLogins {
+    /// The audit entry's detail: the minute and how many attempts.
+    pub fn detail(&self) -> String {
+        let start = DateTime::<Utc>::from_timestamp(self.minute * 60, 0)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        serde_json::json!({ "minute": start, "attempts": self.count }).to_string()
+    }
+}
+
+impl LoginAudit {
+    pub const MAX_PENDING: usize = 10_000;
+
+    fn minute(t: DateTime<Utc>) -> i64 {
+        t.timestamp().div_euclid(60)
+    }
+
+    pub fn count(&self, username: &str, kind: LoginRefusal, now: DateTime<Utc>) {
+        let Ok(mut p) = self.pending.lock() else {
+            return;
+        };
+        let mut key = (Self::minute(now), username.to_string(), kind);
+        if p.len() >= Self::MAX_PENDING && !p.contains_key(&key) {
+            key.1 = "*".into();
+        }
+        *p.entry(key).or_insert(0) += 1;
+    }
+
+    /// Take the counts of every minute that ended before `now`.
+    pub fn due(&self, now: DateTime<Utc>) -> Vec<RefusedLogins> {
+        let Ok(mut p) = self.pending.lock() else {
+            return Vec::new();
+        };
+        let current = Self::minute(now);
+        let later = p.split_off(&(current, String::new(), LoginRefusal::Failure));
+        let done = std::mem::replace(&mut *p, later);
+        done.into_iter()
+            .map(|((minute, username, kind), count)| RefusedLogins {
+                minute,
+                username,
+                kind,
+                count,
+            })
+            .collect()
+    }
+}
+
+/// Write the audit entries of refused logins whose minute ended before `now` (the server
+/// calls this every second, and with a time past the last minute when it stops).
+pub async fn flush_login_audit(st: &AppState, now: DateTime<Utc>) {
+    for r in st.login_audit.due(now) {
+        let written = st
+            .store
+            .log_event(
+                r.kind.action(),
+                &format!("user:{}", r.username),
+                Some(&r.detail()),
+                &chiso_store::Actor::new(&r.username, chiso_core::Via::Web),
+            )
+            .await;
+        if let Err(e) = written {
+            tracing::error!(error = %e, user = %r.username, "cannot audit refused logins");
         }
     }
 }
@@ -401,6 +517,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn refused_logins_are_counted_per_name_kind_and_minute() {
+        let a = LoginAudit::default();
+        let t0 = DateTime::<Utc>::from_timestamp(60 * 1000 + 5, 0).unwrap();
+        for i in 0..30 {
+            a.count("admin", LoginRefusal::Failure, t0 + Duration::seconds(i));
+        }
+        a.count("admin", LoginRefusal::Locked, t0);
+        a.count("other", LoginRefusal::Failure, t0 + Duration::seconds(70));
+        // Nothing is due while its minute runs.
+        assert!(a.due(t0 + Duration::seconds(20)).is_empty());
+        let due = a.due(t0 + Duration::seconds(60));
+        assert_eq!(
+            due,
+            vec![
+                RefusedLogins {
+                    minute: 1000,
+                    username: "admin".into(),
+                    kind: LoginRefusal::Failure,
+                    count: 30
+                },
+                RefusedLogins {
+                    minute: 1000,
+                    username: "admin".into(),
+                    kind: LoginRefusal::Locked,
+                    count: 1
+                },
+            ]
+        );
+        assert!(
+            due[0].detail().contains("\"attempts\":30"),
+            "{}",
+            due[0].detail()
+        );
+        let later = a.due(t0 + Duration::seconds(200));
+        assert_eq!(later.len(), 1);
+        assert_eq!((later[0].username.as_str(), later[0].count), ("other", 1));
+        assert!(a.due(t0 + Duration::seconds(500)).is_empty());
+    }
+
+    #[test]
     fn back_off() {
         let t = Throttle::default();
         let now = Utc::now();
@@ -415,6 +571,11 @@ mod tests {
         assert!(t.locked_until("a", now + Duration::minutes(3)).is_none());
         t.succeed("a");
         assert!(t.locked_until("a", now).is_none());
+        // The table stays bounded whatever names are tried.
+        for i in 0..(Throttle::MAX_KEYS + 10) {
+            t.fail(&format!("n{i}"), now + Duration::seconds(i as i64));
+        }
+        assert!(t.failures.lock().unwrap().len() <= Throttle::MAX_KEYS);
         assert!(
             constant_time_eq(b"abc", b"abc")
                 && !constant_time_eq(b"abc", b"abd")

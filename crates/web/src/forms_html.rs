@@ -217,7 +217,9 @@ async fn render_form(
         locked_reason => form.locked_reason.clone(),
         approvals => approvals,
         chain_len => form.approval_chain.len(),
-        may_approve => may_approve_here.0 && form.completion.is_some() && r.ds.approval,
+        // Nobody approves what they submitted themselves (the store refuses it too).
+        may_approve => may_approve_here.0 && r.ds.approval
+            && form.completion.as_ref().is_some_and(|c| c.completed_by != who.name()),
         may_unapprove => may_approve_here.1,
         fields => fields,
         violations => violations,
@@ -257,6 +259,31 @@ async fn form_page(
         StatusCode::OK,
     )
     .await
+}
+
+/// Whether a page form may be posted for a unit: someone logged in (or a public server's
+/// reader) with the right to read the unit, and the session's CSRF token. The refusal is the
+/// generic error page.
+#[allow(clippy::too_many_arguments)]
+async fn may_post(
+    st: &AppState,
+    who: &Who,
+    page: &Page,
+    headers: &HeaderMap,
+    unit: &str,
+    csrf: Option<&str>,
+) -> Result<(), Response> {
+    crate::auth::require(st, who, Action::Read, &[unit])
+        .await
+        .map_err(|e| api_error_page(st, page, e))?;
+    if !csrf_ok(who, &Method::POST, headers, csrf) {
+        return Err(page.error(
+            st,
+            StatusCode::FORBIDDEN,
+            st.i18n.t(page.lang, "csrf-failed", &[]),
+        ));
+    }
+    Ok(())
 }
 
 fn api_error_page(st: &AppState, page: &Page, e: ApiError) -> Response {
@@ -327,12 +354,9 @@ async fn form_post(
 ) -> Response {
     let page = Page::new(&q, &headers, &uri, &who);
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    if !csrf_ok(&who, &Method::POST, &headers, get("csrf")) {
-        return page.error(
-            &st,
-            StatusCode::FORBIDDEN,
-            st.i18n.t(page.lang, "csrf-failed", &[]),
-        );
+    // Login, CSRF and the unit's read right come before anything about the report is read.
+    if let Err(refusal) = may_post(&st, &who, &page, &headers, &unit, get("csrf")).await {
+        return refusal;
     }
     let r = match col::report(&st, &ds, &unit, &period).await {
         Ok(r) => r,
@@ -425,14 +449,13 @@ async fn form_post(
     .await;
     let status = match result {
         Ok(()) => StatusCode::OK,
+        // A refusal of the person shows the generic error page, never the report.
+        Err(e @ (ApiError::Forbidden(_) | ApiError::Unauthorized)) => {
+            return api_error_page(&st, &page, e)
+        }
         Err(e) => {
-            let (status, _) = match &e {
-                ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ()),
-                ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, ()),
-                _ => (StatusCode::UNPROCESSABLE_ENTITY, ()),
-            };
             flash.errors = error_lines(e);
-            status
+            StatusCode::UNPROCESSABLE_ENTITY
         }
     };
     render_form(&st, &who, &page, &r, flash, &typed, status).await
@@ -450,28 +473,14 @@ async fn files_post(
     m: Multipart,
 ) -> Response {
     let page = Page::new(&q, &headers, &uri, &who);
-    let r = match col::report(&st, &ds, &unit, &period).await {
-        Ok(r) => r,
-        Err(e) => return api_error_page(&st, &page, e),
-    };
+    // The unit's write right comes before the body is read; the CSRF token (a field of the
+    // body) right after, and both before anything about the report is read or shown.
+    if let Err(e) = crate::auth::require(&st, &who, Action::WriteData, &[unit.as_str()]).await {
+        return api_error_page(&st, &page, e);
+    }
     let up = match col::read_multipart(m).await {
         Ok(u) => u,
-        Err(e) => {
-            let flash = Flash {
-                errors: error_lines(e),
-                ..Default::default()
-            };
-            return render_form(
-                &st,
-                &who,
-                &page,
-                &r,
-                flash,
-                &Default::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+        Err(e) => return api_error_page(&st, &page, e),
     };
     if !csrf_ok(&who, &Method::POST, &headers, up.csrf.as_deref()) {
         return page.error(
@@ -480,12 +489,10 @@ async fn files_post(
             st.i18n.t(page.lang, "csrf-failed", &[]),
         );
     }
-    if let Err(e) = crate::auth::require(&st, &who, Action::WriteData, &[r.unit.as_str()]).await {
-        return {
-            let _ = e;
-            crate::html::login_or_forbidden(&st, &page, &who, uri.path())
-        };
-    }
+    let r = match col::report(&st, &ds, &unit, &period).await {
+        Ok(r) => r,
+        Err(e) => return api_error_page(&st, &page, e),
+    };
     let kind = up
         .other
         .iter()

@@ -103,10 +103,12 @@ impl Page {
             other_lang => self.lang.other().as_str(),
             switch_href => format!("{}?lang={}", self.path, self.lang.other().as_str()),
             user_name => self.user_name.clone(),
-            csrf => self.csrf.clone(),
+            session_csrf => self.csrf.clone(),
             is_admin => self.is_admin,
         };
-        let ctx = minijinja::context! { ..base, ..ctx };
+        // The page's own values come first; the layout's names (`session_csrf`, `lang`, …) are
+        // never reused by a page, so neither can hide the other.
+        let ctx = minijinja::context! { ..ctx, ..base };
         let html = st.env.get_template(template).and_then(|t| t.render(ctx));
         let mut resp = match html {
             Ok(h) => (status, Html(h)).into_response(),

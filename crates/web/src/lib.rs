@@ -39,6 +39,7 @@ pub struct AppState {
     pub live: Arc<Live>,
     pub auth: auth::AuthConfig,
     pub(crate) throttle: Arc<auth::Throttle>,
+    pub(crate) login_audit: Arc<auth::LoginAudit>,
     pub(crate) i18n: Arc<i18n::I18n>,
     pub(crate) env: Arc<minijinja::Environment<'static>>,
 }
@@ -101,9 +102,16 @@ impl AppState {
             live,
             auth,
             throttle: Arc::new(auth::Throttle::default()),
+            login_audit: Arc::new(auth::LoginAudit::default()),
             i18n,
             env: Arc::new(env),
         })
+    }
+
+    /// Write the audit entries of refused logins counted before `until` (see
+    /// [`auth::LoginAudit`]); the server does this every second and when it stops.
+    pub async fn flush_login_audit(&self, until: chrono::DateTime<chrono::Utc>) {
+        auth::flush_login_audit(self, until).await;
     }
 }
 
@@ -178,19 +186,24 @@ async fn same_origin_writes(req: Request, next: Next) -> Response {
 
 /// Serve until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    // Catch up every second with writes other processes committed to the same database.
-    let live = state.live.clone();
+    // Catch up every second with writes other processes committed to the same database, and
+    // audit the refused logins of the minutes that ended.
+    let ticking = state.clone();
     let syncing = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
             tick.tick().await;
-            if let Err(e) = live.sync().await {
+            if let Err(e) = ticking.live.sync().await {
                 tracing::warn!(error = %e, "could not read the audit log to catch up");
             }
+            ticking.flush_login_audit(chrono::Utc::now()).await;
         }
     });
-    let served = serve_until_stopped(state, listener).await;
+    let served = serve_until_stopped(state.clone(), listener).await;
     syncing.abort();
+    state
+        .flush_login_audit(chrono::Utc::now() + chrono::Duration::minutes(1))
+        .await;
     served
 }
 

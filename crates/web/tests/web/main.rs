@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use tower::ServiceExt;
 
+mod urgent;
+
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 struct App {
@@ -1107,6 +1109,12 @@ async fn targets_changes_and_rankings() {
 // ---- accounts, sessions and the authorization matrix ------------------------------------------
 
 async fn spawn_private_app() -> App {
+    private_app_and_state().await.0
+}
+
+/// A private server (nothing public) over the demo, with its state kept for the tests that
+/// reach inside it.
+async fn private_app_and_state() -> (App, chiso_web::AppState) {
     let dir = std::env::temp_dir().join(format!("chiso-web-{}", unique()));
     std::fs::create_dir_all(&dir).unwrap();
     let store: Arc<dyn Store> =
@@ -1116,13 +1124,14 @@ async fn spawn_private_app() -> App {
         .await
         .unwrap();
     let token = admin_token(store.as_ref()).await;
-    App {
-        router: chiso_web::app(state),
+    let app = App {
+        router: chiso_web::app(state.clone()),
         token,
         store,
         cleanup: None,
         dir: Some(dir),
-    }
+    };
+    (app, state)
 }
 
 fn set_cookie(r: &Resp, name: &str) -> Option<String> {
@@ -1134,14 +1143,35 @@ fn set_cookie(r: &Resp, name: &str) -> Option<String> {
         .map(|v| v.split(';').next().unwrap_or("").to_string())
 }
 
-/// Log in through the form as a browser does; returns the session cookie ("chiso_session=…").
+/// The values of the hidden inputs named `name` in a page, in order, as a browser reads them.
+fn hidden(html: &str, name: &str) -> Vec<String> {
+    let marker = format!("type=\"hidden\" name=\"{name}\" value=\"");
+    html.split(&marker)
+        .skip(1)
+        .map(|rest| unescape(rest.split('"').next().unwrap_or("")))
+        .collect()
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Log in through the form as a browser does: the CSRF token is the login page's hidden field
+/// (a browser cannot read the HttpOnly cookie); the cookie goes back as a browser sends it.
 async fn login(app: &App, username: &str, password: &str) -> Resp {
     let form = get(app, "/login").await;
     let csrf_cookie = set_cookie(&form, "chiso_login_csrf").unwrap();
-    let csrf = csrf_cookie.split_once('=').unwrap().1.to_string();
+    let tokens = hidden(&form.text, "csrf");
+    assert_eq!(tokens.len(), 1, "one token on the login page");
     let body = format!(
-        "username={username}&password={}&csrf={csrf}&next=%2F",
-        urlencode(password)
+        "username={username}&password={}&csrf={}&next=%2F",
+        urlencode(password),
+        urlencode(&tokens[0])
     );
     send_raw(
         app,
@@ -1437,7 +1467,7 @@ async fn the_authorization_matrix() {
 
 #[tokio::test]
 async fn logins_sessions_and_their_protections() {
-    let app = spawn_private_app().await;
+    let (app, state) = private_app_and_state().await;
     let s = app.store.as_ref();
     let password = make_user(
         s,
@@ -1566,6 +1596,10 @@ async fn logins_sessions_and_their_protections() {
     }
     let r = login(&app, "can.bo.xa", &password).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    // Refused logins are audited once their minute is over.
+    state
+        .flush_login_audit(chrono::Utc::now() + chrono::Duration::minutes(2))
+        .await;
     let log = s
         .audit(&AuditQuery {
             entity_prefix: Some("user:can.bo.xa".into()),
