@@ -1,0 +1,179 @@
+//! Comparisons and rankings: an indicator against the same period last year and the period
+//! before, units ranked by an indicator, and targets judged.
+
+use crate::{Engine, EngineError, Scope};
+use chiso_core::{Code, Period};
+use chrono::NaiveDate;
+
+/// A change between two periods: for a rate, `difference` is in percentage points and there is
+/// no relative change; for an amount, both the difference and the relative change (%).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Delta {
+    #[schema(value_type = String)]
+    pub period: Period,
+    pub value: f64,
+    pub difference: f64,
+    pub relative_percent: Option<f64>,
+}
+
+/// An indicator at a unit and period, with its changes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Comparison {
+    pub value: f64,
+    pub numerator: f64,
+    pub denominator: f64,
+    pub is_rate: bool,
+    /// Against the same period last year ("cùng kỳ năm trước").
+    pub same_period_last_year: Option<Delta>,
+    /// Against the period just before.
+    pub previous_period: Option<Delta>,
+}
+
+/// A unit's place in a ranking.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Ranked {
+    #[schema(value_type = String)]
+    pub unit: Code,
+    pub value: Option<f64>,
+    pub rank: Option<u32>,
+}
+
+impl Engine {
+    /// An indicator with its change against the same period last year and the previous period.
+    pub fn compare(
+        &self,
+        code: &str,
+        scope: &Scope,
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<Comparison>, EngineError> {
+        let Some(now) = self.indicator(code, scope, period, as_of)? else {
+            return Ok(None);
+        };
+        let is_rate = self
+            .indicators
+            .get(code)
+            .map(|i| i.def.is_rate)
+            .unwrap_or(false);
+        let delta = |p: Option<Period>| -> Result<Option<Delta>, EngineError> {
+            let Some(p) = p else { return Ok(None) };
+            Ok(self.indicator(code, scope, &p, as_of)?.map(|then| Delta {
+                period: p,
+                value: then.value,
+                difference: now.value - then.value,
+                relative_percent: (!is_rate && then.value != 0.0)
+                    .then(|| (now.value - then.value) / then.value.abs() * 100.0),
+            }))
+        };
+        Ok(Some(Comparison {
+            value: now.value,
+            numerator: now.numerator,
+            denominator: now.denominator,
+            is_rate,
+            same_period_last_year: delta(period.same_period_last_year())?,
+            previous_period: delta(period.previous())?,
+        }))
+    }
+
+    /// Rank units by an indicator: best first (by the indicator's direction), ties sharing a
+    /// rank (1, 2, 2, 4); units without a value come last, unranked.
+    pub fn rank(
+        &self,
+        code: &str,
+        units: &[Code],
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Vec<Ranked>, EngineError> {
+        let lower_better = self
+            .indicators
+            .get(code)
+            .map(|i| i.def.direction == chiso_core::Direction::LowerIsBetter)
+            .ok_or_else(|| EngineError::UnknownItem(code.to_string()))?;
+        let mut rows: Vec<Ranked> = units
+            .iter()
+            .map(|u| {
+                Ok(Ranked {
+                    unit: u.clone(),
+                    value: self
+                        .indicator(code, &Scope::Unit(u.clone()), period, as_of)?
+                        .map(|v| v.value),
+                    rank: None,
+                })
+            })
+            .collect::<Result<_, EngineError>>()?;
+        rows.sort_by(|a, b| match (a.value, b.value) {
+            (Some(x), Some(y)) => {
+                let o = if lower_better {
+                    x.total_cmp(&y)
+                } else {
+                    y.total_cmp(&x)
+                };
+                o.then_with(|| a.unit.cmp(&b.unit))
+            }
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.unit.cmp(&b.unit),
+        });
+        let mut prev: Option<(f64, u32)> = None;
+        for (i, r) in rows.iter_mut().enumerate() {
+            if let Some(v) = r.value {
+                let rank = match prev {
+                    Some((pv, pr)) if pv == v => pr,
+                    _ => i as u32 + 1,
+                };
+                r.rank = Some(rank);
+                prev = Some((v, rank));
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Judge a target on `today`: a deadline by its dates, a value target by the indicator over
+    /// its scope and period (projected when the period is still running).
+    pub fn assess(
+        &self,
+        t: &chiso_core::Target,
+        today: NaiveDate,
+    ) -> Result<chiso_core::Assessment, EngineError> {
+        if let Some(due) = t.due {
+            return Ok(chiso_core::target::assess_deadline(
+                due,
+                t.completed_on,
+                today,
+            ));
+        }
+        let (Some(ind), Some(cmp), Some(value)) = (&t.indicator, t.comparator, t.value) else {
+            return Ok(chiso_core::target::assess_value(
+                chiso_core::Comparator::AtLeast,
+                0.0,
+                None,
+                true,
+                1.0,
+            ));
+        };
+        let scope = match &t.scope {
+            chiso_core::TargetScope::Unit(u) => Scope::Unit(u.clone()),
+            chiso_core::TargetScope::Group(g) => Scope::Group(g.clone()),
+        };
+        let actual = self
+            .indicator(ind.as_str(), &scope, &t.period, None)?
+            .map(|v| v.value);
+        let is_rate = self
+            .indicators
+            .get(ind.as_str())
+            .map(|i| i.def.is_rate)
+            .unwrap_or(true);
+        let (start, end) = (t.period.start(), t.period.end());
+        let elapsed = if today >= end {
+            1.0
+        } else if today < start {
+            0.0
+        } else {
+            ((today - start).num_days() + 1) as f64
+                / t.period.days_in(chiso_core::Convention::Calendar) as f64
+        };
+        Ok(chiso_core::target::assess_value(
+            cmp, value, actual, is_rate, elapsed,
+        ))
+    }
+}
