@@ -2,6 +2,7 @@
 //! data values. Pure types and rules, parsed at the boundary ("parse, don't validate"): no SQL,
 //! no HTTP, no files.
 
+pub mod access;
 pub mod account;
 pub mod code;
 pub mod dataset;
@@ -15,6 +16,7 @@ pub mod period;
 pub mod plan;
 pub mod scorecard;
 pub mod target;
+pub mod tree;
 pub mod unit;
 pub mod value;
 
@@ -28,5 +30,6 @@ pub use indicator::{CompiledIndicator, Constant, Direction, Indicator};
 pub use period::{Convention, Period, PeriodError, PeriodType};
 pub use scorecard::{Criterion, Pillar, Rule, Scorecard};
 pub use target::{Assessment, Comparator, Framework, Status, Target, TargetScope};
+pub use tree::UnitTree;
 pub use unit::{SuccessorLink, Unit, UnitGroup, UnitKind};
 pub use value::{AuditEntry, DataValue, DataValueInput, ParsedValue, SourceTag, ValueError, Via};

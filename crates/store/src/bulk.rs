@@ -383,8 +383,8 @@ pub(crate) fn expand_batch(
             via: row.via.clone(),
             action: action.to_string(),
             entity,
-            old_value: old.as_ref().map(crate::imp::json),
-            new_value: new.as_ref().map(crate::imp::json),
+            old_value: old.as_ref().map(crate::common::json),
+            new_value: new.as_ref().map(crate::common::json),
         });
     }
     Ok(out)

@@ -6,11 +6,22 @@
 //! in one transaction and audits every change in that same transaction — an audit row per
 //! value, or for 1,000 changes and more one batch row listing them all — or writes nothing.
 
+mod accounts;
+mod audit;
 mod bulk;
-mod imp;
+mod collection;
+mod common;
+mod elements;
+mod frameworks;
 mod migrate;
+mod plans;
 pub mod postgres;
+mod rows;
+mod sql;
 pub mod sqlite;
+mod units;
+mod values;
+mod values_write;
 
 use async_trait::async_trait;
 use chiso_core::account::Assignment;
@@ -346,51 +357,86 @@ pub struct Counts {
     pub audit_log: i64,
 }
 
-/// The storage contract. Both backends implement it identically; `tests/contract.rs` runs the
-/// same suite against each.
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    fn backend(&self) -> Backend;
+// ---- the storage contract, by role ------------------------------------------------------------
+//
+// Each role has its reads and its writes. [`Reads`] is every read; [`Store`] is everything.
+// Both backends implement every role once, in the shared SQL (`units`, `elements`,
+// `frameworks`, `values`,
+// `audit`, `accounts`, `collection`, `plans`); `tests/contract` runs the same suite on each.
+// Whoever must not write (the web layer, the command line) is handed a `dyn Reads`.
 
-    /// Insert or update units (parents may come in the same batch, in any order). All or nothing.
-    async fn upsert_units(&self, units: &[Unit], actor: &Actor) -> Result<Changes>;
+/// Units, groups and successor links: reads.
+#[async_trait]
+pub trait UnitReads: Send + Sync {
     async fn unit(&self, code: &Code) -> Result<Option<StoredUnit>>;
     async fn units(&self, q: &UnitQuery) -> Result<Vec<StoredUnit>>;
-
-    /// Insert or update groups; a group's member list is replaced by the given one.
-    async fn upsert_groups(&self, groups: &[UnitGroup], actor: &Actor) -> Result<Changes>;
     async fn groups(&self) -> Result<Vec<UnitGroup>>;
-
-    async fn upsert_successors(&self, links: &[SuccessorLink], actor: &Actor) -> Result<Changes>;
     /// Successor links, all or those leaving one unit.
     async fn successors(&self, from: Option<&Code>) -> Result<Vec<SuccessorLink>>;
     /// Successor links arriving at one unit (its predecessors).
     async fn predecessors(&self, to: &Code) -> Result<Vec<SuccessorLink>>;
+}
 
-    async fn upsert_breakdowns(&self, breakdowns: &[Breakdown], actor: &Actor) -> Result<Changes>;
+/// Units, groups and successor links: writes.
+#[async_trait]
+pub trait UnitWrites: UnitReads {
+    /// Insert or update units (parents may come in the same batch, in any order). All or nothing.
+    async fn upsert_units(&self, units: &[Unit], actor: &Actor) -> Result<Changes>;
+    /// Insert or update groups; a group's member list is replaced by the given one.
+    async fn upsert_groups(&self, groups: &[UnitGroup], actor: &Actor) -> Result<Changes>;
+    async fn upsert_successors(&self, links: &[SuccessorLink], actor: &Actor) -> Result<Changes>;
+}
+
+/// Breakdowns and data elements: reads.
+#[async_trait]
+pub trait ElementReads: Send + Sync {
     async fn breakdowns(&self) -> Result<Vec<Breakdown>>;
-
-    async fn upsert_elements(&self, elements: &[DataElement], actor: &Actor) -> Result<Changes>;
     async fn elements(&self) -> Result<Vec<DataElement>>;
     async fn element(&self, code: &Code) -> Result<Option<DataElement>>;
+}
 
+/// Breakdowns and data elements: writes.
+#[async_trait]
+pub trait ElementWrites: ElementReads {
+    async fn upsert_breakdowns(&self, breakdowns: &[Breakdown], actor: &Actor) -> Result<Changes>;
+    async fn upsert_elements(&self, elements: &[DataElement], actor: &Actor) -> Result<Changes>;
+}
+
+/// Indicators, constants, target frameworks and scorecards: reads.
+#[async_trait]
+pub trait FrameworkReads: Send + Sync {
+    async fn indicators(&self) -> Result<Vec<Indicator>>;
+    async fn constants(&self) -> Result<Vec<Constant>>;
+    async fn frameworks(&self) -> Result<Vec<Framework>>;
+    async fn scorecards(&self) -> Result<Vec<Scorecard>>;
+}
+
+/// Indicators, constants, target frameworks and scorecards: writes.
+#[async_trait]
+pub trait FrameworkWrites: FrameworkReads {
     /// Insert or update indicators; their expressions must parse and name existing elements,
     /// breakdown options and unit groups.
     async fn upsert_indicators(&self, indicators: &[Indicator], actor: &Actor) -> Result<Changes>;
-    async fn indicators(&self) -> Result<Vec<Indicator>>;
-
     /// Insert or update constants (values for `C{CODE}` in expressions); audited.
     async fn upsert_constants(&self, constants: &[Constant], actor: &Actor) -> Result<Changes>;
-    async fn constants(&self) -> Result<Vec<Constant>>;
-
     /// Insert or update target frameworks; a framework's targets are replaced by the given ones.
     async fn upsert_frameworks(&self, frameworks: &[Framework], actor: &Actor) -> Result<Changes>;
-    async fn frameworks(&self) -> Result<Vec<Framework>>;
-
     /// Insert or update scorecards; their criteria must name existing indicators.
     async fn upsert_scorecards(&self, scorecards: &[Scorecard], actor: &Actor) -> Result<Changes>;
-    async fn scorecards(&self) -> Result<Vec<Scorecard>>;
+}
 
+/// Data values: reads.
+#[async_trait]
+pub trait ValueReads: Send + Sync {
+    async fn values(&self, q: &ValueQuery) -> Result<Vec<DataValue>>;
+    /// Stream every numeric value to `sink` as (element, breakdown option or "", unit, period,
+    /// number), without holding the rows: how the engine loads at start. Returns the count.
+    async fn scan_numbers(&self, sink: &mut NumberSink<'_>) -> Result<u64>;
+}
+
+/// Data values: writes.
+#[async_trait]
+pub trait ValueWrites: ValueReads {
     /// Check and write a batch of values with an audit row per change, all or nothing.
     async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes>;
     /// Delete some values and write others in one transaction, all or nothing; with
@@ -405,11 +451,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Changes>;
     /// Delete values (absent keys count as unchanged), with an audit row per deletion.
     async fn delete_values(&self, keys: &[ValueKey], actor: &Actor) -> Result<Changes>;
-    async fn values(&self, q: &ValueQuery) -> Result<Vec<DataValue>>;
-    /// Stream every numeric value to `sink` as (element, breakdown option or "", unit, period,
-    /// number), without holding the rows: how the engine loads at start. Returns the count.
-    async fn scan_numbers(&self, sink: &mut NumberSink<'_>) -> Result<u64>;
+}
 
+/// The audit log, the store's own facts and counts: reads.
+#[async_trait]
+pub trait AuditReads: Send + Sync {
+    fn backend(&self) -> Backend;
     async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>>;
     /// Audit rows with an id above `after`, oldest first, at most `limit`: how other server
     /// processes on the same database learn of committed changes.
@@ -424,11 +471,42 @@ pub trait Store: Send + Sync + 'static {
     /// hash or link does not match (an edited, removed or inserted row).
     async fn verify_audit(&self) -> Result<AuditCheck>;
     async fn counts(&self) -> Result<Counts>;
+    async fn meta(&self, key: &str) -> Result<Option<String>>;
+}
 
-    /// Create an account (refused when the name is taken). The hash never reaches the audit log.
-    async fn create_user(&self, user: &UserRecord, actor: &Actor) -> Result<()>;
+/// The audit log and the store's own facts: writes.
+#[async_trait]
+pub trait AuditWrites: AuditReads {
+    /// Record an event that changes no table (a login, a failed login, a log-out) in the
+    /// audit log.
+    async fn log_event(
+        &self,
+        action: &str,
+        entity: &str,
+        detail: Option<&str>,
+        actor: &Actor,
+    ) -> Result<()>;
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+    /// Close the connections, waiting for them (SQLite then folds its write-ahead log into the
+    /// database file). Call before the process exits.
+    async fn close(&self);
+}
+
+/// Accounts, sessions and API tokens: reads.
+#[async_trait]
+pub trait AccountReads: Send + Sync {
     async fn user(&self, username: &str) -> Result<Option<UserRecord>>;
     async fn users(&self) -> Result<Vec<UserRecord>>;
+    async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
+    async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
+    async fn tokens(&self) -> Result<Vec<TokenRecord>>;
+}
+
+/// Accounts, sessions and API tokens: writes.
+#[async_trait]
+pub trait AccountWrites: AccountReads {
+    /// Create an account (refused when the name is taken). The hash never reaches the audit log.
+    async fn create_user(&self, user: &UserRecord, actor: &Actor) -> Result<()>;
     async fn set_password(
         &self,
         username: &str,
@@ -444,49 +522,59 @@ pub trait Store: Send + Sync + 'static {
         assignments: &[Assignment],
         actor: &Actor,
     ) -> Result<()>;
-
     async fn create_session(&self, s: &SessionRecord) -> Result<()>;
-    async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
     /// Record activity; sessions idle longer than allowed are ended by the caller.
     async fn touch_session(&self, id_hash: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
     /// End every session of an account ("log out everywhere"); returns how many.
     async fn delete_sessions_of(&self, username: &str) -> Result<u64>;
-
     /// Store a new API token (only its hash); audited.
     async fn create_token(&self, t: &TokenRecord, actor: &Actor) -> Result<()>;
-    async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
-    async fn tokens(&self) -> Result<Vec<TokenRecord>>;
     async fn touch_token(&self, id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
     /// Revoke a token (refused when unknown); audited.
     async fn revoke_token(&self, id: &str, actor: &Actor) -> Result<()>;
+}
 
-    /// Record an event that changes no table (a login, a failed login, a log-out) in the
-    /// audit log.
-    async fn log_event(
+/// Data collection — data sets, rules, completions, approvals, exceptions, evidence: reads.
+#[async_trait]
+pub trait CollectionReads: Send + Sync {
+    async fn data_sets(&self) -> Result<Vec<DataSet>>;
+    async fn validation_rules(&self) -> Result<Vec<ValidationRule>>;
+    /// Completions, filtered by data set and period when given.
+    async fn completions(
         &self,
-        action: &str,
-        entity: &str,
-        detail: Option<&str>,
-        actor: &Actor,
-    ) -> Result<()>;
+        data_set: Option<&Code>,
+        period: Option<&Period>,
+    ) -> Result<Vec<Completion>>;
+    async fn approvals(
+        &self,
+        data_set: Option<&Code>,
+        period: Option<&Period>,
+    ) -> Result<Vec<Approval>>;
+    async fn lock_exceptions(
+        &self,
+        data_set: Option<&Code>,
+        period: Option<&Period>,
+    ) -> Result<Vec<LockException>>;
+    async fn evidence(
+        &self,
+        data_set: &Code,
+        unit: &Code,
+        period: &Period,
+    ) -> Result<Vec<Evidence>>;
+    async fn evidence_file(&self, id: &str) -> Result<Option<(Evidence, Vec<u8>)>>;
+}
 
-    /// Close the connections, waiting for them (SQLite then folds its write-ahead log into the
-    /// database file). Call before the process exits.
-    async fn close(&self);
-    async fn meta(&self, key: &str) -> Result<Option<String>>;
-    async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
-
-    // ---- data collection ----
+/// Data collection: writes.
+#[async_trait]
+pub trait CollectionWrites: CollectionReads {
     /// Insert or update data sets (forms) with their elements and reporters.
     async fn upsert_data_sets(&self, sets: &[DataSet], actor: &Actor) -> Result<Changes>;
-    async fn data_sets(&self) -> Result<Vec<DataSet>>;
     async fn upsert_validation_rules(
         &self,
         rules: &[ValidationRule],
         actor: &Actor,
     ) -> Result<Changes>;
-    async fn validation_rules(&self) -> Result<Vec<ValidationRule>>;
     /// Mark a report complete; false when it already was.
     async fn complete(&self, c: &Completion, actor: &Actor) -> Result<bool>;
     /// Take a report's completion back; refused once it has an approval.
@@ -497,13 +585,8 @@ pub trait Store: Send + Sync + 'static {
         period: &Period,
         actor: &Actor,
     ) -> Result<bool>;
-    /// Completions, filtered by data set and period when given.
-    async fn completions(
-        &self,
-        data_set: Option<&Code>,
-        period: Option<&Period>,
-    ) -> Result<Vec<Completion>>;
-    /// Record the next approval step of a completed report (step = steps so far + 1).
+    /// Record the next approval step of a completed report (step = steps so far + 1); refused
+    /// to the person who completed it.
     async fn approve(&self, a: &Approval, actor: &Actor) -> Result<()>;
     /// Remove the last approval step of a report, with the reason (kept in the audit log).
     async fn unapprove(
@@ -514,29 +597,27 @@ pub trait Store: Send + Sync + 'static {
         reason: &str,
         actor: &Actor,
     ) -> Result<u8>;
-    async fn approvals(
-        &self,
-        data_set: Option<&Code>,
-        period: Option<&Period>,
-    ) -> Result<Vec<Approval>>;
     async fn grant_lock_exception(&self, e: &LockException, actor: &Actor) -> Result<()>;
-    async fn lock_exceptions(
-        &self,
-        data_set: Option<&Code>,
-        period: Option<&Period>,
-    ) -> Result<Vec<LockException>>;
-    /// Keep an evidence file (its record and its bytes).
+    /// Keep an evidence file (its record and its bytes); refused while the report is approved.
     async fn add_evidence(&self, e: &Evidence, content: &[u8], actor: &Actor) -> Result<()>;
-    async fn evidence(
-        &self,
-        data_set: &Code,
-        unit: &Code,
-        period: &Period,
-    ) -> Result<Vec<Evidence>>;
-    async fn evidence_file(&self, id: &str) -> Result<Option<(Evidence, Vec<u8>)>>;
+    /// Remove an evidence file; refused while its report is approved.
     async fn delete_evidence(&self, id: &str, actor: &Actor) -> Result<bool>;
-    // ---- plans, directives and registers ----------------------------------------------------
+}
 
+/// Plans, directives and registers: reads.
+#[async_trait]
+pub trait PlanReads: Send + Sync {
+    async fn plan(&self, code: &Code) -> Result<Option<Plan>>;
+    /// Plans, all or those of one unit and/or one year, by year then unit.
+    async fn plans(&self, unit: Option<&Code>, year: Option<i32>) -> Result<Vec<Plan>>;
+    async fn directives(&self) -> Result<Vec<Directive>>;
+    /// Register entries, all or those of one kind, by kind then code.
+    async fn register(&self, kind: Option<RegisterKind>) -> Result<Vec<RegisterEntry>>;
+}
+
+/// Plans, directives and registers: writes.
+#[async_trait]
+pub trait PlanWrites: PlanReads {
     /// Insert or update plans, each whole (its tasks are replaced by the given ones). A unit
     /// has at most one plan a year; every unit, target and indicator named must exist.
     /// Audited, all or nothing.
@@ -545,7 +626,6 @@ pub trait Store: Send + Sync + 'static {
     /// draft; an existing one changes only while a draft or returned, and keeps its approval
     /// fields (status, submitter, decision, comments) whatever the input says.
     async fn edit_plans(&self, plans: &[Plan], actor: &Actor) -> Result<Changes>;
-    async fn plan(&self, code: &Code) -> Result<Option<Plan>>;
     /// Change one plan under a row lock — read, change, check, write and audit in one
     /// transaction — so concurrent changes (two progress reports, a report and an approval)
     /// never overwrite each other. Its code, unit and year cannot change. Returns the plan
@@ -556,25 +636,18 @@ pub trait Store: Send + Sync + 'static {
         change: &PlanChange<'_>,
         actor: &Actor,
     ) -> Result<Plan>;
-    /// Plans, all or those of one unit and/or one year, by year then unit.
-    async fn plans(&self, unit: Option<&Code>, year: Option<i32>) -> Result<Vec<Plan>>;
-
     /// Insert or update directives; their assignees must exist. Audited, all or nothing.
     async fn upsert_directives(&self, directives: &[Directive], actor: &Actor) -> Result<Changes>;
-    async fn directives(&self) -> Result<Vec<Directive>>;
-    /// Change one directive under a row lock, like [`Store::modify_plan`].
+    /// Change one directive under a row lock, like [`PlanWrites::modify_plan`].
     async fn modify_directive(
         &self,
         code: &Code,
         change: &DirectiveChange<'_>,
         actor: &Actor,
     ) -> Result<Directive>;
-
     /// Insert or update register entries (products, information systems, partners, dead
     /// zones); the units they name must exist. Audited, all or nothing.
     async fn upsert_register(&self, entries: &[RegisterEntry], actor: &Actor) -> Result<Changes>;
-    /// Register entries, all or those of one kind, by kind then code.
-    async fn register(&self, kind: Option<RegisterKind>) -> Result<Vec<RegisterEntry>>;
     /// Remove a register entry (absent: unchanged), with an audit row keeping what it was.
     async fn delete_register(
         &self,
@@ -582,6 +655,66 @@ pub trait Store: Send + Sync + 'static {
         code: &Code,
         actor: &Actor,
     ) -> Result<Changes>;
+}
+
+/// Every read of the store: what a layer that must not write is given.
+pub trait Reads:
+    UnitReads
+    + ElementReads
+    + FrameworkReads
+    + ValueReads
+    + AuditReads
+    + AccountReads
+    + CollectionReads
+    + PlanReads
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Reads for T where
+    T: UnitReads
+        + ElementReads
+        + FrameworkReads
+        + ValueReads
+        + AuditReads
+        + AccountReads
+        + CollectionReads
+        + PlanReads
+        + Send
+        + Sync
+        + 'static
+        + ?Sized
+{
+}
+
+/// The whole storage contract: every role's reads and writes.
+pub trait Store:
+    Reads
+    + UnitWrites
+    + ElementWrites
+    + FrameworkWrites
+    + ValueWrites
+    + AuditWrites
+    + AccountWrites
+    + CollectionWrites
+    + PlanWrites
+{
+}
+
+impl<T> Store for T where
+    T: Reads
+        + UnitWrites
+        + ElementWrites
+        + FrameworkWrites
+        + ValueWrites
+        + AuditWrites
+        + AccountWrites
+        + CollectionWrites
+        + PlanWrites
+        + ?Sized
+{
 }
 
 /// Open a store from a URL: `sqlite://PATH` (created when missing) or `postgres://…`.

@@ -64,12 +64,8 @@ impl PgStore {
             .await?;
         let store = PgStore { pool };
         store.migrate().await?;
-        seal_audit_log(&store.pool, "BEGIN").await?;
+        crate::audit::seal_audit_log(&store).await?;
         Ok(store)
-    }
-
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Postgres>> {
-        Ok(self.pool.begin().await?)
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -106,16 +102,47 @@ impl PgStore {
     }
 }
 
-crate::imp::impl_store!(
-    PgStore,
-    Postgres,
-    crate::Backend::Postgres,
-    " FOR UPDATE",
-    "SELECT pg_advisory_xact_lock(7265110002)",
-    "string_agg(period, ';' ORDER BY period, breakdown) AS periods, \
-     string_agg(breakdown, ';' ORDER BY period, breakdown) AS breakdowns, \
-     string_agg(value, ';' ORDER BY period, breakdown) AS vals"
+crate::sql::sqlx_backend!(
+    PgStore, Postgres, sqlx::postgres::PgRow,
+    kind: crate::Backend::Postgres,
+    row_lock: " FOR UPDATE",
+    chain_lock: "SELECT pg_advisory_xact_lock(7265110002)",
+    pack: "string_agg(period, ';' ORDER BY period, breakdown) AS periods, \
+           string_agg(breakdown, ';' ORDER BY period, breakdown) AS breakdowns, \
+           string_agg(value, ';' ORDER BY period, breakdown) AS vals",
+    begin: |s| s.pool.begin().await?,
 );
+
+#[async_trait::async_trait]
+impl crate::sql::Bulk for PgStore {
+    async fn insert_new_values<U: Send, F: FnOnce() -> U + Send>(
+        tx: &mut crate::sql::Tx<Self>,
+        rows: &[&ValueOut<'_>],
+        by: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        beside: F,
+    ) -> Result<U> {
+        insert_new_values(&mut tx.0, rows, by, at, beside).await
+    }
+
+    async fn update_values(
+        tx: &mut crate::sql::Tx<Self>,
+        rows: &[&ValueOut<'_>],
+        by: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        update_values(&mut tx.0, rows, by, at).await
+    }
+
+    async fn insert_audit_rows(
+        tx: &mut crate::sql::Tx<Self>,
+        at: chrono::DateTime<chrono::Utc>,
+        actor: &crate::Actor,
+        rows: &[crate::common::AuditRow<'_>],
+    ) -> Result<()> {
+        insert_audit_rows(&mut tx.0, at, actor, rows).await
+    }
+}
 
 /// Append one field to a COPY text-format line: backslash, tab, newline and carriage return
 /// escaped.
@@ -235,7 +262,7 @@ async fn insert_audit_rows(
     tx: &mut Transaction<'static, Postgres>,
     at: chrono::DateTime<chrono::Utc>,
     actor: &crate::Actor,
-    rows: &[crate::imp::AuditRow<'_>],
+    rows: &[crate::common::AuditRow<'_>],
 ) -> Result<()> {
     for chunk in rows.chunks(10_000) {
         let action: Vec<&str> = chunk.iter().map(|r| r.action).collect();

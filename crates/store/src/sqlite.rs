@@ -33,7 +33,7 @@ impl SqliteStore {
             .await?;
         let store = SqliteStore { pool };
         store.migrate().await?;
-        seal_audit_log(&store.pool, "BEGIN IMMEDIATE").await?;
+        crate::audit::seal_audit_log(&store).await?;
         Ok(store)
     }
 
@@ -85,14 +85,46 @@ impl SqliteStore {
     }
 }
 
-crate::imp::impl_store!(
-    SqliteStore,
-    Sqlite,
-    crate::Backend::Sqlite,
-    "",
-    "",
-    "group_concat(period, ';') AS periods, group_concat(breakdown, ';') AS breakdowns, group_concat(value, ';') AS vals"
+crate::sql::sqlx_backend!(
+    SqliteStore, Sqlite, sqlx::sqlite::SqliteRow,
+    kind: crate::Backend::Sqlite,
+    row_lock: "",
+    chain_lock: "",
+    pack: "group_concat(period, ';') AS periods, group_concat(breakdown, ';') AS breakdowns, \
+           group_concat(value, ';') AS vals",
+    begin: |s| s.pool.begin_with("BEGIN IMMEDIATE").await?,
 );
+
+#[async_trait::async_trait]
+impl crate::sql::Bulk for SqliteStore {
+    async fn insert_new_values<U: Send, F: FnOnce() -> U + Send>(
+        tx: &mut crate::sql::Tx<Self>,
+        rows: &[&ValueOut<'_>],
+        by: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        beside: F,
+    ) -> Result<U> {
+        insert_new_values(&mut tx.0, rows, by, at, beside).await
+    }
+
+    async fn update_values(
+        tx: &mut crate::sql::Tx<Self>,
+        rows: &[&ValueOut<'_>],
+        by: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        update_values(&mut tx.0, rows, by, at).await
+    }
+
+    async fn insert_audit_rows(
+        tx: &mut crate::sql::Tx<Self>,
+        at: chrono::DateTime<chrono::Utc>,
+        actor: &crate::Actor,
+        rows: &[crate::common::AuditRow<'_>],
+    ) -> Result<()> {
+        insert_audit_rows(&mut tx.0, at, actor, rows).await
+    }
+}
 
 /// Values per INSERT statement: fewer statements to step, still a short statement to prepare.
 const ROWS_PER_INSERT: usize = 20;
@@ -418,7 +450,7 @@ async fn insert_audit_rows(
     tx: &mut Transaction<'static, Sqlite>,
     at: chrono::DateTime<chrono::Utc>,
     actor: &crate::Actor,
-    rows: &[crate::imp::AuditRow<'_>],
+    rows: &[crate::common::AuditRow<'_>],
 ) -> Result<()> {
     for chunk in rows.chunks(1000) {
         let mut b: sqlx::QueryBuilder<'_, Sqlite> = sqlx::QueryBuilder::new(

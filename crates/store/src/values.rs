@@ -1,0 +1,260 @@
+//! Data values: reads, the locks of approved reports, deletions, and the write entry points.
+
+use crate::common::*;
+use crate::rows::*;
+use crate::sql::{scalar, stmt, SqlBackend, Tx};
+use crate::values_write::*;
+use crate::{Actor, Changes, FieldError, StoreError, ValueKey, ValueQuery};
+use chiso_core::fasthash::FastMap;
+use chiso_core::{Code, DataValue, DataValueInput, Period};
+use chrono::Utc;
+
+/// element → unit → the approved reports holding it (their period, data set and
+/// convention): a value of that element and unit in any period inside an approved
+/// report's period is locked until the report is un-approved. Nested so that a value's
+/// key is looked up without copying.
+pub(crate) type Locked =
+    FastMap<String, FastMap<String, Vec<(Period, String, chiso_core::Convention)>>>;
+
+pub(crate) async fn approved_cells<B: SqlBackend>(tx: &mut Tx<B>) -> Result<Locked, StoreError> {
+    let rows = stmt(
+        "SELECT DISTINCT e.element, a.unit, a.period, a.data_set, d.convention FROM approvals a \
+         JOIN data_set_elements e ON e.data_set = a.data_set \
+         JOIN data_sets d ON d.code = a.data_set",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut out = Locked::default();
+    for r in &rows {
+        let period: String = r.get("period")?;
+        let period = Period::parse(&period)
+            .map_err(|e| StoreError::Corrupt(format!("approval period {period}: {e}")))?;
+        let convention: String = r.get("convention")?;
+        let convention = chiso_core::Convention::parse(&convention)
+            .ok_or_else(|| StoreError::Corrupt(format!("data set convention {convention}")))?;
+        out.entry(r.get("element")?)
+            .or_default()
+            .entry(r.get("unit")?)
+            .or_default()
+            .push((period, r.get("data_set")?, convention));
+    }
+    Ok(out)
+}
+
+/// The approved report that locks a value, if any: one of the same element and unit
+/// whose period is the value's or holds it (read on the calendar, as the engine adds
+/// periods up, or in the data set's own convention).
+pub(crate) fn locked_in<'l>(
+    locked: &'l Locked,
+    element: &str,
+    unit: &str,
+    period: &str,
+) -> Result<Option<(&'l String, &'l Period)>, StoreError> {
+    let Some(reports) = locked.get(element).and_then(|u| u.get(unit)) else {
+        return Ok(None);
+    };
+    let p =
+        Period::parse(period).map_err(|e| StoreError::Corrupt(format!("period {period}: {e}")))?;
+    Ok(reports
+        .iter()
+        .find(|(lp, _, conv)| {
+            *lp == p || lp.contains(&p, chiso_core::Convention::Calendar) || lp.contains(&p, *conv)
+        })
+        .map(|(lp, ds, _)| (ds, lp)))
+}
+
+pub(crate) async fn delete_values_tx<B: SqlBackend>(
+    tx: &mut Tx<B>,
+    keys: &[ValueKey],
+    actor: &Actor,
+) -> Result<Changes, StoreError> {
+    if !B::CHAIN_LOCK.is_empty() {
+        stmt(B::CHAIN_LOCK).execute(&mut *tx).await?;
+    }
+    let locked = approved_cells(tx).await?;
+    if !locked.is_empty() {
+        let mut errors = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            if let Some((ds, period)) = locked_in(
+                &locked,
+                k.element.as_str(),
+                k.unit.as_str(),
+                &k.period.to_string(),
+            )? {
+                let exists: bool = scalar(
+                    "SELECT EXISTS (SELECT 1 FROM data_values WHERE element = $1 AND unit = $2 AND period = $3 AND breakdown = $4)",
+                )
+                .bind(k.element.as_str())
+                .bind(k.unit.as_str())
+                .bind(k.period.to_string())
+                .bind(k.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""))
+                .fetch_one(&mut *tx)
+                .await?;
+                if exists {
+                    push_error(
+                        &mut errors,
+                        FieldError::new(Some(i), "value", locked_reason(ds, &k.unit, period)),
+                    );
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+    }
+    let now = Utc::now();
+    let mut audit = ValueAudit::for_count(keys.len());
+    let mut changes = Changes::default();
+    for key in keys {
+        let bd = key
+            .breakdown
+            .as_ref()
+            .map(|b| b.to_string())
+            .unwrap_or_default();
+        let old = stmt(&format!(
+            "DELETE FROM data_values WHERE element = $1 AND unit = $2 AND period = $3 AND breakdown = $4 \
+             RETURNING {VALUE_COLS}"
+        ))
+        .bind(key.element.as_str())
+        .bind(key.unit.as_str())
+        .bind(key.period.to_string())
+        .bind(&bd)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match old.as_ref().map(value_from_row).transpose()? {
+            None => changes.unchanged += 1,
+            Some(o) => {
+                audit.deleted(key, &o);
+                changes.deleted += 1;
+            }
+        }
+    }
+    audit.flush(tx, now, actor).await?;
+    Ok(changes)
+}
+
+pub(crate) fn locked_reason(data_set: &str, unit: &Code, period: &Period) -> String {
+    format!("báo cáo {data_set} của {unit} kỳ {period} đã được phê duyệt nên đã khoá; cần huỷ phê duyệt trước khi sửa \
+             (the report is approved and locked; un-approve it first)")
+}
+
+#[async_trait::async_trait]
+impl<B: SqlBackend> crate::ValueReads for B {
+    async fn values(&self, q: &ValueQuery) -> Result<Vec<DataValue>, StoreError> {
+        let mut b = stmt("");
+        let subtree = q.descendants && !q.units.is_empty();
+        if subtree {
+            b.push("WITH RECURSIVE sub(code) AS (SELECT code FROM units WHERE code IN (");
+            let mut s = b.separated(", ");
+            for u in &q.units {
+                s.push_bind(u.to_string());
+            }
+            b.push(") UNION SELECT u.code FROM units u JOIN sub s ON u.parent = s.code) ");
+        }
+        b.push(format!("SELECT {VALUE_COLS} FROM data_values WHERE 1 = 1"));
+        if subtree {
+            b.push(" AND unit IN (SELECT code FROM sub)");
+        } else if !q.units.is_empty() {
+            b.push(" AND unit IN (");
+            let mut s = b.separated(", ");
+            for u in &q.units {
+                s.push_bind(u.to_string());
+            }
+            b.push(")");
+        }
+        if !q.elements.is_empty() {
+            b.push(" AND element IN (");
+            let mut s = b.separated(", ");
+            for e in &q.elements {
+                s.push_bind(e.to_string());
+            }
+            b.push(")");
+        } else if !q.units.is_empty() {
+            // The key starts with the element: naming every element lets the database
+            // seek each (element, unit) instead of reading the whole table.
+            b.push(" AND element IN (SELECT code FROM data_elements)");
+        }
+        if !q.periods.is_empty() {
+            b.push(" AND period IN (");
+            let mut s = b.separated(", ");
+            for p in &q.periods {
+                s.push_bind(p.to_string());
+            }
+            b.push(")");
+        }
+        // The key's order: read as stored, without sorting.
+        b.push(" ORDER BY element, unit, period, breakdown");
+        if let Some(l) = q.limit {
+            b.push(" LIMIT ").push_bind(l.max(0));
+            if let Some(o) = q.offset {
+                b.push(" OFFSET ").push_bind(o.max(0));
+            }
+        }
+        let rows = b.fetch_all(self).await?;
+        rows.iter().map(value_from_row).collect()
+    }
+
+    async fn scan_numbers(&self, sink: &mut crate::NumberSink<'_>) -> Result<u64, StoreError> {
+        self.scan_numbers_packed(sink).await
+    }
+}
+
+#[async_trait::async_trait]
+impl<B: SqlBackend> crate::ValueWrites for B {
+    async fn write_values(
+        &self,
+        values: &[DataValueInput],
+        actor: &Actor,
+    ) -> Result<Changes, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let changes = write_values_tx(&mut tx, values, actor).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    async fn apply_values(
+        &self,
+        values: &[DataValueInput],
+        deletes: &[ValueKey],
+        actor: &Actor,
+        dry_run: bool,
+    ) -> Result<Changes, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut changes = delete_values_tx(&mut tx, deletes, actor).await?;
+        match write_values_tx(&mut tx, values, actor).await {
+            Ok(c) => changes.add(c),
+            Err(StoreError::Invalid(errors)) if !deletes.is_empty() => {
+                // Name the items as the caller numbered them: deletions first.
+                return Err(StoreError::Invalid(
+                    errors
+                        .into_iter()
+                        .map(|mut e| {
+                            e.index = e.index.map(|i| i + deletes.len());
+                            e
+                        })
+                        .collect(),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+        let started = std::time::Instant::now();
+        if dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            dry_run,
+            "store: transaction ended"
+        );
+        Ok(changes)
+    }
+
+    async fn delete_values(&self, keys: &[ValueKey], actor: &Actor) -> Result<Changes, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let changes = delete_values_tx(&mut tx, keys, actor).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+}
