@@ -1,0 +1,566 @@
+use super::*;
+
+pub(crate) async fn elements_and_breakdowns(db: &Db) {
+    let s = db.store();
+    seeded(db).await;
+    let got = s.elements().await.unwrap();
+    assert_eq!(got.len(), 5);
+    assert_eq!(
+        s.element(&c("CB_KY_SO")).await.unwrap().unwrap().breakdown,
+        Some(c("GIOI_TINH"))
+    );
+    assert_eq!(s.breakdowns().await.unwrap(), vec![sex()]);
+    assert_eq!(
+        s.upsert_elements(&elements(), &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        5
+    );
+
+    let mut bad = elements()[0].clone();
+    bad.breakdown = Some(c("KHONG_CO"));
+    let mut text_sum = elements()[3].clone();
+    text_sum.aggregation = AggregationType::Sum;
+    let fields = invalid_fields(s.upsert_elements(&[bad, text_sum], &actor()).await);
+    assert_eq!(
+        fields,
+        vec![
+            (Some(0), "breakdown".to_string()),
+            (Some(1), "data_element".to_string())
+        ]
+    );
+
+    // Once values exist, the value type is fixed.
+    s.write_values(&[val("VB_DEN", "22738", "2023", "10")], &actor())
+        .await
+        .unwrap();
+    let mut changed = elements()[0].clone();
+    changed.value_type = ValueType::Text;
+    changed.aggregation = AggregationType::Count;
+    assert_eq!(
+        invalid_fields(s.upsert_elements(&[changed], &actor()).await),
+        vec![(Some(0), "value_type".to_string())]
+    );
+}
+
+pub(crate) async fn values_are_written_read_and_audited(db: &Db) {
+    let s = db.store();
+    seeded(db).await;
+    let audit0 = s.counts().await.unwrap().audit_log;
+    let mut batch = vec![
+        val("VB_DEN", "22738", "2023", "1200"),
+        val("VB_XL_MANG", "22738", "2023", "1139"),
+        val("VB_DEN", "22741", "2023", "800"),
+        val("VB_DEN", "22753", "2023", "500"),
+        val("VB_DEN", "22753", "2022", "450"),
+        val("TY_LE", "58", "2023", "94.89"),
+    ];
+    batch[1].comment = Some("  số liệu minh họa  ".into());
+    let mut by_sex = val("CB_KY_SO", "58-SO-TTTT", "202312", "12");
+    by_sex.breakdown = Some(c("NU"));
+    batch.push(by_sex);
+    let ch = s.write_values(&batch, &actor()).await.unwrap();
+    assert_eq!(ch.inserted, 7);
+    assert_eq!(s.counts().await.unwrap().audit_log, audit0 + 7);
+
+    let all = s.values(&Default::default()).await.unwrap();
+    assert_eq!(all.len(), 7);
+    let mut scanned = Vec::new();
+    let n = s
+        .scan_numbers(&mut |e, o, u, p, x| scanned.push(format!("{e}/{o}/{u}/{p}={x}")))
+        .await
+        .unwrap();
+    scanned.sort();
+    assert_eq!(n, 7);
+    assert!(
+        scanned.contains(&"CB_KY_SO/NU/58-SO-TTTT/202312=12".to_string()),
+        "{scanned:?}"
+    );
+    assert!(
+        scanned.contains(&"TY_LE//58/2023=94.89".to_string()),
+        "{scanned:?}"
+    );
+    let v = all.iter().find(|v| v.element == c("VB_XL_MANG")).unwrap();
+    assert_eq!((v.value.as_str(), v.num), ("1139", Some(1139.0)));
+    assert_eq!(v.comment.as_deref(), Some("số liệu minh họa"));
+    assert_eq!(v.source, SourceTag::Illustrative);
+    assert_eq!(v.stored_by, "tester");
+    let nu = all.iter().find(|v| v.element == c("CB_KY_SO")).unwrap();
+    assert_eq!(nu.breakdown, Some(c("NU")));
+
+    // Subtree and period filters.
+    let q = ValueQuery {
+        elements: vec![c("VB_DEN")],
+        units: vec![c("58")],
+        descendants: true,
+        periods: vec![Period::Year(2023)],
+        ..Default::default()
+    };
+    let sum: f64 = s
+        .values(&q)
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.num)
+        .sum();
+    assert_eq!(sum, 2500.0);
+    let q = ValueQuery {
+        units: vec![c("584")],
+        descendants: true,
+        ..Default::default()
+    };
+    assert_eq!(s.values(&q).await.unwrap().len(), 2);
+    let q = ValueQuery {
+        units: vec![c("584")],
+        descendants: false,
+        ..Default::default()
+    };
+    assert!(s.values(&q).await.unwrap().is_empty());
+
+    // The same batch again changes nothing and writes no audit row.
+    let again = s.write_values(&batch, &actor()).await.unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 7));
+    assert_eq!(s.counts().await.unwrap().audit_log, audit0 + 7);
+
+    // An update keeps the old value in the audit log.
+    let ch = s
+        .write_values(
+            &[val("VB_DEN", "22738", "2023", "1250")],
+            &Actor::new("nguyen.van.a", Via::Api),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ch.updated, 1);
+    let log = s
+        .audit(&AuditQuery {
+            entity_prefix: Some("data_value:VB_DEN/22738/2023/".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        (
+            log[0].action.as_str(),
+            log[0].actor.as_str(),
+            log[0].via.as_str()
+        ),
+        ("data_value.update", "nguyen.van.a", "api")
+    );
+    assert!(log[0].old_value.as_deref().unwrap().contains("\"1200\""));
+    assert!(log[0].new_value.as_deref().unwrap().contains("\"1250\""));
+
+    // Deletion is audited too; deleting what is absent changes nothing.
+    let key = ValueKey {
+        element: c("VB_DEN"),
+        unit: c("22738"),
+        period: Period::Year(2023),
+        breakdown: None,
+    };
+    let ch = s
+        .delete_values(&[key.clone(), key], &actor())
+        .await
+        .unwrap();
+    assert_eq!((ch.deleted, ch.unchanged), (1, 1));
+    let log = s
+        .audit(&AuditQuery {
+            action_prefix: Some("data_value.delete".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert!(log[0].new_value.is_none());
+    assert_eq!(s.counts().await.unwrap().data_values, 6);
+    // Other processes follow the log: ids rise, rows come oldest first.
+    let last = s.last_audit_id().await.unwrap();
+    let tail = s.audit_since(last - 3, 10).await.unwrap();
+    assert_eq!(
+        tail.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![last - 2, last - 1, last]
+    );
+    assert_eq!(tail[2].action, "data_value.delete");
+    assert!(s.audit_since(last, 10).await.unwrap().is_empty());
+}
+
+pub(crate) async fn bad_values_are_refused_with_their_field_and_nothing_is_written(db: &Db) {
+    let s = db.store();
+    seeded(db).await;
+    s.write_values(&[val("VB_DEN", "22738", "2023", "1200")], &actor())
+        .await
+        .unwrap();
+    let before = s.counts().await.unwrap();
+    let before_values = s.values(&Default::default()).await.unwrap();
+    let mut wrong_option = val("CB_KY_SO", "22738", "2023", "3");
+    wrong_option.breakdown = Some(c("KHAC"));
+    let mut long_comment = val("VB_DEN", "22753", "2023", "1");
+    long_comment.comment = Some("x".repeat(2001));
+    let batch = vec![
+        val("VB_DEN", "22738", "2023", "9999"), // 0: fine on its own (an update)
+        val("VB_TONG", "22738", "2023", "1"),   // 1: unknown element
+        val("VB_DEN", "99999", "2023", "1"),    // 2: unknown unit
+        val("VB_DEN", "22741", "2023", "mười"), // 3: not a number
+        val("VB_DEN", "22741", "2026", "5"),    // 4: the commune no longer exists in 2026
+        val("TY_LE", "58", "2023", "101"),      // 5: percentage over 100
+        wrong_option,                           // 6: not an option of the breakdown
+        val("CB_KY_SO", "22738", "2023", "3"),  // 7: breakdown missing
+        val("VB_DEN", "22738", "2023", "1"),    // 8: duplicate of item 1
+        long_comment,                           // 9: comment too long
+    ];
+    let fields = invalid_fields(s.write_values(&batch, &actor()).await);
+    assert_eq!(
+        fields,
+        vec![
+            (Some(1), "element".to_string()),
+            (Some(2), "unit".to_string()),
+            (Some(3), "value".to_string()),
+            (Some(4), "period".to_string()),
+            (Some(5), "value".to_string()),
+            (Some(6), "breakdown".to_string()),
+            (Some(7), "breakdown".to_string()),
+            (Some(8), "value".to_string()),
+            (Some(9), "comment".to_string()),
+        ]
+    );
+    assert_eq!(s.counts().await.unwrap(), before);
+    assert_eq!(s.values(&Default::default()).await.unwrap(), before_values);
+
+    // The reasons are plain words naming what was wrong.
+    match s
+        .write_values(&[val("VB_DEN", "22741", "2026", "5")], &actor())
+        .await
+    {
+        Err(StoreError::Invalid(e)) => {
+            assert!(
+                e[0].reason.contains("did not exist in period 2026"),
+                "{}",
+                e[0].reason
+            );
+            assert!(e[0].reason.contains("2025-06-30"), "{}", e[0].reason);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+pub(crate) async fn concurrent_writers_do_not_deadlock(db: &Db) {
+    seeded(db).await;
+    let store = db.shared();
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for m in 1..=6u8 {
+                let p = format!("2023{m:02}");
+                // Each writer reads then writes the same rows as the others.
+                s.write_values(
+                    &[
+                        val("VB_DEN", "22738", &p, &format!("{t}")),
+                        val("VB_XL_MANG", "22741", &p, &format!("{m}")),
+                    ],
+                    &actor(),
+                )
+                .await
+                .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let c = store.counts().await.unwrap();
+    assert_eq!(c.data_values, 12);
+    // Every change was audited; unchanged rewrites were not.
+    let logged = store
+        .audit(&AuditQuery {
+            entity_prefix: Some("data_value:".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        logged.len() >= 12 && logged.len() <= 8 * 12,
+        "{}",
+        logged.len()
+    );
+}
+
+pub(crate) async fn indicators_are_checked_and_stored(db: &Db) {
+    seeded(db).await;
+    let s = db.store();
+    let ind = |code: &str, num: &str, den: &str| chiso_core::Indicator {
+        code: c(code),
+        name_vi: format!("Chỉ số {code}"),
+        name_en: None,
+        numerator: num.into(),
+        denominator: den.into(),
+        factor: 100.0,
+        decimals: 2,
+        direction: chiso_core::Direction::HigherIsBetter,
+        unit_label: Some("%".into()),
+        is_rate: true,
+        description: None,
+        published: false,
+    };
+    let good = vec![
+        ind("KY_SO_NU", "#{CB_KY_SO.NU}", "1"),
+        ind("VB_TY_LE", "#{VB_XL_MANG}", "#{VB_DEN}"),
+    ];
+    assert_eq!(
+        s.upsert_indicators(&good, &actor()).await.unwrap().inserted,
+        2
+    );
+    assert_eq!(
+        s.upsert_indicators(&good, &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        2
+    );
+    assert_eq!(s.indicators().await.unwrap(), good);
+    let before = s.counts().await.unwrap();
+    let bad = vec![
+        ind("A", "#{VB_XL_MANG} / ", "1"),
+        ind("B", "#{VB_XL_MANG}", "#{VB_TONG}"),
+        ind("C", "#{CB_KY_SO.KHAC}", "1"),
+        ind("D", "OUG{NO_GROUP}", "1"),
+    ];
+    match s.upsert_indicators(&bad, &actor()).await {
+        Err(StoreError::Invalid(e)) => {
+            let got: Vec<(Option<usize>, &str)> =
+                e.iter().map(|f| (f.index, f.field.as_str())).collect();
+            assert_eq!(
+                got,
+                vec![
+                    (Some(0), "numerator"),
+                    (Some(1), "denominator"),
+                    (Some(2), "numerator"),
+                    (Some(3), "numerator")
+                ]
+            );
+            assert_eq!(e[1].reason, "unknown element VB_TONG at column 1");
+            assert!(
+                e[0].reason.contains("ends too early at column"),
+                "{}",
+                e[0].reason
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.counts().await.unwrap(), before);
+}
+
+pub(crate) async fn frameworks_and_targets(db: &Db) {
+    seeded(db).await;
+    let s = db.store();
+    let ind = chiso_core::Indicator {
+        code: c("VB_TY_LE"),
+        name_vi: "Tỷ lệ".into(),
+        name_en: None,
+        numerator: "#{VB_XL_MANG}".into(),
+        denominator: "#{VB_DEN}".into(),
+        factor: 100.0,
+        decimals: 2,
+        direction: chiso_core::Direction::HigherIsBetter,
+        unit_label: Some("%".into()),
+        is_rate: true,
+        description: None,
+        published: false,
+    };
+    s.upsert_indicators(&[ind], &actor()).await.unwrap();
+    let target = |code: &str| chiso_core::Target {
+        code: c(code),
+        name_vi: format!("Chỉ tiêu {code}"),
+        name_en: None,
+        scope: chiso_core::TargetScope::Unit(c("58")),
+        period: Period::Year(2023),
+        indicator: Some(c("VB_TY_LE")),
+        comparator: Some(chiso_core::Comparator::AtLeast),
+        value: Some(90.0),
+        due: None,
+        completed_on: None,
+        note: None,
+    };
+    let deadline = chiso_core::Target {
+        indicator: None,
+        comparator: None,
+        value: None,
+        due: Some(date(2023, 6, 30)),
+        completed_on: Some(date(2023, 5, 9)),
+        note: Some("hạn minh họa".into()),
+        ..target("T2")
+    };
+    let fw = chiso_core::Framework {
+        code: c("KH_2023"),
+        name_vi: "Kế hoạch 2023".into(),
+        name_en: Some("2023 plan".into()),
+        description: None,
+        targets: vec![target("T1"), deadline],
+    };
+    assert_eq!(
+        s.upsert_frameworks(std::slice::from_ref(&fw), &actor())
+            .await
+            .unwrap()
+            .inserted,
+        1
+    );
+    assert_eq!(
+        s.upsert_frameworks(std::slice::from_ref(&fw), &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        1
+    );
+    assert_eq!(s.frameworks().await.unwrap(), vec![fw.clone()]);
+    // Replacing the targets: the old ones go.
+    let mut fewer = fw.clone();
+    fewer.targets.truncate(1);
+    assert_eq!(
+        s.upsert_frameworks(&[fewer.clone()], &actor())
+            .await
+            .unwrap()
+            .updated,
+        1
+    );
+    assert_eq!(s.frameworks().await.unwrap(), vec![fewer]);
+    let before = s.counts().await.unwrap();
+    let mut bad = fw.clone();
+    bad.targets[0].indicator = Some(c("KHONG_CO"));
+    bad.targets[1].scope = chiso_core::TargetScope::Group(c("NO_GROUP"));
+    bad.targets.push(target("T1"));
+    match s.upsert_frameworks(&[bad], &actor()).await {
+        Err(StoreError::Invalid(e)) => {
+            let fields: Vec<&str> = e.iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(
+                fields,
+                [
+                    "targets[0].indicator",
+                    "targets[1].scope",
+                    "targets[2].code"
+                ]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.counts().await.unwrap(), before);
+}
+
+pub(crate) async fn the_audit_log_is_a_hash_chain(db: &Db) {
+    seeded(db).await;
+    let s = db.store();
+    s.write_values(
+        &[
+            val("VB_DEN", "22738", "2023", "1200"),
+            val("VB_DEN", "22741", "2023", "800"),
+        ],
+        &actor(),
+    )
+    .await
+    .unwrap();
+    s.write_values(&[val("VB_DEN", "22738", "2023", "1250")], &actor())
+        .await
+        .unwrap();
+    let ok = s.verify_audit().await.unwrap();
+    let rows = s.counts().await.unwrap().audit_log as u64;
+    assert_eq!(ok, chiso_store::AuditCheck { rows, broken: None });
+
+    // An edited value is found, at its row.
+    let last = s.last_audit_id().await.unwrap();
+    tamper(
+        db,
+        &format!(
+            "UPDATE audit_log SET new_value = REPLACE(new_value, '1250', '9999') WHERE id = {last}"
+        ),
+    )
+    .await;
+    let bad = s.verify_audit().await.unwrap();
+    assert_eq!(bad.broken.as_ref().map(|b| b.0), Some(last), "{bad:?}");
+    assert!(bad.broken.unwrap().1.contains("edited"));
+    tamper(
+        db,
+        &format!(
+            "UPDATE audit_log SET new_value = REPLACE(new_value, '9999', '1250') WHERE id = {last}"
+        ),
+    )
+    .await;
+    assert_eq!(
+        s.verify_audit().await.unwrap().broken,
+        None,
+        "restored exactly, the chain holds again"
+    );
+
+    // A removed row breaks the link of the row after it.
+    tamper(
+        db,
+        &format!("DELETE FROM audit_log WHERE id = {}", last - 1),
+    )
+    .await;
+    let bad = s.verify_audit().await.unwrap();
+    assert_eq!(bad.broken.map(|b| b.0), Some(last));
+}
+
+pub(crate) async fn constants_for_expressions(db: &Db) {
+    seeded(db).await;
+    let s = db.store();
+    let k = chiso_core::Constant {
+        code: c("DAN_SO_2019"),
+        name_vi: "Dân số 2019".into(),
+        name_en: None,
+        value: 590_467.0,
+    };
+    assert_eq!(
+        s.upsert_constants(std::slice::from_ref(&k), &actor())
+            .await
+            .unwrap()
+            .inserted,
+        1
+    );
+    assert_eq!(
+        s.upsert_constants(std::slice::from_ref(&k), &actor())
+            .await
+            .unwrap()
+            .unchanged,
+        1
+    );
+    assert_eq!(s.constants().await.unwrap(), vec![k.clone()]);
+    let bad = chiso_core::Constant {
+        value: f64::NAN,
+        ..k.clone()
+    };
+    assert!(matches!(
+        s.upsert_constants(&[bad], &actor()).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let ind = chiso_core::Indicator {
+        code: c("THEO_DAN"),
+        name_vi: "Theo dân số".into(),
+        name_en: None,
+        numerator: "#{VB_DEN}".into(),
+        denominator: "C{DAN_SO_2019}".into(),
+        factor: 1000.0,
+        decimals: 2,
+        direction: chiso_core::Direction::HigherIsBetter,
+        unit_label: None,
+        is_rate: false,
+        description: None,
+        published: false,
+    };
+    assert_eq!(
+        s.upsert_indicators(&[ind], &actor())
+            .await
+            .unwrap()
+            .inserted,
+        1
+    );
+}
+
+pub(crate) async fn meta_values(db: &Db) {
+    let s = db.store();
+    assert_eq!(s.meta("demo").await.unwrap(), None);
+    s.set_meta("demo", "ninh-thuan-2023").await.unwrap();
+    s.set_meta("demo", "ninh-thuan-2023 v2").await.unwrap();
+    assert_eq!(
+        s.meta("demo").await.unwrap().as_deref(),
+        Some("ninh-thuan-2023 v2")
+    );
+}
