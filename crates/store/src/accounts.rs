@@ -111,7 +111,7 @@ impl<B: SqlBackend> crate::AccountReads for B {
         &self,
         token_hash: &str,
     ) -> Result<Option<crate::TokenRecord>, StoreError> {
-        let r = stmt(&format!(
+        let r = stmt(format!(
             "SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1"
         ))
         .bind(token_hash)
@@ -121,7 +121,7 @@ impl<B: SqlBackend> crate::AccountReads for B {
     }
 
     async fn tokens(&self) -> Result<Vec<crate::TokenRecord>, StoreError> {
-        let rows = stmt(&format!(
+        let rows = stmt(format!(
             "SELECT {TOKEN_COLS} FROM api_tokens ORDER BY username, created_at"
         ))
         .fetch_all(self)
@@ -144,7 +144,7 @@ impl<B: SqlBackend> crate::AccountWrites for B {
             ));
         }
         let mut tx = self.begin_write().await?;
-        let exists: Option<String> = scalar(&format!(
+        let exists: Option<String> = scalar(format!(
             "SELECT username FROM users WHERE username = $1{}",
             B::ROW_LOCK
         ))
@@ -422,12 +422,10 @@ impl<B: SqlBackend> crate::AccountWrites for B {
 
     async fn revoke_token(&self, id: &str, actor: &Actor) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let r = stmt(&format!(
-            "SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&mut tx)
-        .await?;
+        let r = stmt(format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut tx)
+            .await?;
         let Some(before) = r.as_ref().map(token_from_row).transpose()? else {
             return Err(StoreError::invalid(
                 None,

@@ -142,12 +142,7 @@ impl<B: SqlBackend> crate::AuditReads for B {
         let mut b = stmt(
             "SELECT id, at, actor, via, action, entity, old_value, new_value FROM audit_log WHERE 1 = 1",
         );
-        let like = |s: &str| {
-            format!(
-                "{}%",
-                s.replace('\\', "").replace('%', "").replace('_', "\\_")
-            )
-        };
+        let like = |s: &str| format!("{}%", s.replace(['\\', '%'], "").replace('_', "\\_"));
         // A value's history also lies in the bodies of batch rows: those are read and
         // their matching entries returned in place of the batch rows.
         let expand = q
@@ -228,7 +223,7 @@ impl<B: SqlBackend> crate::AuditReads for B {
             found += entries.len();
             out.extend(entries);
         }
-        out.sort_by(|a, b| b.id.cmp(&a.id));
+        out.sort_by_key(|e| std::cmp::Reverse(e.id));
         out.truncate(limit as usize);
         Ok(out)
     }
@@ -357,7 +352,7 @@ impl<B: SqlBackend> crate::AuditReads for B {
             ("indicators", &mut c.indicators),
             ("audit_log", &mut c.audit_log),
         ] {
-            *slot = scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            *slot = scalar(format!("SELECT COUNT(*) FROM {table}"))
                 .fetch_one(self)
                 .await?;
         }

@@ -186,7 +186,7 @@ impl<B: SqlBackend> crate::CollectionReads for B {
         unit: &Code,
         period: &Period,
     ) -> Result<Vec<chiso_core::Evidence>, StoreError> {
-        stmt(&format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE data_set = $1 AND unit = $2 AND period = $3 ORDER BY uploaded_at, id"))
+        stmt(format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE data_set = $1 AND unit = $2 AND period = $3 ORDER BY uploaded_at, id"))
             .bind(data_set.as_str()).bind(unit.as_str()).bind(period.to_string())
             .fetch_all(self).await?.iter().map(evidence_from_row).collect()
     }
@@ -195,7 +195,7 @@ impl<B: SqlBackend> crate::CollectionReads for B {
         &self,
         id: &str,
     ) -> Result<Option<(chiso_core::Evidence, Vec<u8>)>, StoreError> {
-        let row = stmt(&format!(
+        let row = stmt(format!(
             "SELECT {EVIDENCE_COLS}, content FROM evidence WHERE id = $1"
         ))
         .bind(id)
@@ -676,7 +676,7 @@ impl<B: SqlBackend> crate::CollectionWrites for B {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         refuse_if_approved(&mut tx, &e.data_set, &e.unit, &e.period).await?;
-        stmt(&format!("INSERT INTO evidence ({EVIDENCE_COLS}, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))
+        stmt(format!("INSERT INTO evidence ({EVIDENCE_COLS}, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))
             .bind(&e.id)
             .bind(e.data_set.as_str())
             .bind(e.unit.as_str())
@@ -708,7 +708,7 @@ impl<B: SqlBackend> crate::CollectionWrites for B {
 
     async fn delete_evidence(&self, id: &str, actor: &Actor) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let old = stmt(&format!(
+        let old = stmt(format!(
             "DELETE FROM evidence WHERE id = $1 RETURNING {EVIDENCE_COLS}"
         ))
         .bind(id)

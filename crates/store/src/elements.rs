@@ -46,7 +46,7 @@ pub(crate) async fn load_breakdowns<B: SqlBackend>(db: &B) -> Result<Vec<Breakdo
 pub(crate) async fn value_types<B: SqlBackend>(
     db: &B,
 ) -> Result<HashMap<String, chiso_core::ValueType>, StoreError> {
-    stmt(&format!("SELECT {ELEMENT_COLS} FROM data_elements"))
+    stmt(format!("SELECT {ELEMENT_COLS} FROM data_elements"))
         .fetch_all(db)
         .await?
         .iter()
@@ -61,7 +61,7 @@ impl<B: SqlBackend> crate::ElementReads for B {
     }
 
     async fn elements(&self) -> Result<Vec<DataElement>, StoreError> {
-        let rows = stmt(&format!(
+        let rows = stmt(format!(
             "SELECT {ELEMENT_COLS} FROM data_elements ORDER BY code"
         ))
         .fetch_all(self)
@@ -70,7 +70,7 @@ impl<B: SqlBackend> crate::ElementReads for B {
     }
 
     async fn element(&self, code: &Code) -> Result<Option<DataElement>, StoreError> {
-        let row = stmt(&format!(
+        let row = stmt(format!(
             "SELECT {ELEMENT_COLS} FROM data_elements WHERE code = $1"
         ))
         .bind(code.as_str())
@@ -190,7 +190,7 @@ impl<B: SqlBackend> crate::ElementWrites for B {
             .into_iter()
             .collect();
         let existing: HashMap<String, DataElement> =
-            stmt(&format!("SELECT {ELEMENT_COLS} FROM data_elements"))
+            stmt(format!("SELECT {ELEMENT_COLS} FROM data_elements"))
                 .fetch_all(&mut tx)
                 .await?
                 .iter()
@@ -235,7 +235,7 @@ impl<B: SqlBackend> crate::ElementWrites for B {
                 changes.unchanged += 1;
                 continue;
             }
-            stmt(&format!(
+            stmt(format!(
                 "INSERT INTO data_elements ({ELEMENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, \
                  value_type = excluded.value_type, aggregation = excluded.aggregation, \

@@ -17,7 +17,7 @@ pub(crate) async fn load_frameworks<B: SqlBackend>(
         stmt("SELECT code, name_vi, name_en, description FROM target_frameworks ORDER BY code")
             .fetch_all(&mut *tx)
             .await?;
-    let rows = stmt(&format!(
+    let rows = stmt(format!(
         "SELECT {TARGET_COLS} FROM targets ORDER BY framework, position"
     ))
     .fetch_all(&mut *tx)
@@ -69,7 +69,7 @@ pub(crate) async fn load_frameworks<B: SqlBackend>(
 #[async_trait::async_trait]
 impl<B: SqlBackend> crate::FrameworkReads for B {
     async fn indicators(&self) -> Result<Vec<Indicator>, StoreError> {
-        let rows = stmt(&format!(
+        let rows = stmt(format!(
             "SELECT {INDICATOR_COLS} FROM indicators ORDER BY code"
         ))
         .fetch_all(self)
@@ -197,7 +197,7 @@ impl<B: SqlBackend> crate::FrameworkWrites for B {
             return Err(StoreError::Invalid(errors));
         }
         let existing: HashMap<String, Indicator> =
-            stmt(&format!("SELECT {INDICATOR_COLS} FROM indicators"))
+            stmt(format!("SELECT {INDICATOR_COLS} FROM indicators"))
                 .fetch_all(&mut tx)
                 .await?
                 .iter()
@@ -212,7 +212,7 @@ impl<B: SqlBackend> crate::FrameworkWrites for B {
                 changes.unchanged += 1;
                 continue;
             }
-            stmt(&format!(
+            stmt(format!(
                 "INSERT INTO indicators ({INDICATOR_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, \
                  numerator = excluded.numerator, denominator = excluded.denominator, factor = excluded.factor, \
@@ -484,7 +484,7 @@ impl<B: SqlBackend> crate::FrameworkWrites for B {
                     TargetScope::Unit(u) => ("unit", u.as_str()),
                     TargetScope::Group(g) => ("group", g.as_str()),
                 };
-                stmt(&format!("INSERT INTO targets ({TARGET_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
+                stmt(format!("INSERT INTO targets ({TARGET_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
                     .bind(t.code.as_str())
                     .bind(f.code.as_str())
                     .bind(pos as i32)

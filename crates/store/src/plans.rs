@@ -80,7 +80,7 @@ impl<B: SqlBackend> crate::PlanWrites for B {
         let mut errors = Vec::new();
         let mut edited = Vec::with_capacity(plans.len());
         for (i, p) in plans.iter().enumerate() {
-            let def: Option<String> = scalar(&format!(
+            let def: Option<String> = scalar(format!(
                 "SELECT definition FROM plans WHERE code = $1{}",
                 B::ROW_LOCK
             ))
@@ -145,7 +145,7 @@ impl<B: SqlBackend> crate::PlanWrites for B {
         actor: &Actor,
     ) -> Result<chiso_core::plan::Plan, StoreError> {
         let mut tx = self.begin_write().await?;
-        let def: Option<String> = scalar(&format!(
+        let def: Option<String> = scalar(format!(
             "SELECT definition FROM plans WHERE code = $1{}",
             B::ROW_LOCK
         ))
@@ -230,7 +230,7 @@ impl<B: SqlBackend> crate::PlanWrites for B {
         actor: &Actor,
     ) -> Result<chiso_core::plan::Directive, StoreError> {
         let mut tx = self.begin_write().await?;
-        let def: Option<String> = scalar(&format!(
+        let def: Option<String> = scalar(format!(
             "SELECT definition FROM directives WHERE code = $1{}",
             B::ROW_LOCK
         ))
@@ -365,7 +365,7 @@ impl<B: SqlBackend> crate::PlanWrites for B {
         actor: &Actor,
     ) -> Result<Changes, StoreError> {
         let mut tx = self.begin_write().await?;
-        let old: Option<String> = scalar(&format!(
+        let old: Option<String> = scalar(format!(
             "SELECT definition FROM register_entries WHERE kind = $1 AND code = $2{}",
             B::ROW_LOCK
         ))
@@ -591,7 +591,7 @@ pub(crate) async fn upsert_definitions<B: SqlBackend>(
     items: &[(&str, String)],
     actor: &Actor,
 ) -> Result<Changes, StoreError> {
-    let existing: HashMap<String, String> = stmt(&format!("SELECT code, definition FROM {table}"))
+    let existing: HashMap<String, String> = stmt(format!("SELECT code, definition FROM {table}"))
         .fetch_all(&mut *tx)
         .await?
         .iter()
@@ -606,7 +606,7 @@ pub(crate) async fn upsert_definitions<B: SqlBackend>(
             changes.unchanged += 1;
             continue;
         }
-        stmt(&format!(
+        stmt(format!(
             "INSERT INTO {table} (code, definition) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET definition = excluded.definition"
         ))
         .bind(*code)

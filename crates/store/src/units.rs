@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 pub(crate) async fn all_units<B: SqlBackend>(
     tx: &mut Tx<B>,
 ) -> Result<HashMap<String, StoredUnit>, StoreError> {
-    let rows = stmt(&format!("SELECT {UNIT_COLS} FROM units"))
+    let rows = stmt(format!("SELECT {UNIT_COLS} FROM units"))
         .fetch_all(&mut *tx)
         .await?;
     rows.iter()
@@ -48,7 +48,7 @@ pub(crate) async fn update_unit<B: SqlBackend>(
 #[async_trait::async_trait]
 impl<B: SqlBackend> crate::UnitReads for B {
     async fn unit(&self, code: &Code) -> Result<Option<StoredUnit>, StoreError> {
-        let row = stmt(&format!("SELECT {UNIT_COLS} FROM units WHERE code = $1"))
+        let row = stmt(format!("SELECT {UNIT_COLS} FROM units WHERE code = $1"))
             .bind(code.as_str())
             .fetch_optional(self)
             .await?;
@@ -102,13 +102,7 @@ impl<B: SqlBackend> crate::UnitReads for B {
                 .push(")");
         }
         if let Some(s) = &q.search {
-            let pat = format!(
-                "%{}%",
-                s.to_lowercase()
-                    .replace('\\', "")
-                    .replace('%', "")
-                    .replace('_', "")
-            );
+            let pat = format!("%{}%", s.to_lowercase().replace(['\\', '%', '_'], ""));
             b.push(" AND (LOWER(name_vi) LIKE ").push_bind(pat.clone());
             b.push(" OR LOWER(COALESCE(name_en, '')) LIKE ")
                 .push_bind(pat)
@@ -286,7 +280,7 @@ impl<B: SqlBackend> crate::UnitWrites for B {
         let mut audit = AuditBuffer::default();
         let mut changes = Changes::default();
         for g in groups {
-            let head = stmt(&format!(
+            let head = stmt(format!(
                 "SELECT name_vi, name_en FROM unit_groups WHERE code = $1{}",
                 B::ROW_LOCK
             ))

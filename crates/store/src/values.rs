@@ -111,7 +111,7 @@ pub(crate) async fn delete_values_tx<B: SqlBackend>(
             .as_ref()
             .map(|b| b.to_string())
             .unwrap_or_default();
-        let old = stmt(&format!(
+        let old = stmt(format!(
             "DELETE FROM data_values WHERE element = $1 AND unit = $2 AND period = $3 AND breakdown = $4 \
              RETURNING {VALUE_COLS}"
         ))

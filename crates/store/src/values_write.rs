@@ -190,7 +190,7 @@ pub(crate) async fn write_values_tx<B: SqlBackend>(
     // Every code is numbered in byte order as it is looked up: the rows are then sorted
     // into key order by comparing numbers, not strings.
     let mut element_list: Vec<DataElement> =
-        stmt(&format!("SELECT {ELEMENT_COLS} FROM data_elements"))
+        stmt(format!("SELECT {ELEMENT_COLS} FROM data_elements"))
             .fetch_all(&mut *tx)
             .await?
             .iter()
