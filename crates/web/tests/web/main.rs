@@ -23,6 +23,8 @@ mod collection;
 mod dhis2;
 mod pages;
 mod plans;
+mod browser;
+mod locks;
 mod urgent;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
