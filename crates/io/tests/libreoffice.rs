@@ -1,94 +1,17 @@
 //! Templates written by chiso, filled, and saved again by LibreOffice Calc, read back.
 //!
-//! The fixtures were made from the templates below: run this test with
-//! `CHISO_TEMPLATE_DIR=/some/dir cargo test -p chiso-io --test libreoffice` to write
-//! `unit.xlsx` and `grid.xlsx` there; open each in LibreOffice Calc 7.4, type the edits
-//! listed in `libreoffice_saved_unit_template` / `libreoffice_saved_grid_template` into
-//! the input cells (done through LibreOffice's UNO API, headless), save as Excel 2007-365
-//! and copy the results to `tests/fixtures/libreoffice-{unit,grid}.xlsx`.
+//! The fixtures were made from the templates of `support/templates.rs`: run
+//! `cargo run -p chiso-io --example write_templates -- /some/dir` to write `unit.xlsx` and
+//! `grid.xlsx` there; open each in LibreOffice Calc 7.4, type the edits listed in
+//! `libreoffice_saved_unit_template` / `libreoffice_saved_grid_template` into the input cells
+//! (done through LibreOffice's UNO API, headless), save as Excel 2007-365 and copy the results
+//! to `tests/fixtures/libreoffice-{unit,grid}.xlsx`.
 
-use chiso_core::ValueType;
-use chiso_io::xlsx::{
-    read_template, write_grid_template, write_unit_template, GridColumn, GridRow, GridTemplate,
-    Layout, TemplateElement, UnitTemplate,
-};
+#[path = "support/templates.rs"]
+mod templates;
 
-fn element(code: &str, t: ValueType, current: Option<&str>) -> TemplateElement {
-    TemplateElement {
-        code: code.into(),
-        name: format!("Chỉ tiêu {code}"),
-        breakdown: None,
-        value_type: t,
-        previous: Some("10".into()),
-        last_year: Some("9".into()),
-        current: current.map(str::to_string),
-        comment: None,
-    }
-}
-
-fn unit() -> UnitTemplate {
-    let mut female = element("DAN_SO", ValueType::Integer, Some("301000"));
-    female.breakdown = Some(("NU".into(), "Nữ".into()));
-    female.comment = Some("số liệu sơ bộ".into());
-    UnitTemplate {
-        data_set: "KT_XH".into(),
-        data_set_name: "Chỉ tiêu kinh tế - xã hội".into(),
-        unit: "58".into(),
-        unit_name: "Tỉnh Ninh Thuận".into(),
-        period: "2023".into(),
-        period_label: "Năm 2023".into(),
-        elements: vec![
-            element("GRDP", ValueType::Number, Some("68123.45")),
-            element("DAN_SO", ValueType::Integer, Some("596000")),
-            female,
-            element("TY_LE", ValueType::Percentage, None),
-            element("DAT_CHUAN", ValueType::Boolean, Some("Không")),
-            element("NGAY_BC", ValueType::Date, Some("2024-01-15")),
-            element("GHI_CHU", ValueType::Text, Some("Đạt kế hoạch")),
-        ],
-    }
-}
-
-fn grid() -> GridTemplate {
-    let col = |e: &str, o: Option<&str>, t| GridColumn {
-        element: e.into(),
-        option: o.map(str::to_string),
-        name: format!("Chỉ tiêu {e} {}", o.unwrap_or("")),
-        value_type: t,
-    };
-    GridTemplate {
-        data_set: "KT_XH".into(),
-        data_set_name: "Chỉ tiêu kinh tế - xã hội".into(),
-        period: "2023Q4".into(),
-        period_label: "Quý IV năm 2023".into(),
-        columns: vec![
-            col("DAN_SO", None, ValueType::Integer),
-            col("DAN_SO", Some("NU"), ValueType::Integer),
-            col("TY_LE", None, ValueType::Percentage),
-        ],
-        rows: vec![
-            GridRow {
-                unit: "582".into(),
-                unit_name: "Thành phố Phan Rang - Tháp Chàm".into(),
-                values: vec![
-                    Some("170000".into()),
-                    Some("86000".into()),
-                    Some("0.5".into()),
-                ],
-            },
-            GridRow {
-                unit: "584".into(),
-                unit_name: "Huyện Ninh Hải".into(),
-                values: vec![None, Some("45000".into()), None],
-            },
-            GridRow {
-                unit: "585".into(),
-                unit_name: "Huyện Ninh Phước".into(),
-                values: vec![],
-            },
-        ],
-    }
-}
+use chiso_io::xlsx::{read_template, write_grid_template, write_unit_template, Layout};
+use templates::{grid, unit};
 
 type Row = (
     String,
@@ -159,16 +82,6 @@ fn expected_grid() -> Vec<Row> {
         r("TY_LE", None, "582", "0.5", None, "Tổng hợp!E6"),
         r("DAN_SO", Some("NU"), "584", "45000", None, "Tổng hợp!D7"),
     ]
-}
-
-#[test]
-fn write_sources_when_asked() {
-    let Some(dir) = std::env::var_os("CHISO_TEMPLATE_DIR") else {
-        return;
-    };
-    let dir = std::path::PathBuf::from(dir);
-    std::fs::write(dir.join("unit.xlsx"), write_unit_template(&unit()).unwrap()).unwrap();
-    std::fs::write(dir.join("grid.xlsx"), write_grid_template(&grid()).unwrap()).unwrap();
 }
 
 #[test]

@@ -992,13 +992,15 @@ pub(crate) async fn import_plans(
     Ok(Json(save_plans(&st, &who, plans).await?))
 }
 
-fn cell_errors(errs: Vec<chiso_io::plans_xlsx::CellError>) -> ApiError {
+fn cell_errors(errs: Vec<chiso_io::FileError>) -> ApiError {
     ApiError::Invalid(
         errs.into_iter()
             .map(|e| {
+                let sheet = e.sheet.as_deref().unwrap_or("-");
+                let column = e.column.as_deref().unwrap_or("-");
                 FieldError::new(
                     Some(e.row.saturating_sub(1)),
-                    &format!("{}!{}{}", e.sheet, e.column, e.row),
+                    &format!("{sheet}!{column}{}", e.row),
                     e.to_string(),
                 )
             })
