@@ -199,7 +199,11 @@ mod tests {
             unit: None,
         }];
         assert!(approves_at(account(&admin), "D1", &t));
-        assert!(!approves_at(Person::Anonymous { public_read: true }, "D1", &t));
+        assert!(!approves_at(
+            Person::Anonymous { public_read: true },
+            "D1",
+            &t
+        ));
         let viewer = scoped(Role::Viewer, "D1");
         assert!(!approves_at(account(&viewer), "D1", &t));
     }

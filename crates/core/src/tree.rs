@@ -32,7 +32,11 @@ impl UnitTree {
             .collect();
         let mut parents: Vec<Option<u32>> = units
             .iter()
-            .map(|u| u.parent.as_ref().and_then(|p| index.get(p.as_str()).copied()))
+            .map(|u| {
+                u.parent
+                    .as_ref()
+                    .and_then(|p| index.get(p.as_str()).copied())
+            })
             .collect();
         // Cut loops: walk up from each unit; a walk longer than the tree closes a loop.
         let n = units.len();

@@ -78,7 +78,12 @@ impl<'a> Browser<'a> {
         .await
     }
 
-    pub(crate) async fn post_multipart(&mut self, uri: &str, content_type: &str, body: Vec<u8>) -> Resp {
+    pub(crate) async fn post_multipart(
+        &mut self,
+        uri: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Resp {
         self.send(
             Self::post_to(uri).header("content-type", content_type),
             Body::from(body),
@@ -101,7 +106,11 @@ impl<'a> Browser<'a> {
 
 /// Log in through the login page as a browser does: the token comes from the page's hidden
 /// field.
-pub(crate) async fn browser_login<'a>(app: &'a App, username: &str, password: &str) -> (Browser<'a>, Resp) {
+pub(crate) async fn browser_login<'a>(
+    app: &'a App,
+    username: &str,
+    password: &str,
+) -> (Browser<'a>, Resp) {
     let mut b = Browser::new(app);
     let page = b.get("/login").await;
     assert_eq!(page.status, StatusCode::OK);

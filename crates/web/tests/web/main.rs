@@ -19,12 +19,12 @@ use tower::ServiceExt;
 mod accounts;
 mod analytics;
 mod api;
+mod browser;
 mod collection;
 mod dhis2;
+mod locks;
 mod pages;
 mod plans;
-mod browser;
-mod locks;
 mod urgent;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);

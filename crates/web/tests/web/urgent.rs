@@ -4,7 +4,6 @@
 //! through shorter periods, redirects after login, huge user names, dry runs, self-approval and
 //! evidence of approved reports.
 
-
 use super::browser::*;
 use super::*;
 
