@@ -1,6 +1,7 @@
 //! The `chiso` command line: `demo`, `serve`, `units import`, `migrate`.
 
 use anyhow::{bail, Context};
+use chiso_app::App;
 use chiso_core::Via;
 use chiso_store::{Actor, Changes, Store};
 use clap::{Parser, Subcommand};
@@ -362,7 +363,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let store = open(&url).await?;
             println!("Dữ liệu mẫu / demo data: Ninh Thuận 2023 → {url}");
-            let s = chiso_demo::load(store.as_ref()).await?;
+            let app = App::for_command(store.clone());
+            let s = app.load_demo().await?;
             println!("  units: {}", changes(&s.units));
             println!("  successor links: {}", changes(&s.links));
             println!("  unit groups: {}", changes(&s.groups));
@@ -377,10 +379,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("  plans: {}", changes(&s.plans));
             if no_serve {
-                store.close().await;
+                app.close().await;
                 return Ok(());
             }
-            first_admin(store.as_ref()).await?;
+            first_admin(&app).await?;
             println!("Chế độ mẫu: ai cũng xem được; đăng nhập để sửa số liệu / demo mode: anyone may read; log in to change data");
             let auth = chiso_web::auth::AuthConfig {
                 public_read: true,
@@ -396,7 +398,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             secure_cookies,
         } => {
             let store = open(&database).await?;
-            first_admin(store.as_ref()).await?;
+            first_admin(&App::for_command(store.clone())).await?;
             let auth = chiso_web::auth::AuthConfig {
                 public_read,
                 public_published: public,
@@ -408,7 +410,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::EngineLoad { database } => {
             let store = open(&database).await?;
             let started = std::time::Instant::now();
-            let engine = chiso_engine::live::engine_from(store.as_ref()).await?;
+            let engine = chiso_app::live::engine_from(store.as_ref()).await?;
             let secs = started.elapsed().as_secs_f64();
             let rss = std::fs::read_to_string("/proc/self/status")
                 .ok()
@@ -512,11 +514,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             };
             let admin = admin.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let store = open(&database).await?;
+            let app = App::for_command(open(&database).await?);
             let actor = Actor::new("cli", Via::Cli);
             let started = std::time::Instant::now();
-            let u = store.upsert_units(&admin.units, &actor).await?;
-            let l = store.upsert_successors(&admin.links, &actor).await?;
+            let u = app.upsert_units(&admin.units, &actor).await?;
+            let l = app.upsert_successors(&admin.links, &actor).await?;
             println!("units: {} ({} read)", changes(&u), admin.units.len());
             println!(
                 "successor links: {} ({} read)",
@@ -569,7 +571,7 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
                 last_used_at: None,
                 revoked_at: None,
             };
-            store.create_token(&t, &actor).await?;
+            App::for_command(store).create_token(&t, &actor).await?;
             println!("Mã truy cập API / API token {id} (shown only now):");
             println!();
             println!("    {secret}");
@@ -601,7 +603,9 @@ async fn token_command(command: TokenCommand) -> anyhow::Result<()> {
             Ok(())
         }
         TokenCommand::Revoke { id, database } => {
-            open(&database).await?.revoke_token(&id, &actor).await?;
+            App::for_command(open(&database).await?)
+                .revoke_token(&id, &actor)
+                .await?;
             println!("{id} is revoked");
             Ok(())
         }
@@ -637,7 +641,7 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
                 created_at: chrono::Utc::now(),
                 assignments,
             };
-            store.create_user(&user, &actor).await?;
+            App::for_command(store).create_user(&user, &actor).await?;
             print_once(&username, &password);
             Ok(())
         }
@@ -670,16 +674,14 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UserCommand::Disable { username, database } => {
-            open(&database)
-                .await?
+            App::for_command(open(&database).await?)
                 .set_disabled(&username, true, &actor)
                 .await?;
             println!("{username} is disabled");
             Ok(())
         }
         UserCommand::Enable { username, database } => {
-            open(&database)
-                .await?
+            App::for_command(open(&database).await?)
                 .set_disabled(&username, false, &actor)
                 .await?;
             println!("{username} is enabled");
@@ -689,7 +691,9 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
             let store = open(&database).await?;
             let password = one_time_password();
             let hash = hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
-            store.set_password(&username, &hash, true, &actor).await?;
+            App::for_command(store)
+                .set_password(&username, &hash, true, &actor)
+                .await?;
             print_once(&username, &password);
             Ok(())
         }
@@ -699,8 +703,7 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
             database,
         } => {
             let assignments = parse_roles(&roles)?;
-            open(&database)
-                .await?
+            App::for_command(open(&database).await?)
                 .set_assignments(&username, &assignments, &actor)
                 .await?;
             println!("{username}: roles set");
@@ -711,8 +714,8 @@ async fn user_command(command: UserCommand) -> anyhow::Result<()> {
 
 /// On the first start there is no account: create the administrator with a one-time password,
 /// printed once, to be changed at the first login.
-async fn first_admin(store: &dyn Store) -> anyhow::Result<()> {
-    if !store.users().await?.is_empty() {
+async fn first_admin(app: &App) -> anyhow::Result<()> {
+    if !app.reads().users().await?.is_empty() {
         return Ok(());
     }
     let password = chiso_core::account::one_time_password();
@@ -729,10 +732,7 @@ async fn first_admin(store: &dyn Store) -> anyhow::Result<()> {
             unit: None,
         }],
     };
-    match store
-        .create_user(&admin, &Actor::new("cli", Via::Cli))
-        .await
-    {
+    match app.create_user(&admin, &Actor::new("cli", Via::Cli)).await {
         Ok(()) => {}
         // Another server starting on the same database made it first.
         Err(chiso_store::StoreError::Invalid(e))

@@ -1,9 +1,9 @@
 //! `chiso import` and `chiso export`: data values in and out of files.
 
 use anyhow::{bail, Context};
+use chiso_app::App;
 use chiso_collect::{Hierarchy, ImportError, ImportOptions, Strategy};
 use chiso_core::{Code, Period, SourceTag, Via};
-use chiso_engine::live::Live;
 use chiso_io::values::ExportRow;
 use chiso_store::{Actor, Store, ValueQuery};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -98,9 +98,9 @@ pub async fn import(
         }
     };
     let pb = spinner("Nạp bộ máy chỉ số");
-    let hier = Hierarchy::load(store.as_ref()).await?;
+    let app = App::open(store.clone()).await?.without_updates();
+    let hier = Hierarchy::of(&app).await;
     // The engine serves the validation rules; this process exits after writing.
-    let live = Live::load(store.clone()).await?.without_updates();
     pb.finish_and_clear();
     let pb = spinner(if dry_run {
         "Kiểm tra (không ghi)"
@@ -109,7 +109,7 @@ pub async fn import(
     });
     let batch = chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string();
     let out = chiso_collect::import_rows(
-        &live,
+        &app,
         &hier,
         &rows,
         &ImportOptions {

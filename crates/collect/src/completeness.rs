@@ -3,7 +3,7 @@
 
 use crate::{CollectError, Hierarchy};
 use chiso_core::{Code, DataSet, Period, UnitKind};
-use chiso_store::Store;
+use chiso_store::Reads;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -92,7 +92,7 @@ pub fn periods_in(ds: &DataSet, period: &Period) -> Vec<Period> {
 
 /// Count expected, received and on-time reports under `under` (everything when none).
 pub async fn completeness(
-    store: &dyn Store,
+    store: &dyn Reads,
     hier: &Hierarchy,
     ds: &DataSet,
     period: &Period,
@@ -131,7 +131,7 @@ pub async fn completeness(
     for p in &periods {
         let due = ds.window(p).due;
         for u in hier.expected(ds, p) {
-            let code = u.unit.code.as_str();
+            let code = u.code.as_str();
             if let Some(root) = under {
                 if !hier.is_within(code, root.as_str()) {
                     continue;
@@ -157,8 +157,8 @@ pub async fn completeness(
                 let chain = chiso_core::dataset::approval_chain(&hier.ancestors(code));
                 if let Some(next) = chain.get(usize::from(taken)) {
                     awaiting.push(PendingReport {
-                        unit: u.unit.code.clone(),
-                        name_vi: u.unit.name_vi.clone(),
+                        unit: u.code.clone(),
+                        name_vi: u.name_vi.clone(),
                         period: *p,
                         approved_steps: taken,
                         next_level: next.clone(),
@@ -167,15 +167,15 @@ pub async fn completeness(
                 }
             }
             if got.is_none() {
-                let parent = u.unit.parent.clone();
+                let parent = u.parent.clone();
                 missing.push(MissingReport {
-                    unit: u.unit.code.clone(),
-                    name_vi: u.unit.name_vi.clone(),
+                    unit: u.code.clone(),
+                    name_vi: u.name_vi.clone(),
                     period: *p,
                     parent_name: parent
                         .as_ref()
                         .and_then(|c| hier.unit(c.as_str()))
-                        .map(|p| p.unit.name_vi.clone()),
+                        .map(|p| p.name_vi.clone()),
                     parent,
                     due,
                     overdue: today > due,
@@ -188,11 +188,11 @@ pub async fn completeness(
         .filter_map(|(code, (e, r, o))| {
             let u = hier.unit(&code)?;
             Some(CompletenessRow {
-                unit: u.unit.code.clone(),
-                name_vi: u.unit.name_vi.clone(),
-                name_en: u.unit.name_en.clone(),
-                kind: u.unit.kind,
-                level: u.level,
+                unit: u.code.clone(),
+                name_vi: u.name_vi.clone(),
+                name_en: u.name_en.clone(),
+                kind: u.kind,
+                level: hier.level(&code),
                 expected: e,
                 received: r,
                 on_time: o,

@@ -2,13 +2,13 @@
 //! completing it, approving it.
 
 use crate::{vi_value_error, CollectError, Hierarchy};
+use chiso_app::App;
 use chiso_core::dataset::{approval_chain, is_outlier, CompiledRule, FormValues};
 use chiso_core::{
     Approval, Code, Completion, DataSet, DataValueInput, Evidence, LockException, ParsedValue,
     Period, Severity, SourceTag, ValidationRule, ValueType, Violation, Window,
 };
-use chiso_engine::live::Live;
-use chiso_store::{Actor, Changes, Store, ValueKey, ValueQuery};
+use chiso_store::{Actor, Changes, Reads, ValueKey, ValueQuery};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -147,7 +147,7 @@ struct State {
 }
 
 async fn state(
-    store: &dyn Store,
+    store: &dyn Reads,
     hier: &Hierarchy,
     ds: &DataSet,
     unit: &Code,
@@ -163,7 +163,7 @@ async fn state(
     if !hier.expects(ds, unit.as_str(), period) {
         return Err(CollectError::Refused(format!(
             "{} không phải báo cáo biểu {} kỳ {period} / {unit} does not report {} for {period}",
-            u.unit.name_vi, ds.code, ds.code
+            u.name_vi, ds.code, ds.code
         )));
     }
     let window = ds.window(period);
@@ -233,7 +233,7 @@ async fn state(
 /// The form as a focal point sees it: fields with this period's, the previous period's and
 /// last year's values, the rules broken, the report's state.
 pub async fn load_form(
-    store: &dyn Store,
+    store: &dyn Reads,
     hier: &Hierarchy,
     ds: &DataSet,
     unit: &Code,
@@ -327,7 +327,7 @@ pub async fn load_form(
     let evidence = store.evidence(&ds.code, unit, period).await?;
     let unit_name = hier
         .unit(unit.as_str())
-        .map(|u| u.unit.name_vi.clone())
+        .map(|u| u.name_vi.clone())
         .unwrap_or_default();
     Ok(Form {
         data_set: ds.clone(),
@@ -353,7 +353,7 @@ pub async fn load_form(
 /// the rules the form now breaks (warnings; blocking rules stop completion, not saving).
 #[allow(clippy::too_many_arguments)]
 pub async fn save_form(
-    live: &Live,
+    app: &App,
     hier: &Hierarchy,
     ds: &DataSet,
     unit: &Code,
@@ -363,7 +363,8 @@ pub async fn save_form(
     today: NaiveDate,
     may_bypass_lock: bool,
 ) -> Result<SaveOutcome, CollectError> {
-    let store = live.store().as_ref();
+    let reads = app.reads();
+    let store = reads.as_ref();
     let st = state(store, hier, ds, unit, period, today, may_bypass_lock).await?;
     if !st.editable {
         return Err(CollectError::Refused(st.locked_reason.unwrap_or_default()));
@@ -432,7 +433,7 @@ pub async fn save_form(
     if !errors.is_empty() {
         return Err(CollectError::Invalid(errors));
     }
-    let changes = live.apply_values(&values, &deletes, actor, false).await?;
+    let changes = app.apply_values(&values, &deletes, actor, false).await?;
     let after = load_form(store, hier, ds, unit, period, today, may_bypass_lock).await?;
     Ok(SaveOutcome {
         changes,
@@ -444,7 +445,7 @@ pub async fn save_form(
 /// was complete already.
 #[allow(clippy::too_many_arguments)]
 pub async fn complete(
-    live: &Live,
+    app: &App,
     hier: &Hierarchy,
     ds: &DataSet,
     unit: &Code,
@@ -453,7 +454,8 @@ pub async fn complete(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<bool, CollectError> {
-    let store = live.store().as_ref();
+    let reads = app.reads();
+    let store = reads.as_ref();
     let form = load_form(store, hier, ds, unit, period, today, false).await?;
     if form.status == ReportStatus::NotYetOpen {
         return Err(CollectError::Refused(
@@ -480,7 +482,7 @@ pub async fn complete(
     if !blocking.is_empty() {
         return Err(CollectError::Invalid(blocking));
     }
-    Ok(live
+    Ok(app
         .set_completion(
             &Completion {
                 data_set: ds.code.clone(),
@@ -503,7 +505,7 @@ fn fmt_num(x: f64) -> String {
 
 /// Take a completion back (before any approval).
 pub async fn uncomplete(
-    live: &Live,
+    app: &App,
     ds: &DataSet,
     unit: &Code,
     period: &Period,
@@ -517,14 +519,14 @@ pub async fn uncomplete(
         completed_at: Utc::now(),
         on_time: false,
     };
-    Ok(live.set_completion(&c, false, actor).await?)
+    Ok(app.set_completion(&c, false, actor).await?)
 }
 
 /// Approve a completed report at the next level of its chain (district, then province).
 /// `may_approve_at` says whether the person may approve for a level unit.
 #[allow(clippy::too_many_arguments)]
 pub async fn approve(
-    store: &dyn Store,
+    app: &App,
     hier: &Hierarchy,
     ds: &DataSet,
     unit: &Code,
@@ -533,6 +535,8 @@ pub async fn approve(
     now: DateTime<Utc>,
     may_approve_at: &(dyn Fn(&Code) -> bool + Sync),
 ) -> Result<Approval, CollectError> {
+    let reads = app.reads();
+    let store = reads.as_ref();
     if !ds.approval {
         return Err(CollectError::Refused(format!(
             "biểu {} không cần phê duyệt / data set {} has no approval",
@@ -581,7 +585,7 @@ pub async fn approve(
         approved_by: actor.who.clone(),
         approved_at: now,
     };
-    store.approve(&a, actor).await?;
+    app.approve(&a, actor).await?;
     Ok(a)
 }
 
@@ -589,7 +593,7 @@ pub async fn approve(
 /// step's level.
 #[allow(clippy::too_many_arguments)]
 pub async fn unapprove(
-    store: &dyn Store,
+    app: &App,
     ds: &DataSet,
     unit: &Code,
     period: &Period,
@@ -597,6 +601,8 @@ pub async fn unapprove(
     actor: &Actor,
     may_approve_at: &(dyn Fn(&Code) -> bool + Sync),
 ) -> Result<u8, CollectError> {
+    let reads = app.reads();
+    let store = reads.as_ref();
     let last = store
         .approvals(Some(&ds.code), Some(period))
         .await?
@@ -620,15 +626,13 @@ pub async fn unapprove(
             "cần nêu lý do huỷ phê duyệt / give the reason".into(),
         )]));
     }
-    Ok(store
-        .unapprove(&ds.code, unit, period, reason, actor)
-        .await?)
+    Ok(app.unapprove(&ds.code, unit, period, reason, actor).await?)
 }
 
 /// Let a unit enter a closed report until a date.
 #[allow(clippy::too_many_arguments)]
 pub async fn grant_exception(
-    store: &dyn Store,
+    app: &App,
     hier: &Hierarchy,
     ds: &DataSet,
     unit: &Code,
@@ -649,18 +653,17 @@ pub async fn grant_exception(
             "cần nêu lý do / give a reason".into(),
         )]));
     }
-    store
-        .grant_lock_exception(
-            &LockException {
-                data_set: ds.code.clone(),
-                unit: unit.clone(),
-                period: *period,
-                until,
-                granted_by: actor.who.clone(),
-                reason: reason.trim().to_string(),
-            },
-            actor,
-        )
-        .await?;
+    app.grant_lock_exception(
+        &LockException {
+            data_set: ds.code.clone(),
+            unit: unit.clone(),
+            period: *period,
+            until,
+            granted_by: actor.who.clone(),
+            reason: reason.trim().to_string(),
+        },
+        actor,
+    )
+    .await?;
     Ok(())
 }

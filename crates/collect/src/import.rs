@@ -5,11 +5,11 @@
 
 use crate::form::{rules_for, violations};
 use crate::{vi_value_error, Hierarchy};
+use chiso_app::App;
 use chiso_core::dataset::FormValues;
 use chiso_core::fasthash::FastMap;
 use chiso_core::parallel::in_halves;
 use chiso_core::{Code, DataSet, DataValueInput, ParsedValue, Period, Severity, SourceTag};
-use chiso_engine::live::Live;
 use chiso_io::values::{Place, ValueRow};
 use chiso_io::FileError;
 use chiso_store::{Actor, Changes, StoreError, ValueKey, ValueQuery};
@@ -313,7 +313,7 @@ fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize) -> Part<'a
         }
         let u = hier.unit(unit.as_str());
         if let Some(u) = u {
-            if !u.unit.exists_during(period.start(), period.end()) {
+            if !u.exists_during(period.start(), period.end()) {
                 push(place_of(r, names.period).error(
                     file,
                     format!("đơn vị {unit} không tồn tại trong kỳ {period}"),
@@ -322,7 +322,7 @@ fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize) -> Part<'a
             }
         }
         let may = *allowed
-            .entry(u.map(|u| u.unit.code.as_str()).unwrap_or(""))
+            .entry(u.map(|u| u.code.as_str()).unwrap_or(""))
             .or_insert_with(|| may_write(&unit));
         if !may {
             push(place_of(r, names.unit).error(
@@ -456,7 +456,7 @@ fn closed_reason(
 /// Check and write the rows of one file, all or nothing.
 #[allow(clippy::too_many_arguments)]
 pub async fn import_rows(
-    live: &Live,
+    app: &App,
     hier: &Hierarchy,
     rows: &[ValueRow],
     opts: &ImportOptions,
@@ -465,7 +465,8 @@ pub async fn import_rows(
     today: NaiveDate,
 ) -> Result<ImportOutcome, ImportError> {
     let started = std::time::Instant::now();
-    let store = live.store().as_ref();
+    let reads = app.reads();
+    let store = reads.as_ref();
     let file = opts.file.as_str();
     let names = opts.names;
     let elements: FastMap<String, chiso_core::DataElement> = store
@@ -528,7 +529,7 @@ pub async fn import_rows(
         exceptions: &exceptions,
         may_write,
         element_no: numbered(elements.keys().map(String::as_str)),
-        unit_no: numbered(hier.units().map(|u| u.unit.code.as_str())),
+        unit_no: numbered(hier.units().map(|u| u.code.as_str())),
         option_no: numbered(options.values().flatten().map(String::as_str)),
     };
     // A large file is checked in two halves at once.
@@ -576,7 +577,7 @@ pub async fn import_rows(
     // Strategies that depend on what is stored.
     let mut ignored = 0u64;
     if matches!(opts.strategy, Strategy::Create | Strategy::Update) && !values.is_empty() {
-        let stored = existing(live, values.iter()).await?;
+        let stored = existing(app, values.iter()).await?;
         let create = opts.strategy == Strategy::Create;
         let keep: Vec<bool> = values
             .iter()
@@ -627,7 +628,7 @@ pub async fn import_rows(
                 .into_iter()
                 .map(|c| (c.code, c.value))
                 .collect();
-            let engine = live.read().await;
+            let engine = app.read().await;
             let deleted: HashSet<(String, String, Period, Option<String>)> = deletes
                 .iter()
                 .map(|(_, k)| {
@@ -744,7 +745,7 @@ pub async fn import_rows(
         ms = started.elapsed().as_millis() as u64,
         "import: validation rules checked"
     );
-    let applied = live.apply_values(&values, &keys, actor, opts.dry_run).await;
+    let applied = app.apply_values(&values, &keys, actor, opts.dry_run).await;
     tracing::debug!(
         ms = started.elapsed().as_millis() as u64,
         "import: written and applied to the engine"
@@ -795,7 +796,7 @@ pub async fn import_rows(
 
 /// The stored keys among some values: (element, unit, period, breakdown or "").
 async fn existing(
-    live: &Live,
+    app: &App,
     values: impl Iterator<Item = &DataValueInput>,
 ) -> Result<HashSet<(String, String, Period, String)>, StoreError> {
     let mut elements = HashSet::new();
@@ -806,8 +807,8 @@ async fn existing(
         units.insert(v.unit.clone());
         periods.insert(v.period);
     }
-    let stored = live
-        .store()
+    let stored = app
+        .reads()
         .values(&ValueQuery {
             elements: elements.into_iter().collect(),
             units: units.into_iter().collect(),

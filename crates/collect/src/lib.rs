@@ -1,7 +1,7 @@
 //! Data collection: who must report which form when, the form a focal point fills in, saving
 //! and completing it, validation rules, approval up the hierarchy, completeness and
-//! timeliness, and imports from files. Every write goes through the engine's one write path
-//! ([`chiso_engine::live::Live`]), so figures show in the engine as soon as they are saved.
+//! timeliness, and imports from files. Every write goes through the application layer
+//! ([`chiso_app::App`]), so figures show in the engine as soon as they are saved.
 //!
 //! Messages a user reads are in Vietnamese (with English after a slash where the web layer
 //! shows them to English readers too).
@@ -10,9 +10,10 @@ pub mod completeness;
 pub mod form;
 pub mod import;
 
-use chiso_core::fasthash::FastMap;
-use chiso_core::{Code, DataSet, Period, UnitKind, ValueError};
-use chiso_store::{Store, StoreError, StoredUnit};
+use chiso_app::App;
+use chiso_core::{Code, DataSet, Period, Unit, UnitKind, UnitTree, ValueError};
+use chiso_store::{Reads, StoreError};
+use std::sync::Arc;
 
 pub use completeness::{completeness, Completeness, CompletenessRow, MissingReport, PendingReport};
 pub use form::{
@@ -40,86 +41,71 @@ pub enum CollectError {
     Store(#[from] StoreError),
 }
 
-/// The units with what collection needs to know of them: kind, parent, groups.
+/// The units with what collection needs to know of them — kind, parent, groups — as the
+/// engine's unit tree has them (shared, never reloaded from the database).
+#[derive(Clone)]
 pub struct Hierarchy {
-    units: FastMap<String, StoredUnit>,
-    groups_of: FastMap<String, Vec<Code>>,
+    tree: Arc<UnitTree>,
 }
 
 impl Hierarchy {
-    pub async fn load(store: &dyn Store) -> Result<Hierarchy, StoreError> {
-        let units = store
-            .units(&Default::default())
-            .await?
-            .into_iter()
-            .map(|u| (u.unit.code.to_string(), u))
-            .collect();
-        let mut groups_of: FastMap<String, Vec<Code>> = FastMap::default();
-        for g in store.groups().await? {
-            for m in &g.members {
-                groups_of
-                    .entry(m.to_string())
-                    .or_default()
-                    .push(g.code.clone());
-            }
-        }
-        Ok(Hierarchy { units, groups_of })
+    pub fn new(tree: Arc<UnitTree>) -> Hierarchy {
+        Hierarchy { tree }
     }
 
-    pub fn unit(&self, code: &str) -> Option<&StoredUnit> {
-        self.units.get(code)
+    /// The application's current tree.
+    pub async fn of(app: &App) -> Hierarchy {
+        Hierarchy::new(app.read().await.tree().clone())
     }
 
-    pub fn units(&self) -> impl Iterator<Item = &StoredUnit> {
-        self.units.values()
+    pub fn tree(&self) -> &UnitTree {
+        &self.tree
+    }
+
+    pub fn unit(&self, code: &str) -> Option<&Unit> {
+        self.tree.unit(code)
+    }
+
+    pub fn units(&self) -> impl Iterator<Item = &Unit> {
+        self.tree.units().iter()
+    }
+
+    /// Depth: 1 for a root (a province), 2 for its children, …
+    pub fn level(&self, code: &str) -> i32 {
+        self.tree.level(code).unwrap_or(0)
     }
 
     /// A unit's ancestors with their kinds, nearest first.
     pub fn ancestors(&self, code: &str) -> Vec<(Code, UnitKind)> {
-        let mut out = Vec::new();
-        let mut cur = self.units.get(code).and_then(|u| u.unit.parent.clone());
-        while let Some(p) = cur {
-            if out.len() > 64 || out.iter().any(|(c, _)| c == &p) {
-                break;
-            }
-            match self.units.get(p.as_str()) {
-                Some(u) => {
-                    out.push((p.clone(), u.unit.kind));
-                    cur = u.unit.parent.clone();
-                }
-                None => break,
-            }
-        }
-        out
+        self.tree
+            .ancestors(code)
+            .map(|u| (u.code.clone(), u.kind))
+            .collect()
     }
 
     /// Whether `unit` is `ancestor` or lies below it.
     pub fn is_within(&self, unit: &str, ancestor: &str) -> bool {
-        unit == ancestor
-            || self
-                .ancestors(unit)
-                .iter()
-                .any(|(c, _)| c.as_str() == ancestor)
+        self.tree.is_within(unit, ancestor)
     }
 
     /// Whether a unit must report a data set for a period.
     pub fn expects(&self, ds: &DataSet, unit: &str, period: &Period) -> bool {
-        let Some(u) = self.units.get(unit) else {
+        let Some(u) = self.tree.unit(unit) else {
             return false;
         };
-        let ancestors: Vec<Code> = self.ancestors(unit).into_iter().map(|(c, _)| c).collect();
-        let groups = self.groups_of.get(unit).map(Vec::as_slice).unwrap_or(&[]);
-        ds.expects(&u.unit, &ancestors, groups, period)
+        let ancestors: Vec<Code> = self.tree.ancestors(unit).map(|a| a.code.clone()).collect();
+        ds.expects(u, &ancestors, self.tree.groups_of(unit), period)
     }
 
     /// Every unit that must report a data set for a period, by code.
-    pub fn expected(&self, ds: &DataSet, period: &Period) -> Vec<&StoredUnit> {
-        let mut out: Vec<&StoredUnit> = self
-            .units
-            .values()
-            .filter(|u| self.expects(ds, u.unit.code.as_str(), period))
+    pub fn expected(&self, ds: &DataSet, period: &Period) -> Vec<&Unit> {
+        let mut out: Vec<&Unit> = self
+            .tree
+            .units()
+            .iter()
+            .filter(|u| self.expects(ds, u.code.as_str(), period))
             .collect();
-        out.sort_by(|a, b| a.unit.code.cmp(&b.unit.code));
+        out.sort_by(|a, b| a.code.cmp(&b.code));
         out
     }
 }
@@ -142,7 +128,7 @@ pub fn vi_value_error(e: &ValueError) -> String {
 }
 
 /// Find a data set by code.
-pub async fn data_set(store: &dyn Store, code: &Code) -> Result<DataSet, CollectError> {
+pub async fn data_set(store: &dyn Reads, code: &Code) -> Result<DataSet, CollectError> {
     store
         .data_sets()
         .await?
@@ -154,6 +140,4 @@ pub async fn data_set(store: &dyn Store, code: &Code) -> Result<DataSet, Collect
 }
 
 /// Today's date in Vietnam (UTC+7), which deadlines are counted in.
-pub fn today_in_vietnam() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
-}
+pub use chiso_core::clock::today_in_vietnam;

@@ -2,12 +2,12 @@
 //! a commune enters, saves and completes its form; the district and the province approve;
 //! the engine and the completeness list follow at once; bad imports change nothing.
 
+use chiso_app::App;
 use chiso_collect::{
     approve, complete, completeness, import_rows, load_form, save_form, unapprove, CollectError,
     Entry, FieldNames, Hierarchy, ImportError, ImportOptions, ReportStatus, Strategy,
 };
 use chiso_core::{Code, Period, SourceTag, Via};
-use chiso_engine::live::Live;
 use chiso_engine::Scope;
 use chiso_io::values::{Place, ValueRow};
 use chiso_store::{Actor, PgStore, SqliteStore, Store};
@@ -44,10 +44,11 @@ async fn postgres() -> Arc<dyn Store> {
     Arc::new(PgStore::open_in_schema(&url, &schema).await.unwrap())
 }
 
-async fn demo(store: Arc<dyn Store>) -> (Live, Hierarchy) {
+async fn demo(store: Arc<dyn Store>) -> (App, Hierarchy) {
     chiso_demo::load(store.as_ref()).await.unwrap();
-    let hier = Hierarchy::load(store.as_ref()).await.unwrap();
-    (Live::load(store).await.unwrap(), hier)
+    let app = App::open(store).await.unwrap();
+    let hier = Hierarchy::of(&app).await;
+    (app, hier)
 }
 
 /// Everything a test could change, to compare before and after.
@@ -221,7 +222,7 @@ async fn a_commune_enters_completes_and_is_approved(store: Arc<dyn Store>) {
     // The commune cannot approve; the district can, then the province.
     let only = |code: Code| move |l: &Code| *l == code;
     let r = approve(
-        s,
+        &live,
         &hier,
         &ds,
         &commune,
@@ -233,13 +234,13 @@ async fn a_commune_enters_completes_and_is_approved(store: Arc<dyn Store>) {
     .await;
     assert!(matches!(r, Err(CollectError::Refused(_))), "{r:?}");
     let huyen = Actor::new("huyen", Via::Web);
-    let r = approve(s, &hier, &ds, &commune, &y, &huyen, now, &only(c("58"))).await;
+    let r = approve(&live, &hier, &ds, &commune, &y, &huyen, now, &only(c("58"))).await;
     assert!(
         matches!(r, Err(CollectError::Refused(_))),
         "the province cannot skip the district: {r:?}"
     );
     let a = approve(
-        s,
+        &live,
         &hier,
         &ds,
         &commune,
@@ -254,7 +255,7 @@ async fn a_commune_enters_completes_and_is_approved(store: Arc<dyn Store>) {
     let mid = completeness(s, &hier, &ds, &y, None, jan10).await.unwrap();
     assert_eq!(next(&mid), Some((1, c("58"))));
     let tinh = Actor::new("tinh", Via::Web);
-    let a = approve(s, &hier, &ds, &commune, &y, &tinh, now, &only(c("58")))
+    let a = approve(&live, &hier, &ds, &commune, &y, &tinh, now, &only(c("58")))
         .await
         .unwrap();
     assert_eq!((a.step, a.level_unit), (2, c("58")));
@@ -288,7 +289,7 @@ async fn a_commune_enters_completes_and_is_approved(store: Arc<dyn Store>) {
     );
     // Un-approving needs a reason and the level's approver; every step is in the audit log.
     assert!(unapprove(
-        s,
+        &live,
         &ds,
         &commune,
         &y,
@@ -298,12 +299,14 @@ async fn a_commune_enters_completes_and_is_approved(store: Arc<dyn Store>) {
     )
     .await
     .is_err());
-    assert!(unapprove(s, &ds, &commune, &y, "", &tinh, &only(c("58")))
-        .await
-        .is_err());
+    assert!(
+        unapprove(&live, &ds, &commune, &y, "", &tinh, &only(c("58")))
+            .await
+            .is_err()
+    );
     assert_eq!(
         unapprove(
-            s,
+            &live,
             &ds,
             &commune,
             &y,
@@ -493,7 +496,7 @@ async fn imports_are_all_or_nothing(store: Arc<dyn Store>) {
     );
 }
 
-async fn rate(live: &Live, y: &Period) -> chiso_engine::IndicatorValue {
+async fn rate(live: &App, y: &Period) -> chiso_engine::IndicatorValue {
     live.read()
         .await
         .indicator("TL_XA_BAO_CAO", &Scope::Unit(c("58")), y, None)

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod account;
+pub mod clock;
 pub mod code;
 pub mod dataset;
 pub mod derived;
@@ -31,5 +32,5 @@ pub use period::{Convention, Period, PeriodError, PeriodType};
 pub use scorecard::{Criterion, Pillar, Rule, Scorecard};
 pub use target::{Assessment, Comparator, Framework, Status, Target, TargetScope};
 pub use tree::UnitTree;
-pub use unit::{SuccessorLink, Unit, UnitGroup, UnitKind};
+pub use unit::{StoredUnit, SuccessorLink, Unit, UnitGroup, UnitKind};
 pub use value::{AuditEntry, DataValue, DataValueInput, ParsedValue, SourceTag, ValueError, Via};

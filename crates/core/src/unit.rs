@@ -186,6 +186,15 @@ impl SuccessorLink {
     }
 }
 
+/// A unit as stored, with its depth in the hierarchy (1 for a root).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StoredUnit {
+    #[serde(flatten)]
+    pub unit: Unit,
+    /// Depth in the tree: 1 for a root (a province), 2 for its children, …
+    pub level: i32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

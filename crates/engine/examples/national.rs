@@ -9,11 +9,11 @@
 //!   den = 1000 + (i·7919 + k·104729 + m·1299709) mod 9000
 //!   num = den · ((i·31 + k·17 + m·7) mod 100) div 100
 
+use chiso_core::StoredUnit;
 use chiso_core::{
     AggregationType, Code, DataElement, Direction, Indicator, Period, Unit, UnitKind, ValueType,
 };
 use chiso_engine::{Engine, Input};
-use chiso_store::StoredUnit;
 use std::collections::BTreeMap;
 use std::time::Instant;
 

@@ -4,11 +4,11 @@
 
 use crate::history::successor_weights;
 use crate::reporting;
+use chiso_core::StoredUnit;
 use chiso_core::{
     AggregationType, Code, CompiledIndicator, DataElement, DataValue, Indicator, Period,
     SuccessorLink, UnitGroup,
 };
-use chiso_store::StoredUnit;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -113,6 +113,9 @@ pub struct Engine {
     /// Values carried into the structure of a date, built on first use, dropped on any change.
     pub(crate) as_of_cache: Mutex<HashMap<(Series, Period, NaiveDate), Arc<Slice>>>,
     pub(crate) reporting: HashMap<String, reporting::Reporting>,
+    /// The unit tree (the same units in the same order as `units`), shared with everything
+    /// that asks who is within what: access rules, data collection.
+    pub(crate) tree: Arc<chiso_core::UnitTree>,
 }
 
 impl Engine {
@@ -141,6 +144,10 @@ impl Engine {
                 valid_to: u.unit.valid_to,
             })
             .collect();
+        let tree = Arc::new(chiso_core::UnitTree::new(
+            units.iter().map(|u| u.unit.clone()).collect(),
+            &input.groups,
+        ));
         let n = nodes.len();
         let mut children = vec![Vec::new(); n];
         for (i, u) in nodes.iter().enumerate() {
@@ -214,6 +221,7 @@ impl Engine {
             data: HashMap::new(),
             as_of_cache: Mutex::new(HashMap::new()),
             reporting: HashMap::new(),
+            tree,
         };
         engine.build_reporting(&input.data_sets, &input.completions);
         for v in &input.values {

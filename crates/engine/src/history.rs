@@ -113,8 +113,8 @@ impl Engine {
 mod tests {
     use crate::test_support::{c, element, tree, unit, value};
     use crate::{Engine, Input, Scope};
+    use chiso_core::StoredUnit;
     use chiso_core::{DataValue, Period, SuccessorLink};
-    use chiso_store::StoredUnit;
     use chrono::NaiveDate;
     use proptest::prelude::*;
 

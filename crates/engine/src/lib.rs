@@ -6,7 +6,8 @@
 //! lie inside the asked period, so every figure — a commune, a district, a province, a group of
 //! units — is a ratio of sums, never an average of ratios.
 //!
-//! *Invariant*: the engine never writes; [`live::Live`] applies every committed write to it.
+//! *Invariant*: the engine never writes and never reads a database; `chiso_app` applies every
+//! committed write to it, in commit order.
 //!
 //! History across boundary changes: asked "as of" a date, values of units that no longer exist
 //! then are carried to their successors (a whole merge with weight 1, a split by its weights, or
@@ -16,7 +17,6 @@
 mod compare;
 mod cube;
 mod history;
-pub mod live;
 mod query;
 pub mod reporting;
 mod rollup;

@@ -124,16 +124,11 @@ impl Engine {
 
     /// Whether `unit` is `ancestor` or lies below it.
     pub fn is_within(&self, unit: &str, ancestor: &str) -> bool {
-        let (Some(&u), Some(&a)) = (self.index.get(unit), self.index.get(ancestor)) else {
-            return false;
-        };
-        let mut cur = Some(u);
-        while let Some(i) = cur {
-            if i == a {
-                return true;
-            }
-            cur = self.units[i as usize].parent;
-        }
-        false
+        self.tree.is_within(unit, ancestor)
+    }
+
+    /// The unit tree the engine was built on.
+    pub fn tree(&self) -> &std::sync::Arc<chiso_core::UnitTree> {
+        &self.tree
     }
 }

@@ -1,10 +1,10 @@
 //! Fixtures shared by the engine's unit tests.
 
+use chiso_core::StoredUnit;
 use chiso_core::{
     AggregationType, Code, DataElement, DataValue, Direction, Indicator, Period, SourceTag, Unit,
     UnitKind, ValueType,
 };
-use chiso_store::StoredUnit;
 use chrono::{NaiveDate, Utc};
 
 pub(crate) fn c(s: &str) -> Code {

@@ -255,6 +255,31 @@ impl<B: SqlBackend> crate::AuditReads for B {
         crate::bulk::expand_batch(&audit_from_row(&row)?, &body, &types, Default::default())
     }
 
+    async fn changes_since(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::Committed>, StoreError> {
+        let rows = self.audit_since(after, limit).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if row.action == crate::bulk::BATCH_ACTION {
+                for entry in self.audit_batch(row.id).await? {
+                    out.push(crate::Committed {
+                        id: row.id,
+                        change: change_of(&entry, row.id)?,
+                    });
+                }
+            } else {
+                out.push(crate::Committed {
+                    id: row.id,
+                    change: change_of(row, row.id)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     async fn last_audit_id(&self) -> Result<i64, StoreError> {
         let id: Option<i64> = scalar("SELECT MAX(id) FROM audit_log")
             .fetch_one(self)
@@ -359,6 +384,10 @@ impl<B: SqlBackend> crate::AuditReads for B {
         Ok(c)
     }
 
+    async fn close(&self) {
+        self.close_pool().await;
+    }
+
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(scalar("SELECT value FROM meta WHERE key = $1")
             .bind(key)
@@ -396,8 +425,71 @@ impl<B: SqlBackend> crate::AuditWrites for B {
     }
 
     // ---- data collection ----
+}
 
-    async fn close(&self) {
-        self.close_pool().await;
+/// The actions whose rows record the structure figures are built from.
+const STRUCTURE: [&str; 8] = [
+    "unit.",
+    "unit_group.",
+    "successor.",
+    "breakdown.",
+    "data_element.",
+    "indicator.",
+    "constant.",
+    "data_set.",
+];
+
+/// What an audit row records, typed. A data row whose JSON cannot be read is an error that
+/// names the row.
+fn change_of(e: &AuditEntry, id: i64) -> Result<crate::Change, StoreError> {
+    fn read<T: serde::de::DeserializeOwned>(
+        json: Option<&str>,
+        id: i64,
+        action: &str,
+    ) -> Result<T, StoreError> {
+        let text = json.ok_or_else(|| {
+            StoreError::Corrupt(format!("audit row {id} ({action}) has no value to apply"))
+        })?;
+        serde_json::from_str(text).map_err(|err| {
+            StoreError::Corrupt(format!("audit row {id} ({action}) cannot be read: {err}"))
+        })
     }
+    let key = |v: &chiso_core::DataValue| crate::ValueKey {
+        element: v.element.clone(),
+        unit: v.unit.clone(),
+        period: v.period,
+        breakdown: v.breakdown.clone(),
+    };
+    let action = e.action.as_str();
+    Ok(match action {
+        "data_value.insert" | "data_value.update" => {
+            let v: chiso_core::DataValue = read(e.new_value.as_deref(), id, action)?;
+            crate::Change::Value {
+                key: key(&v),
+                value: Some(v),
+            }
+        }
+        "data_value.delete" => {
+            let v: chiso_core::DataValue = read(e.old_value.as_deref(), id, action)?;
+            crate::Change::Value {
+                key: key(&v),
+                value: None,
+            }
+        }
+        "completion.insert" => crate::Change::Completion {
+            completion: read(e.new_value.as_deref(), id, action)?,
+            received: true,
+        },
+        "completion.delete" => crate::Change::Completion {
+            completion: read(e.old_value.as_deref(), id, action)?,
+            received: false,
+        },
+        a if a.starts_with("data_value.") => {
+            return Err(StoreError::Corrupt(format!(
+                "audit row {id}: unknown data action {a}"
+            )))
+        }
+        a if STRUCTURE.iter().any(|p| a.starts_with(p)) => crate::Change::Structure,
+        _ => crate::Change::Other,
+    })
 }

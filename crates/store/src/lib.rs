@@ -36,6 +36,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+pub use chiso_core::StoredUnit;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -150,15 +151,6 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// A unit as stored, with its depth in the hierarchy (1 for a root).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct StoredUnit {
-    #[serde(flatten)]
-    pub unit: Unit,
-    /// Depth in the tree: 1 for a root (a province), 2 for its children, …
-    pub level: i32,
-}
-
 /// Which units to list. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct UnitQuery {
@@ -211,6 +203,35 @@ impl ValueKey {
             self.breakdown.as_ref().map(|b| b.as_str()).unwrap_or("")
         )
     }
+}
+
+/// A change committed to the store, as another process applies it to catch up (see
+/// [`AuditReads::changes_since`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A value written (`Some`, as stored) or deleted (`None`).
+    Value {
+        key: ValueKey,
+        value: Option<DataValue>,
+    },
+    /// A report received (`received`) or taken back.
+    Completion {
+        completion: Completion,
+        received: bool,
+    },
+    /// Units, groups, successor links, breakdowns, elements, indicators, constants or data
+    /// sets changed: whatever is built from them must be rebuilt.
+    Structure,
+    /// Nothing figures are built from (accounts, plans, approvals, events…).
+    Other,
+}
+
+/// A committed change and the audit row that records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Committed {
+    /// The audit row's id (the batch row's, for each value of a large write).
+    pub id: i64,
+    pub change: Change,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -465,6 +486,11 @@ pub trait AuditReads: Send + Sync {
     /// per value as a small write's rows read (`data_value.insert|update|delete`, old and new
     /// as JSON), in the order written; empty for any other row.
     async fn audit_batch(&self, id: i64) -> Result<Vec<AuditEntry>>;
+    /// The changes committed after audit row `after`, oldest first, reading at most `limit`
+    /// rows of the log (a large write's batch row gives one change per value): how other
+    /// server processes on the same database catch up. A row recording a change that cannot
+    /// be read back is an error naming the row — never skipped.
+    async fn changes_since(&self, after: i64, limit: i64) -> Result<Vec<Committed>>;
     /// The newest audit row's id (0 when the log is empty).
     async fn last_audit_id(&self) -> Result<i64>;
     /// Walk the audit log's hash chain from the first row and report the first row whose
@@ -472,6 +498,9 @@ pub trait AuditReads: Send + Sync {
     async fn verify_audit(&self) -> Result<AuditCheck>;
     async fn counts(&self) -> Result<Counts>;
     async fn meta(&self, key: &str) -> Result<Option<String>>;
+    /// Close the connections, waiting for them (SQLite then folds its write-ahead log into the
+    /// database file). Call before the process exits.
+    async fn close(&self);
 }
 
 /// The audit log and the store's own facts: writes.
@@ -487,9 +516,6 @@ pub trait AuditWrites: AuditReads {
         actor: &Actor,
     ) -> Result<()>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
-    /// Close the connections, waiting for them (SQLite then folds its write-ahead log into the
-    /// database file). Call before the process exits.
-    async fn close(&self);
 }
 
 /// Accounts, sessions and API tokens: reads.

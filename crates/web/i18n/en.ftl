@@ -249,3 +249,5 @@ period-type-month = monthly
 period-type-quarter = quarterly
 period-type-six_month = half-yearly
 period-type-year = yearly
+password-sessions-not-ended = The password is changed, but the other sessions could not be ended. Use "Log out on every device", or tell the administrator.
+internal-error = A system error; nothing was done. Try again later, or tell the administrator.

@@ -249,3 +249,5 @@ period-type-month = hằng tháng
 period-type-quarter = hằng quý
 period-type-six_month = sáu tháng
 period-type-year = hằng năm
+password-sessions-not-ended = Mật khẩu đã được đổi, nhưng chưa kết thúc được các phiên đăng nhập khác. Hãy dùng "Đăng xuất mọi nơi" hoặc báo quản trị hệ thống.
+internal-error = Lỗi hệ thống; thao tác chưa được thực hiện. Hãy thử lại sau hoặc báo quản trị hệ thống.

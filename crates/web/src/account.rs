@@ -184,7 +184,10 @@ async fn login(
             st.i18n.t(lang, "login-locked", &[("time", time)]),
         );
     }
-    let user = st.store.user(&username).await.ok().flatten();
+    let user = match st.store.user(&username).await {
+        Ok(u) => u,
+        Err(e) => return internal(&st, &page, e),
+    };
     let good = match &user {
         Some(u) => verify_password(&f.password, &u.password_hash) && !u.disabled,
         None => {
@@ -201,23 +204,18 @@ async fn login(
         );
     };
     st.throttle.succeed(&username);
-    // A new session id at every login; any session this browser had ends.
+    // A new session id at every login; any session this browser had ends (or nobody logs in).
     if let Some(old) = auth::cookie(&headers, SESSION_COOKIE) {
-        let _ = st.store.delete_session(&secret_hash(old)).await;
+        if let Err(e) = st.app.delete_session(&secret_hash(old)).await {
+            return internal(&st, &page, e);
+        }
     }
     let secret = match new_session(&st, &user.username).await {
         Ok(secret) => secret,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot create a session");
-            return page.error(
-                &st,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Lỗi nội bộ / internal error".into(),
-            );
-        }
+        Err(e) => return internal(&st, &page, e),
     };
-    let _ = st
-        .store
+    let logged = st
+        .app
         .log_event(
             "login.success",
             &format!("user:{}", user.username),
@@ -225,6 +223,9 @@ async fn login(
             &Actor::new(&user.username, Via::Web),
         )
         .await;
+    if let Err(e) = logged {
+        return internal(&st, &page, e);
+    }
     let to = if user.must_change_password {
         "/account/password"
     } else {
@@ -282,23 +283,32 @@ async fn end_sessions(
         );
     }
     let actor = Actor::new(username, Via::Web);
-    if everywhere {
-        let n = st.store.delete_sessions_of(username).await.unwrap_or(0);
-        let _ = st
-            .store
-            .log_event(
-                "logout.everywhere",
-                &format!("user:{username}"),
-                Some(&format!("{n} sessions ended")),
-                &actor,
-            )
-            .await;
+    let ended = if everywhere {
+        match st.app.delete_sessions_of(username).await {
+            Ok(n) => {
+                st.app
+                    .log_event(
+                        "logout.everywhere",
+                        &format!("user:{username}"),
+                        Some(&format!("{n} sessions ended")),
+                        &actor,
+                    )
+                    .await
+            }
+            Err(e) => Err(e),
+        }
     } else {
-        let _ = st.store.delete_session(id_hash).await;
-        let _ = st
-            .store
-            .log_event("logout", &format!("user:{username}"), None, &actor)
-            .await;
+        match st.app.delete_session(id_hash).await {
+            Ok(()) => {
+                st.app
+                    .log_event("logout", &format!("user:{username}"), None, &actor)
+                    .await
+            }
+            Err(e) => Err(e),
+        }
+    };
+    if let Err(e) = ended {
+        return internal(&st, &page, e);
     }
     let mut r = redirect("/");
     r.headers_mut()
@@ -398,18 +408,22 @@ async fn change_password(
         return again("internal error".into());
     };
     let actor = Actor::new(username, Via::Web);
-    if st
-        .store
-        .set_password(username, &hash, false, &actor)
-        .await
-        .is_err()
-    {
-        return again("internal error".into());
+    if let Err(e) = st.app.set_password(username, &hash, false, &actor).await {
+        return internal(&st, &page, e);
     }
-    // Every other session ends; this browser gets a fresh one.
-    let _ = st.store.delete_sessions_of(username).await;
-    let Ok(secret) = new_session(&st, username).await else {
-        return redirect("/login");
+    // Every other session ends — an attacker's too — and this browser gets a fresh one. If
+    // they cannot be ended, say so: the password is changed, the sessions are not.
+    if let Err(e) = st.app.delete_sessions_of(username).await {
+        tracing::error!(error = %e, user = %username, "cannot end the sessions after a password change");
+        return page.error(
+            &st,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            st.i18n.t(lang, "password-sessions-not-ended", &[]),
+        );
+    }
+    let secret = match new_session(&st, username).await {
+        Ok(s) => s,
+        Err(e) => return internal(&st, &page, e),
     };
     let mut r = redirect("/");
     r.headers_mut().append(
@@ -422,6 +436,16 @@ async fn change_password(
         ),
     );
     r
+}
+
+/// An internal failure: logged with its cause, shown as the plain error page.
+fn internal(st: &AppState, page: &Page, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "account page failed");
+    page.error(
+        st,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        st.i18n.t(page.lang, "internal-error", &[]),
+    )
 }
 
 /// Start a session for an account: a fresh random secret for the cookie (only its hash is
@@ -437,7 +461,7 @@ async fn new_session(st: &AppState, username: &str) -> Result<String, chiso_stor
         last_seen_at: now,
         expires_at: now + st.auth.absolute_timeout,
     };
-    st.store.create_session(&session).await?;
+    st.app.create_session(&session).await?;
     Ok(secret)
 }
 

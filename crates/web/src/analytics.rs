@@ -343,11 +343,11 @@ fn number(v: f64) -> String {
 
 async fn grid(st: &AppState, raw: Option<String>, who: &Who) -> Result<Grid, ApiError> {
     let q = {
-        let engine = st.live.read().await;
+        let engine = st.app.read().await;
         parse(&engine, raw.as_deref().unwrap_or(""))?
     };
     let public = {
-        let engine = st.live.read().await;
+        let engine = st.app.read().await;
         let codes: Vec<&str> =
             q.dx.iter()
                 .map(|(id, d)| {
@@ -365,7 +365,7 @@ async fn grid(st: &AppState, raw: Option<String>, who: &Who) -> Result<Grid, Api
             require_scope(st, who, Action::Read, &ou.scope).await?;
         }
     }
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let combos = q.dx.len() * q.pe.len() * q.ou.len();
     if combos > MAX_ROWS {
         return Err(bad(

@@ -6,6 +6,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use chiso_core::{
@@ -210,13 +211,10 @@ fn bool_param(field: &str, s: &Option<String>) -> Result<bool, ApiError> {
     }
 }
 
-/// After a change to the structure (units, elements, indicators, constants) the engine is
-/// rebuilt from the store before the answer goes out.
-pub(crate) async fn rebuilt(st: &AppState, changes: Changes) -> Result<Json<Changes>, ApiError> {
-    if changes.changed() > 0 {
-        st.live.reload().await?;
-    }
-    Ok(Json(changes))
+/// The answer to a change of the structure (units, elements, indicators, constants): the
+/// application has rebuilt the engine before returning, so the next answer sees it.
+pub(crate) fn rebuilt(changes: Changes) -> Json<Changes> {
+    Json(changes)
 }
 
 pub(crate) fn actor(who: &Who) -> Actor {
@@ -227,22 +225,39 @@ pub(crate) fn actor(who: &Who) -> Actor {
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
+    /// `ok`; `degraded` when this server stopped following the database (a change another
+    /// server committed could not be applied to its engine: its figures may be stale).
     pub status: String,
     pub backend: String,
+    /// The newest audit row this server's engine has applied.
+    pub seen: i64,
+    /// Why the server stopped following, when it did.
+    pub error: Option<String>,
 }
 
-/// Liveness: the server answers and the database is reachable.
-#[utoipa::path(get, path = "/api/health", tag = "units", responses((status = 200, body = Health)))]
-async fn health(State(st): State<AppState>) -> Result<Json<Health>, ApiError> {
+/// Liveness and freshness: the server answers, the database is reachable, and the engine
+/// follows the database. Degraded answers 503 with the reason.
+#[utoipa::path(get, path = "/api/health", tag = "units",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+async fn health(State(st): State<AppState>) -> Result<Response, ApiError> {
     st.store.meta("demo").await?;
     let backend = match st.store.backend() {
         chiso_store::Backend::Sqlite => "sqlite",
         chiso_store::Backend::Postgres => "postgres",
     };
-    Ok(Json(Health {
-        status: "ok".into(),
+    let h = st.app.health();
+    let code = if h.error.is_some() {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let body = Health {
+        status: h.status.into(),
         backend: backend.into(),
-    }))
+        seen: h.seen,
+        error: h.error,
+    };
+    Ok((code, Json(body)).into_response())
 }
 
 // ---- units -----------------------------------------------------------------------------------
@@ -424,8 +439,8 @@ async fn write_units(
 ) -> Result<Json<Changes>, ApiError> {
     require(&st, &who, Action::ManageUnits, &[]).await?;
     let units: Vec<Unit> = items("unit", body(b)?.units)?;
-    let changes = st.store.upsert_units(&units, &actor(&who)).await?;
-    rebuilt(&st, changes).await
+    let changes = st.app.upsert_units(&units, &actor(&who)).await?;
+    Ok(rebuilt(changes))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -635,8 +650,8 @@ async fn write_elements(
 ) -> Result<Json<Changes>, ApiError> {
     require(&st, &who, Action::ManageFramework, &[]).await?;
     let elements: Vec<DataElement> = items("data_element", body(b)?.data_elements)?;
-    let changes = st.store.upsert_elements(&elements, &actor(&who)).await?;
-    rebuilt(&st, changes).await
+    let changes = st.app.upsert_elements(&elements, &actor(&who)).await?;
+    Ok(rebuilt(changes))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -686,11 +701,8 @@ async fn write_indicators(
 ) -> Result<Json<Changes>, ApiError> {
     require(&st, &who, Action::ManageFramework, &[]).await?;
     let indicators: Vec<Indicator> = items("indicator", body(b)?.indicators)?;
-    let changes = st
-        .store
-        .upsert_indicators(&indicators, &actor(&who))
-        .await?;
-    rebuilt(&st, changes).await
+    let changes = st.app.upsert_indicators(&indicators, &actor(&who)).await?;
+    Ok(rebuilt(changes))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -726,8 +738,8 @@ async fn write_constants(
 ) -> Result<Json<Changes>, ApiError> {
     require(&st, &who, Action::ManageFramework, &[]).await?;
     let constants: Vec<chiso_core::Constant> = items("constant", body(b)?.constants)?;
-    let changes = st.store.upsert_constants(&constants, &actor(&who)).await?;
-    rebuilt(&st, changes).await
+    let changes = st.app.upsert_constants(&constants, &actor(&who)).await?;
+    Ok(rebuilt(changes))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -915,12 +927,12 @@ async fn write_values(
     require(&st, &who, Action::WriteData, &refs).await?;
     if dry_run {
         return Ok(Json(
-            st.live
+            st.app
                 .apply_values(&values, &[], &actor(&who), true)
                 .await?,
         ));
     }
-    Ok(Json(st.live.write_values(&values, &actor(&who)).await?))
+    Ok(Json(st.app.write_values(&values, &actor(&who)).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -983,8 +995,8 @@ async fn delete_values(
     require(&st, &who, Action::WriteData, &refs).await?;
     if dry_run {
         return Ok(Json(
-            st.live.apply_values(&[], &keys, &actor(&who), true).await?,
+            st.app.apply_values(&[], &keys, &actor(&who), true).await?,
         ));
     }
-    Ok(Json(st.live.delete_values(&keys, &actor(&who)).await?))
+    Ok(Json(st.app.delete_values(&keys, &actor(&who)).await?))
 }

@@ -11,7 +11,7 @@ use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::Response;
-use chiso_core::account::{Assignment, Role};
+use chiso_core::account::Assignment;
 use chiso_engine::Engine;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
@@ -90,46 +90,31 @@ impl Who {
     }
 }
 
-/// What a request wants to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Read the structure: units, elements, indicators, periods, frameworks' names.
-    ReadMeta,
-    /// Read figures of a unit (its subtree).
-    Read,
-    /// Enter, import or delete figures of a unit.
-    WriteData,
-    /// Define elements, indicators, targets, scorecards.
-    ManageFramework,
-    /// Change units, groups and successor links.
-    ManageUnits,
-    /// Accounts, tokens, the audit log.
-    Administer,
-    /// Approve (or un-approve) reports at a unit's level.
-    Approve,
-    /// Approve or return the DX plans of the units below (not one's own submission).
-    ApprovePlans,
-}
+pub use chiso_core::access::Action;
+use chiso_core::access::{self, Person};
 
-fn grants(role: Role, action: Action) -> bool {
-    match role {
-        Role::SystemAdmin => true,
-        Role::FrameworkAdmin => matches!(
-            action,
-            Action::ReadMeta | Action::Read | Action::ManageFramework | Action::ApprovePlans
-        ),
-        Role::Approver => matches!(
-            action,
-            Action::ReadMeta | Action::Read | Action::Approve | Action::ApprovePlans
-        ),
-        Role::Viewer => matches!(action, Action::ReadMeta | Action::Read),
-        Role::DataEntry => matches!(action, Action::ReadMeta | Action::Read | Action::WriteData),
+impl Who {
+    /// The person as the access rules see them.
+    pub fn person(&self, public_read: bool) -> Person<'_> {
+        match self {
+            Who::Anonymous => Person::Anonymous { public_read },
+            Who::User(p) => Person::Account {
+                assignments: &p.assignments,
+                must_change_password: matches!(
+                    p.credential,
+                    Credential::Session {
+                        must_change_password: true,
+                        ..
+                    }
+                ),
+            },
+        }
     }
 }
 
-/// The one authorization function. `unit` is the unit touched (None: no particular unit,
-/// which then needs a role over every unit — except for reading the structure and managing
-/// the framework, which any holder of the role may do).
+/// The one authorization function: the access rules of `chiso_core::access` over the
+/// engine's unit tree. `unit` is the unit touched (None: no particular unit, which then needs
+/// a role over every unit — except for reading the structure and managing the framework).
 pub fn allowed(
     who: &Who,
     action: Action,
@@ -137,40 +122,14 @@ pub fn allowed(
     engine: &Engine,
     public_read: bool,
 ) -> bool {
-    let p = match who {
-        Who::Anonymous => return public_read && matches!(action, Action::ReadMeta | Action::Read),
-        Who::User(p) => p,
-    };
-    if let Credential::Session {
-        must_change_password: true,
-        ..
-    } = p.credential
-    {
-        return false;
-    }
-    p.assignments.iter().any(|a| {
-        if !grants(a.role, action) {
-            return false;
-        }
-        match (unit, &a.unit) {
-            (_, None) => true,
-            (None, Some(_)) => matches!(action, Action::ReadMeta | Action::ManageFramework),
-            (Some(u), Some(scope)) => engine.is_within(u, scope.as_str()),
-        }
-    })
+    access::allowed(who.person(public_read), action, unit, engine.tree())
 }
 
 /// Whether a person approves reports at a level (a district, a province): an approver assigned
 /// to that very unit — not one above it, so every level approves in turn — or an
 /// administrator of every unit.
 pub fn approves_at(who: &Who, level: &str, engine: &Engine) -> bool {
-    allowed(who, Action::Approve, Some(level), engine, false)
-        && who.principal().is_some_and(|p| {
-            p.assignments.iter().any(|a| {
-                grants(a.role, Action::Approve)
-                    && a.unit.as_ref().is_none_or(|u| u.as_str() == level)
-            })
-        })
+    access::approves_at(who.person(false), level, engine.tree())
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -223,7 +182,9 @@ async fn identify(st: &AppState, headers: &HeaderMap) -> Who {
         if u.disabled {
             return Who::Anonymous;
         }
-        let _ = st.store.touch_token(&t.id, now).await;
+        if let Err(e) = st.app.touch_token(&t.id, now).await {
+            tracing::warn!(error = %e, token = %t.id, "cannot record the token's use");
+        }
         return Who::User(Principal {
             username: u.username,
             display_name: u.display_name,
@@ -242,12 +203,16 @@ async fn identify(st: &AppState, headers: &HeaderMap) -> Who {
     let user = match st.store.user(&s.username).await {
         Ok(Some(u)) if !u.disabled && !expired => u,
         _ => {
-            let _ = st.store.delete_session(&id_hash).await;
+            if let Err(e) = st.app.delete_session(&id_hash).await {
+                tracing::warn!(error = %e, "cannot delete an ended session");
+            }
             return Who::Anonymous;
         }
     };
     if now - s.last_seen_at > Duration::seconds(30) {
-        let _ = st.store.touch_session(&id_hash, now).await;
+        if let Err(e) = st.app.touch_session(&id_hash, now).await {
+            tracing::warn!(error = %e, "cannot record the session's activity");
+        }
     }
     Who::User(Principal {
         username: user.username,
@@ -426,7 +391,7 @@ impl LoginAudit {
 pub async fn flush_login_audit(st: &AppState, now: DateTime<Utc>) {
     for r in st.login_audit.due(now) {
         let written = st
-            .store
+            .app
             .log_event(
                 r.kind.action(),
                 &format!("user:{}", r.username),
@@ -449,7 +414,7 @@ pub async fn require(
     units: &[&str],
 ) -> Result<(), crate::error::ApiError> {
     use crate::error::ApiError;
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let refused = if units.is_empty() {
         (!allowed(who, action, None, &engine, st.auth.public_read)).then(String::new)
     } else {
@@ -495,7 +460,7 @@ pub async fn require_scope(
     match scope {
         chiso_engine::Scope::Unit(u) => require(st, who, action, &[u.as_str()]).await,
         chiso_engine::Scope::Group(g) => {
-            let members = st.live.read().await.group_members(g)?;
+            let members = st.app.read().await.group_members(g)?;
             let refs: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
             require(st, who, action, &refs).await
         }

@@ -161,24 +161,24 @@ pub(crate) async fn report(
 
 /// Whether a person may approve at a unit's level (a district or a province).
 pub(crate) async fn approver(st: &AppState, who: &Who, hier: &Hierarchy) -> impl Fn(&Code) -> bool {
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let levels: std::collections::HashSet<String> = hier
         .units()
         .filter(|u| {
             matches!(
-                u.unit.kind,
+                u.kind,
                 chiso_core::UnitKind::District | chiso_core::UnitKind::Province
             )
         })
-        .filter(|u| approves_at(who, u.unit.code.as_str(), &engine))
-        .map(|u| u.unit.code.to_string())
+        .filter(|u| approves_at(who, u.code.as_str(), &engine))
+        .map(|u| u.code.to_string())
         .collect();
     move |u: &Code| levels.contains(u.as_str())
 }
 
 /// A system administrator may write into closed reports.
 pub(crate) async fn may_bypass_lock(st: &AppState, who: &Who) -> bool {
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     allowed(who, Action::Administer, None, &engine, false)
 }
 
@@ -211,10 +211,10 @@ pub(crate) async fn write_data_sets(
     let input = body(b)?;
     require(&st, &who, Action::ManageFramework, &[]).await?;
     let changes = st
-        .store
+        .app
         .upsert_data_sets(&input.data_sets, &actor(&who))
         .await?;
-    rebuilt(&st, changes).await
+    Ok(rebuilt(changes))
 }
 
 /// Validation rules: left side, operator, right side, and whether a broken rule warns or
@@ -245,7 +245,7 @@ pub(crate) async fn write_rules(
     let input = body(b)?;
     require(&st, &who, Action::ManageFramework, &[]).await?;
     Ok(Json(
-        st.store
+        st.app
             .upsert_validation_rules(&input.validation_rules, &actor(&who))
             .await?,
     ))
@@ -265,7 +265,7 @@ pub(crate) async fn get_form(
 ) -> Result<Json<Form>, ApiError> {
     let r = report(&st, &ds, &unit, &period).await?;
     require(&st, &who, Action::Read, &[r.unit.as_str()]).await?;
-    let hier = Hierarchy::load(st.store.as_ref()).await?;
+    let hier = Hierarchy::of(&st.app).await;
     let bypass = may_bypass_lock(&st, &who).await;
     Ok(Json(
         chiso_collect::load_form(
@@ -313,12 +313,12 @@ pub(crate) async fn save(
     entries: &[Entry],
     via: Via,
 ) -> Result<SaveOutcome, ApiError> {
-    let hier = Hierarchy::load(st.store.as_ref()).await?;
+    let hier = Hierarchy::of(&st.app).await;
     let bypass = may_bypass_lock(st, who).await;
     let mut a = actor(who);
     a.via = via;
     Ok(chiso_collect::save_form(
-        &st.live,
+        &st.app,
         &hier,
         &r.ds,
         &r.unit,
@@ -359,11 +359,11 @@ pub(crate) async fn complete_report(
     r: &Report,
     via: Via,
 ) -> Result<bool, ApiError> {
-    let hier = Hierarchy::load(st.store.as_ref()).await?;
+    let hier = Hierarchy::of(&st.app).await;
     let mut a = actor(who);
     a.via = via;
     Ok(chiso_collect::complete(
-        &st.live,
+        &st.app,
         &hier,
         &r.ds,
         &r.unit,
@@ -387,7 +387,7 @@ pub(crate) async fn uncomplete(
     let r = report(&st, &ds, &unit, &period).await?;
     require(&st, &who, Action::WriteData, &[r.unit.as_str()]).await?;
     let changed =
-        chiso_collect::uncomplete(&st.live, &r.ds, &r.unit, &r.period, &actor(&who)).await?;
+        chiso_collect::uncomplete(&st.app, &r.ds, &r.unit, &r.period, &actor(&who)).await?;
     Ok(Json(Done { changed }))
 }
 
@@ -412,12 +412,12 @@ pub(crate) async fn approve_report(
     via: Via,
 ) -> Result<Approval, ApiError> {
     require(st, who, Action::Read, &[r.unit.as_str()]).await?;
-    let hier = Hierarchy::load(st.store.as_ref()).await?;
+    let hier = Hierarchy::of(&st.app).await;
     let may = approver(st, who, &hier).await;
     let mut a = actor(who);
     a.via = via;
     Ok(chiso_collect::approve(
-        st.store.as_ref(),
+        &st.app,
         &hier,
         &r.ds,
         &r.unit,
@@ -467,20 +467,11 @@ pub(crate) async fn unapprove_report(
     via: Via,
 ) -> Result<u8, ApiError> {
     require(st, who, Action::Read, &[r.unit.as_str()]).await?;
-    let hier = Hierarchy::load(st.store.as_ref()).await?;
+    let hier = Hierarchy::of(&st.app).await;
     let may = approver(st, who, &hier).await;
     let mut a = actor(who);
     a.via = via;
-    Ok(chiso_collect::unapprove(
-        st.store.as_ref(),
-        &r.ds,
-        &r.unit,
-        &r.period,
-        reason,
-        &a,
-        &may,
-    )
-    .await?)
+    Ok(chiso_collect::unapprove(&st.app, &r.ds, &r.unit, &r.period, reason, &a, &may).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -504,9 +495,9 @@ pub(crate) async fn grant_exception(
     let input = body(b)?;
     let r = report(&st, &ds, &unit, &period).await?;
     require(&st, &who, Action::ManageFramework, &[r.unit.as_str()]).await?;
-    let hier = Hierarchy::load(st.store.as_ref()).await?;
+    let hier = Hierarchy::of(&st.app).await;
     chiso_collect::grant_exception(
-        st.store.as_ref(),
+        &st.app,
         &hier,
         &r.ds,
         &r.unit,
@@ -555,7 +546,7 @@ pub(crate) async fn get_completeness(
         None => require(&st, &who, Action::Read, &[]).await?,
     }
     let ds = chiso_collect::data_set(st.store.as_ref(), &code).await?;
-    let hier = Hierarchy::load(st.store.as_ref()).await?;
+    let hier = Hierarchy::of(&st.app).await;
     Ok(Json(
         chiso_collect::completeness(
             st.store.as_ref(),
@@ -727,7 +718,7 @@ pub(crate) async fn keep_evidence(
     };
     let mut a = actor(who);
     a.via = via;
-    st.store.add_evidence(&e, &up.bytes, &a).await?;
+    st.app.add_evidence(&e, &up.bytes, &a).await?;
     Ok(e)
 }
 
@@ -819,7 +810,7 @@ pub(crate) async fn delete_evidence(
     };
     require(&st, &who, Action::WriteData, &[e.unit.as_str()]).await?;
     Ok(Json(Done {
-        changed: st.store.delete_evidence(&id, &actor(&who)).await?,
+        changed: st.app.delete_evidence(&id, &actor(&who)).await?,
     }))
 }
 
@@ -839,7 +830,7 @@ pub(crate) async fn unit_template(
 ) -> Result<Response, ApiError> {
     let r = report(&st, &ds, &unit, &period).await?;
     require(&st, &who, Action::Read, &[r.unit.as_str()]).await?;
-    let hier = Hierarchy::load(st.store.as_ref()).await?;
+    let hier = Hierarchy::of(&st.app).await;
     let form = chiso_collect::load_form(
         st.store.as_ref(),
         &hier,
@@ -905,11 +896,11 @@ pub(crate) async fn grid_template(
     let q = query(q)?;
     let r = report(&st, &code, &q.unit, &q.period).await?;
     require(&st, &who, Action::Read, &[r.unit.as_str()]).await?;
-    let hier = Hierarchy::load(st.store.as_ref()).await?;
-    let units: Vec<&chiso_store::StoredUnit> = hier
+    let hier = Hierarchy::of(&st.app).await;
+    let units: Vec<&chiso_core::Unit> = hier
         .expected(&r.ds, &r.period)
         .into_iter()
-        .filter(|u| hier.is_within(u.unit.code.as_str(), r.unit.as_str()))
+        .filter(|u| hier.is_within(u.code.as_str(), r.unit.as_str()))
         .collect();
     if units.is_empty() {
         return Err(ApiError::NotFound(format!(
@@ -951,7 +942,7 @@ pub(crate) async fn grid_template(
         .store
         .values(&ValueQuery {
             elements: r.ds.elements.clone(),
-            units: units.iter().map(|u| u.unit.code.clone()).collect(),
+            units: units.iter().map(|u| u.code.clone()).collect(),
             periods: vec![r.period],
             ..Default::default()
         })
@@ -959,15 +950,15 @@ pub(crate) async fn grid_template(
     let rows = units
         .iter()
         .map(|u| chiso_io::xlsx::GridRow {
-            unit: u.unit.code.to_string(),
-            unit_name: u.unit.name_vi.clone(),
+            unit: u.code.to_string(),
+            unit_name: u.name_vi.clone(),
             values: columns
                 .iter()
                 .map(|c| {
                     stored
                         .iter()
                         .find(|v| {
-                            v.unit == u.unit.code
+                            v.unit == u.code
                                 && v.element.as_str() == c.element
                                 && v.breakdown.as_ref().map(|b| b.as_str()) == c.option.as_deref()
                         })
@@ -1114,9 +1105,9 @@ async fn import(
     strategy: Strategy,
     via: Via,
 ) -> Result<ImportOutcome, ImportError> {
-    let hier = Hierarchy::load(st.store.as_ref()).await?;
+    let hier = Hierarchy::of(&st.app).await;
     let bypass = may_bypass_lock(st, who).await;
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let public = st.auth.public_read;
     let mut may: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     for r in rows {
@@ -1137,7 +1128,7 @@ async fn import(
     let mut a = actor(who);
     a.via = via;
     chiso_collect::import_rows(
-        &st.live,
+        &st.app,
         &hier,
         rows,
         &ImportOptions {

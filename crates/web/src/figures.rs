@@ -75,11 +75,11 @@ pub async fn indicator_value(
     let scope = scope(&p.unit, &p.group)?;
     let per = period(&p.period)?;
     let as_of = date("as_of", &p.as_of)?;
-    let public = crate::auth::public_indicators(&st, &who, &*st.live.read().await, &[ind]);
+    let public = crate::auth::public_indicators(&st, &who, &*st.app.read().await, &[ind]);
     if !public {
         require_scope(&st, &who, Action::Read, &scope).await?;
     }
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     if !engine.has_indicator(ind) {
         return Err(ApiError::bad(
             "indicator",
@@ -128,7 +128,7 @@ pub async fn rankings(
         .ok_or_else(|| ApiError::bad("indicator", "the indicator is missing"))?;
     let per = period(&p.period)?;
     let as_of = date("as_of", &p.as_of)?;
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     if !engine.has_indicator(ind) {
         return Err(ApiError::bad(
             "indicator",
@@ -137,7 +137,7 @@ pub async fn rankings(
     }
     drop(engine);
     let units = chosen_units(&st, &who, &p.parent, &p.level, &p.group, as_of).await?;
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     Ok(Json(RankingList {
         rankings: engine.rank(ind, &units, &per, as_of)?,
     }))
@@ -217,7 +217,7 @@ pub(crate) async fn assessed(
     let Some(f) = fws.into_iter().find(|f| f.code.as_str() == code_s) else {
         return Ok(None);
     };
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let mut targets = Vec::new();
     for t in f.targets {
         // Only the targets whose units the reader may see.
@@ -357,7 +357,7 @@ pub async fn score(
     let per = period(&p.period)?;
     let as_of = date("as_of", &p.as_of)?;
     let units = chosen_units(&st, &who, &p.parent, &p.level, &p.group, as_of).await?;
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let scores = engine.score(&sc, &units, &per, as_of)?;
     Ok(Json(ScoreList {
         scorecard: sc.code,
@@ -426,7 +426,7 @@ async fn chosen_units(
     as_of: Option<NaiveDate>,
 ) -> Result<Vec<Code>, ApiError> {
     let units = {
-        let engine = st.live.read().await;
+        let engine = st.app.read().await;
         match (parent, group) {
             (Some(parent), None) => {
                 let parent = code("parent", parent)?;

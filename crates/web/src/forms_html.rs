@@ -55,10 +55,7 @@ async fn render_form(
     status: StatusCode,
 ) -> Response {
     let lang = page.lang;
-    let hier = match Hierarchy::load(st.store.as_ref()).await {
-        Ok(h) => h,
-        Err(e) => return page.error(st, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    };
+    let hier = Hierarchy::of(&st.app).await;
     let bypass = col::may_bypass_lock(st, who).await;
     let form = match chiso_collect::load_form(
         st.store.as_ref(),
@@ -75,7 +72,7 @@ async fn render_form(
         Err(e) => return page.error(st, StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
     };
     let (may_write, may_approve_here) = {
-        let engine = st.live.read().await;
+        let engine = st.app.read().await;
         let w = allowed(
             who,
             Action::WriteData,
@@ -190,7 +187,7 @@ async fn render_form(
         .map(|a| {
             let name = hier
                 .unit(a.level_unit.as_str())
-                .map(|u| u.unit.name(lang.as_str()).to_string())
+                .map(|u| u.name(lang.as_str()).to_string())
                 .unwrap_or_default();
             minijinja::context! { step => a.step, level => name, by => a.approved_by.clone(), at => format::date(a.approved_at.date_naive(), lang) }
         })
@@ -284,6 +281,17 @@ async fn may_post(
         ));
     }
     Ok(())
+}
+
+/// An internal failure: logged with its cause, shown as the plain error page (never the
+/// database's text).
+fn internal_page(st: &AppState, page: &Page, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "page failed");
+    page.error(
+        st,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        st.i18n.t(page.lang, "internal-error", &[]),
+    )
 }
 
 fn api_error_page(st: &AppState, page: &Page, e: ApiError) -> Response {
@@ -427,7 +435,7 @@ async fn form_post(
                 crate::auth::require(&st, &who, Action::WriteData, &[r.unit.as_str()]).await?;
                 let mut a = crate::api::actor(&who);
                 a.via = Via::Web;
-                chiso_collect::uncomplete(&st.live, &r.ds, &r.unit, &r.period, &a).await?;
+                chiso_collect::uncomplete(&st.app, &r.ds, &r.unit, &r.period, &a).await?;
                 flash.ok.push(t("form-uncompleted"));
             }
             "approve" => {
@@ -606,14 +614,11 @@ async fn forms_list(
                 .find_map(|a| a.unit.as_ref().map(|u| u.to_string()))
         })
     });
-    let Ok(hier) = Hierarchy::load(st.store.as_ref()).await else {
-        return page.error(
-            &st,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Lỗi hệ thống".into(),
-        );
+    let hier = Hierarchy::of(&st.app).await;
+    let sets = match st.store.data_sets().await {
+        Ok(s) => s,
+        Err(e) => return internal_page(&st, &page, e),
     };
-    let sets = st.store.data_sets().await.unwrap_or_default();
     let today = today_in_vietnam();
     let mut rows = Vec::new();
     if let Some(u) = &unit {
@@ -623,7 +628,10 @@ async fn forms_list(
                 crate::html::login_or_forbidden(&st, &page, &who, uri.path())
             };
         }
-        let completions = st.store.completions(None, None).await.unwrap_or_default();
+        let completions = match st.store.completions(None, None).await {
+            Ok(c) => c,
+            Err(e) => return internal_page(&st, &page, e),
+        };
         for ds in &sets {
             let Some(mut p) = Period::of_type_containing(ds.period_type, today, ds.convention)
             else {
@@ -655,7 +663,7 @@ async fn forms_list(
     let unit_name = unit
         .as_deref()
         .and_then(|u| hier.unit(u))
-        .map(|u| u.unit.name(lang.as_str()).to_string());
+        .map(|u| u.name(lang.as_str()).to_string());
     let sets_view: Vec<minijinja::Value> = sets
         .iter()
         .map(|ds| {
@@ -722,13 +730,7 @@ async fn completeness_page(
         Ok(d) => d,
         Err(e) => return api_error_page(&st, &page, e.into()),
     };
-    let Ok(hier) = Hierarchy::load(st.store.as_ref()).await else {
-        return page.error(
-            &st,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Lỗi hệ thống".into(),
-        );
-    };
+    let hier = Hierarchy::of(&st.app).await;
     let c = match chiso_collect::completeness(
         st.store.as_ref(),
         &hier,
@@ -779,7 +781,7 @@ async fn completeness_page(
         .map(|a| {
             let level = hier
                 .unit(a.next_level.as_str())
-                .map(|u| u.unit.name(lang.as_str()).to_string())
+                .map(|u| u.name(lang.as_str()).to_string())
                 .unwrap_or_else(|| a.next_level.to_string());
             minijinja::context! {
                 code => a.unit.to_string(), name => a.name_vi.clone(),

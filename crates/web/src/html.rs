@@ -166,7 +166,7 @@ async fn home(
         &who,
         Action::ReadMeta,
         None,
-        &*st.live.read().await,
+        &*st.app.read().await,
         st.auth.public_read,
     ) {
         return login_or_forbidden(&st, &page, &who, "/");
@@ -267,7 +267,7 @@ async fn unit_page(
         &who,
         Action::Read,
         Some(c.as_str()),
-        &*st.live.read().await,
+        &*st.app.read().await,
         st.auth.public_read,
     ) {
         return login_or_forbidden(&st, &page, &who, &format!("/units/{c}"));
@@ -491,7 +491,7 @@ async fn unit_context(
     let periods_for_ind = ind_periods.clone();
     {
         let periods = &periods_for_ind;
-        let engine = st.live.read().await;
+        let engine = st.app.read().await;
         let scope = chiso_engine::Scope::Unit(code.clone());
         for ind in st.store.indicators().await? {
             let mut any = false;
@@ -610,7 +610,7 @@ async fn framework_page(
         &who,
         Action::ReadMeta,
         None,
-        &*st.live.read().await,
+        &*st.app.read().await,
         st.auth.public_read,
     ) {
         return login_or_forbidden(&st, &page, &who, &format!("/frameworks/{code}"));
@@ -794,7 +794,7 @@ async fn audit_page(
         &who,
         Action::Administer,
         None,
-        &*st.live.read().await,
+        &*st.app.read().await,
         st.auth.public_read,
     ) {
         return login_or_forbidden(&st, &page, &who, "/admin/audit");

@@ -23,8 +23,8 @@ use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use chiso_engine::live::Live;
-use chiso_store::Store;
+use chiso_app::App;
+use chiso_store::{Reads, Store};
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -34,9 +34,11 @@ pub const MAX_BODY: usize = 4 * 1024 * 1024;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
-    /// The engine, kept in step with the store; every data write goes through it.
-    pub live: Arc<Live>,
+    /// Everything the store can read — and nothing that writes: every write goes through
+    /// `app`.
+    pub store: Arc<dyn Reads>,
+    /// The application: the engine kept in step with the store, and every write.
+    pub app: Arc<App>,
     pub auth: auth::AuthConfig,
     pub(crate) throttle: Arc<auth::Throttle>,
     pub(crate) login_audit: Arc<auth::LoginAudit>,
@@ -47,14 +49,14 @@ pub struct AppState {
 impl AppState {
     /// Load the engine from the store and prepare the pages.
     pub async fn load(store: Arc<dyn Store>, auth: auth::AuthConfig) -> Result<AppState, String> {
-        let live = Live::load(store)
+        let app = App::open(store)
             .await
             .map_err(|e| format!("cannot load the engine: {e}"))?;
-        AppState::new(Arc::new(live), auth)
+        AppState::new(Arc::new(app), auth)
     }
 
-    pub fn new(live: Arc<Live>, auth: auth::AuthConfig) -> Result<AppState, String> {
-        let store = live.store().clone();
+    pub fn new(app: Arc<App>, auth: auth::AuthConfig) -> Result<AppState, String> {
+        let store = app.reads();
         let i18n = Arc::new(i18n::I18n::load()?);
         let mut env = minijinja::Environment::new();
         for (name, src) in [
@@ -99,7 +101,7 @@ impl AppState {
         );
         Ok(AppState {
             store,
-            live,
+            app,
             auth,
             throttle: Arc::new(auth::Throttle::default()),
             login_audit: Arc::new(auth::LoginAudit::default()),
@@ -191,10 +193,13 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
     let ticking = state.clone();
     let syncing = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut following = true;
         loop {
             tick.tick().await;
-            if let Err(e) = ticking.live.sync().await {
-                tracing::warn!(error = %e, "could not read the audit log to catch up");
+            // A change that cannot be applied stops the follower (logged by the app, and
+            // `/api/health` says degraded); nothing past it is applied.
+            if following && ticking.app.sync().await.is_err() {
+                following = false;
             }
             ticking.flush_login_audit(chrono::Utc::now()).await;
         }

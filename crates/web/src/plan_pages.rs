@@ -104,7 +104,7 @@ async fn readable(st: &AppState, who: &Who, unit: &str) -> bool {
         who,
         Action::Read,
         Some(unit),
-        &*st.live.read().await,
+        &*st.app.read().await,
         st.auth.public_read,
     )
 }
@@ -183,7 +183,17 @@ async fn plan_page(
     );
     let lang = page.lang;
     let plan: Option<Plan> = match Code::parse(&code) {
-        Ok(c) => st.store.plan(&c).await.ok().flatten(),
+        Ok(c) => match st.store.plan(&c).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "plan page failed");
+                return page.error(
+                    &st,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    st.i18n.t(lang, "internal-error", &[]),
+                );
+            }
+        },
         Err(_) => None,
     };
     let Some(plan) = plan else {
@@ -368,7 +378,7 @@ async fn products_page(
     let Ok(group) = Code::parse(&group) else {
         return page.error(&st, StatusCode::BAD_REQUEST, format!("{group}?"));
     };
-    let members = match st.live.read().await.group_members(&group) {
+    let members = match st.app.read().await.group_members(&group) {
         Ok(m) => m,
         Err(e) => return page.error(&st, StatusCode::NOT_FOUND, e.to_string()),
     };
@@ -385,7 +395,7 @@ async fn products_page(
     let mut units = 0;
     let mut without = Vec::new();
     {
-        let engine = st.live.read().await;
+        let engine = st.app.read().await;
         for m in &members {
             let scope = Scope::Unit(m.clone());
             let required = engine
@@ -423,7 +433,7 @@ async fn products_page(
         .register(Some(RegisterKind::Product))
         .await
         .unwrap_or_default();
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let products: Vec<minijinja::Value> = entries
         .into_iter()
         .filter_map(|e| match e {

@@ -26,7 +26,6 @@ use chiso_engine::Scope;
 use chiso_store::{Actor, Changes, FieldError, UnitQuery};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
@@ -71,84 +70,13 @@ fn actor(who: &Who) -> Actor {
     Actor::new(who.name(), Via::Api)
 }
 
-/// The day plans and directives are read at: the stored `plans_as_of` (the demo's 30 June
-/// 2024) or today in Vietnam.
+/// The day figures are read at (the store's "as of" day, else today in Vietnam).
 pub(crate) async fn as_of_day(st: &AppState) -> Result<NaiveDate, ApiError> {
-    let stored = st.store.meta(derived::AS_OF_META).await?;
-    Ok(stored
-        .and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
-        .unwrap_or_else(crate::figures::today_in_vietnam))
-}
-
-/// Recompute the derived figures of `years` and write them through the engine (unchanged
-/// values are left alone and write no audit row). The derived elements and indicators are
-/// defined first when the store lacks them.
-pub(crate) async fn refresh_figures(
-    st: &AppState,
-    years: BTreeSet<i32>,
-    who: &Who,
-    touched: &[Code],
-) -> Result<(), ApiError> {
-    if years.is_empty() {
-        return Ok(());
-    }
-    // One recomputation at a time in this process: each reads the store after the previous
-    // one wrote, so a slower request never writes figures older than a faster one's.
-    static REFRESH: std::sync::OnceLock<tokio::sync::Mutex<()>> = std::sync::OnceLock::new();
-    let _one = REFRESH
-        .get_or_init(|| tokio::sync::Mutex::new(()))
-        .lock()
-        .await;
-    let system = Actor::new(who.name(), Via::Api);
-    let defined = {
-        let engine = st.live.read().await;
-        derived::elements()
-            .iter()
-            .all(|e| engine.has_element(e.code.as_str()))
-    };
-    if !defined {
-        st.store
-            .upsert_elements(&derived::elements(), &system)
-            .await?;
-        let villages = Code::parse("THON_TONG").ok();
-        let has_villages = match villages {
-            Some(v) => st.store.element(&v).await?.is_some(),
-            None => false,
-        };
-        st.store
-            .upsert_indicators(&derived::indicators(has_villages), &system)
-            .await?;
-        st.live.reload().await?;
-    }
-    let units: Vec<Unit> = st
-        .store
-        .units(&UnitQuery::default())
-        .await?
-        .into_iter()
-        .map(|u| u.unit)
-        .collect();
-    let plans = st.store.plans(None, None).await?;
-    let directives = st.store.directives().await?;
-    let register = st.store.register(None).await?;
-    let today = as_of_day(st).await?;
-    let units = derived::units_in_scope(&units, &plans, &directives, &register, touched);
-    for year in years {
-        let values = derived::values(year, today, &units, &plans, &directives, &register);
-        st.live.write_values(&values, &system).await?;
-    }
-    Ok(())
-}
-
-fn years_of_plans(plans: &[Plan]) -> BTreeSet<i32> {
-    plans.iter().map(|p| p.year).collect()
-}
-
-fn years_of_directives(ds: &[Directive]) -> BTreeSet<i32> {
-    ds.iter().map(|d| d.due.year()).collect()
+    Ok(st.app.as_of_day().await?)
 }
 
 async fn may(st: &AppState, who: &Who, action: Action, unit: &str) -> bool {
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     allowed(who, action, Some(unit), &engine, st.auth.public_read)
 }
 
@@ -214,7 +142,7 @@ pub(crate) async fn list_plans(
     }
     let plans = st.store.plans(unit.as_ref(), p.year).await?;
     let day = as_of_day(&st).await?;
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let visible = plans
         .into_iter()
         .filter(|p| {
@@ -288,8 +216,7 @@ pub(crate) async fn save_plans(
     }
     let refs: Vec<&str> = plans.iter().map(|p| p.unit.as_str()).collect();
     require(st, who, Action::WriteData, &refs).await?;
-    let changes = st.store.edit_plans(&plans, &actor(who)).await?;
-    refresh_figures(st, years_of_plans(&plans), who, &[]).await?;
+    let changes = st.app.edit_plans(&plans, &actor(who)).await?;
     Ok(changes)
 }
 
@@ -300,8 +227,7 @@ async fn modified_plan(
     code: &Code,
     change: &chiso_store::PlanChange<'_>,
 ) -> Result<Json<PlanView>, ApiError> {
-    let plan = st.store.modify_plan(code, change, &actor(who)).await?;
-    refresh_figures(st, BTreeSet::from([plan.year]), who, &[]).await?;
+    let plan = st.app.modify_plan(code, change, &actor(who)).await?;
     Ok(Json(view(plan, as_of_day(st).await?)))
 }
 
@@ -541,7 +467,7 @@ pub(crate) async fn list_directives(
         ));
     }
     let all = st.store.directives().await?;
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let out = all
         .into_iter()
         .filter(|d| {
@@ -590,15 +516,7 @@ pub(crate) async fn write_directives(
 ) -> Result<Json<Changes>, ApiError> {
     let ds = body(b)?.directives;
     require(&st, &who, Action::ManageFramework, &[]).await?;
-    let mut years = years_of_directives(&ds);
-    let stored = st.store.directives().await?;
-    for d in &ds {
-        if let Some(old) = stored.iter().find(|o| o.code == d.code) {
-            years.insert(old.due.year());
-        }
-    }
-    let changes = st.store.upsert_directives(&ds, &actor(&who)).await?;
-    refresh_figures(&st, years, &who, &[]).await?;
+    let changes = st.app.upsert_directives(&ds, &actor(&who)).await?;
     Ok(Json(changes))
 }
 
@@ -661,10 +579,9 @@ pub(crate) async fn report_directive(
         Ok(())
     };
     let d = st
-        .store
+        .app
         .modify_directive(&d.code, &change, &actor(&who))
         .await?;
-    refresh_figures(&st, BTreeSet::from([d.due.year()]), &who, &[]).await?;
     let day = as_of_day(&st).await?;
     let overdue = d.overdue(day);
     Ok(Json(DirectiveView {
@@ -717,7 +634,7 @@ pub(crate) async fn list_register(
     let kind = kind_param(&p.kind)?;
     let owner = p.owner.as_deref().map(|u| code("owner", u)).transpose()?;
     let entries = st.store.register(kind).await?;
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     Ok(Json(
         entries
             .into_iter()
@@ -762,25 +679,17 @@ pub(crate) async fn save_register(
     }
     let refs: Vec<&str> = entries.iter().map(|e| e.owner().as_str()).collect();
     require(st, who, Action::WriteData, &refs).await?;
-    // The years an entry's old and new dates fall in.
-    let today = as_of_day(st).await?;
     let old = st.store.register(None).await?;
-    let mut dates = Vec::new();
-    let mut touched: Vec<Code> = Vec::new();
     for e in &entries {
-        dates.extend(e.dates());
         if let Some(o) = old
             .iter()
             .find(|o| o.kind() == e.kind() && o.code() == e.code())
         {
             // Moving an entry to another unit needs the right over the old one too.
             require(st, who, Action::WriteData, &[o.owner().as_str()]).await?;
-            dates.extend(o.dates());
-            touched.extend(o.units().into_iter().cloned());
         }
     }
-    let changes = st.store.upsert_register(&entries, &actor(who)).await?;
-    refresh_figures(st, derived::years_of_dates(&dates, today), who, &touched).await?;
+    let changes = st.app.upsert_register(&entries, &actor(who)).await?;
     Ok(changes)
 }
 
@@ -818,16 +727,7 @@ pub(crate) async fn delete_register(
         }));
     };
     require(&st, &who, Action::WriteData, &[old.owner().as_str()]).await?;
-    let changes = st.store.delete_register(kind, &c, &actor(&who)).await?;
-    let today = as_of_day(&st).await?;
-    let touched: Vec<Code> = old.units().into_iter().cloned().collect();
-    refresh_figures(
-        &st,
-        derived::years_of_dates(&old.dates(), today),
-        &who,
-        &touched,
-    )
-    .await?;
+    let changes = st.app.delete_register(kind, &c, &actor(&who)).await?;
     Ok(Json(changes))
 }
 
@@ -879,7 +779,7 @@ pub(crate) async fn product_coverage(
     let candidates: Vec<Unit> = match (p.group.as_deref(), p.unit.as_deref()) {
         (Some(g), None) => {
             let g = code("group", g)?;
-            let members = st.live.read().await.group_members(&g)?;
+            let members = st.app.read().await.group_members(&g)?;
             st.store
                 .units(&UnitQuery {
                     codes: members,
@@ -904,7 +804,7 @@ pub(crate) async fn product_coverage(
     .collect();
     let refs: Vec<&str> = candidates.iter().map(|u| u.code.as_str()).collect();
     require(&st, &who, Action::Read, &refs).await?;
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let has = Code::parse("SP_CDS_CO").map_err(|e| ApiError::Internal(e.to_string()))?;
     let need = Code::parse("KH_THUOC_DIEN").map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut units = 0;
@@ -1046,7 +946,7 @@ pub(crate) async fn export_products(
     // is asked to log in.
     require(&st, &who, Action::ReadMeta, &[]).await?;
     let entries = st.store.register(Some(RegisterKind::Product)).await?;
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let products: Vec<chiso_core::plan::Product> = entries
         .into_iter()
         .filter_map(|e| match e {
@@ -1304,7 +1204,7 @@ async fn province_roadmap(
             )
         })
         .collect();
-    let engine = st.live.read().await;
+    let engine = st.app.read().await;
     let bars: Vec<Bar> = plans
         .iter()
         .filter(|p| {

@@ -410,3 +410,63 @@ async fn every_api_route_is_documented_and_served() {
     assert_eq!(served, doc);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_change_the_follower_cannot_apply_makes_health_degraded() {
+    let (app, state) = private_app_and_state().await;
+    let r = get(&app, "/api/health").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "ok");
+    // Another process on the same database committed a value change whose row this server
+    // cannot read back, then a good one.
+    let other = Actor::new("may.chu.khac", Via::Cli);
+    app.store
+        .log_event(
+            "data_value.insert",
+            "data_value:VB_DEN/22738/202401/",
+            Some("{not json"),
+            &other,
+        )
+        .await
+        .unwrap();
+    app.store
+        .write_values(
+            &[chiso_core::DataValueInput {
+                element: Code::parse("VB_DEN").unwrap(),
+                unit: Code::parse("22738").unwrap(),
+                period: chiso_core::Period::parse("202402").unwrap(),
+                breakdown: None,
+                value: "777".into(),
+                comment: None,
+                source: chiso_core::SourceTag::Entered,
+            }],
+            &other,
+        )
+        .await
+        .unwrap();
+    // The follower stops at the bad row, loudly: never skipped, nothing past it applied.
+    assert!(state.app.sync().await.is_err());
+    assert!(state.app.sync().await.is_err(), "it stays stopped");
+    let r = get(&app, "/api/health").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    let h = r.json();
+    assert_eq!(h["status"], "degraded");
+    assert!(
+        h["error"].as_str().unwrap().contains("cannot be read"),
+        "{h}"
+    );
+    let figure = state
+        .app
+        .read()
+        .await
+        .element(
+            &Code::parse("VB_DEN").unwrap(),
+            None,
+            &chiso_engine::Scope::Unit(Code::parse("22738").unwrap()),
+            &chiso_core::Period::parse("202402").unwrap(),
+            None,
+        )
+        .unwrap();
+    assert_ne!(figure, Some(777.0), "nothing past the bad row is applied");
+    app.finish().await;
+}

@@ -1,7 +1,7 @@
 //! The engine on the demo: the published figures come out of the sums.
 
+use chiso_app::live::Live;
 use chiso_core::{Code, DataValueInput, Period, SourceTag, Via};
-use chiso_engine::live::Live;
 use chiso_engine::Scope;
 use chiso_store::{Actor, SqliteStore, Store};
 use chrono::NaiveDate;

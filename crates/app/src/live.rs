@@ -1,13 +1,14 @@
 //! The engine kept in step with the store: every write goes to the store first and, once
-//! committed, to the engine — so the next analytics answer sees it. This is the one write path
-//! the API, the imports and the demo use.
+//! committed, to the engine — so the next analytics answer sees it — in the order the store
+//! committed them. Other processes' writes arrive through [`Live::sync`], as typed changes.
 
-use crate::{Change, Engine, Input};
 use chiso_core::{DataValueInput, ParsedValue, ValueType};
-use chiso_store::{Actor, Changes, Store, StoreError, ValueKey};
+use chiso_engine::{Change as Number, Engine, Input};
+use chiso_store::{Actor, Change, Changes, Store, StoreError, ValueKey};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
+use tokio::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 pub struct Live {
     store: Arc<dyn Store>,
@@ -17,7 +18,7 @@ pub struct Live {
     /// order the store committed them.
     writing: Mutex<()>,
     /// The newest audit row this engine has seen (see [`Live::sync`]).
-    seen: std::sync::atomic::AtomicI64,
+    seen: AtomicI64,
     /// Whether value writes are applied to the engine (see [`Live::without_updates`]).
     updates: bool,
 }
@@ -61,25 +62,29 @@ pub async fn engine_from(store: &dyn Store) -> Result<Engine, StoreError> {
     Ok(engine)
 }
 
+async fn value_types_of(store: &dyn Store) -> Result<HashMap<String, ValueType>, StoreError> {
+    Ok(store
+        .elements()
+        .await?
+        .iter()
+        .map(|e| (e.code.to_string(), e.value_type))
+        .collect())
+}
+
 impl Live {
     /// Load the engine from the store.
     pub async fn load(store: Arc<dyn Store>) -> Result<Live, StoreError> {
         // The log position is read before the values: a write committed in between is seen
         // twice, which changes nothing (a value is set, not added).
         let seen = store.last_audit_id().await?;
-        let value_types = store
-            .elements()
-            .await?
-            .iter()
-            .map(|e| (e.code.to_string(), e.value_type))
-            .collect();
+        let value_types = value_types_of(store.as_ref()).await?;
         let engine = engine_from(store.as_ref()).await?;
         Ok(Live {
             store,
             engine: RwLock::new(engine),
             value_types: RwLock::new(value_types),
             writing: Mutex::new(()),
-            seen: std::sync::atomic::AtomicI64::new(seen),
+            seen: AtomicI64::new(seen),
             updates: true,
         })
     }
@@ -92,6 +97,24 @@ impl Live {
         self
     }
 
+    /// For a command that writes what no engine is built from here (accounts, tokens, units
+    /// from the statistics office's files): no engine is loaded and none is kept up to date.
+    pub fn unloaded(store: Arc<dyn Store>) -> Live {
+        Live {
+            store,
+            engine: RwLock::new(Engine::build(Input::default())),
+            value_types: RwLock::new(HashMap::new()),
+            writing: Mutex::new(()),
+            seen: AtomicI64::new(0),
+            updates: false,
+        }
+    }
+
+    /// Whether committed writes are brought into this engine.
+    pub fn updates(&self) -> bool {
+        self.updates
+    }
+
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
@@ -101,116 +124,89 @@ impl Live {
         self.engine.read().await
     }
 
-    /// Rebuild the engine from the store (after units, elements or indicators change).
-    pub async fn reload(&self) -> Result<(), StoreError> {
-        let _w = self.writing.lock().await;
-        let value_types = self
-            .store
-            .elements()
-            .await?
-            .iter()
-            .map(|e| (e.code.to_string(), e.value_type))
-            .collect();
+    /// Hold the write order for a write the engine learns of by a rebuild.
+    pub(crate) async fn writing(&self) -> MutexGuard<'_, ()> {
+        self.writing.lock().await
+    }
+
+    /// Rebuild the engine from the store (after units, elements or indicators change); the
+    /// caller holds [`Live::writing`].
+    pub(crate) async fn rebuild(&self) -> Result<(), StoreError> {
+        let value_types = value_types_of(self.store.as_ref()).await?;
         let engine = engine_from(self.store.as_ref()).await?;
         *self.value_types.write().await = value_types;
         *self.engine.write().await = engine;
         Ok(())
     }
 
+    /// Rebuild the engine from the store.
+    pub async fn reload(&self) -> Result<(), StoreError> {
+        let _w = self.writing.lock().await;
+        self.rebuild().await
+    }
+
+    /// The newest audit row applied.
+    pub fn seen(&self) -> i64 {
+        self.seen.load(Ordering::SeqCst)
+    }
+
     /// Catch up with changes committed by other processes on the same database (another server
-    /// on the same PostgreSQL, an import run from the command line): read the audit log past
-    /// the last row seen, apply data changes, and rebuild when units, elements or indicators
-    /// changed. Returns the number of audit rows read. The server calls this every second.
+    /// on the same PostgreSQL, an import run from the command line): read the typed changes
+    /// past the last one seen, apply values and reports, and rebuild when the structure
+    /// changed. Returns the number of audit rows read (a large write is one). A change that
+    /// cannot be read is an error and nothing past it is applied.
     pub async fn sync(&self) -> Result<usize, StoreError> {
-        use std::sync::atomic::Ordering;
+        const PAGE: i64 = 10_000;
         let _w = self.writing.lock().await;
         let mut total = 0;
         loop {
             let after = self.seen.load(Ordering::SeqCst);
-            let rows = self.store.audit_since(after, 10_000).await?;
-            let Some(last) = rows.last().map(|r| r.id) else {
+            let list = self.store.changes_since(after, PAGE).await?;
+            let Some(last) = list.last().map(|c| c.id) else {
                 break;
             };
-            total += rows.len();
-            let structural = rows.iter().any(|r| {
-                [
-                    "unit.",
-                    "unit_group.",
-                    "successor.",
-                    "breakdown.",
-                    "data_element.",
-                    "indicator.",
-                    "constant.",
-                    "data_set.",
-                ]
-                .iter()
-                .any(|p| r.action.starts_with(p))
-            });
-            if structural {
-                let value_types = self
-                    .store
-                    .elements()
-                    .await?
-                    .iter()
-                    .map(|e| (e.code.to_string(), e.value_type))
-                    .collect();
-                let engine = engine_from(self.store.as_ref()).await?;
-                *self.value_types.write().await = value_types;
-                *self.engine.write().await = engine;
+            let rows_read = {
+                let mut ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+                ids.dedup();
+                ids.len()
+            };
+            total += rows_read;
+            if list.iter().any(|c| c.change == Change::Structure) {
+                self.rebuild().await?;
             } else {
-                // A large write is one batch row: its values are read from the store.
-                let mut expanded = Vec::new();
-                for r in rows.iter().filter(|r| r.action == "data_value.batch") {
-                    expanded.extend(self.store.audit_batch(r.id).await?);
-                }
-                let changes: Vec<Change> = rows
-                    .iter()
-                    .chain(expanded.iter())
-                    .filter(|r| r.action.starts_with("data_value."))
-                    .filter_map(|r| {
-                        if r.action == "data_value.delete" {
-                            let old: chiso_core::DataValue =
-                                serde_json::from_str(r.old_value.as_deref()?).ok()?;
-                            Some(Change {
-                                num: None,
-                                ..Change::of(&old)
-                            })
-                        } else {
-                            let new: chiso_core::DataValue =
-                                serde_json::from_str(r.new_value.as_deref()?).ok()?;
-                            Some(Change::of(&new))
-                        }
-                    })
-                    .collect();
-                if !changes.is_empty() {
-                    self.engine.write().await.apply(&changes);
-                }
-                let reports: Vec<(chiso_core::Completion, bool)> = rows
-                    .iter()
-                    .filter_map(|r| match r.action.as_str() {
-                        "completion.insert" => {
-                            Some((serde_json::from_str(r.new_value.as_deref()?).ok()?, true))
-                        }
-                        "completion.delete" => {
-                            Some((serde_json::from_str(r.old_value.as_deref()?).ok()?, false))
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                if !reports.is_empty() {
-                    let mut engine = self.engine.write().await;
-                    for (c, received) in reports {
-                        engine.set_completion(
-                            &c.data_set,
-                            &c.unit,
-                            c.period,
-                            received.then_some(c.on_time),
-                        );
+                let mut numbers = Vec::new();
+                let mut reports = Vec::new();
+                for c in list {
+                    match c.change {
+                        Change::Value { key, value } => numbers.push(Number {
+                            element: key.element,
+                            unit: key.unit,
+                            period: key.period,
+                            option: key.breakdown,
+                            num: value.and_then(|v| v.num),
+                        }),
+                        Change::Completion {
+                            completion,
+                            received,
+                        } => reports.push((completion, received)),
+                        Change::Structure | Change::Other => {}
                     }
+                }
+                let mut engine = self.engine.write().await;
+                if !numbers.is_empty() {
+                    engine.apply(&numbers);
+                }
+                for (c, received) in reports {
+                    engine.set_completion(
+                        &c.data_set,
+                        &c.unit,
+                        c.period,
+                        received.then_some(c.on_time),
+                    );
                 }
             }
             self.seen.store(last, Ordering::SeqCst);
-            if rows.len() < 10_000 {
+            if (rows_read as i64) < PAGE {
                 break;
             }
         }
@@ -227,9 +223,9 @@ impl Live {
         let changes = self.store.write_values(values, actor).await?;
         if self.updates && changes.changed() > 0 {
             let types = self.value_types.read().await;
-            let applied: Vec<Change> = values
+            let applied: Vec<Number> = values
                 .iter()
-                .map(|v| Change {
+                .map(|v| Number {
                     element: v.element.clone(),
                     unit: v.unit.clone(),
                     period: v.period,
@@ -288,7 +284,7 @@ impl Live {
         Ok(changes)
     }
 
-    /// Record a report as received, or taken back (None), in the store and then the engine.
+    /// Record a report as received, or taken back, in the store and then the engine.
     pub async fn set_completion(
         &self,
         completion: &chiso_core::Completion,
@@ -304,7 +300,7 @@ impl Live {
                 .uncomplete(&c.data_set, &c.unit, &c.period, actor)
                 .await?
         };
-        if changed {
+        if changed && self.updates {
             self.engine.write().await.set_completion(
                 &c.data_set,
                 &c.unit,
@@ -323,10 +319,10 @@ impl Live {
     ) -> Result<Changes, StoreError> {
         let _w = self.writing.lock().await;
         let changes = self.store.delete_values(keys, actor).await?;
-        if changes.deleted > 0 {
-            let applied: Vec<Change> = keys
+        if self.updates && changes.deleted > 0 {
+            let applied: Vec<Number> = keys
                 .iter()
-                .map(|k| Change {
+                .map(|k| Number {
                     element: k.element.clone(),
                     unit: k.unit.clone(),
                     period: k.period,
