@@ -4,7 +4,7 @@
 //! and re-added in the structure of that date. The carried slices are cached until the next
 //! write.
 
-use crate::cube::{rebuild, Series, Slice};
+use crate::slice::{rebuild, Series, Slice};
 use crate::Engine;
 use chiso_core::{Period, SuccessorLink};
 use chrono::NaiveDate;

@@ -21,6 +21,7 @@ mod query;
 pub mod reporting;
 mod rollup;
 mod scope;
+mod slice;
 mod score;
 #[cfg(test)]
 mod test_support;

@@ -2,7 +2,7 @@
 //! inside a period range, expressions and indicators evaluated through a resolver that answers
 //! each `#{…}` that way.
 
-use crate::cube::{Series, Slice, NO_OPTION};
+use crate::slice::{Series, Slice, NO_OPTION};
 use crate::{Engine, EngineError, Scope};
 use chiso_core::expr::{Expr, PeriodMod, Resolver};
 use chiso_core::{AggregationType, Code, Indicator, Period};

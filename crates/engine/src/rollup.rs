@@ -1,7 +1,7 @@
 //! Bulk roll-ups: every indicator at every unit and period at once, and grids for a list of
 //! units, through vectorised sums over the subtree vectors where the indicator allows.
 
-use crate::cube::{Series, Slice, NO_OPTION};
+use crate::slice::{Series, Slice, NO_OPTION};
 use crate::query::Res;
 use crate::{Engine, EngineError};
 use chiso_core::expr::Expr;

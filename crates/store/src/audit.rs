@@ -1,6 +1,5 @@
 //! The audit log: chained rows appended in the writing transaction, read back, verified.
 
-use crate::elements::value_types;
 use crate::rows::*;
 use crate::sql::{scalar, stmt, SqlBackend, Tx};
 use crate::{Actor, AuditQuery, Counts, StoreError};

@@ -42,18 +42,6 @@ pub(crate) async fn load_breakdowns<B: SqlBackend>(db: &B) -> Result<Vec<Breakdo
         .collect()
 }
 
-/// Each data element's value type, by code.
-pub(crate) async fn value_types<B: SqlBackend>(
-    db: &B,
-) -> Result<HashMap<String, chiso_core::ValueType>, StoreError> {
-    stmt(format!("SELECT {ELEMENT_COLS} FROM data_elements"))
-        .fetch_all(db)
-        .await?
-        .iter()
-        .map(|r| element_from_row(r).map(|e| (e.code.to_string(), e.value_type)))
-        .collect()
-}
-
 #[async_trait::async_trait]
 impl<B: SqlBackend> crate::ElementReads for B {
     async fn breakdowns(&self) -> Result<Vec<Breakdown>, StoreError> {

@@ -13,6 +13,7 @@ mod collection;
 mod common;
 mod elements;
 mod frameworks;
+mod locks;
 mod migrate;
 mod plans;
 pub mod postgres;

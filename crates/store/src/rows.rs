@@ -1,9 +1,10 @@
 //! Reading rows into domain types, and the column lists they read.
 
 use crate::common::*;
-use crate::sql::{Row, SqlBackend};
+use crate::sql::{stmt, Row, SqlBackend};
 use crate::{StoreError, StoredUnit};
 use chiso_core::{AuditEntry, Code, DataElement, DataValue, Indicator, Period, SourceTag, Unit};
+use std::collections::HashMap;
 
 pub(crate) const UNIT_COLS: &str =
     "code, gso_code, name_vi, name_en, kind, parent, level, valid_from, valid_to, lat, lon";
@@ -193,4 +194,16 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     what: &str,
 ) -> Result<T, StoreError> {
     serde_json::from_str(def).map_err(|e| StoreError::Corrupt(format!("{what} definition: {e}")))
+}
+
+/// Each data element's value type, by code.
+pub(crate) async fn value_types<B: SqlBackend>(
+    db: &B,
+) -> Result<HashMap<String, chiso_core::ValueType>, StoreError> {
+    stmt(format!("SELECT {ELEMENT_COLS} FROM data_elements"))
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(|r| element_from_row(r).map(|e| (e.code.to_string(), e.value_type)))
+        .collect()
 }

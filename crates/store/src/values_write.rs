@@ -3,9 +3,9 @@
 
 use crate::audit::AuditBuffer;
 use crate::common::*;
+use crate::locks::*;
 use crate::rows::*;
 use crate::sql::{scalar, stmt, SqlBackend, Tx};
-use crate::values::*;
 use crate::{Actor, Changes, FieldError, StoreError, StoredUnit, ValueKey};
 use chiso_core::fasthash::{FastMap, FastSet};
 use chiso_core::{Code, DataElement, DataValue, DataValueInput, Period, SourceTag};
