@@ -3,19 +3,15 @@
 //! *Invariant*: only this crate knows HTTP. Handlers never build SQL; they call the
 //! [`chiso_store::Store`] trait.
 
-mod account;
-pub mod analytics;
-pub mod api;
+pub(crate) mod api;
 pub mod auth;
-pub mod collection;
+pub(crate) mod clock;
 pub mod error;
-pub mod figures;
 pub mod format;
-mod forms_html;
-mod html;
 pub mod i18n;
-mod plan_pages;
-pub mod plans;
+pub mod openapi;
+pub(crate) mod pages;
+pub(crate) mod params;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::header::{HOST, ORIGIN};
@@ -127,16 +123,22 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static(value),
         )
     };
+    let (api, doc) = utoipa_axum::router::OpenApiRouter::with_openapi(
+        <openapi::ApiDoc as utoipa::OpenApi>::openapi(),
+    )
+    .merge(api::routes())
+    .split_for_parts();
+    let doc = Arc::new(doc);
     Router::new()
-        .merge(html::router())
-        .merge(api::router())
-        .merge(analytics::router())
-        .merge(figures::router())
-        .merge(collection::router())
-        .merge(forms_html::router())
-        .merge(account::router())
-        .merge(plans::router())
-        .merge(plan_pages::router())
+        .merge(pages::router())
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

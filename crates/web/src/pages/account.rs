@@ -1,48 +1,36 @@
 //! Logging in and out, and changing one's password. Forms carry a CSRF token: the login form a
 //! per-browser cookie's value (double submit), the others the session's token.
 
+use crate::auth::Who;
 use crate::auth::{
-    self, constant_time_eq, Credential, LoginRefusal, Who, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+    self, constant_time_eq, Credential, LoginRefusal, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
 };
-use crate::html::{Page, PageQuery};
+use crate::pages::{Page, PageQuery};
 use crate::AppState;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{DefaultBodyLimit, Form, Query, State};
+use axum::extract::Form;
+use axum::extract::{Query, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
+use axum::Extension;
 use chiso_core::account::{check_password, hash_password, random_secret, verify_password};
 use chiso_core::Via;
-use chiso_store::{secret_hash, Actor, SessionRecord};
+use chiso_store::Actor;
+use chiso_store::{secret_hash, SessionRecord};
 use chrono::Utc;
 use serde::Deserialize;
 
 /// The longest user name accepted; a longer one is refused before any other work.
 pub const MAX_USERNAME: usize = 64;
+
 /// The longest password checked (argon2 is given nothing longer).
 pub const MAX_PASSWORD: usize = 1024;
+
 /// The largest login form accepted.
-const MAX_LOGIN_BODY: usize = 16 * 1024;
+pub(crate) const MAX_LOGIN_BODY: usize = 16 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/login",
-            get(login_form)
-                .post(login)
-                .layer(DefaultBodyLimit::max(MAX_LOGIN_BODY)),
-        )
-        .route("/logout", post(logout))
-        .route("/logout-everywhere", post(logout_everywhere))
-        .route(
-            "/account/password",
-            get(password_form).post(change_password),
-        )
-}
-
-fn cookie_header(st: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn cookie_header(st: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if st.auth.secure_cookies {
         "; Secure"
     } else {
@@ -54,7 +42,7 @@ fn cookie_header(st: &AppState, name: &str, value: &str, max_age: i64) -> Header
     .unwrap_or(HeaderValue::from_static("x=; Max-Age=0"))
 }
 
-fn redirect(to: &str) -> Response {
+pub(crate) fn redirect(to: &str) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(to) {
         r.headers_mut().insert(LOCATION, v);
@@ -84,7 +72,7 @@ pub struct NextQuery {
     lang: Option<String>,
 }
 
-async fn login_form(
+pub(crate) async fn login_form(
     State(st): State<AppState>,
     Query(q): Query<NextQuery>,
     headers: HeaderMap,
@@ -127,12 +115,12 @@ pub struct LoginForm {
 }
 
 /// A hash to verify against when the user name is unknown, so both cases take as long.
-fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| hash_password(&random_secret()).unwrap_or_default())
 }
 
-async fn login(
+pub(crate) async fn login(
     State(st): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
@@ -249,7 +237,7 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-fn session_of(who: &Who) -> Option<(&str, &str, &str)> {
+pub(crate) fn session_of(who: &Who) -> Option<(&str, &str, &str)> {
     match who {
         Who::User(p) => match &p.credential {
             Credential::Session {
@@ -263,7 +251,7 @@ fn session_of(who: &Who) -> Option<(&str, &str, &str)> {
     }
 }
 
-async fn end_sessions(
+pub(crate) async fn end_sessions(
     st: AppState,
     headers: HeaderMap,
     uri: Uri,
@@ -316,7 +304,7 @@ async fn end_sessions(
     r
 }
 
-async fn logout(
+pub(crate) async fn logout(
     State(st): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
@@ -326,7 +314,7 @@ async fn logout(
     end_sessions(st, headers, uri, who, f, false).await
 }
 
-async fn logout_everywhere(
+pub(crate) async fn logout_everywhere(
     State(st): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
@@ -336,7 +324,7 @@ async fn logout_everywhere(
     end_sessions(st, headers, uri, who, f, true).await
 }
 
-async fn password_form(
+pub(crate) async fn password_form(
     State(st): State<AppState>,
     Query(q): Query<NextQuery>,
     headers: HeaderMap,
@@ -364,7 +352,7 @@ pub struct PasswordForm {
     repeat: String,
 }
 
-async fn change_password(
+pub(crate) async fn change_password(
     State(st): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
@@ -439,7 +427,7 @@ async fn change_password(
 }
 
 /// An internal failure: logged with its cause, shown as the plain error page.
-fn internal(st: &AppState, page: &Page, e: impl std::fmt::Display) -> Response {
+pub(crate) fn internal(st: &AppState, page: &Page, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "account page failed");
     page.error(
         st,
@@ -450,7 +438,10 @@ fn internal(st: &AppState, page: &Page, e: impl std::fmt::Display) -> Response {
 
 /// Start a session for an account: a fresh random secret for the cookie (only its hash is
 /// stored) and a fresh CSRF token.
-async fn new_session(st: &AppState, username: &str) -> Result<String, chiso_store::StoreError> {
+pub(crate) async fn new_session(
+    st: &AppState,
+    username: &str,
+) -> Result<String, chiso_store::StoreError> {
     let now = Utc::now();
     let secret = random_secret();
     let session = SessionRecord {

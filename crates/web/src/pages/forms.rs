@@ -1,51 +1,40 @@
-//! Data-entry pages: the list of reports, one report's form (enter, save, complete, approve,
-//! attach evidence, download and upload its Excel template), and completeness. Plain HTML
-//! forms that work on a phone; every post carries the session's CSRF token.
+//! A report's page: enter, save, complete, approve, attach evidence, download and upload its
+//! Excel template. Plain HTML forms that work on a phone; every post carries the session's
+//! CSRF token.
 
-use crate::auth::{allowed, csrf_ok, Action, Who};
-use crate::collection::{self as col, Report};
+use crate::api::evidence::{keep_evidence, read_multipart};
+use crate::api::forms::{self as col, Report};
+use crate::api::imports::{run_import, FileErrorOut};
+use crate::auth::csrf_ok;
+use crate::auth::{allowed, Action, Who};
+use crate::clock::today_in_vietnam;
 use crate::error::ApiError;
-use crate::figures::today_in_vietnam;
 use crate::format;
-use crate::html::{Page, PageQuery};
+use crate::pages::{Page, PageQuery};
 use crate::AppState;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::Method;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Extension, Form as UrlForm, Router};
+use axum::Extension;
+use axum::Form as UrlForm;
 use chiso_collect::{Entry, Hierarchy, ReportStatus, Strategy};
-use chiso_core::{Code, Period, Via};
-use serde::{Deserialize, Serialize};
+use chiso_core::{Code, Via};
+use serde::Serialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/forms", get(forms_list))
-        .route(
-            "/forms/{data_set}/{unit}/{period}",
-            get(form_page).post(form_post),
-        )
-        .route(
-            "/forms/{data_set}/{unit}/{period}/files",
-            axum::routing::post(files_post)
-                .layer(DefaultBodyLimit::max(col::MAX_UPLOAD + 64 * 1024)),
-        )
-        .route("/completeness/{data_set}/{period}", get(completeness_page))
-}
-
-fn status_key(s: ReportStatus) -> String {
+pub(crate) fn status_key(s: ReportStatus) -> String {
     format!("report-status-{}", s.as_str().replace('_', "-"))
 }
 
 /// A message shown at the top of the form page.
 #[derive(Serialize, Default)]
-struct Flash {
+pub(crate) struct Flash {
     ok: Vec<String>,
     errors: Vec<String>,
     warnings: Vec<String>,
 }
 
-async fn render_form(
+pub(crate) async fn render_form(
     st: &AppState,
     who: &Who,
     page: &Page,
@@ -227,7 +216,7 @@ async fn render_form(
     page.render(st, status, "form.html", ctx)
 }
 
-async fn form_page(
+pub(crate) async fn form_page(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
     Path((ds, unit, period)): Path<(String, String, String)>,
@@ -243,7 +232,7 @@ async fn form_page(
     if let Err(e) = crate::auth::require(&st, &who, Action::Read, &[r.unit.as_str()]).await {
         return {
             let _ = e;
-            crate::html::login_or_forbidden(&st, &page, &who, uri.path())
+            crate::pages::login_or_forbidden(&st, &page, &who, uri.path())
         };
     }
     render_form(
@@ -262,7 +251,7 @@ async fn form_page(
 /// reader) with the right to read the unit, and the session's CSRF token. The refusal is the
 /// generic error page.
 #[allow(clippy::too_many_arguments)]
-async fn may_post(
+pub(crate) async fn may_post(
     st: &AppState,
     who: &Who,
     page: &Page,
@@ -285,7 +274,7 @@ async fn may_post(
 
 /// An internal failure: logged with its cause, shown as the plain error page (never the
 /// database's text).
-fn internal_page(st: &AppState, page: &Page, e: impl std::fmt::Display) -> Response {
+pub(crate) fn internal_page(st: &AppState, page: &Page, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page failed");
     page.error(
         st,
@@ -294,12 +283,12 @@ fn internal_page(st: &AppState, page: &Page, e: impl std::fmt::Display) -> Respo
     )
 }
 
-fn api_error_page(st: &AppState, page: &Page, e: ApiError) -> Response {
+pub(crate) fn api_error_page(st: &AppState, page: &Page, e: ApiError) -> Response {
     let (status, msg) = error_text(e);
     page.error(st, status, msg)
 }
 
-fn error_text(e: ApiError) -> (StatusCode, String) {
+pub(crate) fn error_text(e: ApiError) -> (StatusCode, String) {
     match e {
         ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
         ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
@@ -334,7 +323,7 @@ fn error_text(e: ApiError) -> (StatusCode, String) {
     }
 }
 
-fn error_lines(e: ApiError) -> Vec<String> {
+pub(crate) fn error_lines(e: ApiError) -> Vec<String> {
     match e {
         ApiError::BadRequest(f) | ApiError::Invalid(f) => f
             .into_iter()
@@ -351,7 +340,7 @@ fn error_lines(e: ApiError) -> Vec<String> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn form_post(
+pub(crate) async fn form_post(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
     Path((ds, unit, period)): Path<(String, String, String)>,
@@ -433,7 +422,7 @@ async fn form_post(
             }
             "uncomplete" => {
                 crate::auth::require(&st, &who, Action::WriteData, &[r.unit.as_str()]).await?;
-                let mut a = crate::api::actor(&who);
+                let mut a = crate::params::actor(&who);
                 a.via = Via::Web;
                 chiso_collect::uncomplete(&st.app, &r.ds, &r.unit, &r.period, &a).await?;
                 flash.ok.push(t("form-uncompleted"));
@@ -471,7 +460,7 @@ async fn form_post(
 
 /// Evidence uploads and Excel uploads of a report (multipart).
 #[allow(clippy::too_many_arguments)]
-async fn files_post(
+pub(crate) async fn files_post(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
     Path((ds, unit, period)): Path<(String, String, String)>,
@@ -486,7 +475,7 @@ async fn files_post(
     if let Err(e) = crate::auth::require(&st, &who, Action::WriteData, &[unit.as_str()]).await {
         return api_error_page(&st, &page, e);
     }
-    let up = match col::read_multipart(m).await {
+    let up = match read_multipart(m).await {
         Ok(u) => u,
         Err(e) => return api_error_page(&st, &page, e),
     };
@@ -512,7 +501,7 @@ async fn files_post(
     let t = |k: &str| st.i18n.t(page.lang, k, &[]);
     if kind == "xlsx" {
         let name = up.file_name.clone();
-        let (status, rep) = col::run_import(
+        let (status, rep) = run_import(
             &st,
             &who,
             &name,
@@ -550,7 +539,7 @@ async fn files_post(
         };
         return render_form(&st, &who, &page, &r, flash, &Default::default(), code).await;
     }
-    let status = match col::keep_evidence(&st, &who, &r, up, Via::Web).await {
+    let status = match keep_evidence(&st, &who, &r, up, Via::Web).await {
         Ok(e) => {
             flash
                 .ok
@@ -565,7 +554,7 @@ async fn files_post(
     render_form(&st, &who, &page, &r, flash, &Default::default(), status).await
 }
 
-fn file_error_text(e: &col::FileErrorOut) -> String {
+pub(crate) fn file_error_text(e: &FileErrorOut) -> String {
     let mut place = Vec::new();
     if let Some(s) = &e.sheet {
         place.push(format!("trang {s}"));
@@ -581,226 +570,4 @@ fn file_error_text(e: &col::FileErrorOut) -> String {
     } else {
         format!("{}: {}", place.join(", "), e.reason)
     }
-}
-
-#[derive(Deserialize, Default)]
-struct ListQuery {
-    lang: Option<String>,
-    unit: Option<String>,
-}
-
-/// The reports a unit must send: every data set it reports, for the current and recent periods.
-async fn forms_list(
-    Extension(who): Extension<Who>,
-    State(st): State<AppState>,
-    Query(q): Query<ListQuery>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let page = Page::new(
-        &PageQuery {
-            lang: q.lang.clone(),
-        },
-        &headers,
-        &uri,
-        &who,
-    );
-    let lang = page.lang;
-    // Default: the unit of the person's first unit-scoped role.
-    let unit = q.unit.clone().or_else(|| {
-        who.principal().and_then(|p| {
-            p.assignments
-                .iter()
-                .find_map(|a| a.unit.as_ref().map(|u| u.to_string()))
-        })
-    });
-    let hier = Hierarchy::of(&st.app).await;
-    let sets = match st.store.data_sets().await {
-        Ok(s) => s,
-        Err(e) => return internal_page(&st, &page, e),
-    };
-    let today = today_in_vietnam();
-    let mut rows = Vec::new();
-    if let Some(u) = &unit {
-        if let Err(e) = crate::auth::require(&st, &who, Action::Read, &[u.as_str()]).await {
-            return {
-                let _ = e;
-                crate::html::login_or_forbidden(&st, &page, &who, uri.path())
-            };
-        }
-        let completions = match st.store.completions(None, None).await {
-            Ok(c) => c,
-            Err(e) => return internal_page(&st, &page, e),
-        };
-        for ds in &sets {
-            let Some(mut p) = Period::of_type_containing(ds.period_type, today, ds.convention)
-            else {
-                continue;
-            };
-            for _ in 0..4 {
-                if hier.expects(ds, u, &p) {
-                    let w = ds.window(&p);
-                    let done = completions
-                        .iter()
-                        .find(|c| c.data_set == ds.code && c.unit.as_str() == u && c.period == p);
-                    rows.push(minijinja::context! {
-                        href => format!("/forms/{}/{u}/{p}", ds.code),
-                        ds_name => ds.name(lang.as_str()).to_string(),
-                        period => format::period(&p, lang),
-                        due => format::date(w.due, lang),
-                        done => done.is_some(),
-                        overdue => done.is_none() && today > w.due,
-                        not_open => today < w.opens,
-                    });
-                }
-                match p.previous() {
-                    Some(x) => p = x,
-                    None => break,
-                }
-            }
-        }
-    }
-    let unit_name = unit
-        .as_deref()
-        .and_then(|u| hier.unit(u))
-        .map(|u| u.name(lang.as_str()).to_string());
-    let sets_view: Vec<minijinja::Value> = sets
-        .iter()
-        .map(|ds| {
-            let p = Period::of_type_containing(ds.period_type, today, ds.convention)
-                .and_then(|p| p.previous())
-                .map(|p| p.to_string())
-                .unwrap_or_default();
-            minijinja::context! {
-                code => ds.code.to_string(),
-                name => ds.name(lang.as_str()).to_string(),
-                period_type => ds.period_type.as_str(),
-                completeness_href => format!("/completeness/{}/{p}", ds.code),
-            }
-        })
-        .collect();
-    page.render(
-        &st,
-        StatusCode::OK,
-        "forms.html",
-        minijinja::context! { unit => unit, unit_name => unit_name, rows => rows, sets => sets_view },
-    )
-}
-
-async fn completeness_page(
-    Extension(who): Extension<Who>,
-    State(st): State<AppState>,
-    Path((ds, period)): Path<(String, String)>,
-    Query(q): Query<ListQuery>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let page = Page::new(
-        &PageQuery {
-            lang: q.lang.clone(),
-        },
-        &headers,
-        &uri,
-        &who,
-    );
-    let lang = page.lang;
-    let code = match Code::parse(&ds) {
-        Ok(c) => c,
-        Err(e) => return page.error(&st, StatusCode::BAD_REQUEST, e.to_string()),
-    };
-    let period = match Period::parse(&period) {
-        Ok(p) => p,
-        Err(e) => return page.error(&st, StatusCode::BAD_REQUEST, e.to_string()),
-    };
-    let unit = q
-        .unit
-        .as_deref()
-        .map(Code::parse)
-        .transpose()
-        .ok()
-        .flatten();
-    let need: Vec<&str> = unit.iter().map(|u| u.as_str()).collect();
-    if let Err(e) = crate::auth::require(&st, &who, Action::Read, &need).await {
-        return {
-            let _ = e;
-            crate::html::login_or_forbidden(&st, &page, &who, uri.path())
-        };
-    }
-    let ds = match chiso_collect::data_set(st.store.as_ref(), &code).await {
-        Ok(d) => d,
-        Err(e) => return api_error_page(&st, &page, e.into()),
-    };
-    let hier = Hierarchy::of(&st.app).await;
-    let c = match chiso_collect::completeness(
-        st.store.as_ref(),
-        &hier,
-        &ds,
-        &period,
-        unit.as_ref(),
-        today_in_vietnam(),
-    )
-    .await
-    {
-        Ok(c) => c,
-        Err(e) => return api_error_page(&st, &page, e.into()),
-    };
-    let pct = |x: Option<f64>| {
-        x.map(|v| format::decimal(&format!("{v:.1}"), lang) + " %")
-            .unwrap_or_else(|| "—".into())
-    };
-    let rows: Vec<minijinja::Value> = c
-        .by_unit
-        .iter()
-        .map(|r| {
-            minijinja::context! {
-                code => r.unit.to_string(),
-                name => if lang == crate::i18n::Lang::En { r.name_en.clone().unwrap_or_else(|| r.name_vi.clone()) } else { r.name_vi.clone() },
-                level => r.level,
-                expected => r.expected, received => r.received, on_time => r.on_time,
-                rate => pct(r.rate), on_time_rate => pct(r.on_time_rate),
-                href => format!("/completeness/{}/{}?unit={}", ds.code, period, r.unit),
-            }
-        })
-        .collect();
-    let missing: Vec<minijinja::Value> = c
-        .missing
-        .iter()
-        .map(|m| {
-            minijinja::context! {
-                code => m.unit.to_string(), name => m.name_vi.clone(),
-                parent => m.parent_name.clone().unwrap_or_default(),
-                period => format::period(&m.period, lang),
-                due => format::date(m.due, lang), overdue => m.overdue,
-                href => format!("/forms/{}/{}/{}", ds.code, m.unit, m.period),
-            }
-        })
-        .collect();
-    let awaiting: Vec<minijinja::Value> = c
-        .awaiting_approval
-        .iter()
-        .map(|a| {
-            let level = hier
-                .unit(a.next_level.as_str())
-                .map(|u| u.name(lang.as_str()).to_string())
-                .unwrap_or_else(|| a.next_level.to_string());
-            minijinja::context! {
-                code => a.unit.to_string(), name => a.name_vi.clone(),
-                period => format::period(&a.period, lang),
-                steps => a.approved_steps, level => level, on_time => a.on_time,
-                href => format!("/forms/{}/{}/{}", ds.code, a.unit, a.period),
-            }
-        })
-        .collect();
-    page.render(
-        &st,
-        StatusCode::OK,
-        "completeness.html",
-        minijinja::context! {
-            ds_code => ds.code.to_string(), ds_name => ds.name(lang.as_str()).to_string(),
-            period => format::period(&period, lang),
-            expected => c.expected, received => c.received, on_time => c.on_time,
-            rate => pct(c.rate), on_time_rate => pct(c.on_time_rate),
-            rows => rows, missing => missing, awaiting => awaiting,
-        },
-    )
 }

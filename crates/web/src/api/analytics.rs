@@ -12,13 +12,14 @@
 use crate::auth::{require_scope, Action, Who};
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
+use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use chiso_core::{Code, Period, PeriodType};
-use chiso_engine::{Engine, Scope};
+use chiso_engine::Engine;
+use chiso_engine::Scope;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -26,13 +27,6 @@ use utoipa::ToSchema;
 
 /// Most rows one answer may hold.
 pub const MAX_ROWS: usize = 200_000;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/analytics", get(analytics))
-        .route("/api/analytics.json", get(analytics))
-        .route("/api/analytics.csv", get(analytics_csv))
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct Header {
@@ -72,18 +66,18 @@ pub struct Grid {
 }
 
 #[derive(Clone, Debug)]
-enum Dx {
+pub(crate) enum Dx {
     Indicator(String),
     Element(Code, Option<Code>),
 }
 
 #[derive(Clone, Debug)]
-struct OuItem {
+pub(crate) struct OuItem {
     id: String,
     scope: Scope,
 }
 
-struct Query {
+pub(crate) struct AnalyticsQuery {
     dims: Vec<char>,
     dx: Vec<(String, Dx)>,
     pe: Vec<Period>,
@@ -92,12 +86,12 @@ struct Query {
     lang: String,
 }
 
-fn bad(field: &str, reason: impl Into<String>) -> ApiError {
+pub(crate) fn bad(field: &str, reason: impl Into<String>) -> ApiError {
     ApiError::bad(field, reason)
 }
 
 /// DHIS2's relative periods, at a reference date.
-fn relative(name: &str, at: NaiveDate) -> Option<Vec<Period>> {
+pub(crate) fn relative(name: &str, at: NaiveDate) -> Option<Vec<Period>> {
     let cur = |t| Period::of_type_containing(t, at, chiso_core::Convention::Calendar);
     let last_n = |t, n: i64| -> Option<Vec<Period>> {
         let c = cur(t)?;
@@ -127,11 +121,11 @@ fn relative(name: &str, at: NaiveDate) -> Option<Vec<Period>> {
     })
 }
 
-fn parse(engine: &Engine, raw: &str) -> Result<Query, ApiError> {
+pub(crate) fn parse(engine: &Engine, raw: &str) -> Result<AnalyticsQuery, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw)
         .map_err(|e| bad("query", format!("unreadable query: {e}")))?;
     let mut as_of = None;
-    let mut at = crate::figures::today_in_vietnam();
+    let mut at = crate::clock::today_in_vietnam();
     let mut lang = "vi".to_string();
     let mut specs: Vec<(bool, char, String)> = Vec::new();
     for (k, v) in &pairs {
@@ -184,7 +178,7 @@ fn parse(engine: &Engine, raw: &str) -> Result<Query, ApiError> {
             ));
         }
     }
-    let mut q = Query {
+    let mut q = AnalyticsQuery {
         dims: Vec::new(),
         dx: Vec::new(),
         pe: Vec::new(),
@@ -332,7 +326,7 @@ fn parse(engine: &Engine, raw: &str) -> Result<Query, ApiError> {
     Ok(q)
 }
 
-fn number(v: f64) -> String {
+pub(crate) fn number(v: f64) -> String {
     let s = format!("{v}");
     if s == "-0" {
         "0".into()
@@ -341,7 +335,7 @@ fn number(v: f64) -> String {
     }
 }
 
-async fn grid(st: &AppState, raw: Option<String>, who: &Who) -> Result<Grid, ApiError> {
+pub(crate) async fn grid(st: &AppState, raw: Option<String>, who: &Who) -> Result<Grid, ApiError> {
     let q = {
         let engine = st.app.read().await;
         parse(&engine, raw.as_deref().unwrap_or(""))?
@@ -547,6 +541,22 @@ async fn grid(st: &AppState, raw: Option<String>, who: &Who) -> Result<Grid, Api
     ),
     responses((status = 200, body = Grid), (status = 400, body = ErrorBody)))]
 pub async fn analytics(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Grid>, ApiError> {
+    Ok(Json(grid(&st, raw, &who).await?))
+}
+
+/// Analytics as JSON at the path DHIS2 clients also use (`/api/analytics.json`).
+#[utoipa::path(get, path = "/api/analytics.json", tag = "analytics",
+    params(
+        ("dimension" = Vec<String>, Query, description = "As for /api/analytics"),
+        ("filter" = Option<Vec<String>>, Query, description = "As for /api/analytics"),
+        ("asOf" = Option<String>, Query, description = "As for /api/analytics")
+    ),
+    responses((status = 200, body = Grid), (status = 400, body = ErrorBody)))]
+pub async fn analytics_json(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,

@@ -1,39 +1,29 @@
 //! Indicator values with their changes, rankings, and target frameworks with each target's
 //! status — all answered by the live engine.
 
-use crate::api::{code_param as code, date_param as date, query};
 use crate::auth::{allowed, require, require_scope, Action, Who};
 use crate::error::{ApiError, ErrorBody};
+use crate::params::*;
+use crate::params::{code_param as code, date_param as date};
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
-use chiso_core::{Assessment, Code, Framework, Period, Target};
+use axum::{Extension, Json};
+use chiso_core::{Assessment, Framework, Target};
+use chiso_core::{Code, Period};
 use chiso_engine::{Comparison, Ranked, Scope};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/indicator-values", get(indicator_value))
-        .route("/api/rankings", get(rankings))
-        .route("/api/target-frameworks", get(list_frameworks))
-        .route("/api/target-frameworks/{code}", get(get_framework))
-        .route("/api/scorecards", get(list_scorecards))
-        .route("/api/scorecards/{code}", get(score))
-        .route("/api/audit", get(audit_log))
-}
-
-fn period(s: &Option<String>) -> Result<Period, ApiError> {
+pub(crate) fn period(s: &Option<String>) -> Result<Period, ApiError> {
     let s = s
         .as_deref()
         .ok_or_else(|| ApiError::bad("period", "the period is missing"))?;
     Period::parse(s).map_err(|e| ApiError::bad("period", e.to_string()))
 }
 
-fn scope(unit: &Option<String>, group: &Option<String>) -> Result<Scope, ApiError> {
+pub(crate) fn scope(unit: &Option<String>, group: &Option<String>) -> Result<Scope, ApiError> {
     match (unit.as_deref(), group.as_deref()) {
         (Some(u), None) => Ok(Scope::Unit(code("unit", u)?)),
         (None, Some(g)) => Ok(Scope::Group(code("group", g)?)),
@@ -269,10 +259,6 @@ pub(crate) async fn assessed(
     }))
 }
 
-pub(crate) fn today_in_vietnam() -> NaiveDate {
-    chiso_collect::today_in_vietnam()
-}
-
 /// A framework with every target's status (met, beyond plan, not met, at risk, done N days
 /// early…) and the count achieved, e.g. 17 of 23.
 #[utoipa::path(get, path = "/api/target-frameworks/{code}", tag = "analytics",
@@ -287,7 +273,7 @@ pub async fn get_framework(
     require(&st, &who, Action::ReadMeta, &[]).await?;
     let today = match date("today", &query(q)?.today)? {
         Some(d) => d,
-        None => crate::plans::as_of_day(&st).await?,
+        None => crate::clock::as_of_day(&st).await?,
     };
     assessed(&st, &code_s, today, &who)
         .await?
@@ -417,7 +403,7 @@ pub async fn audit_log(
 
 /// The units a ranking or a scorecard covers: the children of `parent` (or its units at
 /// `level`), or the members of a group — every one of which the reader must be allowed to read.
-async fn chosen_units(
+pub(crate) async fn chosen_units(
     st: &AppState,
     who: &Who,
     parent: &Option<String>,

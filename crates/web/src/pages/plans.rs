@@ -4,15 +4,14 @@
 //! No script; the roadmaps are server-rendered SVG images.
 
 use crate::auth::{allowed, Action, Who};
-use crate::html::{login_or_forbidden, Page, PageQuery};
 use crate::i18n::Lang;
+use crate::pages::{login_or_forbidden, Page, PageQuery};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Extension, Router};
-use chiso_core::plan::{Plan, PlanStatus, RegisterEntry, RegisterKind, Task, TaskStatus};
+use axum::Extension;
+use chiso_core::plan::*;
 use chiso_core::{Code, Period};
 use chiso_engine::Scope;
 use chiso_store::UnitQuery;
@@ -20,16 +19,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/plans", get(plans_page))
-        .route("/plans/{code}", get(plan_page))
-        .route("/directives", get(directives_page))
-        .route("/products", get(products_page))
-}
-
 #[derive(Deserialize, Default)]
-struct Params {
+pub(crate) struct Params {
     lang: Option<String>,
     year: Option<i32>,
     filter: Option<String>,
@@ -37,18 +28,18 @@ struct Params {
 }
 
 /// The name an enum has in JSON (its snake_case variant).
-fn json_name<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn json_name<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
 }
 
-fn vnd(n: i64, lang: Lang) -> String {
+pub(crate) fn vnd(n: i64, lang: Lang) -> String {
     crate::format::decimal(&n.to_string(), lang)
 }
 
-fn plan_status(st: &AppState, lang: Lang, s: PlanStatus) -> (String, &'static str) {
+pub(crate) fn plan_status(st: &AppState, lang: Lang, s: PlanStatus) -> (String, &'static str) {
     let class = match s {
         PlanStatus::Approved => "met",
         PlanStatus::Returned => "not_met",
@@ -61,7 +52,7 @@ fn plan_status(st: &AppState, lang: Lang, s: PlanStatus) -> (String, &'static st
     )
 }
 
-fn task_state(t: &Task, day: NaiveDate) -> &'static str {
+pub(crate) fn task_state(t: &Task, day: NaiveDate) -> &'static str {
     match t.status {
         TaskStatus::Done => "done",
         TaskStatus::Cancelled => "cancelled",
@@ -71,7 +62,7 @@ fn task_state(t: &Task, day: NaiveDate) -> &'static str {
     }
 }
 
-async fn unit_names(st: &AppState, lang: Lang) -> HashMap<String, String> {
+pub(crate) async fn unit_names(st: &AppState, lang: Lang) -> HashMap<String, String> {
     st.store
         .units(&UnitQuery::default())
         .await
@@ -86,7 +77,7 @@ async fn unit_names(st: &AppState, lang: Lang) -> HashMap<String, String> {
         .collect()
 }
 
-fn names(codes: &[Code], names: &HashMap<String, String>) -> String {
+pub(crate) fn names(codes: &[Code], names: &HashMap<String, String>) -> String {
     codes
         .iter()
         .map(|c| {
@@ -99,7 +90,7 @@ fn names(codes: &[Code], names: &HashMap<String, String>) -> String {
         .join(", ")
 }
 
-async fn readable(st: &AppState, who: &Who, unit: &str) -> bool {
+pub(crate) async fn readable(st: &AppState, who: &Who, unit: &str) -> bool {
     allowed(
         who,
         Action::Read,
@@ -109,7 +100,7 @@ async fn readable(st: &AppState, who: &Who, unit: &str) -> bool {
     )
 }
 
-async fn plans_page(
+pub(crate) async fn plans_page(
     State(st): State<AppState>,
     Query(q): Query<Params>,
     headers: HeaderMap,
@@ -125,7 +116,7 @@ async fn plans_page(
         &who,
     );
     let lang = page.lang;
-    let Ok(day) = crate::plans::as_of_day(&st).await else {
+    let Ok(day) = crate::clock::as_of_day(&st).await else {
         return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
     };
     let year = q.year.unwrap_or(day.year());
@@ -165,7 +156,7 @@ async fn plans_page(
     )
 }
 
-async fn plan_page(
+pub(crate) async fn plan_page(
     State(st): State<AppState>,
     Query(q): Query<Params>,
     Path(code): Path<String>,
@@ -202,7 +193,7 @@ async fn plan_page(
     if !readable(&st, &who, plan.unit.as_str()).await {
         return login_or_forbidden(&st, &page, &who, &format!("/plans/{code}"));
     }
-    let Ok(day) = crate::plans::as_of_day(&st).await else {
+    let Ok(day) = crate::clock::as_of_day(&st).await else {
         return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
     };
     let unit_name = unit_names(&st, lang).await;
@@ -266,7 +257,7 @@ async fn plan_page(
     )
 }
 
-async fn directives_page(
+pub(crate) async fn directives_page(
     State(st): State<AppState>,
     Query(q): Query<Params>,
     headers: HeaderMap,
@@ -282,7 +273,7 @@ async fn directives_page(
         &who,
     );
     let lang = page.lang;
-    let Ok(day) = crate::plans::as_of_day(&st).await else {
+    let Ok(day) = crate::clock::as_of_day(&st).await else {
         return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
     };
     let all = match st.store.directives().await {
@@ -354,7 +345,7 @@ async fn directives_page(
     )
 }
 
-async fn products_page(
+pub(crate) async fn products_page(
     State(st): State<AppState>,
     Query(q): Query<Params>,
     headers: HeaderMap,
@@ -370,7 +361,7 @@ async fn products_page(
         &who,
     );
     let lang = page.lang;
-    let Ok(day) = crate::plans::as_of_day(&st).await else {
+    let Ok(day) = crate::clock::as_of_day(&st).await else {
         return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
     };
     let year = q.year.unwrap_or(day.year());

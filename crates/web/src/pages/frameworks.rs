@@ -1,0 +1,156 @@
+//! A target framework's page: every target with its status.
+
+use crate::auth::{allowed, Action, Who};
+use crate::format;
+use crate::i18n::Lang;
+use crate::pages::internal;
+use crate::pages::{login_or_forbidden, Page, PageQuery};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use axum::Extension;
+use std::collections::HashMap;
+
+pub(crate) fn fixed(v: f64, decimals: u8, lang: Lang) -> String {
+    format::decimal(&format!("{:.*}", decimals as usize, v), lang)
+}
+
+pub(crate) async fn framework_page(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+) -> Response {
+    let page = Page::new(&q, &headers, &uri, &who);
+    let lang = page.lang;
+    // The day the data stands at: the stored one (the demo's 30 June 2024), else today.
+    let today = crate::clock::as_of_day(&st)
+        .await
+        .unwrap_or_else(|_| crate::clock::today_in_vietnam());
+    if !allowed(
+        &who,
+        Action::ReadMeta,
+        None,
+        &*st.app.read().await,
+        st.auth.public_read,
+    ) {
+        return login_or_forbidden(&st, &page, &who, &format!("/frameworks/{code}"));
+    }
+    let fw = match crate::api::figures::assessed(&st, &code, today, &who).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return page.error(&st, StatusCode::NOT_FOUND, format!("{code}?")),
+        Err(e) => {
+            return page.error(
+                &st,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                internal(format!("{e:?}")),
+            )
+        }
+    };
+    let indicators: HashMap<String, chiso_core::Indicator> = match st.store.indicators().await {
+        Ok(i) => i.into_iter().map(|i| (i.code.to_string(), i)).collect(),
+        Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
+    };
+    let groups: HashMap<String, chiso_core::UnitGroup> = match st.store.groups().await {
+        Ok(g) => g.into_iter().map(|g| (g.code.to_string(), g)).collect(),
+        Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
+    };
+    let mut rows = Vec::new();
+    for at in &fw.targets {
+        let t = &at.target;
+        let a = &at.assessment;
+        let scope = match &t.scope {
+            chiso_core::TargetScope::Unit(u) => match st.store.unit(u).await {
+                Ok(Some(su)) => su.unit.name(lang.as_str()).to_string(),
+                _ => u.to_string(),
+            },
+            chiso_core::TargetScope::Group(g) => groups
+                .get(g.as_str())
+                .map(|g| match (lang, &g.name_en) {
+                    (Lang::En, Some(n)) => n.clone(),
+                    _ => g.name_vi.clone(),
+                })
+                .unwrap_or_else(|| g.to_string()),
+        };
+        let ind = t
+            .indicator
+            .as_ref()
+            .and_then(|i| indicators.get(i.as_str()));
+        let decimals = ind.map(|i| i.decimals).unwrap_or(0);
+        let unit_label = ind.and_then(|i| i.unit_label.clone()).unwrap_or_default();
+        let with_unit = |s: String| {
+            if unit_label == "%" {
+                format!("{s}%")
+            } else if unit_label.is_empty() {
+                s
+            } else {
+                format!("{s} {unit_label}")
+            }
+        };
+        let target = match (t.comparator, t.value, t.due) {
+            (Some(c), Some(v), _) => {
+                format!("{} {}", c.symbol(), with_unit(fixed(v, decimals, lang)))
+            }
+            (_, _, Some(d)) => st
+                .i18n
+                .t(lang, "deadline", &[("date", format::date(d, lang))]),
+            _ => String::new(),
+        };
+        let actual = match (a.actual, t.completed_on) {
+            (Some(v), _) => with_unit(fixed(v, decimals, lang)),
+            (None, Some(d)) => st
+                .i18n
+                .t(lang, "done-on", &[("date", format::date(d, lang))]),
+            _ => "—".into(),
+        };
+        let gap = match a.gap {
+            Some(g) => {
+                let sign = if g > 0.0 { "+" } else { "" };
+                let is_rate = ind.map(|i| i.is_rate).unwrap_or(false);
+                let n = fixed(g, decimals, lang);
+                if is_rate {
+                    format!("{sign}{n} {}", st.i18n.t(lang, "gap-points", &[]))
+                } else {
+                    format!("{sign}{}", with_unit(n))
+                }
+            }
+            None => String::new(),
+        };
+        let days = a
+            .days_early
+            .map(|d| d.abs().to_string())
+            .unwrap_or_default();
+        rows.push(minijinja::context! {
+            name => match (lang, &t.name_en) { (Lang::En, Some(n)) => n.clone(), _ => t.name_vi.clone() },
+            note => t.note.clone(),
+            scope,
+            target,
+            actual,
+            gap,
+            status => a.status.as_str(),
+            status_label => st.i18n.t(lang, &format!("status-{}", a.status.as_str()), &[("days", days)]),
+        });
+    }
+    let summary = st.i18n.t(
+        lang,
+        "framework-summary",
+        &[
+            ("achieved", fw.achieved.to_string()),
+            ("total", fw.total.to_string()),
+            ("date", format::date(today, lang)),
+        ],
+    );
+    let name = match (lang, &fw.name_en) {
+        (Lang::En, Some(n)) => n.clone(),
+        _ => fw.name_vi.clone(),
+    };
+    page.render(
+        &st,
+        StatusCode::OK,
+        "framework.html",
+        minijinja::context! { name, description => fw.description, summary, rows },
+    )
+}

@@ -1,0 +1,406 @@
+//! A unit's page: its place in the tree, successors and predecessors, and its figures by
+//! period.
+
+use crate::auth::{allowed, Action, Who};
+use crate::format;
+use crate::i18n::Lang;
+use crate::pages::frameworks::fixed;
+use crate::pages::internal;
+use crate::pages::{login_or_forbidden, Page, PageQuery};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use axum::Extension;
+use chiso_core::{Code, Period, SourceTag, Unit, UnitKind};
+use chiso_store::{UnitQuery, ValueQuery};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Serialize)]
+pub(crate) struct UnitItem {
+    code: String,
+    name: String,
+    kind: String,
+}
+
+pub(crate) fn kind_label(st: &AppState, lang: Lang, k: UnitKind) -> String {
+    st.i18n.t(lang, &format!("kind-{}", k.as_str()), &[])
+}
+
+pub(crate) fn item(st: &AppState, lang: Lang, u: &Unit) -> UnitItem {
+    UnitItem {
+        code: u.code.to_string(),
+        name: u.name(lang.as_str()).to_string(),
+        kind: kind_label(st, lang, u.kind),
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct Cell {
+    text: String,
+    source: String,
+    label: String,
+    comment: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Row {
+    code: String,
+    name: String,
+    option: Option<String>,
+    uom: String,
+    cells: Vec<Option<Cell>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct LinkItem {
+    code: String,
+    name: String,
+    note: String,
+}
+
+pub(crate) async fn unit_page(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+    Extension(who): Extension<Who>,
+) -> Response {
+    let page = Page::new(&q, &headers, &uri, &who);
+    let lang = page.lang;
+    let not_found = |page: &Page| {
+        page.error(
+            &st,
+            StatusCode::NOT_FOUND,
+            st.i18n.t(lang, "unit-not-found", &[("code", code.clone())]),
+        )
+    };
+    let Ok(c) = Code::parse(&code) else {
+        return not_found(&page);
+    };
+    if !allowed(
+        &who,
+        Action::Read,
+        Some(c.as_str()),
+        &*st.app.read().await,
+        st.auth.public_read,
+    ) {
+        return login_or_forbidden(&st, &page, &who, &format!("/units/{c}"));
+    }
+    match unit_context(&st, lang, &c).await {
+        Ok(Some(ctx)) => page.render(&st, StatusCode::OK, "unit.html", ctx),
+        Ok(None) => not_found(&page),
+        Err(e) => page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
+    }
+}
+
+pub(crate) async fn unit_context(
+    st: &AppState,
+    lang: Lang,
+    code: &Code,
+) -> Result<Option<minijinja::Value>, chiso_store::StoreError> {
+    let Some(su) = st.store.unit(code).await? else {
+        return Ok(None);
+    };
+    let u = &su.unit;
+    // Breadcrumbs: the ancestors, root first.
+    let mut crumbs = Vec::new();
+    let mut parent = u.parent.clone();
+    while let Some(p) = parent {
+        match st.store.unit(&p).await? {
+            Some(pu) if crumbs.len() < 20 => {
+                parent = pu.unit.parent.clone();
+                crumbs.push(item(st, lang, &pu.unit));
+            }
+            _ => break,
+        }
+    }
+    crumbs.reverse();
+    let children: Vec<UnitItem> = st
+        .store
+        .units(&UnitQuery {
+            parent: Some(code.clone()),
+            ..Default::default()
+        })
+        .await?
+        .iter()
+        .map(|c| item(st, lang, &c.unit))
+        .collect();
+
+    let names = |codes: Vec<Code>| async move {
+        let found = st
+            .store
+            .units(&UnitQuery {
+                codes,
+                ..Default::default()
+            })
+            .await?;
+        Ok::<_, chiso_store::StoreError>(
+            found
+                .into_iter()
+                .map(|u| {
+                    (
+                        u.unit.code.to_string(),
+                        u.unit.name(lang.as_str()).to_string(),
+                    )
+                })
+                .collect::<HashMap<_, _>>(),
+        )
+    };
+    let link_note = |w: Option<f64>, is_default: bool| {
+        let mut parts = Vec::new();
+        match w {
+            Some(w) => parts.push(format!(
+                "{} {}",
+                st.i18n.t(lang, "unit-weight", &[]),
+                format::decimal(&format!("{w}"), lang)
+            )),
+            None => parts.push(st.i18n.t(lang, "unit-split-no-weight", &[])),
+        }
+        if is_default {
+            parts.push(st.i18n.t(lang, "unit-default-successor", &[]));
+        }
+        parts.join(", ")
+    };
+    let succ = st.store.successors(Some(code)).await?;
+    let succ_names = names(succ.iter().map(|l| l.to.clone()).collect()).await?;
+    let successors: Vec<LinkItem> = succ
+        .iter()
+        .map(|l| LinkItem {
+            code: l.to.to_string(),
+            name: succ_names.get(l.to.as_str()).cloned().unwrap_or_default(),
+            note: link_note(l.weight, l.is_default),
+        })
+        .collect();
+    let pred = st.store.predecessors(code).await?;
+    let pred_names = names(pred.iter().map(|l| l.from.clone()).collect()).await?;
+    let predecessors: Vec<LinkItem> = pred
+        .iter()
+        .map(|l| LinkItem {
+            code: l.from.to_string(),
+            name: pred_names.get(l.from.as_str()).cloned().unwrap_or_default(),
+            note: link_note(l.weight, l.is_default),
+        })
+        .collect();
+
+    // Values: one row per element (and breakdown option), one column per period.
+    let values = st
+        .store
+        .values(&ValueQuery {
+            units: vec![code.clone()],
+            ..Default::default()
+        })
+        .await?;
+    let elements: HashMap<String, chiso_core::DataElement> = st
+        .store
+        .elements()
+        .await?
+        .into_iter()
+        .map(|e| (e.code.to_string(), e))
+        .collect();
+    let options: HashMap<(String, String), String> = st
+        .store
+        .breakdowns()
+        .await?
+        .into_iter()
+        .flat_map(|b| {
+            let bc = b.code.to_string();
+            b.options
+                .into_iter()
+                .map(move |o| ((bc.clone(), o.code.to_string()), o.name_vi.clone()))
+        })
+        .collect();
+    let mut periods: Vec<Period> = values.iter().map(|v| v.period).collect();
+    periods.sort_by_key(|p| (p.start(), std::cmp::Reverse(p.end())));
+    periods.dedup();
+    let col: HashMap<Period, usize> = periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let mut rows: BTreeMap<(String, String), Row> = BTreeMap::new();
+    for v in &values {
+        let e = elements.get(v.element.as_str());
+        let bd = v
+            .breakdown
+            .as_ref()
+            .map(|b| b.to_string())
+            .unwrap_or_default();
+        let row = rows
+            .entry((v.element.to_string(), bd.clone()))
+            .or_insert_with(|| Row {
+                code: v.element.to_string(),
+                name: e
+                    .map(|e| e.name(lang.as_str()).to_string())
+                    .unwrap_or_else(|| v.element.to_string()),
+                option: v.breakdown.as_ref().map(|b| {
+                    let cat = e
+                        .and_then(|e| e.breakdown.as_ref())
+                        .map(|c| c.to_string())
+                        .unwrap_or_default();
+                    options
+                        .get(&(cat, b.to_string()))
+                        .cloned()
+                        .unwrap_or_else(|| b.to_string())
+                }),
+                uom: e
+                    .and_then(|e| e.unit_of_measure.clone())
+                    .unwrap_or_default(),
+                cells: (0..periods.len()).map(|_| None).collect(),
+            });
+        let source_key = match &v.source {
+            SourceTag::Import(_) => "import".to_string(),
+            s => s.to_string(),
+        };
+        if let Some(&i) = col.get(&v.period) {
+            row.cells[i] = Some(Cell {
+                text: format::value(&v.value, lang),
+                label: st.i18n.t(lang, &format!("source-{source_key}"), &[]),
+                source: source_key,
+                comment: v.comment.clone().unwrap_or_default(),
+            });
+        }
+    }
+    // Values without a breakdown go in the main table; each broken-down element gets a
+    // table of its own, folded away.
+    let mut plain = Vec::new();
+    let mut broken_down: Vec<minijinja::Value> = Vec::new();
+    let mut current: Option<(String, String, String, Vec<Row>)> = None;
+    let flush = |cur: Option<(String, String, String, Vec<Row>)>,
+                 out: &mut Vec<minijinja::Value>| {
+        if let Some((code, name, uom, rows)) = cur {
+            out.push(minijinja::context! { code, name, uom, count => rows.len(), rows });
+        }
+    };
+    for row in rows.into_values() {
+        if row.option.is_none() {
+            plain.push(row);
+            continue;
+        }
+        if current.as_ref().map(|c| c.0 != row.code).unwrap_or(true) {
+            flush(current.take(), &mut broken_down);
+            current = Some((
+                row.code.clone(),
+                row.name.clone(),
+                row.uom.clone(),
+                Vec::new(),
+            ));
+        }
+        if let Some(c) = current.as_mut() {
+            c.3.push(row);
+        }
+    }
+    flush(current.take(), &mut broken_down);
+    // Indicators computed by the engine for this unit (its subtree), in the periods that hold
+    // values anywhere below it.
+    let mut indicator_rows = Vec::new();
+    let mut ind_periods: Vec<Period> = st
+        .store
+        .values(&ValueQuery {
+            units: vec![code.clone()],
+            descendants: true,
+            ..Default::default()
+        })
+        .await?
+        .iter()
+        .map(|v| v.period)
+        .collect();
+    ind_periods.sort_by_key(|p| (p.start(), std::cmp::Reverse(p.end())));
+    ind_periods.dedup();
+    let periods_for_ind = ind_periods.clone();
+    {
+        let periods = &periods_for_ind;
+        let engine = st.app.read().await;
+        let scope = chiso_engine::Scope::Unit(code.clone());
+        for ind in st.store.indicators().await? {
+            let mut any = false;
+            let cells: Vec<String> = periods
+                .iter()
+                .map(
+                    |p| match engine.indicator(ind.code.as_str(), &scope, p, None) {
+                        Ok(Some(v)) => {
+                            any = true;
+                            fixed(v.value, ind.decimals, lang)
+                        }
+                        _ => String::new(),
+                    },
+                )
+                .collect();
+            if !any {
+                continue;
+            }
+            // The change in the latest period the indicator has a value in.
+            let change = periods
+                .iter()
+                .zip(&cells)
+                .rev()
+                .find(|(_, c)| !c.is_empty())
+                .map(|(p, _)| p)
+                .and_then(|p| {
+                    engine
+                        .compare(ind.code.as_str(), &scope, p, None)
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|c| c.same_period_last_year)
+                .map(|d| {
+                    let sign = if d.difference > 0.0 { "+" } else { "" };
+                    let diff = fixed(d.difference, ind.decimals, lang);
+                    match d.relative_percent {
+                        None => format!("{sign}{diff} {}", st.i18n.t(lang, "gap-points", &[])),
+                        Some(r) => format!("{sign}{diff} ({sign}{}%)", fixed(r, 1, lang)),
+                    }
+                })
+                .unwrap_or_default();
+            indicator_rows.push(minijinja::context! {
+                code => ind.code.to_string(),
+                name => ind.name(lang.as_str()).to_string(),
+                unit => ind.unit_label.clone().unwrap_or_default(),
+                cells,
+                change,
+            });
+        }
+    }
+    let valid = match (u.valid_from, u.valid_to) {
+        (None, None) => st.i18n.t(lang, "unit-valid-always", &[]),
+        (from, to) => {
+            let mut parts = Vec::new();
+            if let Some(f) = from {
+                parts.push(
+                    st.i18n
+                        .t(lang, "unit-valid-from", &[("from", format::date(f, lang))]),
+                );
+            }
+            if let Some(t) = to {
+                parts.push(
+                    st.i18n
+                        .t(lang, "unit-valid-to", &[("to", format::date(t, lang))]),
+                );
+            }
+            parts.join(" ")
+        }
+    };
+    let other_name = match lang {
+        Lang::Vi => u.name_en.clone(),
+        Lang::En => Some(u.name_vi.clone()),
+    };
+    Ok(Some(minijinja::context! {
+        unit => minijinja::context! {
+            code => u.code.to_string(),
+            gso_code => u.gso_code.clone(),
+            name => u.name(lang.as_str()),
+            other_name => other_name,
+            kind => kind_label(st, lang, u.kind),
+            level => su.level,
+            valid => valid,
+        },
+        other_lang_name => match lang { Lang::Vi => "English", Lang::En => "Tiếng Việt" },
+        crumbs,
+        children,
+        successors,
+        predecessors,
+        periods => periods.iter().map(|p| format::period(p, lang)).collect::<Vec<_>>(),
+        rows => plain,
+        broken_down => broken_down,
+        indicator_rows,
+        indicator_periods => ind_periods.iter().map(|p| format::period(p, lang)).collect::<Vec<_>>(),
+    }))
+}

@@ -1,0 +1,162 @@
+//! What API handlers share to read a request: query strings and JSON bodies with errors that
+//! name the field, codes, dates, numbers and yes/no parameters, the size limits, and the actor
+//! a write is recorded under.
+
+use crate::auth::Who;
+use crate::error::ApiError;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::Query;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chiso_core::{Code, Via};
+use chiso_store::{Actor, FieldError};
+use chrono::NaiveDate;
+
+/// Most items accepted in one write request.
+pub const MAX_ITEMS: usize = 10_000;
+
+/// Most values returned by one read (use `offset` to page).
+pub const MAX_PAGE: i64 = 100_000;
+
+pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(t)| t)
+        .map_err(|e| ApiError::bad("query", e.body_text()))
+}
+
+pub(crate) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    b.map(|Json(t)| t).map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(crate::MAX_BODY)
+        } else {
+            ApiError::bad("body", e.body_text())
+        }
+    })
+}
+
+pub(crate) fn code_param(field: &str, s: &str) -> Result<Code, ApiError> {
+    Code::parse(s).map_err(|e| ApiError::bad(field, format!("'{s}': {e}")))
+}
+
+pub(crate) fn codes_param(field: &str, s: &Option<String>) -> Result<Vec<Code>, ApiError> {
+    s.iter()
+        .flat_map(|s| s.split([',', ';']))
+        .filter(|x| !x.trim().is_empty())
+        .map(|x| code_param(field, x))
+        .collect()
+}
+
+pub(crate) fn date_param(field: &str, s: &Option<String>) -> Result<Option<NaiveDate>, ApiError> {
+    s.as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| ApiError::bad(field, format!("'{s}' is not a date (YYYY-MM-DD)")))
+        })
+        .transpose()
+}
+
+pub(crate) fn int_param(
+    field: &str,
+    s: &Option<String>,
+    min: i64,
+    max: i64,
+) -> Result<Option<i64>, ApiError> {
+    s.as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.parse::<i64>() {
+            Ok(v) if (min..=max).contains(&v) => Ok(v),
+            _ => Err(ApiError::bad(
+                field,
+                format!("'{s}' is not a whole number from {min} to {max}"),
+            )),
+        })
+        .transpose()
+}
+
+pub(crate) fn bool_param(field: &str, s: &Option<String>) -> Result<bool, ApiError> {
+    match s.as_deref() {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(ApiError::bad(
+            field,
+            format!("'{other}' is not true or false"),
+        )),
+    }
+}
+
+pub(crate) fn actor(who: &Who) -> Actor {
+    Actor::new(who.name(), Via::Api)
+}
+
+// ---- health ----------------------------------------------------------------------------------
+
+pub(crate) fn items<T: serde::de::DeserializeOwned>(
+    field: &str,
+    raw: Vec<serde_json::Value>,
+) -> Result<Vec<T>, ApiError> {
+    if raw.len() > MAX_ITEMS {
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            None,
+            field,
+            format!("at most {MAX_ITEMS} items per request"),
+        )]));
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut errors = Vec::new();
+    for (i, v) in raw.into_iter().enumerate() {
+        match serde_json::from_value::<T>(v) {
+            Ok(t) => out.push(t),
+            Err(e) => errors.push(FieldError::new(Some(i), field, e.to_string())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
+/// Largest file accepted by an import or an upload over HTTP: 20 MiB.
+pub const MAX_UPLOAD: usize = chiso_io::values::MAX_FILE_BYTES;
+
+/// A download: the given type, `attachment`, no sniffing, a sandbox for anything opened.
+pub(crate) fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    resp
+}
