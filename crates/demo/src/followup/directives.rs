@@ -1,0 +1,75 @@
+//! The Chairman's directives of the 2023 review's conclusions (seed paragraph 4) and their
+//! progress as of 30 June 2024.
+
+use super::{c, d, note, report};
+use chiso_core::plan::{Directive, DirectiveStatus, ProgressUpdate};
+use chrono::NaiveDate;
+
+#[allow(clippy::too_many_arguments)]
+fn directive(
+    n: u32,
+    text: &str,
+    assignees: &[&str],
+    due: NaiveDate,
+    progress: u8,
+    completed_on: Option<NaiveDate>,
+    reports: Vec<ProgressUpdate>,
+) -> Directive {
+    Directive {
+        code: c(&format!("KL2023-{n:02}")),
+        source: "Kết luận của Chủ tịch UBND tỉnh tại hội nghị tổng kết CĐS và Đề án 06 năm 2023"
+            .into(),
+        number: n,
+        text: text.to_string(),
+        assignees: assignees.iter().map(|a| c(a)).collect(),
+        issued_on: d(2023, 12, 28),
+        due,
+        status: match (completed_on, progress) {
+            (Some(_), _) => DirectiveStatus::Done,
+            (None, 0) => DirectiveStatus::Open,
+            _ => DirectiveStatus::InProgress,
+        },
+        progress,
+        completed_on,
+        reports,
+        note: note(),
+    }
+}
+
+pub(super) fn directives() -> Vec<Directive> {
+    vec![
+        directive(1, "Sở Thông tin và Truyền thông hướng dẫn các cấp, ngành, địa phương khẩn trương xây dựng kế hoạch CĐS năm 2024 của từng cơ quan, đơn vị: rõ người, rõ việc, rõ trách nhiệm, có lộ trình, gắn với nguồn lực được phân bổ",
+            &["58-SO-TTTT"], d(2024, 1, 31), 100, Some(d(2024, 1, 26)),
+            vec![report(d(2024, 1, 26), 100, "Đã ban hành văn bản hướng dẫn xây dựng kế hoạch CĐS năm 2024", "Văn bản hướng dẫn số .../STTTT-CĐS (minh họa)")]),
+        directive(2, "Các doanh nghiệp viễn thông xóa vùng lõm sóng, hoàn thành phủ sóng 5G trong tháng 4/2024",
+            &["58-VIETTEL", "58-VNPT", "58-MOBIFONE"], d(2024, 4, 30), 75, None,
+            vec![
+                report(d(2024, 3, 31), 55, "Đã xử lý 4/12 thôn lõm sóng; phát sóng 5G tại thành phố Phan Rang - Tháp Chàm", ""),
+                report(d(2024, 6, 15), 75, "Đã xử lý 7/12 thôn lõm sóng; 5G chưa phủ hết các huyện miền núi", "Báo cáo của các doanh nghiệp viễn thông (minh họa)"),
+            ]),
+        directive(3, "Xây dựng cơ sở dữ liệu đầy đủ, kết nối với các hệ thống quốc gia, khai thác dữ liệu dùng chung",
+            &["58-SO-TTTT", "58-CONG-AN"], d(2024, 9, 30), 55, None,
+            vec![report(d(2024, 6, 20), 55, "5/8 hệ thống đã kết nối CSDL quốc gia về dân cư hoặc NDXP", "")]),
+        directive(4, "Nâng cao chất lượng dịch vụ công trực tuyến và mức độ hài lòng của người dân, doanh nghiệp",
+            &["58-VP-UBND"], d(2024, 12, 31), 40, None, vec![]),
+        directive(5, "Nâng cao tỷ lệ người dân sử dụng điện thoại thông minh",
+            &["58-SO-TTTT", "58-VIETTEL", "58-VNPT", "58-MOBIFONE"], d(2024, 12, 31), 50, None, vec![]),
+        directive(6, "Xây dựng phần mềm kho dữ liệu điện tử phục vụ Đề án 06",
+            &["58-CONG-AN", "58-VP-UBND"], d(2024, 6, 30), 100, Some(d(2024, 6, 20)),
+            vec![report(d(2024, 6, 20), 100, "Kho dữ liệu điện tử của tổ chức, cá nhân đưa vào vận hành", "Quyết định đưa vào sử dụng (minh họa)")]),
+        directive(7, "Huy động nguồn lực đầu tư, hỗ trợ doanh nghiệp chuyển đổi số",
+            &["58-SO-KHDT", "58-SO-CT"], d(2024, 12, 31), 30, None, vec![]),
+        directive(8, "Ký kết hợp tác với các đối tác chiến lược về chuyển đổi số",
+            &["58-SO-TTTT"], d(2024, 3, 31), 100, Some(d(2024, 3, 15)),
+            vec![report(d(2024, 3, 15), 100, "Đã ký thỏa thuận hợp tác chiến lược", "Thỏa thuận hợp tác (minh họa)")]),
+        directive(9, "Nâng tỷ lệ sử dụng chữ ký số cá nhân lên 100%",
+            &["58-SO-NV", "58-SO-TTTT"], d(2024, 6, 30), 98, None,
+            vec![report(d(2024, 6, 25), 98, "Tỷ lệ cán bộ sử dụng chữ ký số đạt khoảng 98%", "")]),
+        directive(10, "Kiện toàn Ban Chỉ đạo CĐS và ban hành chương trình, kế hoạch CĐS ở tất cả các cơ quan, đơn vị",
+            &["58-SO-NV"], d(2024, 3, 31), 90, None,
+            vec![report(d(2024, 5, 10), 90, "Còn một số UBND cấp xã chưa kiện toàn Ban Chỉ đạo", "")]),
+        directive(11, "Năm 2024 mỗi ngành, mỗi địa phương và 100% xã, phường, thị trấn đăng ký ít nhất một sản phẩm CĐS",
+            &["58-SO-TTTT", "582-UBND", "584-UBND", "585-UBND"], d(2024, 12, 31), 60, None,
+            vec![report(d(2024, 6, 28), 60, "Khoảng hai phần ba số xã đã đăng ký sản phẩm CĐS", "")]),
+    ]
+}
