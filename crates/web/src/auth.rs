@@ -147,7 +147,18 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A session past its idle or absolute time-out, or of a disabled account, is ended.
 pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
-    let who = identify(&st, req.headers()).await;
+    let who = match identify(&st, req.headers()).await {
+        Ok(who) => who,
+        // A credential that was sent but is not good is refused, never taken as anonymous: a
+        // client learns that its token is wrong even where anyone may read.
+        Err(Refused::BadCredential(why)) => {
+            return crate::error::ApiError::UnauthorizedBecause(why).into_response()
+        }
+        Err(Refused::Unavailable(e)) => {
+            tracing::error!(error = %e, "cannot check the credentials");
+            return crate::error::ApiError::Internal(e.to_string()).into_response();
+        }
+    };
     // The JSON API, called with a session cookie, must send the session's CSRF token back in
     // `X-CSRF-Token`; forms are checked by their handlers.
     if req.uri().path().starts_with("/api/") && !csrf_ok(&who, req.method(), req.headers(), None) {
@@ -160,53 +171,71 @@ pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Ne
     next.run(req).await
 }
 
-async fn identify(st: &AppState, headers: &HeaderMap) -> Who {
+/// Why credentials that were sent are not taken.
+enum Refused {
+    /// An `Authorization` header that is not a good API token (unknown, revoked, of a
+    /// disabled account, or not `ApiToken …` at all).
+    BadCredential(&'static str),
+    /// The store could not be asked.
+    Unavailable(chiso_store::StoreError),
+}
+
+impl From<chiso_store::StoreError> for Refused {
+    fn from(e: chiso_store::StoreError) -> Refused {
+        Refused::Unavailable(e)
+    }
+}
+
+async fn identify(st: &AppState, headers: &HeaderMap) -> Result<Who, Refused> {
     let now = Utc::now();
-    if let Some(auth) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let Some(secret) = auth.strip_prefix("ApiToken ") else {
-            return Who::Anonymous;
+    if let Some(auth) = headers.get(AUTHORIZATION) {
+        let bad = "the Authorization header is not a valid API token (send `Authorization: ApiToken …` with a token that is neither revoked nor of a disabled account)";
+        let Some(secret) = auth.to_str().ok().and_then(|a| a.strip_prefix("ApiToken ")) else {
+            return Err(Refused::BadCredential(bad));
         };
-        let Ok(Some(t)) = st
+        let Some(t) = st
             .store
             .token_by_hash(&chiso_store::secret_hash(secret.trim()))
-            .await
+            .await?
         else {
-            return Who::Anonymous;
+            return Err(Refused::BadCredential(bad));
         };
         if t.revoked_at.is_some() {
-            return Who::Anonymous;
+            return Err(Refused::BadCredential(bad));
         }
-        let Ok(Some(u)) = st.store.user(&t.username).await else {
-            return Who::Anonymous;
+        let Some(u) = st.store.user(&t.username).await? else {
+            return Err(Refused::BadCredential(bad));
         };
         if u.disabled {
-            return Who::Anonymous;
+            return Err(Refused::BadCredential(bad));
         }
         if let Err(e) = st.app.touch_token(&t.id, now).await {
             tracing::warn!(error = %e, token = %t.id, "cannot record the token's use");
         }
-        return Who::User(Principal {
+        return Ok(Who::User(Principal {
             username: u.username,
             display_name: u.display_name,
             assignments: u.assignments,
             credential: Credential::Token { id: t.id },
-        });
+        }));
     }
+    // An unknown, expired or ended session cookie is no session: the person is anonymous
+    // (the pages send them to log in again).
     let Some(secret) = cookie(headers, SESSION_COOKIE) else {
-        return Who::Anonymous;
+        return Ok(Who::Anonymous);
     };
     let id_hash = chiso_store::secret_hash(secret);
-    let Ok(Some(s)) = st.store.session(&id_hash).await else {
-        return Who::Anonymous;
+    let Some(s) = st.store.session(&id_hash).await? else {
+        return Ok(Who::Anonymous);
     };
     let expired = now > s.expires_at || now - s.last_seen_at > st.auth.idle_timeout;
-    let user = match st.store.user(&s.username).await {
-        Ok(Some(u)) if !u.disabled && !expired => u,
+    let user = match st.store.user(&s.username).await? {
+        Some(u) if !u.disabled && !expired => u,
         _ => {
             if let Err(e) = st.app.delete_session(&id_hash).await {
                 tracing::warn!(error = %e, "cannot delete an ended session");
             }
-            return Who::Anonymous;
+            return Ok(Who::Anonymous);
         }
     };
     if now - s.last_seen_at > Duration::seconds(30) {
@@ -214,7 +243,7 @@ async fn identify(st: &AppState, headers: &HeaderMap) -> Who {
             tracing::warn!(error = %e, "cannot record the session's activity");
         }
     }
-    Who::User(Principal {
+    Ok(Who::User(Principal {
         username: user.username,
         display_name: user.display_name,
         assignments: user.assignments,
@@ -223,7 +252,7 @@ async fn identify(st: &AppState, headers: &HeaderMap) -> Who {
             csrf_token: s.csrf_token,
             must_change_password: user.must_change_password,
         },
-    })
+    }))
 }
 
 /// For a state-changing request made with a session cookie: the CSRF token must come back,

@@ -16,6 +16,8 @@ pub enum ApiError {
     NotFound(String),
     /// No credentials (or expired ones): log in, or send an API token.
     Unauthorized,
+    /// Credentials were sent but are not good (a wrong or revoked API token).
+    UnauthorizedBecause(&'static str),
     Forbidden(String),
     /// The body is larger than the limit (in bytes).
     TooLarge(usize),
@@ -75,6 +77,9 @@ impl IntoResponse for ApiError {
                 "log in, or send an API token: Authorization: ApiToken …".to_string(),
                 vec![],
             ),
+            ApiError::UnauthorizedBecause(why) => {
+                (StatusCode::UNAUTHORIZED, why.to_string(), vec![])
+            }
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m, vec![]),
             ApiError::TooLarge(max) => (
                 StatusCode::PAYLOAD_TOO_LARGE,

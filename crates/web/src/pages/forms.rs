@@ -58,7 +58,7 @@ pub(crate) async fn render_form(
     .await
     {
         Ok(f) => f,
-        Err(e) => return page.error(st, StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        Err(e) => return page.respond(st, Err(crate::error::ApiError::from(e).into())),
     };
     let (may_write, may_approve_here) = {
         let engine = st.app.read().await;
@@ -292,7 +292,7 @@ pub(crate) fn error_text(e: ApiError) -> (StatusCode, String) {
     match e {
         ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
         ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
-        ApiError::Unauthorized => (
+        ApiError::Unauthorized | ApiError::UnauthorizedBecause(_) => (
             StatusCode::UNAUTHORIZED,
             "Cần đăng nhập / Log in first".into(),
         ),

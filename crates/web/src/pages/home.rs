@@ -1,48 +1,40 @@
 //! The home page: the unit trees (the 2025 structure and the legacy one) and the frameworks.
 
-use crate::auth::{allowed, Action, Who};
+use crate::auth::{allowed, Action};
 use crate::i18n::Lang;
-use crate::pages::internal;
 use crate::pages::units::item;
-use crate::pages::{login_or_forbidden, Page, PageQuery};
+use crate::pages::{Page, PageError};
 use crate::AppState;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use chiso_store::StoredUnit;
 use chiso_store::UnitQuery;
 
-pub(crate) async fn home(
-    State(st): State<AppState>,
-    Query(q): Query<PageQuery>,
-    headers: HeaderMap,
-    uri: Uri,
-    Extension(who): Extension<Who>,
-) -> Response {
-    let page = Page::new(&q, &headers, &uri, &who);
+pub(crate) async fn home(State(st): State<AppState>, page: Page) -> Response {
+    let r = home_page(&st, &page).await;
+    page.respond(&st, r)
+}
+
+async fn home_page(st: &AppState, page: &Page) -> Result<Response, PageError> {
     let lang = page.lang;
     if !allowed(
-        &who,
+        &page.who,
         Action::ReadMeta,
         None,
         &*st.app.read().await,
         st.auth.public_read,
     ) {
-        return login_or_forbidden(&st, &page, &who, "/");
+        return Err(PageError::Denied);
     }
-    let roots = match st
+    let roots = st
         .store
         .units(&UnitQuery {
             roots: true,
             ..Default::default()
         })
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
-    };
-    let demo = matches!(st.store.meta("demo").await, Ok(Some(_)));
+        .await?;
+    let demo = st.store.meta("demo").await?.is_some();
     let (legacy, current): (Vec<&StoredUnit>, Vec<&StoredUnit>) =
         roots.iter().partition(|u| u.unit.valid_to.is_some());
     let mut sections = Vec::new();
@@ -50,26 +42,26 @@ pub(crate) async fn home(
         if !list.is_empty() {
             sections.push(minijinja::context! {
                 title => st.i18n.t(lang, key, &[]),
-                units => list.iter().map(|u| item(&st, lang, &u.unit)).collect::<Vec<_>>(),
+                units => list.iter().map(|u| item(st, lang, &u.unit)).collect::<Vec<_>>(),
             });
         }
     }
-    let frameworks: Vec<minijinja::Value> = match st.store.frameworks().await {
-        Ok(f) => f
-            .iter()
-            .map(|f| {
-                minijinja::context! {
-                    code => f.code.to_string(),
-                    name => match (lang, &f.name_en) { (Lang::En, Some(n)) => n.clone(), _ => f.name_vi.clone() },
-                }
-            })
-            .collect(),
-        Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
-    };
-    page.render(
-        &st,
+    let frameworks: Vec<minijinja::Value> = st
+        .store
+        .frameworks()
+        .await?
+        .iter()
+        .map(|f| {
+            minijinja::context! {
+                code => f.code.to_string(),
+                name => match (lang, &f.name_en) { (Lang::En, Some(n)) => n.clone(), _ => f.name_vi.clone() },
+            }
+        })
+        .collect();
+    Ok(page.render(
+        st,
         StatusCode::OK,
         "home.html",
         minijinja::context! { sections, demo, frameworks },
-    )
+    ))
 }

@@ -52,13 +52,46 @@ pub(crate) fn pick_lang(q: &PageQuery, headers: &HeaderMap) -> (Lang, bool) {
     (from_cookie.unwrap_or(Lang::Vi), false)
 }
 
+/// What a page knows of its request: the language, the layout's context (the user's name,
+/// the session's CSRF token, the menu), and who is asking. Extracted from every page request.
 pub(crate) struct Page {
     pub lang: Lang,
     set_cookie: bool,
     path: String,
+    /// The query string without `lang`, kept by the language switch (a filtered page stays
+    /// filtered).
+    query: String,
     user_name: Option<String>,
     csrf: Option<String>,
     is_admin: bool,
+    pub who: Who,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Page {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Page, Self::Rejection> {
+        let who = parts
+            .extensions
+            .get::<Who>()
+            .cloned()
+            .unwrap_or(Who::Anonymous);
+        let lang = parts.uri.query().and_then(|q| {
+            q.split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == "lang")
+                .map(|(_, v)| v.to_string())
+        });
+        Ok(Page::new(
+            &PageQuery { lang },
+            &parts.headers,
+            &parts.uri,
+            &who,
+        ))
+    }
 }
 
 impl Page {
@@ -78,13 +111,50 @@ impl Page {
                 .iter()
                 .any(|a| a.role == chiso_core::account::Role::SystemAdmin && a.unit.is_none())
         });
+        let query = uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+            .collect::<Vec<_>>()
+            .join("&");
         Page {
             lang,
             set_cookie,
             path: uri.path().to_string(),
+            query,
             user_name,
             csrf,
             is_admin,
+            who: who.clone(),
+        }
+    }
+
+    /// The same page in the other language, its other parameters kept.
+    fn switch_href(&self) -> String {
+        let other = self.lang.other().as_str();
+        if self.query.is_empty() {
+            format!("{}?lang={other}", self.path)
+        } else {
+            format!("{}?{}&lang={other}", self.path, self.query)
+        }
+    }
+
+    /// The page's answer: the page itself, or what its error shows (see [`PageError`]).
+    pub(crate) fn respond(&self, st: &AppState, r: Result<Response, PageError>) -> Response {
+        match r {
+            Ok(resp) => resp,
+            Err(PageError::NotFound(message)) => self.error(st, StatusCode::NOT_FOUND, message),
+            Err(PageError::Refused(status, message)) => self.error(st, status, message),
+            Err(PageError::Denied) => login_or_forbidden(st, self, &self.who, &self.path),
+            Err(PageError::Internal(cause)) => {
+                tracing::error!(error = %cause, path = %self.path, "page failed");
+                self.error(
+                    st,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    st.i18n.t(self.lang, "internal-error", &[]),
+                )
+            }
         }
     }
 
@@ -98,7 +168,7 @@ impl Page {
         let base = minijinja::context! {
             lang => self.lang.as_str(),
             other_lang => self.lang.other().as_str(),
-            switch_href => format!("{}?lang={}", self.path, self.lang.other().as_str()),
+            switch_href => self.switch_href(),
             user_name => self.user_name.clone(),
             session_csrf => self.csrf.clone(),
             is_admin => self.is_admin,
@@ -134,6 +204,69 @@ impl Page {
 pub(crate) fn internal(e: impl std::fmt::Display) -> String {
     tracing::error!(error = %e, "page failed");
     "Lỗi nội bộ / internal error".into()
+}
+
+/// Why a page cannot be shown. An internal failure is logged with its cause and shown as the
+/// plain error page; a database's or a library's text never reaches the user.
+#[derive(Debug)]
+pub(crate) enum PageError {
+    /// Nothing there (the message names what was asked for).
+    NotFound(String),
+    /// Refused, with a message the person may read (a rule, a closed period…).
+    Refused(StatusCode, String),
+    /// Not for this person: the login page for someone not logged in, else "forbidden".
+    Denied,
+    /// A failure of the system; its cause is logged, never shown.
+    Internal(String),
+}
+
+impl From<chiso_store::StoreError> for PageError {
+    fn from(e: chiso_store::StoreError) -> PageError {
+        match e {
+            chiso_store::StoreError::Invalid(fields) => PageError::Refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                fields
+                    .iter()
+                    .map(|f| f.reason.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::error::ApiError> for PageError {
+    fn from(e: crate::error::ApiError) -> PageError {
+        use crate::error::ApiError;
+        match e {
+            ApiError::NotFound(m) => PageError::NotFound(m),
+            ApiError::Unauthorized | ApiError::UnauthorizedBecause(_) | ApiError::Forbidden(_) => {
+                PageError::Denied
+            }
+            ApiError::BadRequest(f) | ApiError::Invalid(f) => PageError::Refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                f.iter()
+                    .map(|x| {
+                        if x.field == "report" {
+                            x.reason.clone()
+                        } else {
+                            format!("{}: {}", x.field, x.reason)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            ApiError::TooLarge(n) => PageError::Refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "Tệp quá lớn (tối đa {} MB) / The file is too large",
+                    n / 1024 / 1024
+                ),
+            ),
+            ApiError::Internal(m) => PageError::Internal(m),
+        }
+    }
 }
 
 /// Anonymous visitors are sent to log in (and back); a logged-in account without the right is

@@ -5,7 +5,7 @@
 
 use crate::auth::{allowed, Action, Who};
 use crate::i18n::Lang;
-use crate::pages::{login_or_forbidden, Page, PageQuery};
+use crate::pages::{login_or_forbidden, Page, PageError, PageQuery};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -116,13 +116,14 @@ pub(crate) async fn plans_page(
         &who,
     );
     let lang = page.lang;
-    let Ok(day) = crate::clock::as_of_day(&st).await else {
-        return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
+    let day = match crate::clock::as_of_day(&st).await {
+        Ok(d) => d,
+        Err(e) => return page.respond(&st, Err(e.into())),
     };
     let year = q.year.unwrap_or(day.year());
     let plans = match st.store.plans(None, Some(year)).await {
         Ok(p) => p,
-        Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => return page.respond(&st, Err(e.into())),
     };
     let unit_name = unit_names(&st, lang).await;
     let mut rows = Vec::new();
@@ -193,8 +194,9 @@ pub(crate) async fn plan_page(
     if !readable(&st, &who, plan.unit.as_str()).await {
         return login_or_forbidden(&st, &page, &who, &format!("/plans/{code}"));
     }
-    let Ok(day) = crate::clock::as_of_day(&st).await else {
-        return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
+    let day = match crate::clock::as_of_day(&st).await {
+        Ok(d) => d,
+        Err(e) => return page.respond(&st, Err(e.into())),
     };
     let unit_name = unit_names(&st, lang).await;
     let tasks: Vec<minijinja::Value> = plan
@@ -273,12 +275,13 @@ pub(crate) async fn directives_page(
         &who,
     );
     let lang = page.lang;
-    let Ok(day) = crate::clock::as_of_day(&st).await else {
-        return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
+    let day = match crate::clock::as_of_day(&st).await {
+        Ok(d) => d,
+        Err(e) => return page.respond(&st, Err(e.into())),
     };
     let all = match st.store.directives().await {
         Ok(d) => d,
-        Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => return page.respond(&st, Err(e.into())),
     };
     let unit_name = unit_names(&st, lang).await;
     let mut visible = Vec::new();
@@ -361,8 +364,9 @@ pub(crate) async fn products_page(
         &who,
     );
     let lang = page.lang;
-    let Ok(day) = crate::clock::as_of_day(&st).await else {
-        return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "as of".into());
+    let day = match crate::clock::as_of_day(&st).await {
+        Ok(d) => d,
+        Err(e) => return page.respond(&st, Err(e.into())),
     };
     let year = q.year.unwrap_or(day.year());
     let group = q.group.clone().unwrap_or_else(|| "58_CAP_XA".into());
@@ -380,7 +384,7 @@ pub(crate) async fn products_page(
     }
     let unit_name = unit_names(&st, lang).await;
     let (Ok(has), Ok(need)) = (Code::parse("SP_CDS_CO"), Code::parse("KH_THUOC_DIEN")) else {
-        return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, "codes".into());
+        return page.respond(&st, Err(PageError::Internal("codes".into())));
     };
     let period = Period::Year(year);
     let mut units = 0;

@@ -632,3 +632,35 @@ async fn public_access_shows_the_published_indicators_and_nothing_else() {
     );
     app.finish().await;
 }
+
+/// Where anyone may read (the demo), a wrong credential is still refused: a client learns that
+/// its token is bad instead of being answered as anonymous.
+#[tokio::test]
+async fn a_wrong_api_token_is_refused_even_where_anyone_may_read() {
+    let app = spawn_app(true).await;
+    assert_eq!(get(&app, "/api/units?level=1").await.status, StatusCode::OK);
+    for auth in [
+        "ApiToken not-a-token".to_string(),
+        "Basic dXNlcjpwYXNz".to_string(),
+        "ApiToken".to_string(),
+    ] {
+        let r = send_raw(
+            &app,
+            Request::get("/api/units?level=1")
+                .header("authorization", &auth)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{auth}: {}", r.text);
+        assert!(r.text.contains("API token"), "{}", r.text);
+    }
+    // A revoked token too.
+    app.store
+        .revoke_token("t-quan.tri", &Actor::new("test", Via::Cli))
+        .await
+        .unwrap();
+    let r = as_user(&app, "GET", "/api/units?level=1", &app.token, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    app.finish().await;
+}
