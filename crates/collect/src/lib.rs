@@ -110,6 +110,19 @@ impl Hierarchy {
     }
 }
 
+/// Run CPU-heavy work (checking a large file's rows, its validation rules) without stalling
+/// the async runtime's other tasks: on a multi-threaded runtime the thread is handed over for
+/// the time (`block_in_place`); elsewhere (a current-thread runtime, plain code) it just runs.
+pub(crate) fn heavy<T>(work: impl FnOnce() -> T) -> T {
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi {
+        tokio::task::block_in_place(work)
+    } else {
+        work()
+    }
+}
+
 /// A value's type error, in Vietnamese.
 pub fn vi_value_error(e: &ValueError) -> String {
     match e {

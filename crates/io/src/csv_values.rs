@@ -441,8 +441,16 @@ fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
 
 /// chiso's CSV of data values, header [`CHISO_HEADER`]; `stored_at` in RFC 3339, UTC.
 pub fn write_csv(rows: &[ExportRow]) -> Vec<u8> {
+    write_csv_part(rows, true)
+}
+
+/// Part of chiso's CSV: the rows, after the header when `header` (the first part of a
+/// streamed export).
+pub fn write_csv_part(rows: &[ExportRow], header: bool) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(64 * (rows.len() + 1)));
-    let _ = w.write_record(CHISO_HEADER);
+    if header {
+        let _ = w.write_record(CHISO_HEADER);
+    }
     for r in rows {
         let at = r.stored_at.to_rfc3339_opts(SecondsFormat::Secs, true);
         let _ = w.write_record([
@@ -463,8 +471,15 @@ pub fn write_csv(rows: &[ExportRow]) -> Vec<u8> {
 /// DHIS2's CSV of data values, header [`DHIS2_HEADER`], with codes as identifiers: the
 /// category option combination is the breakdown option's code or `default`.
 pub fn write_dhis2_csv(rows: &[ExportRow]) -> Vec<u8> {
+    write_dhis2_csv_part(rows, true)
+}
+
+/// Part of DHIS2's CSV: the rows, after the header when `header`.
+pub fn write_dhis2_csv_part(rows: &[ExportRow], header: bool) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(80 * (rows.len() + 1)));
-    let _ = w.write_record(DHIS2_HEADER);
+    if header {
+        let _ = w.write_record(DHIS2_HEADER);
+    }
     for r in rows {
         let at = dhis2_timestamp(&r.stored_at);
         let _ = w.write_record([

@@ -183,6 +183,9 @@ pub struct ValueQuery {
     pub periods: Vec<Period>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+    /// Only values whose key comes after this one (the values come in key order): how a long
+    /// read goes on from where its last page ended.
+    pub after: Option<ValueKey>,
 }
 
 /// The key of one data value.

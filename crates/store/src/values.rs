@@ -123,6 +123,17 @@ impl<B: SqlBackend> crate::ValueReads for B {
             }
             b.push(")");
         }
+        if let Some(k) = &q.after {
+            b.push(" AND (element, unit, period, breakdown) > (")
+                .push_bind(k.element.as_str())
+                .push(", ")
+                .push_bind(k.unit.as_str())
+                .push(", ")
+                .push_bind(k.period.to_string())
+                .push(", ")
+                .push_bind(k.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""))
+                .push(")");
+        }
         // The key's order: read as stored, without sorting.
         b.push(" ORDER BY element, unit, period, breakdown");
         if let Some(l) = q.limit {

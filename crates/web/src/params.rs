@@ -123,6 +123,11 @@ pub const MAX_UPLOAD: usize = chiso_io::values::MAX_FILE_BYTES;
 
 /// A download: the given type, `attachment`, no sniffing, a sandbox for anything opened.
 pub(crate) fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+    download(content_type, file_name, axum::body::Body::from(bytes))
+}
+
+/// A download of a body (streamed or whole), as [`attachment`].
+pub(crate) fn download(content_type: &str, file_name: &str, body: axum::body::Body) -> Response {
     let ascii: String = file_name
         .chars()
         .map(|c| {
@@ -144,7 +149,7 @@ pub(crate) fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) ->
         })
         .collect();
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    let mut resp = bytes.into_response();
+    let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(
         CONTENT_TYPE,
@@ -159,4 +164,14 @@ pub(crate) fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) ->
         HeaderValue::from_static("sandbox; default-src 'none'"),
     );
     resp
+}
+
+/// Run blocking work — parsing a file, hashing a password — on the runtime's blocking threads,
+/// so the workers that answer requests are never held up by it.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::Internal(format!("blocking work failed: {e}")))
 }

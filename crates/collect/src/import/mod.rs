@@ -226,9 +226,11 @@ pub async fn import_rows(
         option_no: numbered(options.values().flatten().map(String::as_str)),
     };
     // A large file is checked in two halves at once.
-    let parts: Vec<Part<'_>> = in_halves(rows.len(), 50_000, |r| {
-        let start = r.start;
-        check_rows(&ctx, &rows[r], start)
+    let parts: Vec<Part<'_>> = crate::heavy(|| {
+        in_halves(rows.len(), 50_000, |r| {
+            let start = r.start;
+            check_rows(&ctx, &rows[r], start)
+        })
     });
     let mut keys: Vec<(u32, u32, Period, u32, usize)> = Vec::with_capacity(rows.len());
     let mut write_rows: Vec<usize> = Vec::with_capacity(rows.len());
@@ -418,8 +420,10 @@ pub async fn import_rows(
                 .map(|((u, p), m)| (u, p, m))
                 .collect();
             // Many units and periods are checked in two halves at once.
-            let found = in_halves(group_list.len(), 2_000, |r| {
-                group_list[r].iter().flat_map(check).collect::<Vec<_>>()
+            let found = crate::heavy(|| {
+                in_halves(group_list.len(), 2_000, |r| {
+                    group_list[r].iter().flat_map(check).collect::<Vec<_>>()
+                })
             });
             for (severity, e) in found.into_iter().flatten() {
                 if severity == Severity::Block {

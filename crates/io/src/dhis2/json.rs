@@ -271,33 +271,57 @@ fn read_value(
 /// combination is the breakdown option's code or `default`; `created` and `lastUpdated`
 /// are both the time the value was stored.
 pub fn write_dhis2_json(data_set: Option<&str>, rows: &[ExportRow]) -> Vec<u8> {
-    let set = DataValueSet {
+    let (mut out, close) = dhis2_json_frame(data_set);
+    out.extend(dhis2_json_values(rows, true));
+    out.extend(close);
+    out
+}
+
+/// The frame of a streamed DHIS2 dataValueSets JSON: what comes before the values (up to and
+/// with `"dataValues":[`) and after them (`]` and the rest of the object).
+pub fn dhis2_json_frame(data_set: Option<&str>) -> (Vec<u8>, Vec<u8>) {
+    let empty = DataValueSet {
         data_set: data_set.map(str::to_string),
-        data_values: rows
-            .iter()
-            .map(|r| {
-                let at = dhis2_timestamp(&r.stored_at);
-                Dhis2Value {
-                    data_element: r.element.clone(),
-                    period: Some(r.period.clone()),
-                    org_unit: Some(r.unit.clone()),
-                    category_option_combo: Some(
-                        r.breakdown.clone().unwrap_or_else(|| "default".into()),
-                    ),
-                    attribute_option_combo: Some("default".into()),
-                    value: Some(r.value.clone()),
-                    stored_by: Some(r.stored_by.clone()),
-                    created: Some(at.clone()),
-                    last_updated: Some(at),
-                    comment: r.comment.clone(),
-                    followup: Some(false),
-                    deleted: None,
-                }
-            })
-            .collect(),
         ..DataValueSet::default()
     };
-    serde_json::to_vec(&set).unwrap_or_default()
+    let text = serde_json::to_string(&empty).unwrap_or_else(|_| "{}".into());
+    let marker = "\"dataValues\":[";
+    match text.find(marker) {
+        Some(i) => {
+            let (open, close) = text.split_at(i + marker.len());
+            (open.as_bytes().to_vec(), close.as_bytes().to_vec())
+        }
+        None => (b"{\"dataValues\":[".to_vec(), b"]}".to_vec()),
+    }
+}
+
+/// Values of a streamed DHIS2 JSON, comma-separated (and after a comma unless `first`).
+pub fn dhis2_json_values(rows: &[ExportRow], first: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rows.len() * 200);
+    for (i, r) in rows.iter().enumerate() {
+        if i > 0 || !first {
+            out.push(b',');
+        }
+        let at = dhis2_timestamp(&r.stored_at);
+        let v = Dhis2Value {
+            data_element: r.element.clone(),
+            period: Some(r.period.clone()),
+            org_unit: Some(r.unit.clone()),
+            category_option_combo: Some(r.breakdown.clone().unwrap_or_else(|| "default".into())),
+            attribute_option_combo: Some("default".into()),
+            value: Some(r.value.clone()),
+            stored_by: Some(r.stored_by.clone()),
+            created: Some(at.clone()),
+            last_updated: Some(at),
+            comment: r.comment.clone(),
+            followup: Some(false),
+            deleted: None,
+        };
+        if let Ok(bytes) = serde_json::to_vec(&v) {
+            out.extend(bytes);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

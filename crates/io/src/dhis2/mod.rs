@@ -6,7 +6,10 @@ mod json;
 mod lenient;
 mod summary;
 
-pub use json::{read_dhis2_json, write_dhis2_json, DataValueSet, Dhis2Value};
+pub use json::{
+    dhis2_json_frame, dhis2_json_values, read_dhis2_json, write_dhis2_json, DataValueSet,
+    Dhis2Value,
+};
 pub use summary::{
     http_status_code, web_message, Conflict, ImportCount, ImportOptions, ImportStatus,
     ImportSummary,

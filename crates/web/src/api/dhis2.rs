@@ -29,8 +29,9 @@ pub(crate) async fn dvs_get_json(
     q: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
-    let (ds, rows) = export_rows(&st, &who, &q, true).await?;
-    let mut resp = chiso_io::dhis2::write_dhis2_json(ds.as_deref(), &rows).into_response();
+    let (ds, values) = export_query(&st, &who, &q, true).await?;
+    let mut resp =
+        stream_export(st.store.clone(), values, ExportFormat::Dhis2Json, ds).into_response();
     resp.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
@@ -47,8 +48,9 @@ pub(crate) async fn dvs_get_csv(
     q: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
-    let (_, rows) = export_rows(&st, &who, &q, true).await?;
-    let mut resp = chiso_io::csv_values::write_dhis2_csv(&rows).into_response();
+    let (_, values) = export_query(&st, &who, &q, true).await?;
+    let mut resp =
+        stream_export(st.store.clone(), values, ExportFormat::Dhis2Csv, None).into_response();
     resp.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/csv; charset=utf-8"),
@@ -128,11 +130,15 @@ pub(crate) async fn dvs_post(
     } else {
         "dataValueSets.json"
     };
-    let read = if csv {
-        chiso_io::csv_values::read_csv(file, &bytes).map(|r| (r, FieldNames::DHIS2_CSV))
-    } else {
-        chiso_io::dhis2::read_dhis2_json(file, &bytes).map(|(_, r)| (r, FieldNames::DHIS2_JSON))
-    };
+    let body = bytes.clone();
+    let read = crate::params::blocking(move || {
+        if csv {
+            chiso_io::csv_values::read_csv(file, &body).map(|r| (r, FieldNames::DHIS2_CSV))
+        } else {
+            chiso_io::dhis2::read_dhis2_json(file, &body).map(|(_, r)| (r, FieldNames::DHIS2_JSON))
+        }
+    })
+    .await?;
     let conflict = |e: &FileError| Conflict {
         object: match (&e.column, e.row) {
             (Some(c), r) if r > 0 => format!("{c} (dataValues[{}])", r - 1),

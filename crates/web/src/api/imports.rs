@@ -5,7 +5,7 @@ use crate::auth::{allowed, require, Action, Who};
 use crate::clock::today_in_vietnam;
 use crate::error::{ApiError, ErrorBody};
 use crate::params::*;
-use crate::params::{attachment, MAX_UPLOAD};
+use crate::params::{download, MAX_UPLOAD};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -19,7 +19,7 @@ use chiso_collect::{ImportOptions, ImportOutcome};
 use chiso_core::{Code, Period, SourceTag, Via};
 use chiso_io::values::{ExportRow, ValueRow};
 use chiso_io::FileError;
-use chiso_store::ValueQuery;
+use chiso_store::{ValueKey, ValueQuery};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -98,11 +98,21 @@ pub(crate) async fn run_import(
         errors: Vec::new(),
         warnings: Vec::new(),
     };
-    let (format, rows, names) = match chiso_collect::read_file(file, bytes) {
-        Ok(x) => x,
-        Err(errs) => {
+    let (name, body) = (file.to_string(), bytes.to_vec());
+    let read = crate::params::blocking(move || chiso_collect::read_file(&name, &body)).await;
+    let (format, rows, names) = match read {
+        Ok(Ok(x)) => x,
+        Ok(Err(errs)) => {
             rep.errors = errs.iter().map(Into::into).collect();
             return (StatusCode::UNPROCESSABLE_ENTITY, rep);
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "cannot read an uploaded file");
+            rep.errors = vec![FileErrorOut::from(&FileError::whole_file(
+                file,
+                "lỗi hệ thống khi đọc tệp; hãy thử lại / a system error while reading the file",
+            ))];
+            return (StatusCode::INTERNAL_SERVER_ERROR, rep);
         }
     };
     rep.format = format.into();
@@ -274,12 +284,14 @@ pub(crate) fn check_schemes(schemes: &[(&str, &Option<String>)]) -> Result<(), A
     Ok(())
 }
 
-pub(crate) async fn export_rows(
+/// What an export reads, once the request is checked (parameters, access): the data set's code
+/// (DHIS2's JSON names it) and the values' query.
+pub(crate) async fn export_query(
     st: &AppState,
     who: &Who,
     q: &ExportQuery,
     dhis2: bool,
-) -> Result<(Option<String>, Vec<ExportRow>), ApiError> {
+) -> Result<(Option<String>, ValueQuery), ApiError> {
     check_schemes(&[
         ("idScheme", &q.id_scheme),
         ("dataElementIdScheme", &q.data_element_id_scheme),
@@ -340,37 +352,132 @@ pub(crate) async fn export_rows(
             p = x.next();
         }
     }
-    let values = st
-        .store
-        .values(&ValueQuery {
-            elements: data_set
-                .as_ref()
-                .map(|d| d.elements.clone())
-                .unwrap_or_default(),
-            units,
-            descendants: q.children,
-            periods,
-            limit: Some(crate::params::MAX_PAGE),
-            ..Default::default()
-        })
-        .await?;
-    Ok((
-        data_set.map(|d| d.code.to_string()),
-        values
-            .into_iter()
-            .map(|v| ExportRow {
-                element: v.element.to_string(),
-                period: v.period.to_string(),
-                unit: v.unit.to_string(),
-                breakdown: v.breakdown.map(|b| b.to_string()),
-                value: v.value,
-                comment: v.comment,
-                source: v.source.to_string(),
-                stored_by: v.stored_by,
-                stored_at: v.stored_at,
-            })
-            .collect(),
-    ))
+    let query = ValueQuery {
+        elements: data_set
+            .as_ref()
+            .map(|d| d.elements.clone())
+            .unwrap_or_default(),
+        units,
+        descendants: q.children,
+        periods,
+        ..Default::default()
+    };
+    Ok((data_set.map(|d| d.code.to_string()), query))
+}
+
+/// How an export writes its pages.
+#[derive(Clone, Copy)]
+pub(crate) enum ExportFormat {
+    /// chiso's CSV columns.
+    Csv,
+    /// DHIS2's CSV columns.
+    Dhis2Csv,
+    /// DHIS2's dataValueSets JSON.
+    Dhis2Json,
+}
+
+/// Rows read per page of an export.
+const EXPORT_PAGE: i64 = 20_000;
+
+/// The whole export, streamed: the values are read page after page in key order (each page
+/// going on after the last key of the one before) and written as they come, so an export of
+/// any size is complete — never cut at a page — and never held whole in memory.
+pub(crate) fn stream_export(
+    reads: std::sync::Arc<dyn chiso_store::Reads>,
+    query: ValueQuery,
+    format: ExportFormat,
+    data_set: Option<String>,
+) -> axum::body::Body {
+    use futures_util::stream;
+    enum Step {
+        Start,
+        Page(Option<ValueKey>),
+        Close,
+        Done,
+    }
+    let (json_open, json_close) = chiso_io::dhis2::dhis2_json_frame(data_set.as_deref());
+    let chunks = stream::unfold(Step::Start, move |step| {
+        let reads = reads.clone();
+        let query = query.clone();
+        let (json_open, json_close) = (json_open.clone(), json_close.clone());
+        async move {
+            match step {
+                Step::Start => {
+                    let head = match format {
+                        ExportFormat::Csv => chiso_io::csv_values::write_csv_part(&[], true),
+                        ExportFormat::Dhis2Csv => {
+                            chiso_io::csv_values::write_dhis2_csv_part(&[], true)
+                        }
+                        ExportFormat::Dhis2Json => json_open,
+                    };
+                    Some((Ok(axum::body::Bytes::from(head)), Step::Page(None)))
+                }
+                Step::Page(after) => {
+                    let first = after.is_none();
+                    let page = reads
+                        .values(&ValueQuery {
+                            limit: Some(EXPORT_PAGE),
+                            offset: None,
+                            after,
+                            ..query
+                        })
+                        .await;
+                    let values = match page {
+                        Ok(v) => v,
+                        Err(e) => {
+                            // The status line is gone already: end the body with an error, so
+                            // the client sees a broken transfer, not a short file.
+                            tracing::error!(error = %e, "an export could not read its next page");
+                            let err = std::io::Error::other("the export could not be completed");
+                            return Some((Err(err), Step::Done));
+                        }
+                    };
+                    let next = if (values.len() as i64) < EXPORT_PAGE {
+                        Step::Close
+                    } else {
+                        Step::Page(values.last().map(|v| ValueKey {
+                            element: v.element.clone(),
+                            unit: v.unit.clone(),
+                            period: v.period,
+                            breakdown: v.breakdown.clone(),
+                        }))
+                    };
+                    let rows: Vec<ExportRow> = values.into_iter().map(export_row).collect();
+                    let bytes = match format {
+                        ExportFormat::Csv => chiso_io::csv_values::write_csv_part(&rows, false),
+                        ExportFormat::Dhis2Csv => {
+                            chiso_io::csv_values::write_dhis2_csv_part(&rows, false)
+                        }
+                        ExportFormat::Dhis2Json => chiso_io::dhis2::dhis2_json_values(&rows, first),
+                    };
+                    Some((Ok(axum::body::Bytes::from(bytes)), next))
+                }
+                Step::Close => {
+                    let tail = match format {
+                        ExportFormat::Dhis2Json => json_close,
+                        _ => Vec::new(),
+                    };
+                    Some((Ok(axum::body::Bytes::from(tail)), Step::Done))
+                }
+                Step::Done => None,
+            }
+        }
+    });
+    axum::body::Body::from_stream(chunks)
+}
+
+fn export_row(v: chiso_core::DataValue) -> ExportRow {
+    ExportRow {
+        element: v.element.to_string(),
+        period: v.period.to_string(),
+        unit: v.unit.to_string(),
+        breakdown: v.breakdown.map(|b| b.to_string()),
+        value: v.value,
+        comment: v.comment,
+        source: v.source.to_string(),
+        stored_by: v.stored_by,
+        stored_at: v.stored_at,
+    }
 }
 
 /// Data values as CSV (chiso's columns: element, period, unit, breakdown, value, comment,
@@ -383,10 +490,7 @@ pub(crate) async fn export_csv(
     q: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
-    let (_, rows) = export_rows(&st, &who, &q, false).await?;
-    Ok(attachment(
-        "text/csv; charset=utf-8",
-        "data-values.csv",
-        chiso_io::csv_values::write_csv(&rows),
-    ))
+    let (_, values) = export_query(&st, &who, &q, false).await?;
+    let body = stream_export(st.store.clone(), values, ExportFormat::Csv, None);
+    Ok(download("text/csv; charset=utf-8", "data-values.csv", body))
 }

@@ -58,8 +58,11 @@ pub(crate) async fn import_plans(
     bytes: Bytes,
 ) -> Result<Json<Changes>, ApiError> {
     let units = unit_codes(&st).await?;
-    let plans = chiso_io::plans_xlsx::read_plans(&bytes, &|c: &str| units.contains(c))
-        .map_err(cell_errors)?;
+    let plans = crate::params::blocking(move || {
+        chiso_io::plans_xlsx::read_plans(&bytes, &|c: &str| units.contains(c))
+    })
+    .await?
+    .map_err(cell_errors)?;
     Ok(Json(save_plans(&st, &who, plans).await?))
 }
 
@@ -102,8 +105,11 @@ pub(crate) async fn import_products(
     bytes: Bytes,
 ) -> Result<Json<Changes>, ApiError> {
     let units = unit_codes(&st).await?;
-    let products = chiso_io::plans_xlsx::read_products(&bytes, &|c: &str| units.contains(c))
-        .map_err(cell_errors)?;
+    let products = crate::params::blocking(move || {
+        chiso_io::plans_xlsx::read_products(&bytes, &|c: &str| units.contains(c))
+    })
+    .await?
+    .map_err(cell_errors)?;
     let entries = products.into_iter().map(RegisterEntry::Product).collect();
     Ok(Json(save_register(&st, &who, entries).await?))
 }

@@ -23,13 +23,19 @@ pub struct ValueParams {
     pub children: Option<String>,
     /// Periods, separated by commas (2023,2022).
     pub period: Option<String>,
+    /// At most this many values (at most 100,000, the default).
     pub limit: Option<String>,
+    /// Skip this many values (they come in key order: element, unit, period, breakdown).
     pub offset: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct ValueList {
     pub data_values: Vec<DataValue>,
+    /// When more values match than were returned: the `offset` that reads the next page.
+    /// Absent on the last page, so a reader never takes a cut-off list for the whole.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub next_offset: Option<i64>,
 }
 
 /// Read data values.
@@ -51,16 +57,28 @@ pub(crate) async fn list_values(
     let units = codes_param("unit", &p.unit)?;
     let refs: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
     require(&st, &who, Action::Read, &refs).await?;
+    let limit = int_param("limit", &p.limit, 0, MAX_PAGE)?.unwrap_or(MAX_PAGE);
+    let offset = int_param("offset", &p.offset, 0, i64::MAX)?;
+    // One more than asked tells whether another page follows.
     let q = ValueQuery {
         elements: codes_param("element", &p.element)?,
         units,
         descendants: bool_param("children", &p.children)?,
         periods,
-        limit: Some(int_param("limit", &p.limit, 0, MAX_PAGE)?.unwrap_or(MAX_PAGE)),
-        offset: int_param("offset", &p.offset, 0, i64::MAX)?,
+        limit: Some(limit + 1),
+        offset,
+        after: None,
+    };
+    let mut data_values = st.store.values(&q).await?;
+    let next_offset = if data_values.len() as i64 > limit {
+        data_values.truncate(limit as usize);
+        Some(offset.unwrap_or(0) + limit)
+    } else {
+        None
     };
     Ok(Json(ValueList {
-        data_values: st.store.values(&q).await?,
+        data_values,
+        next_offset,
     }))
 }
 

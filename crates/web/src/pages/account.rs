@@ -176,12 +176,15 @@ pub(crate) async fn login(
         Ok(u) => u,
         Err(e) => return internal(&st, &page, e),
     };
-    let good = match &user {
-        Some(u) => verify_password(&f.password, &u.password_hash) && !u.disabled,
-        None => {
-            verify_password(&f.password, dummy_hash());
-            false
-        }
+    // argon2 runs on a blocking thread; an unknown name costs as long as a known one.
+    let (password, hash, usable) = match &user {
+        Some(u) => (f.password.clone(), u.password_hash.clone(), !u.disabled),
+        None => (f.password.clone(), dummy_hash().to_string(), false),
+    };
+    let verified = crate::params::blocking(move || verify_password(&password, &hash)).await;
+    let good = match verified {
+        Ok(ok) => ok && usable,
+        Err(e) => return internal(&st, &page, e),
     };
     let Some(user) = user.filter(|_| good) else {
         st.throttle.fail(&username, now);
@@ -380,11 +383,16 @@ pub(crate) async fn change_password(
             minijinja::context! { must_change, error },
         )
     };
-    let Ok(Some(user)) = st.store.user(username).await else {
-        return redirect("/login");
+    let user = match st.store.user(username).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return redirect("/login"),
+        Err(e) => return internal(&st, &page, e),
     };
-    if !verify_password(&f.current, &user.password_hash) {
-        return again(st.i18n.t(lang, "password-wrong", &[]));
+    let (current, stored) = (f.current.clone(), user.password_hash.clone());
+    match crate::params::blocking(move || verify_password(&current, &stored)).await {
+        Ok(true) => {}
+        Ok(false) => return again(st.i18n.t(lang, "password-wrong", &[])),
+        Err(e) => return internal(&st, &page, e),
     }
     if f.new != f.repeat {
         return again(st.i18n.t(lang, "password-mismatch", &[]));
@@ -392,8 +400,11 @@ pub(crate) async fn change_password(
     if let Err(reason) = check_password(username, &f.new) {
         return again(reason);
     }
-    let Ok(hash) = hash_password(&f.new) else {
-        return again("internal error".into());
+    let new = f.new.clone();
+    let hash = match crate::params::blocking(move || hash_password(&new)).await {
+        Ok(Ok(h)) => h,
+        Ok(Err(e)) => return internal(&st, &page, e),
+        Err(e) => return internal(&st, &page, e),
     };
     let actor = Actor::new(username, Via::Web);
     if let Err(e) = st.app.set_password(username, &hash, false, &actor).await {
@@ -427,8 +438,8 @@ pub(crate) async fn change_password(
 }
 
 /// An internal failure: logged with its cause, shown as the plain error page.
-pub(crate) fn internal(st: &AppState, page: &Page, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "account page failed");
+pub(crate) fn internal(st: &AppState, page: &Page, e: impl std::fmt::Debug) -> Response {
+    tracing::error!(error = ?e, "account page failed");
     page.error(
         st,
         StatusCode::INTERNAL_SERVER_ERROR,

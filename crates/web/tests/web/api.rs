@@ -473,3 +473,106 @@ async fn a_change_the_follower_cannot_apply_makes_health_degraded() {
     assert_ne!(figure, Some(777.0), "nothing past the bad row is applied");
     app.finish().await;
 }
+
+/// An export larger than any page is complete: 100,001 values come out, none cut off; the JSON
+/// list pages with `next_offset` instead of stopping silently at its limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_past_a_page_is_complete_and_a_long_list_says_where_it_goes_on() {
+    let app = spawn_app(false).await;
+    let s = app.store.as_ref();
+    let actor = Actor::new("test", Via::Cli);
+    let code = |c: &str| Code::parse(c).unwrap();
+    s.upsert_units(
+        &[chiso_core::Unit {
+            code: code("XA_THU"),
+            gso_code: None,
+            name_vi: "Xã thử".into(),
+            name_en: None,
+            kind: chiso_core::UnitKind::Commune,
+            parent: None,
+            valid_from: None,
+            valid_to: None,
+            lat: None,
+            lon: None,
+        }],
+        &actor,
+    )
+    .await
+    .unwrap();
+    s.upsert_elements(
+        &[chiso_core::DataElement {
+            code: code("SO_LIEU"),
+            name_vi: "Số liệu".into(),
+            name_en: None,
+            value_type: chiso_core::ValueType::Integer,
+            aggregation: chiso_core::AggregationType::Sum,
+            unit_of_measure: None,
+            breakdown: None,
+            description: None,
+        }],
+        &actor,
+    )
+    .await
+    .unwrap();
+    let first = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
+    let values: Vec<chiso_core::DataValueInput> = (0..100_001)
+        .map(|i| chiso_core::DataValueInput {
+            element: code("SO_LIEU"),
+            unit: code("XA_THU"),
+            period: chiso_core::Period::day(first + chrono::Duration::days(i)).unwrap(),
+            breakdown: None,
+            value: (i % 1000).to_string(),
+            comment: None,
+            source: chiso_core::SourceTag::Entered,
+        })
+        .collect();
+    assert_eq!(
+        s.write_values(&values, &actor).await.unwrap().inserted,
+        100_001
+    );
+
+    let r = as_user(
+        &app,
+        "GET",
+        "/api/exports/data-values.csv?orgUnit=XA_THU",
+        &app.token,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let lines: Vec<&str> = r.text.lines().collect();
+    assert_eq!(lines.len(), 100_002, "the header and every value");
+    assert!(lines[0].starts_with("element,period,unit"), "{}", lines[0]);
+    let last_day = (first + chrono::Duration::days(100_000))
+        .format("%Y%m%d")
+        .to_string();
+    assert!(
+        lines[100_001].starts_with(&format!("SO_LIEU,{last_day},XA_THU")),
+        "{}",
+        lines[100_001]
+    );
+
+    let page = as_user(
+        &app,
+        "GET",
+        "/api/data-values?element=SO_LIEU&unit=XA_THU",
+        &app.token,
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(page["data_values"].as_array().unwrap().len(), 100_000);
+    assert_eq!(page["next_offset"], 100_000);
+    let rest = as_user(
+        &app,
+        "GET",
+        "/api/data-values?element=SO_LIEU&unit=XA_THU&offset=100000",
+        &app.token,
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(rest["data_values"].as_array().unwrap().len(), 1);
+    assert!(rest.get("next_offset").is_none(), "the last page says so");
+    app.finish().await;
+}
