@@ -59,22 +59,38 @@ impl From<StoreError> for ApiError {
 }
 
 impl IntoResponse for ApiError {
+    /// The error in the request's one language (see [`crate::i18n::current`]).
     fn into_response(self) -> Response {
+        use crate::i18n::{current, one_language, Lang};
+        let lang = current();
+        let say = |vi: &str, en: &str| match lang {
+            Lang::Vi => vi.to_string(),
+            Lang::En => en.to_string(),
+        };
         let (status, message, fields) = match self {
             ApiError::BadRequest(f) => (
                 StatusCode::BAD_REQUEST,
-                "the request is malformed; nothing was changed".to_string(),
+                say(
+                    "yêu cầu không đúng dạng; không có gì thay đổi",
+                    "the request is malformed; nothing was changed",
+                ),
                 f,
             ),
             ApiError::Invalid(f) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "the input was refused; nothing was changed".to_string(),
+                say(
+                    "dữ liệu bị từ chối; không có gì thay đổi",
+                    "the input was refused; nothing was changed",
+                ),
                 f,
             ),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m, vec![]),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                "log in, or send an API token: Authorization: ApiToken …".to_string(),
+                say(
+                    "cần đăng nhập, hoặc gửi mã truy cập API: Authorization: ApiToken …",
+                    "log in, or send an API token: Authorization: ApiToken …",
+                ),
                 vec![],
             ),
             ApiError::UnauthorizedBecause(why) => {
@@ -83,22 +99,39 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m, vec![]),
             ApiError::TooLarge(max) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the request body is larger than {max} bytes; send it in smaller parts"),
-                vec![FieldError::new(None, "body", "too large")],
+                say(
+                    &format!(
+                        "nội dung gửi lên lớn hơn {max} byte; hãy gửi thành nhiều phần nhỏ hơn"
+                    ),
+                    &format!(
+                        "the request body is larger than {max} bytes; send it in smaller parts"
+                    ),
+                ),
+                vec![FieldError::new(None, "body", say("quá lớn", "too large"))],
             ),
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "an internal error occurred; it has been logged".to_string(),
+                    say(
+                        "lỗi hệ thống; đã được ghi lại",
+                        "an internal error occurred; it has been logged",
+                    ),
                     vec![],
                 )
             }
         };
+        let fields = fields
+            .into_iter()
+            .map(|f| FieldError {
+                reason: one_language(&f.reason, lang),
+                ..f
+            })
+            .collect();
         let body = ErrorBody {
             error: ErrorDetail {
                 status: status.as_u16(),
-                message,
+                message: one_language(&message, lang),
                 fields,
             },
         };

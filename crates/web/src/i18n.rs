@@ -32,6 +32,122 @@ impl Lang {
     }
 }
 
+tokio::task_local! {
+    /// The language of the request being answered (see [`request_lang`]).
+    static REQUEST_LANG: Lang;
+}
+
+/// The language of the request being answered: Vietnamese unless the request asked otherwise.
+pub fn current() -> Lang {
+    REQUEST_LANG.try_with(|l| *l).unwrap_or(Lang::Vi)
+}
+
+/// Answer a request in a language: every message it gives — errors and their fields — is in
+/// that one language.
+pub async fn answer_in<F: std::future::Future>(lang: Lang, f: F) -> F::Output {
+    REQUEST_LANG.scope(lang, f).await
+}
+
+/// The language a request asks for: `?lang=vi|en`, else its `Accept-Language` (the first
+/// language named), else the `lang` cookie the pages set, else `default`.
+pub fn request_lang(uri: &axum::http::Uri, headers: &axum::http::HeaderMap, default: Lang) -> Lang {
+    let query = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("lang=").and_then(Lang::parse));
+    if let Some(l) = query {
+        return l;
+    }
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',').find_map(|tag| {
+                let tag = tag
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                Lang::parse(tag.split('-').next().unwrap_or(""))
+            })
+        });
+    if let Some(l) = accept {
+        return l;
+    }
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().strip_prefix("lang="))
+        .find_map(Lang::parse)
+        .unwrap_or(default)
+}
+
+/// One language out of a message written in both: "Vietnamese / English", or "Vietnamese
+/// (English)" with the English in a closing parenthesis. A message in one language is kept
+/// as it is.
+pub fn one_language(text: &str, lang: Lang) -> String {
+    let vietnamese = |s: &str| !s.is_ascii();
+    let english = |s: &str| s.is_ascii() && s.split_whitespace().count() >= 2;
+    // "vi / en": the first " / " with Vietnamese before it and English after it.
+    let mut from = 0;
+    while let Some(i) = text[from..].find(" / ") {
+        let at = from + i;
+        let (vi, en) = (&text[..at], &text[at + 3..]);
+        if vietnamese(vi) && english(en) {
+            return match lang {
+                Lang::Vi => vi.trim().to_string(),
+                Lang::En => en.trim().to_string(),
+            };
+        }
+        from = at + 3;
+    }
+    // "vi (en)": an English closing parenthesis after Vietnamese.
+    if let Some(inner) = text.strip_suffix(')') {
+        if let Some(open) = inner.rfind(" (") {
+            let (vi, en) = (&inner[..open], &inner[open + 2..]);
+            if vietnamese(vi) && english(en) && en.split_whitespace().count() >= 3 {
+                return match lang {
+                    Lang::Vi => vi.trim().to_string(),
+                    Lang::En => en.trim().to_string(),
+                };
+            }
+        }
+    }
+    text.to_string()
+}
+
+#[cfg(test)]
+mod one_language_tests {
+    use super::*;
+
+    #[test]
+    fn a_message_in_both_languages_is_given_in_one() {
+        let both = "Báo cáo chưa được phê duyệt. / The report is not approved.";
+        assert_eq!(one_language(both, Lang::Vi), "Báo cáo chưa được phê duyệt.");
+        assert_eq!(one_language(both, Lang::En), "The report is not approved.");
+        let paren = "báo cáo BM_XA của 22738 kỳ 2023 đã được phê duyệt nên đã khoá; cần huỷ phê duyệt trước khi sửa (the report is approved and locked; un-approve it first)";
+        assert!(one_language(paren, Lang::Vi).ends_with("trước khi sửa"));
+        assert_eq!(
+            one_language(paren, Lang::En),
+            "the report is approved and locked; un-approve it first"
+        );
+        // Not two languages: kept whole.
+        for one in [
+            "Văn bản xử lý trên môi trường mạng không được nhiều hơn văn bản đến (2740 ≤ 1500)",
+            "ngày theo định dạng dd/mm/yyyy",
+            "unknown parent unit 99",
+            "Tệp có 1 lỗi; không ghi dữ liệu nào.",
+        ] {
+            assert_eq!(one_language(one, Lang::En), one);
+            assert_eq!(one_language(one, Lang::Vi), one);
+        }
+    }
+}
+
 const SOURCES: [(Lang, &str); 2] = [
     (Lang::Vi, include_str!("../i18n/vi.ftl")),
     (Lang::En, include_str!("../i18n/en.ftl")),

@@ -144,6 +144,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::authenticate,
         ))
+        .layer(middleware::from_fn(one_language_per_request))
         .with_state(state)
         .layer(middleware::from_fn(same_origin_writes))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -152,6 +153,28 @@ pub fn app(state: AppState) -> Router {
         .layer(header("x-frame-options", "DENY"))
         .layer(header("referrer-policy", "same-origin"))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// The paths that speak DHIS2's protocol: their messages are English unless Vietnamese is
+/// asked for (what DHIS2 clients show); chiso's own API and pages speak Vietnamese first.
+fn dhis2_path(path: &str) -> bool {
+    let rest = path.strip_prefix("/api/").unwrap_or("");
+    let rest = match rest.split_once('/') {
+        Some((v, r)) if v.chars().all(|c| c.is_ascii_digit()) && !v.is_empty() => r,
+        _ => rest,
+    };
+    rest.starts_with("dataValueSets") || rest.starts_with("analytics")
+}
+
+/// Every request is answered in one language (see [`i18n::request_lang`]).
+async fn one_language_per_request(req: Request, next: Next) -> Response {
+    let default = if dhis2_path(req.uri().path()) {
+        i18n::Lang::En
+    } else {
+        i18n::Lang::Vi
+    };
+    let lang = i18n::request_lang(req.uri(), req.headers(), default);
+    i18n::answer_in(lang, next.run(req)).await
 }
 
 async fn not_found() -> Response {

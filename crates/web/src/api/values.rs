@@ -166,6 +166,10 @@ pub struct WriteParams {
     #[serde(rename = "dryRun", alias = "dry_run")]
     #[param(rename = "dryRun")]
     pub dry_run: Option<bool>,
+    /// The language of the answer's messages (`vi`, the default, or `en`; read by the layer
+    /// every request passes through).
+    #[allow(dead_code)]
+    pub lang: Option<String>,
 }
 
 /// Write data values: all are checked, then all are written with an audit row each — or none.

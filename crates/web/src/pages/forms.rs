@@ -210,7 +210,11 @@ pub(crate) async fn render_form(
         fields => fields,
         violations => violations,
         evidence => evidence,
-        flash => flash,
+        flash => Flash {
+            ok: flash.ok.iter().map(|m| crate::i18n::one_language(m, lang)).collect(),
+            errors: flash.errors.iter().map(|m| crate::i18n::one_language(m, lang)).collect(),
+            warnings: flash.warnings.iter().map(|m| crate::i18n::one_language(m, lang)).collect(),
+        },
         element_codes => r.ds.elements.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
     };
     page.render(st, status, "form.html", ctx)

@@ -196,7 +196,9 @@ impl Page {
         resp
     }
 
+    /// The plain error page, its message in the page's one language.
     pub(crate) fn error(&self, st: &AppState, status: StatusCode, message: String) -> Response {
+        let message = crate::i18n::one_language(&message, self.lang);
         self.render(st, status, "error.html", minijinja::context! { message })
     }
 }

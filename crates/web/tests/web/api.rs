@@ -576,3 +576,55 @@ async fn an_export_past_a_page_is_complete_and_a_long_list_says_where_it_goes_on
     assert!(rest.get("next_offset").is_none(), "the last page says so");
     app.finish().await;
 }
+
+/// Every answer speaks one language: chiso's API Vietnamese by default, English when asked
+/// (`Accept-Language: en` or `?lang=en`); DHIS2's paths English by default.
+#[tokio::test]
+async fn errors_come_in_one_language_per_request() {
+    let app = spawn_app(true).await;
+    let locked = json!({"data_values": [{"element": "VB_DEN", "unit": "22783", "period": "202307", "value": 5}]});
+    let ask = |uri: &'static str, lang: Option<&'static str>| {
+        let body = locked.clone();
+        let app = &app;
+        async move {
+            let mut b = Request::post(uri)
+                .header("content-type", "application/json")
+                .header("authorization", format!("ApiToken {}", app.token));
+            if let Some(l) = lang {
+                b = b.header("accept-language", l);
+            }
+            send_raw(app, b.body(Body::from(body.to_string())).unwrap()).await
+        }
+    };
+    let vi = ask("/api/data-values", None).await;
+    assert_eq!(vi.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", vi.text);
+    assert!(
+        vi.text.contains("phê duyệt") && !vi.text.contains("un-approve"),
+        "{}",
+        vi.text
+    );
+    assert!(vi.text.contains("không có gì thay đổi"), "{}", vi.text);
+    let en = ask("/api/data-values", Some("en-GB,en;q=0.9")).await;
+    assert!(
+        en.text.contains("un-approve") && !en.text.contains("phê duyệt"),
+        "{}",
+        en.text
+    );
+    assert!(en.text.contains("nothing was changed"), "{}", en.text);
+    let q = ask("/api/data-values?lang=en", None).await;
+    assert!(
+        q.text.contains("un-approve") && !q.text.contains("phê duyệt"),
+        "{}",
+        q.text
+    );
+    // A DHIS2 path: English unless Vietnamese is asked for.
+    let dhis2 = send_raw(
+        &app,
+        Request::get("/api/analytics?dimension=dx:KHONG_CO&dimension=pe:2023")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(dhis2.text.is_ascii(), "{}", dhis2.text);
+    app.finish().await;
+}
