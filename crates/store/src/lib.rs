@@ -142,6 +142,10 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// The database's migrations do not match this binary's: one was changed after it was
+    /// applied, or the database was written by a newer release (see the `migrate` module).
+    #[error("{0}")]
+    Migration(String),
 }
 
 impl StoreError {

@@ -68,37 +68,15 @@ impl PgStore {
         Ok(store)
     }
 
+    /// Check and apply the migrations ([`migrate::run`]) in one transaction, under an
+    /// advisory lock: one migrating process at a time, however many servers start together.
     async fn migrate(&self) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        // One migrating process at a time, however many servers start together.
-        sqlx::query("SELECT pg_advisory_xact_lock(7265110001)")
-            .execute(&mut *tx)
+        let mut tx: crate::sql::Tx<PgStore> = crate::sql::Tx(self.pool.begin().await?);
+        crate::sql::stmt("SELECT pg_advisory_xact_lock(7265110001)")
+            .execute(&mut tx)
             .await?;
-        sqlx::query(migrate::CREATE_TABLE).execute(&mut *tx).await?;
-        let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
-            .fetch_one(&mut *tx)
-            .await?;
-        for m in migrate::POSTGRES
-            .iter()
-            .filter(|m| m.version > current.unwrap_or(0))
-        {
-            sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
-            sqlx::query(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            )
-            .bind(m.version)
-            .bind(m.name)
-            .bind(chrono::Utc::now().to_rfc3339())
-            .execute(&mut *tx)
-            .await?;
-            tracing::info!(
-                version = m.version,
-                name = m.name,
-                "applied PostgreSQL migration"
-            );
-        }
-        tx.commit().await?;
-        Ok(())
+        migrate::run(&mut tx, migrate::POSTGRES).await?;
+        tx.commit().await
     }
 }
 

@@ -378,6 +378,8 @@ pub(crate) trait SqlBackend: Bulk + Send + Sync + Sized + 'static {
 
     async fn tx_all(tx: &mut Tx<Self>, q: &Sql) -> Result<Vec<Row<Self>>>;
     async fn tx_exec(tx: &mut Tx<Self>, q: &Sql) -> Result<u64>;
+    /// Run a script of several statements without parameters (a migration).
+    async fn tx_script(tx: &mut Tx<Self>, sql: &'static str) -> Result<()>;
     /// Read outside a transaction (on the pool).
     async fn read_all(&self, q: &Sql) -> Result<Vec<Row<Self>>>;
     /// Run a statement outside a transaction (on the pool).
@@ -469,6 +471,15 @@ macro_rules! sqlx_backend {
                 q: &$crate::sql::Sql,
             ) -> $crate::Result<u64> {
                 Ok(bound(q).execute(&mut *tx.0).await?.rows_affected())
+            }
+
+            async fn tx_script(
+                tx: &mut $crate::sql::Tx<Self>,
+                sql: &'static str,
+            ) -> $crate::Result<()> {
+                // No parameters: the simple query protocol, which runs several statements.
+                sqlx::Executor::execute(&mut *tx.0, sql).await?;
+                Ok(())
             }
 
             async fn read_exec(&self, q: &$crate::sql::Sql) -> $crate::Result<u64> {

@@ -46,33 +46,11 @@ impl SqliteStore {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// Check and apply the migrations ([`migrate::run`]) in one write transaction.
     async fn migrate(&self) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(migrate::CREATE_TABLE).execute(&mut *tx).await?;
-        let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
-            .fetch_one(&mut *tx)
-            .await?;
-        for m in migrate::SQLITE
-            .iter()
-            .filter(|m| m.version > current.unwrap_or(0))
-        {
-            sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
-            sqlx::query(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            )
-            .bind(m.version)
-            .bind(m.name)
-            .bind(chrono::Utc::now().to_rfc3339())
-            .execute(&mut *tx)
-            .await?;
-            tracing::info!(
-                version = m.version,
-                name = m.name,
-                "applied SQLite migration"
-            );
-        }
-        tx.commit().await?;
-        Ok(())
+        let mut tx: crate::sql::Tx<SqliteStore> = crate::sql::Tx(self.begin_write().await?);
+        migrate::run(&mut tx, migrate::SQLITE).await?;
+        tx.commit().await
     }
 
     /// Copy the live database to `path` (a consistent online backup).

@@ -23,6 +23,7 @@ mod collection;
 mod large_writes;
 mod plans;
 mod units;
+mod upgrade;
 mod values;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -83,6 +84,64 @@ impl Db {
             }
             Db::Postgres(s, schema) => {
                 s.drop_schema(&schema).await.unwrap();
+            }
+        }
+    }
+}
+
+/// What a test leaves behind (a directory, a PostgreSQL schema), removed when the guard is
+/// dropped: also when the test fails, as its panic unwinds through the guard.
+pub struct Cleanup(Option<Leftover>);
+
+pub enum Leftover {
+    Dir(std::path::PathBuf),
+    Schema(String),
+}
+
+impl Cleanup {
+    fn of(db: &Db) -> Cleanup {
+        Cleanup(Some(match db {
+            Db::Sqlite(_, dir) => Leftover::Dir(dir.clone()),
+            Db::Postgres(_, schema) => Leftover::Schema(schema.clone()),
+        }))
+    }
+
+    /// Cleaned up already (by [`Db::finish`]).
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self.0.take() {
+            None => {}
+            Some(Leftover::Dir(dir)) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Some(Leftover::Schema(schema)) => {
+                let Ok(url) = std::env::var("CHISO_TEST_POSTGRES_URL") else {
+                    return;
+                };
+                // A thread and a runtime of its own: the guard may be dropped inside the test's
+                // runtime, which cannot wait on itself. Errors are ignored: this may run while
+                // a failed test unwinds, and a second panic would abort.
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return;
+                    };
+                    rt.block_on(async {
+                        if let Ok(pool) = sqlx::PgPool::connect(&url).await {
+                            let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+                            let _ = sqlx::query(&drop).execute(&pool).await;
+                            pool.close().await;
+                        }
+                    });
+                })
+                .join();
             }
         }
     }
@@ -242,8 +301,10 @@ macro_rules! contract {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let db = super::Db::$backend().await;
+                    let cleanup = super::Cleanup::of(&db);
                     super::$module::$name(&db).await;
                     db.finish().await;
+                    cleanup.disarm();
                 }
             )*
         }
@@ -285,4 +346,7 @@ contract_suite!(
     large_writes::a_long_write_is_audited_beside_it,
     collection::a_lock_covers_every_period_inside_the_approved_one,
     collection::approval_locks_evidence_and_is_never_by_the_submitter,
+    upgrade::a_release_database_upgrades_in_place,
+    upgrade::a_changed_migration_is_refused,
+    upgrade::a_database_of_a_newer_release_is_refused,
 );
