@@ -11,7 +11,29 @@ fn c(s: &str) -> Code {
     Code::parse(s).unwrap()
 }
 
-async fn demo() -> (Live, std::path::PathBuf) {
+/// A temporary directory, removed when dropped (also when a test fails).
+struct TempDir(std::path::PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for TempDir {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn demo() -> (Live, TempDir) {
     let dir = std::env::temp_dir().join(format!(
         "chiso-engine-{}-{:?}",
         std::process::id(),
@@ -21,7 +43,7 @@ async fn demo() -> (Live, std::path::PathBuf) {
     std::fs::create_dir_all(&dir).unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open_path(&dir.join("e.db")).await.unwrap());
     chiso_demo::load(store.as_ref()).await.unwrap();
-    (Live::load(store).await.unwrap(), dir)
+    (Live::load(store).await.unwrap(), TempDir(dir))
 }
 
 fn round2(x: f64) -> f64 {

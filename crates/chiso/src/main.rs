@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod roadmap;
 mod transfer;
 
 #[derive(Parser)]
@@ -138,6 +139,9 @@ enum Command {
         )]
         database: String,
     },
+    /// Write a plan's roadmap as SVG to standard output (or, without --plan, every plan of
+    /// --year: the province's), as the pages show it. Only reads.
+    Roadmap(roadmap::RoadmapArgs),
     /// Create or upgrade the database schema and exit.
     Migrate {
         #[arg(
@@ -485,6 +489,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some((id, why)) => bail!("the audit log was tampered with at row {id}: {why}"),
             }
         }
+        Command::Roadmap(args) => roadmap::run(args).await,
         Command::Migrate { database } => {
             open(&database).await?.close().await;
             println!("The database schema is up to date: {database}");

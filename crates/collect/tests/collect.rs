@@ -22,7 +22,31 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-async fn sqlite() -> Arc<dyn Store> {
+/// What a test leaves behind — a temporary directory, a PostgreSQL schema — removed when the
+/// guard drops, also when the test fails.
+enum Leftover {
+    Dir(std::path::PathBuf),
+    Schema(String),
+}
+
+struct Cleanup(Leftover);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match &self.0 {
+            Leftover::Dir(d) => {
+                let _ = std::fs::remove_dir_all(d);
+            }
+            Leftover::Schema(s) => {
+                if let Ok(url) = std::env::var("CHISO_TEST_POSTGRES_URL") {
+                    PgStore::drop_schema_now(&url, s);
+                }
+            }
+        }
+    }
+}
+
+async fn sqlite() -> (Arc<dyn Store>, Cleanup) {
     let dir = std::env::temp_dir().join(format!(
         "chiso-collect-{}-{:?}-{}",
         std::process::id(),
@@ -30,10 +54,11 @@ async fn sqlite() -> Arc<dyn Store> {
         Utc::now().timestamp_nanos_opt().unwrap_or(0)
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    Arc::new(SqliteStore::open_path(&dir.join("c.db")).await.unwrap())
+    let store = Arc::new(SqliteStore::open_path(&dir.join("c.db")).await.unwrap());
+    (store, Cleanup(Leftover::Dir(dir)))
 }
 
-async fn postgres() -> Arc<dyn Store> {
+async fn postgres() -> (Arc<dyn Store>, Cleanup) {
     let url = std::env::var("CHISO_TEST_POSTGRES_URL")
         .expect("set CHISO_TEST_POSTGRES_URL to run the PostgreSQL tests");
     let schema = format!(
@@ -41,7 +66,8 @@ async fn postgres() -> Arc<dyn Store> {
         std::process::id(),
         Utc::now().timestamp_nanos_opt().unwrap_or(0)
     );
-    Arc::new(PgStore::open_in_schema(&url, &schema).await.unwrap())
+    let store = Arc::new(PgStore::open_in_schema(&url, &schema).await.unwrap());
+    (store, Cleanup(Leftover::Schema(schema)))
 }
 
 async fn demo(store: Arc<dyn Store>) -> (App, Hierarchy) {
@@ -508,11 +534,17 @@ macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::sqlite().await).await }) *
+            async fn $name() {
+                let (store, _cleanup) = super::sqlite().await;
+                super::$name(store).await
+            }) *
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::postgres().await).await }) *
+            async fn $name() {
+                let (store, _cleanup) = super::postgres().await;
+                super::$name(store).await
+            }) *
         }
     };
 }

@@ -183,7 +183,7 @@ pub fn one_time_password() -> String {
 pub fn random_secret() -> String {
     let mut b = [0u8; 32];
     OsRng.fill_bytes(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    hex::encode(b)
 }
 
 #[cfg(test)]

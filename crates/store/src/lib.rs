@@ -304,10 +304,7 @@ pub struct TokenRecord {
 /// SHA-256 of a secret, as hex (how session ids and API tokens are stored).
 pub fn secret_hash(secret: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// The result of checking the audit log's hash chain.
@@ -336,9 +333,8 @@ pub fn audit_hash(
     let mut field = |s: Option<&str>| match s {
         None => h.update(b"-;"),
         Some(s) => {
-            let mut len = itoa_buf(s.len() as u64);
-            len.push(b':');
-            h.update(&len);
+            h.update(itoa::Buffer::new().format(s.len()).as_bytes());
+            h.update(b":");
             h.update(s.as_bytes());
             h.update(b";");
         }
@@ -351,27 +347,7 @@ pub fn audit_hash(
     field(Some(entity));
     field(old);
     field(new);
-    let digest = h.finalize();
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
-    }
-    out
-}
-
-fn itoa_buf(mut n: u64) -> Vec<u8> {
-    let mut v = Vec::with_capacity(20);
-    loop {
-        v.push(b'0' + (n % 10) as u8);
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    v.reverse();
-    v
+    hex::encode(h.finalize())
 }
 
 /// Row counts of the main tables.

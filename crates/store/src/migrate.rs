@@ -198,7 +198,7 @@ fn has_checksum(backend: Backend) -> &'static str {
 /// read as `\n` (so a checkout that writes `\r\n` does not change it).
 pub(crate) fn checksum(sql: &str) -> String {
     let sum = Sha256::digest(sql.replace("\r\n", "\n").as_bytes());
-    sum.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(sum)
 }
 
 /// Check what the database recorded against `list`, then apply what is pending, in `tx` (see

@@ -57,6 +57,43 @@ impl PgStore {
         Ok(())
     }
 
+    /// Drop a schema made by [`PgStore::open_in_schema`] from outside any runtime, waiting for
+    /// it: what a test's guard calls when it is dropped (also while a failed test unwinds, so
+    /// errors are ignored). Runs on a thread of its own with a runtime of its own.
+    pub fn drop_schema_now(url: &str, schema: &str) {
+        let valid = !schema.is_empty()
+            && schema
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            return;
+        }
+        let (url, schema) = (url.to_string(), schema.to_string());
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                let Ok(opts) = PgConnectOptions::from_str(&url) else {
+                    return;
+                };
+                if let Ok(pool) = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(opts)
+                    .await
+                {
+                    let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+                    let _ = sqlx::query(&drop).execute(&pool).await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
+    }
+
     async fn open_with(opts: PgConnectOptions) -> Result<PgStore> {
         let pool = PgPoolOptions::new()
             .max_connections(8)

@@ -7,7 +7,7 @@
 
 use crate::AppState;
 use axum::extract::{Request, State};
-use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -132,15 +132,11 @@ pub fn approves_at(who: &Who, level: &str, engine: &Engine) -> bool {
     access::approves_at(who.person(false), level, engine.tree())
 }
 
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+/// A cookie's value, as the browser sent it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    axum_extra::extract::cookie::CookieJar::from_headers(headers)
+        .get(name)
+        .map(|c| c.value().to_string())
 }
 
 /// Find who is asking (token, then session cookie) and put it in the request's extensions.
@@ -224,7 +220,7 @@ async fn identify(st: &AppState, headers: &HeaderMap) -> Result<Who, Refused> {
     let Some(secret) = cookie(headers, SESSION_COOKIE) else {
         return Ok(Who::Anonymous);
     };
-    let id_hash = chiso_store::secret_hash(secret);
+    let id_hash = chiso_store::secret_hash(&secret);
     let Some(s) = st.store.session(&id_hash).await? else {
         return Ok(Who::Anonymous);
     };

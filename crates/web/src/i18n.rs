@@ -76,13 +76,9 @@ pub fn request_lang(uri: &axum::http::Uri, headers: &axum::http::HeaderMap, defa
     if let Some(l) = accept {
         return l;
     }
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().strip_prefix("lang="))
-        .find_map(Lang::parse)
+    axum_extra::extract::cookie::CookieJar::from_headers(headers)
+        .get("lang")
+        .and_then(|c| Lang::parse(c.value()))
         .unwrap_or(default)
 }
 

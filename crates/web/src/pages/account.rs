@@ -87,7 +87,7 @@ pub(crate) async fn login_form(
         &uri,
         &who,
     );
-    let existing = auth::cookie(&headers, LOGIN_CSRF_COOKIE).map(str::to_string);
+    let existing = auth::cookie(&headers, LOGIN_CSRF_COOKIE);
     let csrf = existing.clone().unwrap_or_else(random_secret);
     let next = safe_next(q.next.as_deref().unwrap_or("/")).to_string();
     let mut r = page.render(
@@ -136,7 +136,7 @@ pub(crate) async fn login(
             st.i18n.t(lang, "login-bad-form", &[]),
         );
     };
-    let cookie_token = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    let cookie_token = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if cookie_token.is_empty() || !constant_time_eq(cookie_token.as_bytes(), f.csrf.as_bytes()) {
         return page.error(
             &st,
@@ -197,7 +197,7 @@ pub(crate) async fn login(
     st.throttle.succeed(&username);
     // A new session id at every login; any session this browser had ends (or nobody logs in).
     if let Some(old) = auth::cookie(&headers, SESSION_COOKIE) {
-        if let Err(e) = st.app.delete_session(&secret_hash(old)).await {
+        if let Err(e) = st.app.delete_session(&secret_hash(&old)).await {
             return internal(&st, &page, e);
         }
     }

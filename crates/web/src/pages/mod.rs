@@ -42,13 +42,7 @@ pub(crate) fn pick_lang(q: &PageQuery, headers: &HeaderMap) -> (Lang, bool) {
     if let Some(l) = q.lang.as_deref().and_then(Lang::parse) {
         return (l, true);
     }
-    let from_cookie = headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().strip_prefix("lang="))
-        .find_map(Lang::parse);
+    let from_cookie = crate::auth::cookie(headers, "lang").and_then(|l| Lang::parse(&l));
     (from_cookie.unwrap_or(Lang::Vi), false)
 }
 

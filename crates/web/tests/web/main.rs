@@ -39,11 +39,26 @@ struct App {
 }
 
 impl App {
-    async fn finish(self) {
-        if let Some((pg, schema)) = self.cleanup {
+    /// Clean up now (the guard below does it anyway, also when a test fails).
+    async fn finish(mut self) {
+        if let Some((pg, schema)) = self.cleanup.take() {
             pg.drop_schema(&schema).await.unwrap();
         }
-        if let Some(d) = self.dir {
+        if let Some(d) = self.dir.take() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
+/// A failed test leaves no PostgreSQL schema and no temporary directory behind.
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some((_, schema)) = self.cleanup.take() {
+            if let Ok(url) = std::env::var("CHISO_TEST_POSTGRES_URL") {
+                PgStore::drop_schema_now(&url, &schema);
+            }
+        }
+        if let Some(d) = self.dir.take() {
             let _ = std::fs::remove_dir_all(d);
         }
     }
