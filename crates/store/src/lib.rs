@@ -110,6 +110,22 @@ pub struct FieldError {
     pub index: Option<usize>,
     pub field: String,
     pub reason: String,
+    /// Which of a request's lists `index` counts in, when it has two (the deletions and the
+    /// values of [`ValueWrites::apply_values`]): the caller finds the item itself, never by
+    /// guessing from an offset.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub list: ItemList,
+}
+
+/// The list of a request an item belongs to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ItemList {
+    /// The request's only list, or the values it writes.
+    #[default]
+    Items,
+    /// The keys it deletes.
+    Deletions,
 }
 
 impl FieldError {
@@ -118,6 +134,7 @@ impl FieldError {
             index,
             field: field.to_string(),
             reason: reason.into(),
+            list: ItemList::Items,
         }
     }
 }
@@ -445,8 +462,9 @@ pub trait ValueWrites: ValueReads {
     /// Check and write a batch of values with an audit row per change, all or nothing.
     async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes>;
     /// Delete some values and write others in one transaction, all or nothing; with
-    /// `dry_run`, check everything and count what would change, then write nothing. Field
-    /// errors number the deletions first, then the values.
+    /// `dry_run`, check everything and count what would change, then write nothing. A field
+    /// error's index counts in its own list: the deletions (`ItemList::Deletions`) or the
+    /// values.
     async fn apply_values(
         &self,
         values: &[DataValueInput],

@@ -172,23 +172,23 @@ impl<B: SqlBackend> crate::ValueWrites for B {
         dry_run: bool,
     ) -> Result<Changes, StoreError> {
         let mut tx = self.begin_write().await?;
-        let mut changes = delete_values_tx(&mut tx, deletes, actor).await?;
-        match write_values_tx(&mut tx, values, actor).await {
-            Ok(c) => changes.add(c),
-            Err(StoreError::Invalid(errors)) if !deletes.is_empty() => {
-                // Name the items as the caller numbered them: deletions first.
+        let mut changes = match delete_values_tx(&mut tx, deletes, actor).await {
+            Ok(c) => c,
+            // Each error says it counts in the deletions.
+            Err(StoreError::Invalid(errors)) => {
                 return Err(StoreError::Invalid(
                     errors
                         .into_iter()
-                        .map(|mut e| {
-                            e.index = e.index.map(|i| i + deletes.len());
-                            e
+                        .map(|e| crate::FieldError {
+                            list: crate::ItemList::Deletions,
+                            ..e
                         })
                         .collect(),
-                ));
+                ))
             }
             Err(e) => return Err(e),
-        }
+        };
+        changes.add(write_values_tx(&mut tx, values, actor).await?);
         let started = std::time::Instant::now();
         if dry_run {
             tx.rollback().await?;

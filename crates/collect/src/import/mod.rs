@@ -467,12 +467,11 @@ pub async fn import_rows(
             fields
                 .into_iter()
                 .map(|f| {
-                    let row = f.index.and_then(|k| {
-                        if k < deletes.len() {
-                            deletes.get(k).map(|d| d.0)
-                        } else {
-                            write_rows.get(k - deletes.len()).copied()
-                        }
+                    // The store says which list the index counts in: the row is found, not
+                    // guessed.
+                    let row = f.index.and_then(|k| match f.list {
+                        chiso_store::ItemList::Deletions => deletes.get(k).map(|d| d.0),
+                        chiso_store::ItemList::Items => write_rows.get(k).copied(),
                     });
                     match row {
                         Some(r) => rows[r].place.error(file, f.reason),

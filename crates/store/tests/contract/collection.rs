@@ -537,3 +537,70 @@ pub(crate) async fn approval_locks_evidence_and_is_never_by_the_submitter(db: &D
         .unwrap();
     assert!(s.delete_evidence("ev1", &actor()).await.unwrap());
 }
+
+/// A refusal of `apply_values` names the item in its own list — a deletion or a value — so a
+/// caller finds the row without guessing from an offset.
+pub(crate) async fn each_refused_item_is_named_in_its_own_list(db: &Db) {
+    let s = db.store();
+    seeded(db).await;
+    s.upsert_data_sets(&[commune_form()], &actor())
+        .await
+        .unwrap();
+    s.write_values(
+        &[
+            val("VB_DEN", "22738", "2023", "1939"),
+            val("VB_DEN", "22741", "2023", "10"),
+            val("VB_DEN", "22741", "2022", "11"),
+        ],
+        &actor(),
+    )
+    .await
+    .unwrap();
+    approved_at_the_district(s, Period::parse("2023").unwrap()).await;
+    let key = |unit: &str, period: &str| ValueKey {
+        element: c("VB_DEN"),
+        unit: c(unit),
+        period: Period::parse(period).unwrap(),
+        breakdown: None,
+    };
+    // The second value is locked: index 1 of the values, whatever the deletions.
+    let r = s
+        .apply_values(
+            &[
+                val("VB_DEN", "22741", "2024", "1"),
+                val("VB_DEN", "22738", "202305", "2"),
+            ],
+            &[key("22741", "2023"), key("22741", "2022")],
+            &actor(),
+            false,
+        )
+        .await;
+    match r {
+        Err(StoreError::Invalid(e)) => {
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert_eq!(
+                (e[0].index, e[0].list),
+                (Some(1), chiso_store::ItemList::Items),
+                "{e:?}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // The second deletion is locked: index 1 of the deletions.
+    let r = s
+        .apply_values(
+            &[val("VB_DEN", "22741", "2024", "1")],
+            &[key("22741", "2022"), key("22738", "2023")],
+            &actor(),
+            false,
+        )
+        .await;
+    match r {
+        Err(StoreError::Invalid(e)) => assert_eq!(
+            (e[0].index, e[0].list),
+            (Some(1), chiso_store::ItemList::Deletions),
+            "{e:?}"
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}

@@ -346,6 +346,7 @@ contract_suite!(
     large_writes::a_long_write_is_audited_beside_it,
     collection::a_lock_covers_every_period_inside_the_approved_one,
     collection::approval_locks_evidence_and_is_never_by_the_submitter,
+    collection::each_refused_item_is_named_in_its_own_list,
     upgrade::a_release_database_upgrades_in_place,
     upgrade::a_changed_migration_is_refused,
     upgrade::a_database_of_a_newer_release_is_refused,
