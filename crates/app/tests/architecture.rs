@@ -106,3 +106,44 @@ fn the_engine_knows_no_database() {
         );
     }
 }
+
+/// Every row of ARCHITECTURE.md's "Where is …" table names a file that exists and a function
+/// or type defined in it.
+#[test]
+fn the_where_is_table_points_at_real_code() {
+    let doc = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let table = doc
+        .split("## Where is")
+        .nth(1)
+        .and_then(|rest| rest.split("\n#").next())
+        .expect("a 'Where is …' section");
+    let mut rows = 0;
+    for line in table.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let (Some(file), Some(name)) = (cells.get(2), cells.get(3)) else {
+            continue;
+        };
+        let (Some(file), Some(name)) = (
+            file.strip_prefix('`').and_then(|f| f.strip_suffix('`')),
+            name.strip_prefix('`').and_then(|n| n.strip_suffix('`')),
+        ) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(root().join(file))
+            .unwrap_or_else(|_| panic!("{file} (for {name}) does not exist"));
+        let defined = [
+            format!("fn {name}("),
+            format!("fn {name}<"),
+            format!("struct {name} "),
+            format!("struct {name}<"),
+            format!("struct {name}("),
+            format!("enum {name} "),
+            format!("trait {name}"),
+        ]
+        .iter()
+        .any(|d| text.contains(d.as_str()));
+        assert!(defined, "{name} is not defined in {file}");
+        rows += 1;
+    }
+    assert!(rows >= 15, "the table has {rows} rows");
+}

@@ -16,7 +16,6 @@ use std::sync::{Arc, Mutex};
 pub use crate::slice::Series;
 pub(crate) use crate::slice::{rebuild, Slice, NO_OPTION};
 
-
 /// Everything the engine is built from (what the store holds).
 #[derive(Default, Clone)]
 pub struct Input {
@@ -76,8 +75,6 @@ pub(crate) struct ElementInfo {
     /// Breakdown option codes → option ids (empty when the element has no breakdown).
     pub(crate) options: HashMap<String, u32>,
 }
-
-
 
 /// The in-memory cube and what it is built from (see the crate documentation).
 pub struct Engine {
@@ -415,7 +412,6 @@ impl Engine {
         });
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,7 @@
 //! all to the default successor when no weights are given; a unit with no successor follows
 //! its parent), and added up in the structure that stood on that date.
 
+pub mod analytics;
 mod compare;
 mod cube;
 mod history;
@@ -21,8 +22,8 @@ mod query;
 pub mod reporting;
 mod rollup;
 mod scope;
-mod slice;
 mod score;
+mod slice;
 #[cfg(test)]
 mod test_support;
 

@@ -1,8 +1,8 @@
 //! Bulk roll-ups: every indicator at every unit and period at once, and grids for a list of
 //! units, through vectorised sums over the subtree vectors where the indicator allows.
 
-use crate::slice::{Series, Slice, NO_OPTION};
 use crate::query::Res;
+use crate::slice::{Series, Slice, NO_OPTION};
 use crate::{Engine, EngineError};
 use chiso_core::expr::Expr;
 use chiso_core::{AggregationType, Code, Period};

@@ -263,13 +263,17 @@ pub(crate) async fn a_dry_run_writes_nothing_and_deletes_go_with_writes(db: &Db)
         "a dry run writes nothing, not even the audit log"
     );
     assert_eq!(s.values(&Default::default()).await.unwrap(), values_before);
-    // A bad value anywhere: the deletion is not done either; errors number deletions first.
+    // A bad value anywhere: the deletion is not done either; the error names the value in
+    // the values' own list.
     let bad = [val("VB_DEN", "22738", "2023", "nhiều")];
     match s
         .apply_values(&bad, std::slice::from_ref(&gone), &actor(), false)
         .await
     {
-        Err(StoreError::Invalid(e)) => assert_eq!(e[0].index, Some(1)),
+        Err(StoreError::Invalid(e)) => assert_eq!(
+            (e[0].index, e[0].list),
+            (Some(0), chiso_store::ItemList::Items)
+        ),
         other => panic!("expected a refusal, got {other:?}"),
     }
     assert_eq!(s.counts().await.unwrap(), before);

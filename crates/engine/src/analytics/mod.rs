@@ -1,0 +1,317 @@
+//! DHIS2's analytics query, typed, and its answer.
+//!
+//! `dimension=dx:A;B&dimension=pe:2023;LAST_12_MONTHS&dimension=ou:58;LEVEL-3` or
+//! `filter=ou:…`. `dx` takes indicator codes, element codes and `ELEMENT.OPTION`; `pe` takes
+//! period ids and relative periods; `ou` takes unit codes, `LEVEL-n` (under the listed units,
+//! or everywhere), `OU_GROUP-CODE` (the group's members, one by one; as a filter, the group
+//! as a whole), `GROUP-CODE` (chiso: the group as one item), `USER_ORGUNIT` and
+//! `USER_ORGUNIT_CHILDREN` (the roots and their children until accounts exist). chiso adds
+//! `asOf=YYYY-MM-DD`: read the figures in the structure of that date (e.g. 2023 figures in the
+//! 2025 units). Values are full precision: rounding is for display.
+//!
+//! Three steps, each on the engine the caller holds:
+//! [`Query::parse`] turns the request's parameters into a [`Query`] (every item checked
+//! against the engine), [`Query::resolve`] turns it into the concrete items answered (a
+//! [`Resolved`]: relative periods counted, levels and groups expanded into units), and
+//! [`Resolved::evaluate`] computes the [`Grid`] in DHIS2's shape. The caller checks who may
+//! read the resolved units between the last two steps.
+
+mod grid;
+mod parse;
+mod relative;
+#[cfg(test)]
+mod tests;
+mod units;
+
+pub use grid::{Grid, Header, Labels, MetaData, MetaItem};
+pub use relative::RelativePeriod;
+
+use crate::{EngineError, Scope};
+use chiso_core::{Code, CodeError, Period, PeriodError};
+use chrono::NaiveDate;
+use std::fmt;
+
+/// Most rows (combinations of items) one answer may hold.
+pub const MAX_ROWS: usize = 200_000;
+
+/// One of the three dimensions of the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    /// `dx`: indicators and data elements.
+    Data,
+    /// `pe`: periods.
+    Period,
+    /// `ou`: units.
+    Unit,
+}
+
+impl Dimension {
+    /// Every dimension, in the order a query must name them.
+    pub const ALL: [Dimension; 3] = [Dimension::Data, Dimension::Period, Dimension::Unit];
+
+    /// DHIS2's name: `dx`, `pe` or `ou`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Data => "dx",
+            Dimension::Period => "pe",
+            Dimension::Unit => "ou",
+        }
+    }
+
+    /// The dimension of a DHIS2 name (`dx`, `pe`, `ou`).
+    pub fn parse(name: &str) -> Option<Dimension> {
+        Dimension::ALL.into_iter().find(|d| d.name() == name)
+    }
+}
+
+impl fmt::Display for Dimension {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The language of the names in the answer's metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// `"vi"` or `"en"`, as the domain types' `name(lang)` take it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// One `dx` item: its id as written (the id in rows and metadata) and what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataItem {
+    pub id: String,
+    pub kind: DataKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataKind {
+    /// An indicator (a ratio of expressions).
+    Indicator(Code),
+    /// A data element, whole or one option of its breakdown (`ELEMENT.OPTION`).
+    Element { element: Code, option: Option<Code> },
+}
+
+/// One `pe` item.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PeriodItem {
+    Fixed(Period),
+    /// Counted from the query's `today` (`relativePeriodDate`).
+    Relative(RelativePeriod),
+}
+
+/// One `ou` item as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnitItem {
+    /// A unit (and everything below it).
+    Unit(Code),
+    /// `LEVEL-n`: the units at level n under the listed units, or under every root when no
+    /// unit is listed; the listed units are then not items themselves.
+    Level(i32),
+    /// `OU_GROUP-CODE`: as a row dimension, the group's members one by one; as a filter, the
+    /// group as a whole (with `id`, the item as written, as its id).
+    OuGroup { id: String, group: Code },
+    /// `GROUP-CODE` (chiso): the group as one item, `id` being the item as written.
+    Group { id: String, group: Code },
+    /// `USER_ORGUNIT`: the roots.
+    UserOrgUnit,
+    /// `USER_ORGUNIT_CHILDREN`: the roots' children.
+    UserOrgUnitChildren,
+}
+
+/// An analytics query: what to compute, before it is resolved against the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub data: Vec<DataItem>,
+    pub periods: Vec<PeriodItem>,
+    pub units: Vec<UnitItem>,
+    /// The dimensions given as `dimension` (a column of each row), in the order given; the
+    /// others are filters.
+    pub rows: Vec<Dimension>,
+    /// The day relative periods count from.
+    pub today: NaiveDate,
+    /// Read the figures in the structure of this date.
+    pub as_of: Option<NaiveDate>,
+    pub lang: Lang,
+}
+
+/// One resolved `ou` item: its id in rows and metadata, and the units it adds up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitScope {
+    pub id: String,
+    pub scope: Scope,
+}
+
+/// A query resolved against the engine: the concrete items of every dimension.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub data: Vec<DataItem>,
+    pub periods: Vec<Period>,
+    pub units: Vec<UnitScope>,
+    pub rows: Vec<Dimension>,
+    pub as_of: Option<NaiveDate>,
+    pub lang: Lang,
+}
+
+/// Why a query was refused. [`QueryError::param`] names the request parameter; the message
+/// names the item and the reason.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum QueryError {
+    #[error("'{value}': write DIMENSION:ITEM;ITEM, e.g. dx:A;B")]
+    NotADimension { param: &'static str, value: String },
+    #[error("unknown dimension '{name}'; use dx, pe or ou")]
+    UnknownDimension { param: &'static str, name: String },
+    #[error("dimension {dimension} is given twice")]
+    Twice {
+        param: &'static str,
+        dimension: Dimension,
+    },
+    #[error("the {0} dimension is missing (as a dimension or a filter)")]
+    Missing(Dimension),
+    #[error("'{value}' is not a date (YYYY-MM-DD)")]
+    NotADate { param: &'static str, value: String },
+    #[error("a dimension needs at least one item")]
+    NoItems { param: &'static str },
+    #[error("dx item '{item}': {reason}")]
+    BadDataItem {
+        param: &'static str,
+        item: String,
+        reason: CodeError,
+    },
+    #[error("unknown indicator or data element {item}")]
+    UnknownData { param: &'static str, item: String },
+    #[error("{reason}")]
+    BadPeriod {
+        param: &'static str,
+        item: String,
+        reason: PeriodError,
+    },
+    #[error("'{name}' cannot be counted from {today}")]
+    RelativeOutOfRange {
+        param: &'static str,
+        name: &'static str,
+        today: NaiveDate,
+    },
+    #[error("'{item}': LEVEL- needs a level from 1 to 20")]
+    BadLevel { param: &'static str, item: String },
+    #[error("'{item}': {reason}")]
+    BadUnitItem {
+        param: &'static str,
+        item: String,
+        reason: CodeError,
+    },
+    #[error("an ou filter takes one unit or one OU_GROUP-; list several units as a dimension")]
+    SeveralUnitsAsFilter,
+    #[error("{combinations} combinations asked; at most {MAX_ROWS} per request")]
+    TooManyRows { combinations: usize },
+    /// An unknown unit, group or item met while resolving or evaluating.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+impl QueryError {
+    /// The request parameter the error is about (`dimension`, `filter`, `asOf`,
+    /// `relativePeriodDate`).
+    pub fn param(&self) -> &'static str {
+        match self {
+            QueryError::NotADimension { param, .. }
+            | QueryError::UnknownDimension { param, .. }
+            | QueryError::Twice { param, .. }
+            | QueryError::NotADate { param, .. }
+            | QueryError::NoItems { param }
+            | QueryError::BadDataItem { param, .. }
+            | QueryError::UnknownData { param, .. }
+            | QueryError::BadPeriod { param, .. }
+            | QueryError::RelativeOutOfRange { param, .. }
+            | QueryError::BadLevel { param, .. }
+            | QueryError::BadUnitItem { param, .. } => param,
+            QueryError::SeveralUnitsAsFilter => "filter",
+            QueryError::Missing(_) | QueryError::TooManyRows { .. } | QueryError::Engine(_) => {
+                "dimension"
+            }
+        }
+    }
+}
+
+/// The parameter a dimension was given in.
+fn param_of(is_row: bool) -> &'static str {
+    if is_row {
+        "dimension"
+    } else {
+        "filter"
+    }
+}
+
+impl Query {
+    /// Whether a dimension is a row dimension (not a filter).
+    pub fn is_row(&self, d: Dimension) -> bool {
+        self.rows.contains(&d)
+    }
+
+    /// The periods asked, relative ones counted from `today`, in the order given.
+    pub fn resolve_periods(&self) -> Result<Vec<Period>, QueryError> {
+        let mut out = Vec::with_capacity(self.periods.len());
+        for p in &self.periods {
+            match p {
+                PeriodItem::Fixed(p) => out.push(*p),
+                PeriodItem::Relative(r) => out.extend(r.periods(self.today).ok_or_else(|| {
+                    QueryError::RelativeOutOfRange {
+                        param: param_of(self.is_row(Dimension::Period)),
+                        name: r.name(),
+                        today: self.today,
+                    }
+                })?),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The concrete items of every dimension: relative periods counted, levels and groups
+    /// expanded into units (existing on `as_of` when given).
+    pub fn resolve(&self, engine: &crate::Engine) -> Result<Resolved, QueryError> {
+        let units = units::resolve(
+            engine,
+            &self.units,
+            self.is_row(Dimension::Unit),
+            self.as_of,
+        )?;
+        Ok(Resolved {
+            data: self.data.clone(),
+            periods: self.resolve_periods()?,
+            units,
+            rows: self.rows.clone(),
+            as_of: self.as_of,
+            lang: self.lang,
+        })
+    }
+}
+
+impl Resolved {
+    /// How many combinations of items the answer would look at.
+    pub fn combinations(&self) -> usize {
+        self.data
+            .len()
+            .saturating_mul(self.periods.len())
+            .saturating_mul(self.units.len())
+    }
+
+    /// Refuse a query of more than [`MAX_ROWS`] combinations.
+    pub fn check_size(&self) -> Result<(), QueryError> {
+        let combinations = self.combinations();
+        if combinations > MAX_ROWS {
+            return Err(QueryError::TooManyRows { combinations });
+        }
+        Ok(())
+    }
+}
