@@ -26,6 +26,10 @@ mod locks;
 mod pages;
 mod plans;
 mod urgent;
+mod walk_figures;
+mod walk_plans;
+mod walk_reports;
+mod walk_wording;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
