@@ -462,6 +462,7 @@ pub async fn complete(
             form.locked_reason.unwrap_or_default(),
         ));
     }
+    crate::compulsory::check(ds, &form.fields)?;
     let blocking: Vec<(String, String)> = form
         .violations
         .iter()

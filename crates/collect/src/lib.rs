@@ -7,6 +7,7 @@
 //! shows them to English readers too).
 
 pub mod completeness;
+pub mod compulsory;
 pub mod form;
 pub mod import;
 
@@ -16,6 +17,7 @@ use chiso_store::{Reads, StoreError};
 use std::sync::Arc;
 
 pub use completeness::{completeness, Completeness, CompletenessRow, MissingReport, PendingReport};
+pub use compulsory::{MissingCompulsory, MissingField};
 pub use form::{
     approve, complete, grant_exception, load_form, save_form, unapprove, uncomplete, Entry, Field,
     Form, ReportStatus, SaveOutcome,
@@ -23,6 +25,27 @@ pub use form::{
 pub use import::{
     import_rows, read_file, FieldNames, ImportError, ImportOptions, ImportOutcome, Strategy,
 };
+
+/// A form's field as the compulsory check sees it.
+impl compulsory::FormField for form::Field {
+    fn element(&self) -> &Code {
+        &self.element
+    }
+
+    fn is_filled(&self) -> bool {
+        self.value.as_deref().is_some_and(|v| !v.trim().is_empty())
+    }
+
+    fn describe(&self) -> MissingField {
+        MissingField {
+            element: self.element.clone(),
+            option: self.option.clone(),
+            name_vi: self.name_vi.clone(),
+            name_en: self.name_en.clone(),
+            option_name: self.option_name.clone(),
+        }
+    }
+}
 
 /// Why a collection step was refused. Nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +60,9 @@ pub enum CollectError {
     /// Some fields are wrong: (field, reason) pairs.
     #[error("{}", .0.iter().map(|(f, r)| format!("{f}: {r}")).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<(String, String)>),
+    /// Completion refused: compulsory fields are empty (every one, in the form's order).
+    #[error(transparent)]
+    MissingCompulsory(#[from] MissingCompulsory),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -522,6 +522,104 @@ async fn imports_are_all_or_nothing(store: Arc<dyn Store>) {
     );
 }
 
+/// A report with compulsory fields left empty is not completed: the refusal lists every one,
+/// in the form's order, by name, and writes nothing; filled in, it is completed.
+async fn completion_waits_for_compulsory_fields(store: Arc<dyn Store>) {
+    let (live, hier) = demo(store.clone()).await;
+    let s = store.as_ref();
+    let ds = chiso_collect::data_set(s, &c("BM_CDS_XA")).await.unwrap();
+    assert_eq!(ds.compulsory.len(), 19, "{:?}", ds.compulsory);
+    let y = Period::Year(2023);
+    let jan10 = day(2024, 1, 10);
+    let now = Utc.with_ymd_and_hms(2024, 1, 10, 3, 0, 0).unwrap();
+    let missing = completeness(s, &hier, &ds, &y, None, jan10).await.unwrap();
+    let commune = missing.missing[0].unit.clone();
+    let officer = Actor::new(format!("xa-{commune}"), Via::Web);
+    let entry = |e: &str, v: &str| Entry {
+        element: c(e),
+        option: None,
+        value: v.into(),
+        comment: None,
+    };
+    let before = load_form(s, &hier, &ds, &commune, &y, jan10, false)
+        .await
+        .unwrap();
+    let was = |e: &str| {
+        before
+            .fields
+            .iter()
+            .find(|f| f.element == c(e))
+            .and_then(|f| f.value.clone())
+            .unwrap()
+    };
+    let (mang, dan, thon) = (was("VB_XL_MANG"), was("DAN_SO"), was("THON_KHONG_LOM_SONG"));
+    // Three compulsory fields emptied (and one optional one, which may stay empty).
+    save_form(
+        &live,
+        &hier,
+        &ds,
+        &commune,
+        &y,
+        &[
+            entry("THON_KHONG_LOM_SONG", ""),
+            entry("DAN_SO", ""),
+            entry("TO_CNS_CONG_DONG", ""),
+            entry("VB_XL_MANG", ""),
+        ],
+        &officer,
+        jan10,
+        false,
+    )
+    .await
+    .unwrap();
+    let snap = snapshot(s).await;
+    match complete(&live, &hier, &ds, &commune, &y, &officer, now, jan10).await {
+        Err(CollectError::MissingCompulsory(m)) => {
+            let keys: Vec<String> = m.fields.iter().map(|f| f.key()).collect();
+            assert_eq!(keys, ["VB_XL_MANG", "DAN_SO", "THON_KHONG_LOM_SONG"]);
+            let text = m.to_string();
+            assert!(
+                text.contains("còn 3 chỉ tiêu bắt buộc chưa nhập: Văn bản điện tử xử lý trên môi trường mạng; Dân số; Thôn không còn vùng lõm sóng"),
+                "{text}"
+            );
+            assert!(text.contains("3 compulsory field(s) are empty"), "{text}");
+        }
+        other => panic!("expected the compulsory fields to be asked for, got {other:?}"),
+    }
+    assert_eq!(snapshot(s).await, snap, "nothing written");
+    let form = load_form(s, &hier, &ds, &commune, &y, jan10, false)
+        .await
+        .unwrap();
+    assert_eq!(form.status, ReportStatus::Open);
+    // Filled in: the report is completed.
+    save_form(
+        &live,
+        &hier,
+        &ds,
+        &commune,
+        &y,
+        &[
+            entry("VB_XL_MANG", &mang),
+            entry("DAN_SO", &dan),
+            entry("THON_KHONG_LOM_SONG", &thon),
+        ],
+        &officer,
+        jan10,
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(
+        complete(&live, &hier, &ds, &commune, &y, &officer, now, jan10)
+            .await
+            .unwrap()
+    );
+    let form = load_form(s, &hier, &ds, &commune, &y, jan10, false)
+        .await
+        .unwrap();
+    assert_eq!(form.status, ReportStatus::Completed);
+}
+
 async fn rate(live: &App, y: &Period) -> chiso_engine::IndicatorValue {
     live.read()
         .await
@@ -551,5 +649,6 @@ macro_rules! both {
 
 both!(
     a_commune_enters_completes_and_is_approved,
-    imports_are_all_or_nothing
+    imports_are_all_or_nothing,
+    completion_waits_for_compulsory_fields
 );

@@ -37,6 +37,12 @@ pub struct DataSet {
     /// The form's data elements, in order.
     #[schema(value_type = Vec<String>)]
     pub elements: Vec<Code>,
+    /// The compulsory elements (DHIS2's "compulsory data elements"): a report cannot be
+    /// completed while one of their fields is empty. Elements of the form, in its order;
+    /// none when left out.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub compulsory: Vec<Code>,
     /// Who must report.
     pub reporters: Vec<Reporters>,
     /// Only units inside this unit's subtree report (none: anywhere).
@@ -569,6 +575,7 @@ mod tests {
             period_type: PeriodType::Year,
             convention: Convention::Calendar,
             elements: vec![c("A"), c("B")],
+            compulsory: vec![],
             reporters: vec![Reporters::Kind(UnitKind::Commune)],
             scope: Some(c("58")),
             open_days: -30,

@@ -6,6 +6,7 @@ pub mod access;
 pub mod account;
 pub mod clock;
 pub mod code;
+pub mod compulsory;
 pub mod dataset;
 pub mod derived;
 pub mod element;

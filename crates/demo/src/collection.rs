@@ -43,6 +43,30 @@ fn rule(
     }
 }
 
+/// The commune form's compulsory fields: what the 2023 targets (`docs/demo.md`) are computed
+/// from.
+const COMMUNE_COMPULSORY: [&str; 19] = [
+    "VB_DEN",
+    "VB_XL_MANG",
+    "CB_TONG",
+    "CB_KY_SO",
+    "CB_DINH_DANH",
+    "HS_TTHC",
+    "HS_TRUC_TUYEN",
+    "DCS_KE_HOACH",
+    "DCS_THU_THAP",
+    "DAN_SO",
+    "DAN_CO_HSSK",
+    "NGUOI_TRUONG_THANH",
+    "NGUOI_TT_CO_DTTM",
+    "HO_GIA_DINH",
+    "HO_CAP_QUANG",
+    "DAN_15_TUOI",
+    "DAN_15_CO_TKTT",
+    "THON_TONG",
+    "THON_KHONG_LOM_SONG",
+];
+
 /// Communes that never sent their 2023 report (illustrative), by position in code order.
 const MISSING: [usize; 4] = [7, 23, 41, 58];
 /// Communes that sent it late (after 15 January 2024).
@@ -70,6 +94,15 @@ pub fn collection(d: &Dataset) -> Collection {
         .filter(|e| commune_elements.contains(&e.code))
         .map(|e| e.code.clone())
         .collect();
+    // Compulsory: the fields the 2023 targets are computed from (documents on the network,
+    // digital signatures and identities, online dossiers, digital addresses, health records,
+    // smartphones, fibre, payment accounts, villages without dead zones). Community teams,
+    // people trained and products registered have no target and may be left empty.
+    let compulsory: Vec<Code> = order
+        .iter()
+        .filter(|e| COMMUNE_COMPULSORY.contains(&e.as_str()))
+        .cloned()
+        .collect();
     let commune_form = DataSet {
         code: c("BM_CDS_XA"),
         name_vi: "Biểu số liệu chuyển đổi số cấp xã (năm)".into(),
@@ -77,6 +110,7 @@ pub fn collection(d: &Dataset) -> Collection {
         period_type: PeriodType::Year,
         convention: Convention::Calendar,
         elements: order,
+        compulsory,
         // Every commune the database holds: Ninh Thuận's 62 until 30 June 2025, then the
         // communes of Khánh Hòa that took them over (approved by the province alone).
         reporters: vec![Reporters::Kind(UnitKind::Commune)],
@@ -86,23 +120,26 @@ pub fn collection(d: &Dataset) -> Collection {
         lock_days: Some(90),
         approval: true,
     };
+    let agency_elements: Vec<Code> = [
+        "VB_DEN",
+        "VB_XL_MANG",
+        "HS_TTHC",
+        "HS_TRUC_TUYEN",
+        "BC_DINH_KY",
+        "BC_TREN_HT",
+    ]
+    .into_iter()
+    .map(c)
+    .collect();
     let agency_form = DataSet {
         code: c("BM_CDS_SO"),
         name_vi: "Báo cáo chuyển đổi số hằng quý của sở, ban, ngành".into(),
         name_en: Some("Quarterly digital-transformation report of provincial agencies".into()),
         period_type: PeriodType::Quarter,
         convention: Convention::CutOff,
-        elements: [
-            "VB_DEN",
-            "VB_XL_MANG",
-            "HS_TTHC",
-            "HS_TRUC_TUYEN",
-            "BC_DINH_KY",
-            "BC_TREN_HT",
-        ]
-        .into_iter()
-        .map(c)
-        .collect(),
+        // Every field of the agencies' form is compulsory.
+        compulsory: agency_elements.clone(),
+        elements: agency_elements,
         reporters: vec![Reporters::Group(c("58_CO_QUAN_TINH"))],
         scope: None,
         open_days: -30,

@@ -298,6 +298,7 @@ async fn fill(s: &dyn Store) -> Result<(), Error> {
         period_type: chiso_core::PeriodType::Year,
         convention: chiso_core::Convention::Calendar,
         elements: vec![code("VB_DEN")?, code("VB_XL_MANG")?],
+        compulsory: vec![],
         reporters: vec![chiso_core::Reporters::Kind(UnitKind::Commune)],
         scope: Some(code("58")?),
         open_days: -365,

@@ -41,16 +41,21 @@ pub(crate) async fn data_sets_in<B: SqlBackend>(
     )
     .fetch_all(&mut *tx)
     .await?;
-    let mut elements: HashMap<String, Vec<Code>> = HashMap::new();
-    for r in stmt("SELECT data_set, element FROM data_set_elements ORDER BY data_set, position")
-        .fetch_all(&mut *tx)
-        .await?
+    // Each data set's elements, and its compulsory ones, in the form's order.
+    let mut elements: HashMap<String, (Vec<Code>, Vec<Code>)> = HashMap::new();
+    for r in stmt(
+        "SELECT data_set, element, compulsory FROM data_set_elements ORDER BY data_set, position",
+    )
+    .fetch_all(&mut *tx)
+    .await?
     {
         let ds: String = r.get("data_set")?;
-        elements
-            .entry(ds)
-            .or_default()
-            .push(code_of(r.get("element")?)?);
+        let element = code_of(r.get("element")?)?;
+        let entry = elements.entry(ds).or_default();
+        if r.get::<bool>("compulsory")? {
+            entry.1.push(element.clone());
+        }
+        entry.0.push(element);
     }
     rows.iter()
         .map(|r| {
@@ -58,8 +63,10 @@ pub(crate) async fn data_sets_in<B: SqlBackend>(
             let pt: String = r.get("period_type")?;
             let conv: String = r.get("convention")?;
             let reporters: String = r.get("reporters")?;
+            let (elements, compulsory) = elements.remove(&code).unwrap_or_default();
             Ok(chiso_core::DataSet {
-                elements: elements.remove(&code).unwrap_or_default(),
+                elements,
+                compulsory,
                 code: code_of(code)?,
                 name_vi: r.get("name_vi")?,
                 name_en: r.get("name_en")?,
@@ -227,6 +234,9 @@ impl<B: SqlBackend> crate::CollectionWrites for B {
             if let Err(e) = ds.check() {
                 push_error(&mut errors, FieldError::new(Some(i), "data_set", e));
             }
+            for e in ds.compulsory_errors() {
+                push_error(&mut errors, FieldError::new(Some(i), "compulsory", e));
+            }
             if !seen.insert(ds.code.as_str()) {
                 push_error(
                     &mut errors,
@@ -293,6 +303,11 @@ impl<B: SqlBackend> crate::CollectionWrites for B {
         let mut audit = AuditBuffer::default();
         let mut changes = Changes::default();
         for ds in sets {
+            // Compulsory elements are kept in the form's order, whatever order they came in.
+            let ds = &chiso_core::DataSet {
+                compulsory: ds.compulsory_in_form_order(),
+                ..ds.clone()
+            };
             let old = existing.get(ds.code.as_str());
             if old == Some(ds) {
                 changes.unchanged += 1;
@@ -323,10 +338,11 @@ impl<B: SqlBackend> crate::CollectionWrites for B {
                 .execute(&mut tx)
                 .await?;
             for (pos, e) in ds.elements.iter().enumerate() {
-                stmt("INSERT INTO data_set_elements (data_set, element, position) VALUES ($1, $2, $3)")
+                stmt("INSERT INTO data_set_elements (data_set, element, position, compulsory) VALUES ($1, $2, $3, $4)")
                     .bind(ds.code.as_str())
                     .bind(e.as_str())
                     .bind(pos as i64)
+                    .bind(ds.is_compulsory(e))
                     .execute(&mut tx)
                     .await?;
             }

@@ -100,6 +100,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "bulk_values",
         sql: include_str!("../migrations/sqlite/0013_bulk_values.sql"),
     },
+    Migration {
+        version: 14,
+        name: "compulsory_fields",
+        sql: include_str!("../migrations/sqlite/0014_compulsory_fields.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -167,6 +172,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 13,
         name: "bulk_values",
         sql: include_str!("../migrations/postgres/0013_bulk_values.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "compulsory_fields",
+        sql: include_str!("../migrations/postgres/0014_compulsory_fields.sql"),
     },
 ];
 

@@ -492,10 +492,10 @@ pub(crate) async fn write_values_tx<B: SqlBackend>(
             }
         }
         if let Some(o) = before {
-            // Another import batch bringing the same value is no change.
-            let same_source = o.source.to_string() == v.source
-                || (matches!(o.source, SourceTag::Import(_)) && v.source.starts_with("import:"));
-            if o.value == v.value && o.comment.as_deref() == v.comment && same_source {
+            // The same value with the same comment is no change, whoever brings it and
+            // however: it is not rewritten nor audited, and keeps its source (an
+            // illustrative value uploaded again unchanged stays illustrative).
+            if o.value == v.value && o.comment.as_deref() == v.comment {
                 changes.unchanged += 1;
                 continue;
             }

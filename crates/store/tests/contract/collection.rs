@@ -8,6 +8,7 @@ fn commune_form() -> chiso_core::DataSet {
         period_type: chiso_core::PeriodType::Year,
         convention: chiso_core::Convention::Calendar,
         elements: vec![c("VB_DEN"), c("VB_XL_MANG")],
+        compulsory: vec![],
         reporters: vec![chiso_core::Reporters::Kind(UnitKind::Commune)],
         scope: Some(c("58")),
         open_days: -365,
@@ -283,8 +284,8 @@ pub(crate) async fn a_dry_run_writes_nothing_and_deletes_go_with_writes(db: &Db)
         .unwrap();
     assert_eq!((ch.inserted, ch.updated, ch.deleted), (2, 1, 1));
     assert_eq!(s.values(&Default::default()).await.unwrap().len(), 3);
-    // The same value brought again by another import batch is no change; relabelled as
-    // published, it is.
+    // The same value brought again by another import batch is no change; brought with
+    // another source, it is no change either, and keeps the source it has.
     let batch = |tag: &str| {
         let mut v = val("VB_DEN", "22753", "2024", "9");
         v.source = SourceTag::Import(tag.into());
@@ -310,8 +311,14 @@ pub(crate) async fn a_dry_run_writes_nothing_and_deletes_go_with_writes(db: &Db)
         s.write_values(&[published], &actor())
             .await
             .unwrap()
-            .updated,
+            .unchanged,
         1
+    );
+    let kept = s.values(&Default::default()).await.unwrap();
+    assert!(
+        kept.iter()
+            .any(|v| v.unit == c("22753") && v.source == SourceTag::Import("B1".into())),
+        "{kept:?}"
     );
 }
 

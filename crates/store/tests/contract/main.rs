@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 mod accounts;
 mod collection;
+mod compulsory;
 mod large_writes;
 mod plans;
 mod units;
@@ -347,6 +348,8 @@ contract_suite!(
     collection::a_lock_covers_every_period_inside_the_approved_one,
     collection::approval_locks_evidence_and_is_never_by_the_submitter,
     collection::each_refused_item_is_named_in_its_own_list,
+    compulsory::compulsory_fields_are_stored_checked_and_read_back,
+    values::an_unchanged_value_is_unchanged_whoever_brings_it,
     upgrade::a_release_database_upgrades_in_place,
     upgrade::a_changed_migration_is_refused,
     upgrade::a_database_of_a_newer_release_is_refused,

@@ -148,7 +148,11 @@ pub(crate) async fn a_release_database_upgrades_in_place(db: &Db) {
     // Every checksum filled in, the same as a database migrated by this code from scratch.
     let recorded = copy.recorded().await.unwrap();
     let fresh = Place::of(db).recorded().await.unwrap();
-    assert_eq!(recorded.len(), 13);
+    assert_eq!(
+        recorded.len(),
+        14,
+        "the release's thirteen and compulsory fields"
+    );
     assert!(recorded.iter().all(|r| r.2.is_some()), "{recorded:?}");
     assert_eq!(recorded, fresh);
     // A checksum is the SHA-256 of the migration's text.
@@ -228,7 +232,14 @@ pub(crate) async fn a_release_database_upgrades_in_place(db: &Db) {
         .unwrap()
         .unwrap();
     assert_eq!(session.username, "nguyen.van.a");
-    assert_eq!(s.data_sets().await.unwrap().len(), 1);
+    // The release's form keeps its two elements, none of them compulsory.
+    let sets = s.data_sets().await.unwrap();
+    assert_eq!(sets.len(), 1);
+    assert_eq!(
+        (sets[0].elements.len(), sets[0].compulsory.len()),
+        (2, 0),
+        "{sets:?}"
+    );
     let approvals = s.approvals(None, None).await.unwrap();
     assert_eq!(approvals.len(), 1);
     assert_eq!(approvals[0].approved_by, "huyen");

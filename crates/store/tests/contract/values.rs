@@ -564,3 +564,90 @@ pub(crate) async fn meta_values(db: &Db) {
         Some("ninh-thuan-2023 v2")
     );
 }
+
+pub(crate) async fn an_unchanged_value_is_unchanged_whoever_brings_it(db: &Db) {
+    let s = db.store();
+    seeded(db).await;
+    let mut den = val("VB_DEN", "22738", "2023", "1841");
+    den.comment = Some("Số minh họa".into());
+    let mang = val("VB_XL_MANG", "22738", "2023", "1741");
+    let ch = s
+        .write_values(&[den.clone(), mang.clone()], &actor())
+        .await
+        .unwrap();
+    assert_eq!(ch.inserted, 2);
+    let stored = || async {
+        let mut v = s.values(&Default::default()).await.unwrap();
+        v.sort_by(|a, b| a.element.cmp(&b.element));
+        v
+    };
+    let first = stored().await;
+    let audit = s.counts().await.unwrap().audit_log;
+
+    // The same numbers and comments uploaded from a file, then typed into the form, by
+    // someone else: unchanged, not rewritten, not audited, still illustrative.
+    let upload = |source: SourceTag| {
+        [den.clone(), mang.clone()].map(|mut v| {
+            v.source = source.clone();
+            v.comment = v.comment.map(|c| format!("  {c} "));
+            v
+        })
+    };
+    let clerk = Actor::new("can.bo.xa", Via::Web);
+    for source in [
+        SourceTag::Import("XLSX1".into()),
+        SourceTag::Import("XLSX2".into()),
+        SourceTag::Entered,
+        SourceTag::Published,
+    ] {
+        let dry = s
+            .apply_values(&upload(source.clone()), &[], &clerk, true)
+            .await
+            .unwrap();
+        assert_eq!(
+            (dry.inserted, dry.updated, dry.unchanged),
+            (0, 0, 2),
+            "dry run, {source}"
+        );
+        let ch = s
+            .write_values(&upload(source.clone()), &clerk)
+            .await
+            .unwrap();
+        assert_eq!(
+            (ch.inserted, ch.updated, ch.unchanged),
+            (0, 0, 2),
+            "{source}"
+        );
+    }
+    assert_eq!(s.counts().await.unwrap().audit_log, audit, "no audit row");
+    assert_eq!(stored().await, first, "source, author and time kept");
+    assert!(first.iter().all(|v| v.source == SourceTag::Illustrative));
+
+    // A changed comment is a change: updated, audited, with the upload's source.
+    let mut noted = upload(SourceTag::Import("XLSX3".into()));
+    noted[0].comment = Some("Theo báo cáo của xã".into());
+    let ch = s.write_values(&noted, &clerk).await.unwrap();
+    assert_eq!((ch.updated, ch.unchanged), (1, 1));
+    let after = stored().await;
+    assert_eq!(
+        (
+            after[0].element.as_str(),
+            after[0].source.clone(),
+            after[0].stored_by.as_str()
+        ),
+        ("VB_DEN", SourceTag::Import("XLSX3".into()), "can.bo.xa")
+    );
+    assert_eq!(after[1], first[1], "the unchanged one is as it was");
+    assert_eq!(s.counts().await.unwrap().audit_log, audit + 1);
+    // A changed number too, with the source it came with.
+    let mut typed = val("VB_XL_MANG", "22738", "2023", "1750");
+    typed.source = SourceTag::Entered;
+    let ch = s.write_values(&[typed], &clerk).await.unwrap();
+    assert_eq!(ch.updated, 1);
+    let after = stored().await;
+    assert_eq!(
+        (after[1].value.as_str(), after[1].source.clone()),
+        ("1750", SourceTag::Entered)
+    );
+    assert_eq!(s.counts().await.unwrap().audit_log, audit + 2);
+}

@@ -10,7 +10,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::{Extension, Json};
 use chiso_collect::Form;
-use chiso_collect::{CollectError, Entry, Hierarchy};
+use chiso_collect::{CollectError, Entry, Hierarchy, MissingCompulsory};
 use chiso_collect::{Completeness, SaveOutcome};
 use chiso_core::{Approval, Code, DataSet, Period, ValidationRule, Via};
 use chiso_store::{Changes, FieldError};
@@ -27,6 +27,14 @@ impl From<CollectError> for ApiError {
                 fields
                     .into_iter()
                     .map(|(f, r)| FieldError::new(None, &f, r))
+                    .collect(),
+            ),
+            // Every empty compulsory field, in the form's order: its key (`ELEMENT` or
+            // `ELEMENT.OPTION`) and its name.
+            CollectError::MissingCompulsory(m) => ApiError::Invalid(
+                m.fields
+                    .iter()
+                    .map(|f| FieldError::new(None, &f.key(), MissingCompulsory::reason(f)))
                     .collect(),
             ),
             CollectError::Store(s) => s.into(),

@@ -286,7 +286,40 @@ async fn a_commune_reports_and_the_district_then_the_province_approve() {
     let xa2 = user_token(&app, "can.bo.xa.moi", Role::DataEntry, "2025-22741").await;
     let tinh2 = user_token(&app, "so.khcn.khanh.hoa", Role::Approver, "2025-56").await;
     let form2 = "/api/forms/BM_CDS_XA/2025-22741/2026";
-    let r = as_user(&app, "POST", form2, &xa2, Some(json!({"entries": [{"element": "VB_DEN", "value": "800"}, {"element": "VB_XL_MANG", "value": "790"}]}))).await;
+    // Every compulsory field filled in (the rest may wait).
+    let mut entries = vec![
+        json!({"element": "VB_DEN", "value": "800"}),
+        json!({"element": "VB_XL_MANG", "value": "790"}),
+    ];
+    for e in [
+        "CB_TONG",
+        "CB_KY_SO",
+        "CB_DINH_DANH",
+        "HS_TTHC",
+        "HS_TRUC_TUYEN",
+        "DCS_KE_HOACH",
+        "DCS_THU_THAP",
+        "DAN_SO",
+        "DAN_CO_HSSK",
+        "NGUOI_TRUONG_THANH",
+        "NGUOI_TT_CO_DTTM",
+        "HO_GIA_DINH",
+        "HO_CAP_QUANG",
+        "DAN_15_TUOI",
+        "DAN_15_CO_TKTT",
+        "THON_TONG",
+        "THON_KHONG_LOM_SONG",
+    ] {
+        entries.push(json!({"element": e, "value": "10"}));
+    }
+    let r = as_user(
+        &app,
+        "POST",
+        form2,
+        &xa2,
+        Some(json!({ "entries": entries })),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
         as_user(&app, "POST", &format!("{form2}/complete"), &xa2, None)
