@@ -63,6 +63,12 @@ impl UnitKind {
     }
 }
 
+/// The first day of the two-level structure (Resolution 202/2025/QH15): from 1 July 2025 there
+/// are no districts, and the commune level is "xã, phường, đặc khu".
+pub fn start_2025() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 7, 1).unwrap_or(NaiveDate::MIN)
+}
+
 /// A unit. `code` is unique across all time; `gso_code` is the General Statistics Office's
 /// code where the unit has one (a code the GSO reused in the 2025 structure is the same
 /// `gso_code` on two units with different `code`s and validity).
@@ -133,6 +139,23 @@ impl Unit {
     /// Whether the unit exists on at least one day between `start` and `end` (inclusive).
     pub fn exists_during(&self, start: NaiveDate, end: NaiveDate) -> bool {
         self.valid_from.is_none_or(|f| f <= end) && self.valid_to.is_none_or(|t| start <= t)
+    }
+
+    /// Whether the unit belongs to the structure in force from 1 July 2025 (two levels: no
+    /// districts, and no "thị trấn" — the commune level is "xã, phường, đặc khu"): it still
+    /// exists on that day. A unit of the legacy structure ended on 30 June 2025 or before.
+    pub fn in_2025_structure(&self) -> bool {
+        self.valid_to.is_none_or(|t| t >= start_2025())
+    }
+
+    /// The name of the unit's kind as its structure calls it: `commune` for a legacy commune
+    /// ("xã, phường, thị trấn"), `commune-2025` for a commune of the 2025 structure ("xã,
+    /// phường, đặc khu"); otherwise the kind itself.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            UnitKind::Commune if self.in_2025_structure() => "commune-2025",
+            k => k.as_str(),
+        }
     }
 
     /// The name in a language ("vi" or "en"), falling back to Vietnamese.
@@ -225,6 +248,22 @@ mod tests {
         assert!(!u.exists_during(d(2025, 7, 1), d(2025, 12, 31)));
         assert_eq!(u.check(), Ok(()));
         assert_eq!(u.name("en"), "Phường Đô Vinh");
+    }
+
+    #[test]
+    fn a_commune_is_named_by_its_structure() {
+        let legacy = commune();
+        assert!(!legacy.in_2025_structure());
+        assert_eq!(legacy.kind_name(), "commune");
+        let mut current = commune();
+        current.code = Code::parse("2025-22738").unwrap();
+        current.valid_from = NaiveDate::from_ymd_opt(2025, 7, 1);
+        current.valid_to = None;
+        assert!(current.in_2025_structure());
+        assert_eq!(current.kind_name(), "commune-2025");
+        let mut province = current.clone();
+        province.kind = UnitKind::Province;
+        assert_eq!(province.kind_name(), "province");
     }
 
     #[test]

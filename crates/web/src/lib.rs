@@ -177,8 +177,21 @@ async fn one_language_per_request(req: Request, next: Next) -> Response {
     i18n::answer_in(lang, next.run(req)).await
 }
 
-async fn not_found() -> Response {
-    error::ApiError::NotFound("there is no such page or API route".into()).into_response()
+/// An unknown address: a page in words for a person, the JSON error for the API.
+async fn not_found(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    page: pages::Page,
+    uri: axum::http::Uri,
+) -> Response {
+    if uri.path().starts_with("/api/") {
+        return error::ApiError::NotFound("there is no such page or API route".into())
+            .into_response();
+    }
+    page.error(
+        &st,
+        axum::http::StatusCode::NOT_FOUND,
+        st.i18n.t(page.lang, "page-not-found", &[]),
+    )
 }
 
 /// Refuse state-changing requests that another site's page sent (CSRF): the browser marks them
@@ -190,7 +203,7 @@ async fn same_origin_writes(req: Request, next: Next) -> Response {
         let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
         if matches!(site, Some("cross-site") | Some("same-site")) {
             return error::ApiError::Forbidden(
-                "requests from other sites may not change data".into(),
+                "yêu cầu từ trang web khác không được thay đổi dữ liệu / requests from other sites may not change data".into(),
             )
             .into_response();
         }

@@ -90,7 +90,7 @@ pub(super) fn framework_2023() -> Framework {
             value: None,
             due: NaiveDate::from_ymd_opt(2023, 6, 30),
             completed_on: NaiveDate::from_ymd_opt(2023, 5, 9),
-            note: Some("Hoàn thành trước hạn 52 ngày (số công bố; một trong 28 tỉnh hoàn thành sớm). Hạn 30/06/2023 là ngày minh họa.".into()),
+            note: Some("Hoàn thành trước hạn 52 ngày (số công bố; một trong 28 tỉnh hoàn thành sớm). Hạn 30/06/2023 là ngày minh họa. / Done 52 days before the deadline (published; one of 28 provinces to finish early). The deadline of 30 June 2023 is illustrative.".into()),
         },
         t(11, "Kích hoạt định danh điện tử (VNeID) theo chỉ tiêu được giao", "E-ID (VNeID) activation target", u("58-CONG-AN"), "VNEID_TY_LE", 100.0),
         t(12, "53 dịch vụ công thiết yếu", "53 essential public services", u("58"), "DVC53_TY_LE", 100.0),
@@ -106,12 +106,12 @@ pub(super) fn framework_2023() -> Framework {
         t(22, "Đơn vị có Ban chỉ đạo và kế hoạch CĐS", "Units with a DX steering committee and plan", u("58"), "BCD_KH_TY_LE", 100.0),
         t(23, "Thôn không còn vùng lõm sóng", "Villages free of mobile-signal dead zones", u("58"), "THON_HET_LOM_SONG_TY_LE", 100.0),
     ];
-    targets[10].note = Some("Một trong 24 tỉnh hoàn thành chỉ tiêu kích hoạt (số công bố).".into());
+    targets[10].note = Some("Một trong 24 tỉnh hoàn thành chỉ tiêu kích hoạt (số công bố). / One of 24 provinces to meet the activation target (published).".into());
     Framework {
         code: c("KH_CDS_2023"),
         name_vi: "Kế hoạch chuyển đổi số năm 2023 của tỉnh Ninh Thuận: 23 chỉ tiêu".into(),
         name_en: Some("Ninh Thuan's 2023 digital-transformation plan: 23 targets".into()),
-        description: Some("Khung chỉ tiêu đại diện (danh mục của tỉnh không được công bố); chỉ tiêu quốc gia theo Quyết định 942/QĐ-TTg và 411/QĐ-TTg.".into()),
+        description: Some("Khung chỉ tiêu đại diện (danh mục của tỉnh không được công bố); chỉ tiêu quốc gia theo Quyết định 942/QĐ-TTg và 411/QĐ-TTg. / A representative set of targets (the province's own list was not published); national targets from Decisions 942/QD-TTg and 411/QD-TTg.".into()),
         targets,
     }
 }

@@ -1,8 +1,12 @@
 //! The 2024 targets the follow-up is judged by.
 
-use super::{c, NOTE};
+use super::c;
 use chiso_core::Period;
 use chrono::NaiveDate;
+
+/// The note of the illustrative targets, in Vietnamese and English (each page shows one).
+const NOTE_BOTH: &str = "Số liệu minh họa: bài viết chỉ nêu chỉ đạo, không nêu tiến độ / \
+    Illustrative: the article gives the orders, not their progress";
 
 /// The 2024 targets the follow-up is judged by, on the derived figures (as of 30 June 2024
 /// most are at risk; 5G is overdue; the Project 06 data store was done early).
@@ -34,7 +38,7 @@ pub fn framework_2024() -> chiso_core::Framework {
             value: None,
             due: Some(due),
             completed_on: done,
-            note: Some(NOTE.to_string()),
+            note: Some(NOTE_BOTH.to_string()),
         };
     let g = |s: &str| TargetScope::Group(c(s));
     let u = |s: &str| TargetScope::Unit(c(s));
@@ -42,9 +46,13 @@ pub fn framework_2024() -> chiso_core::Framework {
         code: c("KH_CDS_2024"),
         name_vi: "Theo dõi thực hiện kết luận hội nghị tổng kết CĐS năm 2023 (năm 2024)".into(),
         name_en: Some("Follow-up of the 2023 review's conclusions (2024)".into()),
-        description: Some(format!(
-            "Chỉ tiêu năm 2024 tính từ kế hoạch, chỉ đạo và sổ đăng ký. {NOTE}"
-        )),
+        description: Some(
+            "Chỉ tiêu năm 2024 tính từ kế hoạch, chỉ đạo và sổ đăng ký. Số liệu minh họa: bài \
+             viết chỉ nêu chỉ đạo, không nêu tiến độ. / The 2024 targets, computed from the plans, \
+             directives and registers. Illustrative: the article gives the orders, not their \
+             progress."
+                .into(),
+        ),
         targets: vec![
             value(
                 1,

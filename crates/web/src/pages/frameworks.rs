@@ -1,63 +1,81 @@
 //! A target framework's page: every target with its status.
 
-use crate::auth::{allowed, Action, Who};
+use crate::auth::{allowed, Action};
 use crate::format;
-use crate::i18n::Lang;
-use crate::pages::internal;
-use crate::pages::{login_or_forbidden, Page, PageQuery};
+use crate::i18n::{one_language, I18n, Lang};
+use crate::pages::{Page, PageError};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use std::collections::HashMap;
 
 pub(crate) fn fixed(v: f64, decimals: u8, lang: Lang) -> String {
     format::decimal(&format!("{:.*}", decimals as usize, v), lang)
 }
 
+/// A unit of measure as stored (in Vietnamese: "tỷ đồng", "địa chỉ") in the page's language:
+/// the English of a `measure-*` message whose Vietnamese is the stored text; "%" and any unit
+/// without a translation are kept as they are.
+pub(crate) fn measure(i18n: &I18n, lang: Lang, label: &str) -> String {
+    if lang == Lang::Vi {
+        return label.to_string();
+    }
+    let wanted = label.trim().to_lowercase();
+    I18n::keys(Lang::Vi)
+        .into_iter()
+        .filter(|k| k.starts_with("measure-"))
+        .find(|k| i18n.t(Lang::Vi, k, &[]).to_lowercase() == wanted)
+        .map(|k| i18n.t(lang, &k, &[]))
+        .unwrap_or_else(|| label.to_string())
+}
+
 pub(crate) async fn framework_page(
     State(st): State<AppState>,
     Path(code): Path<String>,
-    Query(q): Query<PageQuery>,
-    headers: HeaderMap,
-    uri: Uri,
-    Extension(who): Extension<Who>,
+    page: Page,
 ) -> Response {
-    let page = Page::new(&q, &headers, &uri, &who);
+    let r = framework(&st, &code, &page).await;
+    page.respond(&st, r)
+}
+
+async fn framework(st: &AppState, code: &str, page: &Page) -> Result<Response, PageError> {
     let lang = page.lang;
+    let who = &page.who;
     // The day the data stands at: the stored one (the demo's 30 June 2024), else today.
-    let today = crate::clock::as_of_day(&st)
+    let today = crate::clock::as_of_day(st)
         .await
         .unwrap_or_else(|_| crate::clock::today_in_vietnam());
     if !allowed(
-        &who,
+        who,
         Action::ReadMeta,
         None,
         &*st.app.read().await,
         st.auth.public_read,
     ) {
-        return login_or_forbidden(&st, &page, &who, &format!("/frameworks/{code}"));
+        return Err(PageError::Denied);
     }
-    let fw = match crate::api::figures::assessed(&st, &code, today, &who).await {
-        Ok(Some(f)) => f,
-        Ok(None) => return page.error(&st, StatusCode::NOT_FOUND, format!("{code}?")),
-        Err(e) => {
-            return page.error(
-                &st,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                internal(format!("{e:?}")),
-            )
-        }
+    let Some(fw) = crate::api::figures::assessed(st, code, today, who).await? else {
+        return Err(PageError::NotFound(st.i18n.t(
+            lang,
+            "framework-not-found",
+            &[("code", code.to_string())],
+        )));
     };
-    let indicators: HashMap<String, chiso_core::Indicator> = match st.store.indicators().await {
-        Ok(i) => i.into_iter().map(|i| (i.code.to_string(), i)).collect(),
-        Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
-    };
-    let groups: HashMap<String, chiso_core::UnitGroup> = match st.store.groups().await {
-        Ok(g) => g.into_iter().map(|g| (g.code.to_string(), g)).collect(),
-        Err(e) => return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
-    };
+    let indicators: HashMap<String, chiso_core::Indicator> = st
+        .store
+        .indicators()
+        .await?
+        .into_iter()
+        .map(|i| (i.code.to_string(), i))
+        .collect();
+    let groups: HashMap<String, chiso_core::UnitGroup> = st
+        .store
+        .groups()
+        .await?
+        .into_iter()
+        .map(|g| (g.code.to_string(), g))
+        .collect();
     let mut rows = Vec::new();
     for at in &fw.targets {
         let t = &at.target;
@@ -80,7 +98,10 @@ pub(crate) async fn framework_page(
             .as_ref()
             .and_then(|i| indicators.get(i.as_str()));
         let decimals = ind.map(|i| i.decimals).unwrap_or(0);
-        let unit_label = ind.and_then(|i| i.unit_label.clone()).unwrap_or_default();
+        let unit_label = ind
+            .and_then(|i| i.unit_label.as_deref())
+            .map(|l| measure(&st.i18n, lang, l))
+            .unwrap_or_default();
         let with_unit = |s: String| {
             if unit_label == "%" {
                 format!("{s}%")
@@ -125,7 +146,7 @@ pub(crate) async fn framework_page(
             .unwrap_or_default();
         rows.push(minijinja::context! {
             name => match (lang, &t.name_en) { (Lang::En, Some(n)) => n.clone(), _ => t.name_vi.clone() },
-            note => t.note.clone(),
+            note => t.note.as_deref().map(|n| one_language(n, lang)),
             scope,
             target,
             actual,
@@ -147,10 +168,11 @@ pub(crate) async fn framework_page(
         (Lang::En, Some(n)) => n.clone(),
         _ => fw.name_vi.clone(),
     };
-    page.render(
-        &st,
+    let description = fw.description.as_deref().map(|d| one_language(d, lang));
+    Ok(page.render(
+        st,
         StatusCode::OK,
         "framework.html",
-        minijinja::context! { name, description => fw.description, summary, rows },
-    )
+        minijinja::context! { name, description, summary, rows },
+    ))
 }

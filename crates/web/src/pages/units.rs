@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::Extension;
-use chiso_core::{Code, Period, SourceTag, Unit, UnitKind};
+use chiso_core::{Code, Period, SourceTag, Unit};
 use chiso_store::{UnitQuery, ValueQuery};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -24,15 +24,16 @@ pub(crate) struct UnitItem {
     kind: String,
 }
 
-pub(crate) fn kind_label(st: &AppState, lang: Lang, k: UnitKind) -> String {
-    st.i18n.t(lang, &format!("kind-{}", k.as_str()), &[])
+/// What a unit is, as its structure calls it (a 2025 commune is "xã, phường, đặc khu").
+pub(crate) fn kind_label(st: &AppState, lang: Lang, u: &Unit) -> String {
+    st.i18n.t(lang, &format!("kind-{}", u.kind_name()), &[])
 }
 
 pub(crate) fn item(st: &AppState, lang: Lang, u: &Unit) -> UnitItem {
     UnitItem {
         code: u.code.to_string(),
         name: u.name(lang.as_str()).to_string(),
-        kind: kind_label(st, lang, u.kind),
+        kind: kind_label(st, lang, u),
     }
 }
 
@@ -388,7 +389,7 @@ pub(crate) async fn unit_context(
             gso_code => u.gso_code.clone(),
             name => u.name(lang.as_str()),
             other_name => other_name,
-            kind => kind_label(st, lang, u.kind),
+            kind => kind_label(st, lang, u),
             level => su.level,
             valid => valid,
         },
