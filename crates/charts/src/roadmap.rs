@@ -3,11 +3,13 @@
 //!
 //! One bar per task from its start to its due date, filled to its progress: green when done,
 //! red when overdue, amber when at risk (progress behind the time elapsed), blue otherwise;
-//! a dashed line marks the day the plans are judged on. Each row's label is shortened to
-//! [`LABEL_CHARS`] characters with "…" so it never runs into the bars; the whole label, the
-//! state and the dates are in the row's tooltip (`<title>`).
+//! a dashed line marks the day the plans are judged on. Each row's label is shown whole, left
+//! of the bars: the label column is as wide as the longest label, measured (within
+//! [`LABEL_MIN_PX`] and [`LABEL_MAX_PX`]), and a longer label wraps onto as many lines as it
+//! needs, its row growing with it. The label, the state and the dates are also in the row's
+//! tooltip (`<title>`).
 
-use crate::svg::{ellipsis, esc};
+use crate::svg::{ellipsis, esc, text_width, wrap};
 use chiso_core::plan::{Plan, TaskStatus};
 use chrono::NaiveDate;
 
@@ -130,14 +132,15 @@ impl RoadmapLabels {
 
 /// The bars of a plan's tasks as judged on `day`, in the plan's order. Each is labelled
 /// "CODE. TITLE", or "UNIT · TITLE" when `unit_name` is given (a province's roadmap, where
-/// rows of several plans meet).
-pub fn task_bars(plan: &Plan, day: NaiveDate, unit_name: Option<&str>) -> Vec<Bar> {
+/// rows of several plans meet); the title in language `lang` ("vi" or "en") when the task
+/// has it.
+pub fn task_bars(plan: &Plan, day: NaiveDate, unit_name: Option<&str>, lang: &str) -> Vec<Bar> {
     plan.tasks
         .iter()
         .map(|t| Bar {
             label: match unit_name {
-                Some(u) => format!("{u} · {}", t.title),
-                None => format!("{}. {}", t.code, t.title),
+                Some(u) => format!("{u} · {}", t.title_in(lang)),
+                None => format!("{}. {}", t.code, t.title_in(lang)),
             },
             start: t.start,
             due: t.due,
@@ -149,17 +152,27 @@ pub fn task_bars(plan: &Plan, day: NaiveDate, unit_name: Option<&str>) -> Vec<Ba
         .collect()
 }
 
-/// The most characters of a row's label shown left of the bars ("…" included); the whole
-/// label is in the row's tooltip.
-pub const LABEL_CHARS: usize = 44;
+/// The narrowest the label column's lines are, in pixels at 12 px: short labels leave the
+/// bars where they always were.
+pub const LABEL_MIN_PX: f64 = 310.0;
+/// The widest the label column's lines are: longer labels wrap onto more lines.
+pub const LABEL_MAX_PX: f64 = 460.0;
+/// The labels' font size and the distance between their lines.
+const FONT_PX: f64 = 12.0;
+const LINE: f64 = 14.0;
+/// Where a label begins, and the room between the longest line and the bars.
+const LABEL_X: f64 = 10.0;
+const GAP: f64 = 10.0;
 /// The most characters of the title shown above the picture.
 const TITLE_CHARS: usize = 110;
-/// Where the bars begin: the labels take the room left of it.
-const LEFT: f64 = 330.0;
+/// Where the bars begin when the labels are short (see [`LABEL_MIN_PX`]).
+#[cfg(test)]
+const LEFT: f64 = LABEL_X + LABEL_MIN_PX + GAP;
 /// The width of the year.
 const WIDTH: f64 = 720.0;
 /// Room right of the year for the percent of a bar that ends on 31 December.
 const RIGHT: f64 = 40.0;
+/// The height of a row whose label is one line; a row of `n` lines is `LINE` × (n − 1) more.
 const ROW: f64 = 24.0;
 const TOP: f64 = 50.0;
 /// A generous width of one character at 12 px in a sans-serif font (digits are 6.7 px).
@@ -182,15 +195,37 @@ pub fn roadmap_svg(
             .and_then(|next| NaiveDate::from_ymd_opt(next, 1, 1)),
     );
     let bars = if span.is_some() { bars } else { &[] };
+    // The label column: as wide as the longest label, within bounds; each label wrapped to
+    // it.
+    let longest = bars
+        .iter()
+        .map(|b| text_width(&b.label, FONT_PX))
+        .fold(0.0, f64::max);
+    let line_px = longest.clamp(LABEL_MIN_PX, LABEL_MAX_PX).ceil();
+    let left = LABEL_X + line_px + GAP;
+    let labels_of: Vec<Vec<String>> = bars
+        .iter()
+        .map(|b| wrap(&b.label, line_px, FONT_PX))
+        .collect();
+    // Each row's top: a label of n lines makes its row n − 1 lines taller.
+    let mut tops = Vec::with_capacity(bars.len());
+    let mut rows_end = TOP;
+    for lines in &labels_of {
+        tops.push(rows_end);
+        rows_end += ROW + LINE * (lines.len().max(1) - 1) as f64;
+    }
+    if bars.is_empty() {
+        rows_end += ROW;
+    }
     let x = |d: NaiveDate| match span {
         Some((y0, y1)) => {
             let days = (y1 - y0).num_days() as f64;
-            LEFT + WIDTH * (d.clamp(y0, y1) - y0).num_days() as f64 / days
+            left + WIDTH * (d.clamp(y0, y1) - y0).num_days() as f64 / days
         }
-        None => LEFT,
+        None => left,
     };
-    let width = LEFT + WIDTH + RIGHT;
-    let height = TOP + ROW * bars.len().max(1) as f64 + 40.0;
+    let width = left + WIDTH + RIGHT;
+    let height = rows_end + 40.0;
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"{t}\">\n<title>{t}</title>\n<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\">{shown}</text>\n",
         t = esc(title),
@@ -217,10 +252,9 @@ pub fn roadmap_svg(
             esc(&labels.nothing)
         ));
     }
-    for (i, b) in bars.iter().enumerate() {
-        let y = TOP + ROW * i as f64;
+    for ((b, y), lines) in bars.iter().zip(tops).zip(&labels_of) {
         // At least 2 px wide, and inside the year even when it starts after it.
-        let x0 = x(b.start).min(LEFT + WIDTH - 2.0);
+        let x0 = x(b.start).min(left + WIDTH - 2.0);
         let x1 = x(b.due).max(x0 + 2.0);
         let (fill, state) = if b.done {
             ("#2e7d32", &labels.done)
@@ -232,14 +266,22 @@ pub fn roadmap_svg(
             ("#1565c0", &labels.on_track)
         };
         s.push_str(&format!(
-            "<g><title>{full} — {p}% ({state}) {st} → {du}</title><text x=\"10\" y=\"{ty:.1}\">{label}</text><rect x=\"{x0:.1}\" y=\"{ry:.1}\" width=\"{w:.1}\" height=\"14\" fill=\"{fill}\" fill-opacity=\"0.25\" stroke=\"{fill}\"/><rect x=\"{x0:.1}\" y=\"{ry:.1}\" width=\"{pw:.1}\" height=\"14\" fill=\"{fill}\"/><text x=\"{tx:.1}\" y=\"{ty:.1}\" fill=\"#333\">{p}%</text></g>\n",
+            "<g><title>{full} — {p}% ({state}) {st} → {du}</title>{label}<rect x=\"{x0:.1}\" y=\"{ry:.1}\" width=\"{w:.1}\" height=\"14\" fill=\"{fill}\" fill-opacity=\"0.25\" stroke=\"{fill}\"/><rect x=\"{x0:.1}\" y=\"{ry:.1}\" width=\"{pw:.1}\" height=\"14\" fill=\"{fill}\"/><text x=\"{tx:.1}\" y=\"{ty:.1}\" fill=\"#333\">{p}%</text></g>\n",
             full = esc(&b.label),
             p = b.progress,
             state = esc(state),
             st = b.start.format("%d/%m/%Y"),
             du = b.due.format("%d/%m/%Y"),
             ty = y + 12.0,
-            label = esc(&ellipsis(&b.label, LABEL_CHARS)),
+            label = lines
+                .iter()
+                .enumerate()
+                .map(|(k, l)| format!(
+                    "<text x=\"{LABEL_X}\" y=\"{:.1}\">{}</text>",
+                    y + 12.0 + LINE * k as f64,
+                    esc(l)
+                ))
+                .collect::<String>(),
             ry = y + 1.0,
             w = x1 - x0,
             pw = (x1 - x0) * f64::from(b.progress.min(100)) / 100.0,

@@ -1,4 +1,4 @@
-//! What every chart shares: text made safe for SVG, labels shortened to fit.
+//! What every chart shares: text made safe for SVG, measured, wrapped or shortened to fit.
 
 use std::borrow::Cow;
 
@@ -36,6 +36,77 @@ pub fn ellipsis(s: &str, max: usize) -> Cow<'_, str> {
     }
     let end = chars.get(cut).map_or(s.len(), |&(i, _)| i);
     Cow::Owned(format!("{}…", s[..end].trim_end()))
+}
+
+/// How wide `s` is drawn at `font_px` pixels, estimated from the advance widths of DejaVu
+/// Sans (what "sans-serif" is on most Linux systems; Arial and Segoe UI are narrower), so a
+/// text measured here fits in the room it is given. Accents written after their letter
+/// (decomposed Vietnamese) take no room; a letter this table does not know is taken as wide
+/// as a capital.
+pub fn text_width(s: &str, font_px: f64) -> f64 {
+    let units: u32 = s.chars().map(advance).sum();
+    f64::from(units) * font_px / 2048.0
+}
+
+/// The advance width of `c` in DejaVu Sans, in 1/2048 em.
+fn advance(c: char) -> u32 {
+    match c {
+        c if is_combining(c) => 0,
+        ' ' | '.' | ',' | ';' | '·' | '\'' => 651,
+        'i' | 'j' | 'l' | 'I' | 'J' | '!' | '|' => 604,
+        ':' | '/' => 690,
+        '-' | '–' => 739,
+        '(' | ')' | '[' | ']' => 799,
+        'f' | 't' | 'r' => 842,
+        's' | 'c' | 'z' => 1126,
+        'a' | 'e' | 'o' | 'k' | 'v' | 'x' | 'y' => 1260,
+        'b' | 'd' | 'g' | 'h' | 'n' | 'p' | 'q' | 'u' | '0'..='9' => 1303,
+        'w' => 1675,
+        'm' => 1995,
+        '%' => 1946,
+        'W' => 2025,
+        'M' | '&' => 1767,
+        'A'..='Z' => 1612,
+        // Vietnamese letters with their accents precomposed, other letters.
+        c if c.is_lowercase() => 1303,
+        _ => 1767,
+    }
+}
+
+/// `s` in lines no wider than `max_px` at `font_px` pixels (see [`text_width`]), broken at
+/// spaces; a word wider than a line is broken between letters, never between a letter and its
+/// accents. Nothing is left out: the lines joined by spaces are `s` with its runs of white
+/// space made single.
+pub fn wrap(s: &str, max_px: f64, font_px: f64) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        let joined = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if text_width(&joined, font_px) <= max_px {
+            line = joined;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        // The word alone, split between letters where it is wider than a line.
+        for c in word.chars() {
+            let mut longer = line.clone();
+            longer.push(c);
+            if !line.is_empty() && !is_combining(c) && text_width(&longer, font_px) > max_px {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(c);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// A combining mark (the accents of decomposed Vietnamese and most Latin scripts).
@@ -202,6 +273,30 @@ mod tests {
         assert_eq!(ellipsis(nfd, 4), "Vi…");
         assert_eq!(ellipsis(nfd, 6), "Vie\u{323}\u{302}…");
         assert_eq!(ellipsis("abc", 0), "…");
+    }
+
+    #[test]
+    fn wrapping_keeps_every_word_and_every_line_fits() {
+        let s = "Sở Thông tin và Truyền thông · Phối hợp doanh nghiệp viễn thông xóa thôn lõm sóng, phủ sóng 5G";
+        let lines = wrap(s, 200.0, 12.0);
+        assert!(lines.len() >= 3, "{lines:?}");
+        assert_eq!(lines.join(" "), s);
+        for l in &lines {
+            assert!(text_width(l, 12.0) <= 200.0, "{l}");
+        }
+        // A word wider than a line is split between letters, its accents kept with them.
+        let nfd = "Vie\u{323}\u{302}t".repeat(8);
+        let lines = wrap(&nfd, 40.0, 12.0);
+        assert_eq!(lines.concat(), nfd);
+        for l in &lines {
+            assert!(!l.starts_with(is_combining), "{l:?}");
+            assert!(text_width(l, 12.0) <= 40.0, "{l}");
+        }
+        assert_eq!(wrap("", 100.0, 12.0), vec![String::new()]);
+        assert_eq!(wrap("  a   b ", 100.0, 12.0), vec!["a b".to_string()]);
+        // Wider letters measure wider; accents take no room.
+        assert!(text_width("WWW", 12.0) > text_width("iii", 12.0));
+        assert_eq!(text_width("e\u{323}\u{302}", 12.0), text_width("e", 12.0));
     }
 
     #[test]

@@ -69,8 +69,14 @@ async fn draw(app: &App, args: &RoadmapArgs) -> anyhow::Result<String> {
         let Some(plan) = reads.plan(&code).await? else {
             bail!("không có kế hoạch {code} / there is no plan {code}");
         };
-        let bars = task_bars(&plan, day, None);
-        return Ok(roadmap_svg(&plan.title, plan.year, day, &bars, &labels));
+        let bars = task_bars(&plan, day, None, lang.as_str());
+        return Ok(roadmap_svg(
+            plan.title_in(lang.as_str()),
+            plan.year,
+            day,
+            &bars,
+            &labels,
+        ));
     }
     let year = args.year.unwrap_or(day.year());
     let plans = reads.plans(None, Some(year)).await?;
@@ -94,7 +100,7 @@ async fn draw(app: &App, args: &RoadmapArgs) -> anyhow::Result<String> {
             let unit = names
                 .get(p.unit.as_str())
                 .map_or(p.unit.as_str(), String::as_str);
-            task_bars(p, day, Some(unit))
+            task_bars(p, day, Some(unit), lang.as_str())
         })
         .collect();
     Ok(roadmap_svg(

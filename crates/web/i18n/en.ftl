@@ -282,3 +282,18 @@ measure-may = devices
 measure-lan = times
 measure-ngay = days
 page-not-found = There is no such page. Check the address, or go to the home page.
+
+# Plans, directives and products: the menu, the home page's links, column and comment words
+nav-directives = Directives
+nav-products = DX products
+home-follow-title = Follow-up
+home-follow-plans = each agency's and unit's tasks with who is responsible, deadlines, budget and progress
+home-follow-directives = what the Chairman ordered, the deadlines, what is overdue and what is due soon
+home-follow-products = the DX products registered, and the units that have none yet
+col-approval = Approval
+col-state = Status
+task-serves = Linked to
+plan-approved-on = approved on
+comment-by-approver = The approver
+comment-by-submitter = The unit's focal point
+comment-by-unknown = Writer not recorded

@@ -282,3 +282,18 @@ measure-may = máy
 measure-lan = lần
 measure-ngay = ngày
 page-not-found = Không có trang này. Hãy kiểm tra lại địa chỉ, hoặc về trang chủ.
+
+# Plans, directives and products: the menu, the home page's links, column and comment words
+nav-directives = Chỉ đạo
+nav-products = Sản phẩm CĐS
+home-follow-title = Theo dõi thực hiện
+home-follow-plans = nhiệm vụ của từng cơ quan, đơn vị với người phụ trách, thời hạn, kinh phí và tiến độ
+home-follow-directives = việc Chủ tịch UBND tỉnh giao, hạn hoàn thành, việc quá hạn và việc sắp đến hạn
+home-follow-products = sản phẩm CĐS đã đăng ký và những đơn vị chưa có sản phẩm
+col-approval = Phê duyệt
+col-state = Tình trạng
+task-serves = Gắn với
+plan-approved-on = phê duyệt ngày
+comment-by-approver = Người phê duyệt
+comment-by-submitter = Đầu mối của đơn vị
+comment-by-unknown = Không rõ người viết

@@ -56,17 +56,25 @@ fn tags<'a>(svg: &'a str, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// The label shown left of each row's bar.
-fn row_labels(svg: &str) -> Vec<&str> {
+/// The lines of the label shown left of each row's bar.
+fn row_lines(svg: &str) -> Vec<Vec<&str>> {
     svg.lines()
         .filter(|l| l.starts_with("<g>"))
-        .filter_map(|l| {
-            let at = l.find("<text x=\"10\"")?;
-            let text = &l[at..];
-            let start = text.find('>')? + 1;
-            Some(&text[start..start + text[start..].find("</text>")?])
+        .map(|l| {
+            l.match_indices("<text x=\"10\"")
+                .filter_map(|(at, _)| {
+                    let text = &l[at..];
+                    let start = text.find('>')? + 1;
+                    Some(&text[start..start + text[start..].find("</text>")?])
+                })
+                .collect()
         })
         .collect()
+}
+
+/// The label shown left of each row's bar, its lines joined by a space.
+fn row_labels(svg: &str) -> Vec<String> {
+    row_lines(svg).into_iter().map(|l| l.join(" ")).collect()
 }
 
 fn task(code: &str, title: &str, start: NaiveDate, due: NaiveDate, progress: u8) -> Task {
@@ -74,8 +82,10 @@ fn task(code: &str, title: &str, start: NaiveDate, due: NaiveDate, progress: u8)
         code: Code::parse(code).unwrap(),
         parent: None,
         title: title.into(),
+        title_en: None,
         description: String::new(),
         deliverable: String::new(),
+        deliverable_en: None,
         person: Person {
             name: "Nguyễn Văn A".into(),
             ..Default::default()
@@ -103,6 +113,7 @@ fn plan(tasks: Vec<Task>) -> Plan {
         unit: Code::parse("58-SO-TTTT").unwrap(),
         year: 2024,
         title: "Kế hoạch chuyển đổi số năm 2024".into(),
+        title_en: None,
         status: PlanStatus::Approved,
         submitted_by: None,
         submitted_on: None,
@@ -111,6 +122,7 @@ fn plan(tasks: Vec<Task>) -> Plan {
         comments: vec![],
         tasks,
         note: None,
+        note_en: None,
     }
 }
 
@@ -127,7 +139,7 @@ fn the_svg_is_well_formed_xml_in_both_languages() {
         ),
         task("3", "Đào tạo kỹ năng số", d(2024, 2, 1), d(2024, 9, 30), 80),
     ]);
-    let bars = task_bars(&p, d(2024, 6, 30), None);
+    let bars = task_bars(&p, d(2024, 6, 30), None, "vi");
     for labels in [RoadmapLabels::vi(), RoadmapLabels::en()] {
         let svg = roadmap_svg(&p.title, 2024, d(2024, 6, 30), &bars, &labels);
         well_formed(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
@@ -171,32 +183,67 @@ fn control_characters_cannot_break_the_xml() {
     assert!(svg.contains(">Nhiệm vụ số 1</text>"), "{svg}");
 }
 
+/// Every label is readable in full: all of its words are drawn, on as many lines as it
+/// needs, each line measured to end before the bars begin; rows of longer labels are taller,
+/// so no two labels overlap.
 #[test]
-fn long_labels_are_shortened_with_an_ellipsis_and_kept_whole_in_the_tooltip() {
-    let long = "Sở Thông tin và Truyền thông · Phối hợp doanh nghiệp viễn thông xóa thôn lõm sóng";
+fn no_label_is_cut_long_labels_wrap_left_of_the_bars() {
+    let long = "Phường Đô Vinh · Đăng ký ít nhất một sản phẩm chuyển đổi số của xã và hướng dẫn người dân sử dụng";
+    let longer = format!("{long} {long}");
     let short = "1. Phủ sóng 5G";
-    let exact: String = "x".repeat(LABEL_CHARS);
-    let svg = draw(&[
-        bar(long, d(2024, 1, 15), d(2024, 4, 30), 60),
-        bar(short, d(2024, 1, 15), d(2024, 4, 30), 60),
-        bar(&exact, d(2024, 1, 15), d(2024, 4, 30), 60),
-    ]);
-    let shown = row_labels(&svg);
-    assert_eq!(shown.len(), 3);
-    assert!(shown[0].ends_with('…'), "{}", shown[0]);
-    assert!(long.starts_with(shown[0].trim_end_matches('…')));
-    assert_eq!(shown[1], short);
-    assert_eq!(shown[2], exact, "a label of exactly the limit is whole");
-    for s in &shown {
-        assert!(s.chars().count() <= LABEL_CHARS, "{s}");
-    }
-    // The whole label is in the tooltip.
-    assert!(svg.contains(&format!("<title>{long} — 60%")));
-    // The longest label shown ends before the bars begin.
-    assert!(10.0 + CHAR_PX * LABEL_CHARS as f64 <= LEFT);
+    let province = "Sở Thông tin và Truyền thông · Phối hợp doanh nghiệp viễn thông xóa thôn lõm sóng, phủ sóng 5G";
+    let labels = [long, short, longer.as_str(), province];
+    let bars: Vec<Bar> = labels
+        .iter()
+        .map(|l| bar(l, d(2024, 1, 15), d(2024, 4, 30), 60))
+        .collect();
+    let svg = draw(&bars);
+    let lines = row_lines(&svg);
+    assert_eq!(lines.len(), labels.len());
+    // Where the year begins: the line of 1 January.
+    let left = num(tags(&svg, "line")[0], "x1");
     for r in tags(&svg, "rect") {
-        assert!(num(r, "x") >= LEFT);
+        assert!(num(r, "x") >= left);
     }
+    for (shown, label) in lines.iter().zip(labels) {
+        assert_eq!(shown.join(" "), label, "every word of the label is drawn");
+        assert!(!shown.concat().contains('…'), "{shown:?}");
+        for l in shown {
+            assert!(
+                10.0 + text_width(l, 12.0) <= left,
+                "{l:?} runs into the bars at {left}"
+            );
+        }
+    }
+    assert_eq!(lines[1], vec![short], "a short label is one line");
+    assert!(lines[0].len() >= 2 && lines[2].len() > lines[0].len());
+    // The label column grew from the longest label, within its bounds.
+    assert!(left > LEFT && left <= 10.0 + LABEL_MAX_PX + 10.0);
+    // Each row starts below the last line of the row above.
+    let first_y = |row: usize| {
+        svg.lines()
+            .filter(|l| l.starts_with("<g>"))
+            .nth(row)
+            .map(|l| num(&l[l.find("<text ").unwrap()..], "y"))
+            .unwrap()
+    };
+    for row in 1..labels.len() {
+        let above = first_y(row - 1) + 14.0 * (lines[row - 1].len() - 1) as f64;
+        assert!(first_y(row) >= above + 14.0, "row {row}");
+    }
+    // The whole label is in the tooltip too.
+    assert!(svg.contains(&format!("<title>{long} — 60%")));
+    // The picture is tall enough for every line and the legend.
+    let height = num(tags(&svg, "svg")[0], "height");
+    let last = first_y(labels.len() - 1) + 14.0 * (lines[labels.len() - 1].len() - 1) as f64;
+    assert!(height >= last + 40.0);
+}
+
+#[test]
+fn short_labels_keep_the_picture_as_it_was() {
+    let svg = draw(&[bar("1. Phủ sóng 5G", d(2024, 1, 15), d(2024, 4, 30), 60)]);
+    assert_eq!(num(tags(&svg, "svg")[0], "width"), LEFT + WIDTH + RIGHT);
+    assert_eq!(row_labels(&svg), vec!["1. Phủ sóng 5G"]);
 }
 
 #[test]
@@ -280,7 +327,7 @@ fn an_empty_plan_says_there_is_nothing_to_show() {
             &empty.title,
             empty.year,
             d(2024, 6, 30),
-            &task_bars(&empty, d(2024, 6, 30), None),
+            &task_bars(&empty, d(2024, 6, 30), None, "vi"),
             &labels,
         );
         well_formed(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
@@ -326,15 +373,13 @@ fn vietnamese_text_survives() {
     well_formed(&svg).unwrap();
     assert!(svg.contains(&format!(">{title}</text>")));
     assert!(svg.contains(&format!("<title>{label} — 40% (Đúng tiến độ)")));
-    let shown = row_labels(&svg);
-    assert!(label.starts_with(shown[0].trim_end_matches('…')));
-    // No accent is cut from its letter: the shown text ends with a whole letter and "…".
-    let kept = shown[1].trim_end_matches('…');
-    assert!(nfd.starts_with(kept));
-    assert!(
-        !nfd[kept.len()..].starts_with(['\u{323}', '\u{302}']),
-        "{kept:?}"
-    );
+    let shown = row_lines(&svg);
+    assert_eq!(shown[0].join(" "), label);
+    // No accent is cut from its letter: every line starts with a letter.
+    assert_eq!(shown[1].join(" "), nfd.trim_end());
+    for l in &shown[1] {
+        assert!(!l.starts_with(['\u{323}', '\u{302}']), "{l:?}");
+    }
     assert!(svg.contains(">T1<") && svg.contains(">T12<"));
     assert!(svg.contains("Đỏ: quá hạn"));
 }
@@ -351,7 +396,7 @@ fn task_bars_name_the_task_and_judge_it_on_the_day() {
         task("4", "Chưa tới", d(2024, 9, 1), d(2024, 12, 1), 0),
     ]);
     let day = d(2024, 6, 30);
-    let bars = task_bars(&p, day, None);
+    let bars = task_bars(&p, day, None, "vi");
     assert_eq!(bars[0].label, "1. Phủ sóng 5G");
     assert!(bars[0].overdue && !bars[0].done);
     assert!(bars[1].at_risk && !bars[1].overdue);
@@ -361,7 +406,7 @@ fn task_bars_name_the_task_and_judge_it_on_the_day() {
     assert!(svg.contains("(Quá hạn) 15/01/2024 → 30/04/2024"));
     assert!(svg.contains("(Có nguy cơ chậm)") && svg.contains("(Hoàn thành)"));
     assert!(svg.contains("(Đúng tiến độ)"));
-    let named = task_bars(&p, day, Some("Sở Thông tin và Truyền thông"));
+    let named = task_bars(&p, day, Some("Sở Thông tin và Truyền thông"), "vi");
     assert_eq!(named[0].label, "Sở Thông tin và Truyền thông · Phủ sóng 5G");
 }
 

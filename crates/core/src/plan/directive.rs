@@ -1,6 +1,6 @@
 //! A meeting's directives: numbered orders assigned to units with a deadline.
 
-use super::{opt_text, problem, text, Problem, ProgressUpdate};
+use super::{in_lang, opt_text, problem, text, Problem, ProgressUpdate};
 use crate::code::Code;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,9 @@ pub struct Directive {
     pub source: String,
     pub number: u32,
     pub text: String,
+    /// The text in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_en: Option<String>,
     /// The units that must carry it out (agencies, communes, operators, the police, partners).
     #[schema(value_type = Vec<String>)]
     pub assignees: Vec<Code>,
@@ -35,14 +38,28 @@ pub struct Directive {
     pub reports: Vec<ProgressUpdate>,
     #[serde(default)]
     pub note: Option<String>,
+    /// The note in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_en: Option<String>,
 }
 
 impl Directive {
+    pub fn text_in(&self, lang: &str) -> &str {
+        in_lang(lang, &self.text, self.text_en.as_ref())
+    }
+
+    pub fn note_in(&self, lang: &str) -> Option<&str> {
+        let vi = self.note.as_deref()?;
+        Some(in_lang(lang, vi, self.note_en.as_ref()))
+    }
+
     pub fn check(&self) -> Vec<Problem> {
         let mut out = Vec::new();
         text(&mut out, "source", &self.source, true);
         text(&mut out, "text", &self.text, true);
+        opt_text(&mut out, "text_en", &self.text_en);
         opt_text(&mut out, "note", &self.note);
+        opt_text(&mut out, "note_en", &self.note_en);
         if self.assignees.is_empty() {
             problem(&mut out, "assignees", "phải giao cho ít nhất một đơn vị");
         }
@@ -73,6 +90,7 @@ impl Directive {
                     "tiến độ phải từ 0 đến 100 (%)",
                 );
             }
+            opt_text(&mut out, &format!("reports[{i}].note_en"), &r.note_en);
         }
         out
     }

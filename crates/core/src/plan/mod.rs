@@ -21,6 +21,15 @@ use serde::{Deserialize, Serialize};
 /// Longest free text accepted in a field.
 pub const MAX_TEXT: usize = 4000;
 
+/// A text in the reader's language: its English version on English pages when there is one
+/// (not blank), else the Vietnamese text every item has.
+pub fn in_lang<'a>(lang: &str, vi: &'a str, en: Option<&'a String>) -> &'a str {
+    match en {
+        Some(en) if lang == "en" && !en.trim().is_empty() => en,
+        _ => vi,
+    }
+}
+
 /// One refused field of a plan, directive or register entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -83,18 +92,37 @@ pub struct ProgressUpdate {
     /// Progress in percent after this report (0–100).
     pub progress: u8,
     pub note: String,
+    /// The note in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_en: Option<String>,
     pub evidence: Option<String>,
     /// The account that reported (set by the server).
     #[serde(default)]
     pub by: String,
 }
 
+impl ProgressUpdate {
+    pub fn note_in(&self, lang: &str) -> &str {
+        in_lang(lang, &self.note, self.note_en.as_ref())
+    }
+}
+
 /// A comment on a plan (the province's remarks when returning or approving it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Comment {
     pub on: NaiveDate,
+    /// The account that wrote it (set by the server).
     pub by: String,
     pub text: String,
+    /// The comment in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_en: Option<String>,
+}
+
+impl Comment {
+    pub fn text_in(&self, lang: &str) -> &str {
+        in_lang(lang, &self.text, self.text_en.as_ref())
+    }
 }
 
 /// A unit's DX plan for a year.
@@ -106,6 +134,9 @@ pub struct Plan {
     pub unit: Code,
     pub year: i32,
     pub title: String,
+    /// The title in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<String>,
     pub status: PlanStatus,
     /// The account that submitted it (set by the server).
     #[serde(default)]
@@ -124,9 +155,21 @@ pub struct Plan {
     /// Where the data comes from, e.g. "Số liệu minh họa" in the demo.
     #[serde(default)]
     pub note: Option<String>,
+    /// The note in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_en: Option<String>,
 }
 
 impl Plan {
+    pub fn title_in(&self, lang: &str) -> &str {
+        in_lang(lang, &self.title, self.title_en.as_ref())
+    }
+
+    pub fn note_in(&self, lang: &str) -> Option<&str> {
+        let vi = self.note.as_deref()?;
+        Some(in_lang(lang, vi, self.note_en.as_ref()))
+    }
+
     /// Everything wrong with the plan on its own (unit codes are checked by the store).
     pub fn check(&self) -> Vec<Problem> {
         let mut out = Vec::new();
@@ -134,7 +177,12 @@ impl Plan {
             problem(&mut out, "year", "năm phải từ 2000 đến 2100");
         }
         text(&mut out, "title", &self.title, true);
+        opt_text(&mut out, "title_en", &self.title_en);
         opt_text(&mut out, "note", &self.note);
+        opt_text(&mut out, "note_en", &self.note_en);
+        for (i, c) in self.comments.iter().enumerate() {
+            opt_text(&mut out, &format!("comments[{i}].text_en"), &c.text_en);
+        }
         let mut seen = std::collections::HashSet::new();
         for (i, t) in self.tasks.iter().enumerate() {
             let prefix = format!("tasks[{i}]");
@@ -249,6 +297,7 @@ impl Plan {
                 on,
                 by: by.to_string(),
                 text: c.to_string(),
+                text_en: None,
             });
         }
         Ok(())
@@ -267,6 +316,7 @@ mod tests {
             unit: Code::parse("58").unwrap_or_else(|_| unreachable!()),
             year: 2024,
             title: "Kế hoạch".into(),
+            title_en: None,
             status: PlanStatus::Draft,
             submitted_by: None,
             submitted_on: None,
@@ -275,6 +325,7 @@ mod tests {
             comments: vec![],
             tasks: vec![task()],
             note: None,
+            note_en: None,
         };
         assert!(p.check().is_empty());
         // Subtasks in a loop are refused.

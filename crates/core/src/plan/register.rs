@@ -1,7 +1,7 @@
 //! The registers: DX products, information systems, strategic partners and mobile-signal dead
 //! zones.
 
-use super::{opt_text, problem, text, Problem};
+use super::{in_lang, opt_text, problem, text, Problem};
 use crate::code::Code;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -59,10 +59,16 @@ pub struct Product {
     #[schema(value_type = String)]
     pub code: Code,
     pub name: String,
+    /// The name in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     #[schema(value_type = String)]
     pub owner: Code,
     /// Sector (lĩnh vực): education, health, …
     pub sector: String,
+    /// The sector in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sector_en: Option<String>,
     #[serde(rename = "type")]
     pub product_type: ProductType,
     pub status: ProductStatus,
@@ -72,6 +78,19 @@ pub struct Product {
     pub evidence: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// The note in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_en: Option<String>,
+}
+
+impl Product {
+    pub fn name_in(&self, lang: &str) -> &str {
+        in_lang(lang, &self.name, self.name_en.as_ref())
+    }
+
+    pub fn sector_in(&self, lang: &str) -> &str {
+        in_lang(lang, &self.sector, self.sector_en.as_ref())
+    }
 }
 
 /// An information system or database and its connections to the national population
@@ -215,10 +234,13 @@ impl RegisterEntry {
         match self {
             RegisterEntry::Product(p) => {
                 text(&mut out, "name", &p.name, true);
+                opt_text(&mut out, "name_en", &p.name_en);
                 text(&mut out, "sector", &p.sector, true);
+                opt_text(&mut out, "sector_en", &p.sector_en);
                 opt_text(&mut out, "link", &p.link);
                 opt_text(&mut out, "evidence", &p.evidence);
                 opt_text(&mut out, "note", &p.note);
+                opt_text(&mut out, "note_en", &p.note_en);
                 if p.status == ProductStatus::InUse && p.in_use_on.is_none() {
                     problem(
                         &mut out,

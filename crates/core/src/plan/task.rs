@@ -1,7 +1,7 @@
 //! A plan's tasks: the four "clears" (person, task, responsibility, time), their resources,
 //! and whether they are on time, overdue or at risk.
 
-use super::{opt_text, problem, text, Problem, ProgressUpdate};
+use super::{in_lang, opt_text, problem, text, Problem, ProgressUpdate};
 use crate::code::Code;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -74,8 +74,18 @@ impl FundingSource {
 pub struct Person {
     pub name: String,
     pub position: Option<String>,
+    /// The position in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position_en: Option<String>,
     /// Telephone or e-mail.
     pub contact: Option<String>,
+}
+
+impl Person {
+    pub fn position_in(&self, lang: &str) -> Option<&str> {
+        let vi = self.position.as_deref()?;
+        Some(in_lang(lang, vi, self.position_en.as_ref()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -96,10 +106,16 @@ pub struct Task {
     pub parent: Option<Code>,
     // Clear task.
     pub title: String,
+    /// The title in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<String>,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
     pub deliverable: String,
+    /// The deliverable in English, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliverable_en: Option<String>,
     // Clear person.
     pub person: Person,
     // Clear responsibility.
@@ -141,13 +157,24 @@ pub struct Task {
 }
 
 impl Task {
+    pub fn title_in(&self, lang: &str) -> &str {
+        in_lang(lang, &self.title, self.title_en.as_ref())
+    }
+
+    pub fn deliverable_in(&self, lang: &str) -> &str {
+        in_lang(lang, &self.deliverable, self.deliverable_en.as_ref())
+    }
+
     pub(super) fn check(&self, prefix: &str, out: &mut Vec<Problem>) {
         let f = |n: &str| format!("{prefix}.{n}");
         text(out, &f("title"), &self.title, true);
+        opt_text(out, &f("title_en"), &self.title_en);
         text(out, &f("description"), &self.description, false);
         text(out, &f("deliverable"), &self.deliverable, false);
+        opt_text(out, &f("deliverable_en"), &self.deliverable_en);
         text(out, &f("person.name"), &self.person.name, true);
         opt_text(out, &f("person.position"), &self.person.position);
+        opt_text(out, &f("person.position_en"), &self.person.position_en);
         opt_text(out, &f("person.contact"), &self.person.contact);
         if self.due < self.start {
             problem(out, f("due"), "hạn hoàn thành trước ngày bắt đầu");
@@ -173,6 +200,7 @@ impl Task {
                 );
             }
             text(out, &f(&format!("updates[{i}].note")), &u.note, false);
+            opt_text(out, &f(&format!("updates[{i}].note_en")), &u.note_en);
             opt_text(out, &f(&format!("updates[{i}].evidence")), &u.evidence);
         }
         match (self.status, self.completed_on) {
@@ -240,12 +268,13 @@ pub(super) mod tests {
             code: Code::parse("1").unwrap_or_else(|_| unreachable!()),
             parent: None,
             title: "Triển khai".into(),
+            title_en: None,
             description: String::new(),
             deliverable: String::new(),
+            deliverable_en: None,
             person: Person {
                 name: "Nguyễn Văn A".into(),
-                position: None,
-                contact: None,
+                ..Default::default()
             },
             lead: Code::parse("58").unwrap_or_else(|_| unreachable!()),
             cooperating: vec![],

@@ -19,9 +19,15 @@ use chrono::NaiveDate;
 /// The day the demo's plans, directives and registers stand at.
 pub const AS_OF: (i32, u32, u32) = (2024, 6, 30);
 
-/// The note every illustrative item carries.
-pub const NOTE: &str =
-    "Số liệu minh họa (illustrative): bài viết chỉ nêu chỉ đạo, không nêu tiến độ";
+/// The note every illustrative item carries, in Vietnamese…
+pub const NOTE: &str = "Số liệu minh họa: bài viết chỉ nêu chỉ đạo, không nêu tiến độ";
+/// …and in English.
+pub const NOTE_EN: &str = "Illustrative: the article gives the orders, not their progress";
+/// The plans' note: also the people named in them are made up.
+const PLAN_NOTE: &str =
+    "Số liệu minh họa: bài viết chỉ nêu chỉ đạo, không nêu tiến độ; tên người là tên giả định";
+const PLAN_NOTE_EN: &str =
+    "Illustrative: the article gives the orders, not their progress; the people's names are made up";
 
 pub struct FollowUp {
     pub plans: Vec<Plan>,
@@ -43,11 +49,17 @@ fn note() -> Option<String> {
     Some(NOTE.to_string())
 }
 
-fn report(on: NaiveDate, progress: u8, text: &str, evidence: &str) -> ProgressUpdate {
+fn note_en() -> Option<String> {
+    Some(NOTE_EN.to_string())
+}
+
+/// A progress report: its note in Vietnamese and in English.
+fn report(on: NaiveDate, progress: u8, (vi, en): (&str, &str), evidence: &str) -> ProgressUpdate {
     ProgressUpdate {
         on,
         progress,
-        note: text.to_string(),
+        note: vi.to_string(),
+        note_en: (!en.is_empty()).then(|| en.to_string()),
         evidence: (!evidence.is_empty()).then(|| evidence.to_string()),
         by: "demo".into(),
     }

@@ -1,7 +1,7 @@
 //! The registers as of 30 June 2024: DX products (the seed's four platforms and the communes'
 //! products), information systems, strategic partners and mobile-signal dead zones.
 
-use super::{c, d, note};
+use super::{c, d, note, note_en};
 use crate::calibrate::unit_interval;
 use chiso_core::plan::{
     DeadZone, InfoSystem, Partner, Product, ProductStatus, ProductType, RegisterEntry,
@@ -16,43 +16,58 @@ pub(super) fn register(
     values: &[DataValueInput],
 ) -> (Vec<RegisterEntry>, Vec<DataValueInput>) {
     let mut register = Vec::new();
-    // The seed's four platforms.
-    let platforms: &[(&str, &str, &str, &str, ProductStatus)] = &[
+    // The seed's four platforms: code, name and sector in Vietnamese and English, owner.
+    type Text<'a> = (&'a str, &'a str);
+    let platforms: &[(&str, Text, &str, Text, ProductStatus)] = &[
         (
             "SP-GIAO-DUC",
-            "Nền tảng dạy và học trực tuyến",
+            (
+                "Nền tảng dạy và học trực tuyến",
+                "Online teaching and learning platform",
+            ),
             "58-SO-GDDT",
-            "Giáo dục",
+            ("Giáo dục", "Education"),
             ProductStatus::InUse,
         ),
         (
             "SP-HSSK",
-            "Hồ sơ sức khỏe điện tử",
+            ("Hồ sơ sức khỏe điện tử", "Electronic health records"),
             "58-SO-YT",
-            "Y tế",
+            ("Y tế", "Health"),
             ProductStatus::InUse,
         ),
         (
             "SP-CONG-DAN-SO",
-            "Ứng dụng Công dân số Ninh Thuận",
+            (
+                "Ứng dụng Công dân số Ninh Thuận",
+                "Ninh Thuan Digital Citizen app",
+            ),
             "58-SO-TTTT",
-            "Thông tin và Truyền thông",
+            (
+                "Thông tin và Truyền thông",
+                "Information and communications",
+            ),
             ProductStatus::InUse,
         ),
         (
             "SP-THANH-TOAN-SO",
-            "Thanh toán số trong dịch vụ công và y tế",
+            (
+                "Thanh toán số trong dịch vụ công và y tế",
+                "Digital payment in public services and health care",
+            ),
             "58-SO-CT",
-            "Công Thương",
+            ("Công Thương", "Industry and trade"),
             ProductStatus::Pilot,
         ),
     ];
     for (code, name, owner, sector, status) in platforms {
         register.push(RegisterEntry::Product(Product {
             code: c(code),
-            name: name.to_string(),
+            name: name.0.to_string(),
+            name_en: Some(name.1.to_string()),
             owner: c(owner),
-            sector: sector.to_string(),
+            sector: sector.0.to_string(),
+            sector_en: Some(sector.1.to_string()),
             product_type: ProductType::Platform,
             status: *status,
             registered_on: d(2023, 3, 1),
@@ -60,6 +75,9 @@ pub(super) fn register(
             link: None,
             evidence: None,
             note: Some("Nền tảng nêu trong bài viết; ngày và trạng thái là minh họa".into()),
+            note_en: Some(
+                "A platform the article names; its dates and status are illustrative".into(),
+            ),
         }));
     }
     // Communes: the 2023 count of products registered, then a few more in the first half of
@@ -90,8 +108,14 @@ pub(super) fn register(
                 } else {
                     format!("Bản đồ số nông sản {}", u.name_vi)
                 },
+                name_en: Some(if k == 0 {
+                    format!("Website and Zalo OA of {}", u.name("en"))
+                } else {
+                    format!("Digital farm-produce map of {}", u.name("en"))
+                }),
                 owner: u.code.clone(),
                 sector: "Chính quyền số".into(),
+                sector_en: Some("Digital government".into()),
                 product_type: if k == 0 {
                     ProductType::Service
                 } else {
@@ -107,6 +131,7 @@ pub(super) fn register(
                 link: None,
                 evidence: None,
                 note: note(),
+                note_en: note_en(),
             }));
         }
     }

@@ -6,11 +6,14 @@ fn plan_task(code: &str, lead: &str) -> chiso_core::plan::Task {
         code: c(code),
         parent: None,
         title: format!("Nhiệm vụ {code}"),
+        title_en: Some(format!("Task {code}")),
         description: String::new(),
         deliverable: "Báo cáo".into(),
+        deliverable_en: Some("Report".into()),
         person: Person {
             name: "Nguyễn Văn A".into(),
             position: Some("Phó Giám đốc".into()),
+            position_en: Some("Deputy Director".into()),
             contact: None,
         },
         lead: c(lead),
@@ -36,6 +39,7 @@ fn a_plan(code: &str, unit: &str) -> chiso_core::plan::Plan {
         unit: c(unit),
         year: 2024,
         title: format!("Kế hoạch CĐS năm 2024 của {unit}"),
+        title_en: Some(format!("2024 DX plan of {unit}")),
         status: chiso_core::plan::PlanStatus::Draft,
         submitted_by: None,
         submitted_on: None,
@@ -43,7 +47,8 @@ fn a_plan(code: &str, unit: &str) -> chiso_core::plan::Plan {
         approved_on: None,
         comments: vec![],
         tasks: vec![plan_task("1", unit)],
-        note: None,
+        note: Some("Số liệu minh họa".into()),
+        note_en: Some("Illustrative".into()),
     }
 }
 
@@ -118,14 +123,23 @@ pub(crate) async fn directives_and_registers(db: &Db) {
         source: "Kết luận hội nghị".into(),
         number: 2,
         text: "Xóa vùng lõm sóng, phủ sóng 5G".into(),
+        text_en: Some("Clear the dead zones, cover with 5G".into()),
         assignees: vec![c("58-SO-TTTT"), c("22753")],
         issued_on: date(2023, 12, 20),
         due: date(2024, 4, 30),
         status: DirectiveStatus::InProgress,
         progress: 70,
         completed_on: None,
-        reports: vec![],
+        reports: vec![ProgressUpdate {
+            on: date(2024, 3, 1),
+            progress: 70,
+            note: "Đã xử lý 4/12 thôn".into(),
+            note_en: Some("4 of 12 villages done".into()),
+            evidence: None,
+            by: "test".into(),
+        }],
         note: None,
+        note_en: None,
     };
     assert_eq!(
         s.upsert_directives(std::slice::from_ref(&d), &actor())
@@ -147,8 +161,10 @@ pub(crate) async fn directives_and_registers(db: &Db) {
     let product = RegisterEntry::Product(Product {
         code: c("SP-1"),
         name: "Sổ tay đảng viên điện tử".into(),
+        name_en: Some("Electronic party member's handbook".into()),
         owner: c("22738"),
         sector: "Hành chính".into(),
+        sector_en: Some("Administration".into()),
         product_type: ProductType::Software,
         status: ProductStatus::InUse,
         registered_on: date(2024, 3, 1),
@@ -156,6 +172,7 @@ pub(crate) async fn directives_and_registers(db: &Db) {
         link: None,
         evidence: None,
         note: None,
+        note_en: None,
     });
     let zone = RegisterEntry::DeadZone(DeadZone {
         code: c("VL-1"),
@@ -272,6 +289,7 @@ pub(crate) async fn concurrent_changes_to_a_plan_are_all_kept(db: &Db) {
                     on: date(2024, 3, 1),
                     progress: n * 10,
                     note: format!("báo cáo {n}"),
+                    note_en: None,
                     evidence: None,
                     by: "test".into(),
                 });

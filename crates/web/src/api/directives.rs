@@ -173,6 +173,7 @@ pub(crate) async fn report_directive(
             on,
             progress: r.progress,
             note: r.note.clone(),
+            note_en: None,
             evidence: r.evidence.clone(),
             by: name.clone(),
         });

@@ -274,6 +274,7 @@ pub(crate) async fn comment_plan(
             on: today,
             by: name.clone(),
             text: text.clone(),
+            text_en: None,
         });
         Ok(())
     };
@@ -345,6 +346,7 @@ pub(crate) async fn task_progress(
             on,
             progress: p.progress,
             note: p.note.clone(),
+            note_en: None,
             evidence: p.evidence.clone(),
             by: name.clone(),
         });

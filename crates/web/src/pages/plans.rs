@@ -90,6 +90,13 @@ pub(crate) fn names(codes: &[Code], names: &HashMap<String, String>) -> String {
         .join(", ")
 }
 
+/// The note every item of a list has, the same for all (the demo's "illustrative"): said once,
+/// above the list, instead of on every row.
+fn shared<'a>(mut notes: impl Iterator<Item = Option<&'a str>>) -> Option<String> {
+    let first = notes.next()??;
+    notes.all(|n| n == Some(first)).then(|| first.to_string())
+}
+
 pub(crate) async fn readable(st: &AppState, who: &Who, unit: &str) -> bool {
     allowed(
         who,
@@ -127,16 +134,24 @@ pub(crate) async fn plans_page(
     };
     let unit_name = unit_names(&st, lang).await;
     let mut rows = Vec::new();
+    let mut shown = Vec::new();
     for p in &plans {
-        if !readable(&st, &who, p.unit.as_str()).await {
-            continue;
+        if readable(&st, &who, p.unit.as_str()).await {
+            shown.push(p);
         }
+    }
+    let shared_note = shared(shown.iter().map(|p| p.note_in(lang.as_str())));
+    for p in shown {
         let (status, status_class) = plan_status(&st, lang, p.status);
+        let note = p
+            .note_in(lang.as_str())
+            .filter(|_| shared_note.is_none())
+            .map(str::to_string);
         rows.push(minijinja::context! {
             code => p.code.to_string(),
             unit => unit_name.get(p.unit.as_str()).cloned().unwrap_or_else(|| p.unit.to_string()),
-            title => p.title.clone(),
-            note => p.note.clone(),
+            title => p.title_in(lang.as_str()).to_string(),
+            note,
             status, status_class,
             tasks => p.tasks.len(),
             done => p.tasks.iter().filter(|t| t.status == TaskStatus::Done).count(),
@@ -153,7 +168,9 @@ pub(crate) async fn plans_page(
         &st,
         StatusCode::OK,
         "plans.html",
-        minijinja::context! { year, plans => rows, as_of => crate::format::date(day, lang) },
+        minijinja::context! {
+            year, plans => rows, shared_note, as_of => crate::format::date(day, lang),
+        },
     )
 }
 
@@ -199,31 +216,23 @@ pub(crate) async fn plan_page(
         Err(e) => return page.respond(&st, Err(e.into())),
     };
     let unit_name = unit_names(&st, lang).await;
+    let serves = match Serves::load(&st, lang).await {
+        Ok(s) => s,
+        Err(e) => return page.respond(&st, Err(e)),
+    };
+    let l = lang.as_str();
     let tasks: Vec<minijinja::Value> = plan
         .tasks
         .iter()
         .map(|t| {
             let state = task_state(t, day);
-            let person = [
-                Some(t.person.name.clone()),
-                t.person.position.clone(),
-                t.person.contact.clone(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
-            let serves: Vec<String> = t
-                .targets
-                .iter()
-                .chain(&t.indicators)
-                .map(|c| c.to_string())
-                .collect();
             minijinja::context! {
                 code => t.code.to_string(),
-                title => t.title.clone(),
-                deliverable => t.deliverable.clone(),
-                person,
+                title => t.title_in(l).to_string(),
+                deliverable => t.deliverable_in(l).to_string(),
+                person => t.person.name.clone(),
+                position => t.person.position_in(l).map(str::to_string),
+                contact => t.person.contact.clone(),
                 lead => names(std::slice::from_ref(&t.lead), &unit_name),
                 cooperating => names(&t.cooperating, &unit_name),
                 start => crate::format::date(t.start, lang),
@@ -231,18 +240,21 @@ pub(crate) async fn plan_page(
                 budget => vnd(t.budget_allocated, lang),
                 spent => vnd(t.budget_spent, lang),
                 funding => st.i18n.t(lang, &format!("funding-{}", t.funding.as_str()), &[]),
-                serves => serves.join(", "),
+                serves => serves.of(t),
                 state => if state == "cancelled" { "no_data" } else { state },
                 state_label => st.i18n.t(lang, &format!("task-state-{state}"), &[]),
                 progress => t.progress,
             }
         })
         .collect();
-    let comments: Vec<String> = plan
-        .comments
-        .iter()
-        .map(|c| format!("{} ({}, {})", c.text, c.by, crate::format::date(c.on, lang)))
-        .collect();
+    let mut comments = Vec::new();
+    for c in &plan.comments {
+        comments.push(minijinja::context! {
+            text => c.text_in(l).to_string(),
+            by => comment_author(&st, lang, &plan, &c.by).await,
+            on => crate::format::date(c.on, lang),
+        });
+    }
     let (status, status_class) = plan_status(&st, lang, plan.status);
     page.render(
         &st,
@@ -250,13 +262,101 @@ pub(crate) async fn plan_page(
         "plan.html",
         minijinja::context! {
             code => plan.code.to_string(),
-            title => plan.title.clone(),
+            title => plan.title_in(l).to_string(),
             year => plan.year,
             unit => unit_name.get(plan.unit.as_str()).cloned().unwrap_or_else(|| plan.unit.to_string()),
-            note => plan.note.clone(),
+            note => plan.note_in(l).map(str::to_string),
+            approved_on => plan.approved_on.map(|d| crate::format::date(d, lang)),
             status, status_class, tasks, comments,
         },
     )
+}
+
+/// What a task serves, by name: the targets (of any framework) and the indicators their
+/// names are read from, in the page's language.
+struct Serves {
+    /// Target code → (name, its framework's code, the indicator it measures).
+    targets: HashMap<String, (String, String, Option<String>)>,
+    /// Indicator code → name.
+    indicators: HashMap<String, String>,
+}
+
+impl Serves {
+    async fn load(st: &AppState, lang: Lang) -> Result<Serves, PageError> {
+        let l = lang.as_str();
+        let mut targets = HashMap::new();
+        for f in st.store.frameworks().await? {
+            for t in f.targets {
+                let name = in_lang(l, &t.name_vi, t.name_en.as_ref()).to_string();
+                let indicator = t.indicator.as_ref().map(|i| i.to_string());
+                targets
+                    .entry(t.code.to_string())
+                    .or_insert((name, f.code.to_string(), indicator));
+            }
+        }
+        let indicators = st
+            .store
+            .indicators()
+            .await?
+            .into_iter()
+            .map(|i| {
+                let name = in_lang(l, &i.name_vi, i.name_en.as_ref()).to_string();
+                (i.code.to_string(), name)
+            })
+            .collect();
+        Ok(Serves {
+            targets,
+            indicators,
+        })
+    }
+
+    /// The task's targets, then its indicators no target of it already measures: each with
+    /// its name (the code when nothing of that code is known), its code, and the framework
+    /// page of a target.
+    fn of(&self, t: &Task) -> Vec<minijinja::Value> {
+        let mut out = Vec::new();
+        let mut measured = Vec::new();
+        for c in &t.targets {
+            let code = c.to_string();
+            match self.targets.get(&code) {
+                Some((name, framework, indicator)) => {
+                    measured.extend(indicator.clone());
+                    out.push(minijinja::context! {
+                        name, code, href => format!("/frameworks/{framework}"),
+                    });
+                }
+                None => out.push(minijinja::context! { name => code.clone(), code }),
+            }
+        }
+        for c in &t.indicators {
+            let code = c.to_string();
+            if measured.contains(&code) {
+                continue;
+            }
+            let name = self.indicators.get(&code).cloned().unwrap_or(code.clone());
+            out.push(minijinja::context! { name, code });
+        }
+        out
+    }
+}
+
+/// Who wrote a comment, in words: the account's name when the system knows the account;
+/// else the part the account played in the plan (who approved it, who sent it). Never the
+/// account's login name.
+async fn comment_author(st: &AppState, lang: Lang, plan: &Plan, by: &str) -> String {
+    if let Ok(Some(user)) = st.store.user(by).await {
+        if !user.display_name.trim().is_empty() {
+            return user.display_name;
+        }
+    }
+    let key = if plan.decided_by.as_deref() == Some(by) {
+        "comment-by-approver"
+    } else if plan.submitted_by.as_deref() == Some(by) {
+        "comment-by-submitter"
+    } else {
+        "comment-by-unknown"
+    };
+    st.i18n.t(lang, key, &[])
 }
 
 pub(crate) async fn directives_page(
@@ -297,6 +397,7 @@ pub(crate) async fn directives_page(
     if visible.is_empty() && matches!(who, Who::Anonymous) {
         return login_or_forbidden(&st, &page, &who, "/directives");
     }
+    let shared_note = shared(visible.iter().map(|d| d.note_in(lang.as_str())));
     let overdue_count = visible.iter().filter(|d| d.overdue(day)).count();
     let soon_count = visible.iter().filter(|d| d.due_soon(day, 30)).count();
     let rows: Vec<minijinja::Value> = visible
@@ -323,11 +424,17 @@ pub(crate) async fn directives_page(
             let report = d
                 .reports
                 .last()
-                .map(|r| format!("{}: {}", crate::format::date(r.on, lang), r.note))
+                .map(|r| {
+                    format!(
+                        "{}: {}",
+                        crate::format::date(r.on, lang),
+                        r.note_in(lang.as_str())
+                    )
+                })
                 .unwrap_or_default();
             minijinja::context! {
                 number => d.number,
-                text => d.text.clone(),
+                text => d.text_in(lang.as_str()).to_string(),
                 assignees => names(&d.assignees, &unit_name),
                 due => crate::format::date(d.due, lang),
                 state => if state == "done" { "met" } else { state },
@@ -342,7 +449,7 @@ pub(crate) async fn directives_page(
         StatusCode::OK,
         "directives.html",
         minijinja::context! {
-            directives => rows, overdue_count, soon_count,
+            directives => rows, overdue_count, soon_count, shared_note,
             as_of => crate::format::date(day, lang),
         },
     )
@@ -439,9 +546,9 @@ pub(crate) async fn products_page(
         .filter(|p| allowed(&who, Action::Read, Some(p.owner.as_str()), &engine, st.auth.public_read))
         .map(|p| {
             minijinja::context! {
-                name => p.name.clone(),
+                name => p.name_in(lang.as_str()).to_string(),
                 owner => unit_name.get(p.owner.as_str()).cloned().unwrap_or_else(|| p.owner.to_string()),
-                sector => p.sector.clone(),
+                sector => p.sector_in(lang.as_str()).to_string(),
                 kind => st.i18n.t(lang, &format!("product-type-{}", json_name(&p.product_type)), &[]),
                 status => st.i18n.t(lang, &format!("product-status-{}", json_name(&p.status)), &[]),
                 registered => crate::format::date(p.registered_on, lang),

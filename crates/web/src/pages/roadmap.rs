@@ -37,12 +37,13 @@ pub(crate) async fn plan_roadmap(
     let p = query(q)?;
     let plan = load_plan(&st, &who, &c).await?;
     let day = as_of_day(&st).await?;
+    let lang = lang_of(&p);
     Ok(svg(roadmap_svg(
-        &plan.title,
+        plan.title_in(lang.as_str()),
         plan.year,
         day,
-        &task_bars(&plan, day, None),
-        &labels(&st, lang_of(&p)),
+        &task_bars(&plan, day, None, lang.as_str()),
+        &labels(&st, lang),
     )))
 }
 
@@ -91,7 +92,7 @@ pub(crate) async fn province_roadmap(
                 .get(p.unit.as_str())
                 .map(String::as_str)
                 .unwrap_or(p.unit.as_str());
-            task_bars(p, day, Some(unit))
+            task_bars(p, day, Some(unit), lang.as_str())
         })
         .collect();
     drop(engine);

@@ -484,8 +484,10 @@ async fn a_fresh_database_gets_the_derived_figures_and_products_from_xlsx() {
     let product = |code: &str, owner: &str, registered: &str| chiso_core::plan::Product {
         code: Code::parse(code).unwrap(),
         name: format!("Sản phẩm {code}"),
+        name_en: None,
         owner: Code::parse(owner).unwrap(),
         sector: "Chính quyền số".into(),
+        sector_en: None,
         product_type: chiso_core::plan::ProductType::Service,
         status: chiso_core::plan::ProductStatus::Registered,
         registered_on: chrono::NaiveDate::parse_from_str(registered, "%Y-%m-%d").unwrap(),
@@ -493,6 +495,7 @@ async fn a_fresh_database_gets_the_derived_figures_and_products_from_xlsx() {
         link: None,
         evidence: None,
         note: None,
+        note_en: None,
     };
     let upload = |bytes: Vec<u8>| {
         Request::post("/api/register/import")

@@ -336,6 +336,7 @@ fn plans_of(
                 unit,
                 year: year as i32,
                 title,
+                title_en: None,
                 status: PlanStatus::Draft,
                 submitted_by: None,
                 submitted_on: None,
@@ -344,6 +345,7 @@ fn plans_of(
                 comments: Vec::new(),
                 tasks: Vec::new(),
                 note: None,
+                note_en: None,
             });
         }
     }
@@ -439,11 +441,14 @@ fn plans_of(
                     code,
                     parent,
                     title,
+                    title_en: None,
                     description,
                     deliverable,
+                    deliverable_en: None,
                     person: Person {
                         name: person,
                         position,
+                        position_en: None,
                         contact,
                     },
                     lead,
@@ -549,8 +554,10 @@ fn products_of(
                 out.push(Product {
                     code,
                     name,
+                    name_en: None,
                     owner,
                     sector,
+                    sector_en: None,
                     product_type,
                     status,
                     registered_on,
@@ -558,6 +565,7 @@ fn products_of(
                     link,
                     evidence,
                     note,
+                    note_en: None,
                 });
             }
         }

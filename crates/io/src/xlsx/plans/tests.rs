@@ -22,6 +22,7 @@ fn plan() -> Plan {
         unit: c("22738"),
         year: 2024,
         title: "Kế hoạch CĐS năm 2024".into(),
+        title_en: None,
         status: PlanStatus::Draft,
         submitted_by: None,
         submitted_on: None,
@@ -32,11 +33,14 @@ fn plan() -> Plan {
             code: c("1"),
             parent: None,
             title: "Đăng ký sản phẩm CĐS".into(),
+            title_en: None,
             description: String::new(),
             deliverable: "Sản phẩm".into(),
+            deliverable_en: None,
             person: Person {
                 name: "Nguyễn Văn A".into(),
                 position: Some("Công chức".into()),
+                position_en: None,
                 contact: None,
             },
             lead: c("22738"),
@@ -55,6 +59,7 @@ fn plan() -> Plan {
             updates: vec![],
         }],
         note: None,
+        note_en: None,
     }
 }
 
@@ -90,8 +95,10 @@ fn products_round_trip_and_bad_dates_are_named() {
     let p = Product {
         code: c("SP-1"),
         name: "Bản đồ số nông sản".into(),
+        name_en: None,
         owner: c("22738"),
         sector: "Nông nghiệp".into(),
+        sector_en: None,
         product_type: ProductType::Data,
         status: ProductStatus::InUse,
         registered_on: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap_or(NaiveDate::MIN),
@@ -99,6 +106,7 @@ fn products_round_trip_and_bad_dates_are_named() {
         link: Some("https://example.vn".into()),
         evidence: None,
         note: None,
+        note_en: None,
     };
     let bytes = write_products(std::slice::from_ref(&p)).unwrap_or_else(|e| panic!("{e}"));
     let back = read_products(&bytes, &|_| true).unwrap_or_else(|e| panic!("{e:?}"));
