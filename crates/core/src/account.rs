@@ -117,25 +117,31 @@ const COMMON: &[&str] = &[
 ];
 
 /// The password policy: at least 12 characters, not the user name (nor containing it), not
-/// one repeated character, not a common password.
+/// one repeated character, not a common password. The reason for a refusal is written in
+/// Vietnamese and English ("vi / en"); a page shows the one of its language.
 pub fn check_password(username: &str, password: &str) -> Result<(), String> {
     let chars = password.chars().count();
     if chars < 12 {
-        return Err("the password must have at least 12 characters".into());
+        return Err(
+            "Mật khẩu phải có ít nhất 12 ký tự. / The password must have at least 12 characters."
+                .into(),
+        );
     }
     if chars > 256 {
-        return Err("the password may have at most 256 characters".into());
+        return Err(
+            "Mật khẩu dài tối đa 256 ký tự. / The password may have at most 256 characters.".into(),
+        );
     }
     let lower = password.to_lowercase();
     if !username.is_empty() && lower.contains(&username.to_lowercase()) {
-        return Err("the password must not contain the user name".into());
+        return Err("Mật khẩu không được chứa tên đăng nhập. / The password must not contain the user name.".into());
     }
     let first = password.chars().next();
     if password.chars().all(|c| Some(c) == first) {
-        return Err("the password must not be one character repeated".into());
+        return Err("Mật khẩu không được chỉ là một ký tự lặp lại. / The password must not be one character repeated.".into());
     }
     if COMMON.iter().any(|c| lower == *c) {
-        return Err("this password is too common; choose another".into());
+        return Err("Mật khẩu này quá phổ biến; hãy chọn mật khẩu khác. / This password is too common; choose another.".into());
     }
     Ok(())
 }

@@ -398,7 +398,7 @@ pub(crate) async fn change_password(
         return again(st.i18n.t(lang, "password-mismatch", &[]));
     }
     if let Err(reason) = check_password(username, &f.new) {
-        return again(reason);
+        return again(crate::i18n::one_language(&reason, lang));
     }
     let new = f.new.clone();
     let hash = match crate::params::blocking(move || hash_password(&new)).await {

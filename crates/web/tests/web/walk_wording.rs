@@ -303,3 +303,62 @@ async fn an_unknown_address_is_a_page_in_words() {
     assert_eq!(api.json()["error"]["status"], 404);
     app.finish().await;
 }
+
+/// A new password the policy refuses is said in the page's language: the Vietnamese page in
+/// Vietnamese, the English page in English.
+#[tokio::test]
+async fn a_refused_password_is_said_in_the_pages_language() {
+    let app = spawn_app(true).await;
+    let password = make_user(
+        app.store.as_ref(),
+        "can.bo.so",
+        vec![Assignment {
+            role: Role::DataEntry,
+            unit: Some(Code::parse("58").unwrap()),
+        }],
+    )
+    .await;
+    let cookie = set_cookie(&login(&app, "can.bo.so", &password).await, "chiso_session").unwrap();
+    for (lang, said, not_said) in [
+        (
+            "vi",
+            "Mật khẩu không được chứa tên đăng nhập",
+            "must not contain",
+        ),
+        (
+            "en",
+            "The password must not contain the user name",
+            "Mật khẩu không được",
+        ),
+    ] {
+        let cookies = format!("{cookie}; lang={lang}");
+        let form = send_raw(
+            &app,
+            Request::get("/account/password")
+                .header("cookie", &cookies)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        let csrf = hidden(&form.text, "csrf");
+        let new = "xx-can.bo.so-2024";
+        let r = send_raw(
+            &app,
+            Request::post("/account/password")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", &cookies)
+                .body(Body::from(format!(
+                    "csrf={}&current={}&new={new}&repeat={new}",
+                    urlencode(&csrf[0]),
+                    urlencode(&password)
+                )))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let text = visible(&r.text);
+        assert!(text.contains(said), "{lang}: {text}");
+        assert!(!text.contains(not_said), "{lang}: {text}");
+    }
+    app.finish().await;
+}
