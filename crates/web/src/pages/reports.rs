@@ -176,8 +176,15 @@ pub(crate) async fn completeness_page(
         Err(e) => return api_error_page(&st, &page, e.into()),
     };
     let pct = |x: Option<f64>| {
-        x.map(|v| format::decimal(&format!("{v:.1}"), lang) + " %")
+        x.map(|v| format::percent(v, lang))
             .unwrap_or_else(|| "—".into())
+    };
+    let n = |x: u64| format::count(x as f64, lang);
+    // A unit's name in the page's language (the Vietnamese one when it has no other).
+    let name_of = |code: &Code, vi: &str| {
+        hier.unit(code.as_str())
+            .map(|u| u.name(lang.as_str()).to_string())
+            .unwrap_or_else(|| vi.to_string())
     };
     let rows: Vec<minijinja::Value> = c
         .by_unit
@@ -187,7 +194,7 @@ pub(crate) async fn completeness_page(
                 code => r.unit.to_string(),
                 name => if lang == crate::i18n::Lang::En { r.name_en.clone().unwrap_or_else(|| r.name_vi.clone()) } else { r.name_vi.clone() },
                 level => r.level,
-                expected => r.expected, received => r.received, on_time => r.on_time,
+                expected => n(r.expected), received => n(r.received), on_time => n(r.on_time),
                 rate => pct(r.rate), on_time_rate => pct(r.on_time_rate),
                 href => format!("/completeness/{}/{}?unit={}", ds.code, period, r.unit),
             }
@@ -198,8 +205,11 @@ pub(crate) async fn completeness_page(
         .iter()
         .map(|m| {
             minijinja::context! {
-                code => m.unit.to_string(), name => m.name_vi.clone(),
-                parent => m.parent_name.clone().unwrap_or_default(),
+                code => m.unit.to_string(), name => name_of(&m.unit, &m.name_vi),
+                parent => match &m.parent {
+                    Some(p) => name_of(p, m.parent_name.as_deref().unwrap_or_default()),
+                    None => String::new(),
+                },
                 period => format::period(&m.period, lang),
                 due => format::date(m.due, lang), overdue => m.overdue,
                 href => format!("/forms/{}/{}/{}", ds.code, m.unit, m.period),
@@ -210,14 +220,25 @@ pub(crate) async fn completeness_page(
         .awaiting_approval
         .iter()
         .map(|a| {
-            let level = hier
-                .unit(a.next_level.as_str())
-                .map(|u| u.name(lang.as_str()).to_string())
-                .unwrap_or_else(|| a.next_level.to_string());
+            let level = name_of(&a.next_level, a.next_level.as_str());
+            // Where the report stands, in words: the steps of its approval chain taken and
+            // the one it waits for.
+            let total = chiso_core::dataset::approval_chain(&hier.ancestors(a.unit.as_str())).len();
+            let done = usize::from(a.approved_steps);
+            let args = [
+                ("done", done.to_string()),
+                ("step", (done + 1).to_string()),
+                ("total", total.to_string()),
+            ];
+            let state = match done {
+                _ if done >= total => st.i18n.t(lang, "completeness-approval-done", &[]),
+                0 => st.i18n.t(lang, "completeness-approval-first", &args),
+                _ => st.i18n.t(lang, "completeness-approval-next", &args),
+            };
             minijinja::context! {
-                code => a.unit.to_string(), name => a.name_vi.clone(),
+                code => a.unit.to_string(), name => name_of(&a.unit, &a.name_vi),
                 period => format::period(&a.period, lang),
-                steps => a.approved_steps, level => level, on_time => a.on_time,
+                state, level => level, on_time => a.on_time,
                 href => format!("/forms/{}/{}/{}", ds.code, a.unit, a.period),
             }
         })
@@ -229,7 +250,7 @@ pub(crate) async fn completeness_page(
         minijinja::context! {
             ds_code => ds.code.to_string(), ds_name => ds.name(lang.as_str()).to_string(),
             period => format::period(&period, lang),
-            expected => c.expected, received => c.received, on_time => c.on_time,
+            expected => n(c.expected), received => n(c.received), on_time => n(c.on_time),
             rate => pct(c.rate), on_time_rate => pct(c.on_time_rate),
             rows => rows, missing => missing, awaiting => awaiting,
         },

@@ -4,7 +4,7 @@
 use crate::auth::{allowed, Action, Who};
 use crate::format;
 use crate::i18n::Lang;
-use crate::pages::frameworks::fixed;
+use crate::pages::frameworks::measure;
 use crate::pages::internal;
 use crate::pages::{login_or_forbidden, Page, PageQuery};
 use crate::AppState;
@@ -40,9 +40,40 @@ pub(crate) fn item(st: &AppState, lang: Lang, u: &Unit) -> UnitItem {
 #[derive(Serialize)]
 pub(crate) struct Cell {
     text: String,
+    /// The figure to the last đồng when `text` rounds money to tỷ or triệu.
+    exact: Option<String>,
     source: String,
     label: String,
     comment: String,
+}
+
+/// A figure of the indicator table: as written, and exact when it is money.
+#[derive(Serialize)]
+pub(crate) struct Figure {
+    text: String,
+    exact: Option<String>,
+}
+
+/// A stored value as the unit page shows it: money in tỷ or triệu đồng (the exact amount kept
+/// for the tooltip), a percentage with two decimals, anything else as stored.
+fn shown_value(
+    v: &chiso_core::DataValue,
+    e: Option<&chiso_core::DataElement>,
+    lang: Lang,
+) -> (String, Option<String>) {
+    let money = e
+        .and_then(|e| e.unit_of_measure.as_deref())
+        .and_then(format::dong_per);
+    match (v.num, money, e.map(|e| e.value_type)) {
+        (Some(n), Some(dong), _) => (
+            format::money(n * dong, lang),
+            Some(format::money_exact(n * dong, lang)),
+        ),
+        (Some(n), None, Some(chiso_core::ValueType::Percentage)) => {
+            (format::percent(n, lang), None)
+        }
+        _ => (format::value(&v.value, lang), None),
+    }
 }
 
 #[derive(Serialize)]
@@ -243,7 +274,8 @@ pub(crate) async fn unit_context(
                         .unwrap_or_else(|| b.to_string())
                 }),
                 uom: e
-                    .and_then(|e| e.unit_of_measure.clone())
+                    .and_then(|e| e.unit_of_measure.as_deref())
+                    .map(|u| measure(&st.i18n, lang, u))
                     .unwrap_or_default(),
                 cells: (0..periods.len()).map(|_| None).collect(),
             });
@@ -252,8 +284,10 @@ pub(crate) async fn unit_context(
             s => s.to_string(),
         };
         if let Some(&i) = col.get(&v.period) {
+            let (text, exact) = shown_value(v, e, lang);
             row.cells[i] = Some(Cell {
-                text: format::value(&v.value, lang),
+                text,
+                exact,
                 label: st.i18n.t(lang, &format!("source-{source_key}"), &[]),
                 source: source_key,
                 comment: v.comment.clone().unwrap_or_default(),
@@ -312,28 +346,50 @@ pub(crate) async fn unit_context(
         let engine = st.app.read().await;
         let scope = chiso_engine::Scope::Unit(code.clone());
         for ind in st.store.indicators().await? {
-            let mut any = false;
-            let cells: Vec<String> = periods
+            // How the figures and their change are written follows the indicator's kind and
+            // unit of measure: a rate in percent changes in points; money and counts change
+            // absolutely (and relatively), with their unit.
+            let label = ind.unit_label.clone().unwrap_or_default();
+            let in_lang = measure(&st.i18n, lang, &label);
+            let measure =
+                format::Measure::of(ind.is_rate, ind.factor, Some(label.as_str()), ind.decimals)
+                    // A unit not yet translated is left to the unit column on an English page.
+                    .with_unit(if lang == Lang::En && !in_lang.is_ascii() {
+                        String::new()
+                    } else {
+                        in_lang.clone()
+                    });
+            let values: Vec<Option<f64>> = periods
                 .iter()
                 .map(
                     |p| match engine.indicator(ind.code.as_str(), &scope, p, None) {
-                        Ok(Some(v)) => {
-                            any = true;
-                            fixed(v.value, ind.decimals, lang)
-                        }
-                        _ => String::new(),
+                        Ok(Some(v)) => Some(v.value),
+                        _ => None,
                     },
                 )
                 .collect();
-            if !any {
+            if values.iter().all(Option::is_none) {
                 continue;
             }
+            let cells: Vec<Figure> = values
+                .iter()
+                .map(|v| match v {
+                    Some(v) => Figure {
+                        text: measure.show(*v, lang),
+                        exact: measure.exact(*v, lang),
+                    },
+                    None => Figure {
+                        text: String::new(),
+                        exact: None,
+                    },
+                })
+                .collect();
             // The change in the latest period the indicator has a value in.
             let change = periods
                 .iter()
-                .zip(&cells)
+                .zip(&values)
                 .rev()
-                .find(|(_, c)| !c.is_empty())
+                .find(|(_, v)| v.is_some())
                 .map(|(p, _)| p)
                 .and_then(|p| {
                     engine
@@ -342,19 +398,16 @@ pub(crate) async fn unit_context(
                         .flatten()
                 })
                 .and_then(|c| c.same_period_last_year)
-                .map(|d| {
-                    let sign = if d.difference > 0.0 { "+" } else { "" };
-                    let diff = fixed(d.difference, ind.decimals, lang);
-                    match d.relative_percent {
-                        None => format!("{sign}{diff} {}", st.i18n.t(lang, "gap-points", &[])),
-                        Some(r) => format!("{sign}{diff} ({sign}{}%)", fixed(r, 1, lang)),
-                    }
-                })
+                .map(|d| measure.change(d.difference, d.relative_percent, lang))
                 .unwrap_or_default();
+            let unit = match (&measure, lang) {
+                (format::Measure::Money { .. }, Lang::En) => "VND".to_string(),
+                _ => in_lang,
+            };
             indicator_rows.push(minijinja::context! {
                 code => ind.code.to_string(),
                 name => ind.name(lang.as_str()).to_string(),
-                unit => ind.unit_label.clone().unwrap_or_default(),
+                unit,
                 cells,
                 change,
             });

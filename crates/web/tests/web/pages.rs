@@ -22,7 +22,7 @@ async fn pages_in_vietnamese_with_an_english_switch() {
         "indicators are shown"
     );
     assert!(
-        unit.text.contains("+67.436 (+27,3%)"),
+        unit.text.contains("+67.436 tỷ đồng (+27,26 %)"),
         "an amount's change, absolute and relative"
     );
     assert!(
