@@ -641,7 +641,18 @@ pub async fn grant_exception(
     until: NaiveDate,
     reason: &str,
     actor: &Actor,
+    today: NaiveDate,
 ) -> Result<(), CollectError> {
+    if until < today {
+        return Err(CollectError::Invalid(vec![(
+            "until".into(),
+            format!(
+                "ngày {} đã qua; ngoại lệ phải kéo dài đến hôm nay hoặc sau / {} is in the past",
+                until.format("%d/%m/%Y"),
+                until
+            ),
+        )]));
+    }
     if !hier.expects(ds, unit.as_str(), period) {
         return Err(CollectError::Refused(format!(
             "{unit} không phải báo cáo biểu {} kỳ {period} / {unit} does not report it",

@@ -57,6 +57,26 @@ pub(crate) fn date_param(field: &str, s: &Option<String>) -> Result<Option<Naive
         .transpose()
 }
 
+/// A day as a person types it on a page: `dd/mm/yyyy` (the form's own format, whatever the
+/// browser's language), also `d/m/yyyy`, `dd-mm-yyyy`, `dd.mm.yyyy` and ISO `yyyy-mm-dd`.
+pub(crate) fn parse_day(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    if s.len() > 10 {
+        return None;
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let parts: Vec<&str> = s.split(['/', '-', '.']).collect();
+    let [d, m, y] = parts.as_slice() else {
+        return None;
+    };
+    if y.len() != 4 || d.is_empty() || d.len() > 2 || m.is_empty() || m.len() > 2 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
 pub(crate) fn int_param(
     field: &str,
     s: &Option<String>,
@@ -174,4 +194,25 @@ pub(crate) async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| ApiError::Internal(format!("blocking work failed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_day;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn days_are_read_as_vietnamese_write_them() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_day("20/11/2026"), d(2026, 11, 20));
+        assert_eq!(parse_day(" 5/1/2026 "), d(2026, 1, 5));
+        assert_eq!(parse_day("05-01-2026"), d(2026, 1, 5));
+        assert_eq!(parse_day("2026-01-05"), d(2026, 1, 5));
+        // Never month-first: 11/20/2026 is no day.
+        assert_eq!(parse_day("11/20/2026"), None);
+        assert_eq!(parse_day("31/02/2026"), None);
+        assert_eq!(parse_day("20/11/26"), None);
+        assert_eq!(parse_day(""), None);
+        assert_eq!(parse_day("hôm nay"), None);
+    }
 }

@@ -420,9 +420,37 @@ pub(crate) async fn grant_exception(
         input.until,
         &input.reason,
         &actor(&who),
+        today_in_vietnam(),
     )
     .await?;
     Ok(Json(Done { changed: true }))
+}
+
+/// The form page's grant: the same right and the same check as the API's.
+pub(crate) async fn grant_exception_page(
+    st: &AppState,
+    who: &Who,
+    r: &Report,
+    until: NaiveDate,
+    reason: &str,
+) -> Result<(), ApiError> {
+    require(st, who, Action::ManageFramework, &[r.unit.as_str()]).await?;
+    let hier = Hierarchy::of(&st.app).await;
+    let mut a = actor(who);
+    a.via = Via::Web;
+    chiso_collect::grant_exception(
+        &st.app,
+        &hier,
+        &r.ds,
+        &r.unit,
+        &r.period,
+        until,
+        reason,
+        &a,
+        today_in_vietnam(),
+    )
+    .await?;
+    Ok(())
 }
 
 // ---- completeness ----------------------------------------------------------------------------

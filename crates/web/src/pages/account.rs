@@ -66,10 +66,24 @@ pub fn safe_next(next: &str) -> &str {
     }
 }
 
+/// A path as the value of `?next=`: the characters that would end or split it escaped.
+pub(crate) fn encode_next(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' | '&' | '?' | '#' | '+' | ' ' | '=' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[derive(Deserialize, Default)]
 pub struct NextQuery {
     next: Option<String>,
     lang: Option<String>,
+    /// Set when a form was posted after the session ended: the page says so.
+    expired: Option<String>,
 }
 
 pub(crate) async fn login_form(
@@ -94,7 +108,10 @@ pub(crate) async fn login_form(
         &st,
         StatusCode::OK,
         "login.html",
-        minijinja::context! { login_csrf => csrf, next, username => "", error => "" },
+        minijinja::context! {
+            login_csrf => csrf, next, username => "", error => "",
+            notice => q.expired.is_some().then(|| st.i18n.t(page.lang, "login-session-ended", &[])),
+        },
     );
     if existing.is_none() {
         r.headers_mut().append(

@@ -20,7 +20,13 @@ pub struct AuditFilter {
     entity: Option<String>,
     action: Option<String>,
     actor: Option<String>,
+    /// How many of the newest rows to show (the "older rows" link asks for more).
+    shown: Option<usize>,
 }
+
+/// Rows a page shows at first, and the most it ever shows.
+const PAGE_ROWS: usize = 50;
+const MAX_ROWS: usize = 2_000;
 
 pub(crate) async fn audit_page(
     State(st): State<AppState>,
@@ -48,11 +54,12 @@ pub(crate) async fn audit_page(
         return login_or_forbidden(&st, &page, &who, "/admin/audit");
     }
     let clean = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    let shown = q.shown.unwrap_or(PAGE_ROWS).clamp(1, MAX_ROWS);
     let query = chiso_store::AuditQuery {
         entity_prefix: clean(&q.entity),
         action_prefix: clean(&q.action),
         actor: clean(&q.actor),
-        limit: Some(500),
+        limit: Some(shown as i64 + 1),
     };
     let (rows, check) = match (st.store.audit(&query).await, st.store.verify_audit().await) {
         (Ok(r), Ok(c)) => (r, c),
@@ -70,8 +77,23 @@ pub(crate) async fn audit_page(
             &[("id", id.to_string()), ("why", why)],
         ),
     };
+    // One row more than shown was read: whether older rows remain.
+    let more = (rows.len() > shown && shown < MAX_ROWS).then(|| {
+        let mut q2 = vec![format!("shown={}", (shown + PAGE_ROWS).min(MAX_ROWS))];
+        for (k, v) in [
+            ("entity", &q.entity),
+            ("action", &q.action),
+            ("actor", &q.actor),
+        ] {
+            if let Some(v) = clean(v) {
+                q2.push(format!("{k}={}", crate::pages::account::encode_next(&v)));
+            }
+        }
+        format!("/admin/audit?{}", q2.join("&"))
+    });
     let rows: Vec<minijinja::Value> = rows
         .iter()
+        .take(shown)
         .map(|e| {
             minijinja::context! {
                 id => e.id,
@@ -90,7 +112,7 @@ pub(crate) async fn audit_page(
         &st,
         StatusCode::OK,
         "audit.html",
-        minijinja::context! { rows, chain, entity => q.entity.unwrap_or_default(), action => q.action.unwrap_or_default(), actor => q.actor.unwrap_or_default() },
+        minijinja::context! { rows, chain, more, entity => q.entity.unwrap_or_default(), action => q.action.unwrap_or_default(), actor => q.actor.unwrap_or_default() },
     )
 }
 

@@ -10,6 +10,7 @@ use crate::auth::{allowed, Action, Who};
 use crate::clock::today_in_vietnam;
 use crate::error::ApiError;
 use crate::format;
+use crate::pages::form_checks::{as_stored, rule_messages, unsendable, Flash};
 use crate::pages::{Page, PageQuery};
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
@@ -24,14 +25,6 @@ use serde::Serialize;
 
 pub(crate) fn status_key(s: ReportStatus) -> String {
     format!("report-status-{}", s.as_str().replace('_', "-"))
-}
-
-/// A message shown at the top of the form page.
-#[derive(Serialize, Default)]
-pub(crate) struct Flash {
-    ok: Vec<String>,
-    errors: Vec<String>,
-    warnings: Vec<String>,
 }
 
 pub(crate) async fn render_form(
@@ -88,6 +81,8 @@ pub(crate) async fn render_form(
         outlier: bool,
         input: &'static str,
         step: &'static str,
+        is_date: bool,
+        compulsory: bool,
         violated: bool,
     }
     let violated: std::collections::HashSet<String> = form
@@ -105,7 +100,9 @@ pub(crate) async fn render_form(
                 chiso_core::ValueType::Number | chiso_core::ValueType::Percentage => {
                     ("number", "any")
                 }
-                chiso_core::ValueType::Date => ("date", ""),
+                // A text box, dd/mm/yyyy whatever the browser's language (a date input
+                // follows the browser's locale, mm/dd/yyyy on most machines).
+                chiso_core::ValueType::Date => ("text", ""),
                 _ => ("text", ""),
             };
             FieldView {
@@ -115,11 +112,22 @@ pub(crate) async fn render_form(
                     .filter(|_| lang == crate::i18n::Lang::En)
                     .unwrap_or_else(|| f.name_vi.clone()),
                 option: f.option_name.clone(),
-                uom: f.unit_of_measure.clone().unwrap_or_default(),
+                uom: f
+                    .unit_of_measure
+                    .as_deref()
+                    .map(|u| crate::pages::frameworks::measure(&st.i18n, lang, u))
+                    .unwrap_or_default(),
                 value: typed
                     .get(&format!("v:{key}"))
                     .cloned()
-                    .or_else(|| f.value.clone())
+                    .or_else(|| match f.value_type {
+                        chiso_core::ValueType::Date => f.value.as_deref().map(|v| {
+                            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                                .map(|d| d.format("%d/%m/%Y").to_string())
+                                .unwrap_or_else(|_| v.to_string())
+                        }),
+                        _ => f.value.clone(),
+                    })
                     .unwrap_or_default(),
                 comment: typed
                     .get(&format!("c:{key}"))
@@ -139,7 +147,9 @@ pub(crate) async fn render_form(
                 outlier: f.outlier,
                 input,
                 step,
-                violated: violated.contains(f.element.as_str()),
+                is_date: f.value_type == chiso_core::ValueType::Date,
+                compulsory: r.ds.is_compulsory(&f.element),
+                violated: violated.contains(f.element.as_str()) || flash.missing.contains(&key),
                 key,
             }
         })
@@ -182,11 +192,54 @@ pub(crate) async fn render_form(
         })
         .collect();
     let w = form.window;
+    let today = today_in_vietnam();
+    // An exception in force replaces the closing day; an administrator may grant one on a
+    // report past its closing day (or extend the one in force).
+    let exception_text = form
+        .exception
+        .as_ref()
+        .filter(|e| today <= e.until)
+        .map(|e| {
+            st.i18n.t(
+                lang,
+                "form-exception-info",
+                &[
+                    ("until", format::date(e.until, lang)),
+                    ("by", e.granted_by.clone()),
+                    ("reason", e.reason.clone()),
+                ],
+            )
+        });
+    let past_lock = w.locks.is_some_and(|l| today > l);
+    let may_grant = past_lock
+        && exception_text.is_none()
+        && form.approvals.is_empty()
+        && crate::auth::require(st, who, Action::ManageFramework, &[r.unit.as_str()])
+            .await
+            .is_ok()
+        && matches!(who, Who::User(_));
+    // The demo says which of its reports are open to try entry (this year's, by its dates).
+    let is_demo = matches!(st.store.meta("demo").await, Ok(Some(_)));
+    let demo_note = (is_demo
+        && r.period.contains_date(today, r.ds.convention)
+        && exception_text.is_none()
+        && form.editable
+        && matches!(
+            form.status,
+            chiso_collect::ReportStatus::Open | chiso_collect::ReportStatus::Overdue
+        ))
+    .then(|| {
+        st.i18n.t(
+            lang,
+            "form-demo-open",
+            &[("year", r.period.start().format("%Y").to_string())],
+        )
+    });
     let ctx = minijinja::context! {
         ds_code => r.ds.code.to_string(),
         ds_name => r.ds.name(lang.as_str()).to_string(),
         unit => r.unit.to_string(),
-        unit_name => form.unit_name.clone(),
+        unit_name => hier.unit(r.unit.as_str()).map(|u| u.name(lang.as_str()).to_string()).unwrap_or_else(|| form.unit_name.clone()),
         period => r.period.to_string(),
         period_label => format::period(&r.period, lang),
         previous_label => r.period.previous().map(|p| format::period(&p, lang)).unwrap_or_default(),
@@ -194,7 +247,11 @@ pub(crate) async fn render_form(
         opens => format::date(w.opens, lang),
         due => format::date(w.due, lang),
         locks => w.locks.map(|d| format::date(d, lang)).unwrap_or_default(),
-        status_key => status_key(form.status),
+        status_key => if form.status == chiso_collect::ReportStatus::Completed && r.ds.approval && !form.approval_chain.is_empty() {
+            "report-status-awaiting".to_string()
+        } else {
+            status_key(form.status)
+        },
         editable => form.editable && may_write,
         may_write => may_write,
         completed => form.completion.is_some(),
@@ -214,8 +271,16 @@ pub(crate) async fn render_form(
             ok: flash.ok.iter().map(|m| crate::i18n::one_language(m, lang)).collect(),
             errors: flash.errors.iter().map(|m| crate::i18n::one_language(m, lang)).collect(),
             warnings: flash.warnings.iter().map(|m| crate::i18n::one_language(m, lang)).collect(),
+            missing: Vec::new(),
         },
-        element_codes => r.ds.elements.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+        evidence_elements => form.fields.iter().filter(|f| f.option.is_none()).map(|f| minijinja::context! {
+            code => f.element.to_string(),
+            name => if lang == crate::i18n::Lang::En { f.name_en.clone().unwrap_or_else(|| f.name_vi.clone()) } else { f.name_vi.clone() },
+        }).collect::<Vec<_>>(),
+        exception => exception_text,
+        may_grant_exception => may_grant,
+        has_compulsory => !r.ds.compulsory.is_empty(),
+        demo_note => demo_note,
     };
     page.render(st, status, "form.html", ctx)
 }
@@ -263,17 +328,23 @@ pub(crate) async fn may_post(
     unit: &str,
     csrf: Option<&str>,
 ) -> Result<(), Response> {
+    let back = report_path(page);
+    if matches!(who, Who::Anonymous) {
+        return Err(page.session_ended(&back));
+    }
     crate::auth::require(st, who, Action::Read, &[unit])
         .await
         .map_err(|e| api_error_page(st, page, e))?;
     if !csrf_ok(who, &Method::POST, headers, csrf) {
-        return Err(page.error(
-            st,
-            StatusCode::FORBIDDEN,
-            st.i18n.t(page.lang, "csrf-failed", &[]),
-        ));
+        return Err(page.stale_form(st, &back));
     }
     Ok(())
+}
+
+/// The report's own page for a post to it or to its files.
+fn report_path(page: &Page) -> String {
+    let path = page.path();
+    path.strip_suffix("/files").unwrap_or(path).to_string()
 }
 
 /// An internal failure: logged with its cause, shown as the plain error page (never the
@@ -371,6 +442,14 @@ pub(crate) async fn form_post(
         match action {
             "save" | "save_complete" => {
                 crate::auth::require(&st, &who, Action::WriteData, &[r.unit.as_str()]).await?;
+                let dates: std::collections::HashSet<Code> = st
+                    .store
+                    .elements()
+                    .await?
+                    .into_iter()
+                    .filter(|e| e.value_type == chiso_core::ValueType::Date)
+                    .map(|e| e.code)
+                    .collect();
                 let mut entries = Vec::new();
                 for (k, v) in &fields {
                     let Some(key) = k.strip_prefix("v:") else {
@@ -396,13 +475,22 @@ pub(crate) async fn form_post(
                         .transpose()
                         .map_err(|e| ApiError::bad(key, e.to_string()))?;
                     entries.push(Entry {
+                        value: as_stored(&dates, &element, v),
                         element,
                         option,
-                        value: v.clone(),
                         comment,
                     });
                 }
                 let out = col::save(&st, &who, &r, &entries, Via::Web).await?;
+                typed.clear();
+                let broken = rule_messages(&st, page.lang, &out.violations).await?;
+                if !broken.block.is_empty() {
+                    // Saved, but not sendable: one message per broken rule, in words, and
+                    // nothing green beside it.
+                    flash.errors = broken.block;
+                    flash.warnings = broken.warn;
+                    return Ok(());
+                }
                 flash.ok.push(format!(
                     "{} ({} {}, {} {}, {} {})",
                     t("form-saved"),
@@ -413,14 +501,34 @@ pub(crate) async fn form_post(
                     out.changes.deleted,
                     t("count-deleted")
                 ));
-                typed.clear();
+                flash.warnings = broken.warn;
                 if action == "save_complete" {
+                    if let Some(refusal) = unsendable(&st, &who, &page, &r, &mut flash).await? {
+                        // One message: saved, not sent, and why.
+                        flash.ok.clear();
+                        return Err(refusal);
+                    }
                     col::complete_report(&st, &who, &r, Via::Web).await?;
                     flash.ok.push(t("form-completed"));
                 }
             }
+            "grant_exception" => {
+                let until = get("until").unwrap_or("");
+                let until = crate::params::parse_day(until)
+                    .ok_or_else(|| ApiError::bad("until", t("form-exception-bad-date")))?;
+                col::grant_exception_page(&st, &who, &r, until, get("reason").unwrap_or(""))
+                    .await?;
+                flash.ok.push(format!(
+                    "{} {}",
+                    t("form-exception-granted"),
+                    format::date(until, page.lang)
+                ));
+            }
             "complete" => {
                 crate::auth::require(&st, &who, Action::WriteData, &[r.unit.as_str()]).await?;
+                if let Some(refusal) = unsendable(&st, &who, &page, &r, &mut flash).await? {
+                    return Err(refusal);
+                }
                 col::complete_report(&st, &who, &r, Via::Web).await?;
                 flash.ok.push(t("form-completed"));
             }
@@ -433,9 +541,12 @@ pub(crate) async fn form_post(
             }
             "approve" => {
                 let a = col::approve_report(&st, &who, &r, Via::Web).await?;
-                flash
-                    .ok
-                    .push(format!("{} ({})", t("form-approved"), a.level_unit));
+                let level = Hierarchy::of(&st.app)
+                    .await
+                    .unit(a.level_unit.as_str())
+                    .map(|u| u.name(page.lang.as_str()).to_string())
+                    .unwrap_or_else(|| a.level_unit.to_string());
+                flash.ok.push(format!("{}: {level}", t("form-approved")));
             }
             "unapprove" => {
                 let step =
@@ -476,6 +587,9 @@ pub(crate) async fn files_post(
     let page = Page::new(&q, &headers, &uri, &who);
     // The unit's write right comes before the body is read; the CSRF token (a field of the
     // body) right after, and both before anything about the report is read or shown.
+    if matches!(who, Who::Anonymous) {
+        return page.session_ended(&report_path(&page));
+    }
     if let Err(e) = crate::auth::require(&st, &who, Action::WriteData, &[unit.as_str()]).await {
         return api_error_page(&st, &page, e);
     }
@@ -484,11 +598,7 @@ pub(crate) async fn files_post(
         Err(e) => return api_error_page(&st, &page, e),
     };
     if !csrf_ok(&who, &Method::POST, &headers, up.csrf.as_deref()) {
-        return page.error(
-            &st,
-            StatusCode::FORBIDDEN,
-            st.i18n.t(page.lang, "csrf-failed", &[]),
-        );
+        return page.stale_form(&st, &report_path(&page));
     }
     let r = match col::report(&st, &ds, &unit, &period).await {
         Ok(r) => r,

@@ -104,7 +104,11 @@ async fn framework(st: &AppState, code: &str, page: &Page) -> Result<Response, P
             .unwrap_or_default();
         let with_unit = |s: String| {
             if unit_label == "%" {
-                format!("{s}%")
+                // One rule for the percent sign: "98,90 %" in Vietnamese, "98.90%" in English.
+                match lang {
+                    Lang::Vi => format!("{s} %"),
+                    _ => format!("{s}%"),
+                }
             } else if unit_label.is_empty() {
                 s
             } else {

@@ -3,6 +3,7 @@
 
 pub(crate) mod account;
 pub(crate) mod audit;
+pub(crate) mod form_checks;
 pub(crate) mod forms;
 pub(crate) mod frameworks;
 pub(crate) mod home;
@@ -124,6 +125,11 @@ impl Page {
         }
     }
 
+    /// The request's path (without the query).
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
     /// The same page in the other language, its other parameters kept.
     fn switch_href(&self) -> String {
         let other = self.lang.other().as_str();
@@ -175,7 +181,11 @@ impl Page {
             Ok(h) => (status, Html(h)).into_response(),
             Err(e) => {
                 tracing::error!(error = %e, template, "template failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    st.i18n.t(self.lang, "internal-error", &[]),
+                )
+                    .into_response()
             }
         };
         if self.set_cookie {
@@ -194,6 +204,39 @@ impl Page {
     pub(crate) fn error(&self, st: &AppState, status: StatusCode, message: String) -> Response {
         let message = crate::i18n::one_language(&message, self.lang);
         self.render(st, status, "error.html", minijinja::context! { message })
+    }
+
+    /// A form posted with a token that is not this session's — the page was opened before a
+    /// logout and login, in another session, or long ago: say so, and link back to a fresh
+    /// copy of the page the form was on (what was typed is not kept).
+    pub(crate) fn stale_form(&self, st: &AppState, back: &str) -> Response {
+        let message = st.i18n.t(self.lang, "csrf-failed", &[]);
+        let back_href = back.to_string();
+        self.render(
+            st,
+            StatusCode::FORBIDDEN,
+            "error.html",
+            minijinja::context! {
+                message,
+                back_href,
+                back_label => st.i18n.t(self.lang, "form-reopen", &[]),
+            },
+        )
+    }
+
+    /// A form posted without a session (it ended, or the person logged out elsewhere): to the
+    /// login page, which says so and comes back to the form's page afterwards.
+    pub(crate) fn session_ended(&self, back: &str) -> Response {
+        let mut r = StatusCode::SEE_OTHER.into_response();
+        let to = format!(
+            "/login?next={}&expired=1&lang={}",
+            crate::pages::account::encode_next(back),
+            self.lang.as_str()
+        );
+        if let Ok(v) = HeaderValue::from_str(&to) {
+            r.headers_mut().insert(axum::http::header::LOCATION, v);
+        }
+        r
     }
 }
 

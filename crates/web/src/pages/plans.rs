@@ -35,8 +35,10 @@ pub(crate) fn json_name<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// An amount of money as Vietnamese reports write it ("2,3 tỷ đồng" in tỷ or triệu đồng; see
+/// `format::money`).
 pub(crate) fn vnd(n: i64, lang: Lang) -> String {
-    crate::format::decimal(&n.to_string(), lang)
+    crate::format::money(n as f64, lang)
 }
 
 pub(crate) fn plan_status(st: &AppState, lang: Lang, s: PlanStatus) -> (String, &'static str) {
@@ -206,7 +208,12 @@ pub(crate) async fn plan_page(
         Err(_) => None,
     };
     let Some(plan) = plan else {
-        return page.error(&st, StatusCode::NOT_FOUND, format!("{code}?"));
+        return page.error(
+            &st,
+            StatusCode::NOT_FOUND,
+            st.i18n
+                .t(lang, "plan-not-found", &[("code", code.to_string())]),
+        );
     };
     if !readable(&st, &who, plan.unit.as_str()).await {
         return login_or_forbidden(&st, &page, &who, &format!("/plans/{code}"));
@@ -478,7 +485,12 @@ pub(crate) async fn products_page(
     let year = q.year.unwrap_or(day.year());
     let group = q.group.clone().unwrap_or_else(|| "58_CAP_XA".into());
     let Ok(group) = Code::parse(&group) else {
-        return page.error(&st, StatusCode::BAD_REQUEST, format!("{group}?"));
+        return page.error(
+            &st,
+            StatusCode::BAD_REQUEST,
+            st.i18n
+                .t(page.lang, "group-not-found", &[("code", group.clone())]),
+        );
     };
     let members = match st.app.read().await.group_members(&group) {
         Ok(m) => m,

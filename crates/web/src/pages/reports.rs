@@ -18,6 +18,89 @@ use serde::Deserialize;
 pub(crate) struct ListQuery {
     lang: Option<String>,
     unit: Option<String>,
+    /// A name (or code) typed into the unit picker.
+    q: Option<String>,
+}
+
+/// At most this many units answer a search.
+const PICKS: usize = 30;
+
+/// Lower case, without Vietnamese diacritics: "Phường Đô Vinh" and "phuong do vinh" meet.
+fn folded(s: &str) -> String {
+    chiso_io::names::strip_diacritics(&s.to_lowercase())
+}
+
+/// The units a person may read whose name (or code) holds every word typed, current units
+/// first, then by name.
+fn pick_units(
+    st: &AppState,
+    who: &Who,
+    hier: &Hierarchy,
+    engine: &chiso_engine::Engine,
+    typed: &str,
+    lang: crate::i18n::Lang,
+) -> Vec<minijinja::Value> {
+    let words: Vec<String> = folded(typed)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let today = today_in_vietnam();
+    let mut found: Vec<&chiso_core::Unit> = hier
+        .units()
+        .filter(|u| {
+            let hay = format!("{} {}", folded(&u.name_vi), u.code.as_str().to_lowercase());
+            words.iter().all(|w| hay.contains(w.as_str()))
+        })
+        .filter(|u| {
+            crate::auth::allowed(
+                who,
+                Action::Read,
+                Some(u.code.as_str()),
+                engine,
+                st.auth.public_read,
+            )
+        })
+        .collect();
+    let current = |u: &chiso_core::Unit| u.valid_to.is_none_or(|t| t >= today);
+    found.sort_by(|a, b| {
+        current(b)
+            .cmp(&current(a))
+            .then_with(|| a.name_vi.cmp(&b.name_vi))
+    });
+    found
+        .into_iter()
+        .take(PICKS)
+        .map(|u| {
+            let parent = u
+                .parent
+                .as_ref()
+                .and_then(|p| hier.unit(p.as_str()))
+                .map(|p| p.name(lang.as_str()).to_string())
+                .unwrap_or_default();
+            let validity = match (u.valid_from, u.valid_to) {
+                (_, Some(t)) => format!(
+                    "{} {}",
+                    st.i18n.t(lang, "valid-until", &[]),
+                    format::date(t, lang)
+                ),
+                (Some(f), None) => format!(
+                    "{} {}",
+                    st.i18n.t(lang, "valid-from", &[]),
+                    format::date(f, lang)
+                ),
+                (None, None) => String::new(),
+            };
+            minijinja::context! {
+                href => format!("/forms?unit={}", u.code),
+                name => u.name(lang.as_str()).to_string(),
+                code => u.code.to_string(),
+                parent, validity,
+            }
+        })
+        .collect()
 }
 
 /// The reports a unit must send: every data set it reports, for the current and recent periods.
@@ -37,15 +120,41 @@ pub(crate) async fn forms_list(
         &who,
     );
     let lang = page.lang;
-    // Default: the unit of the person's first unit-scoped role.
-    let unit = q.unit.clone().or_else(|| {
-        who.principal().and_then(|p| {
-            p.assignments
-                .iter()
-                .find_map(|a| a.unit.as_ref().map(|u| u.to_string()))
-        })
-    });
     let hier = Hierarchy::of(&st.app).await;
+    // The person's own units, offered as one click each.
+    let mine: Vec<String> = who
+        .principal()
+        .map(|p| {
+            let mut v: Vec<String> = p
+                .assignments
+                .iter()
+                .filter_map(|a| a.unit.as_ref().map(|u| u.to_string()))
+                .collect();
+            v.dedup();
+            v
+        })
+        .unwrap_or_default();
+    let typed = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    // A code typed exactly opens that unit; other text searches names.
+    let typed_code = typed.filter(|t| hier.unit(t).is_some()).map(str::to_string);
+    // Default (nothing asked): the unit of the person's first unit-scoped role.
+    let unit = q
+        .unit
+        .clone()
+        .or(typed_code)
+        .or_else(|| typed.is_none().then(|| mine.first().cloned()).flatten());
+    let picks = match (typed, &unit) {
+        (Some(t), None) => {
+            let engine = st.app.read().await;
+            pick_units(&st, &who, &hier, &engine, t, lang)
+        }
+        _ => Vec::new(),
+    };
+    let mine_view: Vec<minijinja::Value> = mine
+        .iter()
+        .filter_map(|c| hier.unit(c))
+        .map(|u| minijinja::context! { href => format!("/forms?unit={}", u.code), name => u.name(lang.as_str()).to_string() })
+        .collect();
     let sets = match st.store.data_sets().await {
         Ok(s) => s,
         Err(e) => return internal_page(&st, &page, e),
@@ -114,7 +223,11 @@ pub(crate) async fn forms_list(
         &st,
         StatusCode::OK,
         "forms.html",
-        minijinja::context! { unit => unit, unit_name => unit_name, rows => rows, sets => sets_view },
+        minijinja::context! {
+            unit => unit, unit_name => unit_name, rows => rows, sets => sets_view,
+            typed => typed.unwrap_or_default(), searched => typed.is_some() && q.unit.is_none(),
+            picks => picks, mine => mine_view,
+        },
     )
 }
 

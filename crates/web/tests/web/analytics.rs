@@ -343,7 +343,7 @@ async fn targets_changes_and_rankings() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.text.contains("17&#x2f;23 chỉ tiêu đạt")
-            && page.text.contains("98,90%")
+            && page.text.contains("98,90 %")
             && page.text.contains("Hoàn thành sớm 52 ngày"),
         "{}",
         page.text

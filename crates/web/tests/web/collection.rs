@@ -262,7 +262,7 @@ async fn a_commune_reports_and_the_district_then_the_province_approve() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
-        page.text.contains("Cùng kỳ năm trước") && page.text.contains("value=\"1100\""),
+        page.text.contains("Kỳ trước (Năm 2022)") && page.text.contains("value=\"1100\""),
         "{}",
         &page.text[..page.text.len().min(400)]
     );

@@ -128,7 +128,12 @@ async fn every_page_form_carries_its_sessions_token_and_works_when_posted() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.text.contains("Biểu mẫu đã hết hạn"), "{}", r.text);
+    assert!(r.text.contains("Trang này đã cũ"), "{}", r.text);
+    assert!(
+        unescape(&r.text).contains(&format!("href=\"{form}\"")),
+        "a way back to the form: {}",
+        r.text
+    );
     let stored = get_as(&app, &app.token, "/api/forms/BM_CDS_XA/22738/2023").await;
     let den = stored["fields"]
         .as_array()
@@ -229,7 +234,14 @@ async fn posts_to_a_report_never_show_it_to_someone_who_may_not_read_it() {
         let r = anon
             .post_form(form, &[("action", action), ("v:VB_DEN", "1")])
             .await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{action}: {}", r.text);
+        // Without a session (it ended, or there never was one): to the login page, which
+        // says the session ended and comes back to the report's page — nothing of it shown.
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.text);
+        assert_eq!(
+            r.headers["location"],
+            format!("/login?next={form}&expired=1&lang=vi"),
+            "{action}"
+        );
         shows_nothing(&r, action);
     }
     let r = anon
@@ -239,7 +251,11 @@ async fn posts_to_a_report_never_show_it_to_someone_who_may_not_read_it() {
             b"--x\r\nbroken".to_vec(),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        r.headers["location"],
+        format!("/login?next={form}&expired=1&lang=vi")
+    );
     shows_nothing(&r, "malformed upload");
 
     // Another commune's officer, with a valid session and token.
