@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite: the Rust tests on SQLite and the local PostgreSQL, then the browser
+# walks in Debian's Chromium. Installs what the browser walks need when it is missing
+# (Chromium from Debian's packages; Playwright and openpyxl from PyPI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CHISO_TEST_POSTGRES_URL="${CHISO_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Debian's chromium for the browser tests…"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+fi
+if ! python3 -c 'import playwright, openpyxl' 2>/dev/null; then
+  echo "Installing Playwright (driving /usr/bin/chromium; no browser download) and openpyxl…"
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+  python3 -m pip install --quiet --disable-pip-version-check 'playwright==1.*' 'openpyxl==3.*' \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages \
+      'playwright==1.*' 'openpyxl==3.*'
+fi
+
+cargo test --workspace
+cargo build -p chiso
+python3 tests/browser/suite.py
