@@ -15,8 +15,9 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("CHISO_BIN", os.path.join(ROOT, "target", "debug", "chiso"))
-SHOTS = os.path.join(ROOT, "target", "browser")
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+BIN = os.environ.get("CHISO_BIN", os.path.join(TARGET, "debug", "chiso"))
+SHOTS = os.path.join(TARGET, "browser")
 CHROMIUM = os.environ.get("CHISO_CHROMIUM", "/usr/bin/chromium")
 HOW_TO_GET_CHROMIUM = (
     "Debian's Chromium is needed: `apt-get install chromium` "
