@@ -15,6 +15,7 @@ mod elements;
 mod frameworks;
 mod locks;
 mod migrate;
+mod p06;
 mod plans;
 pub mod postgres;
 mod rows;
@@ -38,6 +39,10 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub use chiso_core::StoredUnit;
+pub use p06::{
+    access_hash, AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta, FileStore,
+    P06Reads, P06Write, P06Writes, ResultQuery,
+};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -703,6 +708,7 @@ pub trait Reads:
 
 impl<T> Reads for T where
     T: UnitReads
+    + P06Reads
         + ElementReads
         + FrameworkReads
         + ValueReads
@@ -718,6 +724,7 @@ impl<T> Reads for T where
 }
 
 /// The whole storage contract: every role's reads and writes.
+        + P06Reads
 pub trait Store:
     Reads
     + UnitWrites
@@ -736,6 +743,7 @@ impl<T> Store for T where
         + UnitWrites
         + ElementWrites
         + FrameworkWrites
+    + P06Writes
         + ValueWrites
         + AuditWrites
         + AccountWrites
@@ -749,6 +757,7 @@ impl<T> Store for T where
 /// Migrations run before it is returned.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
+        + P06Writes
         Ok(Arc::new(SqliteStore::open(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PgStore::open(url).await?))

@@ -105,6 +105,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "compulsory_fields",
         sql: include_str!("../migrations/sqlite/0014_compulsory_fields.sql"),
     },
+    Migration {
+        version: 15,
+        name: "p06_store",
+        sql: include_str!("../migrations/sqlite/0015_p06_store.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -177,6 +182,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 14,
         name: "compulsory_fields",
         sql: include_str!("../migrations/postgres/0014_compulsory_fields.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "p06_store",
+        sql: include_str!("../migrations/postgres/0015_p06_store.sql"),
     },
 ];
 

@@ -22,6 +22,7 @@ mod accounts;
 mod collection;
 mod compulsory;
 mod large_writes;
+mod p06;
 mod plans;
 mod units;
 mod upgrade;
@@ -353,4 +354,6 @@ contract_suite!(
     upgrade::a_release_database_upgrades_in_place,
     upgrade::a_changed_migration_is_refused,
     upgrade::a_database_of_a_newer_release_is_refused,
+    p06::the_electronic_data_store_keeps_records_whole_and_never_changes_a_result,
+    p06::a_large_write_of_the_store_is_audited_as_one_row,
 );
