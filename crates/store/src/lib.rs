@@ -700,6 +700,7 @@ pub trait Reads:
     + AccountReads
     + CollectionReads
     + PlanReads
+    + P06Reads
     + Send
     + Sync
     + 'static
@@ -708,7 +709,6 @@ pub trait Reads:
 
 impl<T> Reads for T where
     T: UnitReads
-    + P06Reads
         + ElementReads
         + FrameworkReads
         + ValueReads
@@ -716,6 +716,7 @@ impl<T> Reads for T where
         + AccountReads
         + CollectionReads
         + PlanReads
+        + P06Reads
         + Send
         + Sync
         + 'static
@@ -724,7 +725,6 @@ impl<T> Reads for T where
 }
 
 /// The whole storage contract: every role's reads and writes.
-        + P06Reads
 pub trait Store:
     Reads
     + UnitWrites
@@ -735,6 +735,7 @@ pub trait Store:
     + AccountWrites
     + CollectionWrites
     + PlanWrites
+    + P06Writes
 {
 }
 
@@ -743,12 +744,12 @@ impl<T> Store for T where
         + UnitWrites
         + ElementWrites
         + FrameworkWrites
-    + P06Writes
         + ValueWrites
         + AuditWrites
         + AccountWrites
         + CollectionWrites
         + PlanWrites
+        + P06Writes
         + ?Sized
 {
 }
@@ -757,7 +758,6 @@ impl<T> Store for T where
 /// Migrations run before it is returned.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        + P06Writes
         Ok(Arc::new(SqliteStore::open(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PgStore::open(url).await?))
