@@ -2,9 +2,9 @@
 //! committed, to the engine — so the next analytics answer sees it — in the order the store
 //! committed them. Other processes' writes arrive through [`Live::sync`], as typed changes.
 
-use chiso_core::{DataValueInput, ParsedValue, ValueType};
-use chiso_engine::{Change as Number, Engine, Input};
-use chiso_store::{Actor, Change, Changes, Store, StoreError, ValueKey};
+use chiso_core::{Approval, Code, DataValueInput, ParsedValue, Period, ValueType};
+use chiso_engine::{is_published, Change as Number, Engine, Input, PublishedKey};
+use chiso_store::{Actor, Change, Changes, Store, StoreError, ValueKey, ValueQuery};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -36,6 +36,7 @@ pub async fn input_from(store: &dyn Store) -> Result<Input, StoreError> {
             )
         })
         .collect();
+    let data_sets = store.data_sets().await?;
     Ok(Input {
         units: store.units(&Default::default()).await?,
         groups: store.groups().await?,
@@ -45,9 +46,37 @@ pub async fn input_from(store: &dyn Store) -> Result<Input, StoreError> {
         indicators: store.indicators().await?,
         constants: store.constants().await?,
         values: Vec::new(),
-        data_sets: store.data_sets().await?,
         completions: store.completions(None, None).await?,
+        approvals: store.approvals(None, None).await?,
+        rules: store.validation_rules().await?,
+        published: published_keys(store, &data_sets).await?,
+        data_sets,
     })
+}
+
+/// The values published or derived among the elements a data set collects: official whatever
+/// collects them (elsewhere every value not collected is official anyway).
+async fn published_keys(
+    store: &dyn Store,
+    data_sets: &[chiso_core::DataSet],
+) -> Result<Vec<PublishedKey>, StoreError> {
+    let mut elements: Vec<Code> = data_sets
+        .iter()
+        .flat_map(|d| d.elements.iter().cloned())
+        .collect();
+    elements.sort();
+    elements.dedup();
+    Ok(store
+        .published_keys(&elements)
+        .await?
+        .into_iter()
+        .map(|k| PublishedKey {
+            element: k.element,
+            option: k.breakdown,
+            unit: k.unit,
+            period: k.period,
+        })
+        .collect())
 }
 
 /// Build the engine from the store, streaming the values (the rows are never all held).
@@ -174,8 +203,9 @@ impl Live {
             if list.iter().any(|c| c.change == Change::Structure) {
                 self.rebuild().await?;
             } else {
+                // Applied in commit order: a report's values before its approval.
+                let mut engine = self.engine.write().await;
                 let mut numbers = Vec::new();
-                let mut reports = Vec::new();
                 for c in list {
                     match c.change {
                         Change::Value { key, value } => numbers.push(Number {
@@ -183,26 +213,39 @@ impl Live {
                             unit: key.unit,
                             period: key.period,
                             option: key.breakdown,
+                            published: value.as_ref().is_some_and(|v| is_published(&v.source)),
                             num: value.and_then(|v| v.num),
                         }),
                         Change::Completion {
-                            completion,
+                            completion: c,
                             received,
-                        } => reports.push((completion, received)),
+                        } => {
+                            engine.apply(&std::mem::take(&mut numbers));
+                            engine.set_completion(
+                                &c.data_set,
+                                &c.unit,
+                                c.period,
+                                received.then_some(c.on_time),
+                            );
+                        }
+                        Change::Approval { approval, approved } => {
+                            engine.apply(&std::mem::take(&mut numbers));
+                            engine.set_approval_steps(
+                                &approval.data_set,
+                                &approval.unit,
+                                approval.period,
+                                if approved {
+                                    approval.step
+                                } else {
+                                    approval.step.saturating_sub(1)
+                                },
+                            );
+                        }
                         Change::Structure | Change::Other => {}
                     }
                 }
-                let mut engine = self.engine.write().await;
                 if !numbers.is_empty() {
                     engine.apply(&numbers);
-                }
-                for (c, received) in reports {
-                    engine.set_completion(
-                        &c.data_set,
-                        &c.unit,
-                        c.period,
-                        received.then_some(c.on_time),
-                    );
                 }
             }
             self.seen.store(last, Ordering::SeqCst);
@@ -222,10 +265,12 @@ impl Live {
         let _w = self.writing.lock().await;
         let changes = self.store.write_values(values, actor).await?;
         if self.updates && changes.changed() > 0 {
+            let published = self.published_flags(values).await?;
             let types = self.value_types.read().await;
             let applied: Vec<Number> = values
                 .iter()
-                .map(|v| Number {
+                .zip(published)
+                .map(|(v, published)| Number {
                     element: v.element.clone(),
                     unit: v.unit.clone(),
                     period: v.period,
@@ -234,6 +279,7 @@ impl Live {
                         .get(v.element.as_str())
                         .and_then(|t| ParsedValue::parse(*t, &v.value).ok())
                         .and_then(|p| p.num),
+                    published,
                 })
                 .collect();
             self.engine.write().await.apply(&applied);
@@ -257,6 +303,7 @@ impl Live {
             .apply_values(values, deletes, actor, dry_run)
             .await?;
         if self.updates && !dry_run && changes.changed() > 0 {
+            let published = self.published_flags(values).await?;
             let types = self.value_types.read().await;
             let deleted = deletes.iter().map(|k| {
                 (
@@ -265,9 +312,10 @@ impl Live {
                     k.unit.as_str(),
                     k.period,
                     None,
+                    false,
                 )
             });
-            let written = values.iter().map(|v| {
+            let written = values.iter().zip(published).map(|(v, published)| {
                 (
                     v.element.as_str(),
                     v.breakdown.as_ref().map(|b| b.as_str()),
@@ -277,6 +325,7 @@ impl Live {
                         .get(v.element.as_str())
                         .and_then(|t| ParsedValue::parse(*t, &v.value).ok())
                         .and_then(|p| p.num),
+                    published,
                 )
             });
             self.engine.write().await.apply_each(deleted.chain(written));
@@ -328,10 +377,116 @@ impl Live {
                     period: k.period,
                     option: k.breakdown.clone(),
                     num: None,
+                    published: false,
                 })
                 .collect();
             self.engine.write().await.apply(&applied);
         }
         Ok(changes)
+    }
+
+    /// Whether each value written stands in the store as published or derived. A value sent
+    /// again unchanged keeps the source it had, so where a data set collects the element and
+    /// the source sent differs from the one the engine holds, the stored one is read back.
+    /// The caller holds the write order.
+    async fn published_flags(&self, values: &[DataValueInput]) -> Result<Vec<bool>, StoreError> {
+        let mut flags: Vec<bool> = values.iter().map(|v| is_published(&v.source)).collect();
+        let doubtful: Vec<usize> = {
+            let e = self.engine.read().await;
+            (0..values.len())
+                .filter(|&i| {
+                    let v = &values[i];
+                    e.collects(&v.element)
+                        && flags[i]
+                            != e.is_published_value(
+                                &v.element,
+                                v.breakdown.as_ref(),
+                                &v.unit,
+                                &v.period,
+                            )
+                })
+                .collect()
+        };
+        for chunk in doubtful.chunks(500) {
+            let mut q = ValueQuery::default();
+            for &i in chunk {
+                let v = &values[i];
+                q.elements.push(v.element.clone());
+                q.units.push(v.unit.clone());
+                q.periods.push(v.period);
+            }
+            for list in [&mut q.elements, &mut q.units] {
+                list.sort();
+                list.dedup();
+            }
+            q.periods.sort();
+            q.periods.dedup();
+            let stored: HashMap<ValueKey, bool> = self
+                .store
+                .values(&q)
+                .await?
+                .into_iter()
+                .map(|v| {
+                    let key = ValueKey {
+                        element: v.element,
+                        unit: v.unit,
+                        period: v.period,
+                        breakdown: v.breakdown,
+                    };
+                    (key, is_published(&v.source))
+                })
+                .collect();
+            for &i in chunk {
+                let v = &values[i];
+                let key = ValueKey {
+                    element: v.element.clone(),
+                    unit: v.unit.clone(),
+                    period: v.period,
+                    breakdown: v.breakdown.clone(),
+                };
+                flags[i] = stored.get(&key).copied().unwrap_or(false);
+            }
+        }
+        Ok(flags)
+    }
+
+    /// Record an approval step in the store, then the engine (the report's values enter the
+    /// official view when the step is the last of its chain).
+    pub async fn approve(&self, a: &Approval, actor: &Actor) -> Result<(), StoreError> {
+        let _w = self.writing.lock().await;
+        self.store.approve(a, actor).await?;
+        if self.updates {
+            self.engine
+                .write()
+                .await
+                .set_approval_steps(&a.data_set, &a.unit, a.period, a.step);
+        }
+        Ok(())
+    }
+
+    /// Take back a report's last approval step in the store, then in the engine (its values
+    /// leave the official view). Returns the step taken back.
+    pub async fn unapprove(
+        &self,
+        data_set: &Code,
+        unit: &Code,
+        period: &Period,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<u8, StoreError> {
+        let _w = self.writing.lock().await;
+        let step = self
+            .store
+            .unapprove(data_set, unit, period, reason, actor)
+            .await?;
+        if self.updates {
+            self.engine.write().await.set_approval_steps(
+                data_set,
+                unit,
+                *period,
+                step.saturating_sub(1),
+            );
+        }
+        Ok(step)
     }
 }

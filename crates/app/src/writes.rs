@@ -115,12 +115,15 @@ impl App {
             .await
     }
 
+    /// Validation rules: the blocking ones decide which values the official view keeps, so
+    /// the engine is rebuilt when they change.
     pub async fn upsert_validation_rules(
         &self,
         rules: &[ValidationRule],
         actor: &Actor,
     ) -> Result<Changes> {
-        self.store().upsert_validation_rules(rules, actor).await
+        self.structural(self.store().upsert_validation_rules(rules, actor))
+            .await
     }
 
     /// Record a report as received (`received`) or taken back; the engine's reporting rates
@@ -134,8 +137,9 @@ impl App {
         self.live.set_completion(completion, received, actor).await
     }
 
+    /// Approve a report at the next level; at the last level its values become official.
     pub async fn approve(&self, a: &Approval, actor: &Actor) -> Result<()> {
-        self.store().approve(a, actor).await
+        self.live.approve(a, actor).await
     }
 
     pub async fn unapprove(
@@ -146,7 +150,7 @@ impl App {
         reason: &str,
         actor: &Actor,
     ) -> Result<u8> {
-        self.store()
+        self.live
             .unapprove(data_set, unit, period, reason, actor)
             .await
     }

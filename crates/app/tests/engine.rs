@@ -224,18 +224,25 @@ async fn a_saved_value_is_in_the_next_answer() {
         .element(&c("VB_DEN"), None, &Scope::Unit(c("58")), &y23, None)
         .unwrap()
         .unwrap();
-    let commune = live
+    // An agency's yearly figure (the communes' 2023 reports are approved, hence locked).
+    let agency = live
         .read()
         .await
-        .element(&c("VB_DEN"), None, &Scope::Unit(c("22738")), &y23, None)
+        .element(
+            &c("VB_DEN"),
+            None,
+            &Scope::Unit(c("58-SO-TTTT")),
+            &y23,
+            None,
+        )
         .unwrap()
         .unwrap();
     let v = DataValueInput {
         element: c("VB_DEN"),
-        unit: c("22738"),
+        unit: c("58-SO-TTTT"),
         period: y23,
         breakdown: None,
-        value: format!("{}", commune + 100.0),
+        value: format!("{}", agency + 100.0),
         comment: None,
         source: SourceTag::Entered,
     };
@@ -249,7 +256,8 @@ async fn a_saved_value_is_in_the_next_answer() {
         .unwrap()
         .unwrap();
     assert_eq!(after - before, 100.0);
-    // Monthly values add up into the year and its quarter.
+    // Monthly values add up into the year and its quarter (read at the commune: the
+    // province's 2024 quarters hold the agencies' reports too).
     let m = |p: &str, x: &str| DataValueInput {
         element: c("VB_DEN"),
         unit: c("22741"),
@@ -270,7 +278,7 @@ async fn a_saved_value_is_in_the_next_answer() {
         .element(
             &c("VB_DEN"),
             None,
-            &Scope::Unit(c("58")),
+            &Scope::Unit(c("22741")),
             &Period::Quarter(2024, 1),
             None,
         )
@@ -279,7 +287,7 @@ async fn a_saved_value_is_in_the_next_answer() {
         .element(
             &c("VB_DEN"),
             None,
-            &Scope::Unit(c("58")),
+            &Scope::Unit(c("22741")),
             &Period::Year(2024),
             None,
         )
@@ -301,7 +309,7 @@ async fn a_saved_value_is_in_the_next_answer() {
         .element(
             &c("VB_DEN"),
             None,
-            &Scope::Unit(c("58")),
+            &Scope::Unit(c("22741")),
             &Period::Year(2024),
             None,
         )
@@ -557,7 +565,8 @@ async fn a_large_import_reaches_the_other_server_through_its_batch_audit_row() {
             values.push(DataValueInput {
                 element: c("VB_DEN"),
                 unit: u.clone(),
-                period: Period::Month(2021 + m / 12, (m % 12 + 1) as u8),
+                // 2020 and 2021: no report of those years locks them.
+                period: Period::Month(2020 + m / 12, (m % 12 + 1) as u8),
                 breakdown: None,
                 value: "10".into(),
                 comment: None,
@@ -571,17 +580,103 @@ async fn a_large_import_reaches_the_other_server_through_its_batch_audit_row() {
         .await
         .unwrap();
     assert_eq!(ch.inserted, 1488);
-    assert_eq!(july_2022(&a).await, Some(620.0));
-    assert_ne!(july_2022(&b).await, Some(620.0), "not caught up yet");
+    assert_eq!(july_2021(&a).await, Some(620.0));
+    assert_ne!(july_2021(&b).await, Some(620.0), "not caught up yet");
     assert_eq!(
         b.sync().await.unwrap(),
         1,
         "one audit row for the whole batch"
     );
-    assert_eq!(july_2022(&b).await, Some(620.0));
+    assert_eq!(july_2021(&b).await, Some(620.0));
     let _ = std::fs::remove_dir_all(dir);
 }
 
-async fn july_2022(live: &Live) -> Option<f64> {
-    province_month(live, 2022, 7).await
+async fn july_2021(live: &Live) -> Option<f64> {
+    province_month(live, 2021, 7).await
+}
+
+/// Reports approved or taken back on one server move the other's official view when it
+/// follows the store, exactly as on the first.
+#[tokio::test]
+async fn approvals_reach_the_other_servers_official_view() {
+    let (a, dir) = demo().await;
+    let other: Arc<dyn Store> = Arc::new(SqliteStore::open_path(&dir.join("e.db")).await.unwrap());
+    let b = Live::load(other).await.unwrap();
+    let y = Period::Year(2024);
+    let value = |e: &str| DataValueInput {
+        element: c(e),
+        unit: c("22738"),
+        period: y,
+        breakdown: None,
+        value: "50".into(),
+        comment: None,
+        source: SourceTag::Entered,
+    };
+    let xa = Actor::new("can.bo.xa", Via::Web);
+    a.write_values(&[value("CB_TONG"), value("CB_KY_SO")], &xa)
+        .await
+        .unwrap();
+    let at = chrono::Utc::now();
+    a.set_completion(
+        &chiso_core::Completion {
+            data_set: c("BM_CDS_XA"),
+            unit: c("22738"),
+            period: y,
+            completed_by: "can.bo.xa".into(),
+            completed_at: at,
+            on_time: true,
+        },
+        true,
+        &xa,
+    )
+    .await
+    .unwrap();
+    for (step, level) in [(1, "582"), (2, "58")] {
+        a.approve(
+            &chiso_core::Approval {
+                data_set: c("BM_CDS_XA"),
+                unit: c("22738"),
+                period: y,
+                step,
+                level_unit: c(level),
+                approved_by: format!("duyet-{level}"),
+                approved_at: at,
+            },
+            &Actor::new(format!("duyet-{level}"), Via::Web),
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(official_2024(&a).await, Some(50.0));
+    assert_eq!(official_2024(&b).await, None, "not caught up yet");
+    b.sync().await.unwrap();
+    assert_eq!(official_2024(&b).await, Some(50.0));
+    a.unapprove(
+        &c("BM_CDS_XA"),
+        &c("22738"),
+        &y,
+        "Sai số liệu",
+        &Actor::new("duyet-58", Via::Web),
+    )
+    .await
+    .unwrap();
+    assert_eq!(official_2024(&a).await, None);
+    b.sync().await.unwrap();
+    assert_eq!(official_2024(&b).await, None);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// District 582's officials in 2024, in the official view.
+async fn official_2024(live: &Live) -> Option<f64> {
+    live.read()
+        .await
+        .view(chiso_engine::View::Official)
+        .element(
+            &c("CB_TONG"),
+            None,
+            &Scope::Unit(c("582")),
+            &Period::Year(2024),
+            None,
+        )
+        .unwrap()
 }

@@ -124,7 +124,7 @@ fn demo_serves_pages_and_api_on_a_real_port() {
     let url = url.unwrap_or_else(|| panic!("no URL printed: {seen:?}"));
     assert!(
         seen.iter()
-            .any(|l| l.contains("data values: 7458 inserted")),
+            .any(|l| l.contains("data values: 7660 inserted")),
         "{seen:?}"
     );
     let addr = url
@@ -173,7 +173,7 @@ fn demo_serves_pages_and_api_on_a_real_port() {
     let (ok, out, err) = run(chiso().args(["demo", "--no-serve", "--data-dir"]).arg(&dir));
     assert!(ok, "{err}");
     assert!(
-        out.contains("data values: 0 inserted, 0 updated, 7458 unchanged"),
+        out.contains("data values: 0 inserted, 0 updated, 7660 unchanged"),
         "{out}"
     );
     let _ = std::fs::remove_dir_all(dir);

@@ -118,8 +118,33 @@ async fn a_commune_enters_completes_and_is_approved(store: Arc<dyn Store>) {
         .iter()
         .find(|f| f.element == c("VB_DEN"))
         .unwrap();
-    assert!(den.last_year.is_some() && den.value.is_some(), "{den:?}");
+    // It never sent its report: nothing entered for 2023, last year's figure beside it.
+    assert!(den.last_year.is_some() && den.value.is_none(), "{den:?}");
     let officer = Actor::new(format!("xa-{commune}"), Via::Web);
+    // The officer starts from last year's figures.
+    let from_last_year: Vec<Entry> = form
+        .fields
+        .iter()
+        .map(|f| Entry {
+            element: f.element.clone(),
+            option: f.option.clone(),
+            value: f.last_year.clone().unwrap_or_else(|| "10".into()),
+            comment: None,
+        })
+        .collect();
+    save_form(
+        &live,
+        &hier,
+        &ds,
+        &commune,
+        &y,
+        &from_last_year,
+        &officer,
+        jan10,
+        false,
+    )
+    .await
+    .unwrap();
     // A type error names the field; nothing is saved.
     let snap = snapshot(s).await;
     let bad = save_form(
@@ -432,7 +457,12 @@ async fn imports_are_all_or_nothing(store: Arc<dyn Store>) {
     }
     assert_eq!(snapshot(s).await, snap);
     // An approved report's values are locked, even in a dry run.
-    let approved = s.approvals(None, None).await.unwrap()[0].unit.to_string();
+    let approved = s
+        .approvals(Some(&c("BM_CDS_XA")), Some(&Period::Year(2023)))
+        .await
+        .unwrap()[0]
+        .unit
+        .to_string();
     let anywhere = |_: &Code| true;
     let locked = vec![
         row("VB_DEN", "22738", "2024", "12", 2),
@@ -459,7 +489,8 @@ async fn imports_are_all_or_nothing(store: Arc<dyn Store>) {
     let good = vec![
         row("VB_DEN", "22738", "2024", "12", 2),
         row("VB_XL_MANG", "22738", "2024", "11", 3),
-        row("VB_DEN", "22741", "2022", "4000", 4),
+        // The district committee's yearly figure: no report of its locks it.
+        row("VB_DEN", "582-UBND", "2023", "40000", 4),
     ];
     let dry = import_rows(&live, &hier, &good, &opts(true), &admin, &in_582, today)
         .await
@@ -541,6 +572,27 @@ async fn completion_waits_for_compulsory_fields(store: Arc<dyn Store>) {
         value: v.into(),
         comment: None,
     };
+    // It never sent its 2023 report and holds no 2023 figures: its officer fills the form in
+    // (last year's figures where there are some).
+    let empty = load_form(s, &hier, &ds, &commune, &y, jan10, false)
+        .await
+        .unwrap();
+    assert!(empty.fields.iter().all(|f| f.value.is_none()));
+    let filled: Vec<Entry> = empty
+        .fields
+        .iter()
+        .map(|f| Entry {
+            element: f.element.clone(),
+            option: f.option.clone(),
+            value: f.last_year.clone().unwrap_or_else(|| "10".into()),
+            comment: None,
+        })
+        .collect();
+    save_form(
+        &live, &hier, &ds, &commune, &y, &filled, &officer, jan10, false,
+    )
+    .await
+    .unwrap();
     let before = load_form(s, &hier, &ds, &commune, &y, jan10, false)
         .await
         .unwrap();

@@ -1,6 +1,7 @@
-//! The demo's data collection: the commune form for the 2023 review with its reports
-//! received and approved (illustrative: a few communes never reported, some were late), the
-//! agencies' quarterly form under the Decree 09/2019 cut-off, validation rules, and the
+//! The demo's data collection: the commune form with its reports of 2022 and 2023 received
+//! and approved at every level (illustrative: four communes never sent their 2023 report, some
+//! were late), the quarterly form of the provincial agencies and the district committees under
+//! the Decree 09/2019 cut-off with the reports of 2024 under way, validation rules, and the
 //! reporting-rate indicator built on them. See `docs/demo.md`.
 
 use crate::Dataset;
@@ -72,6 +73,55 @@ const MISSING: [usize; 4] = [7, 23, 41, 58];
 /// Communes that sent it late (after 15 January 2024).
 const LATE_EVERY: usize = 9;
 
+/// The communes of a year in code order (the legacy ones, existing through the year).
+fn communes_of(units: &[chiso_core::Unit], year: i32) -> Vec<&chiso_core::Unit> {
+    let Some(y) = Period::year(year) else {
+        return Vec::new();
+    };
+    let mut out: Vec<&chiso_core::Unit> = units
+        .iter()
+        .filter(|u| {
+            u.kind == UnitKind::Commune && u.code.as_str().chars().all(|ch| ch.is_ascii_digit())
+        })
+        .filter(|u| u.exists_during(y.start(), y.end()))
+        .collect();
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    out
+}
+
+/// The communes that never sent their 2023 report: they have no 2023 report values, and the
+/// commune tier's published figures are calibrated on the others.
+pub fn never_reported_2023(units: &[chiso_core::Unit]) -> BTreeSet<Code> {
+    communes_of(units, 2023)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| MISSING.contains(i))
+        .map(|(_, u)| u.code.clone())
+        .collect()
+}
+
+/// The 2024 quarterly reports of the provincial agencies and the district committees.
+pub(crate) fn quarterly_reports(d: &Dataset) -> Vec<crate::quarters::Report> {
+    let members = |g: &str| -> Vec<Code> {
+        let mut m: Vec<Code> = d
+            .groups
+            .iter()
+            .find(|x| x.code.as_str() == g)
+            .map(|x| x.members.clone())
+            .unwrap_or_default();
+        m.sort();
+        m
+    };
+    let committees: Vec<(Code, Code)> = members("58_CAP_HUYEN")
+        .into_iter()
+        .filter_map(|u| {
+            let parent = d.units.iter().find(|x| x.code == u)?.parent.clone()?;
+            Some((u, parent))
+        })
+        .collect();
+    crate::quarters::reports(&members("58_CO_QUAN_TINH"), &committees)
+}
+
 pub fn collection(d: &Dataset) -> Collection {
     let kind_of = |code: &Code| d.units.iter().find(|u| &u.code == code).map(|u| u.kind);
     let y2023 = Period::year(2023).unwrap_or_else(|| panic!("2023 is a year"));
@@ -132,15 +182,22 @@ pub fn collection(d: &Dataset) -> Collection {
     .map(c)
     .collect();
     let agency_form = DataSet {
-        code: c("BM_CDS_SO"),
-        name_vi: "Báo cáo chuyển đổi số hằng quý của sở, ban, ngành".into(),
-        name_en: Some("Quarterly digital-transformation report of provincial agencies".into()),
+        code: c(crate::quarters::FORM),
+        name_vi: "Báo cáo chuyển đổi số hằng quý của sở, ban, ngành và UBND cấp huyện".into(),
+        name_en: Some(
+            "Quarterly digital-transformation report of provincial agencies and district \
+             People's Committees"
+                .into(),
+        ),
         period_type: PeriodType::Quarter,
         convention: Convention::CutOff,
         // Every field of the agencies' form is compulsory.
         compulsory: agency_elements.clone(),
         elements: agency_elements,
-        reporters: vec![Reporters::Group(c("58_CO_QUAN_TINH"))],
+        reporters: vec![
+            Reporters::Group(c("58_CO_QUAN_TINH")),
+            Reporters::Group(c("58_CAP_HUYEN")),
+        ],
         scope: None,
         open_days: -30,
         due_days: 5,
@@ -226,25 +283,56 @@ pub fn collection(d: &Dataset) -> Collection {
             published: false,
         },
     ];
-    let mut communes: Vec<&chiso_core::Unit> = d
-        .units
-        .iter()
-        .filter(|u| {
-            u.kind == UnitKind::Commune && u.code.as_str().chars().all(|ch| ch.is_ascii_digit())
-        })
-        .filter(|u| u.exists_during(y2023.start(), y2023.end()))
-        .collect();
-    communes.sort_by(|a, b| a.code.cmp(&b.code));
     let mut completions = Vec::new();
     let mut approvals = Vec::new();
-    let at = |m: u32, day: u32, h: u32| {
+    let at = |y: i32, m: u32, day: u32, h: u32| {
         Utc.from_utc_datetime(
-            &NaiveDate::from_ymd_opt(2024, m, day)
+            &NaiveDate::from_ymd_opt(y, m, day)
                 .and_then(|d| d.and_hms_opt(h, 0, 0))
                 .unwrap_or_default(),
         )
     };
-    for (i, u) in communes.iter().enumerate() {
+    // Both steps of a commune's report: its district, then the province.
+    let mut approve = |u: &chiso_core::Unit, period: Period, (y, m1, d1): (i32, u32, u32)| {
+        let Some(dist) = u.parent.clone() else {
+            return;
+        };
+        approvals.push(Approval {
+            data_set: commune_form.code.clone(),
+            unit: u.code.clone(),
+            period,
+            step: 1,
+            level_unit: dist.clone(),
+            approved_by: format!("huyen-{dist}"),
+            approved_at: at(y, m1, d1, 14),
+        });
+        approvals.push(Approval {
+            data_set: commune_form.code.clone(),
+            unit: u.code.clone(),
+            period,
+            step: 2,
+            level_unit: c("58"),
+            approved_by: "so-khcn".into(),
+            approved_at: at(y, m1, d1 + 10, 10),
+        });
+    };
+    // 2022: every commune reported on time, and the reports were approved in February 2023.
+    let y2022 = Period::year(2022).unwrap_or_else(|| panic!("2022 is a year"));
+    for (i, u) in communes_of(&d.units, 2022).into_iter().enumerate() {
+        completions.push(Completion {
+            data_set: commune_form.code.clone(),
+            unit: u.code.clone(),
+            period: y2022,
+            completed_by: format!("xa-{}", u.code),
+            completed_at: at(2023, 1, 3 + (i % 12) as u32, 9),
+            on_time: true,
+        });
+        approve(u, y2022, (2023, 2, 1 + (i % 10) as u32));
+    }
+    // 2023: four never reported, every ninth was late; the others were approved by their
+    // district in February 2024 and by the province ten days later — the figures the
+    // province published stand on them.
+    for (i, u) in communes_of(&d.units, 2023).into_iter().enumerate() {
         if MISSING.contains(&i) {
             continue;
         }
@@ -259,39 +347,15 @@ pub fn collection(d: &Dataset) -> Collection {
             unit: u.code.clone(),
             period: y2023,
             completed_by: format!("xa-{}", u.code),
-            completed_at: at(1, day, 9),
+            completed_at: at(2024, 1, day, 9),
             on_time: !late,
         });
-        // The districts approved all but a few of the reports they received — except Phan
-        // Rang - Tháp Chàm (582), whose reports still wait for the district; the province
-        // approved the communes of 584, 585 and 586 by the end of February.
-        let district = u.parent.clone();
-        if let Some(dist) = district {
-            if i % 11 == 10 || dist.as_str() == "582" {
-                continue;
-            }
-            approvals.push(Approval {
-                data_set: commune_form.code.clone(),
-                unit: u.code.clone(),
-                period: y2023,
-                step: 1,
-                level_unit: dist.clone(),
-                approved_by: format!("huyen-{dist}"),
-                approved_at: at(2, 1 + (i % 10) as u32, 14),
-            });
-            if ["584", "585", "586"].contains(&dist.as_str()) {
-                approvals.push(Approval {
-                    data_set: commune_form.code.clone(),
-                    unit: u.code.clone(),
-                    period: y2023,
-                    step: 2,
-                    level_unit: c("58"),
-                    approved_by: "so-khcn".into(),
-                    approved_at: at(2, 20 + (i % 8) as u32, 10),
-                });
-            }
-        }
+        approve(u, y2023, (2024, 2, 1 + (i % 10) as u32));
     }
+    // 2024: the agencies' and district committees' quarters, under way.
+    let (done, steps) = crate::quarters::steps(&quarterly_reports(d));
+    completions.extend(done);
+    approvals.extend(steps);
     Collection {
         data_sets: vec![commune_form, agency_form],
         rules,

@@ -9,6 +9,7 @@ pub mod calibrate;
 pub mod collection;
 mod dataset;
 pub mod followup;
+pub mod quarters;
 
 pub use dataset::{dataset, Dataset, Published, PUBLISHED};
 
@@ -16,7 +17,7 @@ use chiso_core::Via;
 use chiso_store::{Actor, Changes, Store};
 
 /// The version of the demo data; stored in `meta` so a database knows what it holds.
-pub const DEMO_VERSION: &str = "ninh-thuan-2023/2";
+pub const DEMO_VERSION: &str = "ninh-thuan-2023/3";
 
 /// What loading the demo did.
 #[derive(Debug, Default, Clone)]
@@ -48,6 +49,25 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<LoadSummary> {
     store.upsert_breakdowns(&d.breakdowns, &actor).await?;
     s.elements = store.upsert_elements(&d.elements, &actor).await?;
     s.values = store.write_values(&d.values, &actor).await?;
+    // A database loaded by an earlier demo still holds 2023 values of the communes that never
+    // sent their 2023 report: they go.
+    let stale: Vec<chiso_store::ValueKey> = collection::never_reported_2023(&d.units)
+        .into_iter()
+        .flat_map(|unit| {
+            d.elements.iter().map(move |e| chiso_store::ValueKey {
+                element: e.code.clone(),
+                unit: unit.clone(),
+                period: chiso_core::Period::Year(2023),
+                breakdown: None,
+            })
+        })
+        .filter(|k| {
+            !d.values
+                .iter()
+                .any(|v| v.element == k.element && v.unit == k.unit && v.period == k.period)
+        })
+        .collect();
+    store.delete_values(&stale, &actor).await?;
     s.indicators = store.upsert_indicators(&d.indicators, &actor).await?;
     s.frameworks = store.upsert_frameworks(&d.frameworks, &actor).await?;
     store.upsert_scorecards(&d.scorecards, &actor).await?;

@@ -8,12 +8,18 @@
 //! Values (leaf row i, element pair k, month m; the peers compute the same):
 //!   den = 1000 + (i·7919 + k·104729 + m·1299709) mod 9000
 //!   num = den · ((i·31 + k·17 + m·7) mod 100) div 100
+//!
+//! Both views: the communes report every element monthly through one data set approved by
+//! the district then the province. The reports of the first 58 months are approved at both
+//! levels; of the last two months, those of even leaf rows at the district only, the others
+//! not yet — so those values are live and not official. A leaf that is a district (no
+//! communes) reports through no data set: its values are official.
 
 use chiso_core::StoredUnit;
 use chiso_core::{
     AggregationType, Code, DataElement, Direction, Indicator, Period, Unit, UnitKind, ValueType,
 };
-use chiso_engine::{Engine, Input};
+use chiso_engine::{Engine, Input, View};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -75,6 +81,7 @@ fn main() {
         level,
     };
     let mut leaves = Vec::new();
+    let mut is_commune = Vec::new();
     units.insert("VN".into(), mk("VN", None, 1, UnitKind::Country));
     for r in rows {
         let (p, d, w) = (&r[0], &r[2], &r[5]);
@@ -86,9 +93,11 @@ fn main() {
             .or_insert_with(|| mk(d, Some(p), 3, UnitKind::District));
         if w.is_empty() {
             leaves.push(d.clone());
+            is_commune.push(false);
         } else {
             units.insert(w.clone(), mk(w, Some(d), 4, UnitKind::Commune));
             leaves.push(w.clone());
+            is_commune.push(true);
         }
     }
     let elements: Vec<DataElement> = (0..100)
@@ -123,13 +132,47 @@ fn main() {
         .map(|m| Period::Month(2019 + m / 12, (m % 12 + 1) as u8))
         .collect();
 
+    let form = chiso_core::DataSet {
+        code: code("BM_THANG"),
+        name_vi: "Biểu tháng của xã".into(),
+        name_en: None,
+        period_type: chiso_core::PeriodType::Month,
+        convention: chiso_core::Convention::Calendar,
+        elements: elements.iter().map(|e| e.code.clone()).collect(),
+        compulsory: vec![],
+        reporters: vec![chiso_core::Reporters::Kind(UnitKind::Commune)],
+        scope: None,
+        open_days: 0,
+        due_days: 15,
+        lock_days: None,
+        approval: true,
+    };
+
     let t = Instant::now();
     let mut engine = Engine::skeleton(Input {
         units: units.into_values().collect(),
         elements,
         indicators,
+        data_sets: vec![form.clone()],
         ..Default::default()
     });
+    // The approvals (before the values: nothing to move yet).
+    for (i, leaf) in leaves.iter().enumerate() {
+        if !is_commune[i] {
+            continue;
+        }
+        let leaf = code(leaf);
+        for (m, p) in months.iter().enumerate() {
+            let steps = match m {
+                0..=57 => 2,
+                _ if i % 2 == 0 => 1,
+                _ => 0,
+            };
+            engine.set_approval_steps(&form.code, &leaf, *p, steps);
+        }
+    }
+    let approvals_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     let leaf_idx: Vec<usize> = leaves
         .iter()
         .map(|l| engine.unit_index(l).expect("leaf is a unit") as usize)
@@ -168,6 +211,8 @@ fn main() {
     periods.extend((2019..2024).flat_map(|y| (1..=4).map(move |q| Period::Quarter(y, q))));
     periods.extend((2019..2024).map(Period::Year));
     let codes: Vec<String> = (0..50).map(|k| format!("I{k:02}")).collect();
+    // The live view: every subtree sum (and the official view's) rebuilt from the raw values,
+    // then the roll-up.
     let mut rollup_times = Vec::new();
     let mut result = None;
     for _ in 0..reps.max(1) {
@@ -175,31 +220,32 @@ fn main() {
         let t = Instant::now();
         engine.rebuild_sums();
         let r = engine
+            .view(View::Live)
             .rollup_all(&codes, &periods)
             .expect("indicators exist");
         rollup_times.push(t.elapsed().as_secs_f64());
         result = Some(r);
     }
     let r = result.expect("at least one run");
-    let rss = rss_mib();
-
-    // Checksums per level and period type.
-    let mut sums: BTreeMap<String, (f64, u64)> = BTreeMap::new();
-    for i in 0..codes.len() {
-        for (pi, p) in periods.iter().enumerate() {
-            let pt = p.period_type().as_str();
-            for u in 0..r.units {
-                let v = r.get(i, pi, u);
-                if !v.is_nan() {
-                    let e = sums
-                        .entry(format!("L{}_{pt}", engine.unit_level(u as u32)))
-                        .or_insert((0.0, 0));
-                    e.0 += v;
-                    e.1 += 1;
-                }
-            }
-        }
+    let sums = checksums(&engine, &r, &codes, &periods);
+    let live_out = r.count();
+    drop(r);
+    // The official view: the same roll-up over the official sums kept beside the live ones.
+    let mut official_times = Vec::new();
+    let mut result = None;
+    for _ in 0..reps.max(1) {
+        drop(result.take());
+        let t = Instant::now();
+        let r = engine
+            .view(View::Official)
+            .rollup_all(&codes, &periods)
+            .expect("indicators exist");
+        official_times.push(t.elapsed().as_secs_f64());
+        result = Some(r);
     }
+    let r = result.expect("at least one run");
+    let rss = rss_mib();
+    let official_sums = checksums(&engine, &r, &codes, &periods);
 
     // One pass over as many f64 as there are values, at memory bandwidth.
     let raw: Vec<f64> = (0..n_values).map(|i| (i % 1000) as f64).collect();
@@ -248,6 +294,7 @@ fn main() {
             period: months[59],
             option: None,
             num: Some(5000.0 + rep as f64),
+            published: false,
         }]);
         let v = engine
             .indicator(
@@ -261,24 +308,83 @@ fn main() {
         live_times.push(t.elapsed().as_secs_f64());
     }
 
-    let checks: serde_json::Map<String, serde_json::Value> = sums
-        .into_iter()
-        .map(|(k, (s, n))| (k, serde_json::json!({"sum": s, "count": n})))
+    // An approval in the next official answer: a commune's last month approved at the
+    // province, then the province's official year read.
+    let mut approval_times = Vec::new();
+    let odd: Vec<Code> = leaves
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| is_commune[*i] && i % 2 == 1)
+        .map(|(_, l)| code(l))
+        .take((reps * 20).max(20))
         .collect();
+    for c in &odd {
+        let t = Instant::now();
+        engine.set_approval_steps(&form.code, c, months[59], 2);
+        let v = engine
+            .view(View::Official)
+            .indicator(
+                "I00",
+                &chiso_engine::Scope::Unit(prov.clone()),
+                &Period::Year(2023),
+                None,
+            )
+            .expect("query");
+        std::hint::black_box(v);
+        approval_times.push(t.elapsed().as_secs_f64());
+    }
+
+    let json_of =
+        |sums: BTreeMap<String, (f64, u64)>| -> serde_json::Map<String, serde_json::Value> {
+            sums.into_iter()
+                .map(|(k, (s, n))| (k, serde_json::json!({"sum": s, "count": n})))
+                .collect()
+        };
     let out = serde_json::json!({
         "scale": scale,
         "leaves": leaf_idx.len(),
         "units": engine.unit_count(),
         "values": n_values,
-        "indicator_values_out": r.count(),
+        "indicator_values_out": live_out,
+        "official_values_out": r.count(),
+        "approvals_s": approvals_s,
         "load_s": load_s,
         "rollup_s": median(rollup_times),
+        "official_rollup_s": median(official_times),
+        "approval_to_answer_ms": median(approval_times) * 1e3,
         "memory_pass_s": median(pass),
         "dashboard_ms": median(dash) * 1e3,
         "dashboard_cells": ten.len() * communes.len() * year.len(),
         "save_to_answer_ms": median(live_times) * 1e3,
         "rss_mib": rss,
-        "checksums": checks,
+        "checksums": json_of(sums),
+        "official_checksums": json_of(official_sums),
     });
     println!("{out}");
+}
+
+/// Sum and count of the values per level and period type, to compare with the peers.
+fn checksums(
+    engine: &Engine,
+    r: &chiso_engine::Rollup,
+    codes: &[String],
+    periods: &[Period],
+) -> BTreeMap<String, (f64, u64)> {
+    let mut sums: BTreeMap<String, (f64, u64)> = BTreeMap::new();
+    for i in 0..codes.len() {
+        for (pi, p) in periods.iter().enumerate() {
+            let pt = p.period_type().as_str();
+            for u in 0..r.units {
+                let v = r.get(i, pi, u);
+                if !v.is_nan() {
+                    let e = sums
+                        .entry(format!("L{}_{pt}", engine.unit_level(u as u32)))
+                        .or_insert((0.0, 0));
+                    e.0 += v;
+                    e.1 += 1;
+                }
+            }
+        }
+    }
+    sums
 }

@@ -1,7 +1,7 @@
 //! Comparisons and rankings: an indicator against the same period last year and the period
 //! before, units ranked by an indicator, and targets judged.
 
-use crate::{Engine, EngineError, Scope};
+use crate::{Coverage, Engine, EngineError, Scope, View};
 use chiso_core::{Code, Period};
 use chrono::NaiveDate;
 
@@ -14,15 +14,25 @@ pub struct Delta {
     pub value: f64,
     pub difference: f64,
     pub relative_percent: Option<f64>,
+    /// What the earlier figure stands on.
+    pub coverage: Option<Coverage>,
+    /// False when one of the two figures is partial and the other is not: the change then
+    /// compares figures resting on different shares of their units, and says so.
+    pub comparable: bool,
 }
 
 /// An indicator at a unit and period, with its changes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Comparison {
+    /// The view the figures come from.
+    pub view: View,
     pub value: f64,
     pub numerator: f64,
     pub denominator: f64,
     pub is_rate: bool,
+    /// What the figure stands on: units that reported of units expected (none for a figure
+    /// read "as of" another structure).
+    pub coverage: Option<Coverage>,
     /// Against the same period last year ("cùng kỳ năm trước").
     pub same_period_last_year: Option<Delta>,
     /// Against the period just before.
@@ -36,10 +46,37 @@ pub struct Ranked {
     pub unit: Code,
     pub value: Option<f64>,
     pub rank: Option<u32>,
+    /// What the unit's figure stands on.
+    pub coverage: Option<Coverage>,
+}
+
+/// Whether a change between two figures compares like with like: both partial or both not
+/// (unknown coverage is taken as comparable).
+fn comparable(a: Option<&Coverage>, b: Option<&Coverage>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.partial == b.partial,
+        _ => true,
+    }
 }
 
 impl Engine {
-    /// An indicator with its change against the same period last year and the previous period.
+    /// What a figure stands on; none for a figure read "as of" another structure.
+    fn coverage_as_of(
+        &self,
+        view: View,
+        code: &str,
+        scope: &Scope,
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<Coverage>, EngineError> {
+        if as_of.is_some() {
+            return Ok(None);
+        }
+        self.coverage(view, code, scope, period)
+    }
+
+    /// An indicator in the live view with its change against the same period last year and
+    /// the previous period.
     pub fn compare(
         &self,
         code: &str,
@@ -47,9 +84,21 @@ impl Engine {
         period: &Period,
         as_of: Option<NaiveDate>,
     ) -> Result<Option<Comparison>, EngineError> {
-        let Some(now) = self.indicator(code, scope, period, as_of)? else {
+        self.compare_in(View::Live, code, scope, period, as_of)
+    }
+
+    pub(crate) fn compare_in(
+        &self,
+        view: View,
+        code: &str,
+        scope: &Scope,
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<Comparison>, EngineError> {
+        let Some(now) = self.indicator_in(view, code, scope, period, as_of)? else {
             return Ok(None);
         };
+        let coverage = self.coverage_as_of(view, code, scope, period, as_of)?;
         let is_rate = self
             .indicators
             .get(code)
@@ -57,15 +106,23 @@ impl Engine {
             .unwrap_or(false);
         let delta = |p: Option<Period>| -> Result<Option<Delta>, EngineError> {
             let Some(p) = p else { return Ok(None) };
-            Ok(self.indicator(code, scope, &p, as_of)?.map(|then| Delta {
+            let Some(then) = self.indicator_in(view, code, scope, &p, as_of)? else {
+                return Ok(None);
+            };
+            let then_coverage = self.coverage_as_of(view, code, scope, &p, as_of)?;
+            Ok(Some(Delta {
                 period: p,
                 value: then.value,
                 difference: now.value - then.value,
                 relative_percent: (!is_rate && then.value != 0.0)
                     .then(|| (now.value - then.value) / then.value.abs() * 100.0),
+                comparable: comparable(coverage.as_ref(), then_coverage.as_ref()),
+                coverage: then_coverage,
             }))
         };
         Ok(Some(Comparison {
+            view,
+            coverage,
             value: now.value,
             numerator: now.numerator,
             denominator: now.denominator,
@@ -75,10 +132,21 @@ impl Engine {
         }))
     }
 
-    /// Rank units by an indicator: best first (by the indicator's direction), ties sharing a
-    /// rank (1, 2, 2, 4); units without a value come last, unranked.
+    /// Rank units by an indicator in the live view: best first (by the indicator's
+    /// direction), ties sharing a rank (1, 2, 2, 4); units without a value come last, unranked.
     pub fn rank(
         &self,
+        code: &str,
+        units: &[Code],
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Vec<Ranked>, EngineError> {
+        self.rank_in(View::Live, code, units, period, as_of)
+    }
+
+    pub(crate) fn rank_in(
+        &self,
+        view: View,
         code: &str,
         units: &[Code],
         period: &Period,
@@ -92,12 +160,14 @@ impl Engine {
         let mut rows: Vec<Ranked> = units
             .iter()
             .map(|u| {
+                let scope = Scope::Unit(u.clone());
                 Ok(Ranked {
                     unit: u.clone(),
                     value: self
-                        .indicator(code, &Scope::Unit(u.clone()), period, as_of)?
+                        .indicator_in(view, code, &scope, period, as_of)?
                         .map(|v| v.value),
                     rank: None,
+                    coverage: self.coverage_as_of(view, code, &scope, period, as_of)?,
                 })
             })
             .collect::<Result<_, EngineError>>()?;
@@ -128,10 +198,19 @@ impl Engine {
         Ok(rows)
     }
 
-    /// Judge a target on `today`: a deadline by its dates, a value target by the indicator over
-    /// its scope and period (projected when the period is still running).
+    /// Judge a target on `today` in the live view: a deadline by its dates, a value target by
+    /// the indicator over its scope and period (projected when the period is still running).
     pub fn assess(
         &self,
+        t: &chiso_core::Target,
+        today: NaiveDate,
+    ) -> Result<chiso_core::Assessment, EngineError> {
+        self.assess_in(View::Live, t, today)
+    }
+
+    pub(crate) fn assess_in(
+        &self,
+        view: View,
         t: &chiso_core::Target,
         today: NaiveDate,
     ) -> Result<chiso_core::Assessment, EngineError> {
@@ -156,7 +235,7 @@ impl Engine {
             chiso_core::TargetScope::Group(g) => Scope::Group(g.clone()),
         };
         let actual = self
-            .indicator(ind.as_str(), &scope, &t.period, None)?
+            .indicator_in(view, ind.as_str(), &scope, &t.period, None)?
             .map(|v| v.value);
         let is_rate = self
             .indicators

@@ -3,7 +3,9 @@
 //! from what the store holds, and applying committed changes to it.
 
 use crate::history::successor_weights;
+use crate::official::{BlockRule, PublishedKey};
 use crate::reporting;
+use crate::View;
 use chiso_core::StoredUnit;
 use chiso_core::{
     AggregationType, Code, CompiledIndicator, DataElement, DataValue, Indicator, Period,
@@ -14,7 +16,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 pub use crate::slice::Series;
-pub(crate) use crate::slice::{rebuild, Slice, NO_OPTION};
+pub(crate) use crate::slice::{propagate, rebuild, Slice, NO_OPTION};
+
+/// A slice carried into the structure of a date: (view, series, stored period, date).
+pub(crate) type Carried = (View, Series, Period, NaiveDate);
 
 /// Everything the engine is built from (what the store holds).
 #[derive(Default, Clone)]
@@ -27,9 +32,16 @@ pub struct Input {
     pub indicators: Vec<Indicator>,
     pub constants: Vec<chiso_core::Constant>,
     pub values: Vec<DataValue>,
-    /// Data sets and the reports received, for `R{DATASET.METRIC}`.
+    /// Data sets and the reports received, for `R{DATASET.METRIC}`, coverage and the
+    /// official view.
     pub data_sets: Vec<chiso_core::DataSet>,
     pub completions: Vec<chiso_core::Completion>,
+    /// Approval steps recorded on reports.
+    pub approvals: Vec<chiso_core::Approval>,
+    /// Validation rules (the blocking ones keep a value out of the official view).
+    pub rules: Vec<chiso_core::ValidationRule>,
+    /// Values whose source is published or derived (official whatever collects them).
+    pub published: Vec<PublishedKey>,
 }
 
 /// One committed change of a numeric value (None: deleted, or not a number).
@@ -40,6 +52,8 @@ pub struct Change {
     pub period: Period,
     pub option: Option<Code>,
     pub num: Option<f64>,
+    /// Its source is published or derived: official whatever data set collects it.
+    pub published: bool,
 }
 
 impl Change {
@@ -50,8 +64,18 @@ impl Change {
             period: v.period,
             option: v.breakdown.clone(),
             num: v.num,
+            published: is_published(&v.source),
         }
     }
+}
+
+/// Whether a value's source makes it official whatever collects it: published figures and
+/// figures derived from them, or from plans and registers.
+pub fn is_published(source: &chiso_core::SourceTag) -> bool {
+    matches!(
+        source,
+        chiso_core::SourceTag::Published | chiso_core::SourceTag::Derived
+    )
 }
 
 pub(crate) struct UnitNode {
@@ -90,8 +114,23 @@ pub struct Engine {
     pub(crate) constants: HashMap<String, f64>,
     pub(crate) data: HashMap<Series, BTreeMap<Period, Slice>>,
     /// Values carried into the structure of a date, built on first use, dropped on any change.
-    pub(crate) as_of_cache: Mutex<HashMap<(Series, Period, NaiveDate), Arc<Slice>>>,
-    pub(crate) reporting: HashMap<String, reporting::Reporting>,
+    pub(crate) as_of_cache: Mutex<HashMap<Carried, Arc<Slice>>>,
+    /// Element codes and their breakdown options' codes, by element id and option id.
+    pub(crate) element_codes: Vec<Code>,
+    pub(crate) option_codes: Vec<Vec<Code>>,
+    /// Data sets, their reports and approvals, and by element id the data sets collecting it.
+    pub(crate) reporting: Vec<reporting::Reporting>,
+    pub(crate) reporting_index: HashMap<String, usize>,
+    pub(crate) collectors: Vec<Vec<usize>>,
+    /// How many levels approve each unit's reports.
+    pub(crate) chain_len: Vec<u8>,
+    /// Blocking rules, by element id the rules reading it, and the elements kept out of the
+    /// official view at a unit and period because a rule is broken there.
+    pub(crate) rules: Vec<BlockRule>,
+    pub(crate) element_rules: Vec<Vec<usize>>,
+    pub(crate) blocked: HashMap<(u32, Period), Vec<u32>>,
+    /// Values published or derived, where a data set collects their element.
+    pub(crate) pinned: HashMap<(Series, Period), std::collections::HashSet<u32>>,
     /// The unit tree (the same units in the same order as `units`), shared with everything
     /// that asks who is within what: access rules, data collection.
     pub(crate) tree: Arc<chiso_core::UnitTree>,
@@ -178,6 +217,18 @@ impl Engine {
                 )
             })
             .collect();
+        let element_codes: Vec<Code> = input.elements.iter().map(|e| e.code.clone()).collect();
+        let option_codes: Vec<Vec<Code>> = input
+            .elements
+            .iter()
+            .map(|e| {
+                e.breakdown
+                    .as_ref()
+                    .and_then(|b| input.breakdown_options.get(b.as_str()))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
         let indicators = input
             .indicators
             .iter()
@@ -199,10 +250,22 @@ impl Engine {
                 .collect(),
             data: HashMap::new(),
             as_of_cache: Mutex::new(HashMap::new()),
-            reporting: HashMap::new(),
+            element_codes,
+            option_codes,
+            reporting: Vec::new(),
+            reporting_index: HashMap::new(),
+            collectors: Vec::new(),
+            chain_len: Vec::new(),
+            rules: Vec::new(),
+            element_rules: Vec::new(),
+            blocked: HashMap::new(),
+            pinned: HashMap::new(),
             tree,
         };
-        engine.build_reporting(&input.data_sets, &input.completions);
+        engine.chain_len = reporting::chain_lengths(&engine);
+        engine.build_reporting(&input.data_sets, &input.completions, &input.approvals);
+        engine.build_rules(&input.rules);
+        engine.build_published(&input.published);
         for v in &input.values {
             if let (Some(k), Some(&u), Some(x)) = (
                 engine.series_key(v.element.as_str(), v.breakdown.as_ref().map(|b| b.as_str())),
@@ -225,6 +288,7 @@ impl Engine {
                 rebuild(s, &order, &parents);
             }
         }
+        engine.refresh_official();
         engine
     }
 
@@ -248,7 +312,9 @@ impl Engine {
         self.series_key(element.as_str(), option.map(|o| o.as_str()))
     }
 
-    /// Apply committed changes: each updates its unit and the unit's ancestors (no full rebuild).
+    /// Apply committed changes: each updates its unit and the unit's ancestors (no full
+    /// rebuild), in the live view and, as the rules, reports and sources decide, the official
+    /// one.
     pub fn apply(&mut self, changes: &[Change]) {
         self.apply_each(changes.iter().map(|c| {
             (
@@ -257,22 +323,30 @@ impl Engine {
                 c.unit.as_str(),
                 c.period,
                 c.num,
+                c.published,
             )
         }));
     }
 
     /// [`Engine::apply`] over borrowed changes: (element, breakdown option, unit, period,
-    /// the new number or None when the value is gone or not a number).
+    /// the new number or None when the value is gone or not a number, whether its source is
+    /// published or derived).
     pub fn apply_each<'a>(
         &mut self,
-        changes: impl IntoIterator<Item = (&'a str, Option<&'a str>, &'a str, Period, Option<f64>)>,
+        changes: impl IntoIterator<
+            Item = (&'a str, Option<&'a str>, &'a str, Period, Option<f64>, bool),
+        >,
     ) {
         let n = self.units.len();
-        for (element, option, unit, period, num) in changes {
+        let mut touched: Vec<(Series, Period, u32)> = Vec::new();
+        let mut rule_pairs: Vec<(u32, Period)> = Vec::new();
+        for (element, option, unit, period, num, published) in changes {
             let (Some(k), Some(&u)) = (self.series_key(element, option), self.index.get(unit))
             else {
                 continue;
             };
+            self.set_pinned(k, period, u, published && num.is_some());
+            let units = &self.units;
             let slice = self
                 .data
                 .entry(k)
@@ -284,16 +358,38 @@ impl Engine {
             let d_sum = if new.is_nan() { 0.0 } else { new } - if old.is_nan() { 0.0 } else { old };
             let d_cnt = i64::from(!new.is_nan()) - i64::from(!old.is_nan());
             slice.own[u as usize] = new;
-            let mut cur = Some(u);
-            while let Some(i) = cur {
-                let i = i as usize;
-                slice.sum[i] += d_sum;
-                slice.cnt[i] = (slice.cnt[i] as i64 + d_cnt).max(0) as u32;
-                if slice.cnt[i] == 0 {
-                    slice.sum[i] = 0.0;
+            let parent = |i: usize| units[i].parent;
+            propagate(
+                &mut slice.sum,
+                &mut slice.cnt,
+                parent,
+                u as usize,
+                d_sum,
+                d_cnt,
+            );
+            // The old value leaves the official view; it is decided again below.
+            if let Some(o) = slice.off.as_deref_mut() {
+                if o.ok[u as usize] && !old.is_nan() {
+                    propagate(&mut o.sum, &mut o.cnt, parent, u as usize, -old, -1);
                 }
-                cur = self.units[i].parent;
+                o.ok[u as usize] = false;
             }
+            touched.push((k, period, u));
+            if !self.element_rules[k.0 as usize].is_empty() {
+                rule_pairs.push((u, period));
+            }
+        }
+        rule_pairs.sort_unstable();
+        rule_pairs.dedup();
+        for (u, p) in rule_pairs {
+            for e in self.recheck_rules(u, p) {
+                for s in self.series_of(e) {
+                    touched.push((s, p, u));
+                }
+            }
+        }
+        for (s, p, u) in touched {
+            self.set_official(s, p, u);
         }
         self.forget_carried();
     }
@@ -386,8 +482,14 @@ impl Engine {
             .own
     }
 
-    /// Recompute every subtree sum and count from the own values (in parallel).
+    /// Recompute every subtree sum and count from the own values (in parallel), then the
+    /// official view.
     pub fn rebuild_sums(&mut self) {
+        self.rebuild_live_sums();
+        self.refresh_official();
+    }
+
+    fn rebuild_live_sums(&mut self) {
         let order = self.bottom_up.clone();
         let parents: Vec<Option<u32>> = self.units.iter().map(|u| u.parent).collect();
         let mut slices: Vec<&mut Slice> = self
@@ -444,7 +546,7 @@ mod tests {
                     Some(x) => { state.insert(code(*i), *x as f64); }
                     None => { state.remove(&code(*i)); }
                 }
-                changes.push(Change { element: c("N"), unit: c(&code(*i)), period: p, option: None, num: x.map(|x| x as f64) });
+                changes.push(Change { element: c("N"), unit: c(&code(*i)), period: p, option: None, num: x.map(|x| x as f64), published: false });
             }
             live.apply(&changes);
             let rebuilt = Engine::build(Input {

@@ -5,7 +5,7 @@
 //! write.
 
 use crate::slice::{rebuild, Series, Slice};
-use crate::Engine;
+use crate::{Engine, View};
 use chiso_core::{Period, SuccessorLink};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -68,25 +68,27 @@ impl Engine {
         }
     }
 
-    /// A stored slice carried into the structure of `date`: from the cache, or built and cached.
+    /// A stored slice's values in a view carried into the structure of `date`: from the cache,
+    /// or built and cached.
     pub(crate) fn as_of_slice(
         &self,
+        view: View,
         key: Series,
         period: Period,
         date: NaiveDate,
         s: &Slice,
     ) -> Arc<Slice> {
         if let Ok(c) = self.as_of_cache.lock() {
-            if let Some(hit) = c.get(&(key, period, date)) {
+            if let Some(hit) = c.get(&(view, key, period, date)) {
                 return hit.clone();
             }
         }
         let n = self.units.len();
         let mut out = Slice::new(n);
-        for (u, &x) in s.own.iter().enumerate() {
-            if x.is_nan() {
+        for u in 0..n {
+            let Some(x) = s.value(view, u) else {
                 continue;
-            }
+            };
             for (d, w) in self.destinations(u as u32, date, 0) {
                 let o = &mut out.own[d as usize];
                 *o = if o.is_nan() { x * w } else { *o + x * w };
@@ -96,7 +98,7 @@ impl Engine {
         rebuild(&mut out, &self.bottom_up, &parents);
         let out = Arc::new(out);
         if let Ok(mut c) = self.as_of_cache.lock() {
-            c.insert((key, period, date), out.clone());
+            c.insert((view, key, period, date), out.clone());
         }
         out
     }

@@ -3,7 +3,7 @@
 //! each `#{…}` that way.
 
 use crate::slice::{Series, Slice, NO_OPTION};
-use crate::{Engine, EngineError, Scope};
+use crate::{Engine, EngineError, Scope, View};
 use chiso_core::expr::{Expr, PeriodMod, Resolver};
 use chiso_core::{AggregationType, Code, Indicator, Period};
 use chrono::{Datelike, NaiveDate};
@@ -20,9 +20,11 @@ pub struct IndicatorValue {
 impl Engine {
     /// The aggregated value of an element (or one breakdown option; all options when none is
     /// given and the element has a breakdown) over a scope and the stored periods lying inside
-    /// `start..=end`.
-    pub fn element_range(
+    /// `start..=end`, in a view.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn element_range(
         &self,
+        view: View,
         element: &Code,
         option: Option<&Code>,
         scope_units: &[u32],
@@ -57,13 +59,14 @@ impl Engine {
                 let mapped;
                 let s: &Slice = match as_of {
                     Some(d) => {
-                        mapped = self.as_of_slice(key, *p, d, s);
+                        mapped = self.as_of_slice(view, key, *p, d, s);
                         &mapped
                     }
                     None => s,
                 };
+                let (sum, cnt) = s.sums(view);
                 for &u in scope_units {
-                    let (su, cu) = (s.sum[u as usize], s.cnt[u as usize]);
+                    let (su, cu) = (sum[u as usize], cnt[u as usize]);
                     if cu == 0 {
                         continue;
                     }
@@ -73,7 +76,7 @@ impl Engine {
                     e.0 += su;
                     e.1 += cu as u64;
                     if want_extremes {
-                        self.extremes(u, s, &mut min, &mut max);
+                        self.extremes(view, u, s, &mut min, &mut max);
                     }
                 }
             }
@@ -95,11 +98,10 @@ impl Engine {
         v.is_finite().then_some(v)
     }
 
-    fn extremes(&self, u: u32, s: &Slice, min: &mut f64, max: &mut f64) {
+    fn extremes(&self, view: View, u: u32, s: &Slice, min: &mut f64, max: &mut f64) {
         let mut stack = vec![u];
         while let Some(i) = stack.pop() {
-            let x = s.own[i as usize];
-            if !x.is_nan() {
+            if let Some(x) = s.value(view, i as usize) {
                 *min = min.min(x);
                 *max = max.max(x);
             }
@@ -107,9 +109,20 @@ impl Engine {
         }
     }
 
-    /// Evaluate an expression over a scope and period.
+    /// Evaluate an expression over a scope and period, in the live view.
     pub fn eval(
         &self,
+        expr: &Expr,
+        scope: &Scope,
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<f64>, EngineError> {
+        self.eval_in(View::Live, expr, scope, period, as_of)
+    }
+
+    pub(crate) fn eval_in(
+        &self,
+        view: View,
         expr: &Expr,
         scope: &Scope,
         period: &Period,
@@ -118,6 +131,7 @@ impl Engine {
         let units = self.scope_units(scope)?;
         let r = Res {
             engine: self,
+            view,
             units: &units,
             period: *period,
             as_of,
@@ -125,9 +139,21 @@ impl Engine {
         Ok(expr.eval(&r))
     }
 
-    /// An indicator's value: factor × Σnumerator / Σdenominator over the scope and period.
+    /// An indicator's value in the live view: factor × Σnumerator / Σdenominator over the
+    /// scope and period.
     pub fn indicator(
         &self,
+        code: &str,
+        scope: &Scope,
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<IndicatorValue>, EngineError> {
+        self.indicator_in(View::Live, code, scope, period, as_of)
+    }
+
+    pub(crate) fn indicator_in(
+        &self,
+        view: View,
         code: &str,
         scope: &Scope,
         period: &Period,
@@ -140,6 +166,7 @@ impl Engine {
         let units = self.scope_units(scope)?;
         let r = Res {
             engine: self,
+            view,
             units: &units,
             period: *period,
             as_of,
@@ -158,9 +185,21 @@ impl Engine {
         }))
     }
 
-    /// An element's aggregated value over a scope and period.
+    /// An element's aggregated value over a scope and period, in the live view.
     pub fn element(
         &self,
+        element: &Code,
+        option: Option<&Code>,
+        scope: &Scope,
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<f64>, EngineError> {
+        self.element_in(View::Live, element, option, scope, period, as_of)
+    }
+
+    pub(crate) fn element_in(
+        &self,
+        view: View,
         element: &Code,
         option: Option<&Code>,
         scope: &Scope,
@@ -171,7 +210,15 @@ impl Engine {
             return Err(EngineError::UnknownItem(element.to_string()));
         }
         let units = self.scope_units(scope)?;
-        Ok(self.element_range(element, option, &units, period.start(), period.end(), as_of))
+        Ok(self.element_range(
+            view,
+            element,
+            option,
+            &units,
+            period.start(),
+            period.end(),
+            as_of,
+        ))
     }
 
     /// The indicator definition.
@@ -183,6 +230,7 @@ impl Engine {
 /// Answers an expression's items for one scope and period.
 pub(crate) struct Res<'a> {
     pub(crate) engine: &'a Engine,
+    pub(crate) view: View,
     pub(crate) units: &'a [u32],
     pub(crate) period: Period,
     pub(crate) as_of: Option<NaiveDate>,
@@ -196,8 +244,15 @@ impl Resolver for Res<'_> {
         } else {
             p.start()
         };
-        self.engine
-            .element_range(element, option, self.units, start, p.end(), self.as_of)
+        self.engine.element_range(
+            self.view,
+            element,
+            option,
+            self.units,
+            start,
+            p.end(),
+            self.as_of,
+        )
     }
     fn constant(&self, code: &Code) -> Option<f64> {
         self.engine.constants.get(code.as_str()).copied()

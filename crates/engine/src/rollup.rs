@@ -3,7 +3,7 @@
 
 use crate::query::Res;
 use crate::slice::{Series, Slice, NO_OPTION};
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, View};
 use chiso_core::expr::Expr;
 use chiso_core::{AggregationType, Code, Period};
 use chrono::NaiveDate;
@@ -32,9 +32,18 @@ impl Engine {
     /// Every given indicator at every unit and every given period, at once: the full roll-up
     /// a national dashboard or an export needs. Indicators of the form `#{A}` / `#{B}` (the
     /// common case) take a vectorised path over the subtree sums; others are evaluated one by
-    /// one. Runs on all cores.
+    /// one. Runs on all cores. In the live view.
     pub fn rollup_all(
         &self,
+        indicators: &[String],
+        periods: &[Period],
+    ) -> Result<Rollup, EngineError> {
+        self.rollup_all_in(View::Live, indicators, periods)
+    }
+
+    pub(crate) fn rollup_all_in(
+        &self,
+        view: View,
         indicators: &[String],
         periods: &[Period],
     ) -> Result<Rollup, EngineError> {
@@ -58,7 +67,7 @@ impl Engine {
                 s.spawn(move || {
                     for (i, code) in codes.iter().enumerate() {
                         let out = &mut out[i * np * n..(i + 1) * np * n];
-                        self.rollup_one(code, periods, out);
+                        self.rollup_one(view, code, periods, out);
                     }
                 });
             }
@@ -83,6 +92,7 @@ impl Engine {
     /// Add the subtree sums of a series over the stored periods inside `p` into `acc`/`cnt`.
     fn accumulate(
         &self,
+        view: View,
         element: &Code,
         option: Option<&Code>,
         p: &Period,
@@ -112,10 +122,11 @@ impl Engine {
                 if sp.start() < start || sp.end() > end {
                     continue;
                 }
+                let (sum, count) = s.sums(view);
                 for ((a, c), (x, k)) in acc
                     .iter_mut()
                     .zip(cnt.iter_mut())
-                    .zip(s.sum.iter().zip(&s.cnt))
+                    .zip(sum.iter().zip(count))
                 {
                     *a += x;
                     *c += k;
@@ -125,7 +136,7 @@ impl Engine {
         true
     }
 
-    fn rollup_one(&self, code: &str, periods: &[Period], out: &mut [f64]) {
+    fn rollup_one(&self, view: View, code: &str, periods: &[Period], out: &mut [f64]) {
         let n = self.units.len();
         let Some(ind) = self.indicators.get(code) else {
             return;
@@ -146,11 +157,11 @@ impl Engine {
                 Some(((ne, no), d, constant)) => {
                     num.iter_mut().for_each(|x| *x = 0.0);
                     num_c.iter_mut().for_each(|x| *x = 0);
-                    let mut ok = self.accumulate(ne, no, p, &mut num, &mut num_c);
+                    let mut ok = self.accumulate(view, ne, no, p, &mut num, &mut num_c);
                     if let Some((de, dopt)) = d {
                         den.iter_mut().for_each(|x| *x = 0.0);
                         den_c.iter_mut().for_each(|x| *x = 0);
-                        ok &= self.accumulate(de, dopt, p, &mut den, &mut den_c);
+                        ok &= self.accumulate(view, de, dopt, p, &mut den, &mut den_c);
                     }
                     if ok {
                         for u in 0..n {
@@ -174,6 +185,7 @@ impl Engine {
                 for (u, o) in out.iter_mut().enumerate() {
                     let r = Res {
                         engine: self,
+                        view,
                         units: &[u as u32],
                         period: *p,
                         as_of: None,
@@ -189,9 +201,19 @@ impl Engine {
 
     /// Indicators × units × periods for a given list of units (a dashboard's grid), through
     /// the same sums as [`Engine::rollup_all`] but touching only the listed units:
-    /// `out[(i * periods + p) * units + u]`.
+    /// `out[(i * periods + p) * units + u]`. In the live view.
     pub fn grid(
         &self,
+        indicators: &[String],
+        units: &[u32],
+        periods: &[Period],
+    ) -> Result<Vec<f64>, EngineError> {
+        self.grid_in(View::Live, indicators, units, periods)
+    }
+
+    pub(crate) fn grid_in(
+        &self,
+        view: View,
         indicators: &[String],
         units: &[u32],
         periods: &[Period],
@@ -224,12 +246,14 @@ impl Engine {
                             let u = u as usize;
                             let (mut a, mut ac, mut b, mut bc) = (0.0, 0u32, 0.0, 0u32);
                             for s in &nsl {
-                                a += s.sum[u];
-                                ac += s.cnt[u];
+                                let (sum, cnt) = s.sums(view);
+                                a += sum[u];
+                                ac += cnt[u];
                             }
                             for s in &dsl {
-                                b += s.sum[u];
-                                bc += s.cnt[u];
+                                let (sum, cnt) = s.sums(view);
+                                b += sum[u];
+                                bc += cnt[u];
                             }
                             out.push(if ac == 0 || bc == 0 || b == 0.0 {
                                 f64::NAN
@@ -242,6 +266,7 @@ impl Engine {
                         for &u in units {
                             let r = Res {
                                 engine: self,
+                                view,
                                 units: &[u],
                                 period: *p,
                                 as_of: None,

@@ -1,7 +1,7 @@
 //! Scorecards: criteria scored from indicators, summed into pillars and an overall index,
 //! with ranks.
 
-use crate::{Engine, EngineError, Scope};
+use crate::{Coverage, Engine, EngineError, Scope, View};
 use chiso_core::{Code, Period};
 use chrono::NaiveDate;
 
@@ -12,6 +12,8 @@ pub struct CriterionScore {
     pub code: Code,
     pub value: Option<f64>,
     pub points: f64,
+    /// What the criterion's figure stands on.
+    pub coverage: Option<Coverage>,
 }
 
 /// A pillar's result for one unit.
@@ -50,9 +52,20 @@ fn ranks(values: &[f64]) -> Vec<u32> {
 impl Engine {
     /// Score units on a scorecard: each criterion's points from its indicator and rule, each
     /// pillar's and the whole index as points / maximum, and ranks per pillar and overall.
-    /// Rows come best first.
+    /// Rows come best first. In the live view.
     pub fn score(
         &self,
+        sc: &chiso_core::Scorecard,
+        units: &[Code],
+        period: &Period,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Vec<ScoreRow>, EngineError> {
+        self.score_in(View::Live, sc, units, period, as_of)
+    }
+
+    pub(crate) fn score_in(
+        &self,
+        view: View,
         sc: &chiso_core::Scorecard,
         units: &[Code],
         period: &Period,
@@ -68,15 +81,20 @@ impl Engine {
                 let mut maximum = 0.0;
                 for c in &p.criteria {
                     let value = self
-                        .indicator(c.indicator.as_str(), &scope, period, as_of)?
+                        .indicator_in(view, c.indicator.as_str(), &scope, period, as_of)?
                         .map(|v| v.value);
                     let pts = c.rule.points(value, c.max_points);
                     points += pts;
                     maximum += c.max_points;
+                    let coverage = match as_of {
+                        Some(_) => None,
+                        None => self.coverage(view, c.indicator.as_str(), &scope, period)?,
+                    };
                     criteria.push(CriterionScore {
                         code: c.code.clone(),
                         value,
                         points: pts,
+                        coverage,
                     });
                 }
                 pillars.push(PillarScore {

@@ -178,6 +178,7 @@ pub fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<File
             Ok(s) => names.push(s.trim().to_ascii_lowercase()),
             Err(_) => {
                 return Err(vec![FileError {
+                    problem: crate::error::Problem::Other,
                     file: file_name.to_string(),
                     sheet: None,
                     row: 1,
@@ -189,6 +190,7 @@ pub fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<File
     }
     let cols = Columns::from_header(names).map_err(|reason| {
         vec![FileError {
+            problem: crate::error::Problem::Other,
             file: file_name.to_string(),
             sheet: None,
             row: 1,
@@ -238,6 +240,7 @@ pub fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Vec<ValueRow>, Vec<File
     };
     if out.len() > MAX_ROWS {
         errors.push(FileError {
+            problem: crate::error::Problem::Other,
             file: file_name.to_string(),
             sheet: None,
             row: out[MAX_ROWS].place.row,
@@ -295,6 +298,7 @@ fn read_records(
             Err(e) => {
                 let row = e.position().map_or(record_no + 1, |p| line_at(p.byte()));
                 errors.push(FileError {
+                    problem: crate::error::Problem::Other,
                     file: file_name.to_string(),
                     sheet: None,
                     row,

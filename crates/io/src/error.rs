@@ -22,12 +22,58 @@ pub struct FileError {
     /// field name.
     pub column: Option<String>,
     pub reason: String,
+    /// What is wrong, as a kind other systems name (DHIS2's conflict codes are read from
+    /// it); [`Problem::Other`] when no kind applies.
+    pub problem: Problem,
+}
+
+/// What is wrong with a value of a file, in the kinds DHIS2's import names by error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Problem {
+    #[default]
+    Other,
+    /// The file cannot be read (its syntax, its encoding, its header).
+    Unreadable,
+    /// No such data element.
+    Element,
+    /// Not a period, or the unit does not exist in it.
+    Period,
+    /// No such unit.
+    Unit,
+    /// No such breakdown option, or not the element's.
+    Breakdown,
+    /// An attribute option combination other than the default.
+    Attribute,
+    /// A required value is missing.
+    Missing,
+    /// The value does not fit the element's type.
+    Value,
+    /// The comment is too long.
+    Comment,
+    /// The importer may not write for the unit.
+    NoRight,
+    /// The report's period is closed to entry (past its lock date).
+    Expired,
+    /// The report's period is not open yet.
+    NotOpen,
+    /// The report is approved, so its values are locked.
+    Approved,
+    /// A blocking validation rule is broken.
+    Rule,
+    /// The same value twice in one file.
+    Duplicate,
 }
 
 impl FileError {
+    /// The same error, of a kind.
+    pub fn of(self, problem: Problem) -> FileError {
+        FileError { problem, ..self }
+    }
+
     /// An error about the whole file (no sheet, row or column).
     pub fn whole_file(file: &str, reason: impl Into<String>) -> FileError {
         FileError {
+            problem: crate::error::Problem::Other,
             file: file.to_string(),
             sheet: None,
             row: 0,
@@ -39,6 +85,7 @@ impl FileError {
     /// An error about a whole sheet of a workbook (no row or column).
     pub fn whole_sheet(file: &str, sheet: &str, reason: impl Into<String>) -> FileError {
         FileError {
+            problem: crate::error::Problem::Other,
             sheet: Some(sheet.to_string()),
             ..FileError::whole_file(file, reason)
         }
@@ -88,6 +135,7 @@ mod tests {
     #[test]
     fn shows_the_parts_of_the_place_that_apply() {
         let e = FileError {
+            problem: crate::error::Problem::Other,
             file: "mau.xlsx".into(),
             sheet: Some("Biểu mẫu".into()),
             row: 7,
@@ -99,6 +147,7 @@ mod tests {
             "mau.xlsx, trang Biểu mẫu, dòng 7, cột E: Ô có lỗi"
         );
         let e = FileError {
+            problem: crate::error::Problem::Other,
             file: String::new(),
             ..e
         };

@@ -16,6 +16,6 @@ pub mod values;
 pub mod vn_admin;
 pub mod xlsx;
 
-pub use error::FileError;
+pub use error::{FileError, Problem};
 /// Plans, tasks and DX products in XLSX (the module lives in [`xlsx::plans`]).
 pub use xlsx::plans as plans_xlsx;

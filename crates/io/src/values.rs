@@ -29,6 +29,7 @@ impl Place {
     /// An error at this place in `file`.
     pub fn error(&self, file: &str, reason: impl Into<String>) -> FileError {
         FileError {
+            problem: crate::error::Problem::Other,
             file: file.to_string(),
             sheet: self.sheet.clone(),
             row: self.row,
@@ -119,6 +120,7 @@ impl Errors {
         if self.list.len() + 1 >= MAX_ERRORS {
             // The last place: this error's, which the note replaces.
             self.list.push(FileError {
+                problem: crate::error::Problem::Other,
                 file: e.file,
                 sheet: e.sheet,
                 row: e.row,

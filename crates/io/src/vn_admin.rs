@@ -67,6 +67,7 @@ fn read_csv<'a>(file: &'a str, text: &str, expected: &[&str]) -> Result<Csv<'a>,
         .flexible(false)
         .from_reader(text.as_bytes());
     let err = |row: usize, column: Option<&str>, reason: String| FileError {
+        problem: crate::error::Problem::Other,
         file: file.to_string(),
         sheet: None,
         row,
@@ -103,6 +104,7 @@ impl Csv<'_> {
     }
     fn err(&self, row: usize, column: &str, reason: impl Into<String>) -> FileError {
         FileError {
+            problem: crate::error::Problem::Other,
             file: self.file.to_string(),
             sheet: None,
             row,
@@ -276,6 +278,7 @@ pub fn parse(
     if let Some(p) = province {
         if !found_province {
             return Err(FileError {
+                problem: crate::error::Problem::Other,
                 file: "units_legacy.csv".into(),
                 sheet: None,
                 row: 1,

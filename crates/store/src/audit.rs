@@ -427,7 +427,7 @@ impl<B: SqlBackend> crate::AuditWrites for B {
 }
 
 /// The actions whose rows record the structure figures are built from.
-const STRUCTURE: [&str; 8] = [
+const STRUCTURE: [&str; 9] = [
     "unit.",
     "unit_group.",
     "successor.",
@@ -436,6 +436,7 @@ const STRUCTURE: [&str; 8] = [
     "indicator.",
     "constant.",
     "data_set.",
+    "validation_rule.",
 ];
 
 /// What an audit row records, typed. A data row whose JSON cannot be read is an error that
@@ -482,6 +483,14 @@ fn change_of(e: &AuditEntry, id: i64) -> Result<crate::Change, StoreError> {
         "completion.delete" => crate::Change::Completion {
             completion: read(e.old_value.as_deref(), id, action)?,
             received: false,
+        },
+        "approval.insert" => crate::Change::Approval {
+            approval: read(e.new_value.as_deref(), id, action)?,
+            approved: true,
+        },
+        "approval.delete" => crate::Change::Approval {
+            approval: read(e.old_value.as_deref(), id, action)?,
+            approved: false,
         },
         a if a.starts_with("data_value.") => {
             return Err(StoreError::Corrupt(format!(

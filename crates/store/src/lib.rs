@@ -249,10 +249,15 @@ pub enum Change {
         completion: Completion,
         received: bool,
     },
-    /// Units, groups, successor links, breakdowns, elements, indicators, constants or data
-    /// sets changed: whatever is built from them must be rebuilt.
+    /// An approval step recorded (`approved`) or taken back (the step removed).
+    Approval {
+        approval: chiso_core::Approval,
+        approved: bool,
+    },
+    /// Units, groups, successor links, breakdowns, elements, indicators, constants, data
+    /// sets or validation rules changed: whatever is built from them must be rebuilt.
     Structure,
-    /// Nothing figures are built from (accounts, plans, approvals, events…).
+    /// Nothing figures are built from (accounts, plans, events…).
     Other,
 }
 
@@ -459,6 +464,9 @@ pub trait ValueReads: Send + Sync {
     /// Stream every numeric value to `sink` as (element, breakdown option or "", unit, period,
     /// number), without holding the rows: how the engine loads at start. Returns the count.
     async fn scan_numbers(&self, sink: &mut NumberSink<'_>) -> Result<u64>;
+    /// The keys of the numeric values of these elements whose source is published or derived
+    /// (official whatever data set collects them).
+    async fn published_keys(&self, elements: &[Code]) -> Result<Vec<ValueKey>>;
 }
 
 /// Data values: writes.

@@ -149,6 +149,34 @@ impl<B: SqlBackend> crate::ValueReads for B {
     async fn scan_numbers(&self, sink: &mut crate::NumberSink<'_>) -> Result<u64, StoreError> {
         self.scan_numbers_packed(sink).await
     }
+
+    async fn published_keys(
+        &self,
+        elements: &[chiso_core::Code],
+    ) -> Result<Vec<ValueKey>, StoreError> {
+        if elements.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Named elements: the key's first column, so each element's rows are sought.
+        let mut b =
+            stmt("SELECT element, unit, period, breakdown FROM data_values WHERE element IN (");
+        let mut s = b.separated(", ");
+        for e in elements {
+            s.push_bind(e.to_string());
+        }
+        b.push(") AND num IS NOT NULL AND source IN ('published', 'derived')");
+        let rows = b.fetch_all(self).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ValueKey {
+                    element: code_of(r.get("element")?)?,
+                    unit: code_of(r.get("unit")?)?,
+                    period: period_of(&r.get::<String>("period")?)?,
+                    breakdown: opt_code(r.get("breakdown")?)?,
+                })
+            })
+            .collect()
+    }
 }
 
 #[async_trait::async_trait]

@@ -481,3 +481,22 @@ form-missing-compulsory = The figures were saved, but the report cannot be sent 
 plan-not-found = There is no plan with the code { $code }.
 group-not-found = There is no unit group with the code { $code }.
 audit-older = Show older rows
+view-official = Official figures
+view-official-note = Only values of reports approved at the last level, and values not collected through a form (published figures, figures computed from plans and registers); a value breaking a blocking validation rule is left out.
+view-live = Live figures
+view-live-note = Including values being entered and reports sent and awaiting approval; not yet official.
+view-switch-live = See the live figures
+view-switch-official = See the official figures
+coverage-reported = { $reported } of { $expected } { $kind ->
+        [commune] communes
+        [district] districts
+        [agency] agencies and units
+       *[other] units
+    } reported
+coverage-partial = partial
+coverage-entering = { $count } being entered
+coverage-awaiting = { $count } awaiting approval
+change-not-comparable = not compared: this period { $now }, a year earlier { $then }
+col-coverage = Reported
+value-entering = being entered
+value-awaiting = awaiting approval

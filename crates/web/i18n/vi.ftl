@@ -481,3 +481,22 @@ form-missing-compulsory = Số liệu đã được lưu nhưng báo cáo chưa 
 plan-not-found = Không có kế hoạch mã { $code }.
 group-not-found = Không có nhóm đơn vị mã { $code }.
 audit-older = Xem thêm các dòng cũ hơn
+view-official = Số liệu chính thức
+view-official-note = Chỉ tính số liệu của báo cáo đã được phê duyệt ở cấp cuối cùng và số liệu không thu thập qua biểu mẫu (số công bố, số tính từ kế hoạch, sổ đăng ký); số vi phạm quy tắc kiểm tra bắt buộc không được tính.
+view-live = Số liệu đang cập nhật
+view-live-note = Tính cả số liệu đang nhập và báo cáo đã gửi chờ phê duyệt; chưa phải số chính thức.
+view-switch-live = Xem số liệu đang cập nhật
+view-switch-official = Xem số liệu chính thức
+coverage-reported = { $reported }/{ $expected } { $kind ->
+        [commune] xã
+        [district] huyện
+        [agency] cơ quan, đơn vị
+       *[other] đơn vị
+    } đã báo cáo
+coverage-partial = một phần
+coverage-entering = { $count } đang nhập
+coverage-awaiting = { $count } chờ duyệt
+change-not-comparable = không so sánh: kỳ này { $now }, cùng kỳ năm trước { $then }
+col-coverage = Đã báo cáo
+value-entering = đang nhập
+value-awaiting = chờ duyệt

@@ -129,21 +129,22 @@ pub fn app(state: AppState) -> Router {
     .merge(api::routes())
     .split_for_parts();
     let doc = Arc::new(doc);
-    Router::new()
-        .merge(pages::router())
-        .merge(api)
-        .route(
-            "/api/openapi.json",
-            axum::routing::get(move || {
-                let doc = doc.clone();
-                async move { axum::Json(doc.as_ref().clone()) }
-            }),
-        )
-        .fallback(not_found)
+    let routes = Router::new().merge(pages::router()).merge(api).route(
+        "/api/openapi.json",
+        axum::routing::get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    );
+    // DHIS2's versioned paths (`/api/42/…`) are answered by the same routes.
+    let unversioned = routes.clone().fallback(not_found).with_state(state.clone());
+    routes
+        .fallback(move |req: Request| versioned(unversioned.clone(), req))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
         ))
+        .layer(middleware::from_fn(api::dhis2::message::web_messages))
         .layer(middleware::from_fn(one_language_per_request))
         .with_state(state)
         .layer(middleware::from_fn(same_origin_writes))
@@ -158,12 +159,34 @@ pub fn app(state: AppState) -> Router {
 /// The paths that speak DHIS2's protocol: their messages are English unless Vietnamese is
 /// asked for (what DHIS2 clients show); chiso's own API and pages speak Vietnamese first.
 fn dhis2_path(path: &str) -> bool {
-    let rest = path.strip_prefix("/api/").unwrap_or("");
-    let rest = match rest.split_once('/') {
-        Some((v, r)) if v.chars().all(|c| c.is_ascii_digit()) && !v.is_empty() => r,
-        _ => rest,
-    };
-    rest.starts_with("dataValueSets") || rest.starts_with("analytics")
+    use api::dhis2::message::{path_kind, strip_version, PathKind};
+    let rest = strip_version(path)
+        .map(|(_, r)| r)
+        .or_else(|| path.strip_prefix("/api/"))
+        .unwrap_or("");
+    path_kind(path) == PathKind::Dhis2 || rest.starts_with("analytics")
+}
+
+/// A path under one of DHIS2's API versions (`/api/42/dataValueSets`) answered as the same
+/// path without it; anything else is an unknown address.
+async fn versioned(routes: Router, mut req: Request) -> Response {
+    use api::dhis2::message::{strip_version, VERSIONS};
+    use tower::ServiceExt;
+    if let Some((v, rest)) = strip_version(req.uri().path()) {
+        if VERSIONS.contains(&v) && strip_version(&format!("/api/{rest}")).is_none() {
+            let pq = match req.uri().query() {
+                Some(q) => format!("/api/{rest}?{q}"),
+                None => format!("/api/{rest}"),
+            };
+            if let Ok(uri) = pq.parse() {
+                *req.uri_mut() = uri;
+            }
+        }
+    }
+    match routes.oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
 }
 
 /// Every request is answered in one language (see [`i18n::request_lang`]).

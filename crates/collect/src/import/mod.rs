@@ -15,7 +15,7 @@ use chiso_core::fasthash::FastMap;
 use chiso_core::parallel::in_halves;
 use chiso_core::{Code, DataSet, DataValueInput, Period, Severity, SourceTag};
 use chiso_io::values::ValueRow;
-use chiso_io::FileError;
+use chiso_io::{FileError, Problem};
 use chiso_store::{Actor, Changes, StoreError, ValueKey, ValueQuery};
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
@@ -237,6 +237,7 @@ pub async fn import_rows(
     let mut write_nums: Vec<Option<f64>> = Vec::with_capacity(rows.len());
     let mut values: Vec<DataValueInput> = Vec::with_capacity(rows.len());
     let mut deletes: Vec<(usize, ValueKey)> = Vec::new();
+    let mut pending: Vec<(usize, FileError)> = Vec::new();
     for p in parts {
         for e in p.errors {
             push(e);
@@ -246,18 +247,24 @@ pub async fn import_rows(
         write_nums.extend(p.write_nums);
         values.extend(p.values);
         deletes.extend(p.deletes);
+        pending.extend(p.pending);
     }
     keys.sort_unstable();
     for w in keys.windows(2) {
         let (a, b) = (&w[0], &w[1]);
         if (a.0, a.1, a.2, a.3) == (b.0, b.1, b.2, b.3) {
-            push(rows[b.4].place.error(
-                file,
-                format!(
-                    "trùng với dòng {} (cùng chỉ tiêu, đơn vị, kỳ và phân tổ)",
-                    rows[a.4].place.row
-                ),
-            ));
+            push(
+                rows[b.4]
+                    .place
+                    .error(
+                        file,
+                        format!(
+                            "trùng với dòng {} (cùng chỉ tiêu, đơn vị, kỳ và phân tổ)",
+                            rows[a.4].place.row
+                        ),
+                    )
+                    .of(Problem::Duplicate),
+            );
         }
     }
     if !errors.is_empty() {
@@ -269,8 +276,35 @@ pub async fn import_rows(
         ms = started.elapsed().as_millis() as u64,
         "import: rows checked"
     );
-    // Strategies that depend on what is stored.
     let mut ignored = 0u64;
+    // Rows into reports closed to entry pass only if they change nothing.
+    let mut kept_unchanged = 0u64;
+    if !pending.is_empty() {
+        let (same, gone, refused) =
+            unchanged_rows(app, &pending, &write_rows, &values, &deletes, &elements).await?;
+        if !refused.is_empty() {
+            let mut errors = refused;
+            errors.sort_by_key(|e| (e.sheet.clone(), e.row));
+            return Err(ImportError::Rejected(errors));
+        }
+        let drop_write: HashSet<usize> = same.into_iter().collect();
+        kept_unchanged = drop_write.len() as u64;
+        let keep: Vec<bool> = write_rows.iter().map(|r| !drop_write.contains(r)).collect();
+        let mut k = keep.iter();
+        values.retain(|_| k.next().copied().unwrap_or(true));
+        let mut k = keep.iter();
+        write_nums.retain(|_| k.next().copied().unwrap_or(true));
+        write_rows.retain(|r| !drop_write.contains(r));
+        let gone: HashSet<usize> = gone.into_iter().collect();
+        ignored += gone.len() as u64;
+        deletes.retain(|(r, _)| !gone.contains(r));
+    }
+    // DHIS2's CREATE adds values only: deletions are ignored.
+    if opts.strategy == Strategy::Create && !deletes.is_empty() {
+        ignored += deletes.len() as u64;
+        deletes.clear();
+    }
+    // Strategies that depend on what is stored.
     if matches!(opts.strategy, Strategy::Create | Strategy::Update) && !values.is_empty() {
         let stored = existing(app, values.iter()).await?;
         let create = opts.strategy == Strategy::Create;
@@ -411,7 +445,10 @@ pub async fn import_rows(
                             viol.operator.symbol(),
                             viol.right
                         );
-                        (viol.severity, rows[at].place.error(file, reason))
+                        (
+                            viol.severity,
+                            rows[at].place.error(file, reason).of(Problem::Rule),
+                        )
                     })
                     .collect::<Vec<_>>()
             };
@@ -456,6 +493,7 @@ pub async fn import_rows(
                 ignored += missing;
                 changes.unchanged -= missing.min(changes.unchanged);
             }
+            changes.unchanged += kept_unchanged;
             Ok(ImportOutcome {
                 changes,
                 ignored,
@@ -473,9 +511,15 @@ pub async fn import_rows(
                         chiso_store::ItemList::Deletions => deletes.get(k).map(|d| d.0),
                         chiso_store::ItemList::Items => write_rows.get(k).copied(),
                     });
+                    let problem = if f.reason.contains("phê duyệt") {
+                        Problem::Approved
+                    } else {
+                        Problem::Value
+                    };
                     match row {
-                        Some(r) => rows[r].place.error(file, f.reason),
+                        Some(r) => rows[r].place.error(file, f.reason).of(problem),
                         None => FileError {
+                            problem: chiso_io::Problem::Other,
                             file: file.to_string(),
                             sheet: None,
                             row: 0,
@@ -488,6 +532,106 @@ pub async fn import_rows(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A stored value's key as text: element, unit, period, breakdown ("" for none).
+type StoredKey = (String, String, Period, String);
+
+/// Of the rows into closed reports (`pending`): those written unchanged (the value and
+/// comment stored already), those deleting a value that is not there, and the refusals of
+/// the others.
+async fn unchanged_rows(
+    app: &App,
+    pending: &[(usize, FileError)],
+    write_rows: &[usize],
+    values: &[DataValueInput],
+    deletes: &[(usize, ValueKey)],
+    elements: &FastMap<String, chiso_core::DataElement>,
+) -> Result<(Vec<usize>, Vec<usize>, Vec<FileError>), StoreError> {
+    let write_at: HashMap<usize, usize> = write_rows
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (*r, k))
+        .collect();
+    let delete_at: HashMap<usize, usize> = deletes
+        .iter()
+        .enumerate()
+        .map(|(k, (r, _))| (*r, k))
+        .collect();
+    let mut query = ValueQuery::default();
+    let (mut el, mut un, mut pe) = (HashSet::new(), HashSet::new(), HashSet::new());
+    for (r, _) in pending {
+        let key = match (write_at.get(r), delete_at.get(r)) {
+            (Some(&k), _) => (&values[k].element, &values[k].unit, values[k].period),
+            (None, Some(&k)) => (
+                &deletes[k].1.element,
+                &deletes[k].1.unit,
+                deletes[k].1.period,
+            ),
+            _ => continue,
+        };
+        el.insert(key.0.clone());
+        un.insert(key.1.clone());
+        pe.insert(key.2);
+    }
+    query.elements = el.into_iter().collect();
+    query.units = un.into_iter().collect();
+    query.periods = pe.into_iter().collect();
+    let stored: HashMap<StoredKey, (String, Option<String>)> = app
+        .reads()
+        .values(&query)
+        .await?
+        .into_iter()
+        .map(|v| {
+            (
+                (
+                    v.element.to_string(),
+                    v.unit.to_string(),
+                    v.period,
+                    v.breakdown.map(|b| b.to_string()).unwrap_or_default(),
+                ),
+                (v.value, v.comment),
+            )
+        })
+        .collect();
+    let key = |e: &Code, u: &Code, p: Period, b: &Option<Code>| {
+        (
+            e.to_string(),
+            u.to_string(),
+            p,
+            b.as_ref().map(|b| b.to_string()).unwrap_or_default(),
+        )
+    };
+    let (mut same, mut gone, mut refused) = (Vec::new(), Vec::new(), Vec::new());
+    for (r, err) in pending {
+        if let Some(&k) = write_at.get(r) {
+            let v = &values[k];
+            let there = stored.get(&key(&v.element, &v.unit, v.period, &v.breakdown));
+            let text = elements
+                .get(v.element.as_str())
+                .and_then(|e| chiso_core::ParsedValue::parse(e.value_type, &v.value).ok())
+                .map(|p| p.text);
+            let comment = v
+                .comment
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty());
+            match there {
+                Some((value, c)) if Some(value) == text.as_ref() && c.as_deref() == comment => {
+                    same.push(*r)
+                }
+                _ => refused.push(err.clone()),
+            }
+        } else if let Some(&k) = delete_at.get(r) {
+            let d = &deletes[k].1;
+            if stored.contains_key(&key(&d.element, &d.unit, d.period, &d.breakdown)) {
+                refused.push(err.clone());
+            } else {
+                gone.push(*r);
+            }
+        }
+    }
+    Ok((same, gone, refused))
 }
 
 /// The stored keys among some values: (element, unit, period, breakdown or "").

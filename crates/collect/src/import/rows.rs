@@ -6,7 +6,7 @@ use crate::{vi_value_error, Hierarchy};
 use chiso_core::fasthash::FastMap;
 use chiso_core::{Code, DataSet, DataValueInput, ParsedValue, Period};
 use chiso_io::values::{Place, ValueRow};
-use chiso_io::FileError;
+use chiso_io::{FileError, Problem};
 use chiso_store::{Actor, ValueKey};
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
@@ -50,6 +50,9 @@ pub(super) struct Ctx<'a> {
     pub(super) option_no: FastMap<&'a str, u32>,
 }
 
+/// Why entry into a report is closed: the kind and the reason.
+type Closed = (Problem, String);
+
 /// The checks of a run of rows: errors, the values to write, the keys to delete, and every
 /// row's key (numbered) for finding duplicates.
 #[derive(Default)]
@@ -62,7 +65,10 @@ pub(super) struct Part<'a> {
     pub(super) deletes: Vec<(usize, ValueKey)>,
     allowed: FastMap<&'a str, bool>,
     // (data set's position, unit, period) → why entry is closed, if it is.
-    closed: FastMap<(usize, &'a str, Period), Option<String>>,
+    closed: FastMap<(usize, &'a str, Period), Option<Closed>>,
+    /// Rows into reports closed to entry, with the refusal each gets unless it changes
+    /// nothing (a value rewritten unchanged, a missing value deleted).
+    pub(super) pending: Vec<(usize, FileError)>,
 }
 
 /// Check the rows `start..` of a file (`chunk`), each on its own.
@@ -99,14 +105,19 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
         };
         let allowed = &mut part.allowed;
         let closed = &mut part.closed;
+        let pending = &mut part.pending;
         let mut ok = true;
         let element = match Code::parse(&r.element) {
             Ok(c) if elements.contains_key(c.as_str()) => Some(c),
             _ => {
-                push(place_of(r, names.element).error(
-                    file,
-                    format!("không có chỉ tiêu (data element) mã '{}'", r.element),
-                ));
+                push(
+                    place_of(r, names.element)
+                        .error(
+                            file,
+                            format!("không có chỉ tiêu (data element) mã '{}'", r.element),
+                        )
+                        .of(Problem::Element),
+                );
                 None
             }
         };
@@ -114,7 +125,9 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
             Ok(c) if hier.unit(c.as_str()).is_some() => Some(c),
             _ => {
                 push(
-                    place_of(r, names.unit).error(file, format!("không có đơn vị mã '{}'", r.unit)),
+                    place_of(r, names.unit)
+                        .error(file, format!("không có đơn vị mã '{}'", r.unit))
+                        .of(Problem::Unit),
                 );
                 None
             }
@@ -122,13 +135,17 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
         let period = match Period::parse(&r.period) {
             Ok(p) => Some(p),
             Err(_) => {
-                push(place_of(r, names.period).error(
-                    file,
-                    format!(
-                        "'{}' không phải là kỳ báo cáo (ví dụ 2024, 2024Q1, 202403)",
-                        r.period
-                    ),
-                ));
+                push(
+                    place_of(r, names.period)
+                        .error(
+                            file,
+                            format!(
+                                "'{}' không phải là kỳ báo cáo (ví dụ 2024, 2024Q1, 202403)",
+                                r.period
+                            ),
+                        )
+                        .of(Problem::Period),
+                );
                 None
             }
         };
@@ -139,7 +156,8 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
                 Err(_) => {
                     push(
                         place_of(r, names.breakdown)
-                            .error(file, format!("mã phân tổ '{b}' không hợp lệ")),
+                            .error(file, format!("mã phân tổ '{b}' không hợp lệ"))
+                            .of(Problem::Breakdown),
                     );
                     ok = false;
                     None
@@ -154,17 +172,27 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
         };
         match (&e.breakdown, &breakdown) {
             (None, Some(b)) => {
-                push(place_of(r, names.breakdown).error(
-                    file,
-                    format!("chỉ tiêu {element} không có phân tổ, nhưng có mã phân tổ {b}"),
-                ));
+                push(
+                    place_of(r, names.breakdown)
+                        .error(
+                            file,
+                            format!("chỉ tiêu {element} không có phân tổ, nhưng có mã phân tổ {b}"),
+                        )
+                        .of(Problem::Breakdown),
+                );
                 continue;
             }
             (Some(cat), None) => {
-                push(place_of(r, names.breakdown).error(
-                    file,
-                    format!("chỉ tiêu {element} được phân tổ theo {cat}; cần ghi mã phân tổ"),
-                ));
+                push(
+                    place_of(r, names.breakdown)
+                        .error(
+                            file,
+                            format!(
+                                "chỉ tiêu {element} được phân tổ theo {cat}; cần ghi mã phân tổ"
+                            ),
+                        )
+                        .of(Problem::Breakdown),
+                );
                 continue;
             }
             (Some(cat), Some(b))
@@ -174,7 +202,8 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
             {
                 push(
                     place_of(r, names.breakdown)
-                        .error(file, format!("'{b}' không phải là phân tổ của {cat}")),
+                        .error(file, format!("'{b}' không phải là phân tổ của {cat}"))
+                        .of(Problem::Breakdown),
                 );
                 continue;
             }
@@ -183,10 +212,14 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
         let u = hier.unit(unit.as_str());
         if let Some(u) = u {
             if !u.exists_during(period.start(), period.end()) {
-                push(place_of(r, names.period).error(
-                    file,
-                    format!("đơn vị {unit} không tồn tại trong kỳ {period}"),
-                ));
+                push(
+                    place_of(r, names.period)
+                        .error(
+                            file,
+                            format!("đơn vị {unit} không tồn tại trong kỳ {period}"),
+                        )
+                        .of(Problem::Period),
+                );
                 continue;
             }
         }
@@ -194,13 +227,17 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
             .entry(u.map(|u| u.code.as_str()).unwrap_or(""))
             .or_insert_with(|| may_write(&unit));
         if !may {
-            push(place_of(r, names.unit).error(
-                file,
-                format!(
-                    "{} không có quyền nhập số liệu cho đơn vị {unit}",
-                    actor.who
-                ),
-            ));
+            push(
+                place_of(r, names.unit)
+                    .error(
+                        file,
+                        format!(
+                            "{} không có quyền nhập số liệu cho đơn vị {unit}",
+                            actor.who
+                        ),
+                    )
+                    .of(Problem::NoRight),
+            );
             continue;
         }
         if let Some(sets) = sets_of.get(element.as_str()) {
@@ -212,7 +249,7 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
                 })
                 .collect();
             if !covering.is_empty() && !opts.may_bypass_lock {
-                let reasons: Vec<Option<String>> = covering
+                let reasons: Vec<Option<(Problem, String)>> = covering
                     .iter()
                     .map(|ds| {
                         let k = set_index
@@ -237,9 +274,9 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
                     })
                     .collect();
                 if reasons.iter().all(Option::is_some) {
-                    if let Some(Some(reason)) = reasons.into_iter().next() {
-                        push(place_of(r, names.unit).error(file, reason));
-                        continue;
+                    if let Some(Some((problem, reason))) = reasons.into_iter().next() {
+                        // Refused unless it changes nothing: decided against what is stored.
+                        pending.push((i, place_of(r, names.unit).error(file, reason).of(problem)));
                     }
                 }
             }
@@ -269,7 +306,7 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
         let num = match ParsedValue::parse(e.value_type, &r.value) {
             Ok(p) => p.num,
             Err(err) => {
-                push(r.place.error(file, vi_value_error(&err)));
+                push(r.place.error(file, vi_value_error(&err)).of(Problem::Value));
                 continue;
             }
         };
@@ -277,7 +314,7 @@ pub(super) fn check_rows<'a>(ctx: &Ctx<'a>, chunk: &'a [ValueRow], start: usize)
             .as_ref()
             .is_some_and(|c| c.chars().count() > chiso_core::value::MAX_COMMENT_LEN)
         {
-            push(r.place.error(file, "ghi chú quá dài"));
+            push(r.place.error(file, "ghi chú quá dài").of(Problem::Comment));
             continue;
         }
         part.write_rows.push(i);
@@ -301,22 +338,28 @@ fn closed_reason(
     period: &Period,
     today: NaiveDate,
     excepted: bool,
-) -> Option<String> {
+) -> Option<(Problem, String)> {
     let w = ds.window(period);
     if today < w.opens {
-        return Some(format!(
-            "biểu {} kỳ {period} chưa mở (mở từ {})",
-            ds.code,
-            w.opens.format("%d/%m/%Y")
+        return Some((
+            Problem::NotOpen,
+            format!(
+                "biểu {} kỳ {period} chưa mở (mở từ {})",
+                ds.code,
+                w.opens.format("%d/%m/%Y")
+            ),
         ));
     }
     if w.locks.is_some_and(|l| today > l) && !excepted {
-        return Some(format!(
+        return Some((
+            Problem::Expired,
+            format!(
             "biểu {} kỳ {period} đã hết hạn nhập (khoá từ {}); cần quản trị viên cho phép ngoại lệ",
             ds.code,
             w.locks
                 .map(|l| l.format("%d/%m/%Y").to_string())
                 .unwrap_or_default()
+        ),
         ));
     }
     None

@@ -124,7 +124,21 @@ pub fn dataset() -> anyhow::Result<Dataset> {
     units::add_organisations(&mut units);
     let tiers = units::Tiers::of(&units);
     let groups = units::groups(&tiers);
-    let values_2023 = values::values(&tiers)?;
+    let never_reported = crate::collection::never_reported_2023(&units);
+    let mut values_2023 = values::values(&tiers, &never_reported)?;
+    // The agencies' and district committees' 2024 quarters, under way on 30 June 2024.
+    let mut agencies: Vec<Code> = tiers.agencies.iter().map(|u| u.code.clone()).collect();
+    agencies.sort();
+    let mut committees: Vec<(Code, Code)> = tiers
+        .districts
+        .iter()
+        .filter_map(|u| Some((u.code.clone(), u.parent.clone()?)))
+        .collect();
+    committees.sort();
+    values_2023.extend(crate::quarters::values(&crate::quarters::reports(
+        &agencies,
+        &committees,
+    )));
 
     // The 2024 follow-up, and the figures derived from it for 2023 and 2024 as of its day.
     let follow = crate::followup::build(&units, &tiers.communes, &values_2023);
@@ -200,6 +214,39 @@ mod tests {
                 p.what
             );
         }
+    }
+
+    #[test]
+    fn communes_that_never_reported_2023_have_no_2023_figures() {
+        let d = dataset().unwrap();
+        let missing = crate::collection::never_reported_2023(&d.units);
+        assert_eq!(missing.len(), 4);
+        let derived: HashSet<Code> = chiso_core::derived::elements()
+            .into_iter()
+            .map(|e| e.code)
+            .collect();
+        let theirs: Vec<&DataValueInput> = d
+            .values
+            .iter()
+            .filter(|v| v.period == Period::Year(2023) && missing.contains(&v.unit))
+            .filter(|v| !derived.contains(&v.element))
+            .collect();
+        assert!(theirs.is_empty(), "{theirs:?}");
+        // Their 2022 figures are there, and so are the others' 2023 ones.
+        let y22 = |u: &Code| {
+            d.values
+                .iter()
+                .any(|v| v.period == Period::Year(2022) && &v.unit == u)
+        };
+        assert!(missing.iter().all(y22));
+        let communes_2023: HashSet<&Code> = d
+            .values
+            .iter()
+            .filter(|v| v.period == Period::Year(2023) && v.element.as_str() == "VB_DEN")
+            .filter(|v| v.unit.as_str().chars().all(|c| c.is_ascii_digit()))
+            .map(|v| &v.unit)
+            .collect();
+        assert_eq!(communes_2023.len(), 58);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use super::c;
 use super::units::Tiers;
 use crate::calibrate::{numerators, split, unit_interval};
-use chiso_core::{DataValueInput, Period, SourceTag, Unit};
+use chiso_core::{Code, DataValueInput, Period, SourceTag, Unit};
+use std::collections::BTreeSet;
 
 const CALIBRATED: &str = "Số minh họa, hiệu chỉnh để tổng khớp đúng số công bố";
 const ILLUSTRATIVE: &str = "Số minh họa";
@@ -115,11 +116,27 @@ fn weights(units: &[&Unit], salt: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// The 2022 and 2023 values over the tiers' units.
-pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
+/// The 2022 and 2023 values over the tiers' units. The communes that never sent their 2023
+/// report have no 2023 values: the commune tier's 2023 figures are calibrated on the others.
+pub(super) fn values(
+    tiers: &Tiers<'_>,
+    never_reported: &BTreeSet<Code>,
+) -> anyhow::Result<Vec<DataValueInput>> {
     let mut b = Builder { values: Vec::new() };
     let y22 = Period::Year(2022);
     let y23 = Period::Year(2023);
+    let reported: Vec<&Unit> = tiers
+        .communes
+        .iter()
+        .filter(|u| !never_reported.contains(&u.code))
+        .copied()
+        .collect();
+    let all_tiers_2023: Vec<&Unit> = tiers
+        .all_tiers
+        .iter()
+        .filter(|u| !never_reported.contains(&u.code))
+        .copied()
+        .collect();
 
     // 1–3. E-documents by tier: the published 98.90 / 96.52 / 94.89 % in 2023.
     let docs = ("VB_XL_MANG", "VB_DEN");
@@ -143,7 +160,7 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
     );
     b.ratio(
         docs,
-        &weights(&tiers.communes, "vb"),
+        &weights(&reported, "vb"),
         2023,
         (113_868, 120_000),
         0.03,
@@ -179,29 +196,33 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
     );
 
     // 4. Personal digital signatures over all three tiers: 97.22 % (2023), 87.74 % (2022,
-    // derived by reading the published "up 9.48" as percentage points). Officials per unit are
-    // the same both years; 9. officials with a digital identity, 100 % in 2023.
-    let staff = weights(&tiers.all_tiers, "cb");
-    let officials = split(15_000, &staff.iter().map(|(_, w)| *w).collect::<Vec<_>>());
-    let staff_units: Vec<(String, f64)> = staff
-        .iter()
-        .zip(&officials)
-        .map(|((u, _), n)| (u.clone(), *n as f64))
-        .collect();
+    // derived by reading the published "up 9.48" as percentage points). The province's 15,000
+    // officials are spread by the same weights both years (over the units that reported that
+    // year); 9. officials with a digital identity, 100 % in 2023.
+    let staff_of = |units: &[&Unit]| -> Vec<(String, i64)> {
+        let staff = weights(units, "cb");
+        let officials = split(15_000, &staff.iter().map(|(_, w)| *w).collect::<Vec<_>>());
+        staff.into_iter().map(|(u, _)| u).zip(officials).collect()
+    };
+    let as_weights = |s: &[(String, i64)]| -> Vec<(String, f64)> {
+        s.iter().map(|(u, n)| (u.clone(), *n as f64)).collect()
+    };
+    let staff23 = staff_of(&all_tiers_2023);
+    let staff22 = staff_of(&tiers.all_tiers);
     b.ratio(
         ("CB_KY_SO", "CB_TONG"),
-        &staff_units,
+        &as_weights(&staff23),
         2023,
         (14_583, 15_000),
         0.02,
         true,
         CALIBRATED,
     );
-    b.ratio(("CB_KY_SO", "CB_TONG"), &staff_units, 2022, (13_161, 15_000), 0.05, true,
+    b.ratio(("CB_KY_SO", "CB_TONG"), &as_weights(&staff22), 2022, (13_161, 15_000), 0.05, true,
         "Số minh họa, hiệu chỉnh theo tỷ lệ 87,74% suy ra từ số công bố (97,22% năm 2023, tăng 9,48 điểm phần trăm)");
-    // The officials' counts are written once per year by the first ratio; the identity counts
+    // The officials' counts are written once per year by the ratios; the identity counts
     // equal them in 2023 (100 %) and reach 93 % in 2022.
-    for ((code, _), n) in staff.iter().zip(&officials) {
+    for (code, n) in &staff23 {
         b.put(
             "CB_DINH_DANH",
             code,
@@ -212,16 +233,16 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
         );
     }
     let ids22 = numerators(
-        &officials,
+        &staff22.iter().map(|(_, n)| *n).collect::<Vec<_>>(),
         13_950,
-        &staff
+        &staff22
             .iter()
             .map(|(u, _)| (unit_interval(&format!("dd/{u}")) - 0.5) * 0.1)
             .collect::<Vec<_>>(),
         true,
     )
     .ok_or_else(|| anyhow::anyhow!("calibration of CB_DINH_DANH 2022"))?;
-    for ((code, _), n) in staff.iter().zip(&ids22) {
+    for ((code, _), n) in staff22.iter().zip(&ids22) {
         b.put(
             "CB_DINH_DANH",
             code,
@@ -352,7 +373,7 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
     // 6. Administrative dossiers processed online 53.1 % (2022: 38.0 %), by commune.
     b.ratio(
         ("HS_TRUC_TUYEN", "HS_TTHC"),
-        &weights(&tiers.communes, "hs"),
+        &weights(&reported, "hs"),
         2023,
         (106_200, 200_000),
         0.08,
@@ -371,7 +392,7 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
     // 17. Digital addresses: 146,587 collected of 146,587 planned (published), by commune.
     b.ratio(
         ("DCS_THU_THAP", "DCS_KE_HOACH"),
-        &weights(&tiers.communes, "dcs"),
+        &weights(&reported, "dcs"),
         2023,
         (146_587, 146_587),
         0.03,
@@ -381,7 +402,7 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
     // 18. Electronic health records 85.3 % (2022: 70.0 %).
     b.ratio(
         ("DAN_CO_HSSK", "DAN_SO"),
-        &weights(&tiers.communes, "ds"),
+        &weights(&reported, "ds"),
         2023,
         (511_800, 600_000),
         0.05,
@@ -400,7 +421,7 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
     // 19. Adults with a smartphone 84.0 % (2022: 78.0 %).
     b.ratio(
         ("NGUOI_TT_CO_DTTM", "NGUOI_TRUONG_THANH"),
-        &weights(&tiers.communes, "ds"),
+        &weights(&reported, "ds"),
         2023,
         (352_800, 420_000),
         0.05,
@@ -419,7 +440,7 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
     // 20. Households with fibre 78.2 % (2022: 70.0 %).
     b.ratio(
         ("HO_CAP_QUANG", "HO_GIA_DINH"),
-        &weights(&tiers.communes, "ds"),
+        &weights(&reported, "ds"),
         2023,
         (125_120, 160_000),
         0.08,
@@ -438,7 +459,7 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
     // 21. People aged 15+ with a payment account 73.5 % (2022: 65.0 %).
     b.ratio(
         ("DAN_15_CO_TKTT", "DAN_15_TUOI"),
-        &weights(&tiers.communes, "ds"),
+        &weights(&reported, "ds"),
         2023,
         (338_100, 460_000),
         0.06,
@@ -455,10 +476,9 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
         ILLUSTRATIVE,
     );
     // 23. Villages free of dead zones 96.0 % (2022: 90.0 %): 300 villages.
-    let villages: Vec<(String, f64)> = weights(&tiers.communes, "thon");
     b.ratio(
         ("THON_KHONG_LOM_SONG", "THON_TONG"),
-        &villages,
+        &weights(&reported, "thon"),
         2023,
         (288, 300),
         0.05,
@@ -467,7 +487,7 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
     );
     b.ratio(
         ("THON_KHONG_LOM_SONG", "THON_TONG"),
-        &villages,
+        &weights(&tiers.communes, "thon"),
         2022,
         (270, 300),
         0.1,
@@ -479,14 +499,17 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
     // commune in 2023 (41 in 2022), people trained in basic digital skills.
     for (i, u) in tiers.communes.iter().enumerate() {
         let code = u.code.as_str();
-        b.put(
-            "TO_CNS_CONG_DONG",
-            code,
-            y23,
-            "1".into(),
-            SourceTag::Illustrative,
-            ILLUSTRATIVE,
-        );
+        let sent_2023 = !never_reported.contains(&u.code);
+        if sent_2023 {
+            b.put(
+                "TO_CNS_CONG_DONG",
+                code,
+                y23,
+                "1".into(),
+                SourceTag::Illustrative,
+                ILLUSTRATIVE,
+            );
+        }
         b.put(
             "TO_CNS_CONG_DONG",
             code,
@@ -496,14 +519,16 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
             ILLUSTRATIVE,
         );
         let trained = 150 + (unit_interval(&format!("kns/{code}")) * 600.0) as i64;
-        b.put(
-            "DAN_DAO_TAO_KNS",
-            code,
-            y23,
-            trained.to_string(),
-            SourceTag::Illustrative,
-            ILLUSTRATIVE,
-        );
+        if sent_2023 {
+            b.put(
+                "DAN_DAO_TAO_KNS",
+                code,
+                y23,
+                trained.to_string(),
+                SourceTag::Illustrative,
+                ILLUSTRATIVE,
+            );
+        }
         b.put(
             "DAN_DAO_TAO_KNS",
             code,
@@ -518,14 +543,16 @@ pub(super) fn values(tiers: &Tiers<'_>) -> anyhow::Result<Vec<DataValueInput>> {
             4..=7 => 1,
             _ => 2,
         };
-        b.put(
-            "SP_CDS_DANG_KY",
-            code,
-            y23,
-            products.to_string(),
-            SourceTag::Illustrative,
-            ILLUSTRATIVE,
-        );
+        if sent_2023 {
+            b.put(
+                "SP_CDS_DANG_KY",
+                code,
+                y23,
+                products.to_string(),
+                SourceTag::Illustrative,
+                ILLUSTRATIVE,
+            );
+        }
     }
 
     // 10. Chip-based ID cards: finished 52 days before the ministry's deadline (published);

@@ -271,8 +271,12 @@ pub(super) fn register(
                 period: Period::Year(2024),
                 breakdown: None,
                 value: total.to_string(),
-                comment: Some("Số minh họa: số thôn giữ như năm 2023".into()),
-                source: SourceTag::Illustrative,
+                comment: Some(
+                    "Suy ra từ số thôn năm 2023 (số minh họa), giả định không đổi; dùng cho \
+                     sổ vùng lõm sóng"
+                        .into(),
+                ),
+                source: SourceTag::Derived,
             });
         }
         for k in 0..gap {

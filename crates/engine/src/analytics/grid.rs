@@ -1,12 +1,17 @@
 //! The answer in DHIS2's analytics shape: headers, metadata (names and the items of each
-//! dimension) and one row per combination that has a value.
+//! dimension) and one row per combination that has a value, written as the options say.
 
-use super::{DataKind, Dimension, Lang, QueryError, Resolved};
+pub use super::options::number;
+use super::options::{rounded, IdScheme, SortOrder};
+use super::{DataItem, DataKind, Dimension, Lang, QueryError, Resolved, UnitScope};
 use crate::{Engine, Scope};
-use chiso_core::{DataElement, Period, UnitGroup};
+use chiso_core::{Code, DataElement, Period, UnitGroup};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
+
+/// DHIS2's id of the default category option combo (an element without breakdown, in `co`).
+pub const DEFAULT_OPTION_COMBO: &str = "HllvX50cXC0";
 
 // No doc comments on these three types: they would become descriptions in the OpenAPI
 // document.
@@ -31,16 +36,24 @@ pub struct MetaItem {
 pub struct MetaData {
     pub items: BTreeMap<String, MetaItem>,
     pub dimensions: BTreeMap<String, Vec<String>>,
+    #[serde(rename = "ouHierarchy", skip_serializing_if = "Option::is_none")]
+    pub ou_hierarchy: Option<BTreeMap<String, String>>,
+    #[serde(rename = "ouNameHierarchy", skip_serializing_if = "Option::is_none")]
+    pub ou_name_hierarchy: Option<BTreeMap<String, String>>,
 }
 
 /// DHIS2's analytics response.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Grid {
     pub headers: Vec<Header>,
-    #[serde(rename = "metaData")]
-    pub meta_data: MetaData,
+    /// Names and the items of each dimension; left out with `skipMeta=true`.
+    #[serde(rename = "metaData", skip_serializing_if = "Option::is_none")]
+    pub meta_data: Option<MetaData>,
     /// One row per combination that has a value: the dimension items, then the value.
     pub rows: Vec<Vec<String>>,
+    /// DHIS2's per-cell context; chiso has none to give.
+    #[serde(rename = "rowContext")]
+    pub row_context: BTreeMap<String, BTreeMap<String, String>>,
     pub height: usize,
     pub width: usize,
     #[serde(rename = "headerWidth")]
@@ -53,16 +66,6 @@ pub struct Labels<'a> {
     pub elements: &'a [DataElement],
     pub groups: &'a [UnitGroup],
     pub period: &'a (dyn Fn(&Period, Lang) -> String + Sync),
-}
-
-/// A value at full precision (`-0` written `0`).
-pub fn number(v: f64) -> String {
-    let s = format!("{v}");
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
 }
 
 fn header(name: &str, column: &str, meta: bool, number: bool) -> Header {
@@ -81,41 +84,134 @@ fn header(name: &str, column: &str, meta: bool, number: bool) -> Header {
     }
 }
 
+/// One computed cell: the value and, for an indicator, its parts.
+struct Cell {
+    value: f64,
+    decimals: Option<u8>,
+    /// numerator, denominator, factor.
+    parts: Option<(f64, f64, f64)>,
+}
+
 impl Resolved {
-    /// Every combination of a data item, a period and a unit (in that nesting), one row for
-    /// each that has a value: the row dimensions' item ids, then the value.
+    /// The `co` items of a data item: its element's breakdown options, or the default.
+    fn options_of(&self, engine: &Engine, dx: &DataItem) -> Vec<Option<Code>> {
+        match &dx.kind {
+            DataKind::Element {
+                element,
+                option: None,
+            } if self.rows.contains(&Dimension::Category) => {
+                let opts = engine
+                    .elements
+                    .get(element.as_str())
+                    .and_then(|e| engine.option_codes.get(e.id as usize))
+                    .cloned()
+                    .unwrap_or_default();
+                if opts.is_empty() {
+                    vec![None]
+                } else {
+                    opts.into_iter().map(Some).collect()
+                }
+            }
+            _ => vec![None],
+        }
+    }
+
+    fn cell(
+        &self,
+        engine: &Engine,
+        dx: &DataItem,
+        co: Option<&Code>,
+        pe: &Period,
+        ou: &UnitScope,
+    ) -> Result<Option<Cell>, QueryError> {
+        Ok(match &dx.kind {
+            DataKind::Indicator(code) => engine
+                .indicator(code.as_str(), &ou.scope, pe, self.as_of)?
+                .map(|v| Cell {
+                    value: v.value,
+                    decimals: engine.indicator_def(code.as_str()).map(|d| d.decimals),
+                    parts: engine
+                        .indicator_def(code.as_str())
+                        .map(|d| (v.numerator, v.denominator, d.factor)),
+                }),
+            DataKind::Element { element, option } => engine
+                .element(element, co.or(option.as_ref()), &ou.scope, pe, self.as_of)?
+                .map(|value| Cell {
+                    value,
+                    decimals: None,
+                    parts: None,
+                }),
+            DataKind::Reporting { data_set, metric } => {
+                let units = engine.scope_units(&ou.scope)?;
+                engine
+                    .reporting_metric(data_set.as_str(), metric, &units, pe)
+                    .map(|value| Cell {
+                        value,
+                        decimals: None,
+                        parts: None,
+                    })
+            }
+        })
+    }
+
+    /// Every combination of a data item (with its options under `co`), a period and a unit
+    /// (in that nesting), one row for each that has a value: the row dimensions' item ids,
+    /// then the value (and its parts with `includeNumDen`), ordered by value when asked.
     pub fn rows(&self, engine: &Engine) -> Result<Vec<Vec<String>>, QueryError> {
         self.check_size()?;
-        let mut rows = Vec::new();
+        let o = &self.options;
+        let mut rows: Vec<(f64, Vec<String>)> = Vec::new();
+        if o.skip_data {
+            return Ok(Vec::new());
+        }
         for dx in &self.data {
-            for pe in &self.periods {
-                for ou in &self.units {
-                    let v = match &dx.kind {
-                        DataKind::Indicator(code) => engine
-                            .indicator(code.as_str(), &ou.scope, pe, self.as_of)?
-                            .map(|v| v.value),
-                        DataKind::Element { element, option } => {
-                            engine.element(element, option.as_ref(), &ou.scope, pe, self.as_of)?
+            let cos = self.options_of(engine, dx);
+            for co in &cos {
+                for pe in &self.periods {
+                    for ou in &self.units {
+                        let Some(cell) = self.cell(engine, dx, co.as_ref(), pe, ou)? else {
+                            continue;
+                        };
+                        let mut row = Vec::with_capacity(self.rows.len() + 6);
+                        for d in &self.rows {
+                            row.push(match d {
+                                Dimension::Data => dx.id.clone(),
+                                Dimension::Period => pe.to_string(),
+                                Dimension::Unit => ou.id.clone(),
+                                Dimension::Category => co
+                                    .as_ref()
+                                    .map(|c| c.to_string())
+                                    .unwrap_or_else(|| DEFAULT_OPTION_COMBO.to_string()),
+                            });
                         }
-                    };
-                    let Some(v) = v else { continue };
-                    let mut row = Vec::with_capacity(self.rows.len() + 1);
-                    for d in &self.rows {
-                        row.push(match d {
-                            Dimension::Data => dx.id.clone(),
-                            Dimension::Period => pe.to_string(),
-                            Dimension::Unit => ou.id.clone(),
-                        });
+                        row.push(rounded(cell.value, cell.decimals, o.skip_rounding));
+                        if o.include_num_den {
+                            match cell.parts {
+                                Some((n, d, f)) => {
+                                    row.push(rounded(n, None, o.skip_rounding));
+                                    row.push(rounded(d, None, o.skip_rounding));
+                                    row.push(number(f));
+                                    row.push(number(f));
+                                    row.push("1".into());
+                                }
+                                None => row.extend(std::iter::repeat_n(String::new(), 5)),
+                            }
+                        }
+                        rows.push((cell.value, row));
                     }
-                    row.push(number(v));
-                    rows.push(row);
                 }
             }
         }
-        Ok(rows)
+        match o.order {
+            Some(SortOrder::Ascending) => rows.sort_by(|a, b| a.0.total_cmp(&b.0)),
+            Some(SortOrder::Descending) => rows.sort_by(|a, b| b.0.total_cmp(&a.0)),
+            None => {}
+        }
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
     }
 
-    /// The names of the dimensions and of every item, in the query's language.
+    /// The names of the dimensions and of every item, in the query's language; each unit's
+    /// ancestors with `showHierarchy`.
     pub fn meta_data(&self, engine: &Engine, labels: &Labels) -> MetaData {
         let lang = self.lang.as_str();
         let mut items = BTreeMap::new();
@@ -131,6 +227,7 @@ impl Resolved {
             ("dx", "Data", "Dữ liệu"),
             ("pe", "Period", "Kỳ"),
             ("ou", "Organisation unit", "Đơn vị"),
+            ("co", "Category option combo", "Phân tổ"),
         ] {
             name(
                 k,
@@ -138,35 +235,37 @@ impl Resolved {
             );
         }
         for dx in &self.data {
-            let n = match &dx.kind {
-                DataKind::Indicator(c) => engine
-                    .indicator_def(c.as_str())
-                    .map(|i| i.name(lang).to_string()),
-                DataKind::Element { element, .. } => labels
-                    .elements
-                    .iter()
-                    .find(|e| e.code == *element)
-                    .map(|e| e.name(lang).to_string()),
-            };
-            name(&dx.id, n);
+            name(&dx.id, self.data_name(engine, labels, dx));
+        }
+        for r in &self.relative {
+            name(r.name(), Some(r.label(self.lang)));
         }
         for p in &self.periods {
             name(&p.to_string(), Some((labels.period)(p, self.lang)));
         }
         for o in &self.units {
-            let n = match &o.scope {
-                Scope::Unit(c) => engine
-                    .tree()
-                    .unit(c.as_str())
-                    .map(|u| u.name(lang).to_string()),
-                Scope::Group(g) => labels.groups.iter().find(|x| x.code == *g).map(|x| {
-                    match (self.lang, &x.name_en) {
-                        (Lang::En, Some(n)) => n.clone(),
-                        _ => x.name_vi.clone(),
+            name(&o.id, self.unit_name(engine, labels, o));
+        }
+        let mut cos: Vec<String> = Vec::new();
+        if self.rows.contains(&Dimension::Category) {
+            for dx in &self.data {
+                for c in self.options_of(engine, dx) {
+                    let id = c
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| DEFAULT_OPTION_COMBO.to_string());
+                    if !cos.contains(&id) {
+                        name(
+                            &id,
+                            Some(if id == DEFAULT_OPTION_COMBO {
+                                "default".into()
+                            } else {
+                                id.clone()
+                            }),
+                        );
+                        cos.push(id);
                     }
-                }),
-            };
-            name(&o.id, n);
+                }
+            }
         }
         let mut dimensions = BTreeMap::new();
         dimensions.insert(
@@ -181,15 +280,92 @@ impl Resolved {
             "ou".to_string(),
             self.units.iter().map(|o| o.id.clone()).collect(),
         );
-        dimensions.insert("co".to_string(), vec![]);
-        MetaData { items, dimensions }
+        dimensions.insert("co".to_string(), cos);
+        let (mut ou_hierarchy, mut ou_name_hierarchy) = (None, None);
+        if self.options.show_hierarchy {
+            let (mut ids, mut names) = (BTreeMap::new(), BTreeMap::new());
+            for o in &self.units {
+                if let Scope::Unit(c) = &o.scope {
+                    let mut up: Vec<&chiso_core::Unit> =
+                        engine.tree().ancestors(c.as_str()).collect();
+                    up.reverse();
+                    let id_path: Vec<&str> = up.iter().map(|u| u.code.as_str()).collect();
+                    ids.insert(
+                        o.id.clone(),
+                        format!("/{}", id_path.join("/")).replace("//", "/"),
+                    );
+                    let mut name_path: Vec<&str> = up.iter().map(|u| u.name(lang)).collect();
+                    if let Some(me) = engine.tree().unit(c.as_str()) {
+                        name_path.push(me.name(lang));
+                    }
+                    names.insert(o.id.clone(), format!("/{}", name_path.join("/")));
+                }
+            }
+            ou_hierarchy = Some(ids);
+            ou_name_hierarchy = Some(names);
+        }
+        MetaData {
+            items,
+            dimensions,
+            ou_hierarchy,
+            ou_name_hierarchy,
+        }
     }
 
-    /// The answer: headers (the row dimensions, then the value), metadata and rows. Refused
-    /// beyond [`super::MAX_ROWS`] combinations.
+    fn data_name(&self, engine: &Engine, labels: &Labels, dx: &DataItem) -> Option<String> {
+        let lang = self.lang.as_str();
+        match &dx.kind {
+            DataKind::Indicator(c) => engine
+                .indicator_def(c.as_str())
+                .map(|i| i.name(lang).to_string()),
+            DataKind::Element { element, .. } => labels
+                .elements
+                .iter()
+                .find(|e| e.code == *element)
+                .map(|e| e.name(lang).to_string()),
+            DataKind::Reporting { data_set, metric } => {
+                let what = match (*metric, self.lang) {
+                    ("REPORTING_RATE", Lang::En) => "Reporting rate",
+                    ("REPORTING_RATE", Lang::Vi) => "Tỷ lệ báo cáo",
+                    ("REPORTING_RATE_ON_TIME", Lang::En) => "Reporting rate on time",
+                    ("REPORTING_RATE_ON_TIME", Lang::Vi) => "Tỷ lệ báo cáo đúng hạn",
+                    ("ACTUAL_REPORTS", Lang::En) => "Actual reports",
+                    ("ACTUAL_REPORTS", Lang::Vi) => "Số báo cáo đã nộp",
+                    ("ACTUAL_REPORTS_ON_TIME", Lang::En) => "Actual reports on time",
+                    ("ACTUAL_REPORTS_ON_TIME", Lang::Vi) => "Số báo cáo nộp đúng hạn",
+                    (_, Lang::En) => "Expected reports",
+                    (_, Lang::Vi) => "Số báo cáo phải nộp",
+                };
+                Some(format!("{data_set} {what}"))
+            }
+        }
+    }
+
+    fn unit_name(&self, engine: &Engine, labels: &Labels, o: &UnitScope) -> Option<String> {
+        let lang = self.lang.as_str();
+        match &o.scope {
+            Scope::Unit(c) => engine
+                .tree()
+                .unit(c.as_str())
+                .map(|u| u.name(lang).to_string()),
+            Scope::Group(g) => {
+                labels
+                    .groups
+                    .iter()
+                    .find(|x| x.code == *g)
+                    .map(|x| match (self.lang, &x.name_en) {
+                        (Lang::En, Some(n)) => n.clone(),
+                        _ => x.name_vi.clone(),
+                    })
+            }
+        }
+    }
+
+    /// The answer: headers (the row dimensions, then the value and, with `includeNumDen`, its
+    /// parts), metadata and rows. Refused beyond [`super::MAX_ROWS`] combinations.
     pub fn evaluate(&self, engine: &Engine, labels: &Labels) -> Result<Grid, QueryError> {
-        let rows = self.rows(engine)?;
-        let meta_data = self.meta_data(engine, labels);
+        let mut rows = self.rows(engine)?;
+        let mut meta = self.meta_data(engine, labels);
         let mut headers: Vec<Header> = self
             .rows
             .iter()
@@ -197,17 +373,57 @@ impl Resolved {
                 Dimension::Data => header("dx", "Data", true, false),
                 Dimension::Period => header("pe", "Period", true, false),
                 Dimension::Unit => header("ou", "Organisation unit", true, false),
+                Dimension::Category => header("co", "Category option combo", true, false),
             })
             .collect();
         headers.push(header("value", "Value", false, true));
+        if self.options.include_num_den {
+            for (n, c) in [
+                ("numerator", "Numerator"),
+                ("denominator", "Denominator"),
+                ("factor", "Factor"),
+                ("multiplier", "Multiplier"),
+                ("divisor", "Divisor"),
+            ] {
+                headers.push(header(n, c, false, true));
+            }
+        }
+        if self.options.id_scheme == IdScheme::Name {
+            // Items named instead of identified, in rows and metadata alike.
+            let named = |id: &String| {
+                meta.items
+                    .get(id)
+                    .map(|m| m.name.clone())
+                    .unwrap_or_else(|| id.clone())
+            };
+            let dims = self.rows.len();
+            for r in &mut rows {
+                for cell in r.iter_mut().take(dims) {
+                    *cell = named(cell);
+                }
+            }
+            let dimensions = meta
+                .dimensions
+                .iter()
+                .map(|(k, v)| (k.clone(), v.iter().map(named).collect()))
+                .collect();
+            let items = meta
+                .items
+                .iter()
+                .map(|(k, v)| (named(k), v.clone()))
+                .collect();
+            meta.dimensions = dimensions;
+            meta.items = items;
+        }
         let width = headers.len();
         Ok(Grid {
             height: rows.len(),
             width,
             header_width: width,
             headers,
-            meta_data,
+            meta_data: (!self.options.skip_meta).then_some(meta),
             rows,
+            row_context: BTreeMap::new(),
         })
     }
 }

@@ -4,10 +4,14 @@
 //! `filter=ou:…`. `dx` takes indicator codes, element codes and `ELEMENT.OPTION`; `pe` takes
 //! period ids and relative periods; `ou` takes unit codes, `LEVEL-n` (under the listed units,
 //! or everywhere), `OU_GROUP-CODE` (the group's members, one by one; as a filter, the group
-//! as a whole), `GROUP-CODE` (chiso: the group as one item), `USER_ORGUNIT` and
-//! `USER_ORGUNIT_CHILDREN` (the roots and their children until accounts exist). chiso adds
-//! `asOf=YYYY-MM-DD`: read the figures in the structure of that date (e.g. 2023 figures in the
-//! 2025 units). Values are full precision: rounding is for display.
+//! as a whole), `GROUP-CODE` (chiso: the group as one item), `USER_ORGUNIT`,
+//! `USER_ORGUNIT_CHILDREN` and `USER_ORGUNIT_GRANDCHILDREN` (the units the caller's roles are
+//! scoped to, set by the caller in [`Query::user_units`]; the roots when none). `dx` also takes
+//! `DATASET.METRIC` (DHIS2's reporting metrics) and `ELEMENT.default`; `dimension=co` breaks
+//! elements down by their options. chiso adds `asOf=YYYY-MM-DD`: read the figures in the
+//! structure of that date (e.g. 2023 figures in the 2025 units). DHIS2's options are read into
+//! [`Options`]: values are rounded as DHIS2 rounds them (an indicator to its decimals, others
+//! to two) unless `skipRounding=true`; an option chiso does not support is refused by name.
 //!
 //! Three steps, each on the engine the caller holds:
 //! [`Query::parse`] turns the request's parameters into a [`Query`] (every item checked
@@ -17,6 +21,7 @@
 //! read the resolved units between the last two steps.
 
 mod grid;
+mod options;
 mod parse;
 mod relative;
 #[cfg(test)]
@@ -24,6 +29,7 @@ mod tests;
 mod units;
 
 pub use grid::{Grid, Header, Labels, MetaData, MetaItem};
+pub use options::{IdScheme, Options, SortOrder};
 pub use relative::RelativePeriod;
 
 use crate::{EngineError, Scope};
@@ -43,6 +49,8 @@ pub enum Dimension {
     Period,
     /// `ou`: units.
     Unit,
+    /// `co`: the breakdown options of the data elements (DHIS2's category option combos).
+    Category,
 }
 
 impl Dimension {
@@ -55,11 +63,15 @@ impl Dimension {
             Dimension::Data => "dx",
             Dimension::Period => "pe",
             Dimension::Unit => "ou",
+            Dimension::Category => "co",
         }
     }
 
     /// The dimension of a DHIS2 name (`dx`, `pe`, `ou`).
     pub fn parse(name: &str) -> Option<Dimension> {
+        if name == "co" {
+            return Some(Dimension::Category);
+        }
         Dimension::ALL.into_iter().find(|d| d.name() == name)
     }
 }
@@ -101,6 +113,11 @@ pub enum DataKind {
     Indicator(Code),
     /// A data element, whole or one option of its breakdown (`ELEMENT.OPTION`).
     Element { element: Code, option: Option<Code> },
+    /// A reporting metric of a data set (`DATASET.REPORTING_RATE`, …), as `R{…}`.
+    Reporting {
+        data_set: Code,
+        metric: &'static str,
+    },
 }
 
 /// One `pe` item.
@@ -124,10 +141,12 @@ pub enum UnitItem {
     OuGroup { id: String, group: Code },
     /// `GROUP-CODE` (chiso): the group as one item, `id` being the item as written.
     Group { id: String, group: Code },
-    /// `USER_ORGUNIT`: the roots.
+    /// `USER_ORGUNIT`: the caller's units ([`Query::user_units`]), or the roots.
     UserOrgUnit,
-    /// `USER_ORGUNIT_CHILDREN`: the roots' children.
+    /// `USER_ORGUNIT_CHILDREN`: their children.
     UserOrgUnitChildren,
+    /// `USER_ORGUNIT_GRANDCHILDREN`: their children's children.
+    UserOrgUnitGrandchildren,
 }
 
 /// An analytics query: what to compute, before it is resolved against the engine.
@@ -144,6 +163,10 @@ pub struct Query {
     /// Read the figures in the structure of this date.
     pub as_of: Option<NaiveDate>,
     pub lang: Lang,
+    /// DHIS2's options of the answer.
+    pub options: Options,
+    /// The units the caller's roles are scoped to (`USER_ORGUNIT`); none: the roots.
+    pub user_units: Vec<Code>,
 }
 
 /// One resolved `ou` item: its id in rows and metadata, and the units it adds up.
@@ -162,6 +185,9 @@ pub struct Resolved {
     pub rows: Vec<Dimension>,
     pub as_of: Option<NaiveDate>,
     pub lang: Lang,
+    pub options: Options,
+    /// The relative periods asked, named in the metadata.
+    pub relative: Vec<RelativePeriod>,
 }
 
 /// Why a query was refused. [`QueryError::param`] names the request parameter; the message
@@ -215,6 +241,21 @@ pub enum QueryError {
     SeveralUnitsAsFilter,
     #[error("{combinations} combinations asked; at most {MAX_ROWS} per request")]
     TooManyRows { combinations: usize },
+    /// A DHIS2 option chiso does not answer: refused by name, never ignored.
+    #[error("{param}: {reason}")]
+    Unsupported {
+        param: &'static str,
+        reason: &'static str,
+    },
+    /// A value of an option that is not one of its values.
+    #[error("{param}={value}: use {allowed}")]
+    BadOption {
+        param: &'static str,
+        value: String,
+        allowed: &'static str,
+    },
+    #[error("the co dimension breaks down data elements only; {item} is not one")]
+    CategoryNeedsElements { item: String },
     /// An unknown unit, group or item met while resolving or evaluating.
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -235,11 +276,14 @@ impl QueryError {
             | QueryError::BadPeriod { param, .. }
             | QueryError::RelativeOutOfRange { param, .. }
             | QueryError::BadLevel { param, .. }
-            | QueryError::BadUnitItem { param, .. } => param,
+            | QueryError::BadUnitItem { param, .. }
+            | QueryError::Unsupported { param, .. }
+            | QueryError::BadOption { param, .. } => param,
             QueryError::SeveralUnitsAsFilter => "filter",
-            QueryError::Missing(_) | QueryError::TooManyRows { .. } | QueryError::Engine(_) => {
-                "dimension"
-            }
+            QueryError::Missing(_)
+            | QueryError::TooManyRows { .. }
+            | QueryError::Engine(_)
+            | QueryError::CategoryNeedsElements { .. } => "dimension",
         }
     }
 }
@@ -285,6 +329,7 @@ impl Query {
             &self.units,
             self.is_row(Dimension::Unit),
             self.as_of,
+            &self.user_units,
         )?;
         Ok(Resolved {
             data: self.data.clone(),
@@ -293,6 +338,15 @@ impl Query {
             rows: self.rows.clone(),
             as_of: self.as_of,
             lang: self.lang,
+            options: self.options.clone(),
+            relative: self
+                .periods
+                .iter()
+                .filter_map(|p| match p {
+                    PeriodItem::Relative(r) => Some(*r),
+                    PeriodItem::Fixed(_) => None,
+                })
+                .collect(),
         })
     }
 }

@@ -3,7 +3,8 @@
 
 use super::relative::RelativePeriod;
 use super::{
-    param_of, units, DataItem, DataKind, Dimension, Lang, PeriodItem, Query, QueryError, UnitItem,
+    param_of, units, DataItem, DataKind, Dimension, Lang, Options, PeriodItem, Query, QueryError,
+    UnitItem,
 };
 use crate::Engine;
 use chiso_core::{Code, Period};
@@ -18,8 +19,9 @@ fn date(param: &'static str, v: &str) -> Result<NaiveDate, QueryError> {
 
 impl Query {
     /// Parse the request's parameters, in the order given. `today` is the day relative
-    /// periods count from unless `relativePeriodDate` says otherwise. Parameters chiso does
-    /// not need (`skipMeta`, `displayProperty`…) are ignored; `locale` or `displayProperty`
+    /// periods count from unless `relativePeriodDate` says otherwise. DHIS2's options are read
+    /// into [`Options`] (those chiso does not answer are refused by name); other parameters
+    /// are not analytics' (the language, the API's own); `locale` or `displayProperty`
     /// starting with `en` asks for English names.
     ///
     /// Errors come in this order: the form of each `dimension`/`filter` and the dates, in
@@ -37,6 +39,7 @@ impl Query {
         let mut as_of = None;
         let mut at = today;
         let mut lang = Lang::Vi;
+        let mut options = Options::default();
         let mut specs: Vec<(bool, Dimension, String)> = Vec::new();
         for (k, v) in params {
             let (k, v) = (k.as_ref(), v.as_ref());
@@ -44,11 +47,15 @@ impl Query {
                 "dimension" | "filter" => {
                     let is_row = k == "dimension";
                     let param = param_of(is_row);
-                    let (dim, items) =
+                    // `co` alone: every option of the elements' breakdowns.
+                    let (dim, items) = if v == "co" {
+                        ("co", "")
+                    } else {
                         v.split_once(':').ok_or_else(|| QueryError::NotADimension {
                             param,
                             value: v.to_string(),
-                        })?;
+                        })?
+                    };
                     let d = Dimension::parse(dim).ok_or_else(|| QueryError::UnknownDimension {
                         param,
                         name: dim.to_string(),
@@ -63,8 +70,11 @@ impl Query {
                 }
                 "asOf" => as_of = Some(date("asOf", v)?),
                 "relativePeriodDate" => at = date("relativePeriodDate", v)?,
-                "locale" | "displayProperty" if v.starts_with("en") => lang = Lang::En,
-                _ => {}
+                "locale" if v.starts_with("en") => lang = Lang::En,
+                "displayProperty" if v.starts_with("en") => lang = Lang::En,
+                _ => {
+                    options.read(k, v)?;
+                }
             }
         }
         for d in Dimension::ALL {
@@ -80,6 +90,8 @@ impl Query {
             today: at,
             as_of,
             lang,
+            options,
+            user_units: Vec::new(),
         };
         for (is_row, d, items) in specs {
             let param = param_of(is_row);
@@ -88,6 +100,23 @@ impl Query {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .collect();
+            if d == Dimension::Category {
+                if !is_row {
+                    // DHIS2 refuses category option combos as a filter (E7110).
+                    return Err(QueryError::Unsupported {
+                        param: "filter",
+                        reason: "category option combos cannot be specified as filter; give co as a dimension",
+                    });
+                }
+                if !items.is_empty() {
+                    return Err(QueryError::Unsupported {
+                        param: "dimension",
+                        reason: "co takes no items: dimension=co breaks every element down by all its options",
+                    });
+                }
+                q.rows.push(d);
+                continue;
+            }
             if items.is_empty() {
                 return Err(QueryError::NoItems { param });
             }
@@ -102,11 +131,12 @@ impl Query {
                         q.periods.push(period_item(param, it, at)?);
                     }
                 }
+                Dimension::Category => {}
                 Dimension::Unit => {
                     for it in items {
                         q.units.push(unit_item(engine, param, it)?);
                     }
-                    let resolved = units::resolve(engine, &q.units, is_row, as_of)?;
+                    let resolved = units::resolve(engine, &q.units, is_row, as_of, &[])?;
                     if !is_row && resolved.len() > 1 {
                         // Several units as a filter: DHIS2 adds them up; chiso answers each
                         // only as a dimension.
@@ -118,21 +148,42 @@ impl Query {
                 q.rows.push(d);
             }
         }
+        if q.is_row(Dimension::Category) {
+            if let Some(d) = q
+                .data
+                .iter()
+                .find(|d| !matches!(d.kind, DataKind::Element { .. }))
+            {
+                return Err(QueryError::CategoryNeedsElements { item: d.id.clone() });
+            }
+        }
         Ok(q)
     }
 }
 
-/// An indicator code, an element code or `ELEMENT.OPTION` (an indicator's code wins).
+/// An indicator code, a data set's reporting metric (`DATASET.REPORTING_RATE`…), an element
+/// code or `ELEMENT.OPTION` (`ELEMENT.default`: the element whole); an indicator's code wins.
 fn data_item(engine: &Engine, param: &'static str, it: &str) -> Result<DataItem, QueryError> {
     let bad = |reason| QueryError::BadDataItem {
         param,
         item: it.to_string(),
         reason,
     };
+    let metric = it.split_once('.').and_then(|(ds, m)| {
+        let m = crate::reporting::METRICS.iter().find(|x| **x == m)?;
+        engine.reporting_of(ds).map(|_| (ds, *m))
+    });
     let kind = if engine.has_indicator(it) {
         DataKind::Indicator(Code::parse(it).map_err(bad)?)
+    } else if let Some((ds, metric)) = metric {
+        DataKind::Reporting {
+            data_set: Code::parse(ds).map_err(bad)?,
+            metric,
+        }
     } else {
         let (el, opt) = match it.split_once('.') {
+            // DHIS2's default category option combo: the element whole.
+            Some((a, "default" | "HllvX50cXC0")) => (a, None),
             Some((a, b)) => (a, Some(b)),
             None => (it, None),
         };
@@ -204,6 +255,8 @@ fn unit_item(engine: &Engine, param: &'static str, it: &str) -> Result<UnitItem,
         Ok(UnitItem::UserOrgUnit)
     } else if it == "USER_ORGUNIT_CHILDREN" {
         Ok(UnitItem::UserOrgUnitChildren)
+    } else if it == "USER_ORGUNIT_GRANDCHILDREN" {
+        Ok(UnitItem::UserOrgUnitGrandchildren)
     } else {
         let c = code(it)?;
         engine.children_of(&c)?;

@@ -77,6 +77,46 @@ impl RelativePeriod {
         }
     }
 
+    /// Its name for a person, as DHIS2's metadata gives it ("Last 12 months").
+    pub fn label(self, lang: super::Lang) -> String {
+        use PeriodType::*;
+        let (t, n) = self.shape();
+        match lang {
+            super::Lang::En => {
+                let unit = match t {
+                    Day => "day",
+                    Week => "week",
+                    Month => "month",
+                    Quarter => "quarter",
+                    SixMonth => "six-month",
+                    Year => "year",
+                };
+                match (self, n) {
+                    (RelativePeriod::Today, _) => "Today".into(),
+                    (_, 0) => format!("This {unit}"),
+                    (_, 1) => format!("Last {unit}"),
+                    (_, n) => format!("Last {n} {unit}s"),
+                }
+            }
+            super::Lang::Vi => {
+                let unit = match t {
+                    Day => "ngày",
+                    Week => "tuần",
+                    Month => "tháng",
+                    Quarter => "quý",
+                    SixMonth => "nửa năm",
+                    Year => "năm",
+                };
+                match (self, n) {
+                    (RelativePeriod::Today, _) => "Hôm nay".into(),
+                    (_, 0) => format!("{} này", capital(unit)),
+                    (_, 1) => format!("{} trước", capital(unit)),
+                    (_, n) => format!("{n} {unit} gần nhất"),
+                }
+            }
+        }
+    }
+
     /// The relative period of a DHIS2 name (None: not a relative period chiso knows).
     pub fn parse(name: &str) -> Option<RelativePeriod> {
         RelativePeriod::ALL.into_iter().find(|r| r.name() == name)
@@ -118,4 +158,11 @@ impl RelativePeriod {
         }
         (1..=n).rev().map(|k| current.offset(-k)).collect()
     }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

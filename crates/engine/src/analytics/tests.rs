@@ -350,7 +350,7 @@ fn the_grid_of_a_small_engine() {
             ["B.M", "U1", "7"],
         ]
     );
-    let name = |id: &str| g.meta_data.items[id].name.as_str();
+    let name = |id: &str| g.meta_data.as_ref().unwrap().items[id].name.as_str();
     assert_eq!(
         [
             name("dx"),
@@ -371,7 +371,7 @@ fn the_grid_of_a_small_engine() {
             "Đơn vị 1"
         ]
     );
-    let dims = &g.meta_data.dimensions;
+    let dims = &g.meta_data.as_ref().unwrap().dimensions;
     assert_eq!(dims["dx"], ["R", "N", "B.M"]);
     assert_eq!(dims["pe"], ["2023"]);
     assert_eq!(dims["ou"], ["U1", "U2"]);
@@ -380,15 +380,24 @@ fn the_grid_of_a_small_engine() {
     // Periods as rows, relative to the given day; a group as a filter, named by the caller.
     let g = evaluate(&e, "dimension=dx:N&dimension=pe:THIS_YEAR;LAST_YEAR&filter=ou:GROUP-G&relativePeriodDate=2024-03-01&locale=en");
     assert_eq!(g.rows, [["N", "2023", "60"]]);
-    assert_eq!(g.meta_data.dimensions["pe"], ["2024", "2023"]);
-    assert_eq!(g.meta_data.items["GROUP-G"].name, "Group G");
+    assert_eq!(
+        g.meta_data.as_ref().unwrap().dimensions["pe"],
+        ["2024", "2023"]
+    );
+    assert_eq!(
+        g.meta_data.as_ref().unwrap().items["GROUP-G"].name,
+        "Group G"
+    );
     let g = evaluate(&e, "filter=dx:N&filter=pe:2023&filter=ou:GROUP-G");
     assert_eq!(
         (g.headers.len(), g.rows.clone()),
         (1, vec![vec!["60".to_string()]])
     );
-    assert_eq!(g.meta_data.items["GROUP-G"].name, "Nhóm G");
-    assert_eq!(g.meta_data.items["dx"].name, "Dữ liệu");
-    assert_eq!(g.meta_data.items["2023"].name, "2023 vi");
+    assert_eq!(
+        g.meta_data.as_ref().unwrap().items["GROUP-G"].name,
+        "Nhóm G"
+    );
+    assert_eq!(g.meta_data.as_ref().unwrap().items["dx"].name, "Dữ liệu");
+    assert_eq!(g.meta_data.as_ref().unwrap().items["2023"].name, "2023 vi");
     assert_eq!(grid::number(-0.0), "0");
 }

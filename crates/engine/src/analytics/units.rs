@@ -12,14 +12,23 @@ fn unit(code: Code) -> UnitScope {
     }
 }
 
-/// Groups, `USER_ORGUNIT…` in the order given; then the listed units, or, when levels are
-/// asked, the units at each level under the listed units (or under every root).
+/// Groups, `USER_ORGUNIT…` (the caller's units, or every root when none) in the order
+/// given; then the listed units, or, when levels are asked, the units at each level under the
+/// listed units (or under every root).
 pub(super) fn resolve(
     engine: &Engine,
     items: &[UnitItem],
     is_row: bool,
     as_of: Option<NaiveDate>,
+    user_units: &[Code],
 ) -> Result<Vec<UnitScope>, EngineError> {
+    let mine = || {
+        if user_units.is_empty() {
+            engine.roots()
+        } else {
+            user_units.to_vec()
+        }
+    };
     let mut out = Vec::new();
     let mut bases = Vec::new();
     let mut levels = Vec::new();
@@ -44,10 +53,17 @@ pub(super) fn resolve(
                     scope: Scope::Group(group.clone()),
                 });
             }
-            UnitItem::UserOrgUnit => out.extend(engine.roots().into_iter().map(unit)),
+            UnitItem::UserOrgUnit => out.extend(mine().into_iter().map(unit)),
             UnitItem::UserOrgUnitChildren => {
-                for r in engine.roots() {
+                for r in mine() {
                     out.extend(engine.children_of(&r)?.into_iter().map(unit));
+                }
+            }
+            UnitItem::UserOrgUnitGrandchildren => {
+                for r in mine() {
+                    for c in engine.children_of(&r)? {
+                        out.extend(engine.children_of(&c)?.into_iter().map(unit));
+                    }
                 }
             }
             UnitItem::Unit(c) => {

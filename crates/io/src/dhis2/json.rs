@@ -4,7 +4,7 @@ use super::lenient::{Field, Item, Items, Top};
 use crate::values::{
     dhis2_timestamp, is_default_combo, Errors, ExportRow, Place, ValueRow, MAX_ROWS,
 };
-use crate::FileError;
+use crate::{FileError, Problem};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A DHIS2 data value set. Top-level `period`, `orgUnit` and `attributeOptionCombo` apply
@@ -80,6 +80,7 @@ fn syntax_error(file: &str, e: &serde_json::Error) -> FileError {
         serde_json::error::Category::Io => "lỗi đọc".to_string(),
     };
     FileError {
+        problem: crate::error::Problem::Other,
         file: file.to_string(),
         sheet: None,
         row: e.line(),
@@ -112,6 +113,7 @@ pub fn read_dhis2_json(
         )]);
     };
     let field_err = |name: &str, reason: String| FileError {
+        problem: crate::error::Problem::Other,
         file: file_name.to_string(),
         sheet: None,
         row: 0,
@@ -175,7 +177,8 @@ pub fn read_dhis2_json(
             Ok(r) => rows.push(r),
             Err(es) => {
                 for (column, reason) in es {
-                    if !errors.push(place.at(column).error(file_name, reason)) {
+                    let e = place.at(column).error(file_name, reason);
+                    if !errors.push(e.of(field_problem(column))) {
                         break;
                     }
                 }
@@ -243,9 +246,6 @@ fn read_value(
             errs.push((name, missing.clone()));
         }
     }
-    if value.is_none() && !deleted && !bad(&errs, "value") {
-        errs.push(("value", missing));
-    }
     if let Some(a) = aoc.as_deref().filter(|a| !is_default_combo(a)) {
         errs.push((
             "attributeOptionCombo",
@@ -255,6 +255,8 @@ fn read_value(
     if !errs.is_empty() {
         return Err(errs);
     }
+    // DHIS2's rule: a value with neither a value nor a comment deletes the stored one.
+    let deleted = deleted || (value.is_none() && comment.is_none());
     Ok(ValueRow {
         element: element.unwrap_or_default(),
         period: period.unwrap_or_default(),
@@ -265,6 +267,20 @@ fn read_value(
         deleted,
         place: place.at("value"),
     })
+}
+
+/// The kind of a reader's error about a field of a value, by the field (DHIS2's names).
+pub(crate) fn field_problem(field: &str) -> Problem {
+    match field {
+        "dataElement" | "dataelement" => Problem::Element,
+        "period" => Problem::Period,
+        "orgUnit" | "orgunit" => Problem::Unit,
+        "categoryOptionCombo" | "categoryoptioncombo" => Problem::Breakdown,
+        "attributeOptionCombo" | "attributeoptioncombo" => Problem::Attribute,
+        "value" => Problem::Missing,
+        "comment" => Problem::Comment,
+        _ => Problem::Unreadable,
+    }
 }
 
 /// DHIS2's dataValueSets JSON of these values, identified by code: the category option

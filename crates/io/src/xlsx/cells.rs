@@ -41,6 +41,7 @@ pub(crate) fn read_cells(
         return Ok(None);
     }
     let bad = || FileError {
+        problem: crate::error::Problem::Other,
         sheet: Some(name.to_string()),
         ..not_xlsx(file)
     };

@@ -18,11 +18,87 @@ use axum::{Extension, Json};
 use chiso_core::Period;
 use chiso_engine::analytics::{DataKind, Grid, Labels, Lang, Query, QueryError};
 
-/// A refused query as the API says it: the parameter, and the reason naming the item.
-fn api_error(e: QueryError) -> ApiError {
+/// A refused query: DHIS2's 409 with its E71xx code, the parameter and the reason naming the
+/// item (chiso's `error` and DHIS2's web message in one body).
+pub(crate) struct Refused {
+    pub param: &'static str,
+    pub code: &'static str,
+    pub reason: String,
+}
+
+/// Errors that are not the query's (access, the store) keep their own status.
+pub(crate) enum AnalyticsError {
+    Query(Refused),
+    Api(ApiError),
+}
+
+impl From<chiso_store::StoreError> for AnalyticsError {
+    fn from(e: chiso_store::StoreError) -> AnalyticsError {
+        AnalyticsError::Api(e.into())
+    }
+}
+
+impl From<ApiError> for AnalyticsError {
+    fn from(e: ApiError) -> AnalyticsError {
+        AnalyticsError::Api(e)
+    }
+}
+
+/// DHIS2's error code of a refused query.
+fn code_of(e: &QueryError) -> &'static str {
+    use chiso_engine::analytics::Dimension;
     match e {
-        QueryError::Engine(e) => ApiError::from(e),
-        other => ApiError::bad(other.param(), other.to_string()),
+        QueryError::NotADimension { .. } | QueryError::UnknownDimension { .. } => "E7125",
+        QueryError::Twice { .. } => "E7111",
+        QueryError::Missing(Dimension::Data) => "E7102",
+        QueryError::Missing(Dimension::Period) => "E7104",
+        QueryError::Missing(_) => "E7143",
+        QueryError::NotADate { .. } => "E7135",
+        QueryError::NoItems { .. }
+        | QueryError::BadDataItem { .. }
+        | QueryError::UnknownData { .. }
+        | QueryError::BadPeriod { .. }
+        | QueryError::RelativeOutOfRange { .. } => "E7124",
+        QueryError::BadLevel { .. } | QueryError::BadUnitItem { .. } => "E7143",
+        QueryError::SeveralUnitsAsFilter => "E7133",
+        QueryError::TooManyRows { .. } => "E7128",
+        QueryError::Unsupported { .. } | QueryError::BadOption { .. } => "E7133",
+        QueryError::CategoryNeedsElements { .. } => "E7114",
+        QueryError::Engine(chiso_engine::EngineError::UnknownUnit(_))
+        | QueryError::Engine(chiso_engine::EngineError::UnknownGroup(_)) => "E7143",
+        QueryError::Engine(_) => "E7124",
+    }
+}
+
+fn api_error(e: QueryError) -> AnalyticsError {
+    AnalyticsError::Query(Refused {
+        param: e.param(),
+        code: code_of(&e),
+        reason: e.to_string(),
+    })
+}
+
+impl IntoResponse for AnalyticsError {
+    fn into_response(self) -> Response {
+        match self {
+            AnalyticsError::Api(e) => e.into_response(),
+            AnalyticsError::Query(r) => {
+                let status = axum::http::StatusCode::CONFLICT;
+                let lang = crate::i18n::current();
+                let reason = crate::i18n::one_language(&r.reason, lang);
+                let mut body =
+                    crate::api::dhis2::message::web_message(status, Some(r.code), &reason);
+                body["error"] = serde_json::json!({
+                    "status": status.as_u16(),
+                    "message": crate::i18n::one_language(
+                        "câu hỏi không trả lời được; không có gì thay đổi / the query cannot be answered; nothing was changed",
+                        lang,
+                    ),
+                    "fields": [{"index": null, "field": r.param, "reason": reason}],
+                });
+                (status, Json(body)).into_response()
+            }
+        }
     }
 }
 
@@ -37,15 +113,33 @@ fn period_name(p: &Period, lang: Lang) -> String {
     )
 }
 
-pub(crate) async fn grid(st: &AppState, raw: Option<String>, who: &Who) -> Result<Grid, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad("query", format!("unreadable query: {e}")))?;
-    let q = {
-        let engine = st.app.read().await;
-        Query::parse(&engine, pairs, crate::clock::today_in_vietnam())
-            .and_then(|q| q.resolve(&engine))
-            .map_err(api_error)?
-    };
+/// The units the caller's roles are scoped to, for `USER_ORGUNIT` (none: every root).
+fn user_units(who: &Who) -> Vec<chiso_core::Code> {
+    let mut out: Vec<chiso_core::Code> = Vec::new();
+    if let Some(p) = who.principal() {
+        if p.assignments.iter().any(|a| a.unit.is_none()) {
+            return Vec::new();
+        }
+        for a in &p.assignments {
+            if let Some(u) = &a.unit {
+                if !out.contains(u) {
+                    out.push(u.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The parameters that are not analytics' own: the language, and the API's.
+const NOT_ANALYTICS: &[&str] = &["lang", "paging", "fields", "api_key"];
+
+pub(crate) async fn grid(
+    st: &AppState,
+    raw: Option<String>,
+    who: &Who,
+) -> Result<Grid, AnalyticsError> {
+    let q = resolved(st, raw, who).await?;
     let public = {
         let engine = st.app.read().await;
         let codes: Vec<&str> = q
@@ -53,7 +147,7 @@ pub(crate) async fn grid(st: &AppState, raw: Option<String>, who: &Who) -> Resul
             .iter()
             .map(|d| match d.kind {
                 DataKind::Indicator(_) => d.id.as_str(),
-                DataKind::Element { .. } => "",
+                DataKind::Element { .. } | DataKind::Reporting { .. } => "",
             })
             .collect();
         crate::auth::public_indicators(st, who, &engine, &codes)
@@ -76,6 +170,24 @@ pub(crate) async fn grid(st: &AppState, raw: Option<String>, who: &Who) -> Resul
     q.evaluate(&engine, &labels).map_err(api_error)
 }
 
+/// The request's query parsed and resolved (`USER_ORGUNIT` as the caller's units).
+async fn resolved(
+    st: &AppState,
+    raw: Option<String>,
+    who: &Who,
+) -> Result<chiso_engine::analytics::Resolved, AnalyticsError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::bad("query", format!("unreadable query: {e}")))?;
+    let pairs = pairs
+        .into_iter()
+        .filter(|(k, _)| !NOT_ANALYTICS.contains(&k.as_str()));
+    let engine = st.app.read().await;
+    let mut q =
+        Query::parse(&engine, pairs, crate::clock::today_in_vietnam()).map_err(api_error)?;
+    q.user_units = user_units(who);
+    q.resolve(&engine).map_err(api_error)
+}
+
 /// Analytics as JSON, in DHIS2's response shape.
 #[utoipa::path(get, path = "/api/analytics", tag = "analytics",
     params(
@@ -89,7 +201,7 @@ pub async fn analytics(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Grid>, ApiError> {
+) -> Result<Json<Grid>, AnalyticsError> {
     Ok(Json(grid(&st, raw, &who).await?))
 }
 
@@ -105,7 +217,7 @@ pub async fn analytics_json(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Grid>, ApiError> {
+) -> Result<Json<Grid>, AnalyticsError> {
     Ok(Json(grid(&st, raw, &who).await?))
 }
 
@@ -121,7 +233,7 @@ pub async fn analytics_csv(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AnalyticsError> {
     let g = grid(&st, raw, &who).await?;
     let esc = |s: &str| {
         if s.contains([',', '"', '\n']) {

@@ -5,7 +5,8 @@ use crate::error::{ApiError, ErrorBody};
 use crate::params::*;
 use crate::AppState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
+use axum::response::Response;
 use axum::{Extension, Json};
 use chiso_core::{Breakdown, DataElement, Indicator};
 use chiso_store::Changes;
@@ -71,29 +72,38 @@ pub struct IndicatorList {
     pub indicators: Vec<Indicator>,
 }
 
-/// All indicators.
+/// All indicators. DHIS2's clients read the same list: each indicator also has DHIS2's
+/// fields (`id` = the code, `name`, `displayName`, `indicatorType`, …) and the list a
+/// `pager`; DHIS2's `fields`, `filter`, `order` and paging apply when given.
 #[utoipa::path(get, path = "/api/indicators", tag = "data", responses((status = 200, body = IndicatorList)))]
 pub(crate) async fn list_indicators(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
-) -> Result<Json<IndicatorList>, ApiError> {
-    if matches!(who, Who::Anonymous) && st.auth.public_published && !st.auth.public_read {
-        // Public access: the published indicators only.
-        let published = st
-            .store
-            .indicators()
-            .await?
-            .into_iter()
-            .filter(|i| i.published)
-            .collect();
-        return Ok(Json(IndicatorList {
-            indicators: published,
-        }));
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, ApiError> {
+    let public_only =
+        matches!(who, Who::Anonymous) && st.auth.public_published && !st.auth.public_read;
+    if !public_only {
+        require(&st, &who, Action::ReadMeta, &[]).await?;
     }
-    require(&st, &who, Action::ReadMeta, &[]).await?;
-    Ok(Json(IndicatorList {
-        indicators: st.store.indicators().await?,
-    }))
+    let q = crate::api::dhis2::meta::pairs(uri.query()).map_err(dhis2_refusal)?;
+    let lang = crate::api::dhis2::meta::lang_of(&q);
+    // Public access: the published indicators only.
+    let items = st
+        .store
+        .indicators()
+        .await?
+        .iter()
+        .filter(|i| !public_only || i.published)
+        .map(|i| crate::api::dhis2::meta::indicator(i, lang))
+        .collect();
+    crate::api::dhis2::shared_list(crate::api::dhis2::meta::Kind::Indicators, &uri, items)
+        .map_err(dhis2_refusal)
+}
+
+/// A refusal of DHIS2's query language (`fields`, `filter`, `order`) on a shared path.
+fn dhis2_refusal(e: crate::api::dhis2::message::Dhis2Error) -> ApiError {
+    ApiError::bad("query", e.message)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -122,16 +132,26 @@ pub struct ConstantList {
     pub constants: Vec<chiso_core::Constant>,
 }
 
-/// Constants, the values of `C{CODE}` in expressions.
+/// Constants, the values of `C{CODE}` in expressions; with DHIS2's fields beside chiso's
+/// and a `pager`, as for `/api/indicators`.
 #[utoipa::path(get, path = "/api/constants", tag = "data", responses((status = 200, body = ConstantList), (status = 401, body = ErrorBody)))]
 pub(crate) async fn list_constants(
     State(st): State<AppState>,
     Extension(who): Extension<Who>,
-) -> Result<Json<ConstantList>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, ApiError> {
     require(&st, &who, Action::ReadMeta, &[]).await?;
-    Ok(Json(ConstantList {
-        constants: st.store.constants().await?,
-    }))
+    let q = crate::api::dhis2::meta::pairs(uri.query()).map_err(dhis2_refusal)?;
+    let lang = crate::api::dhis2::meta::lang_of(&q);
+    let items = st
+        .store
+        .constants()
+        .await?
+        .iter()
+        .map(|c| crate::api::dhis2::meta::constant(c, lang))
+        .collect();
+    crate::api::dhis2::shared_list(crate::api::dhis2::meta::Kind::Constants, &uri, items)
+        .map_err(dhis2_refusal)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,5 +1,8 @@
 //! Indicator values with their changes, rankings, and target frameworks with each target's
-//! status — all answered by the live engine.
+//! status — all answered by the engine, in the official view (what is published: values
+//! approved at the last level of their report's chain, or not collected through a data set)
+//! unless `view=live` is asked by someone with a right over the units. Every figure comes
+//! with its `coverage`: units that reported of units expected.
 
 use crate::auth::{allowed, require, require_scope, Action, Who};
 use crate::error::{ApiError, ErrorBody};
@@ -11,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::{Extension, Json};
 use chiso_core::{Assessment, Framework, Target};
 use chiso_core::{Code, Period};
-use chiso_engine::{Comparison, Ranked, Scope};
+use chiso_engine::{Comparison, Coverage, Ranked, Scope, View};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -21,6 +24,51 @@ pub(crate) fn period(s: &Option<String>) -> Result<Period, ApiError> {
         .as_deref()
         .ok_or_else(|| ApiError::bad("period", "the period is missing"))?;
     Period::parse(s).map_err(|e| ApiError::bad("period", e.to_string()))
+}
+
+/// The view asked: `official` (the default) or `live`.
+pub(crate) fn view(v: &Option<String>) -> Result<View, ApiError> {
+    match v.as_deref().filter(|s| !s.is_empty()) {
+        None => Ok(View::Official),
+        Some(s) => View::parse(s).ok_or_else(|| {
+            ApiError::bad("view", format!("'{s}' is not a view; use official or live"))
+        }),
+    }
+}
+
+/// The live view shows what is still being entered or approved: only to a signed-in person
+/// with the right to read every unit concerned (never by public reading).
+pub(crate) async fn require_view(
+    st: &AppState,
+    who: &Who,
+    view: View,
+    units: &[&str],
+) -> Result<(), ApiError> {
+    if view == View::Official {
+        return Ok(());
+    }
+    let Who::User(p) = who else {
+        return Err(ApiError::Unauthorized);
+    };
+    let engine = st.app.read().await;
+    match units
+        .iter()
+        .find(|u| !allowed(who, Action::Read, Some(u), &engine, false))
+    {
+        None => Ok(()),
+        Some(u) => Err(ApiError::Forbidden(format!(
+            "{} may not read the live figures of unit {u}",
+            p.username
+        ))),
+    }
+}
+
+/// The units a scope names: the unit, or the group's members.
+async fn scope_units(st: &AppState, scope: &Scope) -> Result<Vec<Code>, ApiError> {
+    Ok(match scope {
+        Scope::Unit(u) => vec![u.clone()],
+        Scope::Group(g) => st.app.read().await.group_members(g)?,
+    })
 }
 
 pub(crate) fn scope(unit: &Option<String>, group: &Option<String>) -> Result<Scope, ApiError> {
@@ -45,11 +93,15 @@ pub struct ValueParams {
     pub period: Option<String>,
     /// Read the figures in the structure of this date (YYYY-MM-DD).
     pub as_of: Option<String>,
+    /// `official` (default: approved values and those not collected through a data set) or
+    /// `live` (everything entered; for a signed-in person with a right over the units).
+    pub view: Option<String>,
 }
 
-/// An indicator's value with its numerator, denominator and changes: against the same period
-/// last year and the previous period (for a rate in percentage points; for an amount absolute
-/// and relative).
+/// An indicator's value with its numerator, denominator, coverage (units that reported of
+/// units expected) and changes: against the same period last year and the previous period
+/// (for a rate in percentage points; for an amount absolute and relative), each saying
+/// whether it compares figures of like coverage.
 #[utoipa::path(get, path = "/api/indicator-values", tag = "analytics", params(ValueParams),
     responses((status = 200, body = Comparison), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn indicator_value(
@@ -65,10 +117,14 @@ pub async fn indicator_value(
     let scope = scope(&p.unit, &p.group)?;
     let per = period(&p.period)?;
     let as_of = date("as_of", &p.as_of)?;
+    let view = view(&p.view)?;
     let public = crate::auth::public_indicators(&st, &who, &*st.app.read().await, &[ind]);
     if !public {
         require_scope(&st, &who, Action::Read, &scope).await?;
     }
+    let units = scope_units(&st, &scope).await?;
+    let refs: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
+    require_view(&st, &who, view, &refs).await?;
     let engine = st.app.read().await;
     if !engine.has_indicator(ind) {
         return Err(ApiError::bad(
@@ -77,6 +133,7 @@ pub async fn indicator_value(
         ));
     }
     engine
+        .view(view)
         .compare(ind, &scope, &per, as_of)?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("{ind} has no value for that unit and period")))
@@ -96,14 +153,20 @@ pub struct RankParams {
     #[param(required = true)]
     pub period: Option<String>,
     pub as_of: Option<String>,
+    /// `official` (default) or `live`.
+    pub view: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct RankingList {
+    /// The view the figures come from.
+    pub view: View,
+    /// Each unit with its value, rank and coverage.
     pub rankings: Vec<Ranked>,
 }
 
-/// Rank units by an indicator (best first by its direction; ties share a rank).
+/// Rank units by an indicator (best first by its direction; ties share a rank), each with
+/// what its figure stands on.
 #[utoipa::path(get, path = "/api/rankings", tag = "analytics", params(RankParams),
     responses((status = 200, body = RankingList), (status = 400, body = ErrorBody)))]
 pub async fn rankings(
@@ -118,6 +181,7 @@ pub async fn rankings(
         .ok_or_else(|| ApiError::bad("indicator", "the indicator is missing"))?;
     let per = period(&p.period)?;
     let as_of = date("as_of", &p.as_of)?;
+    let view = view(&p.view)?;
     let engine = st.app.read().await;
     if !engine.has_indicator(ind) {
         return Err(ApiError::bad(
@@ -127,9 +191,12 @@ pub async fn rankings(
     }
     drop(engine);
     let units = chosen_units(&st, &who, &p.parent, &p.level, &p.group, as_of).await?;
+    let refs: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
+    require_view(&st, &who, view, &refs).await?;
     let engine = st.app.read().await;
     Ok(Json(RankingList {
-        rankings: engine.rank(ind, &units, &per, as_of)?,
+        view,
+        rankings: engine.view(view).rank(ind, &units, &per, as_of)?,
     }))
 }
 
@@ -173,6 +240,8 @@ pub struct AssessedTarget {
     #[serde(flatten)]
     pub target: Target,
     pub assessment: Assessment,
+    /// What a value target's figure stands on (none for a deadline).
+    pub coverage: Option<Coverage>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -182,6 +251,8 @@ pub struct AssessedFramework {
     pub name_vi: String,
     pub name_en: Option<String>,
     pub description: Option<String>,
+    /// The view the figures come from.
+    pub view: View,
     /// The date the statuses are judged on.
     pub today: NaiveDate,
     /// Targets met, beyond plan or done on time.
@@ -195,52 +266,59 @@ pub struct AssessedFramework {
 pub struct FrameworkParams {
     /// Judge on this date (YYYY-MM-DD; default: today in Vietnam).
     pub today: Option<String>,
+    /// `official` (default) or `live`.
+    pub view: Option<String>,
 }
 
-pub(crate) async fn assessed(
+/// A framework judged in a view: the targets whose units the reader may see.
+pub(crate) async fn assessed_in(
     st: &AppState,
     code_s: &str,
     today: NaiveDate,
     who: &Who,
+    view: View,
 ) -> Result<Option<AssessedFramework>, ApiError> {
     let fws: Vec<Framework> = st.store.frameworks().await?;
     let Some(f) = fws.into_iter().find(|f| f.code.as_str() == code_s) else {
         return Ok(None);
     };
     let engine = st.app.read().await;
+    // Live figures only over units the reader has a right to, never by public reading.
+    let public_read = st.auth.public_read && view == View::Official;
     let mut targets = Vec::new();
     for t in f.targets {
         // Only the targets whose units the reader may see.
         let visible = match &t.scope {
-            chiso_core::TargetScope::Unit(u) => allowed(
-                who,
-                Action::Read,
-                Some(u.as_str()),
-                &engine,
-                st.auth.public_read,
-            ),
+            chiso_core::TargetScope::Unit(u) => {
+                allowed(who, Action::Read, Some(u.as_str()), &engine, public_read)
+            }
             chiso_core::TargetScope::Group(g) => engine
                 .group_members(g)
                 .map(|m| {
-                    m.iter().all(|u| {
-                        allowed(
-                            who,
-                            Action::Read,
-                            Some(u.as_str()),
-                            &engine,
-                            st.auth.public_read,
-                        )
-                    })
+                    m.iter()
+                        .all(|u| allowed(who, Action::Read, Some(u.as_str()), &engine, public_read))
                 })
                 .unwrap_or(false),
         };
         if !visible {
             continue;
         }
-        let assessment = engine.assess(&t, today)?;
+        let v = engine.view(view);
+        let assessment = v.assess(&t, today)?;
+        let coverage = match (&t.indicator, t.due) {
+            (Some(ind), None) => {
+                let scope = match &t.scope {
+                    chiso_core::TargetScope::Unit(u) => Scope::Unit(u.clone()),
+                    chiso_core::TargetScope::Group(g) => Scope::Group(g.clone()),
+                };
+                v.coverage(ind.as_str(), &scope, &t.period)?
+            }
+            _ => None,
+        };
         targets.push(AssessedTarget {
             target: t,
             assessment,
+            coverage,
         });
     }
     let achieved = targets
@@ -254,6 +332,7 @@ pub(crate) async fn assessed(
         name_vi: f.name_vi,
         name_en: f.name_en,
         description: f.description,
+        view,
         today,
         targets,
     }))
@@ -271,11 +350,16 @@ pub async fn get_framework(
     q: Result<Query<FrameworkParams>, QueryRejection>,
 ) -> Result<Json<AssessedFramework>, ApiError> {
     require(&st, &who, Action::ReadMeta, &[]).await?;
-    let today = match date("today", &query(q)?.today)? {
+    let q = query(q)?;
+    let view = view(&q.view)?;
+    if view == View::Live && !matches!(who, Who::User(_)) {
+        return Err(ApiError::Unauthorized);
+    }
+    let today = match date("today", &q.today)? {
         Some(d) => d,
         None => crate::clock::as_of_day(&st).await?,
     };
-    assessed(&st, &code_s, today, &who)
+    assessed_in(&st, &code_s, today, &who, view)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("unknown target framework {code_s}")))
@@ -309,20 +393,24 @@ pub struct ScoreParams {
     #[param(required = true)]
     pub period: Option<String>,
     pub as_of: Option<String>,
+    /// `official` (default) or `live`.
+    pub view: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct ScoreList {
     #[schema(value_type = String)]
     pub scorecard: Code,
+    /// The view the figures come from.
+    pub view: View,
     #[schema(value_type = String)]
     pub period: Period,
     /// Best first.
     pub scores: Vec<chiso_engine::ScoreRow>,
 }
 
-/// Score units on a scorecard: points per criterion, index per pillar and overall (points /
-/// maximum), and ranks.
+/// Score units on a scorecard: points per criterion (with what its figure stands on), index
+/// per pillar and overall (points / maximum), and ranks.
 #[utoipa::path(get, path = "/api/scorecards/{code}", tag = "analytics",
     params(("code" = String, Path, description = "Scorecard code"), ScoreParams),
     responses((status = 200, body = ScoreList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -342,11 +430,15 @@ pub async fn score(
         .ok_or_else(|| ApiError::NotFound(format!("unknown scorecard {code_s}")))?;
     let per = period(&p.period)?;
     let as_of = date("as_of", &p.as_of)?;
+    let view = view(&p.view)?;
     let units = chosen_units(&st, &who, &p.parent, &p.level, &p.group, as_of).await?;
+    let refs: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
+    require_view(&st, &who, view, &refs).await?;
     let engine = st.app.read().await;
-    let scores = engine.score(&sc, &units, &per, as_of)?;
+    let scores = engine.view(view).score(&sc, &units, &per, as_of)?;
     Ok(Json(ScoreList {
         scorecard: sc.code,
+        view,
         period: per,
         scores,
     }))

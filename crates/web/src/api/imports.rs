@@ -290,7 +290,6 @@ pub(crate) async fn export_query(
     st: &AppState,
     who: &Who,
     q: &ExportQuery,
-    dhis2: bool,
 ) -> Result<(Option<String>, ValueQuery), ApiError> {
     check_schemes(&[
         ("idScheme", &q.id_scheme),
@@ -317,26 +316,6 @@ pub(crate) async fn export_query(
         .filter(|s| !s.trim().is_empty())
         .map(|s| Period::parse(s.trim()).map_err(|e| ApiError::bad("period", e.to_string())))
         .collect::<Result<_, _>>()?;
-    if dhis2 {
-        if data_set.is_none() {
-            return Err(ApiError::bad(
-                "dataSet",
-                "At least one valid data set must be specified",
-            ));
-        }
-        if periods.is_empty() && (q.start_date.is_none() || q.end_date.is_none()) {
-            return Err(ApiError::bad(
-                "period",
-                "At least one valid period or start date and end date must be specified",
-            ));
-        }
-        if units.is_empty() {
-            return Err(ApiError::bad(
-                "orgUnit",
-                "At least one valid organisation unit must be specified",
-            ));
-        }
-    }
     let refs: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
     require(st, who, Action::Read, &refs).await?;
     if let (Some(ds), Some(start), Some(end)) = (&data_set, q.start_date, q.end_date) {
@@ -376,6 +355,14 @@ pub(crate) enum ExportFormat {
     Dhis2Json,
 }
 
+/// What an export leaves out as its values stream: values stored before `since`
+/// (DHIS2's `lastUpdated`), and any past the first `limit`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ExportFilter {
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub limit: Option<usize>,
+}
+
 /// Rows read per page of an export.
 const EXPORT_PAGE: i64 = 20_000;
 
@@ -387,6 +374,7 @@ pub(crate) fn stream_export(
     query: ValueQuery,
     format: ExportFormat,
     data_set: Option<String>,
+    filter: ExportFilter,
 ) -> axum::body::Body {
     use futures_util::stream;
     enum Step {
@@ -395,11 +383,14 @@ pub(crate) fn stream_export(
         Close,
         Done,
     }
+    // Values written so far (for `limit`), and whether one was (JSON's commas).
+    let written = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let (json_open, json_close) = chiso_io::dhis2::dhis2_json_frame(data_set.as_deref());
     let chunks = stream::unfold(Step::Start, move |step| {
         let reads = reads.clone();
         let query = query.clone();
         let (json_open, json_close) = (json_open.clone(), json_close.clone());
+        let written = written.clone();
         async move {
             match step {
                 Step::Start => {
@@ -413,7 +404,11 @@ pub(crate) fn stream_export(
                     Some((Ok(axum::body::Bytes::from(head)), Step::Page(None)))
                 }
                 Step::Page(after) => {
-                    let first = after.is_none();
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let before = written.load(SeqCst);
+                    if filter.limit.is_some_and(|l| before >= l) {
+                        return Some((Ok(axum::body::Bytes::new()), Step::Close));
+                    }
                     let page = reads
                         .values(&ValueQuery {
                             limit: Some(EXPORT_PAGE),
@@ -442,7 +437,16 @@ pub(crate) fn stream_export(
                             breakdown: v.breakdown.clone(),
                         }))
                     };
-                    let rows: Vec<ExportRow> = values.into_iter().map(export_row).collect();
+                    let mut rows: Vec<ExportRow> = values
+                        .into_iter()
+                        .filter(|v| filter.since.is_none_or(|t| v.stored_at >= t))
+                        .map(export_row)
+                        .collect();
+                    if let Some(l) = filter.limit {
+                        rows.truncate(l.saturating_sub(before));
+                    }
+                    written.fetch_add(rows.len(), SeqCst);
+                    let first = before == 0;
                     let bytes = match format {
                         ExportFormat::Csv => chiso_io::csv_values::write_csv_part(&rows, false),
                         ExportFormat::Dhis2Csv => {
@@ -490,7 +494,13 @@ pub(crate) async fn export_csv(
     q: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
-    let (_, values) = export_query(&st, &who, &q, false).await?;
-    let body = stream_export(st.store.clone(), values, ExportFormat::Csv, None);
+    let (_, values) = export_query(&st, &who, &q).await?;
+    let body = stream_export(
+        st.store.clone(),
+        values,
+        ExportFormat::Csv,
+        None,
+        ExportFilter::default(),
+    );
     Ok(download("text/csv; charset=utf-8", "data-values.csv", body))
 }

@@ -30,9 +30,16 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(evidence::list_evidence, evidence::upload_evidence))
         .routes(routes!(imports::import_file))
-        .routes(routes!(dhis2::dvs_get_json, dhis2::dvs_post))
-        .routes(routes!(dhis2::dvs_get_json_ext, dhis2::dvs_post_json_ext))
-        .routes(routes!(dhis2::dvs_get_versioned, dhis2::dvs_post_versioned))
+        .routes(routes!(dhis2::dvs::dvs_get_json, dhis2::import::dvs_post))
+        .routes(routes!(
+            dhis2::dvs::dvs_get_json_ext,
+            dhis2::import::dvs_post_json_ext
+        ))
+        .routes(routes!(
+            dhis2::values::get_value,
+            dhis2::values::post_value,
+            dhis2::values::delete_value
+        ))
         .routes(routes!(plans_xlsx::import_plans))
         .routes(routes!(plans_xlsx::import_products))
         .layer(DefaultBodyLimit::max(crate::params::MAX_UPLOAD + 64 * 1024));
@@ -79,7 +86,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::get_evidence, evidence::delete_evidence))
         .routes(routes!(forms::get_completeness))
         .routes(routes!(imports::export_csv))
-        .routes(routes!(dhis2::dvs_get_csv))
+        .routes(routes!(dhis2::dvs::dvs_get_csv))
+        .merge(dhis2_routes())
         .routes(routes!(plans::list_plans, plans::write_plans))
         .routes(routes!(plans::get_plan))
         .routes(routes!(plans::submit_plan))
@@ -100,4 +108,50 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(plans_xlsx::export_products))
         .routes(routes!(register::product_coverage))
         .merge(uploads)
+}
+
+/// DHIS2's bootstrap and metadata paths (the data value paths are with the uploads).
+fn dhis2_routes() -> OpenApiRouter<AppState> {
+    use dhis2::*;
+    OpenApiRouter::new()
+        .routes(routes!(system::system_info))
+        .routes(routes!(system_info_json))
+        .routes(routes!(system::me))
+        .routes(routes!(me_json))
+        .routes(routes!(metadata))
+        .routes(routes!(metadata_json))
+        .routes(routes!(data_elements))
+        .routes(routes!(data_elements_json))
+        .routes(routes!(data_element))
+        .routes(routes!(org_units))
+        .routes(routes!(org_units_json))
+        .routes(routes!(org_unit))
+        .routes(routes!(ou_groups))
+        .routes(routes!(ou_groups_json))
+        .routes(routes!(ou_group))
+        .routes(routes!(ou_levels))
+        .routes(routes!(ou_levels_json))
+        .routes(routes!(ou_level))
+        .routes(routes!(data_sets))
+        .routes(routes!(data_sets_json))
+        .routes(routes!(data_set))
+        .routes(routes!(category_combos))
+        .routes(routes!(category_combos_json))
+        .routes(routes!(category_combo))
+        .routes(routes!(option_combos))
+        .routes(routes!(option_combos_json))
+        .routes(routes!(option_combo))
+        .routes(routes!(categories))
+        .routes(routes!(categories_json))
+        .routes(routes!(category))
+        .routes(routes!(category_options))
+        .routes(routes!(category_options_json))
+        .routes(routes!(category_option))
+        .routes(routes!(period_types))
+        .routes(routes!(period_types_json))
+        .routes(routes!(period_type))
+        .routes(routes!(indicators_json))
+        .routes(routes!(indicator))
+        .routes(routes!(constants_json))
+        .routes(routes!(constant))
 }

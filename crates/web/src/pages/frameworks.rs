@@ -1,11 +1,14 @@
-//! A target framework's page: every target with its status.
+//! A target framework's page: every target with its status and what its figure stands on,
+//! in the official view (or, for a signed-in person, the live one over the units they may
+//! read).
 
 use crate::auth::{allowed, Action};
 use crate::format;
 use crate::i18n::{one_language, I18n, Lang};
+use crate::pages::views::{self, ViewQuery};
 use crate::pages::{Page, PageError};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use std::collections::HashMap;
@@ -33,15 +36,26 @@ pub(crate) fn measure(i18n: &I18n, lang: Lang, label: &str) -> String {
 pub(crate) async fn framework_page(
     State(st): State<AppState>,
     Path(code): Path<String>,
+    Query(v): Query<ViewQuery>,
     page: Page,
 ) -> Response {
-    let r = framework(&st, &code, &page).await;
+    let r = framework(&st, &code, v.asked(), &page).await;
     page.respond(&st, r)
 }
 
-async fn framework(st: &AppState, code: &str, page: &Page) -> Result<Response, PageError> {
+async fn framework(
+    st: &AppState,
+    code: &str,
+    view: chiso_engine::View,
+    page: &Page,
+) -> Result<Response, PageError> {
     let lang = page.lang;
     let who = &page.who;
+    // The live figures for a signed-in person, over the units they have a right to.
+    let may_live = matches!(who, crate::auth::Who::User(_));
+    if view == chiso_engine::View::Live && !may_live {
+        return Err(PageError::Denied);
+    }
     // The day the data stands at: the stored one (the demo's 30 June 2024), else today.
     let today = crate::clock::as_of_day(st)
         .await
@@ -55,7 +69,7 @@ async fn framework(st: &AppState, code: &str, page: &Page) -> Result<Response, P
     ) {
         return Err(PageError::Denied);
     }
-    let Some(fw) = crate::api::figures::assessed(st, code, today, who).await? else {
+    let Some(fw) = crate::api::figures::assessed_in(st, code, today, who, view).await? else {
         return Err(PageError::NotFound(st.i18n.t(
             lang,
             "framework-not-found",
@@ -148,7 +162,9 @@ async fn framework(st: &AppState, code: &str, page: &Page) -> Result<Response, P
             .days_early
             .map(|d| d.abs().to_string())
             .unwrap_or_default();
+        let coverage = at.coverage.as_ref().map(|c| views::note(st, lang, view, c));
         rows.push(minijinja::context! {
+            coverage,
             name => match (lang, &t.name_en) { (Lang::En, Some(n)) => n.clone(), _ => t.name_vi.clone() },
             note => t.note.as_deref().map(|n| one_language(n, lang)),
             scope,
@@ -177,6 +193,9 @@ async fn framework(st: &AppState, code: &str, page: &Page) -> Result<Response, P
         st,
         StatusCode::OK,
         "framework.html",
-        minijinja::context! { name, description, summary, rows },
+        minijinja::context! {
+            name, description, summary, rows,
+            view => views::banner(st, lang, view, may_live, &format!("/frameworks/{code}")),
+        },
     ))
 }

@@ -11,6 +11,7 @@ pub(crate) mod plans;
 pub(crate) mod reports;
 pub(crate) mod roadmap;
 pub(crate) mod units;
+pub(crate) mod views;
 
 use crate::auth::Credential;
 use crate::auth::Who;

@@ -1,11 +1,13 @@
 //! A unit's page: its place in the tree, successors and predecessors, and its figures by
-//! period.
+//! period — official by default, live for a person with a right over the unit — each with
+//! what it stands on.
 
 use crate::auth::{allowed, Action, Who};
 use crate::format;
 use crate::i18n::Lang;
 use crate::pages::frameworks::measure;
 use crate::pages::internal;
+use crate::pages::views::{self, CoverageNote, ViewQuery};
 use crate::pages::{login_or_forbidden, Page, PageQuery};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -13,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::Extension;
 use chiso_core::{Code, Period, SourceTag, Unit};
+use chiso_engine::View;
 use chiso_store::{UnitQuery, ValueQuery};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -45,13 +48,17 @@ pub(crate) struct Cell {
     source: String,
     label: String,
     comment: String,
+    /// In the live view, a value not yet official: being entered, or awaiting approval.
+    mark: Option<String>,
 }
 
-/// A figure of the indicator table: as written, and exact when it is money.
+/// A figure of the indicator table: as written, exact when it is money, and what it stands
+/// on.
 #[derive(Serialize)]
 pub(crate) struct Figure {
     text: String,
     exact: Option<String>,
+    coverage: Option<CoverageNote>,
 }
 
 /// A stored value as the unit page shows it: money in tỷ or triệu đồng (the exact amount kept
@@ -96,6 +103,7 @@ pub(crate) async fn unit_page(
     State(st): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
+    Query(v): Query<ViewQuery>,
     headers: HeaderMap,
     uri: Uri,
     Extension(who): Extension<Who>,
@@ -121,7 +129,13 @@ pub(crate) async fn unit_page(
     ) {
         return login_or_forbidden(&st, &page, &who, &format!("/units/{c}"));
     }
-    match unit_context(&st, lang, &c).await {
+    // The live figures only for a signed-in person with a right over the unit.
+    let may_live = views::may_see_live(&st, &who, &[c.as_str()]).await;
+    let view = v.asked();
+    if view == View::Live && !may_live {
+        return login_or_forbidden(&st, &page, &who, &format!("/units/{c}?view=live"));
+    }
+    match unit_context(&st, lang, &c, view, may_live).await {
         Ok(Some(ctx)) => page.render(&st, StatusCode::OK, "unit.html", ctx),
         Ok(None) => not_found(&page),
         Err(e) => page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
@@ -132,6 +146,8 @@ pub(crate) async fn unit_context(
     st: &AppState,
     lang: Lang,
     code: &Code,
+    view: View,
+    may_live: bool,
 ) -> Result<Option<minijinja::Value>, chiso_store::StoreError> {
     let Some(su) = st.store.unit(code).await? else {
         return Ok(None);
@@ -217,14 +233,35 @@ pub(crate) async fn unit_context(
         })
         .collect();
 
-    // Values: one row per element (and breakdown option), one column per period.
-    let values = st
+    // Values: one row per element (and breakdown option), one column per period. Where each
+    // stored number stands: the official view leaves out what is not official yet; the live
+    // view marks it.
+    let stored = st
         .store
         .values(&ValueQuery {
             units: vec![code.clone()],
             ..Default::default()
         })
         .await?;
+    let values: Vec<(chiso_core::DataValue, Option<chiso_engine::ReportState>)> = {
+        let engine = st.app.read().await;
+        stored
+            .into_iter()
+            .map(|v| {
+                let state = engine.value_state(
+                    &v.element,
+                    v.breakdown.as_ref(),
+                    v.unit.as_str(),
+                    &v.period,
+                );
+                (v, state)
+            })
+            .filter(|(_, state)| {
+                view == View::Live
+                    || !matches!(state, Some(s) if *s != chiso_engine::ReportState::Final)
+            })
+            .collect()
+    };
     let elements: HashMap<String, chiso_core::DataElement> = st
         .store
         .elements()
@@ -244,12 +281,18 @@ pub(crate) async fn unit_context(
                 .map(move |o| ((bc.clone(), o.code.to_string()), o.name_vi.clone()))
         })
         .collect();
-    let mut periods: Vec<Period> = values.iter().map(|v| v.period).collect();
+    let mut periods: Vec<Period> = values.iter().map(|(v, _)| v.period).collect();
     periods.sort_by_key(|p| (p.start(), std::cmp::Reverse(p.end())));
     periods.dedup();
     let col: HashMap<Period, usize> = periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     let mut rows: BTreeMap<(String, String), Row> = BTreeMap::new();
-    for v in &values {
+    for (v, state) in &values {
+        use chiso_engine::ReportState::{Awaiting, Entering};
+        let mark = match state {
+            Some(Entering) => Some(st.i18n.t(lang, "value-entering", &[])),
+            Some(Awaiting) => Some(st.i18n.t(lang, "value-awaiting", &[])),
+            _ => None,
+        };
         let e = elements.get(v.element.as_str());
         let bd = v
             .breakdown
@@ -291,6 +334,7 @@ pub(crate) async fn unit_context(
                 label: st.i18n.t(lang, &format!("source-{source_key}"), &[]),
                 source: source_key,
                 comment: v.comment.clone().unwrap_or_default(),
+                mark,
             });
         }
     }
@@ -343,7 +387,8 @@ pub(crate) async fn unit_context(
     let periods_for_ind = ind_periods.clone();
     {
         let periods = &periods_for_ind;
-        let engine = st.app.read().await;
+        let guard = st.app.read().await;
+        let engine = guard.view(view);
         let scope = chiso_engine::Scope::Unit(code.clone());
         for ind in st.store.indicators().await? {
             // How the figures and their change are written follows the indicator's kind and
@@ -371,20 +416,34 @@ pub(crate) async fn unit_context(
             if values.iter().all(Option::is_none) {
                 continue;
             }
-            let cells: Vec<Figure> = values
+            let cells: Vec<Figure> = periods
                 .iter()
-                .map(|v| match v {
-                    Some(v) => Figure {
-                        text: measure.show(*v, lang),
-                        exact: measure.exact(*v, lang),
-                    },
-                    None => Figure {
-                        text: String::new(),
-                        exact: None,
-                    },
+                .zip(&values)
+                .map(|(p, v)| {
+                    // What the figure stands on, beside it: never a bare figure resting on a
+                    // part of its units.
+                    let coverage = engine
+                        .coverage(ind.code.as_str(), &scope, p)
+                        .ok()
+                        .flatten()
+                        .filter(|_| v.is_some())
+                        .map(|c| views::note(st, lang, view, &c));
+                    match v {
+                        Some(v) => Figure {
+                            text: measure.show(*v, lang),
+                            exact: measure.exact(*v, lang),
+                            coverage,
+                        },
+                        None => Figure {
+                            text: String::new(),
+                            exact: None,
+                            coverage: None,
+                        },
+                    }
                 })
                 .collect();
-            // The change in the latest period the indicator has a value in.
+            // The change in the latest period the indicator has a value in: not computed
+            // between a partial and a complete figure without saying so.
             let change = periods
                 .iter()
                 .zip(&values)
@@ -397,8 +456,21 @@ pub(crate) async fn unit_context(
                         .ok()
                         .flatten()
                 })
-                .and_then(|c| c.same_period_last_year)
-                .map(|d| measure.change(d.difference, d.relative_percent, lang))
+                .and_then(|c| {
+                    let now = c.coverage;
+                    c.same_period_last_year.map(|d| (now, d))
+                })
+                .map(|(now, d)| match (d.comparable, now, d.coverage) {
+                    (false, Some(now), Some(then)) => st.i18n.t(
+                        lang,
+                        "change-not-comparable",
+                        &[
+                            ("now", views::reported(st, lang, &now)),
+                            ("then", views::reported(st, lang, &then)),
+                        ],
+                    ),
+                    _ => measure.change(d.difference, d.relative_percent, lang),
+                })
                 .unwrap_or_default();
             let unit = match (&measure, lang) {
                 (format::Measure::Money { .. }, Lang::En) => "VND".to_string(),
@@ -456,5 +528,6 @@ pub(crate) async fn unit_context(
         broken_down => broken_down,
         indicator_rows,
         indicator_periods => ind_periods.iter().map(|p| format::period(p, lang)).collect::<Vec<_>>(),
+        view => views::banner(st, lang, view, may_live, &format!("/units/{code}")),
     }))
 }

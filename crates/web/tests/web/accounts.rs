@@ -189,7 +189,8 @@ async fn the_authorization_matrix() {
             "DELETE",
             "/api/data-values",
             Some(
-                json!({"data_values": [{"element": "VB_DEN", "unit": "22783", "period": "2022"}]})
+                // 2021: the approved reports of 2022 and 2023 are locked.
+                json!({"data_values": [{"element": "VB_DEN", "unit": "22783", "period": "2021"}]})
                     .to_string(),
             ),
             [401, 200, 403, 403, 403, 403],

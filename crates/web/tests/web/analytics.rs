@@ -114,7 +114,8 @@ async fn analytics_answers_in_dhis2_form(app: &App) {
         csv.text
     );
 
-    // Bad queries name the parameter and the reason.
+    // Bad queries name the parameter and the reason in DHIS2's web message: 409 with an
+    // E71xx code, as DHIS2 answers (clients retry a 400 as transient).
     for (q, reason) in [
         (
             "dimension=dx:VB_KHONG_CO&dimension=ou:58&filter=pe:2023",
@@ -139,7 +140,16 @@ async fn analytics_answers_in_dhis2_form(app: &App) {
         ("dimension=xx:VB_DEN", "unknown dimension"),
     ] {
         let r = get(app, &format!("/api/analytics?{q}")).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.text);
+        assert_eq!(r.status, StatusCode::CONFLICT, "{q}: {}", r.text);
+        let j = r.json();
+        assert_eq!(j["httpStatusCode"], 409, "{q}: {}", r.text);
+        assert!(
+            j["errorCode"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("E71")),
+            "{q}: {}",
+            r.text
+        );
         assert!(r.text.contains(reason), "{q}: {}", r.text);
     }
 }
@@ -163,18 +173,25 @@ async fn a_value_written_through_the_api_is_in_the_next_analytics_answer() {
     let app = spawn_app(true).await;
     let q = "/api/analytics?dimension=dx:VB_DEN&filter=ou:58&filter=pe:202403";
     assert_eq!(get(&app, q).await.json()["rows"], json!([]));
+    // The district's 2024 so far: its People's Committee's quarterly reports.
+    let district_2024 = || async {
+        get(
+            &app,
+            "/api/analytics?dimension=dx:VB_DEN&filter=ou:582&filter=pe:2024",
+        )
+        .await
+        .json()["rows"][0][1]
+            .as_str()
+            .map(|v| v.parse::<f64>().unwrap())
+            .unwrap_or(0.0)
+    };
+    let before = district_2024().await;
     let r = post(&app, "/api/data-values", json!({"data_values": [{"element": "VB_DEN", "unit": "22738", "period": "202403", "value": 42}]})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(get(&app, q).await.json()["rows"], json!([["VB_DEN", "42"]]));
-    let year = get(
-        &app,
-        "/api/analytics?dimension=dx:VB_DEN&filter=ou:582&filter=pe:2024",
-    )
-    .await
-    .json();
     assert_eq!(
-        year["rows"],
-        json!([["VB_DEN", "42"]]),
+        district_2024().await - before,
+        42.0,
         "the month rolls up into its district and year"
     );
     // A constant and an indicator that uses it: people per 1,000 documents, say.
@@ -311,7 +328,10 @@ async fn targets_changes_and_rankings() {
     let rows = r["rankings"].as_array().unwrap();
     assert_eq!(rows.len(), 62);
     assert_eq!(rows[0]["rank"], 1);
-    let values: Vec<f64> = rows.iter().map(|x| x["value"].as_f64().unwrap()).collect();
+    // The four communes that never sent their 2023 report come last, unranked.
+    let values: Vec<f64> = rows.iter().filter_map(|x| x["value"].as_f64()).collect();
+    assert_eq!(values.len(), 58);
+    assert!(rows[58..].iter().all(|x| x["rank"].is_null()));
     assert!(values.windows(2).all(|w| w[0] >= w[1]), "best first");
 
     // The commune DX index: 62 communes scored, ranked, index = points / maximum.

@@ -146,6 +146,22 @@ pub(crate) async fn assert_forms_carry_the_session_token(b: &mut Browser<'_>, ur
     page
 }
 
+/// Take back the approvals of a commune's report (the demo's 2023 reports are approved by the
+/// district and the province), so a test can change and send it again.
+pub(crate) async fn reopen(app: &App, unit: &str, period: &str) {
+    for _ in 0..2 {
+        let r = as_user(
+            app,
+            "DELETE",
+            &format!("/api/forms/BM_CDS_XA/{unit}/{period}/approval"),
+            &app.token,
+            Some(json!({"reason": "Mở lại để kiểm thử"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+}
+
 pub(crate) async fn grant_exception(app: &App, unit: &str, period: &str) {
     app.store
         .grant_lock_exception(

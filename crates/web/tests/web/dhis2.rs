@@ -162,12 +162,17 @@ async fn dhis2_data_value_sets_round_trip(app: &App) {
     assert_eq!(j["response"]["status"], "ERROR");
     let conflicts = j["response"]["conflicts"].as_array().unwrap();
     assert_eq!(conflicts.len(), 2, "{conflicts:?}");
+    // DHIS2's codes per conflict (E7610: data element, E7617: unit outside the caller's
+    // hierarchy), its English words, and 0-based indexes for JSON.
+    assert_eq!(conflicts[0]["errorCode"], "E7610", "{conflicts:?}");
     assert!(conflicts[0]["value"].as_str().unwrap().contains("KHONG_CO"));
+    assert_eq!(conflicts[0]["indexes"], json!([1]), "{conflicts:?}");
+    assert_eq!(conflicts[1]["errorCode"], "E7617", "{conflicts:?}");
     assert!(
         conflicts[1]["value"]
             .as_str()
             .unwrap()
-            .contains("không có quyền"),
+            .contains("not in hierarchy"),
         "{conflicts:?}"
     );
     assert_eq!(count().await, after);
@@ -206,7 +211,7 @@ async fn dhis2_data_value_sets_round_trip(app: &App) {
     assert_eq!(r.status, StatusCode::OK);
     let r = as_user(app, "GET", "/api/units2/dataValueSets", &app.token, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    // DHIS2's required export parameters.
+    // DHIS2's required export parameters: its 409 and web message.
     let r = as_user(
         app,
         "GET",
@@ -215,7 +220,8 @@ async fn dhis2_data_value_sets_round_trip(app: &App) {
         None,
     )
     .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.json()["httpStatusCode"], 409, "{}", r.text);
 }
 
 #[tokio::test]

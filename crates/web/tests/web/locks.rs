@@ -53,7 +53,13 @@ async fn an_approved_report_cannot_be_changed_through_a_shorter_period() {
             .unwrap(),
     )
     .await;
-    assert!(r.text.contains("phê duyệt"), "dataValueSets: {}", r.text);
+    assert_eq!(r.status, StatusCode::CONFLICT, "dataValueSets: {}", r.text);
+    assert!(r.text.contains("E7642"), "dataValueSets: {}", r.text);
+    assert!(
+        r.text.contains("already approved"),
+        "dataValueSets: {}",
+        r.text
+    );
     let r = send_raw(
         &app,
         Request::post("/api/imports?fileName=thang7.csv")
@@ -198,6 +204,7 @@ async fn nobody_approves_a_report_they_submitted() {
     let own = token_for(s, "kiem.nhiem").await;
     let other = token_for(s, "lanh.dao.huyen").await;
     grant_exception(&app, "22738", "2023").await;
+    reopen(&app, "22738", "2023").await;
     let api = "/api/forms/BM_CDS_XA/22738/2023";
     // The demo's report was sent by the commune; this account takes it back and sends it.
     let r = as_user(&app, "DELETE", &format!("{api}/complete"), &own, None).await;
@@ -250,6 +257,7 @@ async fn evidence_of_an_approved_report_is_locked_until_it_is_unapproved() {
     let xa = user_token(&app, "can.bo.xa", Role::DataEntry, "22738").await;
     let huyen = user_token(&app, "lanh.dao.huyen", Role::Approver, "582").await;
     grant_exception(&app, "22738", "2023").await;
+    reopen(&app, "22738", "2023").await;
     let api = "/api/forms/BM_CDS_XA/22738/2023";
     let upload = |name: &'static str| {
         let xa = xa.clone();

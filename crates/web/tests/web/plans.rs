@@ -61,7 +61,7 @@ async fn the_demo_follow_up_overdue_coverage_and_figures() {
         assert!(u["name_vi"].as_str().unwrap().len() > 3);
     }
     // The same coverage through the analytics API, like any indicator.
-    let r = get(&app, "/api/analytics?dimension=dx:SP_CDS_PHU_TY_LE;KH_DUYET_TY_LE;NS_PHAN_BO_TONG;NS_DA_CHI_TONG&filter=ou:GROUP-58_CAP_XA&filter=pe:2024").await;
+    let r = get(&app, "/api/analytics?dimension=dx:SP_CDS_PHU_TY_LE;KH_DUYET_TY_LE;NS_PHAN_BO_TONG;NS_DA_CHI_TONG&filter=ou:GROUP-58_CAP_XA&filter=pe:2024&skipRounding=true").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let g = r.json();
     let with = 62.0 - without.len() as f64;
@@ -74,7 +74,7 @@ async fn the_demo_follow_up_overdue_coverage_and_figures() {
     // Budget of the six commune plans: 2 tasks × (30 + 20) million each.
     assert_eq!(analytics_value(&g, "NS_PHAN_BO_TONG"), 300_000_000.0);
     // Plan coverage of the provincial agencies and the province's budget figures.
-    let r = get(&app, "/api/analytics?dimension=dx:KH_DUYET_TY_LE;NS_PHAN_BO_TONG;HTTT_KET_NOI_TY_LE;THON_HET_LOM_SONG_SDK_TY_LE&filter=ou:58&filter=pe:2024").await.json();
+    let r = get(&app, "/api/analytics?dimension=dx:KH_DUYET_TY_LE;NS_PHAN_BO_TONG;HTTT_KET_NOI_TY_LE;THON_HET_LOM_SONG_SDK_TY_LE&filter=ou:58&filter=pe:2024&skipRounding=true").await.json();
     let plans = get(&app, "/api/plans?year=2024").await.json();
     let budget: i64 = plans
         .as_array()
@@ -244,7 +244,7 @@ async fn a_commune_edits_its_own_plan_and_the_province_approves() {
     let before = get_as(
         &app,
         &approver,
-        "/api/analytics?dimension=dx:KH_DUYET_TY_LE;NS_PHAN_BO_TONG&filter=ou:22738&filter=pe:2025",
+        "/api/analytics?dimension=dx:KH_DUYET_TY_LE;NS_PHAN_BO_TONG&filter=ou:22738&filter=pe:2025&skipRounding=true",
     )
     .await;
     assert_eq!(analytics_value(&before, "NS_PHAN_BO_TONG"), 40_000_000.0);
@@ -262,7 +262,7 @@ async fn a_commune_edits_its_own_plan_and_the_province_approves() {
     let after = get_as(
         &app,
         &approver,
-        "/api/analytics?dimension=dx:KH_DUYET_TY_LE&filter=ou:22738&filter=pe:2025",
+        "/api/analytics?dimension=dx:KH_DUYET_TY_LE&filter=ou:22738&filter=pe:2025&skipRounding=true",
     )
     .await;
     assert_eq!(analytics_value(&after, "KH_DUYET_TY_LE"), 100.0);
@@ -272,7 +272,7 @@ async fn a_commune_edits_its_own_plan_and_the_province_approves() {
     let done = get_as(
         &app,
         &a,
-        "/api/analytics?dimension=dx:CV_HOAN_THANH_TY_LE&filter=ou:22738&filter=pe:2025",
+        "/api/analytics?dimension=dx:CV_HOAN_THANH_TY_LE&filter=ou:22738&filter=pe:2025&skipRounding=true",
     )
     .await;
     assert_eq!(analytics_value(&done, "CV_HOAN_THANH_TY_LE"), 100.0);
@@ -541,7 +541,7 @@ async fn a_fresh_database_gets_the_derived_figures_and_products_from_xlsx() {
     assert_eq!(without, ["22741", "58-SO-TTTT"]);
     let g = get(
         &app,
-        "/api/analytics?dimension=dx:SP_CDS_PHU_TY_LE&filter=ou:58&filter=pe:2024",
+        "/api/analytics?dimension=dx:SP_CDS_PHU_TY_LE&filter=ou:58&filter=pe:2024&skipRounding=true",
     )
     .await
     .json();
@@ -611,8 +611,8 @@ async fn the_demo_follow_up_on_postgres_pg() {
     let cov = get(&app, "/api/product-coverage?group=58_CAP_XA&year=2024")
         .await
         .json();
-    assert_eq!(cov["without"].as_array().unwrap().len(), 17, "{cov}");
-    let g = get(&app, "/api/analytics?dimension=dx:KH_DUYET_TY_LE;NS_PHAN_BO_TONG&filter=ou:GROUP-58_CAP_XA&filter=pe:2024").await.json();
+    assert_eq!(cov["without"].as_array().unwrap().len(), 18, "{cov}");
+    let g = get(&app, "/api/analytics?dimension=dx:KH_DUYET_TY_LE;NS_PHAN_BO_TONG&filter=ou:GROUP-58_CAP_XA&filter=pe:2024&skipRounding=true").await.json();
     assert_eq!(analytics_value(&g, "NS_PHAN_BO_TONG"), 300_000_000.0);
     // A progress report recomputes the figures on PostgreSQL too.
     let r = post(
@@ -624,7 +624,7 @@ async fn the_demo_follow_up_on_postgres_pg() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let g = get(
         &app,
-        "/api/analytics?dimension=dx:CV_HOAN_THANH_TY_LE&filter=ou:58-SO-NV&filter=pe:2024",
+        "/api/analytics?dimension=dx:CV_HOAN_THANH_TY_LE&filter=ou:58-SO-NV&filter=pe:2024&skipRounding=true",
     )
     .await
     .json();

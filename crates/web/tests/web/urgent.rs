@@ -79,6 +79,7 @@ async fn every_page_form_carries_its_sessions_token_and_works_when_posted() {
     .unwrap();
     let approver = make_user(s, "lanh.dao.huyen", vec![user(Role::Approver, "582")]).await;
     grant_exception(&app, "22738", "2023").await;
+    reopen(&app, "22738", "2023").await;
 
     // First login: the password page, its forms carrying the session's token; changing it.
     let (mut b, r) = browser_login(&app, "can.bo.moi", &first).await;

@@ -45,8 +45,41 @@ fn row_cells(html: &str, code: &str) -> Vec<String> {
 
 /// The unit page's indicator table: the row of `code`, without its heading: unit, one cell per
 /// period, the change.
+/// A row's cells as figures: what a figure stands on (its coverage, a partial mark, the
+/// live marks) is read apart, by `coverage_of`.
 fn indicator(html: &str, code: &str) -> Vec<String> {
-    row_cells(html, code)
+    let mut figures = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = [
+        "<div class=\"coverage\">",
+        "<div class=\"pending\">",
+        " <span class=\"partial\">",
+    ]
+    .iter()
+    .filter_map(|m| rest.find(m))
+    .min()
+    {
+        figures.push_str(&rest[..at]);
+        let close = if rest[at..].starts_with(" <span") {
+            "</span>"
+        } else {
+            "</div>"
+        };
+        rest = rest[at..]
+            .find(close)
+            .map_or("", |end| &rest[at + end + close.len()..]);
+    }
+    figures.push_str(rest);
+    row_cells(&figures, code)
+}
+
+/// The coverage a row's cells show, e.g. "58/62 xã đã báo cáo".
+fn coverage_of(html: &str, code: &str) -> Vec<String> {
+    let full = row_cells(html, code);
+    full.iter()
+        .zip(indicator(html, code))
+        .map(|(whole, figure)| whole[figure.len()..].trim().to_string())
+        .collect()
 }
 
 fn last(cells: &[String]) -> &str {
@@ -74,7 +107,7 @@ async fn a_change_in_money_is_in_ty_dong_and_only_rates_change_in_points() {
     assert_eq!(last(&indicator(&vi, "CV_QUA_HAN_SO")), "+5 nhiệm vụ");
     assert_eq!(
         last(&indicator(&vi, "SP_CDS_SO_DK")),
-        "+13 sản phẩm (+27,66 %)"
+        "+13 sản phẩm (+28,26 %)"
     );
     assert_eq!(
         last(&indicator(&vi, "VUNG_LOM_CON_SO")),
@@ -166,6 +199,12 @@ async fn money_reads_in_ty_and_trieu_dong_and_percentages_one_way() {
         );
     }
     assert_eq!(indicator(&vi, "CKS_TY_LE")[2..4], ["87,74 %", "97,22 %"]);
+    // Each commune-tier figure says what it stands on: every commune's 2022 report, and the
+    // 58 of 62 received for 2023.
+    assert_eq!(
+        coverage_of(&vi, "CKS_TY_LE")[2..4],
+        ["62/62 xã đã báo cáo", "58/62 xã đã báo cáo"]
+    );
     assert_eq!(indicator(&vi, "BC_HT_TY_LE")[2], "45,00 %");
     assert_eq!(
         indicator(&vi, "HTTT_KET_NOI_TY_LE")[3..5],
@@ -222,29 +261,36 @@ fn awaiting(html: &str, heading: &str) -> Vec<(String, String)> {
 #[tokio::test]
 async fn the_approval_column_says_in_words_where_a_report_stands() {
     let app = spawn_app(true).await;
+    // The agencies' and district committees' second quarter of 2024 is under way: an agency's
+    // report is approved by the province alone, a committee's by its district then the
+    // province.
     for uri in [
-        "/completeness/BM_CDS_XA/2023",
-        "/completeness/BM_CDS_XA/2023?unit=58",
+        "/completeness/BM_CDS_SO/2024Q2",
+        "/completeness/BM_CDS_SO/2024Q2?unit=58",
     ] {
         let vi = get(&app, uri).await.text;
         let rows = awaiting(&vi, "Đã gửi, chờ phê duyệt");
-        assert_eq!(rows.len(), 36, "{uri}: {rows:?}");
+        assert_eq!(rows.len(), 7, "{uri}: {rows:?}");
         let of = |code: &str| {
             rows.iter()
                 .find(|(c, _)| c == code)
                 .map(|(_, a)| a.clone())
                 .unwrap_or_default()
         };
-        // A ward of the city waits for the city, the first of two steps.
-        assert_eq!(of("22738"), "Chờ phê duyệt (bước 1/2)", "{uri}");
-        // A commune the district approved waits for the province.
-        assert_eq!(of("22843"), "Đã duyệt bước 1/2, chờ bước 2/2", "{uri}");
+        // The city's committee waits for the city, the first of two steps.
+        assert_eq!(of("582-UBND"), "Chờ phê duyệt (bước 1/2)", "{uri}");
+        // A committee its district approved waits for the province.
+        assert_eq!(of("584-UBND"), "Đã duyệt bước 1/2, chờ bước 2/2", "{uri}");
+        // An agency waits for the province, its only step.
+        assert_eq!(of("58-SO-CT"), "Chờ phê duyệt (bước 1/1)", "{uri}");
         assert!(
             rows.iter().all(|(_, a)| a != "0" && a != "1"),
             "no bare step count: {rows:?}"
         );
     }
-    let en = get(&app, "/completeness/BM_CDS_XA/2023?lang=en").await.text;
+    let en = get(&app, "/completeness/BM_CDS_SO/2024Q2?lang=en")
+        .await
+        .text;
     let rows = awaiting(&en, "Sent, awaiting approval");
     let of = |code: &str| {
         rows.iter()
@@ -252,10 +298,14 @@ async fn the_approval_column_says_in_words_where_a_report_stands() {
             .map(|(_, a)| a.clone())
             .unwrap_or_default()
     };
-    assert_eq!(of("22738"), "Awaiting approval (step 1 of 2)");
-    assert_eq!(of("22843"), "Step 1 of 2 approved, awaiting step 2");
+    assert_eq!(of("582-UBND"), "Awaiting approval (step 1 of 2)");
+    assert_eq!(of("584-UBND"), "Step 1 of 2 approved, awaiting step 2");
     // Unit names in the page's language.
-    assert!(en.contains("Do Vinh Ward"), "{}", text_of(&en));
+    assert!(
+        en.contains("Department of Industry and Trade"),
+        "{}",
+        text_of(&en)
+    );
     app.finish().await;
 }
 
@@ -356,7 +406,7 @@ async fn the_audit_log_reads_old_to_new_in_words_with_the_json_kept() {
         "{update:?}"
     );
 
-    // The demo's load of 7,458 values is one batch row: a summary, not a wall of codes.
+    // The demo's load of 7,660 values is one batch row: a summary, not a wall of codes.
     let vi = audit_page(&app, "?action=data_value.batch").await;
     let rows = audit_rows(&vi);
     let batch = rows
@@ -364,7 +414,7 @@ async fn the_audit_log_reads_old_to_new_in_words_with_the_json_kept() {
         .find(|r| r.0 == "data_value.batch")
         .unwrap_or_else(|| panic!("{rows:?}"));
     assert!(
-        batch.1.contains("7.458 giá trị") && batch.1.contains("thêm 7.458"),
+        batch.1.contains("7.660 giá trị") && batch.1.contains("thêm 7.660"),
         "{batch:?}"
     );
     assert!(batch.1.contains("64 phần tử dữ liệu"), "{batch:?}");
@@ -375,6 +425,6 @@ async fn the_audit_log_reads_old_to_new_in_words_with_the_json_kept() {
         .iter()
         .find(|r| r.0 == "data_value.batch")
         .unwrap_or_else(|| panic!("{rows:?}"));
-    assert!(batch.1.contains("7,458 values"), "{batch:?}");
+    assert!(batch.1.contains("7,660 values"), "{batch:?}");
     app.finish().await;
 }

@@ -181,18 +181,19 @@ async fn bytes_of(app: &App, uri: &str) -> Vec<u8> {
 #[tokio::test]
 async fn an_unchanged_upload_is_unchanged() {
     let app = spawn_app(true).await;
-    // Đông Hải has the demo's (illustrative) 2023 figures but never sent the report; the
-    // closed form is re-opened for it.
-    grant_exception(&app, "22768", "2023").await;
+    // Phước Mỹ sent its 2023 report (the demo's illustrative figures), approved by the city
+    // and the province; the approvals are taken back and the closed form re-opened for it.
+    grant_exception(&app, "22741", "2023").await;
+    reopen(&app, "22741", "2023").await;
     let password = make_user(
         app.store.as_ref(),
-        "can.bo.dong.hai",
-        vec![user(Role::DataEntry, "22768")],
+        "can.bo.phuoc.my",
+        vec![user(Role::DataEntry, "22741")],
     )
     .await;
-    let (mut b, _) = browser_login(&app, "can.bo.dong.hai", &password).await;
-    let page = "/forms/BM_CDS_XA/22768/2023";
-    let workbook = bytes_of(&app, "/api/forms/BM_CDS_XA/22768/2023/template.xlsx").await;
+    let (mut b, _) = browser_login(&app, "can.bo.phuoc.my", &password).await;
+    let page = "/forms/BM_CDS_XA/22741/2023";
+    let workbook = bytes_of(&app, "/api/forms/BM_CDS_XA/22741/2023/template.xlsx").await;
     let wb = chiso_io::xlsx::read_template("t.xlsx", &workbook).unwrap();
     assert_eq!(wb.rows.len(), 22, "the workbook holds the stored values");
     let stored = || async {
@@ -203,7 +204,7 @@ async fn an_unchanged_upload_is_unchanged() {
                     .iter()
                     .map(|r| Code::parse(&r.element).unwrap())
                     .collect(),
-                units: vec![Code::parse("22768").unwrap()],
+                units: vec![Code::parse("22741").unwrap()],
                 periods: vec![chiso_core::Period::Year(2023)],
                 ..Default::default()
             })
@@ -224,7 +225,7 @@ async fn an_unchanged_upload_is_unchanged() {
         let csrf = hidden(&form.text, "csrf")[0].clone();
         let (ct, body) = multipart(
             &[("csrf", &csrf), ("kind", "xlsx")],
-            Some(("bao-cao-dong-hai.xlsx", workbook.as_slice())),
+            Some(("bao-cao-phuoc-my.xlsx", workbook.as_slice())),
         );
         let r = b.post_multipart(&format!("{page}/files"), &ct, body).await;
         assert_eq!(r.status, StatusCode::OK, "round {round}: {}", r.text);
@@ -237,7 +238,7 @@ async fn an_unchanged_upload_is_unchanged() {
     // And through the import API.
     let r = send(
         &app,
-        Request::post("/api/imports?fileName=bao-cao-dong-hai.xlsx")
+        Request::post("/api/imports?fileName=bao-cao-phuoc-my.xlsx")
             .body(Body::from(workbook.clone()))
             .unwrap(),
     )
@@ -266,7 +267,7 @@ async fn an_unchanged_upload_is_unchanged() {
         .find(|v| v.element.as_str() == "VB_DEN")
         .unwrap();
     let csv = format!(
-        "element,period,unit,breakdown,value,comment\nVB_DEN,2023,22768,,{},\"{}\"\nDAN_SO,2023,22768,,{},\"{}\"\n",
+        "element,period,unit,breakdown,value,comment\nVB_DEN,2023,22741,,{},\"{}\"\nDAN_SO,2023,22741,,{},\"{}\"\n",
         den.num.unwrap() as i64 + 9,
         den.comment.clone().unwrap_or_default(),
         first.iter().find(|v| v.element.as_str() == "DAN_SO").unwrap().value,

@@ -50,6 +50,7 @@ impl Sheet {
             .iter()
             .filter(|h| !columns.contains_key(*h))
             .map(|h| FileError {
+                problem: crate::error::Problem::Other,
                 file: FILE.to_string(),
                 sheet: Some(name.to_string()),
                 row: header as usize + 1,
@@ -120,6 +121,7 @@ impl Row<'_> {
     /// An error at this row, in the column of `header` (the reason starts with it).
     fn err(&mut self, header: &str, reason: impl Into<String>) {
         self.errors.push(FileError {
+            problem: crate::error::Problem::Other,
             file: FILE.to_string(),
             sheet: Some(self.sheet.name.clone()),
             row: self.row as usize + 1,
