@@ -14,11 +14,13 @@ import walks_account  # noqa: E402
 import walks_reports  # noqa: E402
 import walks_pages  # noqa: E402
 import walks_selfcheck  # noqa: E402
+import walks_views  # noqa: E402
 
 WALKS = (
     walks_account.WALKS
     + walks_reports.WALKS
     + walks_pages.WALKS
+    + walks_views.WALKS
     + walks_selfcheck.WALKS
 )
 

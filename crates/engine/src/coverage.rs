@@ -1,8 +1,11 @@
 //! What a figure stands on: of the units expected to report it, how many did — in the view
 //! asked. Expected units come from the data sets' assignments: the units that must report a
 //! data set collecting one of the figure's elements, for a period inside the one asked, under
-//! the scope. A figure no data set collects there is measured against the scope's own units
-//! (the unit, or each member of a group): those with a value below them, of all.
+//! the scope. A figure no data set collects there — or, when none of the expected units
+//! reported, one resting on the scope's own value, like a province's published figure — is
+//! measured against
+//! the scope's own units (the unit, or each member of a group): those with a value below
+//! them, of all.
 
 use crate::reporting::ReportState;
 use crate::slice::{Series, NO_OPTION};
@@ -128,6 +131,10 @@ impl Engine {
         roots: &[u32],
         period: &Period,
     ) -> Option<Coverage> {
+        // A figure of no stored element (a reporting rate, a constant) stands on no unit.
+        if series.is_empty() {
+            return None;
+        }
         let (start, end) = (period.start(), period.end());
         let stored: Vec<(Series, Period, &crate::slice::Slice)> = series
             .iter()
@@ -198,7 +205,17 @@ impl Engine {
                 None => {}
             }
         }
-        if expected > 0 {
+        // None of the expected units reported, but the scope's own unit holds a value in the
+        // view (a province's published figure of a year before its units reported): the figure
+        // rests on that value, measured as a figure outside any data set.
+        let rests_elsewhere = reported == 0
+            && stored.iter().any(|(_, _, s)| {
+                roots.iter().any(|&u| {
+                    let i = u as usize;
+                    !s.own[i].is_nan() && (view == View::Live || s.is_official(i))
+                })
+            });
+        if expected > 0 && !rests_elsewhere {
             return Some(Coverage::new(
                 (reported, expected),
                 Basis::DataSets,
