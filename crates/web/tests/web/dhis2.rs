@@ -237,3 +237,64 @@ async fn dhis2_data_value_sets_round_trip_pg() {
     dhis2_data_value_sets_round_trip(&app).await;
     app.finish().await;
 }
+
+/// Paths DHIS2 clients read besides data values: period types listed whole, analytics as a
+/// data value set, and a 409 naming what chiso does not answer.
+#[tokio::test]
+async fn dhis2_period_types_and_analytics_as_values() {
+    let app = spawn_app(true).await;
+    // Period types have no id or displayName: DHIS2 lists every field by default.
+    let r = get(&app, "/api/periodTypes").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let types = r.json()["periodTypes"].clone();
+    let yearly = types
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["name"] == "Yearly"))
+        .unwrap_or_else(|| panic!("no Yearly period type: {types}"))
+        .clone();
+    assert_eq!(yearly["isoFormat"], "yyyy", "{yearly}");
+    assert_eq!(yearly["frequencyOrder"], 365, "{yearly}");
+    // Analytics as a data value set, also under a version.
+    for path in [
+        "/api/analytics/dataValueSet.json",
+        "/api/40/analytics/dataValueSet.json",
+    ] {
+        let r = get(
+            &app,
+            &format!("{path}?dimension=dx:VB_DEN&dimension=pe:2023&dimension=ou:58"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        assert_eq!(
+            r.json()["dataValues"],
+            json!([{"dataElement": "VB_DEN", "period": "2023", "orgUnit": "58", "value": "375000"}]),
+            "{}",
+            r.text
+        );
+    }
+    // dx, pe and ou as filters cannot make values: DHIS2's 409, naming why.
+    let r = get(
+        &app,
+        "/api/analytics/dataValueSet.json?dimension=dx:VB_DEN&dimension=pe:2023&filter=ou:58",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.json()["errorCode"], "E7133");
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("not as filters"));
+    // Raw data is not answered, and says so in DHIS2's form.
+    let r = get(
+        &app,
+        "/api/analytics/rawData.json?dimension=dx:VB_DEN&dimension=pe:2023",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.json()["httpStatusCode"], 409);
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("rawData is not supported"));
+    app.finish().await;
+}
