@@ -298,3 +298,51 @@ async fn dhis2_period_types_and_analytics_as_values() {
         .contains("rawData is not supported"));
     app.finish().await;
 }
+
+/// An export's refusals on DHIS2's path: English by default (what DHIS2 clients show),
+/// Vietnamese when the request asks for it.
+#[tokio::test]
+async fn dhis2_export_refusals_speak_the_asked_language() {
+    let app = spawn_app(true).await;
+    let ask = |lang: Option<&'static str>, uri: &'static str| {
+        let mut b = Request::get(uri).header("authorization", format!("ApiToken {}", app.token));
+        if let Some(l) = lang {
+            b = b.header("accept-language", l);
+        }
+        send_raw(&app, b.body(Body::empty()).unwrap())
+    };
+    for (uri, code, en, vi) in [
+        (
+            "/api/dataValueSets?period=2026&orgUnit=58",
+            "E2001",
+            "At least one data element",
+            "Cần ít nhất một chỉ tiêu",
+        ),
+        (
+            "/api/dataValueSets?dataSet=BM_CDS_XA&orgUnit=58",
+            "E2002",
+            "At least one valid period",
+            "Cần ít nhất một kỳ hợp lệ",
+        ),
+        (
+            "/api/dataValueSets?dataSet=BM_CDS_XA&period=2026",
+            "E2006",
+            "At least one organisation unit",
+            "Cần ít nhất một đơn vị",
+        ),
+    ] {
+        let r = ask(None, uri).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{uri}: {}", r.text);
+        let m = r.json();
+        assert_eq!(m["errorCode"], code, "{}", r.text);
+        let text = m["message"].as_str().unwrap_or_default().to_string();
+        assert!(text.starts_with(en) && !text.contains(vi), "{uri}: {text}");
+        let r = ask(Some("vi"), uri).await;
+        let text = r.json()["message"].as_str().unwrap_or_default().to_string();
+        assert!(
+            text.starts_with(vi) && !text.contains(en),
+            "{uri} in Vietnamese: {text}"
+        );
+    }
+    app.finish().await;
+}
