@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite: the Rust tests on SQLite and the local PostgreSQL, then the browser
-# walks in Debian's Chromium. Installs what the browser walks need when it is missing
-# (Chromium from Debian's packages; Playwright and openpyxl from PyPI).
+# The whole test suite: the Rust tests on SQLite and the local PostgreSQL, the browser walks
+# in Debian's Chromium, then DHIS2's own client libraries against a real chiso. Installs what
+# the browser walks need when it is missing (Chromium from Debian's packages; Playwright and
+# openpyxl from PyPI); tests/dhis2/run.sh makes its own virtualenv with the pinned clients
+# (it needs Python 3.13 and says how to get it when there is none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,3 +29,4 @@ fi
 cargo test --workspace
 cargo build -p chiso
 python3 tests/browser/suite.py
+bash tests/dhis2/run.sh

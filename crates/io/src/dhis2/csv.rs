@@ -23,8 +23,8 @@ const COLUMNS: [&str; 11] = [
 ];
 
 /// A DHIS2 CSV file read: its values, or every error found; and the line of every data row
-/// (blank lines left out), in order, so that a line is also the value's position
-/// (DHIS2's conflict `indexes` count data values from 0).
+/// (blank lines left out), in order, so that a line also gives the value's position
+/// (DHIS2's conflict `indexes` for CSV count data rows from 1, the header not counted).
 #[derive(Debug)]
 pub struct Dhis2Csv {
     pub rows: Result<Vec<ValueRow>, Vec<FileError>>,

@@ -14,7 +14,7 @@ pub struct ImportCount {
 }
 
 /// One conflict of an import: `object` is the offending identifier, `value` the message,
-/// `indexes` the 0-based positions of the values concerned.
+/// `indexes` the positions of the values concerned (from 0 in JSON and XML, from 1 in CSV).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Conflict {
@@ -120,7 +120,7 @@ pub struct ImportSummary {
     pub description: String,
     pub import_count: ImportCount,
     pub conflicts: Vec<Conflict>,
-    /// The 0-based positions of the values refused, from the conflicts.
+    /// The positions of the values refused, from the conflicts.
     pub rejected_indexes: Vec<usize>,
     /// DHIS2 sends "false" (a string) when the import did not complete a data set.
     pub data_set_complete: String,

@@ -255,3 +255,62 @@ pub async fn analytics_csv(
     }
     Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response())
 }
+
+/// Analytics as a DHIS2 data value set (`/api/analytics/dataValueSet.json`): each row of the
+/// grid as a value, with its `dataElement` (the `dx` item, an element or an indicator),
+/// `period`, `orgUnit` and, with `dimension=co`, `categoryOptionCombo`. `dx`, `pe` and `ou`
+/// must be dimensions, not filters (as DHIS2 asks).
+#[utoipa::path(get, path = "/api/analytics/dataValueSet.json", tag = "analytics",
+    params(
+        ("dimension" = Vec<String>, Query, description = "dx:…, pe:… and ou:… (all three as dimensions); co optional"),
+        ("filter" = Option<Vec<String>>, Query, description = "Other dimensions fixed"),
+        ("asOf" = Option<String>, Query, description = "As for /api/analytics")
+    ),
+    responses((status = 200, description = "DHIS2's dataValueSet JSON"), (status = 409, body = ErrorBody)))]
+pub async fn analytics_data_value_set(
+    Extension(who): Extension<Who>,
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, AnalyticsError> {
+    let g = grid(&st, raw, &who).await?;
+    let column = |name: &str| g.headers.iter().position(|h| h.name == name);
+    let (Some(dx), Some(pe), Some(ou), Some(value)) =
+        (column("dx"), column("pe"), column("ou"), column("value"))
+    else {
+        return Err(AnalyticsError::Query(Refused {
+            param: "dimension",
+            code: "E7133",
+            reason: "một tập giá trị cần dx, pe và ou là chiều (dimension), không phải bộ lọc (filter) / a data value set needs dx, pe and ou as dimensions, not as filters".into(),
+        }));
+    };
+    let co = column("co");
+    let cell = |r: &Vec<String>, k: usize| r.get(k).cloned().unwrap_or_default();
+    let values: Vec<serde_json::Value> = g
+        .rows
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::json!({
+                "dataElement": cell(r, dx),
+                "period": cell(r, pe),
+                "orgUnit": cell(r, ou),
+                "value": cell(r, value),
+            });
+            if let Some(co) = co {
+                v["categoryOptionCombo"] = serde_json::Value::String(cell(r, co));
+            }
+            v
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "dataValues": values })))
+}
+
+/// `/api/analytics/rawData.json`: not supported; DHIS2's 409 naming it.
+#[utoipa::path(get, path = "/api/analytics/rawData.json", tag = "analytics",
+    responses((status = 409, body = ErrorBody)))]
+pub async fn analytics_raw_data() -> AnalyticsError {
+    AnalyticsError::Query(Refused {
+        param: "rawData",
+        code: "E7133",
+        reason: "rawData không được hỗ trợ: dùng /api/analytics hoặc /api/analytics/dataValueSet.json / rawData is not supported: use /api/analytics or /api/analytics/dataValueSet.json".into(),
+    })
+}

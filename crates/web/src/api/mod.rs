@@ -68,6 +68,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::analytics))
         .routes(routes!(analytics::analytics_json))
         .routes(routes!(analytics::analytics_csv))
+        .routes(routes!(analytics::analytics_data_value_set))
+        .routes(routes!(analytics::analytics_raw_data))
         .routes(routes!(figures::indicator_value))
         .routes(routes!(figures::rankings))
         .routes(routes!(figures::list_frameworks))

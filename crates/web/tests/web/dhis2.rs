@@ -237,3 +237,112 @@ async fn dhis2_data_value_sets_round_trip_pg() {
     dhis2_data_value_sets_round_trip(&app).await;
     app.finish().await;
 }
+
+/// Paths DHIS2 clients read besides data values: period types listed whole, analytics as a
+/// data value set, and a 409 naming what chiso does not answer.
+#[tokio::test]
+async fn dhis2_period_types_and_analytics_as_values() {
+    let app = spawn_app(true).await;
+    // Period types have no id or displayName: DHIS2 lists every field by default.
+    let r = get(&app, "/api/periodTypes").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let types = r.json()["periodTypes"].clone();
+    let yearly = types
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["name"] == "Yearly"))
+        .unwrap_or_else(|| panic!("no Yearly period type: {types}"))
+        .clone();
+    assert_eq!(yearly["isoFormat"], "yyyy", "{yearly}");
+    assert_eq!(yearly["frequencyOrder"], 365, "{yearly}");
+    // Analytics as a data value set, also under a version.
+    for path in [
+        "/api/analytics/dataValueSet.json",
+        "/api/40/analytics/dataValueSet.json",
+    ] {
+        let r = get(
+            &app,
+            &format!("{path}?dimension=dx:VB_DEN&dimension=pe:2023&dimension=ou:58"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        assert_eq!(
+            r.json()["dataValues"],
+            json!([{"dataElement": "VB_DEN", "period": "2023", "orgUnit": "58", "value": "375000"}]),
+            "{}",
+            r.text
+        );
+    }
+    // dx, pe and ou as filters cannot make values: DHIS2's 409, naming why.
+    let r = get(
+        &app,
+        "/api/analytics/dataValueSet.json?dimension=dx:VB_DEN&dimension=pe:2023&filter=ou:58",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.json()["errorCode"], "E7133");
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("not as filters"));
+    // Raw data is not answered, and says so in DHIS2's form.
+    let r = get(
+        &app,
+        "/api/analytics/rawData.json?dimension=dx:VB_DEN&dimension=pe:2023",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.json()["httpStatusCode"], 409);
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("rawData is not supported"));
+    app.finish().await;
+}
+
+/// An export's refusals on DHIS2's path: English by default (what DHIS2 clients show),
+/// Vietnamese when the request asks for it.
+#[tokio::test]
+async fn dhis2_export_refusals_speak_the_asked_language() {
+    let app = spawn_app(true).await;
+    let ask = |lang: Option<&'static str>, uri: &'static str| {
+        let mut b = Request::get(uri).header("authorization", format!("ApiToken {}", app.token));
+        if let Some(l) = lang {
+            b = b.header("accept-language", l);
+        }
+        send_raw(&app, b.body(Body::empty()).unwrap())
+    };
+    for (uri, code, en, vi) in [
+        (
+            "/api/dataValueSets?period=2026&orgUnit=58",
+            "E2001",
+            "At least one data element",
+            "Cần ít nhất một chỉ tiêu",
+        ),
+        (
+            "/api/dataValueSets?dataSet=BM_CDS_XA&orgUnit=58",
+            "E2002",
+            "At least one valid period",
+            "Cần ít nhất một kỳ hợp lệ",
+        ),
+        (
+            "/api/dataValueSets?dataSet=BM_CDS_XA&period=2026",
+            "E2006",
+            "At least one organisation unit",
+            "Cần ít nhất một đơn vị",
+        ),
+    ] {
+        let r = ask(None, uri).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{uri}: {}", r.text);
+        let m = r.json();
+        assert_eq!(m["errorCode"], code, "{}", r.text);
+        let text = m["message"].as_str().unwrap_or_default().to_string();
+        assert!(text.starts_with(en) && !text.contains(vi), "{uri}: {text}");
+        let r = ask(Some("vi"), uri).await;
+        let text = r.json()["message"].as_str().unwrap_or_default().to_string();
+        assert!(
+            text.starts_with(vi) && !text.contains(en),
+            "{uri} in Vietnamese: {text}"
+        );
+    }
+    app.finish().await;
+}

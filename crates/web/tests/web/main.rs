@@ -22,6 +22,7 @@ mod api;
 mod browser;
 mod collection;
 mod dhis2;
+mod dhis2_files;
 mod locks;
 mod pages;
 mod plans;

@@ -216,25 +216,25 @@ pub(crate) async fn export_request(
     if elements.is_empty() {
         return Err(Dhis2Error::conflict(
             "E2001",
-            "At least one data element, data set or data element group must be specified",
+            "Cần ít nhất một chỉ tiêu, biểu mẫu hoặc nhóm chỉ tiêu (dataElement, dataSet) / At least one data element, data set or data element group must be specified",
         ));
     }
     if !periods.is_empty() && (start.is_some() || end.is_some()) {
         return Err(Dhis2Error::conflict(
             "E2003",
-            "Both periods and start/end date cannot be specified",
+            "Không thể vừa ghi kỳ vừa ghi ngày bắt đầu/kết thúc / Both periods and start/end date cannot be specified",
         ));
     }
     if periods.is_empty() && (start.is_none() || end.is_none()) && since.is_none() {
         return Err(Dhis2Error::conflict(
             "E2002",
-            "At least one valid period, start/end dates, last updated or last updated duration must be specified",
+            "Cần ít nhất một kỳ hợp lệ, ngày bắt đầu và kết thúc, lastUpdated hoặc lastUpdatedDuration / At least one valid period, start/end dates, last updated or last updated duration must be specified",
         ));
     }
     if units.is_empty() {
         return Err(Dhis2Error::conflict(
             "E2006",
-            "At least one organisation unit or organisation unit group must be specified",
+            "Cần ít nhất một đơn vị hoặc nhóm đơn vị (orgUnit, orgUnitGroup) / At least one organisation unit or organisation unit group must be specified",
         ));
     }
     let refs: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
@@ -245,7 +245,7 @@ pub(crate) async fn export_request(
         if start > end {
             return Err(Dhis2Error::conflict(
                 "E2004",
-                "Start date must be before end date",
+                "Ngày bắt đầu phải trước ngày kết thúc / Start date must be before end date",
             ));
         }
         // Every period inside the dates: of the data sets' types, or of every type.

@@ -50,7 +50,7 @@ fn format_of(headers: &HeaderMap) -> Format {
     }
 }
 
-/// A file read: its rows, the set's header fields, and how a row's place gives its 0-based
+/// A file read: its rows, the set's header fields, and how a row's place gives its
 /// position among the file's values.
 struct Read {
     rows: Vec<ValueRow>,
@@ -65,10 +65,17 @@ struct Read {
 
 impl Read {
     fn index_of(&self, row: usize) -> Option<usize> {
-        match &self.lines {
-            Some(lines) => lines.binary_search(&row).ok(),
-            None => row.checked_sub(1),
-        }
+        index_of(self.lines.as_deref(), row)
+    }
+}
+
+/// A value's conflict index as DHIS2 gives it: for CSV the data row's place counted from 1
+/// (the header, when there is one, is not counted); for JSON and XML the value's place in
+/// `dataValues`, counted from 0. `row` is the line for CSV, the 1-based value for the others.
+fn index_of(csv_lines: Option<&[usize]>, row: usize) -> Option<usize> {
+    match csv_lines {
+        Some(lines) => lines.binary_search(&row).ok().map(|k| k + 1),
+        None => row.checked_sub(1),
     }
 }
 
@@ -245,10 +252,7 @@ pub(crate) async fn dvs_post(
     let mut read = match got {
         Ok(r) => r,
         Err((errs, lines)) => {
-            let at = |row: usize| match &lines {
-                Some(l) => l.binary_search(&row).ok(),
-                None => row.checked_sub(1),
-            };
+            let at = |row: usize| index_of(lines.as_deref(), row);
             let conflicts: Vec<Conflict> = errs
                 .iter()
                 .map(|e| conflict(e, None, if e.row > 0 { at(e.row) } else { None }, &user))

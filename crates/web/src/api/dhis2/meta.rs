@@ -602,6 +602,8 @@ pub(crate) fn list_answer(
     let field_params = all(q, "fields");
     let sel: Vec<Select> = if field_params.is_empty() {
         match defaults {
+            // Period types have neither `id` nor `displayName`: DHIS2 lists them whole.
+            Defaults::Dhis2 if kind == Kind::PeriodTypes => vec![Select::All],
             Defaults::Dhis2 => fields::parse_fields(&["id,displayName"]).map_err(bad_query)?,
             Defaults::Shared => vec![Select::All],
         }
