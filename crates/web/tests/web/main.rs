@@ -27,6 +27,7 @@ mod locks;
 mod pages;
 mod plans;
 mod urgent;
+mod views;
 mod walk_figures;
 mod walk_plans;
 mod walk_reports;
