@@ -324,6 +324,22 @@ impl App {
         self.store().delete_session(id_hash).await
     }
 
+    /// Count a failed login of a name from an address; the count (see the store).
+    pub async fn record_login_failure(
+        &self,
+        username: &str,
+        address: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u32> {
+        self.store()
+            .record_login_failure(username, address, at)
+            .await
+    }
+
+    pub async fn clear_login_failures(&self, username: &str, address: &str) -> Result<()> {
+        self.store().clear_login_failures(username, address).await
+    }
+
     pub async fn delete_sessions_of(&self, username: &str) -> Result<u64> {
         self.store().delete_sessions_of(username).await
     }

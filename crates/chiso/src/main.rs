@@ -62,6 +62,11 @@ enum Command {
         /// a TLS reverse proxy).
         #[arg(long, env = "CHISO_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Behind a reverse proxy that writes X-Forwarded-For: take the client's address from
+        /// its last entry (failed logins are counted per user name and client address).
+        /// Without it, the connection's address.
+        #[arg(long, env = "CHISO_TRUST_FORWARDED_FOR")]
+        trust_forwarded_for: bool,
     },
     /// Administrative units.
     Units {
@@ -400,6 +405,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             public_read,
             public,
             secure_cookies,
+            trust_forwarded_for,
         } => {
             let store = open(&database).await?;
             first_admin(&App::for_command(store.clone())).await?;
@@ -407,6 +413,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 public_read,
                 public_published: public,
                 secure_cookies,
+                trust_forwarded_for,
                 ..Default::default()
             };
             serve(store, &listen, auth).await

@@ -9,6 +9,19 @@ use chiso_core::account::Assignment;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
+/// A user name's failed logins from one client address: shared by every server of one
+/// database. The table is bounded ([`MAX_LOGIN_FAILURE_ROWS`]): rows quiet for an hour are
+/// forgotten first, then the oldest.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LoginFailures {
+    pub address: String,
+    pub failures: u32,
+    pub last_failure_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The most (user name, address) pairs of failed logins kept at once.
+pub const MAX_LOGIN_FAILURE_ROWS: i64 = 100_000;
+
 pub(crate) async fn write_assignments<B: SqlBackend>(
     tx: &mut Tx<B>,
     username: &str,
@@ -118,6 +131,31 @@ impl<B: SqlBackend> crate::AccountReads for B {
         .fetch_optional(self)
         .await?;
         r.as_ref().map(token_from_row).transpose()
+    }
+
+    async fn login_failures(
+        &self,
+        username: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<LoginFailures>, StoreError> {
+        let rows = stmt(
+            "SELECT address, failures, last_failure_at FROM login_failures \
+             WHERE username = $1 AND last_failure_at >= $2 ORDER BY address",
+        )
+        .bind(username)
+        .bind(since)
+        .fetch_all(self)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let failures: i64 = r.get("failures")?;
+                Ok(LoginFailures {
+                    address: r.get("address")?,
+                    failures: u32::try_from(failures).unwrap_or(u32::MAX),
+                    last_failure_at: r.get("last_failure_at")?,
+                })
+            })
+            .collect()
     }
 
     async fn tokens(&self) -> Result<Vec<crate::TokenRecord>, StoreError> {
@@ -359,6 +397,69 @@ impl<B: SqlBackend> crate::AccountWrites for B {
     async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
         stmt("DELETE FROM sessions WHERE id_hash = $1")
             .bind(id_hash)
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        address: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let quiet = at - chrono::Duration::hours(1);
+        let mut tx = self.begin_write().await?;
+        let failures: i64 = scalar(
+            "INSERT INTO login_failures (username, address, failures, last_failure_at) \
+             VALUES ($1, $2, 1, $3) ON CONFLICT (username, address) DO UPDATE SET \
+             failures = CASE WHEN login_failures.last_failure_at < $4 THEN 1 \
+             ELSE login_failures.failures + 1 END, last_failure_at = $3 RETURNING failures",
+        )
+        .bind(username)
+        .bind(address)
+        .bind(at)
+        .bind(quiet)
+        .fetch_one(&mut tx)
+        .await?;
+        // Bounded: past the limit, forget the pairs quiet for an hour, then the older half.
+        let rows: i64 = scalar("SELECT COUNT(*) FROM login_failures")
+            .fetch_one(&mut tx)
+            .await?;
+        if rows > MAX_LOGIN_FAILURE_ROWS {
+            stmt("DELETE FROM login_failures WHERE last_failure_at < $1")
+                .bind(quiet)
+                .execute(&mut tx)
+                .await?;
+            let left: i64 = scalar("SELECT COUNT(*) FROM login_failures")
+                .fetch_one(&mut tx)
+                .await?;
+            if left > MAX_LOGIN_FAILURE_ROWS {
+                let cut: Option<DateTime<Utc>> = scalar(
+                    "SELECT last_failure_at FROM login_failures ORDER BY last_failure_at \
+                     LIMIT 1 OFFSET $1",
+                )
+                .bind(left / 2)
+                .fetch_optional(&mut tx)
+                .await?;
+                if let Some(cut) = cut {
+                    stmt("DELETE FROM login_failures WHERE last_failure_at <= $1 AND NOT (username = $2 AND address = $3)")
+                        .bind(cut)
+                        .bind(username)
+                        .bind(address)
+                        .execute(&mut tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+    }
+
+    async fn clear_login_failures(&self, username: &str, address: &str) -> Result<(), StoreError> {
+        stmt("DELETE FROM login_failures WHERE username = $1 AND address = $2")
+            .bind(username)
+            .bind(address)
             .execute(self)
             .await?;
         Ok(())

@@ -38,6 +38,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+pub use accounts::{LoginFailures, MAX_LOGIN_FAILURE_ROWS};
 pub use chiso_core::StoredUnit;
 pub use p06::{
     access_hash, AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta, FileStore,
@@ -540,6 +541,13 @@ pub trait AccountReads: Send + Sync {
     async fn users(&self) -> Result<Vec<UserRecord>>;
     async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
     async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
+    /// A user name's failed logins by client address, of those whose last failure is at or
+    /// after `since`.
+    async fn login_failures(
+        &self,
+        username: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<LoginFailures>>;
     async fn tokens(&self) -> Result<Vec<TokenRecord>>;
 }
 
@@ -567,6 +575,16 @@ pub trait AccountWrites: AccountReads {
     /// Record activity; sessions idle longer than allowed are ended by the caller.
     async fn touch_session(&self, id_hash: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Count a failed login of a user name from an address (a count quiet for an hour starts
+    /// again at 1); returns the count. Not audited here: refused logins are audited per minute.
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        address: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u32>;
+    /// Forget a user name's failed logins from an address (after a good login from it).
+    async fn clear_login_failures(&self, username: &str, address: &str) -> Result<()>;
     /// End every session of an account ("log out everywhere"); returns how many.
     async fn delete_sessions_of(&self, username: &str) -> Result<u64>;
     /// Store a new API token (only its hash); audited.

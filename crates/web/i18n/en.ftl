@@ -94,6 +94,7 @@ password-repeat = New password again
 password-policy = At least 12 characters, not containing the user name, not a common password.
 password-submit = Change password
 password-mismatch = The two new passwords differ.
+password-same = The new password must differ from the current one (the one-time password you were given included).
 password-wrong = The current password is wrong.
 forbidden = You may not see or change this.
 csrf-failed = This page is out of date (it was opened in an earlier login session, or did not come from this site), so nothing was saved. Open the form again and re-enter.

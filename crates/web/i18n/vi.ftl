@@ -94,6 +94,7 @@ password-repeat = Nhập lại mật khẩu mới
 password-policy = Ít nhất 12 ký tự, không chứa tên đăng nhập, không phải mật khẩu phổ biến.
 password-submit = Đổi mật khẩu
 password-mismatch = Hai lần nhập mật khẩu mới không giống nhau.
+password-same = Mật khẩu mới phải khác mật khẩu hiện tại (kể cả mật khẩu dùng một lần đã được cấp).
 password-wrong = Mật khẩu hiện tại không đúng.
 forbidden = Bạn không có quyền xem hoặc thay đổi nội dung này.
 csrf-failed = Trang này đã cũ (được mở trong một phiên đăng nhập trước, hoặc không phải từ trang của hệ thống) nên chưa có gì được lưu. Hãy mở lại biểu mẫu và nhập lại.

@@ -14,7 +14,6 @@ use axum::response::Response;
 use chiso_core::account::Assignment;
 use chiso_engine::Engine;
 use chrono::{DateTime, Duration, Utc};
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 pub const SESSION_COOKIE: &str = "chiso_session";
@@ -30,6 +29,9 @@ pub struct AuthConfig {
     pub public_published: bool,
     /// Mark cookies `Secure` (serving over HTTPS, or behind a TLS proxy).
     pub secure_cookies: bool,
+    /// Take the client's address from the last entry of `X-Forwarded-For` (set this only
+    /// behind a reverse proxy that writes it); otherwise the connection's own address.
+    pub trust_forwarded_for: bool,
     pub idle_timeout: Duration,
     pub absolute_timeout: Duration,
 }
@@ -40,6 +42,7 @@ impl Default for AuthConfig {
             public_read: false,
             public_published: false,
             secure_cookies: false,
+            trust_forwarded_for: false,
             idle_timeout: Duration::minutes(30),
             absolute_timeout: Duration::hours(12),
         }
@@ -205,8 +208,17 @@ async fn identify(st: &AppState, headers: &HeaderMap) -> Result<Who, Refused> {
         if u.disabled {
             return Err(Refused::BadCredential(bad));
         }
-        if let Err(e) = st.app.touch_token(&t.id, now).await {
-            tracing::warn!(error = %e, token = %t.id, "cannot record the token's use");
+        // The token's use is recorded at most once a minute, off the request: a read of the
+        // in-memory figures never waits on the database's write lock, nor fails with it.
+        if t.last_used_at
+            .is_none_or(|last| now - last >= TOKEN_USE_GRAIN)
+        {
+            let (app, id) = (st.app.clone(), t.id.clone());
+            tokio::spawn(async move {
+                if let Err(e) = app.touch_token(&id, now).await {
+                    tracing::warn!(error = %e, token = %id, "cannot record the token's use");
+                }
+            });
         }
         return Ok(Who::User(Principal {
             username: u.username,
@@ -277,54 +289,82 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Failed logins per user name and per client, with back-off: after 5 failures the name is
-/// locked for 1 minute, doubling with each further failure up to an hour. The table is
-/// bounded: past [`Throttle::MAX_KEYS`] names, those whose last failure is over an hour old
-/// are forgotten first, then the oldest.
-#[derive(Default)]
-pub struct Throttle {
-    failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
+/// How often a token's last use is written.
+pub const TOKEN_USE_GRAIN: Duration = Duration::minutes(1);
+
+/// What the failed logins of a user name say about a new try from one client address.
+/// Failures are stored per (name, address) and shared by every server of the database
+/// (`login_failures`): after [`FREE_TRIES`] failures *from this address* the name is locked
+/// for this address, 1 minute doubling with each further failure up to an hour; failures
+/// from *other* addresses only slow this one down (a second per failure beyond the free
+/// tries, at most [`MAX_SLOWDOWN`]), so that nobody can lock the rightful user out by failing
+/// on purpose from elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict {
+    /// Refused unchecked until then.
+    Locked(DateTime<Utc>),
+    /// Checked after this wait.
+    Slowed(std::time::Duration),
+    Free,
 }
 
-impl Throttle {
-    pub const FREE_TRIES: u32 = 5;
-    /// The most names remembered at once.
-    pub const MAX_KEYS: usize = 10_000;
+/// Free tries per (name, address) before the lock; and per name from other addresses before
+/// the slow-down.
+pub const FREE_TRIES: u32 = 5;
+/// The longest a login is slowed by failures from other addresses.
+pub const MAX_SLOWDOWN: std::time::Duration = std::time::Duration::from_secs(5);
+/// How far back failures count.
+pub const FAILURE_MEMORY: Duration = Duration::hours(1);
 
-    /// When the key is locked, until when.
-    pub fn locked_until(&self, key: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let f = self.failures.lock().ok()?;
-        let (n, last) = f.get(key)?;
-        if *n < Self::FREE_TRIES {
-            return None;
-        }
-        let minutes = 1i64 << (n - Self::FREE_TRIES).min(6);
-        let until = *last + Duration::minutes(minutes.min(60));
-        (until > now).then_some(until)
-    }
-
-    pub fn fail(&self, key: &str, now: DateTime<Utc>) {
-        if let Ok(mut f) = self.failures.lock() {
-            if f.len() >= Self::MAX_KEYS && !f.contains_key(key) {
-                f.retain(|_, (_, last)| now - *last < Duration::hours(1));
-                if f.len() >= Self::MAX_KEYS {
-                    let mut ages: Vec<DateTime<Utc>> = f.values().map(|(_, t)| *t).collect();
-                    ages.sort_unstable();
-                    let cut = ages[ages.len() / 2];
-                    f.retain(|_, (_, last)| *last > cut);
-                }
+pub fn verdict(
+    failures: &[chiso_store::LoginFailures],
+    address: &str,
+    now: DateTime<Utc>,
+) -> Verdict {
+    if let Some(own) = failures.iter().find(|f| f.address == address) {
+        if own.failures >= FREE_TRIES {
+            let minutes = 1i64 << (own.failures - FREE_TRIES).min(6);
+            let until = own.last_failure_at + Duration::minutes(minutes.min(60));
+            if until > now {
+                return Verdict::Locked(until);
             }
-            let e = f.entry(key.to_string()).or_insert((0, now));
-            e.0 += 1;
-            e.1 = now;
         }
     }
+    let elsewhere: u32 = failures
+        .iter()
+        .filter(|f| f.address != address && now - f.last_failure_at < FAILURE_MEMORY)
+        .map(|f| f.failures)
+        .fold(0, u32::saturating_add);
+    if elsewhere > FREE_TRIES {
+        let secs = u64::from(elsewhere - FREE_TRIES).min(MAX_SLOWDOWN.as_secs());
+        return Verdict::Slowed(std::time::Duration::from_secs(secs));
+    }
+    Verdict::Free
+}
 
-    pub fn succeed(&self, key: &str) {
-        if let Ok(mut f) = self.failures.lock() {
-            f.remove(key);
+/// The client's address: the connection's, or behind a trusted reverse proxy the last entry
+/// of `X-Forwarded-For` (the one the proxy wrote); "unknown" when neither is known.
+pub fn client_address(
+    headers: &HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    trust_forwarded_for: bool,
+) -> String {
+    if trust_forwarded_for {
+        // The entry the proxy itself wrote: the last of the last header.
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|a| a.parse::<std::net::IpAddr>().is_ok());
+        if let Some(a) = last {
+            return a.to_string();
         }
     }
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 /// What happened to a refused login.
@@ -546,26 +586,69 @@ mod tests {
         assert!(a.due(t0 + Duration::seconds(500)).is_empty());
     }
 
+    fn failures(rows: &[(&str, u32, DateTime<Utc>)]) -> Vec<chiso_store::LoginFailures> {
+        rows.iter()
+            .map(|(a, n, t)| chiso_store::LoginFailures {
+                address: a.to_string(),
+                failures: *n,
+                last_failure_at: *t,
+            })
+            .collect()
+    }
+
     #[test]
-    fn back_off() {
-        let t = Throttle::default();
+    fn back_off_per_address_and_only_slowed_from_elsewhere() {
         let now = Utc::now();
-        for _ in 0..4 {
-            t.fail("a", now);
-        }
-        assert!(t.locked_until("a", now).is_none());
-        t.fail("a", now);
-        assert_eq!(t.locked_until("a", now), Some(now + Duration::minutes(1)));
-        t.fail("a", now);
-        assert_eq!(t.locked_until("a", now), Some(now + Duration::minutes(2)));
-        assert!(t.locked_until("a", now + Duration::minutes(3)).is_none());
-        t.succeed("a");
-        assert!(t.locked_until("a", now).is_none());
-        // The table stays bounded whatever names are tried.
-        for i in 0..(Throttle::MAX_KEYS + 10) {
-            t.fail(&format!("n{i}"), now + Duration::seconds(i as i64));
-        }
-        assert!(t.failures.lock().unwrap().len() <= Throttle::MAX_KEYS);
+        let a = "203.0.113.9";
+        assert_eq!(verdict(&failures(&[(a, 4, now)]), a, now), Verdict::Free);
+        assert_eq!(
+            verdict(&failures(&[(a, 5, now)]), a, now),
+            Verdict::Locked(now + Duration::minutes(1))
+        );
+        assert_eq!(
+            verdict(&failures(&[(a, 6, now)]), a, now),
+            Verdict::Locked(now + Duration::minutes(2))
+        );
+        assert_eq!(
+            verdict(&failures(&[(a, 40, now)]), a, now),
+            Verdict::Locked(now + Duration::minutes(60))
+        );
+        assert_eq!(
+            verdict(&failures(&[(a, 6, now)]), a, now + Duration::minutes(3)),
+            Verdict::Free
+        );
+        // The same failures seen from another address: slowed, never locked.
+        let b = "198.51.100.7";
+        assert_eq!(verdict(&failures(&[(a, 5, now)]), b, now), Verdict::Free);
+        assert_eq!(
+            verdict(&failures(&[(a, 7, now)]), b, now),
+            Verdict::Slowed(std::time::Duration::from_secs(2))
+        );
+        assert_eq!(
+            verdict(&failures(&[(a, 1000, now)]), b, now),
+            Verdict::Slowed(MAX_SLOWDOWN)
+        );
+        // Failures over an hour old do not slow anyone.
+        assert_eq!(
+            verdict(&failures(&[(a, 1000, now - Duration::minutes(61))]), b, now),
+            Verdict::Free
+        );
+    }
+
+    #[test]
+    fn the_client_address_is_the_connections_unless_a_proxy_is_trusted() {
+        let peer: std::net::SocketAddr = "10.0.0.2:51000".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "1.2.3.4, 203.0.113.9".parse().unwrap());
+        assert_eq!(client_address(&h, Some(peer), false), "10.0.0.2");
+        assert_eq!(client_address(&h, Some(peer), true), "203.0.113.9");
+        assert_eq!(client_address(&HeaderMap::new(), None, false), "unknown");
+        h.insert("x-forwarded-for", "not an address".parse().unwrap());
+        assert_eq!(client_address(&h, Some(peer), true), "10.0.0.2");
+    }
+
+    #[test]
+    fn constant_time_comparison() {
         assert!(
             constant_time_eq(b"abc", b"abc")
                 && !constant_time_eq(b"abc", b"abd")

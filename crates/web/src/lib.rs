@@ -36,7 +36,6 @@ pub struct AppState {
     /// The application: the engine kept in step with the store, and every write.
     pub app: Arc<App>,
     pub auth: auth::AuthConfig,
-    pub(crate) throttle: Arc<auth::Throttle>,
     pub(crate) login_audit: Arc<auth::LoginAudit>,
     pub(crate) i18n: Arc<i18n::I18n>,
     pub(crate) env: Arc<minijinja::Environment<'static>>,
@@ -99,7 +98,6 @@ impl AppState {
             store,
             app,
             auth,
-            throttle: Arc::new(auth::Throttle::default()),
             login_audit: Arc::new(auth::LoginAudit::default()),
             i18n,
             env: Arc::new(env),
@@ -148,12 +146,24 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(one_language_per_request))
         .with_state(state)
         .layer(middleware::from_fn(same_origin_writes))
+        .layer(middleware::from_fn(no_store))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(header("content-security-policy", CSP))
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("x-frame-options", "DENY"))
         .layer(header("referrer-policy", "same-origin"))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Nothing a server answers is kept by a browser or a proxy — pages with a person's figures,
+/// the API, evidence downloads, the password page — except what says otherwise (the style
+/// sheet, the same for everyone).
+async fn no_store(req: Request, next: middleware::Next) -> Response {
+    let mut r = next.run(req).await;
+    r.headers_mut()
+        .entry(axum::http::header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    r
 }
 
 /// The paths that speak DHIS2's protocol: their messages are English unless Vietnamese is
@@ -277,26 +287,28 @@ async fn serve_until_stopped(
     state: AppState,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            {
-                let mut term =
-                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    {
-                        Ok(s) => s,
-                        Err(_) => {
-                            let _ = ctrl_c.await;
-                            return;
-                        }
-                    };
-                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-            }
-            #[cfg(not(unix))]
-            {
-                let _ = ctrl_c.await;
-            }
-        })
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        let _ = ctrl_c.await;
+                        return;
+                    }
+                };
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+    })
+    .await
 }

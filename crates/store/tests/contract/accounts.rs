@@ -195,3 +195,53 @@ pub(crate) async fn sessions_and_tokens(db: &Db) {
     );
     assert_eq!(s.verify_audit().await.unwrap().broken, None);
 }
+
+/// Failed logins are kept per (user name, address) and shared by every server of the
+/// database: counted, read back by name, reset after an hour of quiet, cleared per address.
+pub(crate) async fn login_failures_are_shared_per_name_and_address(db: &Db) {
+    let s = db.store();
+    let t0 = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+    let at = |secs: i64| t0 + chrono::Duration::seconds(secs);
+    for i in 0..6 {
+        let n = s
+            .record_login_failure("admin", "203.0.113.9", at(i))
+            .await
+            .unwrap();
+        assert_eq!(n, i as u32 + 1);
+    }
+    assert_eq!(
+        s.record_login_failure("admin", "198.51.100.7", at(10))
+            .await
+            .unwrap(),
+        1
+    );
+    let seen = s.login_failures("admin", t0).await.unwrap();
+    assert_eq!(
+        seen.iter()
+            .map(|f| (f.address.as_str(), f.failures))
+            .collect::<Vec<_>>(),
+        [("198.51.100.7", 1), ("203.0.113.9", 6)]
+    );
+    assert_eq!(seen[1].last_failure_at, at(5));
+    // Only the failures since a moment are read.
+    assert_eq!(s.login_failures("admin", at(6)).await.unwrap().len(), 1);
+    assert!(s
+        .login_failures("someone.else", t0)
+        .await
+        .unwrap()
+        .is_empty());
+    // After an hour of quiet a pair starts counting again.
+    assert_eq!(
+        s.record_login_failure("admin", "203.0.113.9", at(5 + 3601))
+            .await
+            .unwrap(),
+        1
+    );
+    // A good login from one address clears that address only.
+    s.clear_login_failures("admin", "198.51.100.7")
+        .await
+        .unwrap();
+    let seen = s.login_failures("admin", t0).await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].address, "203.0.113.9");
+}

@@ -335,6 +335,7 @@ contract_suite!(
     values::the_audit_log_is_a_hash_chain,
     accounts::accounts_and_roles,
     accounts::sessions_and_tokens,
+    accounts::login_failures_are_shared_per_name_and_address,
     values::constants_for_expressions,
     values::meta_values,
     collection::data_sets_rules_and_reports,

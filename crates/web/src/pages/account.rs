@@ -9,7 +9,7 @@ use crate::pages::{Page, PageQuery};
 use crate::AppState;
 use axum::extract::rejection::FormRejection;
 use axum::extract::Form;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -139,6 +139,7 @@ pub(crate) fn dummy_hash() -> &'static str {
 
 pub(crate) async fn login(
     State(st): State<AppState>,
+    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     uri: Uri,
     Extension(who): Extension<Who>,
@@ -179,15 +180,34 @@ pub(crate) async fn login(
     let again = |status: StatusCode, error: String| {
         page.render(&st, status, "login.html", minijinja::context! { login_csrf => f.csrf.clone(), next => safe_next(&f.next).to_string(), username => username.clone(), error })
     };
-    if let Some(until) = st.throttle.locked_until(&username, now) {
-        let time = (until + chrono::Duration::hours(7))
-            .format("%H:%M:%S")
-            .to_string();
-        st.login_audit.count(&username, LoginRefusal::Locked, now);
-        return again(
-            StatusCode::TOO_MANY_REQUESTS,
-            st.i18n.t(lang, "login-locked", &[("time", time)]),
-        );
+    // Failed logins are counted per name and client address, in the database all servers
+    // share: locked for the address that failed, only slowed for the others.
+    let address = auth::client_address(
+        &headers,
+        peer.map(|Extension(ConnectInfo(a))| a),
+        st.auth.trust_forwarded_for,
+    );
+    let failures = match st
+        .store
+        .login_failures(&username, now - auth::FAILURE_MEMORY)
+        .await
+    {
+        Ok(f) => f,
+        Err(e) => return internal(&st, &page, e),
+    };
+    match auth::verdict(&failures, &address, now) {
+        auth::Verdict::Locked(until) => {
+            let time = (until + chrono::Duration::hours(7))
+                .format("%H:%M:%S")
+                .to_string();
+            st.login_audit.count(&username, LoginRefusal::Locked, now);
+            return again(
+                StatusCode::TOO_MANY_REQUESTS,
+                st.i18n.t(lang, "login-locked", &[("time", time)]),
+            );
+        }
+        auth::Verdict::Slowed(wait) => tokio::time::sleep(wait).await,
+        auth::Verdict::Free => {}
     }
     let user = match st.store.user(&username).await {
         Ok(u) => u,
@@ -204,14 +224,18 @@ pub(crate) async fn login(
         Err(e) => return internal(&st, &page, e),
     };
     let Some(user) = user.filter(|_| good) else {
-        st.throttle.fail(&username, now);
+        if let Err(e) = st.app.record_login_failure(&username, &address, now).await {
+            return internal(&st, &page, e);
+        }
         st.login_audit.count(&username, LoginRefusal::Failure, now);
         return again(
             StatusCode::UNAUTHORIZED,
             st.i18n.t(lang, "login-failed", &[]),
         );
     };
-    st.throttle.succeed(&username);
+    if let Err(e) = st.app.clear_login_failures(&username, &address).await {
+        return internal(&st, &page, e);
+    }
     // A new session id at every login; any session this browser had ends (or nobody logs in).
     if let Some(old) = auth::cookie(&headers, SESSION_COOKIE) {
         if let Err(e) = st.app.delete_session(&secret_hash(&old)).await {
@@ -413,6 +437,11 @@ pub(crate) async fn change_password(
     }
     if f.new != f.repeat {
         return again(st.i18n.t(lang, "password-mismatch", &[]));
+    }
+    // The new password is never the current one — the one-time password above all, which
+    // whoever made the account has seen.
+    if f.new == f.current {
+        return again(st.i18n.t(lang, "password-same", &[]));
     }
     if let Err(reason) = check_password(username, &f.new) {
         return again(crate::i18n::one_language(&reason, lang));

@@ -1,0 +1,270 @@
+//! What outside probes broke, each with the test that failed before its fix.
+
+use super::*;
+use axum::extract::ConnectInfo;
+
+/// One request to a server, as a client at `address` sends it.
+async fn from(router: &Router, address: &str, mut req: Request<Body>) -> Resp {
+    let peer: std::net::SocketAddr = format!("{address}:40000").parse().unwrap();
+    req.extensions_mut().insert(ConnectInfo(peer));
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    Resp {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// The login form as a browser at `address` posts it to `router`.
+async fn login_from(router: &Router, address: &str, username: &str, password: &str) -> Resp {
+    let form = from(
+        router,
+        address,
+        Request::get("/login").body(Body::empty()).unwrap(),
+    )
+    .await;
+    let cookie = set_cookie(&form, "chiso_login_csrf").unwrap();
+    let csrf = hidden(&form.text, "csrf").remove(0);
+    let body = format!(
+        "username={username}&password={}&csrf={}&next=%2F",
+        urlencode(password),
+        urlencode(&csrf)
+    );
+    from(
+        router,
+        address,
+        Request::post("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookie)
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+async fn second_server(store: Arc<dyn Store>) -> Router {
+    chiso_web::app(
+        chiso_web::AppState::load(store, chiso_web::auth::AuthConfig::default())
+            .await
+            .unwrap(),
+    )
+}
+
+async fn lock_out_is_per_address_and_shared_by_every_server(app: App) {
+    let password = "mat-khau-rat-dai-cua-quan-tri";
+    make_user(
+        app.store.as_ref(),
+        "quan.tri.hai",
+        vec![Assignment {
+            role: Role::SystemAdmin,
+            unit: None,
+        }],
+    )
+    .await;
+    app.store
+        .set_password(
+            "quan.tri.hai",
+            &chiso_core::account::hash_password(password).unwrap(),
+            false,
+            &Actor::new("test", Via::Cli),
+        )
+        .await
+        .unwrap();
+    let attacker = "203.0.113.9";
+    let rightful = "198.51.100.7";
+    // Someone fails on purpose from one address, past the free tries (attempts while locked
+    // are refused unchecked and not counted)…
+    for _ in 0..7 {
+        let r = login_from(&app.router, attacker, "quan.tri.hai", "doan-mo-mat-khau").await;
+        assert!(
+            r.status == StatusCode::UNAUTHORIZED || r.status == StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            r.status
+        );
+    }
+    // …and twice more from a second address.
+    let accomplice = "192.0.2.44";
+    for _ in 0..2 {
+        let r = login_from(&app.router, accomplice, "quan.tri.hai", "doan-mo-mat-khau").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    }
+    // …and is locked there, even with the right password, on this server and on another
+    // server of the same database (a restart forgets nothing either).
+    let r = login_from(&app.router, attacker, "quan.tri.hai", password).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    let other = second_server(app.store.clone()).await;
+    let r = login_from(&other, attacker, "quan.tri.hai", password).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    // The rightful user, from another address, is slowed (seven failures elsewhere, two past
+    // the free tries: two seconds) but let in.
+    let t = std::time::Instant::now();
+    let r = login_from(&other, rightful, "quan.tri.hai", password).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(set_cookie(&r, "chiso_session").is_some(), "no session");
+    assert!(
+        t.elapsed() >= std::time::Duration::from_secs(2),
+        "failures from elsewhere did not slow the login: {:?}",
+        t.elapsed()
+    );
+    // The table is keyed by name and address.
+    let rows = app
+        .store
+        .login_failures(
+            "quan.tri.hai",
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    let mut seen: Vec<(&str, u32)> = rows
+        .iter()
+        .map(|r| (r.address.as_str(), r.failures))
+        .collect();
+    seen.sort();
+    assert_eq!(seen, [(accomplice, 2), (attacker, 5)], "{rows:?}");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn lock_out_is_per_address_and_shared_by_every_server_sqlite() {
+    lock_out_is_per_address_and_shared_by_every_server(spawn_app(false).await).await;
+}
+
+#[tokio::test]
+async fn lock_out_is_per_address_and_shared_by_every_server_pg() {
+    lock_out_is_per_address_and_shared_by_every_server(spawn_app_pg().await).await;
+}
+
+#[tokio::test]
+async fn nothing_a_server_answers_is_kept_by_a_browser_or_proxy_but_the_style_sheet() {
+    let app = spawn_app(true).await;
+    for path in [
+        "/",
+        "/login",
+        "/units/58",
+        "/api/health",
+        "/api/units?level=1",
+        "/api/analytics?dimension=dx:VB_DEN&dimension=ou:58&filter=pe:2023",
+        "/khong-co-trang-nay",
+    ] {
+        let r = get(&app, path).await;
+        assert_eq!(
+            r.headers.get("cache-control").map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    let css = get(&app, "/static/chiso.css").await;
+    assert_eq!(css.headers["cache-control"], "public, max-age=3600");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_new_password_is_never_the_one_time_password_again() {
+    let app = spawn_app(false).await;
+    let one_time = make_user(
+        app.store.as_ref(),
+        "moi.den",
+        vec![Assignment {
+            role: Role::Viewer,
+            unit: None,
+        }],
+    )
+    .await;
+    let hash = chiso_core::account::hash_password(&one_time).unwrap();
+    app.store
+        .set_password("moi.den", &hash, true, &Actor::new("test", Via::Cli))
+        .await
+        .unwrap();
+    // Decided: a token keeps working while its account must change its one-time password.
+    let token = token_for(app.store.as_ref(), "moi.den").await;
+    let r = as_user(&app, "GET", "/api/units?level=1", &token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = login(&app, "moi.den", &one_time).await;
+    let cookie = set_cookie(&r, "chiso_session").unwrap();
+    let form = send_raw(
+        &app,
+        Request::get("/account/password")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let csrf = hidden(&form.text, "csrf").remove(0);
+    let change = |new: &str| {
+        Request::post("/account/password")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", &cookie)
+            .body(Body::from(format!(
+                "csrf={}&current={}&new={}&repeat={}",
+                urlencode(&csrf),
+                urlencode(&one_time),
+                urlencode(new),
+                urlencode(new)
+            )))
+            .unwrap()
+    };
+    let same = send_raw(&app, change(&one_time)).await;
+    assert_eq!(
+        same.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        same.text
+    );
+    assert!(
+        same.text.contains("phải khác mật khẩu hiện tại"),
+        "{}",
+        same.text
+    );
+    let user = app.store.user("moi.den").await.unwrap().unwrap();
+    assert!(
+        user.must_change_password,
+        "the one-time password was kept as the new one"
+    );
+    let ok = send_raw(&app, change("Ninh-Son-lua-nep-2024")).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_tokens_use_is_recorded_once_a_minute_and_off_the_request() {
+    let app = spawn_app(false).await;
+    let used = |app: &App| {
+        let store = app.store.clone();
+        async move {
+            store
+                .tokens()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|t| t.username == "quan.tri")
+                .and_then(|t| t.last_used_at)
+        }
+    };
+    assert_eq!(used(&app).await, None);
+    let r = as_user(&app, "GET", "/api/units?level=1", &app.token, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Recorded in the background: wait for it, a little.
+    let mut first = None;
+    for _ in 0..50 {
+        first = used(&app).await;
+        if first.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let first = first.expect("the token's use was never recorded");
+    for _ in 0..5 {
+        let r = as_user(&app, "GET", "/api/units?level=1", &app.token, None).await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        used(&app).await,
+        Some(first),
+        "written again within the minute"
+    );
+    app.finish().await;
+}
