@@ -561,3 +561,17 @@ ind-sources-none = không có số liệu lưu trữ trong kỳ (số tính từ
 ind-tiers = Theo khối cơ quan
 ind-tier = Khối
 ind-below = Các đơn vị trực thuộc (bấm tên để xem cấp dưới)
+nav-rankings = Xếp hạng
+nav-scorecards = Bộ chỉ số đánh giá
+rank-title = Xếp hạng đơn vị theo chỉ số
+rank-scope = Các đơn vị
+rank-scope-children = Đơn vị trực thuộc { $name }
+rank-scope-level3 = Mọi xã, phường, thị trấn của { $name }
+rank-show = Xếp hạng
+rank-ties = Đơn vị bằng điểm nhau đồng hạng (ví dụ 15, 15, 17); đơn vị chưa có số liệu không được xếp hạng.
+rank-chart-desc = Mỗi thanh là giá trị của một đơn vị, xếp từ tốt nhất theo chiều của chỉ số.
+scorecard-not-found = Không có bộ chỉ số đánh giá mã { $code }.
+score-index = Chỉ số tổng hợp
+score-points = Điểm
+score-criteria = Điểm từng tiêu chí
+score-legend = Mỗi tiêu chí được chấm điểm từ một chỉ số; điểm trụ cột là tổng điểm tiêu chí; chỉ số = điểm đạt / điểm tối đa.

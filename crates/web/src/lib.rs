@@ -86,6 +86,11 @@ impl AppState {
                 "indicator.html",
                 include_str!("../templates/indicator.html"),
             ),
+            ("rankings.html", include_str!("../templates/rankings.html")),
+            (
+                "scorecard.html",
+                include_str!("../templates/scorecard.html"),
+            ),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;

@@ -16,6 +16,7 @@ pub(crate) mod views;
 pub(crate) mod explore;
 pub(crate) mod indicator;
 pub(crate) mod pivot;
+pub(crate) mod rankings;
 
 use crate::auth::Credential;
 use crate::auth::Who;
@@ -392,4 +393,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
         // --- explore ---
         .route("/explore", get(explore::explore_page))
         .route("/indicators/{code}", get(indicator::indicator_page))
+        .route("/rankings", get(rankings::rankings_page))
+        .route("/scorecards", get(rankings::scorecards_index))
+        .route("/scorecards/{code}", get(rankings::scorecard_page))
 }
