@@ -790,17 +790,3 @@ mod tests {
         assert!(!rows[0].deleted);
     }
 }
-
-// --- explore: a page's table as CSV ---
-
-/// A table a page shows (the data explorer's pivot, an indicator's units) as CSV, in the
-/// conventions of the files above: UTF-8, `,` between fields, quoted where needed, numbers
-/// with `.` as the decimal point and no grouping.
-pub fn write_table(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(64 * (rows.len() + 1)));
-    let _ = w.write_record(header);
-    for r in rows {
-        let _ = w.write_record(r);
-    }
-    finish(w)
-}

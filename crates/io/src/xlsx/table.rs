@@ -1,5 +1,6 @@
-//! A table as a workbook: a title, the column headers, and rows of text and numbers — what a
-//! page shows (the data explorer's pivot, an indicator's units), written as shown.
+//! A table as a workbook, or as CSV: a title, the column headers, and rows of text and
+//! numbers — what a page shows (the data explorer's pivot, an indicator's units), written as
+//! shown.
 
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
 
@@ -84,6 +85,23 @@ pub fn write_table(t: &Table) -> Result<Vec<u8>, String> {
     wb.save_to_buffer().map_err(xerr)
 }
 
+/// The table as CSV, in the conventions of [`crate::csv_values`]: UTF-8, a header line, `,`
+/// between fields, quoted where needed; numbers with `.` as the decimal point, no grouping,
+/// their decimals as shown; the title is not written.
+pub fn write_csv(t: &Table) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(64 * (t.rows.len() + 1)));
+    let _ = w.write_record(&t.header);
+    for r in &t.rows {
+        let _ = w.write_record(r.iter().map(|c| match c {
+            TableCell::Text(s) => s.clone(),
+            TableCell::Number(v, d) => format!("{:.*}", usize::from(*d), v),
+            TableCell::Empty => String::new(),
+        }));
+    }
+    // Writing to a Vec cannot fail.
+    w.into_inner().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +136,7 @@ mod tests {
         );
         assert_eq!(range.get_value((3, 1)), Some(&Data::Float(94.89)));
         assert!(matches!(range.get_value((4, 1)), None | Some(Data::Empty)));
+        let csv = String::from_utf8(write_csv(&t)).unwrap();
+        assert_eq!(csv, "Đơn vị,Năm 2023\nUBND cấp xã,94.89\nBác Ái,\n");
     }
 }

@@ -15,13 +15,12 @@ use crate::i18n::Lang;
 use crate::pages::{Page, PageError};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chiso_charts::bar::{BarChart, Point, Series};
 use chiso_charts::line::LineChart;
 use chiso_engine::analytics::Dimension;
-use chiso_io::xlsx::table::{Table, TableCell};
+use chiso_io::xlsx::table::TableCell;
 use chiso_store::UnitQuery;
 
 /// Most rows the page lays out (the API answers more; narrow the query to see them here).
@@ -178,12 +177,12 @@ fn decimals_of(engine: &chiso_engine::Engine, dx: Option<&str>, v: &str) -> u8 {
         .max(pivot::decimals(v))
 }
 
+/// A cell's number (or the text the API wrote when it is not one) and its decimals.
+type Shown = (Result<f64, String>, u8);
+
 /// Every cell's number and decimals (none: no value; a text the API wrote that is not a
 /// number is kept as text).
-fn cells_of(
-    engine: &chiso_engine::Engine,
-    p: &Pivot,
-) -> Vec<Vec<Option<(Result<f64, String>, u8)>>> {
+fn cells_of(engine: &chiso_engine::Engine, p: &Pivot) -> Vec<Vec<Option<Shown>>> {
     p.rows
         .iter()
         .enumerate()
@@ -203,17 +202,9 @@ fn cells_of(
 }
 
 /// A cell as the page writes it: grouped for the language, with its decimals.
-fn shown(c: &(Result<f64, String>, u8), lang: Lang) -> String {
+fn shown(c: &Shown, lang: Lang) -> String {
     match c {
         (Ok(n), d) => format::number(*n, *d, lang),
-        (Err(t), _) => t.clone(),
-    }
-}
-
-/// A cell as the CSV writes it: `.` for the decimal point, no grouping, its decimals.
-fn plain(c: &(Result<f64, String>, u8)) -> String {
-    match c {
-        (Ok(n), d) => format!("{:.*}", usize::from(*d), n),
         (Err(t), _) => t.clone(),
     }
 }
@@ -231,75 +222,28 @@ fn export(
     st: &AppState,
     lang: Lang,
     p: &Pivot,
-    cells: &[Vec<Option<(Result<f64, String>, u8)>>],
+    cells: &[Vec<Option<Shown>>],
     title: &str,
     format: &str,
 ) -> Response {
     let header = header_of(st, lang, p);
-    let (body, ctype, ext) = if format == "xlsx" {
-        let rows = p
-            .rows
-            .iter()
-            .zip(cells)
-            .map(|(r, cs)| {
-                r.heads
-                    .iter()
-                    .map(|h| TableCell::Text(h.name.clone()))
-                    .chain(cs.iter().map(|c| match c {
-                        Some((Ok(n), d)) => TableCell::Number(*n, *d),
-                        Some((Err(t), _)) => TableCell::Text(t.clone()),
-                        None => TableCell::Empty,
-                    }))
-                    .collect()
-            })
-            .collect();
-        let t = Table {
-            sheet: st.i18n.t(lang, "explore-title", &[]),
-            title: title.to_string(),
-            header,
-            rows,
-        };
-        match chiso_io::xlsx::table::write_table(&t) {
-            Ok(b) => (
-                b,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "xlsx",
-            ),
-            Err(e) => {
-                tracing::error!(error = %e, "explorer workbook failed");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            }
-        }
-    } else {
-        let rows: Vec<Vec<String>> = p
-            .rows
-            .iter()
-            .zip(cells)
-            .map(|(r, cs)| {
-                r.heads
-                    .iter()
-                    .map(|h| h.name.clone())
-                    .chain(cs.iter().map(|c| c.as_ref().map(plain).unwrap_or_default()))
-                    .collect()
-            })
-            .collect();
-        (
-            chiso_io::csv_values::write_table(&header, &rows),
-            "text/csv; charset=utf-8",
-            "csv",
-        )
-    };
-    (
-        [
-            (CONTENT_TYPE, ctype.to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename=\"chiso-explore.{ext}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+    let rows: Vec<Vec<TableCell>> = p
+        .rows
+        .iter()
+        .zip(cells)
+        .map(|(r, cs)| {
+            r.heads
+                .iter()
+                .map(|h| TableCell::Text(h.name.clone()))
+                .chain(cs.iter().map(|c| match c {
+                    Some((Ok(n), d)) => TableCell::Number(*n, *d),
+                    Some((Err(t), _)) => TableCell::Text(t.clone()),
+                    None => TableCell::Empty,
+                }))
+                .collect()
+        })
+        .collect();
+    super::indicator::table_download(&header, &rows, title, "explore", format)
 }
 
 /// The chart of the table: lines over periods when the columns are periods and the rows few,
@@ -572,9 +516,12 @@ async fn explore(st: &AppState, raw: Option<String>, page: &Page) -> Result<Resp
         minijinja::context! {
             header => header_of(st, lang, p),
             row_dims => p.row_dims.len(),
-            rows => p.rows.iter().zip(&cells).map(|(r, cs)| minijinja::context! {
+            rows => p.rows.iter().zip(&cells).enumerate().map(|(i, (r, cs))| minijinja::context! {
                 heads => r.heads.clone(),
-                cells => cs.iter().map(|c| c.as_ref().map(|c| shown(c, lang))).collect::<Vec<_>>(),
+                cells => cs.iter().enumerate().map(|(j, c)| minijinja::context! {
+                    text => c.as_ref().map(|c| shown(c, lang)),
+                    key => p.key_at(i, j),
+                }).collect::<Vec<_>>(),
             }).collect::<Vec<_>>(),
             caption => caption(st, lang, p),
             chart => chart(p, &caption(st, lang, p), &st.i18n.t(lang, "explore-chart-desc", &[])),

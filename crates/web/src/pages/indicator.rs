@@ -455,7 +455,8 @@ async fn indicator(
     Ok(page.render(st, StatusCode::OK, "indicator.html", ctx))
 }
 
-/// A table as a download: the workbook, or CSV in `chiso_io::csv_values`' conventions.
+/// A table as a download: the workbook, or CSV in `chiso_io::csv_values`' conventions
+/// (`chiso_io::xlsx::table::write_csv`).
 pub(crate) fn table_download(
     header: &[String],
     rows: &[Vec<TableCell>],
@@ -463,13 +464,13 @@ pub(crate) fn table_download(
     file: &str,
     format: &str,
 ) -> Response {
+    let t = Table {
+        sheet: file.to_string(),
+        title: title.to_string(),
+        header: header.to_vec(),
+        rows: rows.to_vec(),
+    };
     let (body, ctype) = if format == "xlsx" {
-        let t = Table {
-            sheet: file.to_string(),
-            title: title.to_string(),
-            header: header.to_vec(),
-            rows: rows.to_vec(),
-        };
         match chiso_io::xlsx::table::write_table(&t) {
             Ok(b) => (
                 b,
@@ -481,20 +482,8 @@ pub(crate) fn table_download(
             }
         }
     } else {
-        let text: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|c| match c {
-                        TableCell::Text(s) => s.clone(),
-                        TableCell::Number(v, d) => format!("{:.*}", usize::from(*d), v),
-                        TableCell::Empty => String::new(),
-                    })
-                    .collect()
-            })
-            .collect();
         (
-            chiso_io::csv_values::write_table(header, &text),
+            chiso_io::xlsx::table::write_csv(&t),
             "text/csv; charset=utf-8",
         )
     };

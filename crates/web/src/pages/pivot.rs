@@ -156,3 +156,33 @@ impl Pivot {
             .map(|(_, i)| i.id.as_str())
     }
 }
+
+impl Pivot {
+    /// The items of cell (`r`, `c`) as `dx|pe|ou` ids — what `/api/analytics` names the row
+    /// of its answer by.
+    pub(crate) fn key_at(&self, r: usize, c: usize) -> String {
+        let id_of = |dim: &str| -> String {
+            if self.col_dim == dim {
+                return self
+                    .columns
+                    .get(c)
+                    .map(|i| i.id.clone())
+                    .unwrap_or_default();
+            }
+            if let Some(k) = self.row_dims.iter().position(|d| *d == dim) {
+                return self
+                    .rows
+                    .get(r)
+                    .and_then(|row| row.heads.get(k))
+                    .map(|i| i.id.clone())
+                    .unwrap_or_default();
+            }
+            self.fixed
+                .iter()
+                .find(|(d, _)| *d == dim)
+                .map(|(_, i)| i.id.clone())
+                .unwrap_or_default()
+        };
+        format!("{}|{}|{}", id_of("dx"), id_of("pe"), id_of("ou"))
+    }
+}

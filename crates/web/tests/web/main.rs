@@ -22,6 +22,8 @@ mod api;
 mod browser;
 mod collection;
 mod dhis2;
+// --- explore ---
+mod explore;
 mod locks;
 mod pages;
 mod plans;
