@@ -246,12 +246,18 @@ fn export(
     super::indicator::table_download(&header, &rows, title, "explore", format)
 }
 
-/// The chart of the table: lines over periods when the columns are periods and the rows few,
+/// The chart of the table: lines over periods when the columns are three periods or more and the rows few,
 /// else grouped bars (rows as categories, columns as series); none when too big.
-fn chart(p: &Pivot, title: &str, desc: &str) -> Option<String> {
-    let value = |c: &Option<String>| {
-        c.as_ref()
-            .and_then(|v| v.parse::<f64>().ok().map(|n| Point::new(n, v.clone())))
+fn chart(
+    p: &Pivot,
+    cells: &[Vec<Option<Shown>>],
+    lang: Lang,
+    title: &str,
+    desc: &str,
+) -> Option<String> {
+    let value = |c: &Option<Shown>| match c {
+        Some(c @ (Ok(n), _)) => Some(Point::new(*n, shown(c, lang))),
+        _ => None,
     };
     let row_name = |r: &pivot::PivotRow| {
         r.heads
@@ -263,7 +269,7 @@ fn chart(p: &Pivot, title: &str, desc: &str) -> Option<String> {
     if p.rows.is_empty() || p.columns.is_empty() {
         return None;
     }
-    if p.col_dim == "pe" && p.columns.len() > 1 && p.rows.len() <= MAX_CHART_SERIES {
+    if p.col_dim == "pe" && p.columns.len() > 2 && p.rows.len() <= MAX_CHART_SERIES {
         let chart = LineChart {
             title: title.to_string(),
             desc: desc.to_string(),
@@ -271,9 +277,10 @@ fn chart(p: &Pivot, title: &str, desc: &str) -> Option<String> {
             series: p
                 .rows
                 .iter()
-                .map(|r| Series {
+                .zip(cells)
+                .map(|(r, cs)| Series {
                     name: row_name(r),
-                    values: r.cells.iter().map(value).collect(),
+                    values: cs.iter().map(value).collect(),
                 })
                 .collect(),
         };
@@ -292,7 +299,7 @@ fn chart(p: &Pivot, title: &str, desc: &str) -> Option<String> {
             .enumerate()
             .map(|(j, c)| Series {
                 name: c.name.clone(),
-                values: p.rows.iter().map(|r| value(&r.cells[j])).collect(),
+                values: cells.iter().map(|cs| value(&cs[j])).collect(),
             })
             .collect(),
         highlight: None,
@@ -477,7 +484,12 @@ async fn explore(st: &AppState, raw: Option<String>, page: &Page) -> Result<Resp
     let (mut sel, bad) = Selection::parse(raw.as_deref());
     // Relative periods count from the day the data stands at (the demo's 30 June 2024), said
     // in the link so that the API answers the same.
-    if sel.relative_date.is_none() && sel.pe.iter().any(|p| p.chars().any(|c| c == '_')) {
+    let relative = sel.pe.iter().any(|p| p.chars().any(|c| c == '_'));
+    if !relative {
+        // Without a relative period the date changes nothing: left out of the links.
+        sel.relative_date = None;
+    }
+    if sel.relative_date.is_none() && relative {
         let today = crate::clock::as_of_day(st)
             .await
             .unwrap_or_else(|_| crate::clock::today_in_vietnam());
@@ -524,7 +536,7 @@ async fn explore(st: &AppState, raw: Option<String>, page: &Page) -> Result<Resp
                 }).collect::<Vec<_>>(),
             }).collect::<Vec<_>>(),
             caption => caption(st, lang, p),
-            chart => chart(p, &caption(st, lang, p), &st.i18n.t(lang, "explore-chart-desc", &[])),
+            chart => chart(p, &cells, lang, &caption(st, lang, p), &st.i18n.t(lang, "explore-chart-desc", &[])),
         }
     });
     if too_many {
