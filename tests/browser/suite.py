@@ -15,6 +15,8 @@ import walks_reports  # noqa: E402
 import walks_pages  # noqa: E402
 import walks_selfcheck  # noqa: E402
 import walks_views  # noqa: E402
+# --- explore ---
+import walks_explore  # noqa: E402
 
 WALKS = (
     walks_account.WALKS
@@ -22,6 +24,7 @@ WALKS = (
     + walks_pages.WALKS
     + walks_views.WALKS
     + walks_selfcheck.WALKS
+    + walks_explore.WALKS
 )
 
 if __name__ == "__main__":

@@ -7,6 +7,11 @@
 //!
 //! - [`roadmap`]: the Gantt-style roadmap of a plan's tasks, or of a province's plans.
 //! - [`svg`]: what the charts share (escaping, shortening labels).
+//! - [`bar`]: bar and grouped bar charts (units, tiers, periods side by side).
+//! - [`line`]: a trend over periods.
 
 pub mod roadmap;
 pub mod svg;
+// --- explore: bar and line charts ---
+pub mod bar;
+pub mod line;

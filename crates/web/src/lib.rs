@@ -80,6 +80,17 @@ impl AppState {
                 include_str!("../templates/directives.html"),
             ),
             ("products.html", include_str!("../templates/products.html")),
+            // --- explore ---
+            ("explore.html", include_str!("../templates/explore.html")),
+            (
+                "indicator.html",
+                include_str!("../templates/indicator.html"),
+            ),
+            ("rankings.html", include_str!("../templates/rankings.html")),
+            (
+                "scorecard.html",
+                include_str!("../templates/scorecard.html"),
+            ),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;

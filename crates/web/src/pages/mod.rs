@@ -12,6 +12,11 @@ pub(crate) mod reports;
 pub(crate) mod roadmap;
 pub(crate) mod units;
 pub(crate) mod views;
+// --- explore: indicator pages, rankings, scorecards, the data explorer ---
+pub(crate) mod explore;
+pub(crate) mod indicator;
+pub(crate) mod pivot;
+pub(crate) mod rankings;
 
 use crate::auth::Credential;
 use crate::auth::Who;
@@ -385,4 +390,10 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/products", get(plans::products_page))
         .route("/plans/{code}/roadmap.svg", get(roadmap::plan_roadmap))
         .route("/roadmap.svg", get(roadmap::province_roadmap))
+        // --- explore ---
+        .route("/explore", get(explore::explore_page))
+        .route("/indicators/{code}", get(indicator::indicator_page))
+        .route("/rankings", get(rankings::rankings_page))
+        .route("/scorecards", get(rankings::scorecards_index))
+        .route("/scorecards/{code}", get(rankings::scorecard_page))
 }

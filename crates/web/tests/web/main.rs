@@ -23,6 +23,7 @@ mod browser;
 mod collection;
 mod dhis2;
 mod dhis2_files;
+mod explore;
 mod locks;
 mod pages;
 mod plans;
