@@ -7,6 +7,8 @@
 //!
 //! - [`roadmap`]: the Gantt-style roadmap of a plan's tasks, or of a province's plans.
 //! - [`svg`]: what the charts share (escaping, shortening labels).
+//! - [`map`]: the choropleth of an indicator over a district's or a province's communes.
 
+pub mod map;
 pub mod roadmap;
 pub mod svg;
