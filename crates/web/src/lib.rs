@@ -80,6 +80,7 @@ impl AppState {
                 include_str!("../templates/directives.html"),
             ),
             ("products.html", include_str!("../templates/products.html")),
+            ("map.html", include_str!("../templates/map.html")),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;

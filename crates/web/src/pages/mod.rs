@@ -7,6 +7,7 @@ pub(crate) mod form_checks;
 pub(crate) mod forms;
 pub(crate) mod frameworks;
 pub(crate) mod home;
+pub(crate) mod map;
 pub(crate) mod plans;
 pub(crate) mod reports;
 pub(crate) mod roadmap;
@@ -385,4 +386,6 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/products", get(plans::products_page))
         .route("/plans/{code}/roadmap.svg", get(roadmap::plan_roadmap))
         .route("/roadmap.svg", get(roadmap::province_roadmap))
+        // --- map ---
+        .route("/units/{code}/map", get(map::map_page))
 }

@@ -23,6 +23,7 @@ mod browser;
 mod collection;
 mod dhis2;
 mod locks;
+mod map;
 mod pages;
 mod plans;
 mod urgent;
