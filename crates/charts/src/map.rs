@@ -46,8 +46,8 @@ pub struct MapLabels {
     pub no_data: String,
 }
 
-/// One class of the legend: the values from `lower` (included) to `upper` (excluded, except
-/// for the last class), drawn in `fill`, and how many units fall in it.
+/// One class of the legend: its smallest and largest value among the units in it, drawn in
+/// `fill`, and how many units fall in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LegendClass {
     pub fill: &'static str,
@@ -100,6 +100,12 @@ pub fn class_breaks(values: &[f64], k: usize) -> Vec<f64> {
     if range <= 0.0 || k < 2 {
         return Vec::new();
     }
+    // Few distinct values (counts such as 0, 1, 2): a class for each.
+    let mut distinct = v.clone();
+    distinct.dedup();
+    if distinct.len() <= k {
+        return distinct[1..].to_vec();
+    }
     let step = 10f64.powf(range.log10().floor() - 2.0);
     let mut breaks: Vec<f64> = Vec::new();
     for i in 1..k {
@@ -114,6 +120,15 @@ pub fn class_breaks(values: &[f64], k: usize) -> Vec<f64> {
         }
     }
     breaks
+}
+
+/// A class as its legend writes it: "lower – upper", or the one value it holds.
+pub fn class_text(c: &LegendClass, show: &dyn Fn(f64) -> String) -> String {
+    if c.lower == c.upper {
+        show(c.lower)
+    } else {
+        format!("{} – {}", show(c.lower), show(c.upper))
+    }
 }
 
 fn class_of(breaks: &[f64], v: f64) -> usize {
@@ -240,6 +255,14 @@ pub fn choropleth_svg(
     } else {
         60.0
     };
+    // A tall unit is drawn narrower than the full width, not centred in empty space.
+    let width = if x0 <= x1 {
+        (w * scale + 2.0 * PAD).ceil().min(WIDTH)
+    } else {
+        WIDTH
+    };
+    // A legend inside the picture needs room for its words.
+    let width = if legend { width.max(420.0) } else { width };
     let xy = |(x, y): Pt| (PAD + (x - x0) * scale, PAD + (y1 - y) * scale);
     let legend_rows = if legend {
         classes.len() + 1 + usize::from(approximate)
@@ -248,11 +271,22 @@ pub fn choropleth_svg(
     };
     let height = map_h + legend_rows as f64 * LEGEND_ROW;
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"choropleth\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"14\" role=\"group\" aria-label=\"{t}\">\n<title>{t}</title>\n<desc>{d}</desc>\n<defs>{p}</defs>\n<g stroke=\"#ffffff\" stroke-width=\"0.8\" stroke-linejoin=\"round\">\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"choropleth\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"14\" role=\"group\" aria-label=\"{t}\">\n<title>{t}</title>\n<desc>{d}</desc>\n<defs>{p}</defs>\n<g stroke=\"#ffffff\" stroke-width=\"0.8\" stroke-linejoin=\"round\">\n",
         t = esc(&labels.title),
         d = esc(if approximate { &labels.approximate } else { "" }),
         p = no_data_pattern("map-nodata"),
     );
+    // Each class's bounds as observed: the smallest and largest value that fell in it.
+    for (i, cl) in classes.iter_mut().enumerate() {
+        let inside = values
+            .iter()
+            .copied()
+            .filter(|&v| class_of(&breaks, v).min(fills.len().saturating_sub(1)) == i);
+        let (lo, hi) = inside.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        if lo <= hi {
+            (cl.lower, cl.upper) = (lo, hi);
+        }
+    }
     let mut no_data = 0;
     for ((a, rings), &c) in areas.iter().zip(&shapes).zip(&centroids) {
         let (fill, class) = match a.value {
@@ -317,7 +351,7 @@ pub fn choropleth_svg(
                 &mut s,
                 y,
                 c.fill,
-                &format!("{} – {} ({})", show(c.lower), show(c.upper), c.count),
+                &format!("{} ({})", class_text(c, show), c.count),
             );
             y += LEGEND_ROW;
         }

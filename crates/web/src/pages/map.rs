@@ -13,7 +13,7 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chiso_charts::map::{choropleth_svg, swatch_svg, Area, MapLabels};
+use chiso_charts::map::{choropleth_svg, class_text, swatch_svg, Area, MapLabels};
 use chiso_core::{Code, Period, StoredUnit, UnitKind};
 use chiso_engine::{Scope, View};
 use chiso_store::{UnitQuery, ValueQuery};
@@ -207,12 +207,43 @@ async fn map_context(
             .flatten()
             .map(|v| v.value)
     };
-    // The period asked, else the newest year with figures.
-    let period = m
+    // The indicator and period asked; else, newest year first, the first indicator with
+    // differing figures for at least half of the units (else the one with most figures).
+    let asked_period = m
         .period
         .as_deref()
         .and_then(|p| Period::parse(p).ok())
-        .filter(|p| periods.contains(p))
+        .filter(|p| periods.contains(p));
+    let asked_indicator = m
+        .indicator
+        .as_deref()
+        .and_then(|i| indicators.iter().find(|x| x.code.as_str() == i));
+    let candidates: Vec<Period> = match asked_period {
+        Some(p) => vec![p],
+        None => periods
+            .iter()
+            .filter(|p| matches!(p, Period::Year(_)))
+            .chain(periods.iter())
+            .copied()
+            .collect(),
+    };
+    let fits = |ind: &chiso_core::Indicator, p: &Period| {
+        let vals: Vec<f64> = codes
+            .iter()
+            .filter_map(|u| value_of(ind.code.as_str(), u, p))
+            .collect();
+        2 * vals.len() >= codes.len() && vals.iter().any(|v| Some(v) != vals.first())
+    };
+    let chosen = candidates.iter().find_map(|p| match asked_indicator {
+        Some(ind) => Some((ind, *p)).filter(|_| asked_period.is_some() || fits(ind, p)),
+        None => indicators
+            .iter()
+            .find(|ind| fits(ind, p))
+            .map(|ind| (ind, *p)),
+    });
+    let period = chosen
+        .map(|(_, p)| p)
+        .or(asked_period)
         .or_else(|| {
             periods
                 .iter()
@@ -220,27 +251,15 @@ async fn map_context(
                 .copied()
         })
         .or_else(|| periods.first().copied());
-    // The indicator asked, else the one with figures for most of the units.
-    let indicator = match m.indicator.as_deref() {
-        Some(i) if indicators.iter().any(|x| x.code.as_str() == i) => {
-            indicators.iter().find(|x| x.code.as_str() == i)
-        }
-        _ => period.and_then(|p| {
-            indicators
+    let indicator = chosen.map(|(i, _)| i).or(asked_indicator).or_else(|| {
+        let p = period?;
+        indicators.iter().max_by_key(|ind| {
+            codes
                 .iter()
-                .map(|ind| {
-                    let n = codes
-                        .iter()
-                        .filter(|u| value_of(ind.code.as_str(), u, &p).is_some())
-                        .count();
-                    (n, ind)
-                })
-                .filter(|(n, _)| *n > 0)
-                .max_by_key(|(n, _)| *n)
-                .map(|(_, ind)| ind)
-                .or(indicators.first())
-        }),
-    };
+                .filter(|u| value_of(ind.code.as_str(), u, &p).is_some())
+                .count()
+        })
+    });
     let unit_name = root.unit.name(lang.as_str()).to_string();
     let no_data = st.i18n.t(lang, "map-no-data", &[]);
     let href_suffix = if view == View::Live { "?view=live" } else { "" };
@@ -332,7 +351,7 @@ async fn map_context(
             .map(|c| {
                 minijinja::context! {
                     swatch => swatch_svg(Some(c.fill)),
-                    text => format!("{} – {}", show(c.lower), show(c.upper)),
+                    text => class_text(c, &show),
                     count => c.count,
                 }
             })
