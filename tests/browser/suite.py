@@ -17,12 +17,14 @@ import walks_selfcheck  # noqa: E402
 import walks_views  # noqa: E402
 # --- explore ---
 import walks_explore  # noqa: E402
+import walks_map  # noqa: E402  # --- map ---
 
 WALKS = (
     walks_account.WALKS
     + walks_reports.WALKS
     + walks_pages.WALKS
     + walks_views.WALKS
+    + walks_map.WALKS  # --- map ---
     + walks_selfcheck.WALKS
     + walks_explore.WALKS
 )

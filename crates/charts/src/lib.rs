@@ -9,7 +9,9 @@
 //! - [`svg`]: what the charts share (escaping, shortening labels).
 //! - [`bar`]: bar and grouped bar charts (units, tiers, periods side by side).
 //! - [`line`]: a trend over periods.
+//! - [`map`]: the choropleth of an indicator over a district's or a province's communes.
 
+pub mod map;
 pub mod roadmap;
 pub mod svg;
 // --- explore: bar and line charts ---

@@ -13,6 +13,7 @@ mod collection;
 mod common;
 mod elements;
 mod frameworks;
+mod geo;
 mod locks;
 mod migrate;
 mod p06;
@@ -39,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub use chiso_core::StoredUnit;
+pub use geo::{BoundaryInput, GeoReads, GeoWrites, UnitGeography};
 pub use p06::{
     access_hash, AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta, FileStore,
     P06Reads, P06Write, P06Writes, ResultQuery,
@@ -709,6 +711,7 @@ pub trait Reads:
     + CollectionReads
     + PlanReads
     + P06Reads
+    + GeoReads
     + Send
     + Sync
     + 'static
@@ -725,6 +728,7 @@ impl<T> Reads for T where
         + CollectionReads
         + PlanReads
         + P06Reads
+        + GeoReads
         + Send
         + Sync
         + 'static
@@ -744,6 +748,7 @@ pub trait Store:
     + CollectionWrites
     + PlanWrites
     + P06Writes
+    + GeoWrites
 {
 }
 
@@ -758,6 +763,7 @@ impl<T> Store for T where
         + CollectionWrites
         + PlanWrites
         + P06Writes
+        + GeoWrites
         + ?Sized
 {
 }

@@ -110,6 +110,12 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "p06_store",
         sql: include_str!("../migrations/sqlite/0015_p06_store.sql"),
     },
+    // 16 is another change's (kept free so that both merge in order).
+    Migration {
+        version: 17,
+        name: "unit_geography",
+        sql: include_str!("../migrations/sqlite/0017_unit_geography.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -187,6 +193,12 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 15,
         name: "p06_store",
         sql: include_str!("../migrations/postgres/0015_p06_store.sql"),
+    },
+    // 16 is another change's (kept free so that both merge in order).
+    Migration {
+        version: 17,
+        name: "unit_geography",
+        sql: include_str!("../migrations/postgres/0017_unit_geography.sql"),
     },
 ];
 

@@ -575,3 +575,24 @@ score-index = Chỉ số tổng hợp
 score-points = Điểm
 score-criteria = Điểm từng tiêu chí
 score-legend = Mỗi tiêu chí được chấm điểm từ một chỉ số; điểm trụ cột là tổng điểm tiêu chí; chỉ số = điểm đạt / điểm tối đa.
+# --- map ---
+map-link = Bản đồ chỉ số các đơn vị trực thuộc
+map-heading = Bản đồ: { $unit }
+map-title = { $indicator } — { $unit }, { $period }
+map-indicator = Chỉ số
+map-period = Kỳ
+map-show = Xem bản đồ
+map-approximate-short = Vùng gần đúng
+map-approximate = Mỗi vùng được dựng từ tâm của đơn vị (ô Voronoi trong đường bao các tâm), không phải ranh giới hành chính.
+map-real = Ranh giới thật của các đơn vị, nhập từ tệp { $source }.
+map-hint = Di chuột, chạm hoặc dùng phím Tab để xem tên và giá trị của từng đơn vị; nhấn vào một vùng để mở trang của đơn vị. Bảng bên dưới ghi cùng các số liệu.
+map-legend = Chú giải
+map-legend-note = Màu càng đậm, giá trị càng cao. Các lớp chia theo phân vị; số trong ngoặc là số đơn vị. Vùng gạch chéo màu xám là đơn vị không có số liệu (khác với giá trị 0).
+map-no-data = Không có số liệu
+map-nothing = Đơn vị này không có đơn vị cấp dưới có tọa độ để vẽ bản đồ.
+map-table = Số liệu từng đơn vị
+map-col-unit = Đơn vị
+map-col-code = Mã
+map-col-parent = Trực thuộc
+map-col-value = Giá trị
+map-col-area = Diện tích (km²)

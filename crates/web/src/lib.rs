@@ -91,6 +91,7 @@ impl AppState {
                 "scorecard.html",
                 include_str!("../templates/scorecard.html"),
             ),
+            ("map.html", include_str!("../templates/map.html")),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;

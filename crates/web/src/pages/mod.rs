@@ -7,6 +7,7 @@ pub(crate) mod form_checks;
 pub(crate) mod forms;
 pub(crate) mod frameworks;
 pub(crate) mod home;
+pub(crate) mod map;
 pub(crate) mod plans;
 pub(crate) mod reports;
 pub(crate) mod roadmap;
@@ -396,4 +397,6 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/rankings", get(rankings::rankings_page))
         .route("/scorecards", get(rankings::scorecards_index))
         .route("/scorecards/{code}", get(rankings::scorecard_page))
+        // --- map ---
+        .route("/units/{code}/map", get(map::map_page))
 }

@@ -25,6 +25,7 @@ mod dhis2;
 mod dhis2_files;
 mod explore;
 mod locks;
+mod map;
 mod pages;
 mod plans;
 mod urgent;
