@@ -7,6 +7,11 @@
 //!
 //! - [`roadmap`]: the Gantt-style roadmap of a plan's tasks, or of a province's plans.
 //! - [`svg`]: what the charts share (escaping, shortening labels).
+//! - [`sparkline`] and [`bullet`]: a value's trend and a value against its target, small
+//!   enough for a cell of the steering dashboard.
 
 pub mod roadmap;
 pub mod svg;
+// --- dashboard ---
+pub mod bullet;
+pub mod sparkline;

@@ -110,6 +110,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "p06_store",
         sql: include_str!("../migrations/sqlite/0015_p06_store.sql"),
     },
+    Migration {
+        version: 16,
+        name: "target_pillars",
+        sql: include_str!("../migrations/sqlite/0016_target_pillars.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -187,6 +192,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 15,
         name: "p06_store",
         sql: include_str!("../migrations/postgres/0015_p06_store.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "target_pillars",
+        sql: include_str!("../migrations/postgres/0016_target_pillars.sql"),
     },
 ];
 

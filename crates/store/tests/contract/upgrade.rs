@@ -150,8 +150,8 @@ pub(crate) async fn a_release_database_upgrades_in_place(db: &Db) {
     let fresh = Place::of(db).recorded().await.unwrap();
     assert_eq!(
         recorded.len(),
-        15,
-        "the release's thirteen, compulsory fields and the electronic data store"
+        16,
+        "the release's thirteen, compulsory fields, the electronic data store and target pillars"
     );
     assert!(recorded.iter().all(|r| r.2.is_some()), "{recorded:?}");
     assert_eq!(recorded, fresh);
