@@ -80,6 +80,11 @@ impl AppState {
                 include_str!("../templates/directives.html"),
             ),
             ("products.html", include_str!("../templates/products.html")),
+            // --- dashboard ---
+            (
+                "dashboard.html",
+                include_str!("../templates/dashboard.html"),
+            ),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;

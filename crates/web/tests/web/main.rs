@@ -22,6 +22,8 @@ mod api;
 mod browser;
 mod collection;
 mod dhis2;
+// --- dashboard ---
+mod dashboard;
 mod locks;
 mod pages;
 mod plans;
