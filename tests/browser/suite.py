@@ -15,6 +15,8 @@ import walks_reports  # noqa: E402
 import walks_pages  # noqa: E402
 import walks_selfcheck  # noqa: E402
 import walks_views  # noqa: E402
+# --- dashboard ---
+import walks_dashboard  # noqa: E402
 
 WALKS = (
     walks_account.WALKS
@@ -22,6 +24,8 @@ WALKS = (
     + walks_pages.WALKS
     + walks_views.WALKS
     + walks_selfcheck.WALKS
+    # --- dashboard ---
+    + walks_dashboard.WALKS
 )
 
 if __name__ == "__main__":

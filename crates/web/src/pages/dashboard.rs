@@ -180,7 +180,7 @@ async fn dashboard_page(
             },
             pillars => board.pillars,
             key_figures => board.key_figures,
-            tiers => parts::tiers(&ctx, &roots, &period).await?,
+            tiers => parts::tiers(&ctx, &roots, &period, fw).await?,
             bottom => parts::bottom_communes(&ctx, &period).await?,
         };
     }

@@ -299,6 +299,7 @@ pub(crate) async fn tiers(
     c: &Ctx<'_>,
     roots: &[Unit],
     period: &Period,
+    fw: &Framework,
 ) -> Result<Vec<minijinja::Value>, PageError> {
     let (st, lang) = (c.st, c.lang);
     let legacy: Vec<&Unit> = if c.root.valid_to.is_some() {
@@ -340,16 +341,32 @@ pub(crate) async fn tiers(
                 (Lang::En, Some(n)) => n.clone(),
                 _ => g.name_vi.clone(),
             };
-            let chart = value.as_ref().map(|x| {
+            // The tier's target in the framework, when it has one.
+            let target = fw.targets.iter().find_map(|t| match &t.scope {
+                chiso_core::TargetScope::Group(gr)
+                    if gr.as_str() == code
+                        && t.indicator
+                            .as_ref()
+                            .is_some_and(|i| i.as_str() == TIER_INDICATOR) =>
+                {
+                    t.value
+                }
+                _ => None,
+            });
+            let chart = value.as_ref().zip(target).map(|(x, target)| {
                 bullet(
                     &Bullet {
                         value: x.value,
-                        target: x.value,
+                        target,
                         max: Some(100.0),
-                        reached: true,
+                        reached: x.value >= target,
                     },
                     &name,
-                    &format::percent(x.value, lang),
+                    &format!(
+                        "{} / ≥ {}",
+                        format::percent(x.value, lang),
+                        format::percent(target, lang)
+                    ),
                     160,
                     14,
                 )
@@ -601,7 +618,11 @@ pub(crate) fn links(
             minijinja::context! {
                 href => format!("/units/{}", u.code),
                 name => u.name(lang.as_str()).to_string(),
-                note => st.i18n.t(lang, key, &[]),
+                note => format!(
+                    "{} · {}",
+                    crate::pages::units::kind_label(st, lang, u),
+                    st.i18n.t(lang, key, &[])
+                ),
             }
         })
         .collect();
