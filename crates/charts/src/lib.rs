@@ -10,6 +10,8 @@
 //! - [`bar`]: bar and grouped bar charts (units, tiers, periods side by side).
 //! - [`line`]: a trend over periods.
 //! - [`map`]: the choropleth of an indicator over a district's or a province's communes.
+//! - [`sparkline`] and [`bullet`]: a value's trend and a value against its target, small
+//!   enough for a cell of the steering dashboard.
 
 pub mod map;
 pub mod roadmap;
@@ -17,3 +19,6 @@ pub mod svg;
 // --- explore: bar and line charts ---
 pub mod bar;
 pub mod line;
+// --- dashboard ---
+pub mod bullet;
+pub mod sparkline;

@@ -110,7 +110,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "p06_store",
         sql: include_str!("../migrations/sqlite/0015_p06_store.sql"),
     },
-    // 16 is another change's (kept free so that both merge in order).
+    Migration {
+        version: 16,
+        name: "target_pillars",
+        sql: include_str!("../migrations/sqlite/0016_target_pillars.sql"),
+    },
     Migration {
         version: 17,
         name: "unit_geography",
@@ -194,7 +198,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "p06_store",
         sql: include_str!("../migrations/postgres/0015_p06_store.sql"),
     },
-    // 16 is another change's (kept free so that both merge in order).
+    Migration {
+        version: 16,
+        name: "target_pillars",
+        sql: include_str!("../migrations/postgres/0016_target_pillars.sql"),
+    },
     Migration {
         version: 17,
         name: "unit_geography",

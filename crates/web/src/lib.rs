@@ -92,6 +92,11 @@ impl AppState {
                 include_str!("../templates/scorecard.html"),
             ),
             ("map.html", include_str!("../templates/map.html")),
+            // --- dashboard ---
+            (
+                "dashboard.html",
+                include_str!("../templates/dashboard.html"),
+            ),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;

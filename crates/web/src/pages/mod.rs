@@ -3,6 +3,10 @@
 
 pub(crate) mod account;
 pub(crate) mod audit;
+// --- dashboard ---
+pub(crate) mod dashboard;
+pub(crate) mod dashboard_parts;
+// --- end dashboard ---
 pub(crate) mod form_checks;
 pub(crate) mod forms;
 pub(crate) mod frameworks;
@@ -354,7 +358,10 @@ pub(crate) fn login_or_forbidden(st: &AppState, page: &Page, who: &Who, back: &s
 pub(crate) fn router() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
-        .route("/", get(home::home))
+        // --- dashboard --- (the steering dashboard is the home page; the unit list moved
+        // to /units)
+        .route("/", get(dashboard::dashboard))
+        .route("/units", get(home::home))
         .route("/units/{code}", get(units::unit_page))
         .route("/frameworks/{code}", get(frameworks::framework_page))
         .route("/admin/audit", get(audit::audit_page))

@@ -24,6 +24,8 @@ mod collection;
 mod dhis2;
 mod dhis2_files;
 mod explore;
+// --- dashboard ---
+mod dashboard;
 mod locks;
 mod map;
 mod pages;
