@@ -11,8 +11,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from chiso_browser import run  # noqa: E402
 import walks_account  # noqa: E402
-import walks_reports  # noqa: E402
+import walks_dashboard  # noqa: E402
+import walks_explore  # noqa: E402
+import walks_map  # noqa: E402
 import walks_pages  # noqa: E402
+import walks_reports  # noqa: E402
 import walks_selfcheck  # noqa: E402
 import walks_views  # noqa: E402
 
@@ -21,6 +24,9 @@ WALKS = (
     + walks_reports.WALKS
     + walks_pages.WALKS
     + walks_views.WALKS
+    + walks_dashboard.WALKS
+    + walks_explore.WALKS
+    + walks_map.WALKS
     + walks_selfcheck.WALKS
 )
 

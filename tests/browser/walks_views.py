@@ -39,7 +39,8 @@ def a_commune_report_is_live_until_the_province_approves(browser, server):
     only, until the district and then the province approve it."""
     shots = Shots("views")
     admin = new_page(browser, server)
-    first_login(admin, "admin", server.admin_password, NEW_PASSWORD)
+    administrator = server.add_user("quantri.2024", "Ngô Văn Khải", "system_admin")
+    first_login(admin, "quantri.2024", administrator, NEW_PASSWORD)
     officer = server.add_user("dovinh.2024", "Trần Thị Lan", "data_entry@22738")
     district = server.add_user("phanrang.2024", "Lê Văn Hùng", "approver@582")
     province = server.add_user("ninhthuan.2024", "Phạm Thị Hoa", "approver@58")

@@ -9,10 +9,12 @@
 //! [`chiso_store::Store`]; the rest of chiso is handed `dyn Reads`.
 
 pub mod figures;
+mod geo;
 pub mod live;
 mod writes;
 
 pub use chiso_core::access::{self, Action, Person};
+pub use geo::Outline;
 pub use live::Live;
 
 use chiso_engine::Engine;

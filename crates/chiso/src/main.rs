@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod boundaries;
 mod roadmap;
 mod transfer;
 
@@ -72,6 +73,11 @@ enum Command {
     Units {
         #[command(subcommand)]
         command: UnitsCommand,
+    },
+    /// Units' real outlines, for the maps.
+    Boundaries {
+        #[command(subcommand)]
+        command: boundaries::BoundariesCommand,
     },
     /// Load the indicator engine from the database, as the server does at start, and report
     /// what it holds, how long the load took and the memory it uses.
@@ -497,6 +503,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Roadmap(args) => roadmap::run(args).await,
+        Command::Boundaries { command } => boundaries::run(command).await,
         Command::Migrate { database } => {
             open(&database).await?.close().await;
             println!("The database schema is up to date: {database}");
@@ -531,6 +538,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let u = app.upsert_units(&admin.units, &actor).await?;
             let l = app.upsert_successors(&admin.links, &actor).await?;
+            let a = app.set_areas(&admin.areas, &actor).await?;
+            println!("areas: {} ({} read)", changes(&a), admin.areas.len());
             println!("units: {} ({} read)", changes(&u), admin.units.len());
             println!(
                 "successor links: {} ({} read)",

@@ -31,7 +31,7 @@ pub use element::{AggregationType, Breakdown, BreakdownOption, DataElement, Valu
 pub use indicator::{CompiledIndicator, Constant, Direction, Indicator};
 pub use period::{Convention, Period, PeriodError, PeriodType};
 pub use scorecard::{Criterion, Pillar, Rule, Scorecard};
-pub use target::{Assessment, Comparator, Framework, Status, Target, TargetScope};
+pub use target::{Assessment, Comparator, Framework, Status, Target, TargetPillar, TargetScope};
 pub use tree::UnitTree;
 pub use unit::{StoredUnit, SuccessorLink, Unit, UnitGroup, UnitKind};
 pub use value::{AuditEntry, DataValue, DataValueInput, ParsedValue, SourceTag, ValueError, Via};

@@ -52,6 +52,81 @@ pub enum TargetScope {
     Group(Code),
 }
 
+/// The pillar a target belongs to, as the national DX programme groups its targets
+/// (Decisions 942/QĐ-TTg and 411/QĐ-TTg) and as the province's plan adds Project 06 and the
+/// infrastructure and platforms beside them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetPillar {
+    /// Chính quyền số.
+    DigitalGovernment,
+    /// Kinh tế số.
+    DigitalEconomy,
+    /// Xã hội số.
+    DigitalSociety,
+    /// Đề án 06 (population data, e-ID and digital services).
+    Project06,
+    /// Hạ tầng số và nền tảng số.
+    Infrastructure,
+}
+
+impl TargetPillar {
+    /// Every pillar in the default order.
+    pub const ALL: [TargetPillar; 5] = [
+        TargetPillar::DigitalGovernment,
+        TargetPillar::DigitalEconomy,
+        TargetPillar::DigitalSociety,
+        TargetPillar::Project06,
+        TargetPillar::Infrastructure,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetPillar::DigitalGovernment => "digital_government",
+            TargetPillar::DigitalEconomy => "digital_economy",
+            TargetPillar::DigitalSociety => "digital_society",
+            TargetPillar::Project06 => "project06",
+            TargetPillar::Infrastructure => "infrastructure",
+        }
+    }
+    /// The code (`digital_government`) or the Vietnamese name (`chính quyền số`).
+    pub fn parse(s: &str) -> Option<TargetPillar> {
+        let t = s.trim().to_lowercase();
+        TargetPillar::ALL.into_iter().find(|p| {
+            p.as_str() == t || p.name_vi().to_lowercase() == t || p.name_en().to_lowercase() == t
+        })
+    }
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            TargetPillar::DigitalGovernment => "Chính quyền số",
+            TargetPillar::DigitalEconomy => "Kinh tế số",
+            TargetPillar::DigitalSociety => "Xã hội số",
+            TargetPillar::Project06 => "Đề án 06",
+            TargetPillar::Infrastructure => "Hạ tầng, nền tảng số",
+        }
+    }
+    pub fn name_en(self) -> &'static str {
+        match self {
+            TargetPillar::DigitalGovernment => "Digital government",
+            TargetPillar::DigitalEconomy => "Digital economy",
+            TargetPillar::DigitalSociety => "Digital society",
+            TargetPillar::Project06 => "Project 06",
+            TargetPillar::Infrastructure => "Infrastructure and platforms",
+        }
+    }
+}
+
 /// A target: a value for an indicator, or a deadline for a piece of work.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Target {
@@ -73,6 +148,9 @@ pub struct Target {
     pub completed_on: Option<NaiveDate>,
     /// A note, e.g. where a figure comes from.
     pub note: Option<String>,
+    /// The pillar the target belongs to (none: shown under "other").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pillar: Option<TargetPillar>,
 }
 
 impl Target {
@@ -99,8 +177,28 @@ pub struct Framework {
     pub name_vi: String,
     pub name_en: Option<String>,
     pub description: Option<String>,
+    /// The order its pillars are shown in; pillars of its targets not listed follow in the
+    /// default order ([`TargetPillar::ALL`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pillars: Vec<TargetPillar>,
     /// In order.
     pub targets: Vec<Target>,
+}
+
+impl Framework {
+    /// The pillars of its targets in the framework's order, then the default order; targets
+    /// without a pillar are not counted here.
+    pub fn pillar_order(&self) -> Vec<TargetPillar> {
+        let used: std::collections::BTreeSet<TargetPillar> =
+            self.targets.iter().filter_map(|t| t.pillar).collect();
+        let mut out: Vec<TargetPillar> = Vec::new();
+        for p in self.pillars.iter().chain(TargetPillar::ALL.iter()) {
+            if used.contains(p) && !out.contains(p) {
+                out.push(*p);
+            }
+        }
+        out
+    }
 }
 
 /// Where a target stands.
@@ -310,6 +408,64 @@ mod tests {
     }
 
     #[test]
+    fn pillars_read_by_code_or_name_and_keep_the_frameworks_order() {
+        assert_eq!(
+            TargetPillar::parse("Đề án 06"),
+            Some(TargetPillar::Project06)
+        );
+        assert_eq!(
+            TargetPillar::parse("digital_economy"),
+            Some(TargetPillar::DigitalEconomy)
+        );
+        assert_eq!(
+            TargetPillar::parse("xã hội số"),
+            Some(TargetPillar::DigitalSociety)
+        );
+        assert_eq!(TargetPillar::parse("other"), None);
+        let t = |p| Target {
+            code: Code::parse("T").unwrap(),
+            name_vi: "x".into(),
+            name_en: None,
+            scope: TargetScope::Unit(Code::parse("58").unwrap()),
+            period: Period::Year(2023),
+            indicator: None,
+            comparator: None,
+            value: None,
+            due: NaiveDate::from_ymd_opt(2023, 1, 1),
+            completed_on: None,
+            note: None,
+            pillar: p,
+        };
+        let mut f = Framework {
+            code: Code::parse("F").unwrap(),
+            name_vi: "F".into(),
+            name_en: None,
+            description: None,
+            pillars: vec![],
+            targets: vec![
+                t(Some(TargetPillar::Infrastructure)),
+                t(None),
+                t(Some(TargetPillar::DigitalGovernment)),
+            ],
+        };
+        assert_eq!(
+            f.pillar_order(),
+            [
+                TargetPillar::DigitalGovernment,
+                TargetPillar::Infrastructure
+            ]
+        );
+        f.pillars = vec![TargetPillar::Infrastructure, TargetPillar::DigitalSociety];
+        assert_eq!(
+            f.pillar_order(),
+            [
+                TargetPillar::Infrastructure,
+                TargetPillar::DigitalGovernment
+            ]
+        );
+    }
+
+    #[test]
     fn a_target_is_one_kind_or_the_other() {
         let mut t = Target {
             code: Code::parse("T1").unwrap(),
@@ -323,6 +479,7 @@ mod tests {
             due: None,
             completed_on: None,
             note: None,
+            pillar: Some(TargetPillar::DigitalGovernment),
         };
         assert!(t.check().is_ok());
         t.due = NaiveDate::from_ymd_opt(2023, 6, 30);

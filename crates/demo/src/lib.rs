@@ -45,6 +45,7 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<LoadSummary> {
         ..Default::default()
     };
     s.links = store.upsert_successors(&d.links, &actor).await?;
+    store.set_areas(&d.areas, &actor).await?;
     s.groups = store.upsert_groups(&d.groups, &actor).await?;
     store.upsert_breakdowns(&d.breakdowns, &actor).await?;
     s.elements = store.upsert_elements(&d.elements, &actor).await?;

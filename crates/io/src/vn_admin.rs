@@ -42,6 +42,8 @@ pub struct AdminUnits {
     pub links: Vec<SuccessorLink>,
     /// Things worth telling the user that are not errors (e.g. a commune with no successor).
     pub notes: Vec<String>,
+    /// The 2025 communes' areas in km² (`area_km2` of `units_2025.csv`, where given).
+    pub areas: Vec<(Code, f64)>,
 }
 
 impl AdminUnits {
@@ -291,6 +293,7 @@ pub fn parse(
     // The 2025 structure.
     let mut new_units: BTreeMap<String, (Unit, String)> = BTreeMap::new();
     let mut new_provinces: BTreeMap<String, Unit> = BTreeMap::new();
+    let mut new_areas: HashMap<String, f64> = HashMap::new();
     for (row, f) in &nw.rows {
         let p = nw.code(*row, f, "province_code")?;
         let pname = nw.text(*row, f, "province_name")?;
@@ -309,6 +312,18 @@ pub fn parse(
         );
         u.lat = nw.coord(*row, f, "lat", 90.0)?;
         u.lon = nw.coord(*row, f, "lon", 180.0)?;
+        if nw.header.iter().any(|h| h == "area_km2") {
+            let a = &f[nw.col("area_km2")];
+            match a.parse::<f64>() {
+                _ if a.is_empty() => {}
+                Ok(x) if x.is_finite() && x > 0.0 => {
+                    new_areas.insert(w.clone(), x);
+                }
+                // A few rows carry 0.0: the area is not known.
+                Ok(0.0) => {}
+                _ => return Err(nw.err(*row, "area_km2", format!("'{a}' is not an area in km²"))),
+            }
+        }
         if new_units.insert(w.clone(), (u, p)).is_some() {
             return Err(nw.err(*row, "ward_code", format!("commune {w} appears twice")));
         }
@@ -418,7 +433,12 @@ pub fn parse(
         new_units
             .into_iter()
             .filter(|(w, _)| province.is_none() || used_new.contains(w))
-            .map(|(_, (u, _))| u),
+            .map(|(w, (u, _))| {
+                if let Some(&a) = new_areas.get(&w) {
+                    out.areas.push((u.code.clone(), a));
+                }
+                u
+            }),
     );
     out.links = links;
     Ok(out)
@@ -484,6 +504,12 @@ mod tests {
         let successors: BTreeSet<_> = commune_links.iter().map(|l| l.to.as_str()).collect();
         assert_eq!(a.count(UnitKind::Commune, true), successors.len());
         assert_eq!(successors.len(), 24);
+        // Each of them with its area in km².
+        assert_eq!(a.areas.len(), 24);
+        assert!(a
+            .areas
+            .iter()
+            .all(|(c, km2)| successors.contains(c.as_str()) && *km2 > 0.0));
         let p = a.links.iter().find(|l| l.from.as_str() == "58").unwrap();
         assert_eq!(
             (p.to.as_str(), p.weight, p.is_default),

@@ -6,17 +6,18 @@ use crate::plans::upsert_definitions;
 use crate::rows::*;
 use crate::sql::{scalar, stmt, SqlBackend, Tx};
 use crate::{Actor, Changes, FieldError, StoreError};
-use chiso_core::{Code, Framework, Indicator, Scorecard, Target, TargetScope};
+use chiso_core::{Code, Framework, Indicator, Scorecard, Target, TargetPillar, TargetScope};
 use chrono::Utc;
 use std::collections::{HashMap, HashSet};
 
 pub(crate) async fn load_frameworks<B: SqlBackend>(
     tx: &mut Tx<B>,
 ) -> Result<Vec<Framework>, StoreError> {
-    let heads =
-        stmt("SELECT code, name_vi, name_en, description FROM target_frameworks ORDER BY code")
-            .fetch_all(&mut *tx)
-            .await?;
+    let heads = stmt(
+        "SELECT code, name_vi, name_en, description, pillars FROM target_frameworks ORDER BY code",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     let rows = stmt(format!(
         "SELECT {TARGET_COLS} FROM targets ORDER BY framework, position"
     ))
@@ -48,6 +49,13 @@ pub(crate) async fn load_frameworks<B: SqlBackend>(
             due: r.get("due")?,
             completed_on: r.get("completed_on")?,
             note: r.get("note")?,
+            pillar: r
+                .get::<Option<String>>("pillar")?
+                .map(|p| {
+                    TargetPillar::parse(&p)
+                        .ok_or_else(|| StoreError::Corrupt(format!("pillar '{p}'")))
+                })
+                .transpose()?,
         };
         by.entry(r.get("framework")?).or_default().push(t);
     }
@@ -55,7 +63,18 @@ pub(crate) async fn load_frameworks<B: SqlBackend>(
         .iter()
         .map(|r| {
             let code: String = r.get("code")?;
+            let pillars: Option<String> = r.get("pillars")?;
+            let pillars = pillars
+                .iter()
+                .flat_map(|p| p.split(','))
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| {
+                    TargetPillar::parse(p)
+                        .ok_or_else(|| StoreError::Corrupt(format!("framework pillar '{p}'")))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
             Ok(Framework {
+                pillars,
                 targets: by.remove(&code).unwrap_or_default(),
                 code: code_of(code)?,
                 name_vi: r.get("name_vi")?,
@@ -465,14 +484,19 @@ impl<B: SqlBackend> crate::FrameworkWrites for B {
                 continue;
             }
             stmt(
-                "INSERT INTO target_frameworks (code, name_vi, name_en, description) VALUES ($1, $2, $3, $4) \
+                "INSERT INTO target_frameworks (code, name_vi, name_en, description, pillars) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, \
-                 description = excluded.description",
+                 description = excluded.description, pillars = excluded.pillars",
             )
             .bind(f.code.as_str())
             .bind(&f.name_vi)
             .bind(&f.name_en)
             .bind(&f.description)
+            .bind(
+                (!f.pillars.is_empty()).then(|| {
+                    f.pillars.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")
+                }),
+            )
             .execute(&mut tx)
             .await?;
             stmt("DELETE FROM targets WHERE framework = $1")
@@ -484,7 +508,7 @@ impl<B: SqlBackend> crate::FrameworkWrites for B {
                     TargetScope::Unit(u) => ("unit", u.as_str()),
                     TargetScope::Group(g) => ("group", g.as_str()),
                 };
-                stmt(format!("INSERT INTO targets ({TARGET_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
+                stmt(format!("INSERT INTO targets ({TARGET_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))
                     .bind(t.code.as_str())
                     .bind(f.code.as_str())
                     .bind(pos as i32)
@@ -499,6 +523,7 @@ impl<B: SqlBackend> crate::FrameworkWrites for B {
                     .bind(t.due)
                     .bind(t.completed_on)
                     .bind(&t.note)
+                    .bind(t.pillar.map(|p| p.as_str()))
                     .execute(&mut tx)
                     .await?;
             }

@@ -13,6 +13,7 @@ mod collection;
 mod common;
 mod elements;
 mod frameworks;
+mod geo;
 mod locks;
 mod migrate;
 mod p06;
@@ -40,6 +41,7 @@ use std::sync::Arc;
 
 pub use accounts::{LoginFailures, MAX_LOGIN_FAILURE_ROWS};
 pub use chiso_core::StoredUnit;
+pub use geo::{BoundaryInput, GeoReads, GeoWrites, UnitGeography};
 pub use p06::{
     access_hash, AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta, FileStore,
     P06Reads, P06Write, P06Writes, ResultQuery,
@@ -727,6 +729,7 @@ pub trait Reads:
     + CollectionReads
     + PlanReads
     + P06Reads
+    + GeoReads
     + Send
     + Sync
     + 'static
@@ -743,6 +746,7 @@ impl<T> Reads for T where
         + CollectionReads
         + PlanReads
         + P06Reads
+        + GeoReads
         + Send
         + Sync
         + 'static
@@ -762,6 +766,7 @@ pub trait Store:
     + CollectionWrites
     + PlanWrites
     + P06Writes
+    + GeoWrites
 {
 }
 
@@ -776,6 +781,7 @@ impl<T> Store for T where
         + CollectionWrites
         + PlanWrites
         + P06Writes
+        + GeoWrites
         + ?Sized
 {
 }

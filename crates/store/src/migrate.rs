@@ -112,8 +112,18 @@ pub(crate) const SQLITE: &[Migration] = &[
     },
     Migration {
         version: 16,
+        name: "target_pillars",
+        sql: include_str!("../migrations/sqlite/0016_target_pillars.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "unit_geography",
+        sql: include_str!("../migrations/sqlite/0017_unit_geography.sql"),
+    },
+    Migration {
+        version: 18,
         name: "login_failures",
-        sql: include_str!("../migrations/sqlite/0016_login_failures.sql"),
+        sql: include_str!("../migrations/sqlite/0018_login_failures.sql"),
     },
 ];
 
@@ -195,8 +205,18 @@ pub(crate) const POSTGRES: &[Migration] = &[
     },
     Migration {
         version: 16,
+        name: "target_pillars",
+        sql: include_str!("../migrations/postgres/0016_target_pillars.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "unit_geography",
+        sql: include_str!("../migrations/postgres/0017_unit_geography.sql"),
+    },
+    Migration {
+        version: 18,
         name: "login_failures",
-        sql: include_str!("../migrations/postgres/0016_login_failures.sql"),
+        sql: include_str!("../migrations/postgres/0018_login_failures.sql"),
     },
 ];
 

@@ -186,9 +186,23 @@ impl<B: SqlBackend> crate::PlanWrites for B {
             .map(|c| c.as_str())
             .collect();
         let units = existing_codes(&mut tx, "units", &names).await?;
+        let target_names: Vec<&str> = directives
+            .iter()
+            .flat_map(|d| &d.targets)
+            .map(|c| c.as_str())
+            .collect();
+        let targets = existing_codes(&mut tx, "targets", &target_names).await?;
         let mut errors = Vec::new();
         let mut seen = HashSet::new();
         for (i, d) in directives.iter().enumerate() {
+            for t in &d.targets {
+                if !targets.contains(t.as_str()) {
+                    push_error(
+                        &mut errors,
+                        FieldError::new(Some(i), "targets", format!("không có chỉ tiêu {t}")),
+                    );
+                }
+            }
             for pr in d.check() {
                 push_error(&mut errors, FieldError::new(Some(i), &pr.field, pr.reason));
             }

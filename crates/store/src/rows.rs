@@ -17,7 +17,7 @@ pub(crate) const INDICATOR_COLS: &str =
 
 pub(crate) const TARGET_COLS: &str =
     "code, framework, position, name_vi, name_en, scope_kind, scope_code, period, \
-     indicator, comparator, value, due, completed_on, note";
+     indicator, comparator, value, due, completed_on, note, pillar";
 
 pub(crate) const TOKEN_COLS: &str =
     "id, username, name, token_hash, created_at, last_used_at, revoked_at";

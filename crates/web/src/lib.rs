@@ -79,6 +79,23 @@ impl AppState {
                 include_str!("../templates/directives.html"),
             ),
             ("products.html", include_str!("../templates/products.html")),
+            // --- explore ---
+            ("explore.html", include_str!("../templates/explore.html")),
+            (
+                "indicator.html",
+                include_str!("../templates/indicator.html"),
+            ),
+            ("rankings.html", include_str!("../templates/rankings.html")),
+            (
+                "scorecard.html",
+                include_str!("../templates/scorecard.html"),
+            ),
+            ("map.html", include_str!("../templates/map.html")),
+            // --- dashboard ---
+            (
+                "dashboard.html",
+                include_str!("../templates/dashboard.html"),
+            ),
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;

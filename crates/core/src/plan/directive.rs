@@ -28,6 +28,10 @@ pub struct Directive {
     /// The units that must carry it out (agencies, communes, operators, the police, partners).
     #[schema(value_type = Vec<String>)]
     pub assignees: Vec<Code>,
+    /// Codes of the targets the directive addresses (e.g. the unmet targets it presses on).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<String>)]
+    pub targets: Vec<Code>,
     pub issued_on: NaiveDate,
     pub due: NaiveDate,
     pub status: DirectiveStatus,

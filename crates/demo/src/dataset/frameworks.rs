@@ -3,7 +3,8 @@
 
 use super::c;
 use chiso_core::{
-    Comparator, Criterion, Framework, Period, Pillar, Rule, Scorecard, Target, TargetScope,
+    Comparator, Criterion, Framework, Period, Pillar, Rule, Scorecard, Target, TargetPillar,
+    TargetScope,
 };
 use chrono::NaiveDate;
 
@@ -51,6 +52,21 @@ pub(super) fn commune_scorecard() -> Scorecard {
     }
 }
 
+/// The pillar of each of the 2023 targets: 1–9 and 22 digital government (documents,
+/// signatures, online services, reporting, officials' identities, steering committees and
+/// plans), 10–13 Project 06, 14–16 digital economy, 18, 19 and 21 digital society (Decision
+/// 411/QĐ-TTg's health records, smartphones and payment accounts), 17, 20 and 23
+/// infrastructure and platforms (digital addresses, fibre, dead zones).
+fn pillar_2023(n: u32) -> TargetPillar {
+    match n {
+        10..=13 => TargetPillar::Project06,
+        14..=16 => TargetPillar::DigitalEconomy,
+        18 | 19 | 21 => TargetPillar::DigitalSociety,
+        17 | 20 | 23 => TargetPillar::Infrastructure,
+        _ => TargetPillar::DigitalGovernment,
+    }
+}
+
 /// The 2023 target framework: 23 targets, 17 met (see docs/demo.md).
 pub(super) fn framework_2023() -> Framework {
     let y = Period::Year(2023);
@@ -66,6 +82,7 @@ pub(super) fn framework_2023() -> Framework {
         due: None,
         completed_on: None,
         note: None,
+        pillar: Some(pillar_2023(n)),
     };
     let u = |s: &str| TargetScope::Unit(c(s));
     let g = |s: &str| TargetScope::Group(c(s));
@@ -90,6 +107,7 @@ pub(super) fn framework_2023() -> Framework {
             value: None,
             due: NaiveDate::from_ymd_opt(2023, 6, 30),
             completed_on: NaiveDate::from_ymd_opt(2023, 5, 9),
+            pillar: Some(pillar_2023(10)),
             note: Some("Hoàn thành trước hạn 52 ngày (số công bố; một trong 28 tỉnh hoàn thành sớm). Hạn 30/06/2023 là ngày minh họa. / Done 52 days before the deadline (published; one of 28 provinces to finish early). The deadline of 30 June 2023 is illustrative.".into()),
         },
         t(11, "Kích hoạt định danh điện tử (VNeID) theo chỉ tiêu được giao", "E-ID (VNeID) activation target", u("58-CONG-AN"), "VNEID_TY_LE", 100.0),
@@ -111,6 +129,7 @@ pub(super) fn framework_2023() -> Framework {
         code: c("KH_CDS_2023"),
         name_vi: "Kế hoạch chuyển đổi số năm 2023 của tỉnh Ninh Thuận: 23 chỉ tiêu".into(),
         name_en: Some("Ninh Thuan's 2023 digital-transformation plan: 23 targets".into()),
+        pillars: TargetPillar::ALL.to_vec(),
         description: Some("Khung chỉ tiêu đại diện (danh mục của tỉnh không được công bố); chỉ tiêu quốc gia theo Quyết định 942/QĐ-TTg và 411/QĐ-TTg. / A representative set of targets (the province's own list was not published); national targets from Decisions 942/QD-TTg and 411/QD-TTg.".into()),
         targets,
     }

@@ -20,6 +20,8 @@ pub struct Dataset {
     pub frameworks: Vec<Framework>,
     pub units: Vec<Unit>,
     pub links: Vec<SuccessorLink>,
+    /// The 2025 communes' areas in km².
+    pub areas: Vec<(Code, f64)>,
     pub groups: Vec<UnitGroup>,
     pub breakdowns: Vec<Breakdown>,
     pub elements: Vec<DataElement>,
@@ -169,6 +171,7 @@ pub fn dataset() -> anyhow::Result<Dataset> {
         scorecards: vec![frameworks::commune_scorecard()],
         units,
         links: admin.links,
+        areas: admin.areas,
         groups,
         breakdowns: elements::breakdowns(),
         elements,

@@ -15,6 +15,7 @@ fn directive(
     completed_on: Option<NaiveDate>,
     reports: Vec<ProgressUpdate>,
 ) -> Directive {
+    let targets = addresses(n).iter().map(|t| c(t)).collect();
     Directive {
         code: c(&format!("KL2023-{n:02}")),
         source: "Kết luận của Chủ tịch UBND tỉnh tại hội nghị tổng kết CĐS và Đề án 06 năm 2023"
@@ -23,6 +24,7 @@ fn directive(
         text: text.to_string(),
         text_en: Some(text_en.to_string()),
         assignees: assignees.iter().map(|a| c(a)).collect(),
+        targets,
         issued_on: d(2023, 12, 28),
         due,
         status: match (completed_on, progress) {
@@ -35,6 +37,25 @@ fn directive(
         reports,
         note: note(),
         note_en: note_en(),
+    }
+}
+
+/// The targets each directive addresses: the six 2023 targets not met (signatures, online
+/// services, digitisation, the 53 essential services, steering committees and plans, dead
+/// zones) each have at least one, and the 2024 targets the follow-up measures.
+fn addresses(n: u32) -> &'static [&'static str] {
+    match n {
+        1 => &["KH2023_22", "KH2024_01"],
+        2 => &["KH2023_23", "KH2024_04", "KH2024_07"],
+        3 => &["KH2024_05"],
+        4 => &["KH2023_05", "KH2023_07"],
+        5 => &["KH2023_19"],
+        6 => &["KH2023_12", "KH2024_08"],
+        7 => &["KH2023_16"],
+        9 => &["KH2023_04"],
+        10 => &["KH2023_22"],
+        11 => &["KH2024_02", "KH2024_03"],
+        _ => &[],
     }
 }
 

@@ -11,7 +11,14 @@ const NOTE_BOTH: &str = "Số liệu minh họa: bài viết chỉ nêu chỉ đ
 /// The 2024 targets the follow-up is judged by, on the derived figures (as of 30 June 2024
 /// most are at risk; 5G is overdue; the Project 06 data store was done early).
 pub fn framework_2024() -> chiso_core::Framework {
-    use chiso_core::{Comparator, Target, TargetScope};
+    use chiso_core::{Comparator, Target, TargetPillar, TargetScope};
+    // 1, 2, 3, 6: plans, products and directives (digital government); 4, 5, 7: dead zones,
+    // connected systems, 5G (infrastructure); 8: the Project 06 data store.
+    let pillar = |n: u32| match n {
+        4 | 5 | 7 => TargetPillar::Infrastructure,
+        8 => TargetPillar::Project06,
+        _ => TargetPillar::DigitalGovernment,
+    };
     let y = Period::Year(2024);
     let value = |n: u32, vi: &str, en: &str, scope: TargetScope, indicator: &str| Target {
         code: c(&format!("KH2024_{n:02}")),
@@ -25,6 +32,7 @@ pub fn framework_2024() -> chiso_core::Framework {
         due: None,
         completed_on: None,
         note: None,
+        pillar: Some(pillar(n)),
     };
     let deadline =
         |n: u32, vi: &str, en: &str, unit: &str, due: NaiveDate, done: Option<NaiveDate>| Target {
@@ -39,6 +47,7 @@ pub fn framework_2024() -> chiso_core::Framework {
             due: Some(due),
             completed_on: done,
             note: Some(NOTE_BOTH.to_string()),
+            pillar: Some(pillar(n)),
         };
     let g = |s: &str| TargetScope::Group(c(s));
     let u = |s: &str| TargetScope::Unit(c(s));
@@ -53,6 +62,7 @@ pub fn framework_2024() -> chiso_core::Framework {
              progress."
                 .into(),
         ),
+        pillars: vec![],
         targets: vec![
             value(
                 1,

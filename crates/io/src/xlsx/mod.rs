@@ -23,6 +23,8 @@ mod guard;
 pub mod plans;
 mod template_read;
 mod template_write;
+// --- explore: a page's table as a workbook ---
+pub mod table;
 
 pub use cells::{cell_ref, column_letter, MAX_CELLS};
 pub use guard::{MAX_ENTRIES, MAX_RATIO, MAX_UNZIPPED, RATIO_FREE};

@@ -21,6 +21,7 @@ use std::sync::Arc;
 mod accounts;
 mod collection;
 mod compulsory;
+mod geo;
 mod large_writes;
 mod p06;
 mod plans;
@@ -321,6 +322,7 @@ macro_rules! contract_suite {
 }
 
 contract_suite!(
+    geo::areas_and_outlines_are_stored_audited_and_all_or_nothing,
     units::migrations_run_once_and_reopen,
     units::units_get_levels_and_filters,
     units::units_upsert_twice_changes_nothing_and_updates_are_audited,

@@ -125,6 +125,7 @@ pub(crate) async fn directives_and_registers(db: &Db) {
         text: "Xóa vùng lõm sóng, phủ sóng 5G".into(),
         text_en: Some("Clear the dead zones, cover with 5G".into()),
         assignees: vec![c("58-SO-TTTT"), c("22753")],
+        targets: vec![],
         issued_on: date(2023, 12, 20),
         due: date(2024, 4, 30),
         status: DirectiveStatus::InProgress,

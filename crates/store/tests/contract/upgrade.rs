@@ -150,8 +150,9 @@ pub(crate) async fn a_release_database_upgrades_in_place(db: &Db) {
     let fresh = Place::of(db).recorded().await.unwrap();
     assert_eq!(
         recorded.len(),
-        16,
-        "the release's thirteen, compulsory fields, the electronic data store and the failed logins"
+        18,
+        "the release's thirteen, compulsory fields, the electronic data store, target pillars, \
+         the units' geography and the failed logins"
     );
     assert!(recorded.iter().all(|r| r.2.is_some()), "{recorded:?}");
     assert_eq!(recorded, fresh);

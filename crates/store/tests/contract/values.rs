@@ -380,6 +380,7 @@ pub(crate) async fn frameworks_and_targets(db: &Db) {
         due: None,
         completed_on: None,
         note: None,
+        pillar: Some(chiso_core::TargetPillar::DigitalGovernment),
     };
     let deadline = chiso_core::Target {
         indicator: None,
@@ -388,6 +389,7 @@ pub(crate) async fn frameworks_and_targets(db: &Db) {
         due: Some(date(2023, 6, 30)),
         completed_on: Some(date(2023, 5, 9)),
         note: Some("hạn minh họa".into()),
+        pillar: Some(chiso_core::TargetPillar::Project06),
         ..target("T2")
     };
     let fw = chiso_core::Framework {
@@ -395,6 +397,10 @@ pub(crate) async fn frameworks_and_targets(db: &Db) {
         name_vi: "Kế hoạch 2023".into(),
         name_en: Some("2023 plan".into()),
         description: None,
+        pillars: vec![
+            chiso_core::TargetPillar::Project06,
+            chiso_core::TargetPillar::DigitalGovernment,
+        ],
         targets: vec![target("T1"), deadline],
     };
     assert_eq!(
@@ -412,6 +418,58 @@ pub(crate) async fn frameworks_and_targets(db: &Db) {
         1
     );
     assert_eq!(s.frameworks().await.unwrap(), vec![fw.clone()]);
+    // The pillars and their order are kept; a target without a pillar reads back without one.
+    let mut no_pillar = fw.clone();
+    no_pillar.pillars.clear();
+    no_pillar.targets[0].pillar = None;
+    assert_eq!(
+        s.upsert_frameworks(std::slice::from_ref(&no_pillar), &actor())
+            .await
+            .unwrap()
+            .updated,
+        1
+    );
+    assert_eq!(s.frameworks().await.unwrap(), vec![no_pillar]);
+    s.upsert_frameworks(std::slice::from_ref(&fw), &actor())
+        .await
+        .unwrap();
+    assert_eq!(s.frameworks().await.unwrap(), vec![fw.clone()]);
+    // A directive names the targets it addresses; an unknown target is refused.
+    let directive = chiso_core::plan::Directive {
+        code: c("KL-01"),
+        source: "Kết luận".into(),
+        number: 1,
+        text: "Nâng tỷ lệ văn bản điện tử".into(),
+        text_en: None,
+        assignees: vec![c("58")],
+        targets: vec![c("T1")],
+        issued_on: date(2023, 12, 20),
+        due: date(2024, 6, 30),
+        status: chiso_core::plan::DirectiveStatus::Open,
+        progress: 0,
+        completed_on: None,
+        reports: vec![],
+        note: None,
+        note_en: None,
+    };
+    s.upsert_directives(std::slice::from_ref(&directive), &actor())
+        .await
+        .unwrap();
+    assert_eq!(s.directives().await.unwrap(), vec![directive.clone()]);
+    let unknown = chiso_core::plan::Directive {
+        code: c("KL-02"),
+        targets: vec![c("T1"), c("KHONG_CO")],
+        ..directive.clone()
+    };
+    match s.upsert_directives(&[unknown], &actor()).await {
+        Err(StoreError::Invalid(e)) => {
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert_eq!(e[0].field, "targets");
+            assert!(e[0].reason.contains("KHONG_CO"), "{e:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.directives().await.unwrap().len(), 1);
     // Replacing the targets: the old ones go.
     let mut fewer = fw.clone();
     fewer.targets.truncate(1);

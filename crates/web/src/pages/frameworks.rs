@@ -163,7 +163,15 @@ async fn framework(
             .map(|d| d.abs().to_string())
             .unwrap_or_default();
         let coverage = at.coverage.as_ref().map(|c| views::note(st, lang, view, c));
+        // The indicator's page at the target's unit (a group's target: at the province).
+        let href = t.indicator.as_ref().map(|i| match &t.scope {
+            chiso_core::TargetScope::Unit(u) => {
+                format!("/indicators/{i}?unit={u}&period={}", t.period)
+            }
+            chiso_core::TargetScope::Group(_) => format!("/indicators/{i}?period={}", t.period),
+        });
         rows.push(minijinja::context! {
+            href,
             coverage,
             name => match (lang, &t.name_en) { (Lang::En, Some(n)) => n.clone(), _ => t.name_vi.clone() },
             note => t.note.as_deref().map(|n| one_language(n, lang)),

@@ -3,15 +3,25 @@
 
 pub(crate) mod account;
 pub(crate) mod audit;
+// --- dashboard ---
+pub(crate) mod dashboard;
+pub(crate) mod dashboard_parts;
+// --- end dashboard ---
 pub(crate) mod form_checks;
 pub(crate) mod forms;
 pub(crate) mod frameworks;
 pub(crate) mod home;
+pub(crate) mod map;
 pub(crate) mod plans;
 pub(crate) mod reports;
 pub(crate) mod roadmap;
 pub(crate) mod units;
 pub(crate) mod views;
+// --- explore: indicator pages, rankings, scorecards, the data explorer ---
+pub(crate) mod explore;
+pub(crate) mod indicator;
+pub(crate) mod pivot;
+pub(crate) mod rankings;
 
 use crate::auth::Credential;
 use crate::auth::Who;
@@ -348,7 +358,10 @@ pub(crate) fn login_or_forbidden(st: &AppState, page: &Page, who: &Who, back: &s
 pub(crate) fn router() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
-        .route("/", get(home::home))
+        // --- dashboard --- (the steering dashboard is the home page; the unit list moved
+        // to /units)
+        .route("/", get(dashboard::dashboard))
+        .route("/units", get(home::home))
         .route("/units/{code}", get(units::unit_page))
         .route("/frameworks/{code}", get(frameworks::framework_page))
         .route("/admin/audit", get(audit::audit_page))
@@ -385,4 +398,12 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/products", get(plans::products_page))
         .route("/plans/{code}/roadmap.svg", get(roadmap::plan_roadmap))
         .route("/roadmap.svg", get(roadmap::province_roadmap))
+        // --- explore ---
+        .route("/explore", get(explore::explore_page))
+        .route("/indicators/{code}", get(indicator::indicator_page))
+        .route("/rankings", get(rankings::rankings_page))
+        .route("/scorecards", get(rankings::scorecards_index))
+        .route("/scorecards/{code}", get(rankings::scorecard_page))
+        // --- map ---
+        .route("/units/{code}/map", get(map::map_page))
 }

@@ -440,6 +440,7 @@ pub(crate) async fn directives_page(
                 })
                 .unwrap_or_default();
             minijinja::context! {
+                code => d.code.to_string(),
                 number => d.number,
                 text => d.text_in(lang.as_str()).to_string(),
                 assignees => names(&d.assignees, &unit_name),

@@ -1,4 +1,4 @@
--- chiso schema, version 16 (postgres): failed logins per user name and client address, shared by
+-- chiso schema, version 18 (postgres): failed logins per user name and client address, shared by
 -- every server of one database so that a lock-out survives a restart and cannot be dodged by
 -- asking another server. Bounded by the store (rows quiet for an hour are forgotten first).
 CREATE TABLE login_failures (
