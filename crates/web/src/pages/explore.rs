@@ -119,7 +119,7 @@ impl Selection {
         (rows, cols)
     }
 
-    pub(crate) fn complete(&self) -> bool {
+    pub(crate) fn is_whole(&self) -> bool {
         !self.dx.is_empty() && !self.pe.is_empty() && !self.ou.is_empty()
     }
 
@@ -501,7 +501,7 @@ async fn explore(st: &AppState, raw: Option<String>, page: &Page) -> Result<Resp
         .map(|b| st.i18n.t(lang, "explore-bad-item", &[("item", b.clone())]))
         .collect();
     let mut pivot_table = None;
-    if sel.complete() && bad.is_empty() {
+    if sel.is_whole() && bad.is_empty() {
         match crate::api::analytics::grid(st, Some(sel.analytics_query()), &page.who).await {
             Ok(g) => pivot_table = Some(pivot::pivot(&g, rows, cols)),
             Err(AnalyticsError::Query(r)) => {
@@ -562,7 +562,7 @@ async fn explore(st: &AppState, raw: Option<String>, page: &Page) -> Result<Resp
         form => choices(st, lang, &sel).await?,
         dims,
         as_of => sel.as_of.clone().unwrap_or_default(),
-        complete => sel.complete(),
+        complete => sel.is_whole(),
         problems,
         table,
         page_link => format!("/explore?{}", sel.page_query(None)),
