@@ -141,6 +141,23 @@ pub(crate) fn items<T: serde::de::DeserializeOwned>(
 /// Largest file accepted by an import or an upload over HTTP: 20 MiB.
 pub const MAX_UPLOAD: usize = chiso_io::values::MAX_FILE_BYTES;
 
+/// A file name as kept and offered: no control characters, no path separators or quotes, and
+/// no direction or zero-width marks (U+202E would show `gpj.exe` as `exe.jpg`); at most 200
+/// characters.
+pub(crate) fn clean_file_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '/' | '\\' | '"')
+                && !matches!(
+                    c,
+                    '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}'
+                )
+        })
+        .take(200)
+        .collect()
+}
+
 /// A download: the given type, `attachment`, no sniffing, a sandbox for anything opened.
 pub(crate) fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
     download(content_type, file_name, axum::body::Body::from(bytes))
@@ -148,6 +165,8 @@ pub(crate) fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) ->
 
 /// A download of a body (streamed or whole), as [`attachment`].
 pub(crate) fn download(content_type: &str, file_name: &str, body: axum::body::Body) -> Response {
+    let file_name = clean_file_name(file_name);
+    let file_name = file_name.as_str();
     let ascii: String = file_name
         .chars()
         .map(|c| {

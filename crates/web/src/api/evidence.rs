@@ -90,6 +90,29 @@ pub(crate) async fn read_multipart(mut m: Multipart) -> Result<Upload, ApiError>
     Ok(u)
 }
 
+/// Evidence belongs to a report that exists: an unknown unit is 404, a unit that does not
+/// report this data set in that period (it did not exist yet, or is not assigned) is refused.
+pub(crate) async fn reports_then(st: &AppState, r: &Report) -> Result<(), ApiError> {
+    let hier = chiso_collect::Hierarchy::of(&st.app).await;
+    if hier.unit(r.unit.as_str()).is_none() {
+        return Err(ApiError::NotFound(format!(
+            "không có đơn vị {} / no unit {}",
+            r.unit, r.unit
+        )));
+    }
+    if !hier.expects(&r.ds, r.unit.as_str(), &r.period) {
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            None,
+            "period",
+            format!(
+                "đơn vị {} không báo cáo biểu {} cho kỳ {} / unit {} does not report {} for {}",
+                r.unit, r.ds.code, r.period, r.unit, r.ds.code, r.period
+            ),
+        )]));
+    }
+    Ok(())
+}
+
 /// Check and keep an evidence file for a report.
 pub(crate) async fn keep_evidence(
     st: &AppState,
@@ -99,18 +122,14 @@ pub(crate) async fn keep_evidence(
     via: Via,
 ) -> Result<Evidence, ApiError> {
     use sha2::Digest;
+    reports_then(st, r).await?;
     if up.bytes.is_empty() {
         return Err(ApiError::bad("file", "chưa chọn tệp / no file was sent"));
     }
     if up.bytes.len() > chiso_core::dataset::MAX_EVIDENCE_BYTES {
         return Err(ApiError::TooLarge(chiso_core::dataset::MAX_EVIDENCE_BYTES));
     }
-    let file_name: String = up
-        .file_name
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
-        .take(200)
-        .collect();
+    let file_name = crate::params::clean_file_name(&up.file_name);
     let Some(content_type) = chiso_core::dataset::sniff_evidence(&up.bytes, &file_name) else {
         return Err(ApiError::Invalid(vec![FieldError::new(
             None,

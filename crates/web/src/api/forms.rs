@@ -310,7 +310,7 @@ pub(crate) async fn uncomplete(
 /// are locked.
 #[utoipa::path(post, path = "/api/forms/{data_set}/{unit}/{period}/approval", tag = "collection",
     params(("data_set" = String, Path), ("unit" = String, Path), ("period" = String, Path)),
-    responses((status = 200, body = Approval), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Approval), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn approve(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
@@ -326,6 +326,11 @@ pub(crate) async fn approve_report(
     r: &Report,
     via: Via,
 ) -> Result<Approval, ApiError> {
+    // Approving is a person's act: asked anonymously, the answer is "log in", whatever may
+    // be read in public.
+    if !matches!(who, Who::User(_)) {
+        return Err(ApiError::Unauthorized);
+    }
     require(st, who, Action::Read, &[r.unit.as_str()]).await?;
     let hier = Hierarchy::of(&st.app).await;
     let may = approver(st, who, &hier).await;
@@ -360,13 +365,16 @@ pub struct Unapproved {
 #[utoipa::path(delete, path = "/api/forms/{data_set}/{unit}/{period}/approval", tag = "collection",
     params(("data_set" = String, Path), ("unit" = String, Path), ("period" = String, Path)),
     request_body = ReasonIn,
-    responses((status = 200, body = Unapproved), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Unapproved), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn unapprove(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
     Path((ds, unit, period)): Path<(String, String, String)>,
     b: Result<Json<ReasonIn>, JsonRejection>,
 ) -> Result<Json<Unapproved>, ApiError> {
+    if !matches!(who, Who::User(_)) {
+        return Err(ApiError::Unauthorized);
+    }
     let input = body(b)?;
     let r = report(&st, &ds, &unit, &period).await?;
     Ok(Json(Unapproved {

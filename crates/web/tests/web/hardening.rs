@@ -268,3 +268,94 @@ async fn a_tokens_use_is_recorded_once_a_minute_and_off_the_request() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn approving_anonymously_is_asked_to_log_in() {
+    let app = spawn_app(true).await;
+    let path = "/api/forms/BM_CDS_XA/22783/2023/approval";
+    for (method, body) in [("POST", None), ("DELETE", Some(json!({"reason": "thử"})))] {
+        let mut req = Request::builder().method(method).uri(path);
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let r = send_raw(
+            &app,
+            req.body(Body::from(body.map(|b| b.to_string()).unwrap_or_default()))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method}: {}", r.text);
+    }
+    app.finish().await;
+}
+
+/// A small PDF, as a browser uploads it.
+fn pdf_upload(file_name: &str) -> (String, Vec<u8>) {
+    multipart(
+        &[("summary", "Công văn")],
+        Some((
+            file_name,
+            b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+        )),
+    )
+}
+
+#[tokio::test]
+async fn evidence_needs_a_unit_that_reports_in_that_period() {
+    let app = spawn_app(true).await;
+    let upload = |path: &'static str| {
+        let (content_type, body) = pdf_upload("cong-van.pdf");
+        Request::post(path)
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // An unknown unit: not found, not a server error.
+    let r = send(&app, upload("/api/forms/BM_CDS_XA/99999/2023/evidence")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    // A 2025 commune in 1900: it did not report then.
+    let r = send(
+        &app,
+        upload("/api/forms/BM_CDS_XA/2025-22738/1900/evidence"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("không báo cáo"), "{}", r.text);
+    let kept = app
+        .store
+        .evidence(
+            &Code::parse("BM_CDS_XA").unwrap(),
+            &Code::parse("2025-22738").unwrap(),
+            &chiso_core::Period::Year(1900),
+        )
+        .await
+        .unwrap();
+    assert!(kept.is_empty(), "{kept:?}");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn evidence_names_lose_direction_marks() {
+    let app = spawn_app(true).await;
+    // U+202E shows "cong-van\u{202E}fdp.exe" as "cong-vanexe.pdf".
+    let (content_type, body) = pdf_upload("cong-van\u{202E}fdp.exe.pdf");
+    let r = send(
+        &app,
+        Request::post("/api/forms/BM_CDS_XA/2025-22738/2026/evidence")
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let e = r.json();
+    assert_eq!(e["file_name"], "cong-vanfdp.exe.pdf", "{e}");
+    let got = get(
+        &app,
+        &format!("/api/evidence/{}", e["id"].as_str().unwrap()),
+    )
+    .await;
+    let disposition = got.headers["content-disposition"].to_str().unwrap();
+    assert!(!disposition.contains("%E2%80%AE"), "{disposition}");
+    app.finish().await;
+}
