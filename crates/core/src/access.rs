@@ -55,9 +55,9 @@ pub enum Person<'a> {
     },
 }
 
-/// The one authorization rule. `unit` is the unit touched (None: no particular unit, which
-/// then needs a role over every unit — except for reading the structure and managing the
-/// framework, which any holder of the role may do).
+/// The one authorization rule. `unit` is the unit touched (None: no particular unit — a shared
+/// definition — which then needs a role over every unit, except for reading the structure,
+/// which any holder of a role may do).
 pub fn allowed(who: Person<'_>, action: Action, unit: Option<&str>, tree: &UnitTree) -> bool {
     let assignments = match who {
         Person::Anonymous { public_read } => {
@@ -75,7 +75,9 @@ pub fn allowed(who: Person<'_>, action: Action, unit: Option<&str>, tree: &UnitT
         }
         match (unit, &a.unit) {
             (_, None) => true,
-            (None, Some(_)) => matches!(action, Action::ReadMeta | Action::ManageFramework),
+            // Shared definitions (elements, indicators, data sets, frameworks) reach every
+            // unit: a role over one unit reads them, only a role over every unit changes them.
+            (None, Some(_)) => matches!(action, Action::ReadMeta),
             (Some(u), Some(scope)) => tree.is_within(u, scope.as_str()),
         }
     })
@@ -180,6 +182,12 @@ mod tests {
             prop_assert!(!allowed(blocked, ACTIONS[a], Some(UNITS[u]), &t));
             let anon = allowed(Person::Anonymous { public_read: true }, ACTIONS[a], Some(UNITS[u]), &t);
             prop_assert_eq!(anon, matches!(ACTIONS[a], Action::ReadMeta | Action::Read));
+            // What reaches every unit (no unit named) is only read by a scoped role, never
+            // changed; a role over every unit does what it grants.
+            let shared = allowed(account(&grant), ACTIONS[a], None, &t);
+            prop_assert_eq!(shared, grants(ROLES[r], ACTIONS[a]) && ACTIONS[a] == Action::ReadMeta);
+            let everywhere = vec![Assignment { role: ROLES[r], unit: None }];
+            prop_assert_eq!(allowed(account(&everywhere), ACTIONS[a], None, &t), grants(ROLES[r], ACTIONS[a]));
         }
     }
 

@@ -46,18 +46,12 @@ pub use p06::{
     access_hash, AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta, FileStore,
     P06Reads, P06Write, P06Writes, ResultQuery,
 };
+pub use plans::{DirectiveChange, PlanChange};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Receives (element, breakdown option or "", unit, period, number) for each stored number.
 pub type NumberSink<'a> = dyn for<'r> FnMut(&'r str, &'r str, &'r str, &'r str, f64) + Send + 'a;
-
-/// A change to one plan, applied under the store's row lock; an error refuses it.
-pub type PlanChange<'a> =
-    dyn Fn(&mut Plan) -> std::result::Result<(), FieldError> + Send + Sync + 'a;
-/// A change to one directive, applied under the store's row lock.
-pub type DirectiveChange<'a> =
-    dyn Fn(&mut Directive) -> std::result::Result<(), FieldError> + Send + Sync + 'a;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,17 @@
 //! Plans, directives and register entries: definitions kept as JSON beside their key
 //! columns, checked against the units, targets and indicators they name.
 
+/// A change to one plan, applied under the store's row lock; an error refuses it.
+pub type PlanChange<'a> = dyn Fn(&mut chiso_core::plan::Plan) -> std::result::Result<(), crate::FieldError>
+    + Send
+    + Sync
+    + 'a;
+/// A change to one directive, applied under the store's row lock.
+pub type DirectiveChange<'a> = dyn Fn(&mut chiso_core::plan::Directive) -> std::result::Result<(), crate::FieldError>
+    + Send
+    + Sync
+    + 'a;
+
 use crate::audit::AuditBuffer;
 use crate::common::*;
 use crate::rows::*;

@@ -359,3 +359,66 @@ async fn evidence_names_lose_direction_marks() {
     assert!(!disposition.contains("%E2%80%AE"), "{disposition}");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_framework_administrator_of_one_commune_cannot_redefine_what_the_province_uses() {
+    let app = spawn_app(true).await;
+    let commune = user_token(&app, "khung.xa", Role::FrameworkAdmin, "22738").await;
+    let province_wide = user_token(&app, "khung.tinh", Role::FrameworkAdmin, "58").await;
+    let everywhere = {
+        make_user(
+            app.store.as_ref(),
+            "khung.chung",
+            vec![Assignment {
+                role: Role::FrameworkAdmin,
+                unit: None,
+            }],
+        )
+        .await;
+        token_for(app.store.as_ref(), "khung.chung").await
+    };
+    // The province's signature rate, redefined.
+    let redefined = json!({"indicators": [{"code": "CKS_TY_LE", "name_vi": "Tỷ lệ chữ ký số (sửa)",
+        "numerator": "#{CB_KY_SO}", "denominator": "1", "factor": 100, "decimals": 2,
+        "direction": "higher_is_better", "is_rate": true}]});
+    let constant = json!({"constants": [{"code": "K_MOI", "name_vi": "Hằng số", "value": 1}]});
+    for token in [&commune, &province_wide] {
+        let r = as_user(
+            &app,
+            "POST",
+            "/api/indicators",
+            token,
+            Some(redefined.clone()),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        let r = as_user(
+            &app,
+            "POST",
+            "/api/constants",
+            token,
+            Some(constant.clone()),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        // Reading them stays open.
+        let r = as_user(&app, "GET", "/api/indicators", token, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let kept = get(&app, "/api/indicators").await.json();
+    assert!(
+        !kept.to_string().contains("(sửa)"),
+        "the indicator was changed"
+    );
+    // A framework administrator over every unit may.
+    let r = as_user(
+        &app,
+        "POST",
+        "/api/indicators",
+        &everywhere,
+        Some(redefined),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.finish().await;
+}
