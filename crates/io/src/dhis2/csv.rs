@@ -160,8 +160,8 @@ fn read_row(rec: &csv::ByteRecord, line: usize) -> Result<ValueRow, RowErrors> {
     let unit = field(2);
     let coc = field(3);
     let aoc = field(4);
-    let value = field(5);
-    let comment = field(8);
+    let value = crate::csv_values::from_cell(&field(5)).to_string();
+    let comment = crate::csv_values::from_cell(&field(8)).to_string();
     let deleted = field(10);
     if rec.len() > COLUMNS.len() {
         errs.push((

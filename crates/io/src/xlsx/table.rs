@@ -93,7 +93,7 @@ pub fn write_csv(t: &Table) -> Vec<u8> {
     let _ = w.write_record(&t.header);
     for r in &t.rows {
         let _ = w.write_record(r.iter().map(|c| match c {
-            TableCell::Text(s) => s.clone(),
+            TableCell::Text(s) => crate::csv_values::to_cell(s).into_owned(),
             TableCell::Number(v, d) => format!("{:.*}", usize::from(*d), v),
             TableCell::Empty => String::new(),
         }));

@@ -422,3 +422,47 @@ async fn a_framework_administrator_of_one_commune_cannot_redefine_what_the_provi
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn an_export_never_hands_a_spreadsheet_a_formula() {
+    let app = spawn_app(true).await;
+    let link = "=HYPERLINK(\"http://lua-dao.example\",\"Bấm vào đây\")";
+    let r = post(
+        &app,
+        "/api/data-values",
+        json!({"data_values": [{"element": "VB_DEN", "unit": "2025-22738", "period": "2026",
+            "value": 12, "comment": link}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for path in [
+        "/api/exports/data-values.csv?orgUnit=2025-22738",
+        "/api/dataValueSets.csv?dataSet=BM_CDS_XA&period=2026&orgUnit=2025-22738",
+    ] {
+        let r = as_user(&app, "GET", path, &app.token, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        assert!(r.text.contains("'=HYPERLINK"), "{path}: {}", r.text);
+        assert!(
+            !r.text.contains(",=HYPERLINK") && !r.text.contains(",\"=HYPERLINK"),
+            "{path}: {}",
+            r.text
+        );
+    }
+    // Imported again, the comment is what was written.
+    let csv = as_user(
+        &app,
+        "GET",
+        "/api/exports/data-values.csv?orgUnit=2025-22738",
+        &app.token,
+        None,
+    )
+    .await
+    .text;
+    let rows = chiso_io::csv_values::read_csv("lai.csv", csv.as_bytes()).unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.element == "VB_DEN" && r.period == "2026")
+        .unwrap();
+    assert_eq!(row.comment.as_deref(), Some(link));
+    app.finish().await;
+}
