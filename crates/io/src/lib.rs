@@ -11,6 +11,7 @@ pub mod csv_values;
 pub mod detect;
 pub mod dhis2;
 mod error;
+pub mod formula;
 pub mod geojson;
 pub mod names;
 pub mod values;
