@@ -509,3 +509,73 @@ fn malformed_files_leave_the_database_byte_for_byte_unchanged() {
     assert_eq!(v["dataValues"].as_array().unwrap().len(), 2, "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The audit log's head, kept outside the database, catches what a whole-looking chain hides:
+/// a copy of the database older than the head, and a chain whose hashes were recomputed.
+#[test]
+fn an_older_copy_or_a_rewritten_chain_fails_against_the_recorded_head() {
+    let dir = tempdir("audit-head");
+    let (ok, _, err) = run(chiso().args(["demo", "--no-serve", "--data-dir"]).arg(&dir));
+    assert!(ok, "{err}");
+    let db = dir.join("demo.db");
+    let url = format!("sqlite://{}", db.display());
+    let head = |url: &str| {
+        let (ok, out, err) = run(chiso().args(["audit", "head", "--database", url]));
+        assert!(ok, "{err}");
+        out.trim().to_string()
+    };
+    let verify = |url: &str, expect: &str| {
+        run(chiso().args(["audit", "verify", "--database", url, "--expect", expect]))
+    };
+    let before = head(&url);
+    assert!(
+        before
+            .split_once(':')
+            .is_some_and(|(s, h)| s.parse::<i64>().is_ok() && h.len() == 64),
+        "{before}"
+    );
+    let (ok, out, err) = verify(&url, &before);
+    assert!(ok, "{err}");
+    assert!(out.contains("holding the recorded head"), "{out}");
+
+    // A copy kept now, then one more change (an account) and its head recorded.
+    let stale = dir.join("stale.db");
+    std::fs::copy(&db, &stale).unwrap();
+    let (ok, _, err) = run(chiso()
+        .args([
+            "user",
+            "add",
+            "kiem.toan",
+            "--name",
+            "Kiểm toán",
+            "--role",
+            "viewer",
+            "--database",
+        ])
+        .arg(&url));
+    assert!(ok, "{err}");
+    let after = head(&url);
+    assert_ne!(after, before);
+    assert!(
+        verify(&url, &before).0,
+        "an older head is still inside the chain"
+    );
+
+    // The older copy restored: whole in itself, but shorter than the head recorded.
+    let stale_url = format!("sqlite://{}", stale.display());
+    let (ok, _, _) = run(chiso().args(["audit", "verify", "--database", &stale_url]));
+    assert!(ok, "the stale copy's own chain is whole");
+    let (ok, _, err) = verify(&stale_url, &after);
+    assert!(!ok);
+    assert!(err.contains("older copy"), "{err}");
+
+    // The same sequence number with another hash: a rewritten chain.
+    let (seq, _) = after.split_once(':').unwrap();
+    let (ok, _, err) = verify(&url, &format!("{seq}:{}", "0".repeat(64)));
+    assert!(!ok);
+    assert!(err.contains("rewritten"), "{err}");
+    // A malformed head is said in words.
+    let (ok, _, err) = verify(&url, "907-abc");
+    assert!(!ok);
+    assert!(err.contains("SEQ:HASH"), "{err}");
+}

@@ -312,12 +312,14 @@ impl<B: SqlBackend> crate::AuditReads for B {
                     return Ok(crate::AuditCheck {
                         rows: n,
                         broken: Some((id, "the row is not sealed".into())),
+                        ..Default::default()
                     });
                 };
                 if prev_hash != prev {
                     return Ok(crate::AuditCheck {
                         rows: n,
                         broken: Some((id, "the link to the previous row does not match: a row before it was removed, added or edited".into())),
+                        ..Default::default()
                     });
                 }
                 let at: DateTime<Utc> = r.get("at")?;
@@ -341,6 +343,7 @@ impl<B: SqlBackend> crate::AuditReads for B {
                             id,
                             "the row's content does not match its hash: it was edited".into(),
                         )),
+                        ..Default::default()
                     });
                 }
                 if action == crate::bulk::BATCH_ACTION {
@@ -353,16 +356,45 @@ impl<B: SqlBackend> crate::AuditReads for B {
                         return Ok(crate::AuditCheck {
                             rows: n,
                             broken: Some((id, "the batch's list of values does not match the digest in its row: it was edited or removed".into())),
+                            ..Default::default()
                         });
                     }
                 }
                 prev = hash;
             }
         }
+        let head = (!prev.is_empty()).then(|| (after, prev));
+        // The chain is whole: its latest state of every value must be what is stored.
+        let values = crate::audit_replay::first_mismatch(self).await?;
         Ok(crate::AuditCheck {
             rows: n,
             broken: None,
+            head,
+            values,
         })
+    }
+
+    async fn audit_hash_at(&self, id: Option<i64>) -> Result<Option<(i64, String)>, StoreError> {
+        let row = match id {
+            Some(id) => {
+                stmt("SELECT id, hash FROM audit_log WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(self)
+                    .await?
+            }
+            None => {
+                stmt("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                    .fetch_optional(self)
+                    .await?
+            }
+        };
+        row.map(|r| {
+            Ok((
+                r.get("id")?,
+                r.get::<Option<String>>("hash")?.unwrap_or_default(),
+            ))
+        })
+        .transpose()
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {

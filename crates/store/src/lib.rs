@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod audit_replay;
 mod bulk;
 mod collection;
 mod common;
@@ -332,11 +333,18 @@ pub fn secret_hash(secret: &str) -> String {
 }
 
 /// The result of checking the audit log's hash chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditCheck {
     pub rows: u64,
     /// The first row that breaks the chain, and why.
     pub broken: Option<(i64, String)>,
+    /// The last row's id and hash: the head to anchor outside the database.
+    #[serde(default)]
+    pub head: Option<(i64, String)>,
+    /// The first data value whose stored state differs from the chain's latest state of it
+    /// (its entity), and why.
+    #[serde(default)]
+    pub values: Option<(String, String)>,
 }
 
 /// The hash of one audit row, chained to the previous row's hash. Every field is written
@@ -508,6 +516,8 @@ pub trait AuditReads: Send + Sync {
     /// Walk the audit log's hash chain from the first row and report the first row whose
     /// hash or link does not match (an edited, removed or inserted row).
     async fn verify_audit(&self) -> Result<AuditCheck>;
+    /// The id and hash of the audit row `id` (the last row when `None`).
+    async fn audit_hash_at(&self, id: Option<i64>) -> Result<Option<(i64, String)>>;
     async fn counts(&self) -> Result<Counts>;
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     /// Close the connections, waiting for them (SQLite then folds its write-ahead log into the

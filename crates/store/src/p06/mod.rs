@@ -392,6 +392,7 @@ impl<B: SqlBackend + FilesDir> P06Reads for B {
                     return Ok(AuditCheck {
                         rows: n,
                         broken: Some((id, "the link to the previous entry does not match: an entry before it was removed, added or edited".into())),
+                        ..Default::default()
                     });
                 }
                 let expect = access_hash(&prev, &access_of(r)?);
@@ -400,6 +401,7 @@ impl<B: SqlBackend + FilesDir> P06Reads for B {
                     return Ok(AuditCheck {
                         rows: n,
                         broken: Some((id, "the entry was edited after it was written".into())),
+                        ..Default::default()
                     });
                 }
                 prev = hash;
@@ -407,7 +409,7 @@ impl<B: SqlBackend + FilesDir> P06Reads for B {
         }
         Ok(AuditCheck {
             rows: n,
-            broken: None,
+            ..Default::default()
         })
     }
 

@@ -520,7 +520,65 @@ pub(crate) async fn the_audit_log_is_a_hash_chain(db: &Db) {
         .unwrap();
     let ok = s.verify_audit().await.unwrap();
     let rows = s.counts().await.unwrap().audit_log as u64;
-    assert_eq!(ok, chiso_store::AuditCheck { rows, broken: None });
+    let head = s.audit_hash_at(None).await.unwrap();
+    assert_eq!(
+        ok,
+        chiso_store::AuditCheck {
+            rows,
+            broken: None,
+            head: head.clone(),
+            values: None,
+        }
+    );
+    assert_eq!(
+        head.as_ref().map(|h| h.0),
+        Some(s.last_audit_id().await.unwrap())
+    );
+    assert_eq!(
+        s.audit_hash_at(head.as_ref().map(|h| h.0)).await.unwrap(),
+        head
+    );
+    assert_eq!(s.audit_hash_at(Some(i64::MAX)).await.unwrap(), None);
+
+    // A value edited, inserted or deleted in the table around chiso does not match the chain's
+    // latest state of it.
+    for (edit, undo, why) in [
+        (
+            "UPDATE data_values SET value = '7', num = 7 WHERE element = 'VB_DEN' AND unit = '22741'",
+            "UPDATE data_values SET value = '800', num = 800 WHERE element = 'VB_DEN' AND unit = '22741'",
+            "edited around chiso",
+        ),
+        (
+            "DELETE FROM data_values WHERE element = 'VB_DEN' AND unit = '22741'",
+            "INSERT INTO data_values (element, unit, period, breakdown, value, num, comment, source, stored_by, stored_at) SELECT element, '22741', period, breakdown, '800', 800, comment, source, stored_by, stored_at FROM data_values WHERE element = 'VB_DEN' AND unit = '22738'",
+            "deleted around chiso",
+        ),
+    ] {
+        tamper(db, edit).await;
+        let bad = s.verify_audit().await.unwrap();
+        assert_eq!(bad.broken, None, "the chain itself is whole");
+        let (entity, reason) = bad.values.expect("the direct change was not seen");
+        assert_eq!(entity, "data_value:VB_DEN/22741/2023/");
+        assert!(reason.contains(why), "{reason}");
+        tamper(db, undo).await;
+        assert_eq!(s.verify_audit().await.unwrap().values, None, "{why}: undone");
+    }
+    tamper(
+        db,
+        "INSERT INTO data_values (element, unit, period, breakdown, value, num, comment, source, stored_by, stored_at) SELECT element, unit, '2022', breakdown, '5', 5, comment, source, stored_by, stored_at FROM data_values WHERE element = 'VB_DEN' AND unit = '22738'",
+    )
+    .await;
+    let bad = s.verify_audit().await.unwrap();
+    let (entity, reason) = bad
+        .values
+        .expect("a value written around chiso was not seen");
+    assert_eq!(entity, "data_value:VB_DEN/22738/2022/");
+    assert!(reason.contains("never recorded"), "{reason}");
+    tamper(
+        db,
+        "DELETE FROM data_values WHERE element = 'VB_DEN' AND unit = '22738' AND period = '2022'",
+    )
+    .await;
 
     // An edited value is found, at its row.
     let last = s.last_audit_id().await.unwrap();
