@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod audit;
 mod boundaries;
 mod roadmap;
 mod transfer;
@@ -102,7 +103,7 @@ enum Command {
     /// The audit log.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: audit::AuditCommand,
     },
     /// Import data values from a file — an Excel template (.xlsx), CSV (chiso's or DHIS2's
     /// columns) or DHIS2 dataValueSets JSON — all or nothing: any error and nothing is written.
@@ -276,36 +277,6 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
-enum AuditCommand {
-    /// Check the audit log's hash chain: every row's hash and its link to the row before.
-    /// Exits with status 1 and names the first bad row when the log was tampered with.
-    Verify {
-        #[arg(
-            long,
-            env = "CHISO_DATABASE_URL",
-            default_value = "sqlite://chiso-data/chiso.db"
-        )]
-        database: String,
-        /// A head recorded earlier (`SEQ:HASH`, as `chiso audit head` prints it): fail when the
-        /// chain no longer holds that row with that hash — a truncated tail, a chain
-        /// recomputed after an edit, or a restored stale copy.
-        #[arg(long)]
-        expect: Option<String>,
-    },
-    /// Print the audit log's head — the last row's sequence number and hash, `SEQ:HASH` — to
-    /// keep outside the database (a file, syslog, a paper register) and give to
-    /// `chiso audit verify --expect` later.
-    Head {
-        #[arg(
-            long,
-            env = "CHISO_DATABASE_URL",
-            default_value = "sqlite://chiso-data/chiso.db"
-        )]
-        database: String,
-    },
-}
-
-#[derive(Subcommand)]
 enum UnitsCommand {
     /// Load Vietnam's administrative units (legacy and 2025 structures, with the crosswalk as
     /// successor links). Running it again changes nothing.
@@ -324,20 +295,6 @@ enum UnitsCommand {
         #[arg(long)]
         from: Option<PathBuf>,
     },
-}
-
-/// A head as `chiso audit head` prints it: `SEQ:HASH`.
-fn parse_head(s: &str) -> anyhow::Result<(i64, String)> {
-    let (seq, hash) = s.trim().split_once(':').ok_or_else(|| {
-        anyhow::anyhow!("--expect takes SEQ:HASH, as `chiso audit head` prints it")
-    })?;
-    let seq: i64 = seq
-        .parse()
-        .map_err(|_| anyhow::anyhow!("--expect: '{seq}' is not a sequence number"))?;
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!("--expect: '{hash}' is not a SHA-256 hash (64 hexadecimal digits)");
-    }
-    Ok((seq, hash.to_ascii_lowercase()))
 }
 
 fn main() -> std::process::ExitCode {
@@ -368,7 +325,7 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+pub(crate) async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         if let Some(dir) = std::path::Path::new(path)
             .parent()
@@ -517,64 +474,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User { command } => user_command(command).await,
         Command::Token { command } => token_command(command).await,
-        Command::Audit {
-            command: AuditCommand::Head { database },
-        } => {
-            let store = open(&database).await?;
-            let head = store.audit_hash_at(None).await;
-            store.close().await;
-            match head? {
-                Some((seq, hash)) => println!("{seq}:{hash}"),
-                None => bail!("the audit log is empty: there is no head yet"),
-            }
-            Ok(())
-        }
-        Command::Audit {
-            command: AuditCommand::Verify { database, expect },
-        } => {
-            let expect = expect.as_deref().map(parse_head).transpose()?;
-            let store = open(&database).await?;
-            let check = store.verify_audit().await;
-            let anchored = match &expect {
-                Some((seq, _)) => store.audit_hash_at(Some(*seq)).await.map(Some),
-                None => Ok(None),
-            };
-            store.close().await;
-            let (check, anchored) = (check?, anchored?);
-            if let Some((id, why)) = check.broken {
-                bail!("the audit log was tampered with at row {id}: {why}");
-            }
-            if let Some((entity, why)) = check.values {
-                bail!("the stored values differ from the audit log at {entity}: {why}");
-            }
-            if let Some((seq, hash)) = &expect {
-                match anchored.flatten() {
-                    None => bail!(
-                        "the audit log has no row {seq}, the head recorded earlier: its tail was \
-                         cut, or this is an older copy of the database (it ends at row {})",
-                        check.head.as_ref().map_or(0, |h| h.0)
-                    ),
-                    Some((_, found)) if &found != hash => bail!(
-                        "row {seq} of the audit log does not have the hash recorded earlier: \
-                         the chain was rewritten (recomputed after an edit) or replaced"
-                    ),
-                    Some(_) => {}
-                }
-            }
-            println!(
-                "Nhật ký hệ thống toàn vẹn / the audit log is intact: {} rows, hash chain unbroken, \
-                 every stored value as the log last recorded it{}",
-                check.rows,
-                match &expect {
-                    Some((seq, _)) => format!(", holding the recorded head {seq}"),
-                    None => String::new(),
-                }
-            );
-            if let Some((seq, hash)) = check.head {
-                println!("head: {seq}:{hash}");
-            }
-            Ok(())
-        }
+        Command::Audit { command } => audit::run(command).await,
         Command::Roadmap(args) => roadmap::run(args).await,
         Command::Boundaries { command } => boundaries::run(command).await,
         Command::Migrate { database } => {

@@ -1,5 +1,20 @@
 //! The audit log: chained rows appended in the writing transaction, read back, verified.
 
+/// The result of checking the audit log's hash chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditCheck {
+    pub rows: u64,
+    /// The first row that breaks the chain, and why.
+    pub broken: Option<(i64, String)>,
+    /// The last row's id and hash: the head to anchor outside the database.
+    #[serde(default)]
+    pub head: Option<(i64, String)>,
+    /// The first data value whose stored state differs from the chain's latest state of it
+    /// (its entity), and why.
+    #[serde(default)]
+    pub values: Option<(String, String)>,
+}
+
 use crate::rows::*;
 use crate::sql::{scalar, stmt, SqlBackend, Tx};
 use crate::{Actor, AuditQuery, Counts, StoreError};
@@ -363,7 +378,7 @@ impl<B: SqlBackend> crate::AuditReads for B {
                 prev = hash;
             }
         }
-        let head = (!prev.is_empty()).then(|| (after, prev));
+        let head = (!prev.is_empty()).then_some((after, prev));
         // The chain is whole: its latest state of every value must be what is stored.
         let values = crate::audit_replay::first_mismatch(self).await?;
         Ok(crate::AuditCheck {

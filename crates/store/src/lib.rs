@@ -41,6 +41,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub use accounts::{LoginFailures, MAX_LOGIN_FAILURE_ROWS};
+pub use audit::AuditCheck;
 pub use chiso_core::StoredUnit;
 pub use geo::{BoundaryInput, GeoReads, GeoWrites, UnitGeography};
 pub use p06::{
@@ -330,21 +331,6 @@ pub struct TokenRecord {
 pub fn secret_hash(secret: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// The result of checking the audit log's hash chain.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditCheck {
-    pub rows: u64,
-    /// The first row that breaks the chain, and why.
-    pub broken: Option<(i64, String)>,
-    /// The last row's id and hash: the head to anchor outside the database.
-    #[serde(default)]
-    pub head: Option<(i64, String)>,
-    /// The first data value whose stored state differs from the chain's latest state of it
-    /// (its entity), and why.
-    #[serde(default)]
-    pub values: Option<(String, String)>,
 }
 
 /// The hash of one audit row, chained to the previous row's hash. Every field is written
