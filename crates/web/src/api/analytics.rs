@@ -180,9 +180,26 @@ pub(crate) async fn grid(
         crate::api::figures::require_view(st, who, chiso_engine::View::Live, &refs).await?;
     }
     q.check_size().map_err(api_error)?;
-    // Names the engine does not hold.
-    let elements = st.store.elements().await?;
-    let groups = st.store.groups().await?;
+    // Names the engine does not hold, read only when the answer names such items (a question
+    // of indicators and units reads nothing from the store).
+    let elements = if q
+        .data
+        .iter()
+        .any(|d| matches!(d.kind, DataKind::Element { .. }))
+    {
+        st.store.elements().await?
+    } else {
+        Vec::new()
+    };
+    let groups = if q
+        .units
+        .iter()
+        .any(|u| matches!(u.scope, chiso_engine::Scope::Group(_)))
+    {
+        st.store.groups().await?
+    } else {
+        Vec::new()
+    };
     let engine = st.app.read().await;
     let labels = Labels {
         elements: &elements,
