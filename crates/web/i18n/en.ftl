@@ -635,3 +635,11 @@ pillar-digital_society = Digital society
 pillar-project06 = Project 06
 pillar-infrastructure = Infrastructure and platforms
 pillar-other = Other targets
+
+## Unit page: pillars, figures to date, peers (issue 15)
+unit-period-to-date = { $period } (as of { $date })
+unit-change-between = { $now } against { $before }
+col-peers = Rank among peers
+unit-peers-title = Rank { $rank } of { $of } units at the same level under the same parent, { $period } — see the ranking
+unit-peers-legend = Rank among peers: the unit's place among the units at its level under the same parent in the latest period with figures (equal figures share a rank).
+unit-pillar-other = Other indicators

@@ -635,3 +635,11 @@ pillar-digital_society = Xã hội số
 pillar-project06 = Đề án 06
 pillar-infrastructure = Hạ tầng, nền tảng số
 pillar-other = Chỉ tiêu khác
+
+## Unit page: pillars, figures to date, peers (issue 15)
+unit-period-to-date = { $period } (tính đến { $date })
+unit-change-between = { $now } so với { $before }
+col-peers = Hạng trong cấp
+unit-peers-title = Hạng { $rank } trong { $of } đơn vị cùng cấp trực thuộc đơn vị cấp trên, { $period } — xem bảng xếp hạng
+unit-peers-legend = Hạng trong cấp: vị trí của đơn vị giữa các đơn vị cùng cấp trực thuộc cùng đơn vị cấp trên ở kỳ mới nhất có số liệu (bằng số thì cùng hạng).
+unit-pillar-other = Chỉ số khác

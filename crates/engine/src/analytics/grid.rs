@@ -124,8 +124,9 @@ impl Resolved {
         pe: &Period,
         ou: &UnitScope,
     ) -> Result<Option<Cell>, QueryError> {
+        let viewed = engine.view(self.options.view.unwrap_or(crate::View::Live));
         Ok(match &dx.kind {
-            DataKind::Indicator(code) => engine
+            DataKind::Indicator(code) => viewed
                 .indicator(code.as_str(), &ou.scope, pe, self.as_of)?
                 .map(|v| Cell {
                     value: v.value,
@@ -134,7 +135,7 @@ impl Resolved {
                         .indicator_def(code.as_str())
                         .map(|d| (v.numerator, v.denominator, d.factor)),
                 }),
-            DataKind::Element { element, option } => engine
+            DataKind::Element { element, option } => viewed
                 .element(element, co.or(option.as_ref()), &ou.scope, pe, self.as_of)?
                 .map(|value| Cell {
                     value,

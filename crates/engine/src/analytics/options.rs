@@ -37,6 +37,8 @@ pub struct Options {
     pub show_hierarchy: bool,
     pub id_scheme: IdScheme,
     pub order: Option<SortOrder>,
+    /// The view the figures are read in (`view=official|live`; none: live, as before).
+    pub view: Option<crate::View>,
 }
 
 fn flag(param: &'static str, v: &str) -> Result<bool, QueryError> {
@@ -112,6 +114,13 @@ impl Options {
                         })
                     }
                 };
+            }
+            "view" => {
+                self.view = Some(crate::View::parse(v).ok_or_else(|| QueryError::BadOption {
+                    param: "view",
+                    value: v.to_string(),
+                    allowed: "official or live",
+                })?);
             }
             "order" | "sortOrder" => {
                 self.order = match v.to_ascii_uppercase().as_str() {

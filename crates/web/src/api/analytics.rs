@@ -157,10 +157,49 @@ pub(crate) async fn grid(
             require_scope(st, who, Action::Read, &ou.scope).await?;
         }
     }
+    // The live view, asked by name (`view=live`), only for a signed-in person with a right
+    // over every unit asked, as for the other figures.
+    if q.options.view == Some(chiso_engine::View::Live) {
+        let mut units: Vec<String> = Vec::new();
+        {
+            let engine = st.app.read().await;
+            for ou in &q.units {
+                match &ou.scope {
+                    chiso_engine::Scope::Unit(u) => units.push(u.to_string()),
+                    chiso_engine::Scope::Group(g) => units.extend(
+                        engine
+                            .group_members(g)
+                            .map_err(ApiError::from)?
+                            .iter()
+                            .map(|c| c.to_string()),
+                    ),
+                }
+            }
+        }
+        let refs: Vec<&str> = units.iter().map(String::as_str).collect();
+        crate::api::figures::require_view(st, who, chiso_engine::View::Live, &refs).await?;
+    }
     q.check_size().map_err(api_error)?;
-    // Names the engine does not hold.
-    let elements = st.store.elements().await?;
-    let groups = st.store.groups().await?;
+    // Names the engine does not hold, read only when the answer names such items (a question
+    // of indicators and units reads nothing from the store).
+    let elements = if q
+        .data
+        .iter()
+        .any(|d| matches!(d.kind, DataKind::Element { .. }))
+    {
+        st.store.elements().await?
+    } else {
+        Vec::new()
+    };
+    let groups = if q
+        .units
+        .iter()
+        .any(|u| matches!(u.scope, chiso_engine::Scope::Group(_)))
+    {
+        st.store.groups().await?
+    } else {
+        Vec::new()
+    };
     let engine = st.app.read().await;
     let labels = Labels {
         elements: &elements,
@@ -194,7 +233,8 @@ async fn resolved(
         ("dimension" = Vec<String>, Query, description = "dx:ITEM;ITEM, pe:PERIOD;RELATIVE_PERIOD, ou:UNIT;LEVEL-n;OU_GROUP-CODE (repeat the parameter)"),
         ("filter" = Option<Vec<String>>, Query, description = "Same form as dimension; the items are fixed, not listed in rows"),
         ("asOf" = Option<String>, Query, description = "Read the figures in the structure of this date (YYYY-MM-DD)"),
-        ("relativePeriodDate" = Option<String>, Query, description = "The date relative periods count from (default: today in Vietnam)")
+        ("relativePeriodDate" = Option<String>, Query, description = "The date relative periods count from (default: today in Vietnam)"),
+        ("view" = Option<String>, Query, description = "official: approved figures only; live: everything entered, for a signed-in person with a right over every unit asked (without the parameter: live, as DHIS2 clients expect)")
     ),
     responses((status = 200, body = Grid), (status = 400, body = ErrorBody)))]
 pub async fn analytics(

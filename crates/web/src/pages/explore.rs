@@ -20,6 +20,7 @@ use axum::response::Response;
 use chiso_charts::bar::{BarChart, Point, Series};
 use chiso_charts::line::LineChart;
 use chiso_engine::analytics::Dimension;
+use chiso_engine::View;
 use chiso_io::xlsx::table::TableCell;
 use chiso_store::UnitQuery;
 
@@ -53,6 +54,8 @@ pub(crate) struct Selection {
     pub relative_date: Option<String>,
     pub as_of: Option<String>,
     pub format: Option<String>,
+    /// Official figures unless the live ones are asked (`view=live`).
+    pub view: View,
 }
 
 /// An item as the query may carry it: letters, digits, `_`, `-`, `.`.
@@ -98,6 +101,7 @@ impl Selection {
                 "relativePeriodDate" if is_date(v) => s.relative_date = Some(v.clone()),
                 "asOf" if is_date(v) => s.as_of = Some(v.clone()),
                 "format" => s.format = Some(v.clone()),
+                "view" => s.view = View::parse(v).unwrap_or_default(),
                 _ => {}
             }
         }
@@ -138,6 +142,7 @@ impl Selection {
         if let Some(d) = &self.as_of {
             q.push_str(&format!("&asOf={d}"));
         }
+        q.push_str(&format!("&view={}", self.view.as_str()));
         q
     }
 
@@ -155,6 +160,9 @@ impl Selection {
         }
         if let Some(d) = &self.as_of {
             parts.push(format!("asOf={d}"));
+        }
+        if self.view == View::Live {
+            parts.push("view=live".to_string());
         }
         if let Some(f) = format {
             parts.push(format!("format={f}"));
@@ -495,6 +503,50 @@ async fn explore(st: &AppState, raw: Option<String>, page: &Page) -> Result<Resp
             .unwrap_or_else(|_| crate::clock::today_in_vietnam());
         sel.relative_date = Some(today.to_string());
     }
+    // The live figures only for a signed-in person with a right over the units asked (the
+    // analytics function checks every unit; the switch is offered over the units named).
+    if sel.view == View::Live && !matches!(page.who, crate::auth::Who::User(_)) {
+        return Err(PageError::Denied);
+    }
+    let named: Vec<&str> = sel
+        .ou
+        .iter()
+        .map(String::as_str)
+        .filter(|o| {
+            !["LEVEL-", "GROUP-", "OU_GROUP-", "USER_ORGUNIT"]
+                .iter()
+                .any(|p| o.starts_with(p))
+        })
+        .collect();
+    let may_live = !named.is_empty() && super::views::may_see_live(st, &page.who, &named).await;
+    let view_banner = {
+        let (title, note) = match sel.view {
+            View::Official => ("view-official", "view-official-note"),
+            View::Live => ("view-live", "view-live-note"),
+        };
+        let other = Selection {
+            view: match sel.view {
+                View::Official => View::Live,
+                View::Live => View::Official,
+            },
+            ..sel.clone()
+        };
+        let switch = (may_live || sel.view == View::Live).then(|| {
+            minijinja::context! {
+                label => st.i18n.t(lang, match sel.view {
+                    View::Official => "view-switch-live",
+                    View::Live => "view-switch-official",
+                }, &[]),
+                href => format!("/explore?{}&lang={}", other.page_query(None), lang.as_str()),
+            }
+        });
+        minijinja::context! {
+            kind => sel.view.as_str(),
+            title => st.i18n.t(lang, title, &[]),
+            note => st.i18n.t(lang, note, &[]),
+            switch,
+        }
+    };
     let (rows, cols) = sel.layout();
     let mut problems: Vec<String> = bad
         .iter()
@@ -563,6 +615,8 @@ async fn explore(st: &AppState, raw: Option<String>, page: &Page) -> Result<Resp
         dims,
         as_of => sel.as_of.clone().unwrap_or_default(),
         complete => sel.is_whole(),
+        view => view_banner,
+        live => sel.view == View::Live,
         problems,
         table,
         page_link => format!("/explore?{}", sel.page_query(None)),

@@ -385,6 +385,45 @@ pub(crate) async fn unit_context(
     ind_periods.sort_by_key(|p| (p.start(), std::cmp::Reverse(p.end())));
     ind_periods.dedup();
     let periods_for_ind = ind_periods.clone();
+    // Each indicator under the pillar of the first target that measures it (none: "other").
+    let mut pillar_of: HashMap<String, chiso_core::TargetPillar> = HashMap::new();
+    for fw in st.store.frameworks().await? {
+        for t in &fw.targets {
+            if let (Some(i), Some(p)) = (&t.indicator, t.pillar) {
+                pillar_of.entry(i.to_string()).or_insert(p);
+            }
+        }
+    }
+    let mut by_pillar: BTreeMap<Option<chiso_core::TargetPillar>, Vec<minijinja::Value>> =
+        BTreeMap::new();
+    // The day the figures stand at: a period not over by then is written "tính đến …".
+    let as_of = st.app.as_of_day().await?;
+    let period_label = |p: &Period| {
+        let name = format::period(p, lang);
+        if p.start() <= as_of && as_of < p.end() {
+            st.i18n.t(
+                lang,
+                "unit-period-to-date",
+                &[("period", name), ("date", format::date(as_of, lang))],
+            )
+        } else {
+            name
+        }
+    };
+    // Its peers: the other children of its parent.
+    let siblings: Vec<Code> = match &u.parent {
+        Some(p) => st
+            .store
+            .units(&UnitQuery {
+                parent: Some(p.clone()),
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .map(|s| s.unit.code)
+            .collect(),
+        None => Vec::new(),
+    };
     {
         let periods = &periods_for_ind;
         let guard = st.app.read().await;
@@ -476,15 +515,87 @@ pub(crate) async fn unit_context(
                 (format::Measure::Money { .. }, Lang::En) => "VND".to_string(),
                 _ => in_lang,
             };
-            indicator_rows.push(minijinja::context! {
-                code => ind.code.to_string(),
-                name => ind.name(lang.as_str()).to_string(),
-                unit,
-                cells,
-                change,
-            });
+            let latest = periods
+                .iter()
+                .zip(&values)
+                .rev()
+                .find(|(_, v)| v.is_some())
+                .map(|(p, _)| *p);
+            // Which figures the change compares: the latest one against the same period a
+            // year before.
+            let change_note = latest
+                .filter(|_| !change.is_empty())
+                .and_then(|p| p.same_period_last_year().map(|before| (p, before)))
+                .map(|(p, before)| {
+                    st.i18n.t(
+                        lang,
+                        "unit-change-between",
+                        &[
+                            ("now", period_label(&p)),
+                            ("before", format::period(&before, lang)),
+                        ],
+                    )
+                });
+            // The unit among its peers in the latest period: "3/7", ties sharing a rank.
+            let peers = match (latest, siblings.len() > 1, &u.parent) {
+                (Some(p), true, Some(parent)) => engine
+                    .rank(ind.code.as_str(), &siblings, &p, None)
+                    .ok()
+                    .and_then(|ranked| {
+                        let of = ranked.iter().filter(|r| r.rank.is_some()).count();
+                        ranked
+                            .iter()
+                            .find(|r| r.unit == *code)
+                            .and_then(|r| r.rank)
+                            .map(|rank| {
+                                minijinja::context! {
+                                    text => format!("{rank}/{of}"),
+                                    title => st.i18n.t(
+                                        lang,
+                                        "unit-peers-title",
+                                        &[
+                                            ("rank", rank.to_string()),
+                                            ("of", of.to_string()),
+                                            ("period", format::period(&p, lang)),
+                                        ],
+                                    ),
+                                    href => format!(
+                                        "/rankings?indicator={}&scope=unit:{parent}&period={p}",
+                                        ind.code
+                                    ),
+                                }
+                            })
+                    }),
+                _ => None,
+            };
+            by_pillar
+                .entry(pillar_of.get(ind.code.as_str()).copied())
+                .or_default()
+                .push(minijinja::context! {
+                    code => ind.code.to_string(),
+                    name => ind.name(lang.as_str()).to_string(),
+                    unit,
+                    cells,
+                    change,
+                    change_note,
+                    peers,
+                });
         }
     }
+    // Pillars in the default order, indicators under no target's pillar last.
+    let mut groups: Vec<(Option<chiso_core::TargetPillar>, Vec<minijinja::Value>)> =
+        by_pillar.into_iter().collect();
+    groups.sort_by_key(|(p, _)| p.is_none());
+    indicator_rows.extend(groups.into_iter().map(|(p, rows)| {
+        minijinja::context! {
+            key => p.map(|p| p.as_str()).unwrap_or("other"),
+            name => match p {
+                Some(p) => st.i18n.t(lang, &format!("pillar-{}", p.as_str()), &[]),
+                None => st.i18n.t(lang, "unit-pillar-other", &[]),
+            },
+            rows,
+        }
+    }));
     let valid = match (u.valid_from, u.valid_to) {
         (None, None) => st.i18n.t(lang, "unit-valid-always", &[]),
         (from, to) => {
@@ -527,7 +638,8 @@ pub(crate) async fn unit_context(
         rows => plain,
         broken_down => broken_down,
         indicator_rows,
-        indicator_periods => ind_periods.iter().map(|p| format::period(p, lang)).collect::<Vec<_>>(),
+        indicator_periods => ind_periods.iter().map(period_label).collect::<Vec<_>>(),
+        has_peers => siblings.len() > 1,
         view => views::banner(st, lang, view, may_live, &format!("/units/{code}")),
     }))
 }

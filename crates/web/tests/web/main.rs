@@ -36,6 +36,9 @@ mod walk_figures;
 mod walk_plans;
 mod walk_reports;
 mod walk_wording;
+// issue 15: the unit page, the explorer's view
+mod explore_view;
+mod unit_page;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 

@@ -119,10 +119,16 @@ async fn a_change_in_money_is_in_ty_dong_and_only_rates_change_in_points() {
         .nth(1)
         .and_then(|t| t.split("</table>").next())
         .unwrap_or("");
-    for row in table.split("<tr>").skip(2) {
+    // Every figure row (the header row and the pillars' heading rows left out).
+    for row in table
+        .split("<tr")
+        .skip(2)
+        .filter(|r| !r.starts_with(" class=\"pillar-head\""))
+    {
         let cells: Vec<String> = row
             .split("<t")
             .skip(1)
+            .filter(|c| c.starts_with('h') || c.starts_with('d'))
             .map(|c| text_of(&format!("<t{c}")))
             .collect();
         let uom = cells.get(1).map(String::as_str).unwrap_or("");
