@@ -634,3 +634,19 @@ pillar-digital_society = Digital society
 pillar-project06 = Project 06
 pillar-infrastructure = Infrastructure and platforms
 pillar-other = Other targets
+
+## --- report: the yearly review written from the data ---
+report-title = Digital transformation review { $year }
+report-summary = { $achieved }/{ $total } targets met. Data version (audit sequence): { $version }.
+report-languages = Language
+report-lang-vi = Vietnamese (the official text)
+report-lang-en = English (translation)
+report-lang-bn = Bengali (press summary)
+report-download = Download
+report-format-pdf = PDF
+report-format-docx = Word (DOCX)
+report-format-xlsx = Excel annex (XLSX)
+report-format-html = HTML
+report-bad-lang = There is no report language "{ $value }": choose vi, en or bn.
+report-bad-format = The format "{ $value }" is not made for this report: choose pdf (vi, en), docx, xlsx or html.
+nav-report = Yearly report

@@ -634,3 +634,19 @@ pillar-digital_society = Xã hội số
 pillar-project06 = Đề án 06
 pillar-infrastructure = Hạ tầng, nền tảng số
 pillar-other = Chỉ tiêu khác
+
+## --- report: the yearly review written from the data ---
+report-title = Báo cáo tổng kết chuyển đổi số năm { $year }
+report-summary = Đạt { $achieved }/{ $total } chỉ tiêu. Phiên bản dữ liệu (số thứ tự nhật ký): { $version }.
+report-languages = Ngôn ngữ
+report-lang-vi = Tiếng Việt (văn bản chính thức)
+report-lang-en = Tiếng Anh (bản dịch)
+report-lang-bn = Tiếng Bengal (tóm tắt báo chí)
+report-download = Tải về
+report-format-pdf = PDF
+report-format-docx = Word (DOCX)
+report-format-xlsx = Phụ lục Excel (XLSX)
+report-format-html = HTML
+report-bad-lang = Ngôn ngữ báo cáo "{ $value }" không có: chọn vi, en hoặc bn.
+report-bad-format = Định dạng "{ $value }" không có cho báo cáo này: chọn pdf (vi, en), docx, xlsx hoặc html.
+nav-report = Báo cáo năm
