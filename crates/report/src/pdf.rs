@@ -157,9 +157,9 @@ impl Layout {
 
     /// A centred rule of `len` under the current position.
     fn rule(&mut self, cx: f32, len: f32) {
-        let y = self.y - 3.0;
+        let y = self.y - 5.0;
         self.op(Op::Line(cx - len / 2.0, y, cx + len / 2.0, y, 0.6));
-        self.y -= 7.0;
+        self.y -= 9.0;
     }
 
     fn frame(&mut self, doc: &Doc) {
