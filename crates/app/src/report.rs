@@ -37,16 +37,57 @@ impl App {
             .ok_or_else(|| ReportError::UnknownFramework(code.to_string()))?;
         let directives = store.directives().await?;
         let plans = store.plans(None, None).await?;
-        let unit_names: HashMap<String, (String, String)> = store
+        let units: Vec<chiso_core::Unit> = store
             .units(&UnitQuery::default())
             .await?
             .into_iter()
-            .map(|s| {
-                let u = s.unit;
+            .map(|s| s.unit)
+            .collect();
+        let unit_names: HashMap<String, (String, String)> = units
+            .iter()
+            .map(|u| {
                 let en = u.name("en").to_string();
                 (u.code.to_string(), (u.name_vi.clone(), en))
             })
             .collect();
+        // The framework's province: the root above its first unit-scoped target.
+        let parents: HashMap<String, Option<String>> = units
+            .iter()
+            .map(|u| (u.code.to_string(), u.parent.as_ref().map(|p| p.to_string())))
+            .collect();
+        let root_of = |c: &str| -> String {
+            let mut c = c.to_string();
+            while let Some(Some(p)) = parents.get(&c) {
+                c = p.clone();
+            }
+            c
+        };
+        let root = framework.targets.iter().find_map(|t| match &t.scope {
+            chiso_core::TargetScope::Unit(u) => Some(root_of(u.as_str())),
+            chiso_core::TargetScope::Group(_) => None,
+        });
+        let year_end = framework
+            .targets
+            .first()
+            .map(|t| t.period.end())
+            .unwrap_or(today);
+        let mut communes: Vec<(String, String, String)> = units
+            .iter()
+            .filter(|u| {
+                u.kind == chiso_core::UnitKind::Commune
+                    && u.exists_on(year_end)
+                    && root.as_deref() == Some(root_of(u.code.as_str()).as_str())
+            })
+            .map(|u| {
+                (
+                    u.code.to_string(),
+                    u.name_vi.clone(),
+                    u.name("en").to_string(),
+                )
+            })
+            .collect();
+        communes.sort();
+        let scorecard = store.scorecards().await?.into_iter().next();
         let audit_seq = store
             .audit(&AuditQuery {
                 limit: Some(1),
@@ -64,6 +105,8 @@ impl App {
             directives: &directives,
             plans: &plans,
             unit_names: &unit_names,
+            communes: &communes,
+            scorecard: scorecard.as_ref(),
             today,
             audit_seq,
             made_at,

@@ -349,7 +349,8 @@ fn xlsx_annex_has_a_sheet_per_table_and_live_figures_are_marked() {
         .file_names()
         .filter(|n| n.starts_with("xl/worksheets/sheet"))
         .count();
-    assert_eq!(sheets, 4);
+    // Targets, tiers, pillars, directives, commune ranking, plans, DX products.
+    assert_eq!(sheets, 7);
     let (_, live) = report("html", "vi", &["--live"]);
     let live = String::from_utf8(live).unwrap();
     assert!(live.contains("SỐ LIỆU TRỰC TIẾP, CHƯA DUYỆT"));

@@ -19,6 +19,10 @@ pub struct Inputs<'a> {
     pub plans: &'a [Plan],
     /// Unit code → (Vietnamese name, English name).
     pub unit_names: &'a HashMap<String, (String, String)>,
+    /// The communes of the framework's province on the year's last day: (code, vi, en).
+    pub communes: &'a [(String, String, String)],
+    /// The scorecard the communes are ranked by (the commune DX index), if any.
+    pub scorecard: Option<&'a chiso_core::Scorecard>,
     /// The day the targets are judged on.
     pub today: NaiveDate,
     /// The data version: the last audit row's sequence number.
@@ -110,6 +114,41 @@ pub struct DirectiveRow {
     pub targets: Vec<String>,
 }
 
+/// A commune's place in the scorecard's ranking.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommuneRank {
+    pub rank: u32,
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    /// The index in per cent; none when the commune has no figure at all.
+    pub index: Option<f64>,
+}
+
+/// A commune and its DX products in the next year.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductRow {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub registered: bool,
+}
+
+/// A unit's plan for the next year.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanRow {
+    pub code: String,
+    pub unit_vi: String,
+    pub unit_en: String,
+    /// draft, submitted, approved, returned.
+    pub status: String,
+    pub tasks: usize,
+    pub done: usize,
+    pub overdue: usize,
+    /// The targets not met that its tasks address.
+    pub targets: Vec<String>,
+}
+
 /// The report's content.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -139,6 +178,15 @@ pub struct Report {
     pub next_tasks: Vec<DirectiveRow>,
     /// Directives overdue on `today`.
     pub overdue: Vec<DirectiveRow>,
+    /// The scorecard's name and the communes ranked by it, best first.
+    pub ranking_name_vi: String,
+    pub ranking_name_en: String,
+    pub ranking: Vec<CommuneRank>,
+    /// The communes that must register a DX product in the next year, with or without one.
+    pub products: Vec<ProductRow>,
+    pub products_registered: usize,
+    /// The plans of the next year.
+    pub plans: Vec<PlanRow>,
 }
 
 /// An engine error while computing the report.
@@ -372,8 +420,117 @@ pub fn build(i: &Inputs<'_>) -> Result<Report, BuildError> {
         .filter(|d| d.overdue(i.today))
         .map(|d| directive_row(d, i))
         .collect();
+    let year_period = chiso_core::Period::Year(year);
+    let next_period = chiso_core::Period::Year(year + 1);
+    let names: HashMap<&str, (&str, &str)> = i
+        .communes
+        .iter()
+        .map(|(c, vi, en)| (c.as_str(), (vi.as_str(), en.as_str())))
+        .collect();
+    let name = |c: &str| -> (String, String) {
+        names
+            .get(c)
+            .map(|(vi, en)| (vi.to_string(), en.to_string()))
+            .unwrap_or_else(|| (c.to_string(), c.to_string()))
+    };
+    let mut ranking = Vec::new();
+    if let Some(sc) = i.scorecard {
+        let codes: Vec<chiso_core::Code> = i
+            .communes
+            .iter()
+            .filter_map(|(c, _, _)| chiso_core::Code::parse(c).ok())
+            .collect();
+        let mut rows = v.score(sc, &codes, &year_period, None).map_err(err)?;
+        rows.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.unit.cmp(&b.unit)));
+        for r in rows.into_iter().filter(|r| r.maximum > 0.0) {
+            let (vi, en) = name(r.unit.as_str());
+            ranking.push(CommuneRank {
+                rank: r.rank,
+                code: r.unit.to_string(),
+                name_vi: vi,
+                name_en: en,
+                index: (!r.criteria.iter().all(|k| k.value.is_none())).then_some(r.index * 100.0),
+            });
+        }
+    }
+    let mut products = Vec::new();
+    if let (Ok(has), Ok(need)) = (
+        chiso_core::Code::parse("SP_CDS_CO"),
+        chiso_core::Code::parse("KH_THUOC_DIEN"),
+    ) {
+        for (c, vi, en) in i.communes {
+            let Ok(code) = chiso_core::Code::parse(c) else {
+                continue;
+            };
+            let scope = Scope::Unit(code);
+            let required = v
+                .element(&need, None, &scope, &next_period, None)
+                .ok()
+                .flatten();
+            if required.unwrap_or(0.0) <= 0.0 {
+                continue;
+            }
+            let with = v
+                .element(&has, None, &scope, &next_period, None)
+                .ok()
+                .flatten();
+            products.push(ProductRow {
+                code: c.clone(),
+                name_vi: vi.clone(),
+                name_en: en.clone(),
+                registered: with.unwrap_or(0.0) > 0.0,
+            });
+        }
+    }
+    let not_met: Vec<&str> = targets
+        .iter()
+        .filter(|t| !t.achieved)
+        .map(|t| t.code.as_str())
+        .collect();
+    let mut plans: Vec<PlanRow> = i
+        .plans
+        .iter()
+        .filter(|p| p.year == year + 1)
+        .map(|p| {
+            let (unit_vi, unit_en) = owners(std::slice::from_ref(&p.unit), i.unit_names);
+            let done = |k: &chiso_core::plan::Task| k.completed_on.is_some_and(|c| c <= i.today);
+            let mut addressed: Vec<String> = p
+                .tasks
+                .iter()
+                .flat_map(|k| k.targets.iter())
+                .filter(|c| not_met.contains(&c.as_str()))
+                .map(|c| c.to_string())
+                .collect();
+            addressed.sort();
+            addressed.dedup();
+            PlanRow {
+                code: p.code.to_string(),
+                unit_vi,
+                unit_en,
+                status: p.status.as_str().to_string(),
+                tasks: p.tasks.len(),
+                done: p.tasks.iter().filter(|k| done(k)).count(),
+                overdue: p
+                    .tasks
+                    .iter()
+                    .filter(|k| !done(k) && k.due < i.today)
+                    .count(),
+                targets: addressed,
+            }
+        })
+        .collect();
+    plans.sort_by(|a, b| a.code.cmp(&b.code));
     let achieved = targets.iter().filter(|t| t.achieved).count();
     Ok(Report {
+        ranking_name_vi: i.scorecard.map(|s| s.name_vi.clone()).unwrap_or_default(),
+        ranking_name_en: i
+            .scorecard
+            .map(|s| s.name_en.clone().unwrap_or_else(|| s.name_vi.clone()))
+            .unwrap_or_default(),
+        ranking,
+        products_registered: products.iter().filter(|p| p.registered).count(),
+        products,
+        plans,
         framework: f.code.to_string(),
         framework_name_vi: f.name_vi.clone(),
         framework_name_en: f.name_en.clone().unwrap_or_else(|| f.name_vi.clone()),

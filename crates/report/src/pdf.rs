@@ -284,14 +284,16 @@ impl Layout {
                 .collect()
         };
         let header = lay(self, &t.header, Face::Bold);
-        // A column of short cells (numbers, statuses, dates) is centred, text at the left.
+        // A narrow column (at most 30 % of the table) whose cells all fit on one line —
+        // numbers, statuses, dates — is centred; text columns are at the left.
         let centred: Vec<bool> = (0..widths.len())
             .map(|i| {
-                t.rows.iter().chain([&t.header]).all(|r| {
-                    r.get(i).is_some_and(|c| {
-                        self.fonts.width(Face::Bold, SIZE, c) < widths[i] - 2.0 * PAD
+                widths[i] <= WIDTH * 0.3
+                    && t.rows.iter().all(|r| {
+                        r.get(i).is_some_and(|c| {
+                            self.fonts.width(Face::Regular, SIZE, c) < widths[i] - 2.0 * PAD
+                        })
                     })
-                })
             })
             .collect();
         let draw = |me: &mut Layout, cells: &[Vec<String>], face: Face| {
