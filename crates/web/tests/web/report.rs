@@ -118,3 +118,50 @@ async fn a_private_server_gives_the_report_only_to_those_who_may_read_every_unit
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(unescape(&r.text).contains("SỐ LIỆU TRỰC TIẾP, CHƯA DUYỆT"));
 }
+
+#[tokio::test]
+async fn the_api_gives_the_report_file_with_its_data_version_to_those_who_may_read_it() {
+    let app = spawn_private_app().await;
+    let uri = "/api/reports/yearly/KH_CDS_2023?format=pdf&lang=vi";
+    let r = get(&app, uri).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "no credentials, no report"
+    );
+    let province = user_token(&app, "report-api-province", Role::Viewer, "58").await;
+    let r = as_user(&app, "GET", uri, &province, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.headers["content-type"], "application/pdf");
+    assert!(r.text.starts_with("%PDF"));
+    let version: i64 = r.headers["x-chiso-data-version"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(version > 0);
+    let commune = user_token(&app, "report-api-commune", Role::DataEntry, "22738").await;
+    let r = as_user(&app, "GET", uri, &commune, None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = as_user(
+        &app,
+        "GET",
+        "/api/reports/yearly/KH_CDS_2023?format=odt",
+        &province,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("format"), "{}", r.text);
+    let r = as_user(&app, "GET", "/api/reports/yearly/NOPE", &province, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = as_user(
+        &app,
+        "GET",
+        "/api/reports/yearly/KH_CDS_2023?format=docx&lang=bn&view=live",
+        &province,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
