@@ -106,6 +106,9 @@ fn body(doc: &Doc) -> String {
     for b in &doc.blocks {
         match b {
             Block::Heading(_, t) => o.push_str(&para(&run(t, 14, true, false), "both", 567, 120)),
+            // Word documents carry the chart's figures in the tables; the chart is in the PDF
+            // and HTML.
+            Block::Chart(_, _) => {}
             Block::Para(ParaKind::Text, t) | Block::Para(ParaKind::Item, t) => {
                 o.push_str(&para(&run(t, 14, false, false), "both", 567, 120))
             }

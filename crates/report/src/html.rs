@@ -45,6 +45,9 @@ pub fn fragment(doc: &Doc) -> String {
     for b in &doc.blocks {
         match b {
             Block::Heading(l, t) => o.push_str(&format!("<h{0}>{1}</h{0}>\n", l + 1, esc(t))),
+            Block::Chart(svg, _) => {
+                o.push_str(&format!("<figure class=\"report-chart\">{svg}</figure>\n"))
+            }
             Block::Para(ParaKind::Text, t) => o.push_str(&format!("<p>{}</p>\n", esc(t))),
             Block::Para(ParaKind::Item, t) => {
                 o.push_str(&format!("<p class=\"report-item\">{}</p>\n", esc(t)))

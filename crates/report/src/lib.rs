@@ -3,12 +3,14 @@
 //! HTML ([`html`]), DOCX ([`docx`]), an XLSX annex of every table ([`xlsx`]) and a PDF laid
 //! out as an administrative document under Decree 30/2020/NĐ-CP ([`pdf`]).
 
+mod chart;
 pub mod docx;
 pub mod fmt;
 pub mod html;
 pub mod model;
 pub mod pdf;
 mod pdf_font;
+pub mod svgpdf;
 pub mod text;
 pub mod xlsx;
 

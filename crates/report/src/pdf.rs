@@ -36,6 +36,8 @@ enum Align {
 enum Op {
     Text(Face, f32, f32, f32, String),
     Line(f32, f32, f32, f32, f32),
+    /// x, y (bottom left), width, height, fill, stroke.
+    Rect(f32, f32, f32, f32, Option<[f32; 3]>, Option<[f32; 3]>),
 }
 
 struct Layout {
@@ -331,6 +333,46 @@ impl Layout {
         self.y -= 10.0;
     }
 
+    /// A chart's SVG drawn across the text width (never enlarged).
+    fn chart(&mut self, svg: &str) {
+        use crate::svgpdf::Shape;
+        let (w, h, shapes) = crate::svgpdf::parse(svg);
+        if w <= 0.0 || h <= 0.0 {
+            return;
+        }
+        let k = (WIDTH / w).min(1.0);
+        self.ensure(h * k + 6.0);
+        let (x0, top) = (LEFT + (WIDTH - w * k) / 2.0, self.y);
+        let (px, py) = (|x: f32| x0 + x * k, |y: f32| top - y * k);
+        for s in shapes {
+            match s {
+                Shape::Rect {
+                    x,
+                    y,
+                    w,
+                    h,
+                    fill,
+                    stroke,
+                } => self.op(Op::Rect(px(x), py(y + h), w * k, h * k, fill, stroke)),
+                Shape::Line { x1, y1, x2, y2, .. } => {
+                    self.op(Op::Line(px(x1), py(y1), px(x2), py(y2), 0.5))
+                }
+                Shape::Text {
+                    x,
+                    y,
+                    size,
+                    bold,
+                    text,
+                    ..
+                } => {
+                    let face = if bold { Face::Bold } else { Face::Regular };
+                    self.op(Op::Text(face, size * k, px(x), py(y), text))
+                }
+            }
+        }
+        self.y -= h * k + 6.0;
+    }
+
     fn end(&mut self, doc: &Doc) {
         let signer = doc.lines("signer");
         if signer.is_empty() {
@@ -468,6 +510,7 @@ pub fn document(doc: &Doc) -> Result<Vec<u8>, PdfError> {
                 l.y -= 6.0;
             }
             Block::Table(t) => l.table(t),
+            Block::Chart(svg, _) => l.chart(svg),
         }
     }
     l.end(doc);
@@ -511,6 +554,21 @@ fn write(mut l: Layout, doc: &Doc) -> Result<Vec<u8>, PdfError> {
                     c.set_text_matrix([1.0, 0.0, 0.0, 1.0, *x, *y]);
                     c.show(Str(&bytes));
                     c.end_text();
+                }
+                Op::Rect(x, y, w, h, fill, stroke) => {
+                    c.set_line_width(0.5);
+                    if let Some([r, g, b]) = fill {
+                        c.set_fill_rgb(*r, *g, *b);
+                        c.rect(*x, *y, *w, *h);
+                        c.fill_nonzero();
+                    }
+                    if let Some([r, g, b]) = stroke {
+                        c.set_stroke_rgb(*r, *g, *b);
+                        c.rect(*x, *y, *w, *h);
+                        c.stroke();
+                        c.set_stroke_rgb(0.0, 0.0, 0.0);
+                    }
+                    c.set_fill_rgb(0.0, 0.0, 0.0);
                 }
                 Op::Line(x1, y1, x2, y2, w) => {
                     c.set_line_width(*w);

@@ -39,6 +39,8 @@ pub struct Table {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
     Heading(u8, String),
+    /// A chart: its SVG (the dashboard's bar chart) and its title.
+    Chart(String, String),
     Para(ParaKind, String),
     Table(Table),
 }
@@ -190,11 +192,30 @@ pub fn render(report: &Report, lang: Lang, dir: Option<&Path>) -> Result<Doc, Te
         .get_template(&file)
         .and_then(|t| t.render(Value::from_serialize(report)))
         .map_err(|e| template_error(&file, &src, &e))?;
-    parse(&out, lang).map_err(|(line, message)| TemplateError {
+    let mut doc = parse(&out, lang).map_err(|(line, message)| TemplateError {
         file: format!("{file} (rendered)"),
         line,
         message,
-    })
+    })?;
+    // The charts, from the figures; a chart with nothing to draw is left out.
+    doc.blocks.retain_mut(|b| match b {
+        Block::Chart(svg, spec) => {
+            let mut parts = spec.split('|').map(str::trim);
+            let head = parts.next().unwrap_or("");
+            let (kind, title) = head.split_once(' ').unwrap_or((head, ""));
+            let series: Vec<String> = parts.map(str::to_string).collect();
+            match crate::chart::svg(report, lang, kind, title, &series) {
+                Some(s) => {
+                    *svg = s;
+                    *spec = title.to_string();
+                    true
+                }
+                None => false,
+            }
+        }
+        _ => true,
+    });
+    Ok(doc)
 }
 
 fn cells(line: &str) -> Vec<String> {
@@ -261,6 +282,13 @@ pub fn parse(text: &str, lang: Lang) -> Result<Doc, (usize, String)> {
         }
         if line.trim().is_empty() {
             flush(&mut para, &mut doc.blocks);
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("@chart ") {
+            flush(&mut para, &mut doc.blocks);
+            // Resolved by `render`, which has the figures: "@chart KIND TITLE | S1 | S2".
+            doc.blocks
+                .push(Block::Chart(String::new(), rest.trim().to_string()));
             continue;
         }
         if let Some(title) = line.strip_prefix("@table") {
