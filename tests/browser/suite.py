@@ -18,6 +18,7 @@ import walks_pages  # noqa: E402
 import walks_reports  # noqa: E402
 import walks_selfcheck  # noqa: E402
 import walks_views  # noqa: E402
+import walks_yearly  # noqa: E402 (report)
 
 WALKS = (
     walks_account.WALKS
@@ -27,6 +28,7 @@ WALKS = (
     + walks_dashboard.WALKS
     + walks_explore.WALKS
     + walks_map.WALKS
+    + walks_yearly.WALKS
     + walks_selfcheck.WALKS
 )
 
