@@ -4,34 +4,53 @@
 
 use crate::Lang;
 
-/// `v` with `decimals` decimals and the language's separators.
-pub fn number(v: f64, decimals: u8, lang: Lang) -> String {
-    let s = format!("{:.*}", decimals as usize, v.abs());
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (s.as_str(), None),
+/// Group the digits of a canonical decimal text ("-1234567.5") for `lang`: the one rule of
+/// grouping the web pages (`chiso_web::format`) and the report share. Text that is not a
+/// plain decimal is returned as it is.
+pub fn decimal(text: &str, lang: Lang) -> String {
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(b) => ("-", b),
+        None => ("", text),
     };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return text.to_string();
+    }
     let (group, point) = match lang {
         Lang::Vi => ('.', ','),
         Lang::En | Lang::Bn => (',', '.'),
     };
-    let mut out = String::new();
-    let negative = v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
-    if negative {
-        out.push('-');
-    }
-    let n = int.len();
+    let mut out = String::with_capacity(text.len() + int.len() / 3 + 1);
+    out.push_str(sign);
     for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
+        if i > 0 && (int.len() - i) % 3 == 0 {
             out.push(group);
         }
         out.push(ch);
     }
-    if let Some(f) = frac {
+    if !frac.is_empty() {
         out.push(point);
-        out.push_str(f);
+        out.push_str(frac);
     }
     digits(&out, lang)
+}
+
+/// A number rounded to `decimals` places, grouped for `lang`: `number(1234.5, 2, Vi)` is
+/// "1.234,50". A result that rounds to zero has no minus sign; a value that is not finite is
+/// "—".
+pub fn number(v: f64, decimals: u8, lang: Lang) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let text = format!("{:.*}", usize::from(decimals), v);
+    let text = match text.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => text,
+    };
+    decimal(&text, lang)
 }
 
 /// A percentage: the number and "%" without a space, in every language.
