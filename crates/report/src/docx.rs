@@ -47,12 +47,13 @@ fn table(widths: &[u32], rows: &[String], borders: bool) -> String {
     } else {
         ""
     };
+    // The schema's order in tblPr: width, borders, layout (Word refuses another order).
     let grid: String = widths
         .iter()
         .map(|w| format!("<w:gridCol w:w=\"{w}\"/>"))
         .collect();
     format!(
-        "<w:tbl><w:tblPr><w:tblW w:w=\"{}\" w:type=\"dxa\"/><w:tblLayout w:type=\"fixed\"/>{b}</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{}</w:tbl>",
+        "<w:tbl><w:tblPr><w:tblW w:w=\"{}\" w:type=\"dxa\"/>{b}<w:tblLayout w:type=\"fixed\"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{}</w:tbl>",
         widths.iter().sum::<u32>(),
         rows.concat()
     )
