@@ -159,7 +159,26 @@ async fn preview(
                 ("total", report.total.to_string()),
                 ("version", report.audit_seq.to_string()),
             ]),
-            view => views::banner(st, lang, view, may_live, "/reports/yearly"),
+            view => {
+                // The banner, its switch keeping the framework and the report's language.
+                let b = views::banner(st, lang, view, false, "/reports/yearly");
+                let switch = may_live.then(|| {
+                    let (label, to) = match view {
+                        View::Official => ("view-switch-live", View::Live),
+                        View::Live => ("view-switch-official", View::Official),
+                    };
+                    minijinja::context! {
+                        label => st.i18n.t(lang, label, &[]),
+                        href => format!(
+                            "/reports/yearly?framework={}&lang={}&view={}",
+                            report.framework,
+                            rlang.as_str(),
+                            to.as_str()
+                        ),
+                    }
+                });
+                minijinja::context! { ..minijinja::context! { switch }, ..b }
+            },
             downloads,
             languages,
             body => chiso_report::html::fragment(&doc),

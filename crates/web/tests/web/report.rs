@@ -117,6 +117,20 @@ async fn a_private_server_gives_the_report_only_to_those_who_may_read_every_unit
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(unescape(&r.text).contains("SỐ LIỆU TRỰC TIẾP, CHƯA DUYỆT"));
+    // The switch back keeps the framework and the report's language.
+    let r = as_user(
+        &app,
+        "GET",
+        "/reports/yearly?framework=KH_CDS_2023&lang=bn",
+        &province,
+        None,
+    )
+    .await;
+    assert!(
+        unescape(&r.text)
+            .contains("href=\"/reports/yearly?framework=KH_CDS_2023&lang=bn&view=live\""),
+        "the switch to the live view"
+    );
 }
 
 #[tokio::test]
