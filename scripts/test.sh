@@ -18,6 +18,11 @@ if [ ! -x /usr/bin/chromium ]; then
   as_root apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 fi
+if ! command -v pdftotext >/dev/null || ! command -v pdffonts >/dev/null; then
+  echo "Installing Debian's poppler-utils (pdftotext, pdfinfo, pdffonts) for the report tests…"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils
+fi
 if ! python3 -c 'import playwright, openpyxl' 2>/dev/null; then
   echo "Installing Playwright (driving /usr/bin/chromium; no browser download) and openpyxl…"
   export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

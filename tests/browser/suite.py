@@ -18,7 +18,8 @@ import walks_pages  # noqa: E402
 import walks_reports  # noqa: E402
 import walks_selfcheck  # noqa: E402
 import walks_views  # noqa: E402
-import walks_unit  # noqa: E402 (issue 15)
+import walks_unit  # noqa: E402
+import walks_yearly  # noqa: E402
 
 WALKS = (
     walks_account.WALKS
@@ -29,6 +30,7 @@ WALKS = (
     + walks_explore.WALKS
     + walks_map.WALKS
     + walks_unit.WALKS
+    + walks_yearly.WALKS
     + walks_selfcheck.WALKS
 )
 

@@ -11,6 +11,7 @@
 pub mod figures;
 mod geo;
 pub mod live;
+pub mod report;
 mod writes;
 
 pub use chiso_core::access::{self, Action, Person};

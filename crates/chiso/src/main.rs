@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 mod audit;
 mod boundaries;
+mod report;
 mod roadmap;
 mod transfer;
 
@@ -80,6 +81,9 @@ enum Command {
         #[command(subcommand)]
         command: boundaries::BoundariesCommand,
     },
+    /// The yearly review of a target framework written from the data: PDF or DOCX laid out as
+    /// an official report, the XLSX annex of its tables, or HTML; in vi, en or bn.
+    Report(report::ReportArgs),
     /// Load the indicator engine from the database, as the server does at start, and report
     /// what it holds, how long the load took and the memory it uses.
     EngineLoad {
@@ -411,6 +415,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             serve(store, &listen, auth).await
         }
+        Command::Report(a) => report::run(a).await,
         Command::EngineLoad { database } => {
             let store = open(&database).await?;
             let started = std::time::Instant::now();

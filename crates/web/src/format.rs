@@ -6,36 +6,14 @@ use crate::i18n::Lang;
 use chiso_core::Period;
 use chrono::{Datelike, NaiveDate};
 
-/// Group the digits of a canonical decimal text ("-1234567.5") for `lang`.
+/// Group the digits of a canonical decimal text ("-1234567.5") for `lang`; the rule is the
+/// one the yearly report writes numbers by ([`chiso_report::fmt::decimal`]).
 pub fn decimal(text: &str, lang: Lang) -> String {
-    let (sign, body) = match text.strip_prefix('-') {
-        Some(b) => ("-", b),
-        None => ("", text),
+    let l = match lang {
+        Lang::Vi => chiso_report::Lang::Vi,
+        Lang::En => chiso_report::Lang::En,
     };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty()
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return text.to_string();
-    }
-    let (group, point) = match lang {
-        Lang::Vi => ('.', ','),
-        Lang::En => (',', '.'),
-    };
-    let mut out = String::with_capacity(text.len() + int.len() / 3 + 1);
-    out.push_str(sign);
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(group);
-        }
-        out.push(ch);
-    }
-    if !frac.is_empty() {
-        out.push(point);
-        out.push_str(frac);
-    }
-    out
+    chiso_report::fmt::decimal(text, l)
 }
 
 /// A number rounded to `decimals` places, grouped for `lang`: `number(1234.5, 2, Vi)` is

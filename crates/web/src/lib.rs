@@ -91,6 +91,8 @@ impl AppState {
                 include_str!("../templates/scorecard.html"),
             ),
             ("map.html", include_str!("../templates/map.html")),
+            // --- report ---
+            ("report.html", include_str!("../templates/report.html")),
             // --- dashboard ---
             (
                 "dashboard.html",

@@ -15,6 +15,8 @@ pub(crate) mod periods;
 pub(crate) mod plans;
 pub(crate) mod plans_xlsx;
 pub(crate) mod register;
+// --- report ---
+pub(crate) mod reports;
 pub(crate) mod templates;
 pub(crate) mod units;
 pub(crate) mod values;
@@ -74,6 +76,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(figures::rankings))
         .routes(routes!(figures::list_frameworks))
         .routes(routes!(figures::get_framework))
+        // --- report ---
+        .routes(routes!(reports::yearly_report))
         .routes(routes!(figures::list_scorecards))
         .routes(routes!(figures::score))
         .routes(routes!(figures::audit_log))

@@ -22,6 +22,8 @@ pub(crate) mod explore;
 pub(crate) mod indicator;
 pub(crate) mod pivot;
 pub(crate) mod rankings;
+// --- report ---
+pub(crate) mod report;
 
 use crate::auth::Credential;
 use crate::auth::Who;
@@ -406,4 +408,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/scorecards/{code}", get(rankings::scorecard_page))
         // --- map ---
         .route("/units/{code}/map", get(map::map_page))
+        // --- report ---
+        .route("/reports/yearly", get(report::yearly_page))
+        .route("/reports/yearly/download", get(report::yearly_download))
 }

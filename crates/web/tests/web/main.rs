@@ -30,6 +30,8 @@ mod locks;
 mod map;
 mod pages;
 mod plans;
+// --- report ---
+mod report;
 mod urgent;
 mod views;
 mod walk_figures;
