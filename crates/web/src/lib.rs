@@ -11,7 +11,7 @@ pub mod format;
 pub mod i18n;
 pub mod openapi;
 pub(crate) mod pages;
-pub(crate) mod params;
+pub mod params;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::header::{HOST, ORIGIN};

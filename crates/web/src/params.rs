@@ -112,17 +112,23 @@ pub(crate) fn actor(who: &Who) -> Actor {
 
 // ---- health ----------------------------------------------------------------------------------
 
-pub(crate) fn items<T: serde::de::DeserializeOwned>(
-    field: &str,
-    raw: Vec<serde_json::Value>,
-) -> Result<Vec<T>, ApiError> {
-    if raw.len() > MAX_ITEMS {
+/// Refuse a write of more than [`MAX_ITEMS`] items, naming the field.
+pub(crate) fn at_most_items(field: &str, n: usize) -> Result<(), ApiError> {
+    if n > MAX_ITEMS {
         return Err(ApiError::Invalid(vec![FieldError::new(
             None,
             field,
             format!("at most {MAX_ITEMS} items per request"),
         )]));
     }
+    Ok(())
+}
+
+pub(crate) fn items<T: serde::de::DeserializeOwned>(
+    field: &str,
+    raw: Vec<serde_json::Value>,
+) -> Result<Vec<T>, ApiError> {
+    at_most_items(field, raw.len())?;
     let mut out = Vec::with_capacity(raw.len());
     let mut errors = Vec::new();
     for (i, v) in raw.into_iter().enumerate() {

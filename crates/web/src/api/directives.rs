@@ -115,6 +115,7 @@ pub(crate) async fn write_directives(
     b: Result<Json<DirectivesIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
     let ds = body(b)?.directives;
+    crate::params::at_most_items("directives", ds.len())?;
     require(&st, &who, Action::ManageFramework, &[]).await?;
     let changes = st.app.upsert_directives(&ds, &actor(&who)).await?;
     Ok(Json(changes))

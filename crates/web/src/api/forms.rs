@@ -124,6 +124,7 @@ pub(crate) async fn write_data_sets(
     b: Result<Json<DataSetsIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
     let input = body(b)?;
+    crate::params::at_most_items("data_sets", input.data_sets.len())?;
     require(&st, &who, Action::ManageFramework, &[]).await?;
     let changes = st
         .app
@@ -158,6 +159,7 @@ pub(crate) async fn write_rules(
     b: Result<Json<RulesIn>, JsonRejection>,
 ) -> Result<Json<Changes>, ApiError> {
     let input = body(b)?;
+    crate::params::at_most_items("validation_rules", input.validation_rules.len())?;
     require(&st, &who, Action::ManageFramework, &[]).await?;
     Ok(Json(
         st.app

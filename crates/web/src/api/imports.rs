@@ -253,6 +253,11 @@ pub(crate) fn upload_body(b: Result<Bytes, BytesRejection>, who: &Who) -> Result
     if matches!(who, Who::Anonymous) {
         return Err(ApiError::Unauthorized);
     }
+    // The route's body limit leaves room for a multipart envelope; a file sent as the body is
+    // held to the import limit itself.
+    if bytes.len() > MAX_UPLOAD {
+        return Err(ApiError::TooLarge(MAX_UPLOAD));
+    }
     Ok(bytes)
 }
 

@@ -147,12 +147,23 @@ pub(crate) async fn login(
 ) -> Response {
     let page = Page::new(&PageQuery { lang: None }, &headers, &uri, &who);
     let lang = page.lang;
-    let Ok(Form(f)) = form else {
-        return page.error(
-            &st,
-            StatusCode::BAD_REQUEST,
-            st.i18n.t(lang, "login-bad-form", &[]),
-        );
+    let f = match form {
+        Ok(Form(f)) => f,
+        // Over the login form's limit (16 KiB): refused before anything is looked up.
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return page.error(
+                &st,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                st.i18n.t(lang, "login-bad-form", &[]),
+            )
+        }
+        Err(_) => {
+            return page.error(
+                &st,
+                StatusCode::BAD_REQUEST,
+                st.i18n.t(lang, "login-bad-form", &[]),
+            )
+        }
     };
     let cookie_token = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if cookie_token.is_empty() || !constant_time_eq(cookie_token.as_bytes(), f.csrf.as_bytes()) {

@@ -466,3 +466,130 @@ async fn an_export_never_hands_a_spreadsheet_a_formula() {
     assert_eq!(row.comment.as_deref(), Some(link));
     app.finish().await;
 }
+
+/// The first object a list route answers, as a write would send it back.
+async fn first(app: &App, path: &str) -> Value {
+    let j = as_user(app, "GET", path, &app.token, None).await.json();
+    j.as_array()
+        .and_then(|a| a.first())
+        .cloned()
+        .unwrap_or_else(|| panic!("{path}: nothing listed: {j}"))
+}
+
+/// One limit per kind of request, the one the README states, on every route of the kind.
+#[tokio::test]
+async fn every_limit_is_the_one_the_readme_states() {
+    let app = spawn_app(true).await;
+    let readme = include_str!("../../../../README.md");
+    for line in [
+        "| chiso's own JSON writes | 4 MiB | 10,000 items |",
+        "| file imports | 20 MiB | 2,000,000 rows |",
+        "| evidence files | 10 MiB a file | one file |",
+        "| the login form | 16 KiB | |",
+    ] {
+        assert!(readme.contains(line), "the README no longer says: {line}");
+    }
+    assert_eq!(chiso_web::MAX_BODY, 4 * 1024 * 1024);
+    assert_eq!(chiso_web::params::MAX_ITEMS, 10_000);
+    assert_eq!(chiso_web::params::MAX_UPLOAD, 20 * 1024 * 1024);
+    assert_eq!(chiso_io::values::MAX_ROWS, 2_000_000);
+    assert_eq!(chiso_core::dataset::MAX_EVIDENCE_BYTES, 10 * 1024 * 1024);
+
+    // JSON writes: 10,001 items are refused on every kind, naming it.
+    let many = |item: Value| Value::Array(vec![item; 10_001]);
+    for (path, field, item) in [
+        (
+            "/api/data-values",
+            "data_values",
+            json!({"element": "X", "unit": "58", "period": "2023", "value": 1}),
+        ),
+        (
+            "/api/units",
+            "units",
+            json!({"code": "X", "name_vi": "X", "kind": "agency"}),
+        ),
+        ("/api/indicators", "indicators", json!({"code": "X"})),
+        (
+            "/api/directives",
+            "directives",
+            first(&app, "/api/directives").await,
+        ),
+        (
+            "/api/data-sets",
+            "data_sets",
+            first(&app, "/api/data-sets").await,
+        ),
+        (
+            "/api/validation-rules",
+            "validation_rules",
+            first(&app, "/api/validation-rules").await,
+        ),
+    ] {
+        let r = post(&app, path, json!({ field: many(item) })).await;
+        // Refused by the count, or — for items that large — by the body's size first.
+        let by_count =
+            r.status == StatusCode::UNPROCESSABLE_ENTITY && r.text.contains("at most 10000 ");
+        let by_size = r.status == StatusCode::PAYLOAD_TOO_LARGE;
+        assert!(
+            by_count || by_size,
+            "{path}: {} {}",
+            r.status,
+            &r.text[..r.text.len().min(300)]
+        );
+    }
+    // A JSON body over 4 MiB: 413.
+    let big = format!(
+        "{{\"data_values\": [], \"pad\": \"{}\"}}",
+        "x".repeat(4 * 1024 * 1024 + 1)
+    );
+    let r = send(
+        &app,
+        Request::post("/api/data-values")
+            .header("content-type", "application/json")
+            .body(Body::from(big))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        &r.text[..r.text.len().min(300)]
+    );
+    // DHIS2's data value sets are a file import: 5 MiB is taken, over 20 MiB is 413.
+    for (size, status) in [
+        (5 * 1024 * 1024, None),
+        (20 * 1024 * 1024 + 1, Some(StatusCode::PAYLOAD_TOO_LARGE)),
+    ] {
+        let body = format!(
+            "{{\"dataValues\": [], \"comment\": \"{}\"}}",
+            "x".repeat(size)
+        );
+        let r = send(
+            &app,
+            Request::post("/api/dataValueSets?dryRun=true")
+                .header("content-type", "application/json")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+        match status {
+            Some(s) => assert_eq!(r.status, s, "{size}"),
+            None => assert_ne!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{size}"),
+        }
+    }
+    // The login form over 16 KiB: 413, before anything is looked up.
+    let r = send_raw(
+        &app,
+        Request::post("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "username=a&password={}",
+                "x".repeat(17 * 1024)
+            )))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    app.finish().await;
+}
