@@ -11,6 +11,7 @@
 pub mod figures;
 mod geo;
 pub mod live;
+pub mod p06;
 mod writes;
 
 pub use chiso_core::access::{self, Action, Person};

@@ -8,14 +8,19 @@ mod figures;
 mod reads;
 
 pub use figures::PANEL_META;
-pub use reads::{OwnerExport, StoreView};
+pub use reads::{OwnerExport, ResultHistory, StoreView};
 
 use crate::App;
 use chiso_core::account::{Assignment, Role};
 use chiso_core::{Code, Via};
 use chiso_p06::rules::{self, Decision};
-use chiso_p06::{Dossier, DossierCode, DossierStatus, Rating, RatingValue, ResultKind, StoredResult, Subject, SubjectId};
-use chiso_store::{AccessRecord, Actor, Changes, DossierQuery, FileMeta, P06Write, ResultQuery, StoreError};
+use chiso_p06::{
+    Dossier, DossierCode, DossierStatus, Rating, RatingValue, ResultKind, StoredResult, Subject,
+    SubjectId,
+};
+use chiso_store::{
+    AccessRecord, Actor, Changes, DossierQuery, FileMeta, P06Write, ResultQuery, StoreError,
+};
 use chrono::{NaiveDate, Utc};
 use std::collections::{BTreeSet, HashSet};
 
@@ -85,7 +90,9 @@ fn refusal(reason: &str) -> String {
         "revoked or expired: only the owner and the issuer" => {
             "kết quả đã thu hồi hoặc hết hạn: chỉ chủ sở hữu và cơ quan cấp được xem"
         }
-        "only the issuing unit writes its result" => "chỉ cơ quan có thẩm quyền cấp mới ghi kết quả",
+        "only the issuing unit writes its result" => {
+            "chỉ cơ quan có thẩm quyền cấp mới ghi kết quả"
+        }
         "only the receiving one-stop desk scans its dossier's papers" => {
             "chỉ bộ phận một cửa tiếp nhận hồ sơ mới số hóa giấy tờ của hồ sơ"
         }
@@ -110,7 +117,7 @@ impl App {
     }
 
     /// The units among `units` the person acts for: a data-entry role over the unit (or a
-    /// unit above it), or administration.
+    /// unit above it). Administration alone gives no access to citizens' stores.
     pub(crate) async fn p06_acting(&self, who: &P06Who, units: &[&str]) -> HashSet<String> {
         let engine = self.read().await;
         let tree = engine.tree();
@@ -118,8 +125,10 @@ impl App {
             .iter()
             .filter(|u| {
                 who.assignments.iter().any(|a| {
-                    matches!(a.role, Role::DataEntry | Role::SystemAdmin)
-                        && a.unit.as_ref().is_none_or(|s| tree.is_within(u, s.as_str()))
+                    a.role == Role::DataEntry
+                        && a.unit
+                            .as_ref()
+                            .is_none_or(|s| tree.is_within(u, s.as_str()))
                 })
             })
             .map(|u| u.to_string())
@@ -140,7 +149,11 @@ impl App {
             via: who.via.as_str().to_string(),
             unit: unit.map(str::to_string),
             subject: subject.to_string(),
-            action: if d.allowed() { action.to_string() } else { "refused".to_string() },
+            action: if d.allowed() {
+                action.to_string()
+            } else {
+                "refused".to_string()
+            },
             entity: entity.to_string(),
             reason: d.reason().to_string(),
         }
@@ -168,7 +181,15 @@ impl App {
     /// The next free code for a dossier received by `unit` on `day`: the unit's agency
     /// identifier (see [`figures::agency_id`]), the day, the day's next number.
     pub async fn p06_next_code(&self, unit: &Code, day: NaiveDate) -> P06Result<DossierCode> {
-        let agency = figures::agency_id(unit.as_str());
+        let province = {
+            let engine = self.read().await;
+            let tree = engine.tree();
+            tree.ancestors(unit.as_str())
+                .last()
+                .map(|u| u.code.to_string())
+                .unwrap_or_else(|| unit.to_string())
+        };
+        let agency = figures::agency_id(unit.as_str(), &province);
         let today = self
             .store()
             .p06_dossiers(&DossierQuery {
@@ -194,7 +215,9 @@ impl App {
                 }
             }
         }
-        Err(P06Error::Refused("hết số hồ sơ trong ngày (no number left for the day)".into()))
+        Err(P06Error::Refused(
+            "hết số hồ sơ trong ngày (no number left for the day)".into(),
+        ))
     }
 
     /// Receive a dossier at a one-stop desk. The applicant's store is looked up first: a
@@ -210,20 +233,29 @@ impl App {
         if !acting.contains(d.unit.as_str()) {
             let no = Decision::Refused("not an officer of this unit");
             return self
-                .p06_refuse(Self::p06_record(who, Some(d.unit.as_str()), &d.subject, &no, "write", d.code.as_str()))
+                .p06_refuse(Self::p06_record(
+                    who,
+                    Some(d.unit.as_str()),
+                    &d.subject,
+                    &no,
+                    "write",
+                    d.code.as_str(),
+                ))
                 .await;
         }
-        if self
+        if !self
             .store()
             .p06_dossiers(&DossierQuery {
                 codes: vec![d.code.clone()],
                 ..Default::default()
             })
             .await?
-            .first()
-            .is_some()
+            .is_empty()
         {
-            return Err(P06Error::Refused(format!("mã hồ sơ {} đã có (the code is taken)", d.code)));
+            return Err(P06Error::Refused(format!(
+                "mã hồ sơ {} đã có (the code is taken)",
+                d.code
+            )));
         }
         d.status = DossierStatus::Open;
         d.finished = None;
@@ -244,7 +276,14 @@ impl App {
         let reused = rules::apply_reuse(&mut d, &held);
         let unit = Some(d.unit.as_str());
         let ok = Decision::Allowed("one-stop desk");
-        let mut log = vec![Self::p06_record(who, unit, &d.subject, &ok, "write", d.code.as_str())];
+        let mut log = vec![Self::p06_record(
+            who,
+            unit,
+            &d.subject,
+            &ok,
+            "write",
+            d.code.as_str(),
+        )];
         let open = Decision::Allowed("open dossier");
         for r in &reused {
             log.push(Self::p06_record(who, unit, &d.subject, &open, "read", r));
@@ -256,7 +295,8 @@ impl App {
             ..Default::default()
         };
         self.store().p06_save(&w, &who.actor(), false).await?;
-        self.p06_refresh(chiso_p06::figures::keys_of([&d]), &who.username).await?;
+        self.p06_refresh(chiso_p06::figures::keys_of([&d]), &who.username)
+            .await?;
         Ok((d, reused))
     }
 
@@ -274,7 +314,9 @@ impl App {
             ResultKind::Result => new.issuer.clone().unwrap_or_else(|| d.unit.clone()),
             ResultKind::Scan => d.unit.clone(),
         };
-        let acting = self.p06_acting(who, &[issuer.as_str(), d.unit.as_str()]).await;
+        let acting = self
+            .p06_acting(who, &[issuer.as_str(), d.unit.as_str()])
+            .await;
         let acts_for = |u: &str| acting.contains(u);
         let decision = match new.kind {
             ResultKind::Result => rules::may_write_result(&acts_for, &issuer, &d),
@@ -290,7 +332,14 @@ impl App {
             .len() as u32
             + 1;
         let code = d.code.result_code(n);
-        let rec = Self::p06_record(who, Some(issuer.as_str()), &d.subject, &decision, "write", &code);
+        let rec = Self::p06_record(
+            who,
+            Some(issuer.as_str()),
+            &d.subject,
+            &decision,
+            "write",
+            &code,
+        );
         if !decision.allowed() {
             return self.p06_refuse(rec).await;
         }
@@ -308,7 +357,9 @@ impl App {
                 }
             };
             let store = self.p06_files().ok_or_else(|| {
-                P06Error::Refused("máy chủ chưa có nơi lưu tệp (CHISO_FILES_DIR) (no place for files)".into())
+                P06Error::Refused(
+                    "máy chủ chưa có nơi lưu tệp (CHISO_FILES_DIR) (no place for files)".into(),
+                )
             })?;
             let bytes_len = bytes.len() as i64;
             let sha = tokio::task::spawn_blocking(move || store.put(&bytes))
@@ -351,7 +402,11 @@ impl App {
         };
         let mut dossiers = Vec::new();
         if new.kind == ResultKind::Scan {
-            for c in d.components.iter_mut().filter(|c| c.doc_type == new.doc_type) {
+            for c in d
+                .components
+                .iter_mut()
+                .filter(|c| c.doc_type == new.doc_type)
+            {
                 c.digitised = true;
             }
             dossiers.push(d.clone());
@@ -369,7 +424,8 @@ impl App {
             ..Default::default()
         };
         self.store().p06_save(&w, &who.actor(), false).await?;
-        self.p06_refresh(chiso_p06::figures::keys_of([&d]), &who.username).await?;
+        self.p06_refresh(chiso_p06::figures::keys_of([&d]), &who.username)
+            .await?;
         Ok(r)
     }
 
@@ -388,7 +444,14 @@ impl App {
         } else {
             Decision::Refused("not an officer of this unit")
         };
-        let rec = Self::p06_record(who, Some(d.unit.as_str()), &d.subject, &decision, "write", d.code.as_str());
+        let rec = Self::p06_record(
+            who,
+            Some(d.unit.as_str()),
+            &d.subject,
+            &decision,
+            "write",
+            d.code.as_str(),
+        );
         if !decision.allowed() {
             return self.p06_refuse(rec).await;
         }
@@ -408,7 +471,12 @@ impl App {
     }
 
     /// Flag a result expired or cancelled (its issuer); it stays, flagged with the time.
-    pub async fn p06_revoke(&self, who: &P06Who, code: &str, reason: &str) -> P06Result<StoredResult> {
+    pub async fn p06_revoke(
+        &self,
+        who: &P06Who,
+        code: &str,
+        reason: &str,
+    ) -> P06Result<StoredResult> {
         let r = self
             .store()
             .p06_results(&ResultQuery {
@@ -421,7 +489,14 @@ impl App {
             .ok_or_else(|| P06Error::NotFound(format!("Kho không có kết quả {code}")))?;
         let acting = self.p06_acting(who, &[r.issuer.as_str()]).await;
         let decision = rules::may_revoke(&|u: &str| acting.contains(u), &r);
-        let rec = Self::p06_record(who, Some(r.issuer.as_str()), &r.subject, &decision, "write", code);
+        let rec = Self::p06_record(
+            who,
+            Some(r.issuer.as_str()),
+            &r.subject,
+            &decision,
+            "write",
+            code,
+        );
         if !decision.allowed() {
             return self.p06_refuse(rec).await;
         }
@@ -440,7 +515,11 @@ impl App {
         reason: Option<String>,
     ) -> P06Result<Rating> {
         let d = self.p06_dossier(dossier).await?;
-        let rated = !self.store().p06_ratings(std::slice::from_ref(&d.code)).await?.is_empty();
+        let rated = !self
+            .store()
+            .p06_ratings(std::slice::from_ref(&d.code))
+            .await?
+            .is_empty();
         let decision = rules::may_rate(who.owner.as_ref(), &d, rated);
         let rec = Self::p06_record(who, None, &d.subject, &decision, "write", d.code.as_str());
         if !decision.allowed() {
@@ -449,11 +528,15 @@ impl App {
         let rating = Rating {
             dossier: d.code.clone(),
             value,
-            reason: reason.map(|r| r.trim().chars().take(1000).collect()).filter(|r: &String| !r.is_empty()),
-            at: chrono::DateTime::<Utc>::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap_or_else(Utc::now),
+            reason: reason
+                .map(|r| r.trim().chars().take(1000).collect())
+                .filter(|r: &String| !r.is_empty()),
+            at: chrono::DateTime::<Utc>::from_timestamp_micros(Utc::now().timestamp_micros())
+                .unwrap_or_else(Utc::now),
         };
         self.store().p06_rate(&rating, &[rec], &who.actor()).await?;
-        self.p06_refresh(chiso_p06::figures::keys_of([&d]), &who.username).await?;
+        self.p06_refresh(chiso_p06::figures::keys_of([&d]), &who.username)
+            .await?;
         Ok(rating)
     }
 
@@ -476,9 +559,25 @@ impl App {
         let log: Vec<AccessRecord> = batch
             .dossiers
             .iter()
-            .map(|d| Self::p06_record(&who, Some(d.unit.as_str()), &d.subject, &ok, "write", d.code.as_str()))
+            .map(|d| {
+                Self::p06_record(
+                    &who,
+                    Some(d.unit.as_str()),
+                    &d.subject,
+                    &ok,
+                    "write",
+                    d.code.as_str(),
+                )
+            })
             .chain(batch.results.iter().map(|r| {
-                Self::p06_record(&who, Some(r.issuer.as_str()), &r.subject, &ok, "write", &r.code)
+                Self::p06_record(
+                    &who,
+                    Some(r.issuer.as_str()),
+                    &r.subject,
+                    &ok,
+                    "write",
+                    &r.code,
+                )
             }))
             .collect();
         let keys = chiso_p06::figures::keys_of(&batch.dossiers);
@@ -497,7 +596,12 @@ impl App {
     }
 
     /// Make an account the owner of a subject's store.
-    pub async fn p06_link_owner(&self, username: &str, subject: &SubjectId, actor: &Actor) -> Result<(), StoreError> {
+    pub async fn p06_link_owner(
+        &self,
+        username: &str,
+        subject: &SubjectId,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
         self.store().p06_link_owner(username, subject, actor).await
     }
 }
