@@ -70,6 +70,10 @@ async fn open(pg: bool) -> Setup {
         unit("582", UnitKind::District, Some("58")),
         unit("22738", UnitKind::Commune, Some("582")),
         unit("22741", UnitKind::Commune, Some("582")),
+        Unit {
+            valid_to: NaiveDate::from_ymd_opt(2025, 6, 30),
+            ..unit("22777", UnitKind::Commune, Some("582"))
+        },
     ];
     store
         .upsert_units(&units, &Actor::new("setup", Via::Cli))
@@ -349,6 +353,21 @@ async fn writes_by_the_issuer_and_revoked_results_not_reused(pg: bool) {
     // B holds an open dossier but does not see the revoked result.
     let view = app.p06_store(&b, &s).await.unwrap();
     assert!(view.results.is_empty());
+    // A unit that no longer exists receives nothing (its figures could not be kept).
+    let gone = officer("desk_gone", "22777");
+    let d3 = new_dossier(app, "22777", &s, "GKS").await;
+    let code3 = d3.code.clone();
+    let why = refused(app.p06_receive(&gone, d3, None).await);
+    assert!(why.contains("did not exist"), "{why}");
+    assert!(app
+        .reads()
+        .p06_dossiers(&chiso_store::DossierQuery {
+            codes: vec![code3],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .is_empty());
     // Every refusal is in the log.
     let log = log_of(app, &s).await;
     let refusals = log.iter().filter(|e| e.1 == "refused").count();

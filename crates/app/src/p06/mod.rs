@@ -166,6 +166,18 @@ impl App {
         Err(P06Error::Refused(why))
     }
 
+    /// Refuse a day on which the unit did not exist (a legacy commune after 30 June 2025):
+    /// its figures could not be kept.
+    pub(crate) async fn p06_unit_on(&self, unit: &Code, day: NaiveDate) -> P06Result<()> {
+        if self.read().await.tree().exists_on(unit.as_str(), day) {
+            Ok(())
+        } else {
+            Err(P06Error::Refused(format!(
+                "đơn vị {unit} không tồn tại vào ngày {day} (the unit did not exist on that day)"
+            )))
+        }
+    }
+
     pub(crate) async fn p06_dossier(&self, code: &DossierCode) -> P06Result<Dossier> {
         self.store()
             .p06_dossiers(&DossierQuery {
@@ -243,6 +255,7 @@ impl App {
                 ))
                 .await;
         }
+        self.p06_unit_on(&d.unit, d.received).await?;
         if !self
             .store()
             .p06_dossiers(&DossierQuery {
@@ -412,6 +425,7 @@ impl App {
             dossiers.push(d.clone());
         }
         if let (ResultKind::Result, Some(day)) = (new.kind, new.finish) {
+            self.p06_unit_on(&d.unit, day).await?;
             d.status = DossierStatus::Finished;
             d.finished = Some(day);
             dossiers.push(d.clone());
@@ -454,6 +468,9 @@ impl App {
         );
         if !decision.allowed() {
             return self.p06_refuse(rec).await;
+        }
+        if status != DossierStatus::Open {
+            self.p06_unit_on(&d.unit, day).await?;
         }
         let before = chiso_p06::figures::keys_of([&d]);
         d.status = status;
@@ -580,12 +597,35 @@ impl App {
                 )
             }))
             .collect();
+        {
+            let engine = self.read().await;
+            let tree = engine.tree();
+            let mut errors = Vec::new();
+            for (i, d) in batch.dossiers.iter().enumerate() {
+                for (field, day) in [("received", Some(d.received)), ("finished", d.finished)] {
+                    if let Some(day) = day.filter(|day| !tree.exists_on(d.unit.as_str(), *day)) {
+                        errors.push(chiso_store::FieldError::new(
+                            Some(i),
+                            &format!("dossiers.{field}"),
+                            format!(
+                                "đơn vị {} không tồn tại vào ngày {day} (the unit did not exist on that day)",
+                                d.unit
+                            ),
+                        ));
+                    }
+                }
+            }
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
+            }
+        }
         let keys = chiso_p06::figures::keys_of(&batch.dossiers);
         let w = P06Write {
             subjects: batch.subjects,
             dossiers: batch.dossiers,
             results: batch.results,
             files: Vec::new(),
+            ratings: Vec::new(),
             log,
         };
         let changes = self.store().p06_save(&w, actor, dry_run).await?;

@@ -106,34 +106,41 @@ impl App {
             )));
         };
         let (dossiers, results, acting) = self.p06_held(who, subject).await?;
-        let acts_for = |u: &str| acting.contains(u);
-        let reader = match &who.owner {
-            Some(o) if o == subject => Reader::Owner(o),
-            _ => Reader::Agency(&acts_for),
+        let owner = who.owner.as_ref() == Some(subject);
+        let unit = if owner {
+            None
+        } else {
+            Self::p06_reading_unit(&dossiers, &acting)
         };
-        let unit = match reader {
-            Reader::Owner(_) => None,
-            Reader::Agency(_) => Self::p06_reading_unit(&dossiers, &acting),
-        };
-        let refs: Vec<&Dossier> = dossiers.iter().collect();
-        let day = today();
-        let whole = rules::may_read(reader, subject, None, &refs, day);
-        let mut shown = Vec::new();
-        let mut log = Vec::new();
-        for r in &results {
-            let d = rules::may_read(reader, subject, Some(r), &refs, day);
-            if d.allowed() {
-                log.push(Self::p06_record(
-                    who,
-                    unit.as_deref(),
-                    subject,
-                    &d,
-                    "read",
-                    &r.code,
-                ));
-                shown.push(r.clone());
+        // The rules' answers, asked before anything is awaited.
+        let (whole, shown, mut log) = {
+            let acts_for = |u: &str| acting.contains(u);
+            let reader = if owner {
+                Reader::Owner(subject)
+            } else {
+                Reader::Agency(&acts_for)
+            };
+            let refs: Vec<&Dossier> = dossiers.iter().collect();
+            let day = today();
+            let whole = rules::may_read(reader, subject, None, &refs, day);
+            let mut shown = Vec::new();
+            let mut log = Vec::new();
+            for r in &results {
+                let d = rules::may_read(reader, subject, Some(r), &refs, day);
+                if d.allowed() {
+                    log.push(Self::p06_record(
+                        who,
+                        unit.as_deref(),
+                        subject,
+                        &d,
+                        "read",
+                        &r.code,
+                    ));
+                    shown.push(r.clone());
+                }
             }
-        }
+            (whole, shown, log)
+        };
         if !whole.allowed() && shown.is_empty() {
             let rec = Self::p06_record(who, unit.as_deref(), subject, &whole, "read", "store");
             return self.p06_refuse(rec).await;
@@ -149,7 +156,6 @@ impl App {
             Self::p06_record(who, unit.as_deref(), subject, &d, "read", "store"),
         );
         self.store().p06_log(&log).await?;
-        let owner = matches!(reader, Reader::Owner(_));
         let dossiers: Vec<Dossier> = if whole.allowed() {
             dossiers
         } else {
@@ -202,17 +208,23 @@ impl App {
             .next()
             .ok_or_else(|| P06Error::NotFound(format!("Kho không có kết quả {code}")))?;
         let (dossiers, _, acting) = self.p06_held(who, &r.subject).await?;
-        let acts_for = |u: &str| acting.contains(u);
-        let reader = match &who.owner {
-            Some(o) if o == &r.subject => Reader::Owner(o),
-            _ => Reader::Agency(&acts_for),
+        let owner = who.owner.as_ref() == Some(&r.subject);
+        let d = {
+            let acts_for = |u: &str| acting.contains(u);
+            let reader = if owner {
+                Reader::Owner(&r.subject)
+            } else {
+                Reader::Agency(&acts_for)
+            };
+            let refs: Vec<&Dossier> = dossiers.iter().collect();
+            rules::may_read(reader, &r.subject, Some(&r), &refs, today())
         };
-        let refs: Vec<&Dossier> = dossiers.iter().collect();
-        let d = rules::may_read(reader, &r.subject, Some(&r), &refs, today());
-        let unit = match reader {
-            Reader::Owner(_) => None,
-            Reader::Agency(_) if acting.contains(r.issuer.as_str()) => Some(r.issuer.to_string()),
-            Reader::Agency(_) => Self::p06_reading_unit(&dossiers, &acting),
+        let unit = if owner {
+            None
+        } else if acting.contains(r.issuer.as_str()) {
+            Some(r.issuer.to_string())
+        } else {
+            Self::p06_reading_unit(&dossiers, &acting)
         };
         let rec = Self::p06_record(who, unit.as_deref(), &r.subject, &d, "read", &r.code);
         if !d.allowed() {
@@ -234,14 +246,14 @@ impl App {
         Ok(ResultHistory { result: r, access })
     }
 
-    /// The dossiers a unit received, newest first, for the unit's own officers (each listed
-    /// dossier logged as read by the receiving unit).
+    /// The dossiers a unit received, newest first, with their results, for the unit's own
+    /// officers (each listed dossier logged as read by the receiving unit).
     pub async fn p06_unit_dossiers(
         &self,
         who: &P06Who,
         unit: &chiso_core::Code,
         limit: i64,
-    ) -> P06Result<Vec<Dossier>> {
+    ) -> P06Result<(Vec<Dossier>, Vec<StoredResult>)> {
         let acting = self.p06_acting(who, &[unit.as_str()]).await;
         if !acting.contains(unit.as_str()) {
             return Err(P06Error::Refused(super::refusal(
@@ -272,7 +284,19 @@ impl App {
             })
             .collect();
         self.store().p06_log(&log).await?;
-        Ok(dossiers)
+        let codes: Vec<_> = dossiers.iter().map(|d| d.code.clone()).collect();
+        let mut results = Vec::new();
+        for chunk in codes.chunks(500) {
+            results.extend(
+                self.store()
+                    .p06_results(&ResultQuery {
+                        dossiers: chunk.to_vec(),
+                        ..Default::default()
+                    })
+                    .await?,
+            );
+        }
+        Ok((dossiers, results))
     }
 
     /// The owner's export of their own store: records, files' metadata and who read them.
