@@ -142,6 +142,10 @@ fn c(s: &str) -> Code {
     Code::parse(s).unwrap_or_else(|_| panic!("code {s}"))
 }
 
+/// An applicant whose store holds a valid birth certificate (a signed copy): the one the
+/// documentation and the browser walk receive a new dossier for, to see it reused.
+pub const HOLDER: &str = "CN-C89AF8CC5081";
+
 /// The pseudonymous id of the demo's applicant `i`.
 pub fn subject_id(i: usize) -> SubjectId {
     SubjectId::pseudonym(SubjectKind::Individual, &format!("ninh-thuan-2023/{i:04}"))
@@ -486,5 +490,11 @@ mod tests {
         }
         // Deterministic.
         assert_eq!(records().dossiers, r.dossiers);
+        // The documented holder holds a valid birth certificate.
+        assert_eq!(subject_id(3).as_str(), HOLDER);
+        assert!(r.results.iter().any(|x| x.subject.as_str() == HOLDER
+            && x.doc_type.as_str() == "GKS"
+            && x.revoked_at.is_none()
+            && x.valid_until.is_none()));
     }
 }

@@ -22,6 +22,9 @@ pub(crate) mod explore;
 pub(crate) mod indicator;
 pub(crate) mod pivot;
 pub(crate) mod rankings;
+// --- p06: the electronic data store ---
+pub(crate) mod p06;
+// --- end p06 ---
 
 use crate::auth::Credential;
 use crate::auth::Who;
@@ -406,4 +409,13 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/scorecards/{code}", get(rankings::scorecard_page))
         // --- map ---
         .route("/units/{code}/map", get(map::map_page))
+        // --- p06: the electronic data store ---
+        .route("/p06/units/{code}", get(p06::unit_page))
+        .route("/p06/units/{code}/dossiers", post(p06::receive))
+        .route("/p06/results/{code}", get(p06::result_page))
+        .route("/p06/me", get(p06::owner_page))
+        .route("/p06/me/rate", post(p06::rate))
+        .route("/p06/me/export.json", get(p06::export))
+        .route("/p06/panel", get(p06::panel_page))
+    // --- end p06 ---
 }

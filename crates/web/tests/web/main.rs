@@ -36,6 +36,8 @@ mod walk_figures;
 mod walk_plans;
 mod walk_reports;
 mod walk_wording;
+// --- p06 ---
+mod p06;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
