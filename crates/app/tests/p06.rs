@@ -426,6 +426,64 @@ async fn the_applicant_rates_once(pg: bool) {
     t.finish().await;
 }
 
+/// A one-stop system's export: a dry run writes nothing, the import is all or nothing, a
+/// second import of the same file changes nothing, and its figures reach the engine.
+async fn an_export_imports_once(pg: bool) {
+    let t = open(pg).await;
+    let app = &t.app;
+    let csv = "code,subject,subject_name,procedure,procedure_name,essential,unit,received,due,finished,status,online,components,result_doc_type,result_name,result_number,result_issued,result_valid_until,result_signer,result_link\n\
+000.25.06.H58-230105-0001,CN-00000000AB01,Người dân thử,1.001193,Đăng ký khai sinh,1,22738,2023-01-05,2023-01-06,2023-01-06,finished,1,TO_KHAI+d|GIAY_CHUNG_SINH+d,TRICH_LUC_KS,Trích lục khai sinh,1/2023,2023-01-06,,abababababababababababababababababababab,kho://x\n";
+    let actor = Actor::new("importer", Via::Cli);
+    let batch = || chiso_p06::import::read(csv.as_bytes(), chrono::Utc::now(), "importer").unwrap();
+    let dry = app.p06_import(batch(), &actor, true).await.unwrap();
+    assert_eq!(dry.inserted, 2);
+    assert!(app
+        .reads()
+        .p06_dossiers(&chiso_store::DossierQuery::default())
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        app.p06_import(batch(), &actor, false)
+            .await
+            .unwrap()
+            .inserted,
+        2
+    );
+    let again = app.p06_import(batch(), &actor, false).await.unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2));
+    let e = app.read().await;
+    let dig = e
+        .indicator(
+            Rate::Digitisation.code(),
+            &Scope::Unit(c("22738")),
+            &Period::month(2023, 1).unwrap(),
+            None,
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!((dig.numerator, dig.denominator), (1.0, 1.0));
+    drop(e);
+    // A unit that no longer existed on the day: refused by row, nothing written.
+    let late = csv
+        .replace("2023-01-0", "2026-01-0")
+        .replace("H58-23", "H58-26")
+        .replace("1/2023", "1/2026")
+        .replace(",22738,", ",22777,");
+    let r = app
+        .p06_import(
+            chiso_p06::import::read(late.as_bytes(), chrono::Utc::now(), "importer").unwrap(),
+            &actor,
+            false,
+        )
+        .await;
+    assert!(
+        matches!(r, Err(chiso_store::StoreError::Invalid(_))),
+        "{r:?}"
+    );
+    t.finish().await;
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -450,5 +508,6 @@ macro_rules! both {
 both!(
     reads_need_an_open_dossier_and_are_logged,
     writes_by_the_issuer_and_revoked_results_not_reused,
-    the_applicant_rates_once
+    the_applicant_rates_once,
+    an_export_imports_once
 );

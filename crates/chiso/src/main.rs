@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 mod boundaries;
+mod p06;
 mod roadmap;
 mod transfer;
 
@@ -73,6 +74,11 @@ enum Command {
     Boundaries {
         #[command(subcommand)]
         command: boundaries::BoundariesCommand,
+    },
+    /// The electronic data store (Project 06): import, owners, the access log.
+    P06 {
+        #[command(subcommand)]
+        command: p06::P06Command,
     },
     /// Load the indicator engine from the database, as the server does at start, and report
     /// what it holds, how long the load took and the memory it uses.
@@ -497,6 +503,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Roadmap(args) => roadmap::run(args).await,
         Command::Boundaries { command } => boundaries::run(command).await,
+        Command::P06 { command } => p06::run(command).await,
         Command::Migrate { database } => {
             open(&database).await?.close().await;
             println!("The database schema is up to date: {database}");

@@ -619,6 +619,31 @@ impl App {
                 return Err(StoreError::Invalid(errors));
             }
         }
+        // A result imported again keeps when and by whom it was first stored (a stored result
+        // never changes: the rest must be the same).
+        let mut batch = batch;
+        let codes: Vec<String> = batch.results.iter().map(|r| r.code.clone()).collect();
+        let mut stored = std::collections::HashMap::new();
+        for chunk in codes.chunks(500) {
+            for r in self
+                .store()
+                .p06_results(&ResultQuery {
+                    codes: chunk.to_vec(),
+                    ..Default::default()
+                })
+                .await?
+            {
+                stored.insert(r.code.clone(), r);
+            }
+        }
+        for r in &mut batch.results {
+            if let Some(s) = stored.get(&r.code) {
+                r.created_at = s.created_at;
+                r.created_by = s.created_by.clone();
+                r.revoked_at = s.revoked_at;
+                r.revoked_reason = s.revoked_reason.clone();
+            }
+        }
         let keys = chiso_p06::figures::keys_of(&batch.dossiers);
         let w = P06Write {
             subjects: batch.subjects,
