@@ -316,6 +316,11 @@ async fn writes_by_the_issuer_and_revoked_results_not_reused(pg: bool) {
     by_b.issuer = Some(c("22738"));
     let why = refused(app.p06_add_result(&b, &d1.code, by_b, None).await);
     assert!(why.contains("only the issuing unit"), "{why}");
+    // Nor put a result of its own into A's dossier.
+    let mut own = result("GKS", false);
+    own.issuer = Some(c("22741"));
+    let why = refused(app.p06_add_result(&b, &d1.code, own, None).await);
+    assert!(why.contains("only the issuing unit"), "{why}");
     let mut scan = result("GKS", false);
     scan.kind = ResultKind::Scan;
     refused(app.p06_add_result(&b, &d1.code, scan.clone(), None).await);

@@ -736,4 +736,13 @@ p06-rate-KDL_DUNG_HAN_TY_LE = On-time rate of dossiers
 p06-rate-KDL_TRUC_TUYEN_TY_LE = Dossiers received online
 p06-rate-KDL_DVC53_TY_LE = 53 essential services: dossiers received online
 p06-rate-KDL_HAI_LONG_TY_LE = Satisfaction rate
+p06-issue-title = Issue a result
+p06-field-result-name = Result's name
+p06-issue-button = Issue the result and finish the dossier
+p06-issued = Result { $code } is in the applicant's store; the dossier is finished.
+p06-bad-signer = a fingerprint is 40 or more hexadecimal digits
+p06-revoke-title = Revoke a result
+p06-field-revoke-reason = Reason for revoking
+p06-revoke-button = Revoke
+p06-revoked-ok = Result { $code } is flagged revoked: it stays in the store and is no longer reused.
 # --- end p06 ---

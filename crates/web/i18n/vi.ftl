@@ -736,4 +736,13 @@ p06-rate-KDL_DUNG_HAN_TY_LE = Tỷ lệ hồ sơ giải quyết đúng hạn
 p06-rate-KDL_TRUC_TUYEN_TY_LE = Tỷ lệ hồ sơ tiếp nhận trực tuyến
 p06-rate-KDL_DVC53_TY_LE = Tỷ lệ hồ sơ trực tuyến của 53 dịch vụ công thiết yếu
 p06-rate-KDL_HAI_LONG_TY_LE = Tỷ lệ người dân, doanh nghiệp hài lòng
+p06-issue-title = Trả kết quả
+p06-field-result-name = Tên kết quả
+p06-issue-button = Trả kết quả và kết thúc hồ sơ
+p06-issued = Đã ghi kết quả { $code } vào Kho của người nộp; hồ sơ đã giải quyết.
+p06-bad-signer = dấu vân tay là 40 chữ số hệ 16 trở lên
+p06-revoke-title = Thu hồi kết quả
+p06-field-revoke-reason = Lý do thu hồi
+p06-revoke-button = Thu hồi
+p06-revoked-ok = Đã đánh dấu thu hồi kết quả { $code }: kết quả vẫn được lưu, không dùng lại được nữa.
 # --- end p06 ---

@@ -331,7 +331,17 @@ impl App {
             .p06_acting(who, &[issuer.as_str(), d.unit.as_str()])
             .await;
         let acts_for = |u: &str| acting.contains(u);
+        // The competent unit is the receiving one or a unit above it: no other unit puts a
+        // result into this dossier.
+        let competent = self
+            .read()
+            .await
+            .tree()
+            .is_within(d.unit.as_str(), issuer.as_str());
         let decision = match new.kind {
+            ResultKind::Result if !competent => {
+                Decision::Refused("only the issuing unit writes its result")
+            }
             ResultKind::Result => rules::may_write_result(&acts_for, &issuer, &d),
             ResultKind::Scan => rules::may_write_scan(&acts_for, &d, new.signer.is_some()),
         };

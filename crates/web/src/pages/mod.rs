@@ -24,6 +24,7 @@ pub(crate) mod pivot;
 pub(crate) mod rankings;
 // --- p06: the electronic data store ---
 pub(crate) mod p06;
+pub(crate) mod p06_desk;
 // --- end p06 ---
 
 use crate::auth::Credential;
@@ -412,6 +413,8 @@ pub(crate) fn router() -> axum::Router<AppState> {
         // --- p06: the electronic data store ---
         .route("/p06/units/{code}", get(p06::unit_page))
         .route("/p06/units/{code}/dossiers", post(p06::receive))
+        .route("/p06/units/{code}/results", post(p06_desk::issue))
+        .route("/p06/units/{code}/revoke", post(p06_desk::revoke))
         .route("/p06/results/{code}", get(p06::result_page))
         .route("/p06/me", get(p06::owner_page))
         .route("/p06/me/rate", post(p06::rate))

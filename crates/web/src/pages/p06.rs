@@ -204,13 +204,13 @@ pub(crate) struct ReceiveForm {
 }
 
 #[derive(Default, Serialize)]
-struct Flash {
-    ok: Vec<String>,
-    errors: Vec<String>,
+pub(crate) struct Flash {
+    pub(crate) ok: Vec<String>,
+    pub(crate) errors: Vec<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn render_unit(
+pub(crate) async fn render_unit(
     st: &AppState,
     page: &Page,
     pw: &P06Who,
@@ -242,6 +242,8 @@ async fn render_unit(
             name,
             year,
             rates,
+            open_dossiers => dossiers.iter().filter(|d| d.is_open()).map(|d| d.code.to_string()).collect::<Vec<_>>(),
+            revocable => results.iter().filter(|r| r.revoked_at.is_none() && r.issuer == *code).map(|r| r.code.clone()).collect::<Vec<_>>(),
             dossiers => rows,
             flash,
             typed => minijinja::context! {

@@ -273,3 +273,92 @@ async fn a_session_s_intake_needs_its_csrf_token() {
     assert_eq!(n, 0, "nothing received");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn only_the_issuing_unit_issues_and_revokes_on_the_page() {
+    let app = spawn_app(true).await;
+    let desk = user_token(&app, "p06.issuer", Role::DataEntry, "2025-22741").await;
+    let other = user_token(&app, "p06.elsewhere", Role::DataEntry, "2025-22738").await;
+    let r = send_raw(
+        &app,
+        form_post(
+            "/p06/units/2025-22741/dossiers",
+            &desk,
+            &[
+                ("subject", "CN-00000000AB07"),
+                ("procedure", "2.000815"),
+                ("procedure_name", "Chứng thực bản sao"),
+                ("due_days", "1"),
+                ("components", "BAN_CHINH Bản chính"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let d = app
+        .store
+        .p06_dossiers(&chiso_store::DossierQuery {
+            units: vec![Code::parse("2025-22741").unwrap()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    let issue = |token: &str, unit: &str| {
+        form_post(
+            &format!("/p06/units/{unit}/results"),
+            token,
+            &[
+                ("dossier", d.code.as_str()),
+                ("doc_type", "BAN_SAO_CT"),
+                ("name", "Bản sao chứng thực"),
+                ("number", "7/2026"),
+                ("signer", &"ab".repeat(20)),
+            ],
+        )
+    };
+    // Another commune may not issue Bảo An's result.
+    let r = send_raw(&app, issue(&other, "2025-22738")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = send_raw(&app, issue(&desk, "2025-22741")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("Đã ghi kết quả"), "{}", r.text);
+    let code = format!("{}-KQ1", d.code);
+    let revoke = |token: &str, unit: &str| {
+        form_post(
+            &format!("/p06/units/{unit}/revoke"),
+            token,
+            &[("result", code.as_str()), ("reason", "sai số")],
+        )
+    };
+    let r = send_raw(&app, revoke(&other, "2025-22738")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = send_raw(&app, revoke(&desk, "2025-22741")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let kept = app
+        .store
+        .p06_results(&chiso_store::ResultQuery {
+            codes: vec![code.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1, "a revoked result is kept");
+    assert!(kept[0].revoked_at.is_some());
+    // Every listing of the unit's dossiers was logged as read by the desk.
+    let log = app
+        .store
+        .p06_access_log(&chiso_store::AccessQuery {
+            subject: Some(d.subject.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(log
+        .iter()
+        .any(|e| e.record.actor == "p06.issuer" && e.record.action == "read"));
+    assert!(log
+        .iter()
+        .any(|e| e.record.actor == "p06.elsewhere" && e.record.action == "refused"));
+    app.finish().await;
+}
