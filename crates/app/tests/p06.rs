@@ -489,6 +489,53 @@ async fn an_export_imports_once(pg: bool) {
     t.finish().await;
 }
 
+/// A result's file is kept once by its SHA-256 beside the SQLite database, with its metadata;
+/// a file that is not a PDF, PNG, JPEG or XML is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_s_file_is_kept_once_by_its_hash() {
+    let t = open(false).await;
+    let app = &t.app;
+    let s = SubjectId::pseudonym(SubjectKind::Individual, "test/f");
+    let a = officer("desk_a", "22738");
+    let pdf = b"%PDF-1.7 synthetic result".to_vec();
+    let mut codes = Vec::new();
+    for _ in 0..2 {
+        let d = new_dossier(app, "22738", &s, "GKS").await;
+        let (d, _) = app.p06_receive(&a, d, None).await.unwrap();
+        let r = app
+            .p06_add_result(&a, &d.code, result("GKS", true), Some(pdf.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            r.sha256.as_deref(),
+            Some(chiso_p06::rules::sha256_hex(&pdf).as_str())
+        );
+        assert_eq!(r.media_type.as_deref(), Some("application/pdf"));
+        codes.push(r.code);
+    }
+    let files = app
+        .p06_files()
+        .expect("a place for files beside the database");
+    let sha = chiso_p06::rules::sha256_hex(&pdf);
+    assert_eq!(files.get(&sha).unwrap(), Some(pdf.clone()));
+    let meta = app.reads().p06_file_meta(&sha).await.unwrap().unwrap();
+    assert_eq!(meta.size, pdf.len() as i64);
+    // Not a document: refused, nothing written.
+    let d = new_dossier(app, "22738", &s, "GKS").await;
+    let (d, _) = app.p06_receive(&a, d, None).await.unwrap();
+    let why = refused(
+        app.p06_add_result(
+            &a,
+            &d.code,
+            result("GKS", true),
+            Some(b"MZ\x90 not a document".to_vec()),
+        )
+        .await,
+    );
+    assert!(why.contains("PDF"), "{why}");
+    t.finish().await;
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite {
