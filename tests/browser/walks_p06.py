@@ -5,7 +5,16 @@ for it), and the commune's reuse rate moves on its store page and on the indicat
 on a wide screen (1366 px) and the panel on a phone (390 px)."""
 import datetime
 
-from chiso_browser import Shots, check, first_login, messages, new_page, no_horizontal_scroll, press
+from chiso_browser import (
+    Shots,
+    check,
+    first_login,
+    log_in,
+    messages,
+    new_page,
+    no_horizontal_scroll,
+    press,
+)
 
 NEW_PASSWORD = "Kho-du-lieu-2026!"
 HOLDER = "CN-C89AF8CC5081"  # chiso_demo::p06::HOLDER
@@ -82,6 +91,15 @@ def the_desk_reuses_what_the_store_holds(browser, server):
     page.wait_for_load_state("domcontentloaded")
     check(source in page.inner_text("h1"), f"the result's page is not {source}")
     shots(page, "reused result")
+
+    # The same store page on a phone: no sideways scroll, the reused component still marked.
+    phone = new_page(browser, server, width=390, height=844)
+    log_in(phone, "baoan.p06", NEW_PASSWORD)
+    phone.goto(f"/p06/units/{UNIT}")
+    check(no_horizontal_scroll(phone), "the store page scrolls sideways at 390 px")
+    first = phone.locator("table.p06-dossiers tbody tr").first
+    check("Dùng lại từ Kho" in first.inner_text(), "the phone does not show the reused component")
+    shots(phone, "store page 390")
 
 
 def the_panel_reads_on_a_phone(browser, server):
