@@ -14,6 +14,7 @@ import walks_account  # noqa: E402
 import walks_dashboard  # noqa: E402
 import walks_explore  # noqa: E402
 import walks_map  # noqa: E402
+import walks_p06  # noqa: E402  (p06)
 import walks_pages  # noqa: E402
 import walks_reports  # noqa: E402
 import walks_selfcheck  # noqa: E402
@@ -31,6 +32,7 @@ WALKS = (
     + walks_map.WALKS
     + walks_unit.WALKS
     + walks_yearly.WALKS
+    + walks_p06.WALKS  # p06
     + walks_selfcheck.WALKS
 )
 

@@ -11,6 +11,7 @@
 pub mod figures;
 mod geo;
 pub mod live;
+pub mod p06;
 pub mod report;
 mod writes;
 

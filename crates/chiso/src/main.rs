@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 mod audit;
 mod boundaries;
+mod p06;
 mod report;
 mod roadmap;
 mod transfer;
@@ -84,6 +85,11 @@ enum Command {
     /// The yearly review of a target framework written from the data: PDF or DOCX laid out as
     /// an official report, the XLSX annex of its tables, or HTML; in vi, en or bn.
     Report(report::ReportArgs),
+    /// The electronic data store (Project 06): import, owners, the access log.
+    P06 {
+        #[command(subcommand)]
+        command: p06::P06Command,
+    },
     /// Load the indicator engine from the database, as the server does at start, and report
     /// what it holds, how long the load took and the memory it uses.
     EngineLoad {
@@ -482,6 +488,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { command } => audit::run(command).await,
         Command::Roadmap(args) => roadmap::run(args).await,
         Command::Boundaries { command } => boundaries::run(command).await,
+        Command::P06 { command } => p06::run(command).await,
         Command::Migrate { database } => {
             open(&database).await?.close().await;
             println!("The database schema is up to date: {database}");

@@ -9,6 +9,7 @@ pub mod calibrate;
 pub mod collection;
 mod dataset;
 pub mod followup;
+pub mod p06;
 pub mod quarters;
 
 pub use dataset::{dataset, Dataset, Published, PUBLISHED};
@@ -34,6 +35,70 @@ pub struct LoadSummary {
     pub completions: u64,
     pub approvals: u64,
     pub plans: Changes,
+    /// The electronic data store's records (subjects, dossiers, results, ratings).
+    pub p06: Changes,
+}
+
+/// Write the store's demo records once (all or nothing): a database that holds them already
+/// is left alone, so loading again changes nothing and logs nothing.
+async fn load_p06(store: &dyn Store, r: &p06::Records, actor: &Actor) -> anyhow::Result<Changes> {
+    let Some(first) = r.dossiers.first() else {
+        return Ok(Changes::default());
+    };
+    let held = store
+        .p06_dossiers(&chiso_store::DossierQuery {
+            codes: vec![first.code.clone()],
+            ..Default::default()
+        })
+        .await?;
+    if !held.is_empty() {
+        // Already held: the figures were written with them (and the app keeps them).
+        return Ok(Changes {
+            unchanged: (r.dossiers.len() + r.results.len()) as u64,
+            ..Default::default()
+        });
+    }
+    let now = chrono::Utc::now();
+    let entry = |unit: &chiso_core::Code, subject: &chiso_p06::SubjectId, entity: &str| {
+        chiso_store::AccessRecord {
+            at: now,
+            actor: actor.who.clone(),
+            via: actor.via.as_str().to_string(),
+            unit: Some(unit.to_string()),
+            subject: subject.to_string(),
+            action: "write".into(),
+            entity: entity.to_string(),
+            reason: "demo".into(),
+        }
+    };
+    let log = r
+        .dossiers
+        .iter()
+        .map(|d| entry(&d.unit, &d.subject, d.code.as_str()))
+        .chain(
+            r.results
+                .iter()
+                .map(|x| entry(&x.issuer, &x.subject, &x.code)),
+        )
+        .collect();
+    let w = chiso_store::P06Write {
+        subjects: r.subjects.clone(),
+        dossiers: r.dossiers.clone(),
+        results: r.results.clone(),
+        files: Vec::new(),
+        ratings: r.ratings.clone(),
+        log,
+    };
+    let changes = store.p06_save(&w, actor, false).await?;
+    // The store's figures by unit and month, counted from the records (source `derived`),
+    // in a write of their own.
+    let figures = chiso_p06::figures::values(&chiso_p06::figures::tally(
+        &r.dossiers,
+        &r.results,
+        &r.ratings,
+    ));
+    store.write_values(&figures, actor).await?;
+    Ok(changes)
 }
 
 /// Load (or re-load: unchanged rows are left alone) the demo into a store.
@@ -49,6 +114,9 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<LoadSummary> {
     s.groups = store.upsert_groups(&d.groups, &actor).await?;
     store.upsert_breakdowns(&d.breakdowns, &actor).await?;
     s.elements = store.upsert_elements(&d.elements, &actor).await?;
+    // The electronic data store's records and their figures (before the demo's values, whose
+    // one batch stays the newest).
+    s.p06 = load_p06(store, &d.p06, &actor).await?;
     s.values = store.write_values(&d.values, &actor).await?;
     // A database loaded by an earlier demo still holds 2023 values of the communes that never
     // sent their 2023 report: they go.

@@ -166,6 +166,41 @@ pub fn is_agency_id(s: &str) -> bool {
         && digits(11..13)
 }
 
+/// A unit's electronic agency identifier in the form `V1V2V3.Z1Z2.Y1Y2.MX1X2` of Circular
+/// 01/2018/TT-VPCP, for the codes of the dossiers it receives. The province's own list of
+/// identifiers is not held by chiso: the identifier is derived from the unit's code (a
+/// stable hash of it in the first three groups, `H` and the province's two digits), the same
+/// for a unit every time, and documented as chiso's (see `docs/p06.md`). `province` is the
+/// code of the unit's province (its root in the tree).
+pub fn agency_id(unit: &str, province: &str) -> String {
+    // FNV-1a: stable across builds and platforms.
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in unit.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    let tail = province.rsplit('-').next().unwrap_or(province);
+    let province: String = tail
+        .chars()
+        .rev()
+        .take(2)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let province = if province.len() == 2 && province.bytes().all(|b| b.is_ascii_digit()) {
+        province
+    } else {
+        "00".to_string()
+    };
+    format!(
+        "{:03}.{:02}.{:02}.H{province}",
+        h % 1000,
+        (h / 1000) % 100,
+        (h / 100_000) % 100
+    )
+}
+
 impl DossierCode {
     pub fn parse(s: &str) -> Result<DossierCode, String> {
         let s = s.trim();
@@ -598,6 +633,18 @@ pub struct Rating {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn agency_identifiers_are_in_the_circular_s_form_and_stable() {
+        for u in ["58", "22738", "58-SO-TTTT", "x"] {
+            let a = agency_id(u, "58");
+            assert!(is_agency_id(&a), "{a}");
+            assert_eq!(a, agency_id(u, "58"));
+        }
+        assert!(agency_id("22738", "58").ends_with("H58"));
+        assert!(agency_id("x", "2025-56").ends_with("H56"));
+        assert_ne!(agency_id("22738", "58"), agency_id("22741", "58"));
+    }
     use proptest::prelude::*;
 
     #[test]

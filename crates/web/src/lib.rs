@@ -98,6 +98,21 @@ impl AppState {
                 "dashboard.html",
                 include_str!("../templates/dashboard.html"),
             ),
+            // --- p06 ---
+            ("p06_unit.html", include_str!("../templates/p06_unit.html")),
+            (
+                "p06_result.html",
+                include_str!("../templates/p06_result.html"),
+            ),
+            (
+                "p06_owner.html",
+                include_str!("../templates/p06_owner.html"),
+            ),
+            (
+                "p06_panel.html",
+                include_str!("../templates/p06_panel.html"),
+            ),
+            // --- end p06 ---
         ] {
             env.add_template(name, src)
                 .map_err(|e| format!("template {name}: {e}"))?;

@@ -93,7 +93,7 @@ pub(super) fn framework_2023() -> Framework {
         t(4, "Sử dụng chữ ký số cá nhân", "Personal digital signature use", g("58_TOAN_TINH"), "CKS_TY_LE", 100.0),
         t(5, "Dịch vụ công trực tuyến toàn trình", "Full-process online public services", u("58"), "DVCTT_TOAN_TRINH_TY_LE", 80.0),
         t(6, "Hồ sơ TTHC xử lý trực tuyến", "Administrative dossiers processed online", u("58"), "HS_TRUC_TUYEN_TY_LE", 50.0),
-        t(7, "Số hóa hồ sơ, kết quả giải quyết TTHC", "Dossiers and results digitised", u("58"), "SO_HOA_TY_LE", 80.0),
+        t(7, "Số hóa hồ sơ, kết quả giải quyết TTHC", "Dossiers and results digitised", u("58"), "KDL_SO_HOA_TY_LE", 80.0),
         t(8, "Báo cáo định kỳ trên hệ thống thông tin báo cáo", "Periodic reports filed on the reporting system", u("58"), "BC_HT_TY_LE", 50.0),
         t(9, "CBCCVC được cấp định danh số", "Officials with a digital identity", g("58_TOAN_TINH"), "DINH_DANH_CB_TY_LE", 100.0),
         Target {
@@ -111,7 +111,7 @@ pub(super) fn framework_2023() -> Framework {
             note: Some("Hoàn thành trước hạn 52 ngày (số công bố; một trong 28 tỉnh hoàn thành sớm). Hạn 30/06/2023 là ngày minh họa. / Done 52 days before the deadline (published; one of 28 provinces to finish early). The deadline of 30 June 2023 is illustrative.".into()),
         },
         t(11, "Kích hoạt định danh điện tử (VNeID) theo chỉ tiêu được giao", "E-ID (VNeID) activation target", u("58-CONG-AN"), "VNEID_TY_LE", 100.0),
-        t(12, "53 dịch vụ công thiết yếu", "53 essential public services", u("58"), "DVC53_TY_LE", 100.0),
+        t(12, "53 dịch vụ công thiết yếu", "53 essential public services", u("58"), "KDL_DVC53_TY_LE", 100.0),
         t(13, "Chỉ tiêu làm sạch dữ liệu dân cư \"đúng, đủ, sạch, sống\"", "Population-data cleaning targets", u("58-CONG-AN"), "LSDL_CHI_TIEU_XONG", 14.0),
         t(14, "Doanh số thanh toán không dùng tiền mặt", "Non-cash payment turnover", u("58"), "TT_KHONG_TIEN_MAT_DS", 300_000.0),
         t(15, "Tỷ trọng thương mại điện tử trong tổng mức bán lẻ", "E-commerce share of retail sales", u("58"), "TMDT_TY_TRONG", 5.0),

@@ -30,6 +30,9 @@ pub struct Dataset {
     pub plans: Vec<chiso_core::plan::Plan>,
     pub directives: Vec<chiso_core::plan::Directive>,
     pub register: Vec<chiso_core::plan::RegisterEntry>,
+    /// The electronic data store's synthetic 2023 (see [`crate::p06`]); its figures are
+    /// counted from these records when they are loaded (source `derived`).
+    pub p06: crate::p06::Records,
 }
 
 /// A published ratio the demo reproduces: Σnumerator / Σdenominator over a group's units.
@@ -158,10 +161,15 @@ pub fn dataset() -> anyhow::Result<Dataset> {
             &follow.register,
         ));
     }
+    // The electronic data store's records (their figures are written with them: see
+    // `crate::p06`).
+    let p06 = crate::p06::records();
     let mut elements = elements::elements();
     elements.extend(chiso_core::derived::elements());
+    elements.extend(chiso_p06::figures::elements());
     let mut indicators = indicators::indicators();
     indicators.extend(chiso_core::derived::indicators(true));
+    indicators.extend(chiso_p06::figures::indicators());
     Ok(Dataset {
         indicators,
         frameworks: vec![
@@ -179,6 +187,7 @@ pub fn dataset() -> anyhow::Result<Dataset> {
         plans: follow.plans,
         directives: follow.directives,
         register: follow.register,
+        p06,
     })
 }
 

@@ -93,6 +93,9 @@ pub struct P06Write {
     pub dossiers: Vec<Dossier>,
     pub results: Vec<StoredResult>,
     pub files: Vec<FileMeta>,
+    /// Applicants' ratings of finished dossiers (in the batch or stored); a dossier already
+    /// rated keeps its rating (a rating is given once).
+    pub ratings: Vec<Rating>,
     /// The access-log entries of this write (and of the reads that led to it).
     pub log: Vec<AccessRecord>,
 }

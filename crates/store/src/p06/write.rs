@@ -226,6 +226,49 @@ async fn check<B: SqlBackend>(
             }
         }
     }
+    let rwanted: Vec<&str> = w
+        .ratings
+        .iter()
+        .map(|r| r.dossier.as_str())
+        .filter(|c| !batch_dossiers.contains_key(c))
+        .collect();
+    let rated_dossiers = stored_defs(tx, "p06_dossiers", &rwanted).await?;
+    let mut rated = HashSet::new();
+    for (i, r) in w.ratings.iter().enumerate() {
+        let status = match batch_dossiers.get(r.dossier.as_str()) {
+            Some(d) => Some(d.status),
+            None => rated_dossiers
+                .get(r.dossier.as_str())
+                .map(|d| dossier_of(d).map(|d| d.status))
+                .transpose()?,
+        };
+        match status {
+            None => err(
+                "ratings",
+                i,
+                "dossier",
+                format!("Kho không có hồ sơ {}", r.dossier),
+            ),
+            Some(chiso_p06::DossierStatus::Finished) => {}
+            Some(_) => err(
+                "ratings",
+                i,
+                "dossier",
+                format!(
+                    "hồ sơ {} chưa giải quyết xong (only a finished dossier is rated)",
+                    r.dossier
+                ),
+            ),
+        }
+        if !rated.insert(r.dossier.as_str()) {
+            err(
+                "ratings",
+                i,
+                "dossier",
+                format!("hồ sơ {} được đánh giá hai lần (rated twice)", r.dossier),
+            );
+        }
+    }
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors));
     }
@@ -240,7 +283,7 @@ impl<B: SqlBackend + FilesDir> crate::P06Writes for B {
         let now = Utc::now();
         let mut changes = Changes::default();
         let mut audit = AuditBuffer::default();
-        let many = w.dossiers.len() + w.results.len() + w.subjects.len() >= BATCH;
+        let many = w.dossiers.len() + w.results.len() + w.subjects.len() + w.ratings.len() >= BATCH;
         // Subjects: insert, or update the name.
         for chunk in w.subjects.chunks(300) {
             let mut b = stmt("INSERT INTO p06_subjects (id, kind, name) ");
@@ -330,6 +373,29 @@ impl<B: SqlBackend + FilesDir> crate::P06Writes for B {
                 );
             }
         }
+        for r in &w.ratings {
+            let n = stmt("INSERT INTO p06_ratings (dossier, value, reason, rated_at, rated_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dossier) DO NOTHING")
+                .bind(r.dossier.as_str())
+                .bind(r.value.as_str())
+                .bind(r.reason.clone())
+                .bind(r.at)
+                .bind(actor.who.as_str())
+                .execute(&mut tx)
+                .await?;
+            if n == 0 {
+                changes.unchanged += 1;
+            } else {
+                changes.inserted += 1;
+                if !many {
+                    audit.push(
+                        "p06_rating.insert",
+                        &format!("p06_dossier:{}", r.dossier),
+                        None,
+                        Some(json(r)),
+                    );
+                }
+            }
+        }
         for f in &w.files {
             stmt("INSERT INTO p06_files (sha256, size, media_type, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
                 .bind(f.sha256.as_str())
@@ -344,6 +410,7 @@ impl<B: SqlBackend + FilesDir> crate::P06Writes for B {
                 "subjects": w.subjects.len(),
                 "dossiers": w.dossiers.len(),
                 "results": w.results.len(),
+                "ratings": w.ratings.len(),
                 "changes": changes,
                 "sha256": chiso_p06::rules::sha256_hex(
                     json(&(&w.subjects, &w.dossiers, &w.results)).as_bytes()

@@ -87,6 +87,7 @@ pub(crate) async fn the_electronic_data_store_keeps_records_whole_and_never_chan
         dossiers: vec![d.clone()],
         results: vec![],
         files: vec![],
+        ratings: vec![],
         log: vec![log(&a, "write", d.code.as_str())],
     };
     // A dry run checks and counts, and writes nothing.
@@ -186,7 +187,34 @@ pub(crate) async fn the_electronic_data_store_keeps_records_whole_and_never_chan
         s.p06_rate(&rating, &[], &actor()).await,
         Err(StoreError::Invalid(_))
     ));
-    assert_eq!(s.p06_ratings(&[]).await.unwrap(), vec![rating]);
+    assert_eq!(s.p06_ratings(&[]).await.unwrap(), vec![rating.clone()]);
+
+    // Ratings in a write: of a finished dossier only, once (a second is left alone).
+    let open_one = dossier("000.25.06.H58-230301-0002", &a, "22738");
+    let bad = P06Write {
+        dossiers: vec![open_one.clone()],
+        ratings: vec![Rating {
+            dossier: open_one.code.clone(),
+            ..rating.clone()
+        }],
+        ..Default::default()
+    };
+    match s.p06_save(&bad, &actor(), false).await {
+        Err(StoreError::Invalid(e)) => assert_eq!(e[0].field, "ratings.dossier"),
+        other => panic!("an open dossier's rating must be refused: {other:?}"),
+    }
+    let again = P06Write {
+        ratings: vec![Rating {
+            value: RatingValue::Unsatisfied,
+            ..rating.clone()
+        }],
+        ..Default::default()
+    };
+    assert_eq!(
+        s.p06_save(&again, &actor(), false).await.unwrap().unchanged,
+        1
+    );
+    assert_eq!(s.p06_ratings(&[]).await.unwrap(), vec![rating.clone()]);
 
     // The owner's account.
     assert!(s.p06_link_owner("nobody", &a.id, &actor()).await.is_err());

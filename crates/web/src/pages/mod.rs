@@ -24,6 +24,10 @@ pub(crate) mod pivot;
 pub(crate) mod rankings;
 // --- report ---
 pub(crate) mod report;
+// --- p06: the electronic data store ---
+pub(crate) mod p06;
+pub(crate) mod p06_desk;
+// --- end p06 ---
 
 use crate::auth::Credential;
 use crate::auth::Who;
@@ -411,4 +415,15 @@ pub(crate) fn router() -> axum::Router<AppState> {
         // --- report ---
         .route("/reports/yearly", get(report::yearly_page))
         .route("/reports/yearly/download", get(report::yearly_download))
+        // --- p06: the electronic data store ---
+        .route("/p06/units/{code}", get(p06::unit_page))
+        .route("/p06/units/{code}/dossiers", post(p06::receive))
+        .route("/p06/units/{code}/results", post(p06_desk::issue))
+        .route("/p06/units/{code}/revoke", post(p06_desk::revoke))
+        .route("/p06/results/{code}", get(p06::result_page))
+        .route("/p06/me", get(p06::owner_page))
+        .route("/p06/me/rate", post(p06::rate))
+        .route("/p06/me/export.json", get(p06::export))
+        .route("/p06/panel", get(p06::panel_page))
+    // --- end p06 ---
 }

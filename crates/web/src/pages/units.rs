@@ -382,6 +382,18 @@ pub(crate) async fn unit_context(
         .iter()
         .map(|v| v.period)
         .collect();
+    // --- p06: months folded into their year ---
+    // A month whose year is a column already is added up in that column (the electronic
+    // data store's figures are kept by month; a page of years stays a page of years).
+    let years: std::collections::HashSet<i32> = ind_periods
+        .iter()
+        .filter_map(|p| match p {
+            Period::Year(y) => Some(*y),
+            _ => None,
+        })
+        .collect();
+    ind_periods.retain(|p| !matches!(p, Period::Month(y, _) if years.contains(y)));
+    // --- end p06 ---
     ind_periods.sort_by_key(|p| (p.start(), std::cmp::Reverse(p.end())));
     ind_periods.dedup();
     let periods_for_ind = ind_periods.clone();

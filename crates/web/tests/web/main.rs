@@ -41,6 +41,8 @@ mod walk_wording;
 // issue 15: the unit page, the explorer's view
 mod explore_view;
 mod unit_page;
+// --- p06 ---
+mod p06;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 

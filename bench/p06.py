@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""The electronic data store's figures at scale: 1 million dossiers with 3 components each
+at 1,000 units over 2023. chiso recomputes, from the records in memory, the counts of every
+unit and month and the five rates over them (electronic results, digitisation, reuse,
+store-linked, on time) — `chiso_p06::figures::tally`, the function the application layer
+runs after a write — and adds one new dossier incrementally. DuckDB runs the same
+computation as one query over the same rows (loaded beforehand, not timed). Both give a
+checksum (the sum of every rate) that must agree.
+
+    bash bench/setup.sh && python3 bench/p06.py [--dossiers 1000000] [--units 1000] [--reps 3]
+
+What is not measured here: reading the records from the database (chiso reads them as JSON
+from SQLite or PostgreSQL before tallying) and writing the figures through the engine.
+"""
+import argparse, json, os, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+
+QUERY = """
+WITH r AS (
+  SELECT unit, recv_month AS m, COUNT(*) AS received, SUM(digitised) AS digitised,
+         SUM(components) AS components, SUM(reused) AS reused
+  FROM d GROUP BY unit, recv_month),
+f AS (
+  SELECT unit, fin_month AS m, COUNT(*) AS finished, SUM(on_time) AS on_time,
+         SUM(electronic) AS electronic, SUM(linked) AS linked
+  FROM d WHERE finished = 1 GROUP BY unit, fin_month),
+k AS (
+  SELECT COALESCE(r.unit, f.unit) AS unit, COALESCE(r.m, f.m) AS m,
+         r.received, r.digitised, r.components, r.reused,
+         f.finished, f.on_time, f.electronic, f.linked
+  FROM r FULL OUTER JOIN f ON r.unit = f.unit AND r.m = f.m)
+SELECT SUM(COALESCE(100.0 * electronic / NULLIF(finished, 0), 0))
+     + SUM(COALESCE(100.0 * digitised / NULLIF(received, 0), 0))
+     + SUM(COALESCE(100.0 * reused / NULLIF(components, 0), 0))
+     + SUM(COALESCE(100.0 * linked / NULLIF(finished, 0), 0))
+     + SUM(COALESCE(100.0 * on_time / NULLIF(finished, 0), 0)) AS checksum,
+       COUNT(electronic / NULLIF(finished, 0)) + COUNT(digitised / NULLIF(received, 0))
+     + COUNT(reused / NULLIF(components, 0)) + COUNT(linked / NULLIF(finished, 0))
+     + COUNT(on_time / NULLIF(finished, 0)) AS figures
+FROM k
+"""
+
+
+def main():
+    a = argparse.ArgumentParser()
+    a.add_argument("--dossiers", type=int, default=1_000_000)
+    a.add_argument("--units", type=int, default=1_000)
+    a.add_argument("--reps", type=int, default=3)
+    args = a.parse_args()
+    subprocess.run(["cargo", "build", "--release", "-p", "chiso-p06", "--example", "p06_bench"],
+                   cwd=ROOT, check=True)
+    exe = os.path.join(TARGET, "release", "examples", "p06_bench")
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = os.path.join(tmp, "dossiers.csv")
+        runs = []
+        for _ in range(args.reps):
+            out = subprocess.run([exe, str(args.dossiers), str(args.units), csv],
+                                 capture_output=True, text=True, check=True).stdout
+            runs.append(json.loads(out))
+        import duckdb
+        con = duckdb.connect(":memory:")
+        con.execute(f"CREATE TABLE d AS SELECT * FROM read_csv_auto('{csv}', nullstr='')")
+        times = []
+        for _ in range(args.reps):
+            t = time.perf_counter()
+            checksum, figures = con.execute(QUERY).fetchone()
+            times.append(time.perf_counter() - t)
+    full = sorted(r["full_s"] for r in runs)[len(runs) // 2]
+    inc = sorted(r["incremental_s"] for r in runs)[len(runs) // 2]
+    duck = sorted(times)[len(times) // 2]
+    agree = abs(runs[0]["checksum"] - checksum) <= 1e-6 * max(1.0, abs(checksum))
+    print(f"| work | median of {args.reps} (s) | ÷ DuckDB |")
+    print("| --- | ---: | ---: |")
+    print(f"| chiso: every unit and month, five rates, from {args.dossiers:,} dossiers in memory | {full:.3f} | {full / duck:.2f}× |")
+    print(f"| chiso: one more dossier, incrementally | {inc:.9f} | {inc / duck:.6f}× |")
+    print(f"| DuckDB (peer): the same, one query over the loaded rows | {duck:.3f} | 1.00× |")
+    print(f"\nchecksums: chiso {runs[0]['checksum']:.6f} over {runs[0]['figures']} figures, "
+          f"DuckDB {checksum:.6f} over {figures} — {'agree' if agree else 'DIFFER'}")
+    if not agree:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

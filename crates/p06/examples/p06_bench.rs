@@ -1,0 +1,173 @@
+//! The store's figures at scale: N dossiers with 3 components each at U units over 2023,
+//! recomputed whole from the records (the counts of every unit and month and the five rates
+//! over them), and one new dossier added incrementally. Writes the same rows as CSV for the
+//! DuckDB peer (`bench/p06.py`) and prints its timings and a checksum as JSON.
+//!
+//!     cargo run --release -p chiso-p06 --example p06_bench -- N U OUT.csv
+
+use chiso_core::Code;
+use chiso_p06::figures::{add_finished, add_received, tally, Rate};
+use chiso_p06::*;
+use chrono::{Datelike, Days, NaiveDate, Utc};
+use std::io::Write;
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let units: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1_000);
+    let out = args
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| "p06_bench.csv".into());
+    let codes: Vec<Code> = (0..units)
+        .map(|u| Code::parse(&format!("U{u:05}")))
+        .collect::<Result<_, _>>()?;
+    let subject = SubjectId::pseudonym(SubjectKind::Individual, "bench");
+    let start = NaiveDate::from_ymd_opt(2023, 1, 1).ok_or("day")?;
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let doc = [
+        Code::parse("TO_KHAI")?,
+        Code::parse("GKS")?,
+        Code::parse("GCN")?,
+    ];
+    let (mut dossiers, mut results) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut per_day = std::collections::HashMap::new();
+    let mut csv = std::io::BufWriter::new(std::fs::File::create(&out)?);
+    writeln!(csv, "unit,recv_month,fin_month,online,essential,digitised,components,reused,finished,on_time,electronic,linked")?;
+    for _ in 0..n {
+        let r = next();
+        let unit = (r % units as u64) as usize;
+        let received = start + Days::new((r >> 16) % 365);
+        let seq = per_day.entry(received).or_insert(0u32);
+        *seq += 1;
+        let seq = *seq;
+        let code = DossierCode::compose("000.00.00.H58", received, seq)?;
+        let components: Vec<Component> = (0..3)
+            .map(|k| Component {
+                doc_type: doc[k].clone(),
+                name: String::new(),
+                digitised: (r >> (20 + k)) & 3 != 0,
+                reused: (r >> (24 + k)) & 7 == 0,
+                reused_from: ((r >> (24 + k)) & 7 == 0).then(|| "x".to_string()),
+                national_db: false,
+            })
+            .collect();
+        let finished = ((r >> 30) % 10 != 0).then(|| received + Days::new((r >> 34) % 12));
+        let due = received + Days::new(10);
+        let d = Dossier {
+            code: code.clone(),
+            subject: subject.clone(),
+            procedure: doc[0].clone(),
+            procedure_name: "p".into(),
+            essential: (r >> 40) & 1 == 1,
+            unit: codes[unit].clone(),
+            received,
+            due,
+            finished,
+            status: if finished.is_some() {
+                DossierStatus::Finished
+            } else {
+                DossierStatus::Open
+            },
+            online: (r >> 41) & 3 != 0,
+            components,
+        };
+        let (electronic, linked) = ((r >> 44) % 10 != 0, (r >> 48) % 10 < 8);
+        if let Some(f) = finished {
+            results.push(StoredResult {
+                code: code.result_code(1),
+                dossier: code.clone(),
+                subject: subject.clone(),
+                kind: ResultKind::Result,
+                doc_type: doc[1].clone(),
+                name: String::new(),
+                issuer: codes[unit].clone(),
+                original_issuer: None,
+                number: String::new(),
+                issued: f,
+                valid_until: None,
+                revoked_at: None,
+                revoked_reason: None,
+                retain_until: None,
+                signer: electronic.then(String::new),
+                sha256: None,
+                media_type: None,
+                size: None,
+                link: linked.then(String::new),
+                created_at: Utc::now(),
+                created_by: String::new(),
+            });
+        }
+        let fin_month = finished
+            .filter(|f| f.year() == 2023)
+            .map(|f| f.month().to_string())
+            .unwrap_or_default();
+        writeln!(
+            csv,
+            "{unit},{},{fin_month},{},{},{},3,{},{},{},{},{}",
+            received.month(),
+            u8::from(d.online),
+            u8::from(d.essential),
+            u8::from(d.components.iter().all(|c| c.is_digital())),
+            d.components.iter().filter(|c| c.reused).count(),
+            u8::from(finished.is_some() && finished.map(|f| f.year()) == Some(2023)),
+            u8::from(
+                finished.is_some_and(|f| f <= due) && finished.map(|f| f.year()) == Some(2023)
+            ),
+            u8::from(finished.is_some() && electronic),
+            u8::from(finished.is_some() && linked),
+        )?;
+        dossiers.push(d);
+    }
+    csv.flush()?;
+    let t = Instant::now();
+    let counts = tally(&dossiers, &results, &[]);
+    let five = [
+        Rate::ElectronicResults,
+        Rate::Digitisation,
+        Rate::Reuse,
+        Rate::StoreLinked,
+        Rate::OnTime,
+    ];
+    let mut checksum = 0.0;
+    let mut figures = 0usize;
+    for ((_, y, _), c) in &counts {
+        if *y != 2023 {
+            continue;
+        }
+        for r in five {
+            if let Some(v) = c.rate(r) {
+                checksum += v;
+                figures += 1;
+            }
+        }
+    }
+    let full = t.elapsed().as_secs_f64();
+    // One more dossier, added to its unit and month incrementally.
+    let mut counts = counts;
+    let d = dossiers[0].clone();
+    let reps = 10_000;
+    let t = Instant::now();
+    for _ in 0..reps {
+        let key = (d.unit.clone(), 2023, d.received.month() as u8);
+        let c = counts.entry(key).or_default();
+        add_received(c, &d);
+        add_finished(c, &d, &[], None);
+        std::hint::black_box(c.rate(Rate::Reuse));
+    }
+    let incremental = t.elapsed().as_secs_f64() / reps as f64;
+    println!(
+        "{{\"dossiers\": {n}, \"units\": {units}, \"full_s\": {full:.4}, \"incremental_s\": {incremental:.9}, \"figures\": {figures}, \"checksum\": {checksum:.6}}}"
+    );
+    Ok(())
+}

@@ -1,0 +1,120 @@
+"""The electronic data store (Project 06) at a commune's one-stop desk: an officer of Phường
+Bảo An (2025-22741) receives a dossier for an applicant whose store already holds a birth
+certificate; the store offers it, the component is marked reused (the citizen is not asked
+for it), and the commune's reuse rate moves on its store page and on the indicator's page —
+on a wide screen (1366 px) and the panel on a phone (390 px)."""
+import datetime
+
+from chiso_browser import (
+    Shots,
+    check,
+    first_login,
+    log_in,
+    messages,
+    new_page,
+    no_horizontal_scroll,
+    press,
+)
+
+NEW_PASSWORD = "Kho-du-lieu-2026!"
+HOLDER = "CN-C89AF8CC5081"  # chiso_demo::p06::HOLDER
+UNIT = "2025-22741"
+
+
+def reuse_cell(page):
+    return page.locator("#rate-KDL_TAI_SU_DUNG_TY_LE td.num").first.inner_text().strip()
+
+
+def reuse_parts(page):
+    return page.locator("#rate-KDL_TAI_SU_DUNG_TY_LE td.num").nth(1).inner_text().strip()
+
+
+def the_desk_reuses_what_the_store_holds(browser, server):
+    shots = Shots("p06")
+    officer = server.add_user("baoan.p06", "Nguyễn Thị Mai", f"data_entry@{UNIT}")
+    page = new_page(browser, server, width=1366, height=900)
+    first_login(page, "baoan.p06", officer, NEW_PASSWORD)
+
+    # From the commune's page to its store.
+    page.goto(f"/units/{UNIT}")
+    page.get_by_role("link", name="Kho dữ liệu điện tử").click()
+    page.wait_for_load_state("domcontentloaded")
+    check(page.url.endswith(f"/p06/units/{UNIT}"), f"the store link led to {page.url}")
+    before_rate, before_parts = reuse_cell(page), reuse_parts(page)
+    shots(page, "store page before")
+
+    year = datetime.date.today().year
+    page.goto(f"/indicators/KDL_TAI_SU_DUNG_TY_LE?unit={UNIT}&period={year}")
+    before_indicator = page.inner_text("main")
+    page.go_back()
+    page.wait_for_load_state("domcontentloaded")
+
+    # Receive a dossier: a certificate of marital status needs the birth certificate.
+    page.fill("input[name=subject]", HOLDER)
+    page.fill("input[name=procedure]", "1.004873")
+    page.fill("input[name=procedure_name]", "Cấp Giấy xác nhận tình trạng hôn nhân")
+    page.check("input[name=essential]")
+    page.fill("input[name=due_days]", "3")
+    page.fill("textarea[name=components]", "TO_KHAI Tờ khai\nGKS Giấy khai sinh")
+    shots(page, "form filled")
+    press(page, "Tiếp nhận")
+    ok = messages(page, "ok")
+    check(any("Đã tiếp nhận hồ sơ" in m for m in ok), f"no receipt said: {ok} {messages(page, 'error')}")
+    offered = [m for m in ok if "dùng lại kết quả" in m]
+    check(offered and "Giấy khai sinh" in offered[0], f"the store offered nothing: {ok}")
+    shots(page, "received with reuse")
+
+    # The new dossier's birth certificate is marked reused, with the result it came from.
+    row = page.locator("table.p06-dossiers tbody tr").first
+    gks = row.locator("li[data-doc=GKS]")
+    check("Dùng lại từ Kho" in gks.inner_text(), f"the component is not marked reused: {gks.inner_text()!r}")
+    check("Bản giấy" in row.locator("li[data-doc=TO_KHAI]").inner_text(), "the form is not on paper")
+    source = gks.locator("a").first.inner_text()
+    check(source.endswith("-KQ1") or "-KQ" in source, f"no source result: {source!r}")
+
+    # The commune's reuse rate moved, on its store page and on the indicator's page.
+    after_rate, after_parts = reuse_cell(page), reuse_parts(page)
+    check(after_rate != before_rate or after_parts != before_parts,
+          f"the reuse rate did not move: {before_rate} {before_parts} → {after_rate} {after_parts}")
+    check(after_rate != "—", "no reuse rate after the intake")
+    page.goto(f"/indicators/KDL_TAI_SU_DUNG_TY_LE?unit={UNIT}&period={year}")
+    after_indicator = page.inner_text("main")
+    check(after_indicator != before_indicator, "the indicator's page did not change")
+    check(after_rate in after_indicator, f"the indicator's page does not show {after_rate}")
+    shots(page, "indicator page after")
+
+    # The reused result's history: the desk's read is in it? Only the owner and the issuer
+    # see reads; the desk sees the result itself while its dossier is open.
+    page.go_back()
+    page.wait_for_load_state("domcontentloaded")
+    page.locator("table.p06-dossiers tbody tr").first.locator("li[data-doc=GKS] a").click()
+    page.wait_for_load_state("domcontentloaded")
+    check(source in page.inner_text("h1"), f"the result's page is not {source}")
+    shots(page, "reused result")
+
+    # The same store page on a phone: no sideways scroll, the reused component still marked.
+    phone = new_page(browser, server, width=390, height=844)
+    log_in(phone, "baoan.p06", NEW_PASSWORD)
+    phone.goto(f"/p06/units/{UNIT}")
+    check(no_horizontal_scroll(phone), "the store page scrolls sideways at 390 px")
+    first = phone.locator("table.p06-dossiers tbody tr").first
+    check("Dùng lại từ Kho" in first.inner_text(), "the phone does not show the reused component")
+    shots(phone, "store page 390")
+
+
+def the_panel_reads_on_a_phone(browser, server):
+    shots = Shots("p06-panel")
+    page = new_page(browser, server, width=390, height=844)
+    page.goto("/p06/panel?unit=22738&period=2023")
+    body = page.inner_text("main")
+    for g in ("Công khai, minh bạch", "Tiến độ, kết quả giải quyết", "Số hóa hồ sơ",
+              "Cung cấp dịch vụ trực tuyến", "Mức độ hài lòng"):
+        check(g in body, f"the panel lacks the group {g}")
+    check("không phải của Quyết định" in body, "the unofficial weights are not labelled")
+    check(no_horizontal_scroll(page), "the panel scrolls sideways at 390 px")
+    shots(page, "panel 390")
+    page.goto("/p06/panel?unit=22738&period=2023&lang=en")
+    check("not the Decision" in page.inner_text("main"), "the English panel does not say so")
+
+
+WALKS = [the_desk_reuses_what_the_store_holds, the_panel_reads_on_a_phone]
