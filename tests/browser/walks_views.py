@@ -17,14 +17,16 @@ from walks_reports import FIGURES, fill
 
 def figure(page, code, column):
     """The text of an indicator's cell in the unit page's indicator table, by the column's
-    header ("Năm 2024")."""
+    header ("Năm 2024", also when it goes on "(tính đến 30/06/2024)")."""
     return page.evaluate(
         """([code, column]) => {
+            const norm = s => s.split(String.fromCharCode(10)).join(' ').trim();
+            const heads = t => [...t.tHead.rows[0].cells].map(c => norm(c.innerText));
+            const fits = h => h === column || h.startsWith(column + ' ');
             const table = [...document.querySelectorAll('table')]
-                .find(t => t.querySelector('span.code') && t.tHead
-                    && [...t.tHead.rows[0].cells].some(c => c.innerText.trim() === column));
+                .find(t => t.querySelector('span.code') && t.tHead && heads(t).some(fits));
             if (!table) return null;
-            const at = [...table.tHead.rows[0].cells].findIndex(c => c.innerText.trim() === column);
+            const at = heads(table).findIndex(fits);
             const row = [...table.tBodies[0].rows]
                 .find(r => r.querySelector('span.code')?.innerText.trim() === code);
             return row ? row.cells[at].innerText.trim() : null;
