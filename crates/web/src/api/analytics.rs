@@ -139,7 +139,12 @@ pub(crate) async fn grid(
     raw: Option<String>,
     who: &Who,
 ) -> Result<Grid, AnalyticsError> {
-    let q = resolved(st, raw, who).await?;
+    let mut q = resolved(st, raw, who).await?;
+    // Without a view asked, a reader who is not signed in gets the published (official)
+    // figures; a signed-in client gets every value it may read, as DHIS2's clients expect.
+    if q.options.view.is_none() && !matches!(who, Who::User(_)) {
+        q.options.view = Some(chiso_engine::View::Official);
+    }
     let public = {
         let engine = st.app.read().await;
         let codes: Vec<&str> = q
@@ -234,7 +239,7 @@ async fn resolved(
         ("filter" = Option<Vec<String>>, Query, description = "Same form as dimension; the items are fixed, not listed in rows"),
         ("asOf" = Option<String>, Query, description = "Read the figures in the structure of this date (YYYY-MM-DD)"),
         ("relativePeriodDate" = Option<String>, Query, description = "The date relative periods count from (default: today in Vietnam)"),
-        ("view" = Option<String>, Query, description = "official: approved figures only; live: everything entered, for a signed-in person with a right over every unit asked (without the parameter: live, as DHIS2 clients expect)")
+        ("view" = Option<String>, Query, description = "official: approved figures only; live: everything entered, for a signed-in person with a right over every unit asked (without the parameter: official for a reader not signed in, live for a signed-in client, as DHIS2 clients expect)")
     ),
     responses((status = 200, body = Grid), (status = 400, body = ErrorBody)))]
 pub async fn analytics(

@@ -501,9 +501,10 @@ async fn excel_templates_go_out_and_come_back() {
     )
     .await;
     assert_eq!(r.json()["inserted"].as_u64(), Some(n), "{}", r.text);
+    // Entered, not yet approved: in the live figures a signed-in client reads.
     let q = "/api/analytics?dimension=dx:VB_DEN&filter=ou:2025-22738&filter=pe:2026";
     assert_eq!(
-        get(&app, q).await.json()["rows"],
+        as_user(&app, "GET", q, &app.token, None).await.json()["rows"],
         json!([["VB_DEN", "1234"]])
     );
     // The consolidator's template: one row per commune of the district.

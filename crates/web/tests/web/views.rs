@@ -41,3 +41,29 @@ async fn the_live_view_is_answered_only_to_those_with_a_right_over_every_unit() 
     assert!(r.text.contains("official or live"), "{}", r.text);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_public_reads_published_analytics_unless_signed_in() {
+    let app = spawn_app(true).await;
+    // A commune enters its 2024 figures (not sent, not approved): live only.
+    let r = post(
+        &app,
+        "/api/data-values",
+        json!({"data_values": [
+            {"element": "CB_TONG", "unit": "22738", "period": "2024", "value": 42},
+            {"element": "CB_KY_SO", "unit": "22738", "period": "2024", "value": 40}
+        ]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let q = "/api/analytics?dimension=dx:CB_KY_SO&filter=ou:22738&filter=pe:2024";
+    let public = get(&app, q).await;
+    assert_eq!(public.status, StatusCode::OK, "{}", public.text);
+    assert_eq!(public.json()["rows"], json!([]), "{}", public.text);
+    let signed_in = as_user(&app, "GET", q, &app.token, None).await.json();
+    assert_eq!(signed_in["rows"][0][1], "40", "{signed_in}");
+    // Asking for the live view anonymously is refused, not quietly answered.
+    let r = get(&app, &format!("{q}&view=live")).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    app.finish().await;
+}
