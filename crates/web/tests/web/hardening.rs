@@ -593,3 +593,53 @@ async fn every_limit_is_the_one_the_readme_states() {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     app.finish().await;
 }
+
+/// An approved report's values sent again unchanged — whoever sends them — are "ignored":
+/// not updated, not refused for the lock, nothing audited; one changed value is refused.
+#[tokio::test]
+async fn an_unchanged_reimport_into_an_approved_report_is_ignored() {
+    let app = spawn_app(true).await;
+    let export = "/api/dataValueSets?dataSet=BM_CDS_XA&period=2023&orgUnit=22783";
+    let mut set = as_user(&app, "GET", export, &app.token, None).await.json();
+    let n = set["dataValues"].as_array().map_or(0, |a| a.len());
+    assert!(n >= 10, "{set}");
+    for v in set["dataValues"].as_array_mut().unwrap() {
+        v["storedBy"] = json!("he.thong.khac");
+    }
+    let audit_before = app.store.counts().await.unwrap().audit_log;
+    let r = send(
+        &app,
+        Request::post("/api/dataValueSets")
+            .header("content-type", "application/json")
+            .body(Body::from(set.to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let summary = r.json();
+    let count = &summary["response"]["importCount"];
+    assert_eq!(
+        (
+            count["ignored"].as_u64(),
+            count["imported"].as_u64(),
+            count["updated"].as_u64()
+        ),
+        (Some(n as u64), Some(0), Some(0)),
+        "{summary}"
+    );
+    assert_eq!(app.store.counts().await.unwrap().audit_log, audit_before);
+    // One value changed: the lock refuses it (E7642), nothing written.
+    set["dataValues"][0]["value"] = json!("999999");
+    let r = send(
+        &app,
+        Request::post("/api/dataValueSets")
+            .header("content-type", "application/json")
+            .body(Body::from(set.to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("E7642"), "{}", r.text);
+    assert_eq!(app.store.counts().await.unwrap().audit_log, audit_before);
+    app.finish().await;
+}
