@@ -132,8 +132,16 @@ pub(crate) fn items<T: serde::de::DeserializeOwned>(
     let mut out = Vec::with_capacity(raw.len());
     let mut errors = Vec::new();
     for (i, v) in raw.into_iter().enumerate() {
-        match serde_json::from_value::<T>(v) {
-            Ok(t) => out.push(t),
+        // chiso's own write routes refuse fields they do not know (a misspelt field would
+        // otherwise be dropped without a word); DHIS2's paths ignore them, as DHIS2 does.
+        let mut unknown = Vec::new();
+        match serde_ignored::deserialize::<_, _, T>(v, |path| unknown.push(path.to_string())) {
+            Ok(t) if unknown.is_empty() => out.push(t),
+            Ok(_) => errors.push(FieldError::new(
+                Some(i),
+                field,
+                format!("unknown field '{}'", unknown.join("', '")),
+            )),
             Err(e) => errors.push(FieldError::new(Some(i), field, e.to_string())),
         }
     }

@@ -102,6 +102,7 @@ pub(crate) async fn list_directives(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DirectivesIn {
     pub directives: Vec<Directive>,
 }
@@ -122,6 +123,7 @@ pub(crate) async fn write_directives(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DirectiveReportIn {
     pub on: Option<NaiveDate>,
     pub progress: u8,

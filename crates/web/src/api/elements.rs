@@ -48,6 +48,7 @@ pub(crate) async fn get_element(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ElementsIn {
     #[schema(value_type = Vec<DataElement>)]
     pub data_elements: Vec<serde_json::Value>,
@@ -107,6 +108,7 @@ fn dhis2_refusal(e: crate::api::dhis2::message::Dhis2Error) -> ApiError {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IndicatorsIn {
     #[schema(value_type = Vec<Indicator>)]
     pub indicators: Vec<serde_json::Value>,
@@ -155,6 +157,7 @@ pub(crate) async fn list_constants(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ConstantsIn {
     #[schema(value_type = Vec<chiso_core::Constant>)]
     pub constants: Vec<serde_json::Value>,

@@ -111,6 +111,7 @@ pub(crate) async fn list_data_sets(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DataSetsIn {
     pub data_sets: Vec<DataSet>,
 }
@@ -146,6 +147,7 @@ pub(crate) async fn list_rules(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RulesIn {
     pub validation_rules: Vec<ValidationRule>,
 }
@@ -199,6 +201,7 @@ pub(crate) async fn get_form(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EntriesIn {
     pub entries: Vec<Entry>,
 }
@@ -352,6 +355,7 @@ pub(crate) async fn approve_report(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReasonIn {
     /// Why (kept in the audit log).
     pub reason: String,
@@ -400,6 +404,7 @@ pub(crate) async fn unapprove_report(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ExceptionIn {
     /// Entry stays open until the end of this day.
     pub until: NaiveDate,

@@ -124,6 +124,7 @@ pub(crate) async fn get_plan(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PlansIn {
     pub plans: Vec<Plan>,
 }
@@ -192,6 +193,7 @@ pub(crate) async fn submit_plan(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionIn {
     /// true: approve; false: return to the unit with the comment.
     pub approve: bool,
@@ -234,6 +236,7 @@ pub(crate) async fn decide_plan(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CommentIn {
     pub text: String,
 }
@@ -282,6 +285,7 @@ pub(crate) async fn comment_plan(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProgressIn {
     /// The task's code in the plan.
     pub task: String,

@@ -73,6 +73,7 @@ pub(crate) async fn list_register(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterIn {
     pub entries: Vec<RegisterEntry>,
 }

@@ -147,6 +147,7 @@ pub(crate) async fn unit_children(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnitsIn {
     /// Units to insert or update; parents may come in the same request.
     #[schema(value_type = Vec<Unit>)]

@@ -84,6 +84,7 @@ pub(crate) async fn list_values(
 
 /// A data value as sent to the API.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ValueIn {
     #[schema(example = "VB_XL_MANG")]
     pub element: String,
@@ -102,6 +103,7 @@ pub struct ValueIn {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ValuesIn {
     pub data_values: Vec<ValueIn>,
 }
@@ -213,6 +215,7 @@ pub(crate) async fn write_values(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct KeyIn {
     pub element: String,
     pub unit: String,
@@ -221,6 +224,7 @@ pub struct KeyIn {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct KeysIn {
     pub data_values: Vec<KeyIn>,
 }

@@ -643,3 +643,54 @@ async fn an_unchanged_reimport_into_an_approved_report_is_ignored() {
     assert_eq!(app.store.counts().await.unwrap().audit_log, audit_before);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn unknown_fields_on_chisos_own_write_routes_are_refused_and_named() {
+    let app = spawn_app(true).await;
+    let before = app.store.counts().await.unwrap();
+    for (path, body, name) in [
+        (
+            "/api/data-values",
+            json!({"data_values": [{"element": "VB_DEN", "unit": "2025-22738", "period": "2026", "valeu": 5}]}),
+            "valeu",
+        ),
+        (
+            "/api/data-values",
+            json!({"data_values": [], "dryrun": true}),
+            "dryrun",
+        ),
+        (
+            "/api/units",
+            json!({"units": [{"code": "58-SO-MOI", "name_vi": "Sở mới", "kind": "agency", "parent": "58", "naem_en": "New"}]}),
+            "naem_en",
+        ),
+        (
+            "/api/constants",
+            json!({"constants": [{"code": "K_MOI", "name_vi": "K", "value": 1, "unit": "%"}]}),
+            "unit",
+        ),
+    ] {
+        let r = post(&app, path, body).await;
+        assert!(
+            r.status == StatusCode::BAD_REQUEST || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {} {}",
+            r.status,
+            r.text
+        );
+        assert!(r.text.contains(name), "{path}: {}", r.text);
+    }
+    assert_eq!(
+        app.store.counts().await.unwrap(),
+        before,
+        "something was written"
+    );
+    // DHIS2's paths ignore what they do not model, as DHIS2 does.
+    let r = post(
+        &app,
+        "/api/dataValueSets?dryRun=true",
+        json!({"dataValues": [{"dataElement": "VB_DEN", "period": "2026", "orgUnit": "2025-22738", "value": "5", "followup": false, "created": "2026-01-01"}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.finish().await;
+}
