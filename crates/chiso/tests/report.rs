@@ -34,7 +34,10 @@ fn demo() -> &'static (std::path::PathBuf, String) {
 /// `chiso report` into a file of the demo's folder; its bytes.
 fn report(format: &str, lang: &str, extra: &[&str]) -> (std::path::PathBuf, Vec<u8>) {
     let (dir, db) = demo();
-    let file = dir.join(format!("report-{lang}-{}.{format}", extra.len()));
+    // A file of its own per call: tests run in parallel and two may ask for the same report.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = dir.join(format!("report-{lang}-{n}.{format}"));
     let out = chiso()
         .args([
             "report",
