@@ -14,6 +14,7 @@ mod error;
 pub mod formula;
 pub mod geojson;
 pub mod names;
+pub mod office;
 pub mod values;
 pub mod vn_admin;
 pub mod xlsx;

@@ -130,7 +130,13 @@ pub(crate) async fn keep_evidence(
         return Err(ApiError::TooLarge(chiso_core::dataset::MAX_EVIDENCE_BYTES));
     }
     let file_name = crate::params::clean_file_name(&up.file_name);
-    let Some(content_type) = chiso_core::dataset::sniff_evidence(&up.bytes, &file_name) else {
+    let content_type = chiso_core::dataset::sniff_evidence(&up.bytes, &file_name).filter(|t| {
+        // A zip named .docx is a Word document only if its container says so.
+        !(t.starts_with("application/vnd.openxmlformats")
+            || t.starts_with("application/vnd.oasis.opendocument"))
+            || chiso_io::office::is_office_container(&up.bytes, t)
+    });
+    let Some(content_type) = content_type else {
         return Err(ApiError::Invalid(vec![FieldError::new(
             None,
             "file",

@@ -694,3 +694,33 @@ async fn unknown_fields_on_chisos_own_write_routes_are_refused_and_named() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.finish().await;
 }
+
+/// A zip named `.docx` or `.xlsx` is an office document only when its container says so.
+#[tokio::test]
+async fn archives_pass_as_documents_only_when_they_are_documents() {
+    use std::io::Write;
+    let app = spawn_app(true).await;
+    let upload = |name: &str, bytes: Vec<u8>| {
+        let (content_type, body) = multipart(&[("summary", "Tài liệu")], Some((name, &bytes)));
+        Request::post("/api/forms/BM_CDS_XA/2025-22738/2026/evidence")
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // Any zip starts with PK: one holding a program is not a Word document.
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file("chay-toi.exe", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    w.write_all(b"MZ\x90\x00").unwrap();
+    let fake = w.finish().unwrap().into_inner();
+    let r = send(&app, upload("bao-cao.docx", fake)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("Office"), "{}", r.text);
+    // A real workbook is taken.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet().write_string(0, 0, "Số liệu").unwrap();
+    let real = wb.save_to_buffer().unwrap();
+    let r = send(&app, upload("so-lieu.xlsx", real)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.finish().await;
+}
