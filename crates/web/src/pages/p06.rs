@@ -371,6 +371,32 @@ fn dossier_of(
     })
 }
 
+/// What every form of a unit's store page checks before anything is read: a signed-in
+/// person of the store (else the login page and back), the form's CSRF token (else the
+/// stale-form page), a unit code that parses (else not found).
+pub(crate) async fn desk_form(
+    st: &AppState,
+    page: &Page,
+    who: &Who,
+    headers: &HeaderMap,
+    code: &str,
+    csrf: Option<&str>,
+) -> Result<(P06Who, Code), Response> {
+    let back = format!("/p06/units/{code}");
+    let pw = match p06_who(st, who).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(page.session_ended(&back)),
+        Err(e) => return Err(page.respond(st, Err(e))),
+    };
+    if !csrf_ok(who, &Method::POST, headers, csrf) {
+        return Err(page.stale_form(st, &back));
+    }
+    let Ok(unit) = Code::parse(code) else {
+        return Err(page.respond(st, Err(PageError::NotFound(code.to_string()))));
+    };
+    Ok((pw, unit))
+}
+
 /// `POST /p06/units/{code}/dossiers`: receive a dossier at the unit's one-stop desk.
 pub(crate) async fn receive(
     State(st): State<AppState>,
@@ -381,17 +407,9 @@ pub(crate) async fn receive(
     Form(f): Form<ReceiveForm>,
 ) -> Response {
     let page = Page::new(&PageQuery::default(), &headers, &uri, &who);
-    let back = format!("/p06/units/{code}");
-    let pw = match p06_who(&st, &who).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return page.session_ended(&back),
-        Err(e) => return page.respond(&st, Err(e)),
-    };
-    if !csrf_ok(&who, &Method::POST, &headers, f.csrf.as_deref()) {
-        return page.stale_form(&st, &back);
-    }
-    let Ok(unit) = Code::parse(&code) else {
-        return page.respond(&st, Err(PageError::NotFound(code)));
+    let (pw, unit) = match desk_form(&st, &page, &who, &headers, &code, f.csrf.as_deref()).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let lang = page.lang;
     let day = crate::clock::today_in_vietnam();

@@ -2,12 +2,12 @@
 //! dossier (finishing it) and revoking a result, each through the application layer, which
 //! asks the rules (only the issuing unit) and logs the answer.
 
-use crate::auth::{csrf_ok, Who};
-use crate::pages::p06::{p06_who, render_unit, Flash, ReceiveForm};
-use crate::pages::{Page, PageError, PageQuery};
+use crate::auth::Who;
+use crate::pages::p06::{desk_form, render_unit, Flash, ReceiveForm};
+use crate::pages::{Page, PageQuery};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::{Extension, Form};
 use chiso_app::p06::{P06Error, P06Who};
@@ -93,17 +93,9 @@ pub(crate) async fn issue(
     Form(f): Form<ResultForm>,
 ) -> Response {
     let page = Page::new(&PageQuery::default(), &headers, &uri, &who);
-    let back = format!("/p06/units/{code}");
-    let pw = match p06_who(&st, &who).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return page.session_ended(&back),
-        Err(e) => return page.respond(&st, Err(e)),
-    };
-    if !csrf_ok(&who, &Method::POST, &headers, f.csrf.as_deref()) {
-        return page.stale_form(&st, &back);
-    }
-    let Ok(unit) = Code::parse(&code) else {
-        return page.respond(&st, Err(PageError::NotFound(code)));
+    let (pw, unit) = match desk_form(&st, &page, &who, &headers, &code, f.csrf.as_deref()).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let lang = page.lang;
     let t = |k: &str| st.i18n.t(lang, k, &[]);
@@ -163,17 +155,9 @@ pub(crate) async fn revoke(
     Form(f): Form<RevokeForm>,
 ) -> Response {
     let page = Page::new(&PageQuery::default(), &headers, &uri, &who);
-    let back = format!("/p06/units/{code}");
-    let pw = match p06_who(&st, &who).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return page.session_ended(&back),
-        Err(e) => return page.respond(&st, Err(e)),
-    };
-    if !csrf_ok(&who, &Method::POST, &headers, f.csrf.as_deref()) {
-        return page.stale_form(&st, &back);
-    }
-    let Ok(unit) = Code::parse(&code) else {
-        return page.respond(&st, Err(PageError::NotFound(code)));
+    let (pw, unit) = match desk_form(&st, &page, &who, &headers, &code, f.csrf.as_deref()).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let lang = page.lang;
     let r = async {
