@@ -26,6 +26,31 @@ fn run(cmd: &mut Command) -> (bool, String, String) {
     )
 }
 
+/// A command that must end by itself within `secs`: a server that keeps running where it
+/// should have been refused fails the test instead of hanging it.
+fn run_within(cmd: &mut Command, secs: u64) -> (bool, String, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > until {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {secs} s: it was not refused");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 fn ok(cmd: &mut Command) -> String {
     let (ok, out, err) = run(cmd);
     assert!(ok, "{out}\n{err}");
@@ -360,8 +385,10 @@ fn a_second_server_on_one_sqlite_file_is_refused_and_command_line_writes_reach_t
     let db = demo(&dir);
     let url = sqlite(&db);
     let first = Server::start(&["serve", "--database", &url]);
-    let (fine, _, err) =
-        run(chiso().args(["serve", "--database", &url, "--listen", "127.0.0.1:0"]));
+    let (fine, _, err) = run_within(
+        chiso().args(["serve", "--database", &url, "--listen", "127.0.0.1:0"]),
+        20,
+    );
     assert!(!fine, "a second server on the same file must be refused");
     assert!(err.contains(&db.display().to_string()), "{err}");
     assert!(
@@ -373,9 +400,12 @@ fn a_second_server_on_one_sqlite_file_is_refused_and_command_line_writes_reach_t
         "{err}"
     );
     // `chiso demo` serving the same file is refused too.
-    let (fine, _, err) = run(chiso()
-        .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir));
+    let (fine, _, err) = run_within(
+        chiso()
+            .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&dir),
+        30,
+    );
     assert!(!fine);
     assert!(err.contains("already in use"), "{err}");
     // A restore would replace the file under the server: refused.
