@@ -51,52 +51,63 @@ pub async fn run(command: AuditCommand) -> anyhow::Result<()> {
         AuditCommand::Verify { database, expect } => {
             let expect = expect.as_deref().map(parse_head).transpose()?;
             let store = open(&database).await?;
-            let check = store.verify_audit().await;
-            let anchored = match &expect {
-                Some((seq, _)) => store.audit_hash_at(Some(*seq)).await.map(Some),
-                None => Ok(None),
-            };
+            let checked = verify(store.as_ref(), expect.as_ref()).await;
             store.close().await;
-            let (check, anchored) = (check?, anchored?);
-            if let Some((id, why)) = check.broken {
-                bail!("the audit log was tampered with at row {id}: {why}");
-            }
-            if let Some((entity, why)) = check.values {
-                bail!("the stored values differ from the audit log at {entity}: {why}");
-            }
-            if let Some((seq, hash)) = &expect {
-                match anchored.flatten() {
-                    None => bail!(
-                        "the audit log has no row {seq}, the head recorded earlier: its tail was \
-                         cut, or this is an older copy of the database (it ends at row {})",
-                        check.head.as_ref().map_or(0, |h| h.0)
-                    ),
-                    Some((_, found)) if &found != hash => bail!(
-                        "row {seq} of the audit log does not have the hash recorded earlier: \
-                         the chain was rewritten (recomputed after an edit) or replaced"
-                    ),
-                    Some(_) => {}
-                }
-            }
-            println!(
-                "Nhật ký hệ thống toàn vẹn / the audit log is intact: {} rows, hash chain unbroken, \
-                 every stored value as the log last recorded it{}",
-                check.rows,
-                match &expect {
-                    Some((seq, _)) => format!(", holding the recorded head {seq}"),
-                    None => String::new(),
-                }
-            );
-            if let Some((seq, hash)) = check.head {
-                println!("head: {seq}:{hash}");
-            }
+            println!("{}", checked?);
             Ok(())
         }
     }
 }
 
+/// Verify the audit log of an open store — its chain, its latest state of every value against
+/// the table, and when given a head recorded earlier, that the chain still holds it — and say
+/// so in words (with the head on a line of its own); an error names what is wrong.
+pub(crate) async fn verify(
+    store: &dyn chiso_store::Store,
+    expect: Option<&(i64, String)>,
+) -> anyhow::Result<String> {
+    let check = store.verify_audit().await?;
+    let anchored = match expect {
+        Some((seq, _)) => store.audit_hash_at(Some(*seq)).await?,
+        None => None,
+    };
+    if let Some((id, why)) = check.broken {
+        bail!("the audit log was tampered with at row {id}: {why}");
+    }
+    if let Some((entity, why)) = check.values {
+        bail!("the stored values differ from the audit log at {entity}: {why}");
+    }
+    if let Some((seq, hash)) = expect {
+        match anchored {
+            None => bail!(
+                "the audit log has no row {seq}, the head recorded earlier: its tail was \
+                 cut, or this is an older copy of the database (it ends at row {})",
+                check.head.as_ref().map_or(0, |h| h.0)
+            ),
+            Some((_, found)) if &found != hash => bail!(
+                "row {seq} of the audit log does not have the hash recorded earlier: \
+                 the chain was rewritten (recomputed after an edit) or replaced"
+            ),
+            Some(_) => {}
+        }
+    }
+    let mut out = format!(
+        "Nhật ký hệ thống toàn vẹn / the audit log is intact: {} rows, hash chain unbroken, \
+         every stored value as the log last recorded it{}",
+        check.rows,
+        match expect {
+            Some((seq, _)) => format!(", holding the recorded head {seq}"),
+            None => String::new(),
+        }
+    );
+    if let Some((seq, hash)) = check.head {
+        out.push_str(&format!("\nhead: {seq}:{hash}"));
+    }
+    Ok(out)
+}
+
 /// A head as `chiso audit head` prints it: `SEQ:HASH`.
-fn parse_head(s: &str) -> anyhow::Result<(i64, String)> {
+pub(crate) fn parse_head(s: &str) -> anyhow::Result<(i64, String)> {
     let (seq, hash) = s.trim().split_once(':').ok_or_else(|| {
         anyhow::anyhow!("--expect takes SEQ:HASH, as `chiso audit head` prints it")
     })?;

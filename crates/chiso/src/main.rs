@@ -9,10 +9,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 mod audit;
+mod backup;
 mod boundaries;
 mod p06;
 mod report;
 mod roadmap;
+mod serve_lock;
 mod transfer;
 
 #[derive(Parser)]
@@ -71,6 +73,8 @@ enum Command {
         /// Without it, the connection's address.
         #[arg(long, env = "CHISO_TRUST_FORWARDED_FOR")]
         trust_forwarded_for: bool,
+        #[command(flatten)]
+        backups: backup::schedule::Schedule,
     },
     /// Administrative units.
     Units {
@@ -164,6 +168,8 @@ enum Command {
     /// Write a plan's roadmap as SVG to standard output (or, without --plan, every plan of
     /// --year: the province's), as the pages show it. Only reads.
     Roadmap(roadmap::RoadmapArgs),
+    Backup(backup::BackupArgs),
+    Restore(backup::RestoreArgs),
     /// Create or upgrade the database schema and exit.
     Migrate {
         #[arg(
@@ -394,6 +400,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 app.close().await;
                 return Ok(());
             }
+            let _lock = serve_lock::serving(&url, "demo", &listen)?;
             first_admin(&app).await?;
             println!("Chế độ mẫu: ai cũng xem được; đăng nhập để sửa số liệu / demo mode: anyone may read; log in to change data");
             let auth = chiso_web::auth::AuthConfig {
@@ -409,8 +416,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             public,
             secure_cookies,
             trust_forwarded_for,
+            backups,
         } => {
+            let _lock = serve_lock::serving(&database, "serve", &listen)?;
             let store = open(&database).await?;
+            backup::schedule::start(&database, &backups)?;
             first_admin(&App::for_command(store.clone())).await?;
             let auth = chiso_web::auth::AuthConfig {
                 public_read,
@@ -422,6 +432,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(store, &listen, auth).await
         }
         Command::Report(a) => report::run(a).await,
+        Command::Backup(a) => backup::run_backup(a).await,
+        Command::Restore(a) => backup::run_restore(a).await,
         Command::EngineLoad { database } => {
             let store = open(&database).await?;
             let started = std::time::Instant::now();

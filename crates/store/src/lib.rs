@@ -18,6 +18,7 @@ mod geo;
 mod locks;
 mod migrate;
 mod p06;
+mod pg_snapshot;
 mod plans;
 pub mod postgres;
 mod rows;
@@ -48,6 +49,7 @@ pub use p06::{
     access_hash, AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta, FileStore,
     P06Reads, P06Write, P06Writes, ResultQuery,
 };
+pub use pg_snapshot::ExportedSnapshot;
 pub use plans::{DirectiveChange, PlanChange};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

@@ -22,6 +22,14 @@ impl FileStore {
         FileStore { dir }
     }
 
+    /// Where the files of the SQLite database file `db` are kept: `NAME-p06-files` beside it
+    /// (none in memory).
+    pub fn beside(db: &Path) -> Option<PathBuf> {
+        let dir = db.parent()?.to_path_buf();
+        let name = db.file_stem()?.to_string_lossy().to_string();
+        (!name.is_empty() && name != ":memory:").then(|| dir.join(format!("{name}-p06-files")))
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -189,11 +189,7 @@ pub(crate) trait FilesDir {
 
 impl FilesDir for crate::SqliteStore {
     fn files_dir(&self) -> Option<std::path::PathBuf> {
-        let db = self.pool.connect_options().get_filename().to_path_buf();
-        let dir = db.parent()?.to_path_buf();
-        let name = db.file_stem()?.to_string_lossy().to_string();
-        // In memory: nowhere.
-        (!name.is_empty() && name != ":memory:").then(|| dir.join(format!("{name}-p06-files")))
+        FileStore::beside(self.pool.connect_options().get_filename())
     }
 }
 
