@@ -2,7 +2,8 @@
 Bảo An (2025-22741) receives a dossier for an applicant whose store already holds a birth
 certificate; the store offers it, the component is marked reused (the citizen is not asked
 for it), and the commune's reuse rate moves on its store page and on the indicator's page —
-on a wide screen (1366 px) and the panel on a phone (390 px)."""
+and on the home dashboard (`/`), the commune's row in the store's section — on a wide screen
+(1366 px) and the panel on a phone (390 px)."""
 import datetime
 
 from chiso_browser import (
@@ -29,6 +30,16 @@ def reuse_parts(page):
     return page.locator("#rate-KDL_TAI_SU_DUNG_TY_LE td.num").nth(1).inner_text().strip()
 
 
+def dashboard_reuse(page, year, today):
+    """The commune's reuse rate in the dashboard's store section, or None without a row."""
+    page.goto(f"/?structure=2025-56&period={year}&as_of={today}")
+    page.wait_for_load_state("domcontentloaded")
+    row = page.locator(f"#p06-unit-{UNIT}")
+    if row.count() == 0:
+        return None
+    return row.locator("td[data-rate=KDL_TAI_SU_DUNG_TY_LE]").inner_text().strip()
+
+
 def the_desk_reuses_what_the_store_holds(browser, server):
     shots = Shots("p06")
     officer = server.add_user("baoan.p06", "Nguyễn Thị Mai", f"data_entry@{UNIT}")
@@ -44,6 +55,9 @@ def the_desk_reuses_what_the_store_holds(browser, server):
     shots(page, "store page before")
 
     year = datetime.date.today().year
+    today = datetime.date.today().isoformat()
+    before_dash = dashboard_reuse(page, year, today)
+    shots(page, "dashboard before")
     page.goto(f"/indicators/KDL_TAI_SU_DUNG_TY_LE?unit={UNIT}&period={year}")
     before_indicator = page.inner_text("main")
     # Back to the store page by its link: pages are never kept by the browser (no-store), so
@@ -84,6 +98,14 @@ def the_desk_reuses_what_the_store_holds(browser, server):
     check(after_indicator != before_indicator, "the indicator's page did not change")
     check(after_rate in after_indicator, f"the indicator's page does not show {after_rate}")
     shots(page, "indicator page after")
+
+    # The home dashboard: the commune's reuse rate in the store's section moved with the write.
+    after_dash = dashboard_reuse(page, year, today)
+    check(after_dash is not None, "the commune has no row in the dashboard's store section")
+    check(after_dash != before_dash, f"the dashboard's reuse rate did not move: {before_dash} → {after_dash}")
+    check(after_rate in after_dash, f"the dashboard shows {after_dash}, the store page {after_rate}")
+    check(page.locator("#dash-p06 h2").count() == 1, "no store section on the dashboard")
+    shots(page, "dashboard after")
 
     # The reused result's history: the desk's read is in it? Only the owner and the issuer
     # see reads; the desk sees the result itself while its dossier is open.

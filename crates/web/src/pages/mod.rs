@@ -5,6 +5,7 @@ pub(crate) mod account;
 pub(crate) mod audit;
 // --- dashboard ---
 pub(crate) mod dashboard;
+pub(crate) mod dashboard_p06;
 pub(crate) mod dashboard_parts;
 // --- end dashboard ---
 pub(crate) mod form_checks;
