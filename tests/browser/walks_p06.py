@@ -2,8 +2,11 @@
 Bảo An (2025-22741) receives a dossier for an applicant whose store already holds a birth
 certificate; the store offers it, the component is marked reused (the citizen is not asked
 for it), and the commune's reuse rate moves on its store page and on the indicator's page —
-on a wide screen (1366 px) and the panel on a phone (390 px)."""
+and on the home dashboard (`/`), the commune's row in the store's section — on a wide screen
+(1366 px) and the panel on a phone (390 px)."""
 import datetime
+import os
+import tempfile
 
 from chiso_browser import (
     Shots,
@@ -29,6 +32,16 @@ def reuse_parts(page):
     return page.locator("#rate-KDL_TAI_SU_DUNG_TY_LE td.num").nth(1).inner_text().strip()
 
 
+def dashboard_reuse(page, year, today):
+    """The commune's reuse rate in the dashboard's store section, or None without a row."""
+    page.goto(f"/?structure=2025-56&period={year}&as_of={today}")
+    page.wait_for_load_state("domcontentloaded")
+    row = page.locator(f"#p06-unit-{UNIT}")
+    if row.count() == 0:
+        return None
+    return row.locator("td[data-rate=KDL_TAI_SU_DUNG_TY_LE]").inner_text().strip()
+
+
 def the_desk_reuses_what_the_store_holds(browser, server):
     shots = Shots("p06")
     officer = server.add_user("baoan.p06", "Nguyễn Thị Mai", f"data_entry@{UNIT}")
@@ -44,6 +57,9 @@ def the_desk_reuses_what_the_store_holds(browser, server):
     shots(page, "store page before")
 
     year = datetime.date.today().year
+    today = datetime.date.today().isoformat()
+    before_dash = dashboard_reuse(page, year, today)
+    shots(page, "dashboard before")
     page.goto(f"/indicators/KDL_TAI_SU_DUNG_TY_LE?unit={UNIT}&period={year}")
     before_indicator = page.inner_text("main")
     # Back to the store page by its link: pages are never kept by the browser (no-store), so
@@ -85,6 +101,14 @@ def the_desk_reuses_what_the_store_holds(browser, server):
     check(after_rate in after_indicator, f"the indicator's page does not show {after_rate}")
     shots(page, "indicator page after")
 
+    # The home dashboard: the commune's reuse rate in the store's section moved with the write.
+    after_dash = dashboard_reuse(page, year, today)
+    check(after_dash is not None, "the commune has no row in the dashboard's store section")
+    check(after_dash != before_dash, f"the dashboard's reuse rate did not move: {before_dash} → {after_dash}")
+    check(after_rate in after_dash, f"the dashboard shows {after_dash}, the store page {after_rate}")
+    check(page.locator("#dash-p06 h2").count() == 1, "no store section on the dashboard")
+    shots(page, "dashboard after")
+
     # The reused result's history: the desk's read is in it? Only the owner and the issuer
     # see reads; the desk sees the result itself while its dossier is open.
     # Back to the store page by its link: pages are never kept by the browser (no-store), so
@@ -121,4 +145,73 @@ def the_panel_reads_on_a_phone(browser, server):
     check("not the Decision" in page.inner_text("main"), "the English panel does not say so")
 
 
-WALKS = [the_desk_reuses_what_the_store_holds, the_panel_reads_on_a_phone]
+def the_desk_uploads_a_signed_scan(browser, server):
+    """An officer receives a dossier whose paper is an earlier procedure's result, uploads a
+    signed scan of it from the store page (a PDF), sees the component marked digitised and the
+    file kept, downloads it back; an identity card's image is refused with its reason."""
+    shots = Shots("p06-upload")
+    officer = server.add_user("baoan.upload", "Trần Văn Bình", f"data_entry@{UNIT}")
+    page = new_page(browser, server, width=1366, height=900)
+    first_login(page, "baoan.upload", officer, NEW_PASSWORD)
+    page.goto(f"/p06/units/{UNIT}")
+    page.fill("input[name=subject]", HOLDER)
+    page.fill("input[name=procedure]", "1.000894")
+    page.fill("input[name=procedure_name]", "Đăng ký kết hôn")
+    page.fill("input[name=due_days]", "5")
+    page.fill("textarea[name=components]", "TO_KHAI Tờ khai\nGCN_KH Giấy chứng nhận cũ")
+    press(page, "Tiếp nhận")
+    ok = messages(page, "ok")
+    received = [m for m in ok if "Đã tiếp nhận hồ sơ" in m]
+    check(received, f"no receipt: {ok} {messages(page, 'error')}")
+    code = received[0].split("Đã tiếp nhận hồ sơ ")[1].split()[0].rstrip(".")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scan = os.path.join(tmp, "giay-chung-nhan.pdf")
+        with open(scan, "wb") as f:
+            f.write(b"%PDF-1.4\n% chiso browser walk\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
+        card = os.path.join(tmp, "cccd.png")
+        with open(card, "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n" + bytes(64))
+
+        form = page.locator("form.p06-upload")
+        check(form.count() == 1, "no upload form on the store page")
+        # An identity card's image first: refused, with its reason.
+        form.locator("select[name=dossier]").select_option(code)
+        form.locator("select[name=kind]").select_option("scan")
+        form.locator("input[name=doc_type]").fill("CCCD")
+        form.locator("input[name=name]").fill("Căn cước")
+        form.locator("input[name=number]").fill("1")
+        form.locator("input[name=signer]").fill("ab" * 20)
+        form.locator("input[name=file]").set_input_files(card)
+        press(page, "Tải lên và ghi vào Kho")
+        errors = messages(page, "error")
+        check(any("căn cước" in e for e in errors), f"the identity card was not refused: {errors}")
+        shots(page, "identity card refused")
+
+        form = page.locator("form.p06-upload")
+        form.locator("select[name=dossier]").select_option(code)
+        form.locator("select[name=kind]").select_option("scan")
+        form.locator("input[name=doc_type]").fill("GCN_KH")
+        form.locator("input[name=name]").fill("Giấy chứng nhận cũ (bản số hóa)")
+        form.locator("input[name=number]").fill("12/2019")
+        form.locator("input[name=signer]").fill("ab" * 20)
+        form.locator("input[name=file]").set_input_files(scan)
+        shots(page, "upload filled")
+        press(page, "Tải lên và ghi vào Kho")
+        ok = messages(page, "ok")
+        check(any(f"Đã ghi {code}-KQ1" in m for m in ok), f"the scan was not kept: {ok} {messages(page, 'error')}")
+        shots(page, "scan kept")
+
+        row = page.locator(f"table.p06-dossiers tbody tr[id='{code}']")
+        check("Đã số hóa" in row.locator("li[data-doc=GCN_KH]").inner_text(),
+              "the component is not marked digitised")
+        with page.expect_download() as d:
+            row.locator("a.p06-file").first.click()
+        got = os.path.join(tmp, "got.pdf")
+        d.value.save_as(got)
+        with open(got, "rb") as a, open(scan, "rb") as b:
+            check(a.read() == b.read(), "the file downloaded is not the one uploaded")
+        check(d.value.suggested_filename == f"{code}-KQ1.pdf", f"named {d.value.suggested_filename}")
+
+
+WALKS = [the_desk_reuses_what_the_store_holds, the_desk_uploads_a_signed_scan, the_panel_reads_on_a_phone]

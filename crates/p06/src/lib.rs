@@ -5,6 +5,7 @@
 //! 766/QĐ-TTg ([`panel`]) and the import of a one-stop system's export ([`import`]). Pure:
 //! no SQL, no HTTP, no files. See `docs/p06.md` for which legal text each rule comes from.
 
+pub mod columns;
 pub mod figures;
 pub mod import;
 pub mod model;

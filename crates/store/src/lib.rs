@@ -46,8 +46,8 @@ pub use audit::AuditCheck;
 pub use chiso_core::StoredUnit;
 pub use geo::{BoundaryInput, GeoReads, GeoWrites, UnitGeography};
 pub use p06::{
-    access_hash, AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta, FileStore,
-    P06Reads, P06Write, P06Writes, ResultQuery,
+    access_hash, p06_files_dir, AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta,
+    FileStore, P06Reads, P06Write, P06Writes, ResultQuery,
 };
 pub use pg_snapshot::ExportedSnapshot;
 pub use plans::{DirectiveChange, PlanChange};

@@ -112,6 +112,10 @@ impl AppState {
                 "p06_panel.html",
                 include_str!("../templates/p06_panel.html"),
             ),
+            (
+                "dashboard_p06.html",
+                include_str!("../templates/dashboard_p06.html"),
+            ),
             // --- end p06 ---
         ] {
             env.add_template(name, src)

@@ -106,7 +106,8 @@ impl App {
             );
             ratings.extend(self.store().p06_ratings(chunk).await?);
         }
-        Ok(f::tally(dossiers, &results, &ratings))
+        // By columns (exactly the row-by-row count: `crates/p06/tests/columns.rs`).
+        Ok(chiso_p06::columns::tally(dossiers, &results, &ratings))
     }
 
     /// Recompute the store's figures of these units and months and write them through the

@@ -453,7 +453,7 @@ impl App {
         Ok(r)
     }
 
-    /// Finish or withdraw a dossier (its desk).
+    /// Finish or withdraw a dossier (its desk); only an open dossier is withdrawn.
     pub async fn p06_close(
         &self,
         who: &P06Who,
@@ -463,10 +463,13 @@ impl App {
     ) -> P06Result<Dossier> {
         let mut d = self.p06_dossier(dossier).await?;
         let acting = self.p06_acting(who, &[d.unit.as_str()]).await;
-        let decision = if acting.contains(d.unit.as_str()) {
-            Decision::Allowed("one-stop desk")
-        } else {
+        let decision = if !acting.contains(d.unit.as_str()) {
             Decision::Refused("not an officer of this unit")
+        } else if status == DossierStatus::Withdrawn && d.status != DossierStatus::Open {
+            // Only an open dossier is withdrawn: a finished one keeps its results.
+            Decision::Refused("the dossier is no longer open")
+        } else {
+            Decision::Allowed("one-stop desk")
         };
         let rec = Self::p06_record(
             who,

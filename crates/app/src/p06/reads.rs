@@ -7,7 +7,9 @@ use super::{P06Error, P06Result, P06Who};
 use crate::App;
 use chiso_p06::rules::{self, Decision, Reader};
 use chiso_p06::{Dossier, Rating, StoredResult, Subject, SubjectId};
-use chiso_store::{AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta, ResultQuery};
+use chiso_store::{
+    AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta, ResultQuery, StoreError,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashSet;
 
@@ -193,10 +195,15 @@ impl App {
         })
     }
 
-    /// A result with its history (created, revoked, read), for its owner, its issuer, and an
-    /// agency holding an open dossier of the owner (a valid result; the reads are then not
-    /// shown). Logged as a read.
-    pub async fn p06_result_history(&self, who: &P06Who, code: &str) -> P06Result<ResultHistory> {
+    /// A result, for its owner, its issuer, and an agency holding an open dossier of the owner
+    /// (a valid result): the rules' answer logged in the access log as `action` (a read of the
+    /// result, or of its file), or as a refusal.
+    async fn p06_read_result(
+        &self,
+        who: &P06Who,
+        code: &str,
+        action: &str,
+    ) -> P06Result<(StoredResult, Decision)> {
         let r = self
             .store()
             .p06_results(&ResultQuery {
@@ -226,12 +233,20 @@ impl App {
         } else {
             Self::p06_reading_unit(&dossiers, &acting)
         };
-        let rec = Self::p06_record(who, unit.as_deref(), &r.subject, &d, "read", &r.code);
+        let rec = Self::p06_record(who, unit.as_deref(), &r.subject, &d, action, &r.code);
         if !d.allowed() {
             return self.p06_refuse(rec).await;
         }
-        let sees_log = matches!(d, Decision::Allowed("owner") | Decision::Allowed("issuer"));
         self.store().p06_log(&[rec]).await?;
+        Ok((r, d))
+    }
+
+    /// A result with its history (created, revoked, read), for its owner, its issuer, and an
+    /// agency holding an open dossier of the owner (a valid result; the reads are then not
+    /// shown). Logged as a read.
+    pub async fn p06_result_history(&self, who: &P06Who, code: &str) -> P06Result<ResultHistory> {
+        let (r, d) = self.p06_read_result(who, code, "read").await?;
+        let sees_log = matches!(d, Decision::Allowed("owner") | Decision::Allowed("issuer"));
         let access = if sees_log {
             self.store()
                 .p06_access_log(&AccessQuery {
@@ -244,6 +259,35 @@ impl App {
             Vec::new()
         };
         Ok(ResultHistory { result: r, access })
+    }
+
+    /// A result's file (its bytes, checked against the SHA-256 recorded), for those who may
+    /// read the result; logged as `read_file` (or a refusal) in the access log before a byte
+    /// is served.
+    pub async fn p06_result_file(
+        &self,
+        who: &P06Who,
+        code: &str,
+    ) -> P06Result<(StoredResult, Vec<u8>)> {
+        let (r, _) = self.p06_read_result(who, code, "read_file").await?;
+        let Some(sha) = r.sha256.clone() else {
+            return Err(P06Error::NotFound(format!(
+                "kết quả {code} không có tệp (the result has no file)"
+            )));
+        };
+        let files = self.p06_files().ok_or_else(|| {
+            P06Error::NotFound("máy chủ chưa có nơi lưu tệp (no place for files)".into())
+        })?;
+        let bytes = tokio::task::spawn_blocking(move || files.get(&sha))
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?
+            .map_err(|e| StoreError::Corrupt(format!("the file of {code}: {e}")))?
+            .ok_or_else(|| {
+                P06Error::NotFound(format!(
+                    "tệp của kết quả {code} không còn trên đĩa (the file is missing)"
+                ))
+            })?;
+        Ok((r, bytes))
     }
 
     /// The dossiers a unit received, newest first, with their results, for the unit's own

@@ -187,6 +187,24 @@ pub(crate) trait FilesDir {
     fn files_dir(&self) -> Option<std::path::PathBuf>;
 }
 
+/// The one place that says where the electronic data store's files (Project 06) live for a
+/// database: beside a SQLite file `DIR/NAME.db`, the directory `DIR/NAME-p06-files/`; for
+/// PostgreSQL, the directory the environment variable `CHISO_FILES_DIR` names. None for a
+/// database in memory, a PostgreSQL database without `CHISO_FILES_DIR` (files are then
+/// refused), or a URL that is neither. A backup of the database should copy this directory.
+pub fn p06_files_dir(database_url: &str) -> Option<std::path::PathBuf> {
+    use std::str::FromStr;
+    if database_url.starts_with("sqlite:") {
+        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(database_url).ok()?;
+        FileStore::beside(opts.get_filename())
+    } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
+        std::env::var_os("CHISO_FILES_DIR").map(std::path::PathBuf::from)
+    } else {
+        None
+    }
+}
+
+
 impl FilesDir for crate::SqliteStore {
     fn files_dir(&self) -> Option<std::path::PathBuf> {
         FileStore::beside(self.pool.connect_options().get_filename())
@@ -195,7 +213,7 @@ impl FilesDir for crate::SqliteStore {
 
 impl FilesDir for crate::PgStore {
     fn files_dir(&self) -> Option<std::path::PathBuf> {
-        std::env::var_os("CHISO_FILES_DIR").map(std::path::PathBuf::from)
+        p06_files_dir("postgres:")
     }
 }
 

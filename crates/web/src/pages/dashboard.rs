@@ -188,6 +188,7 @@ async fn dashboard_page(
     let without = parts::without_products(&ctx, &year).await?;
     let directives = parts::directives(&ctx).await?;
     let completeness = parts::completeness(&ctx).await?;
+    let p06 = super::dashboard_p06::store(&ctx, &period.unwrap_or(year)).await?;
     // The switch: the periods of the frameworks, the structures, the day.
     let mut periods: Vec<Period> = frameworks.iter().filter_map(framework_period).collect();
     periods.sort_by_key(|p| std::cmp::Reverse(p.start()));
@@ -247,6 +248,7 @@ async fn dashboard_page(
                 directives,
                 completeness,
                 without,
+                p06,
                 links => parts::links(st, lang, &roots, &frameworks),
             },
         },

@@ -5,6 +5,7 @@ pub(crate) mod account;
 pub(crate) mod audit;
 // --- dashboard ---
 pub(crate) mod dashboard;
+pub(crate) mod dashboard_p06;
 pub(crate) mod dashboard_parts;
 // --- end dashboard ---
 pub(crate) mod form_checks;
@@ -27,6 +28,7 @@ pub(crate) mod report;
 // --- p06: the electronic data store ---
 pub(crate) mod p06;
 pub(crate) mod p06_desk;
+pub(crate) mod p06_files;
 // --- end p06 ---
 
 use crate::auth::Credential;
@@ -420,7 +422,13 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/p06/units/{code}/dossiers", post(p06::receive))
         .route("/p06/units/{code}/results", post(p06_desk::issue))
         .route("/p06/units/{code}/revoke", post(p06_desk::revoke))
+        .route(
+            "/p06/units/{code}/files",
+            post(p06_files::upload).layer(DefaultBodyLimit::max(p06_files::UPLOAD_BODY)),
+        )
+        .route("/p06/units/{code}/withdraw", post(p06_files::withdraw))
         .route("/p06/results/{code}", get(p06::result_page))
+        .route("/p06/results/{code}/file", get(p06_files::download))
         .route("/p06/me", get(p06::owner_page))
         .route("/p06/me/rate", post(p06::rate))
         .route("/p06/me/export.json", get(p06::export))

@@ -100,6 +100,7 @@ struct ResultRow {
     revoked_reason: Option<String>,
     electronic: bool,
     linked: bool,
+    file: bool,
 }
 
 fn result_row(r: &StoredResult, lang: Lang) -> ResultRow {
@@ -116,6 +117,7 @@ fn result_row(r: &StoredResult, lang: Lang) -> ResultRow {
         revoked_reason: r.revoked_reason.clone(),
         electronic: r.electronic(),
         linked: r.linked(),
+        file: r.sha256.is_some(),
     }
 }
 
@@ -497,6 +499,7 @@ pub(crate) async fn result_page(
                 subject => h.result.subject.to_string(),
                 signer => h.result.signer.clone(),
                 link => h.result.link.clone(),
+                sha256 => h.result.sha256.clone(),
                 access,
             },
         ))

@@ -45,7 +45,7 @@ pub(crate) struct RevokeForm {
 }
 
 /// Answer a write of the unit's desk: the unit's page with what happened.
-async fn after_write(
+pub(crate) async fn after_write(
     st: &AppState,
     page: &Page,
     pw: &P06Who,

@@ -43,6 +43,7 @@ mod explore_view;
 mod unit_page;
 // --- p06 ---
 mod p06;
+mod p06_files;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 

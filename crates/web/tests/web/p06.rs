@@ -35,6 +35,22 @@ async fn reuse_rate(app: &App, unit: &str, year: i32) -> Option<(f64, f64)> {
     Some((of("KDL_TP_TAI_SU_DUNG").unwrap_or(0.0), of("KDL_TP_TONG")?))
 }
 
+/// The reuse cell of a unit's row in the dashboard's store section, or none when the unit has
+/// no row.
+async fn dashboard_reuse(app: &App, structure: &str, unit: &str, year: i32) -> Option<String> {
+    let today = chiso_core::clock::today_in_vietnam();
+    let r = get(
+        app,
+        &format!("/?structure={structure}&period={year}&as_of={today}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let row = r.text.split(&format!("id=\"p06-unit-{unit}\"")).nth(1)?;
+    let row = &row[..row.find("</tr>")?];
+    let cell = row.split("data-rate=\"KDL_TAI_SU_DUNG_TY_LE\"").nth(1)?;
+    Some(cell[..cell.find("</td>")?].replace("&#x2f;", "/"))
+}
+
 #[tokio::test]
 async fn intake_reuses_the_store_and_moves_the_commune_s_reuse_rate() {
     let app = spawn_app(true).await;
@@ -68,6 +84,7 @@ async fn intake_reuses_the_store_and_moves_the_commune_s_reuse_rate() {
         .contains("Tỷ lệ thành phần hồ sơ dùng lại dữ liệu"));
     assert!(page.text.contains("Tiếp nhận hồ sơ"));
     let before = reuse_rate(&app, "2025-22741", y).await;
+    let dash_before = dashboard_reuse(&app, "2025-56", "2025-22741", y).await;
 
     // Receive a dossier of the holder needing a birth certificate and a form.
     let r = send_raw(
@@ -102,6 +119,15 @@ async fn intake_reuses_the_store_and_moves_the_commune_s_reuse_rate() {
         .expect("figures of this year");
     let (n0, d0) = before.unwrap_or((0.0, 0.0));
     assert_eq!(after, (n0 + 1.0, d0 + 2.0));
+    // And on the dashboard, right after the write: the commune's row shows the new parts.
+    let dash_after = dashboard_reuse(&app, "2025-56", "2025-22741", y)
+        .await
+        .expect("the commune's row on the dashboard");
+    assert_ne!(Some(&dash_after), dash_before.as_ref());
+    assert!(
+        dash_after.contains(&format!("{} / {}", n0 + 1.0, d0 + 2.0)),
+        "{dash_after}"
+    );
 
     // A bad line names its field and changes nothing.
     let bad = send_raw(
