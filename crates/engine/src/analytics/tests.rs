@@ -57,10 +57,35 @@ fn period_name(p: &Period, lang: Lang) -> String {
 
 fn evaluate(e: &Engine, q: &str) -> Grid {
     let q = parse(e, q).unwrap().resolve(e).unwrap();
-    let elements = [element("N"), element("D"), element("B")];
+    let elements = [
+        element("N"),
+        element("D"),
+        DataElement {
+            breakdown: Some(c("SEX")),
+            ..element("B")
+        },
+    ];
     let groups = [group()];
+    let breakdowns = [chiso_core::Breakdown {
+        code: c("SEX"),
+        name_vi: "Giới tính".into(),
+        name_en: Some("Sex".into()),
+        options: vec![
+            chiso_core::BreakdownOption {
+                code: c("M"),
+                name_vi: "Nam".into(),
+                name_en: Some("Male".into()),
+            },
+            chiso_core::BreakdownOption {
+                code: c("F"),
+                name_vi: "Nữ".into(),
+                name_en: None,
+            },
+        ],
+    }];
     let labels = Labels {
         elements: &elements,
+        breakdowns: &breakdowns,
         groups: &groups,
         period: &period_name,
     };
@@ -93,8 +118,6 @@ fn each_parse_error_names_the_parameter_and_the_item() {
         ("dimension=dx:N&filter=pe:2023&dimension=ou:GROUP-@", "dimension", "'GROUP-@': the code contains the character '@'; use letters A-Z, digits, '_', '-' or '.'"),
         ("dimension=dx:N&filter=pe:2023&dimension=ou:U9", "dimension", "unknown unit U9"),
         ("dimension=dx:N&filter=pe:2023&filter=ou:OU_GROUP-H", "dimension", "unknown unit group H"),
-        ("dimension=dx:N&filter=pe:2023&filter=ou:LEVEL-2", "filter", "an ou filter takes one unit or one OU_GROUP-; list several units as a dimension"),
-        ("dimension=dx:N&filter=pe:2023&filter=ou:U1;U2", "filter", "an ou filter takes one unit or one OU_GROUP-; list several units as a dimension"),
     ] {
         let err = parse(&e, q).unwrap_err();
         assert_eq!((err.param(), err.to_string().as_str()), (param, message), "{q}");
@@ -366,7 +389,7 @@ fn the_grid_of_a_small_engine() {
             "Period",
             "Organisation unit",
             "R",
-            "B",
+            "B Male",
             "2023 en",
             "Đơn vị 1"
         ]

@@ -60,7 +60,6 @@ fn code_of(e: &QueryError) -> &'static str {
         | QueryError::BadPeriod { .. }
         | QueryError::RelativeOutOfRange { .. } => "E7124",
         QueryError::BadLevel { .. } | QueryError::BadUnitItem { .. } => "E7143",
-        QueryError::SeveralUnitsAsFilter => "E7133",
         QueryError::TooManyRows { .. } => "E7128",
         QueryError::Unsupported { .. } | QueryError::BadOption { .. } => "E7133",
         QueryError::CategoryNeedsElements { .. } => "E7114",
@@ -196,6 +195,23 @@ pub(crate) async fn grid(
     } else {
         Vec::new()
     };
+    // The breakdowns name `ELEMENT.OPTION` and the `co` items.
+    let breakdowns = if q
+        .rows
+        .contains(&chiso_engine::analytics::Dimension::Category)
+        || q.data.iter().any(|d| {
+            matches!(
+                d.kind,
+                DataKind::Element {
+                    option: Some(_),
+                    ..
+                }
+            )
+        }) {
+        st.store.breakdowns().await?
+    } else {
+        Vec::new()
+    };
     let groups = if q
         .units
         .iter()
@@ -208,6 +224,7 @@ pub(crate) async fn grid(
     let engine = st.app.read().await;
     let labels = Labels {
         elements: &elements,
+        breakdowns: &breakdowns,
         groups: &groups,
         period: &period_name,
     };
@@ -229,6 +246,14 @@ async fn resolved(
     let mut q =
         Query::parse(&engine, pairs, crate::clock::today_in_vietnam()).map_err(api_error)?;
     q.user_units = user_units(who);
+    // The names in the language asked by `locale`, else the request's (`Accept-Language`,
+    // `lang`; English by default on DHIS2's paths), the same as the metadata lists give.
+    if !q.lang_asked {
+        q.lang = match crate::i18n::current() {
+            crate::i18n::Lang::Vi => Lang::Vi,
+            crate::i18n::Lang::En => Lang::En,
+        };
+    }
     q.resolve(&engine).map_err(api_error)
 }
 
