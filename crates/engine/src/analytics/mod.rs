@@ -24,6 +24,7 @@
 //! read the resolved units between the last two steps.
 
 mod grid;
+mod messages;
 mod options;
 mod parse;
 mod relative;
@@ -217,9 +218,9 @@ pub struct Resolved {
 pub enum QueryError {
     #[error("'{value}': write DIMENSION:ITEM;ITEM, e.g. dx:A;B")]
     NotADimension { param: &'static str, value: String },
-    #[error("unknown dimension '{name}'; use dx, pe or ou")]
+    #[error("unknown dimension '{name}'; use dx, pe, ou or co")]
     UnknownDimension { param: &'static str, name: String },
-    #[error("dimension {dimension} is given twice")]
+    #[error("the {dimension} dimension is given twice (as dimension or filter); give it once")]
     Twice {
         param: &'static str,
         dimension: Dimension,
@@ -228,8 +229,11 @@ pub enum QueryError {
     Missing(Dimension),
     #[error("'{value}' is not a date (YYYY-MM-DD)")]
     NotADate { param: &'static str, value: String },
-    #[error("a dimension needs at least one item")]
-    NoItems { param: &'static str },
+    #[error("the {dimension} dimension has no items; write e.g. {dimension}:ITEM")]
+    NoItems {
+        param: &'static str,
+        dimension: Dimension,
+    },
     #[error("dx item '{item}': {reason}")]
     BadDataItem {
         param: &'static str,
@@ -289,7 +293,7 @@ impl QueryError {
             | QueryError::UnknownDimension { param, .. }
             | QueryError::Twice { param, .. }
             | QueryError::NotADate { param, .. }
-            | QueryError::NoItems { param }
+            | QueryError::NoItems { param, .. }
             | QueryError::BadDataItem { param, .. }
             | QueryError::UnknownData { param, .. }
             | QueryError::BadPeriod { param, .. }

@@ -128,7 +128,10 @@ impl Query {
                 continue;
             }
             if items.is_empty() {
-                return Err(QueryError::NoItems { param });
+                return Err(QueryError::NoItems {
+                    param,
+                    dimension: d,
+                });
             }
             match d {
                 Dimension::Data => {

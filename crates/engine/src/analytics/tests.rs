@@ -98,14 +98,14 @@ fn each_parse_error_names_the_parameter_and_the_item() {
     let ok = "dimension=dx:N&filter=pe:2023&filter=ou:U0";
     for (q, param, message) in [
         ("dimension=dx", "dimension", "'dx': write DIMENSION:ITEM;ITEM, e.g. dx:A;B"),
-        ("filter=xx:N", "filter", "unknown dimension 'xx'; use dx, pe or ou"),
-        (&format!("{ok}&filter=dx:D"), "filter", "dimension dx is given twice"),
+        ("filter=xx:N", "filter", "unknown dimension 'xx'; use dx, pe, ou or co"),
+        (&format!("{ok}&filter=dx:D"), "filter", "the dx dimension is given twice (as dimension or filter); give it once"),
         ("dimension=dx:N&filter=pe:2023", "dimension", "the ou dimension is missing (as a dimension or a filter)"),
         ("filter=pe:2023&filter=ou:U0", "dimension", "the dx dimension is missing (as a dimension or a filter)"),
         (&format!("{ok}&asOf=30/06/2025"), "asOf", "'30/06/2025' is not a date (YYYY-MM-DD)"),
         (&format!("{ok}&relativePeriodDate=2024-13-01"), "relativePeriodDate", "'2024-13-01' is not a date (YYYY-MM-DD)"),
-        ("dimension=dx:;&filter=pe:2023&filter=ou:U0", "dimension", "a dimension needs at least one item"),
-        ("dimension=dx:N&filter=pe: ;&filter=ou:U0", "filter", "a dimension needs at least one item"),
+        ("dimension=dx:;&filter=pe:2023&filter=ou:U0", "dimension", "the dx dimension has no items; write e.g. dx:ITEM"),
+        ("dimension=dx:N&filter=pe: ;&filter=ou:U0", "filter", "the pe dimension has no items; write e.g. pe:ITEM"),
         ("dimension=dx:N@&filter=pe:2023&filter=ou:U0", "dimension", "dx item 'N@': the code contains the character '@'; use letters A-Z, digits, '_', '-' or '.'"),
         ("dimension=dx:B.M@&filter=pe:2023&filter=ou:U0", "dimension", "dx item 'B.M@': the code contains the character '@'; use letters A-Z, digits, '_', '-' or '.'"),
         ("dimension=dx:NOPE&filter=pe:2023&filter=ou:U0", "dimension", "unknown indicator or data element NOPE"),

@@ -69,11 +69,15 @@ fn code_of(e: &QueryError) -> &'static str {
     }
 }
 
+/// A refused query, its reason in the request's language.
 fn api_error(e: QueryError) -> AnalyticsError {
     AnalyticsError::Query(Refused {
         param: e.param(),
         code: code_of(&e),
-        reason: e.to_string(),
+        reason: match crate::i18n::current() {
+            crate::i18n::Lang::Vi => e.vi(),
+            crate::i18n::Lang::En => e.to_string(),
+        },
     })
 }
 
@@ -85,8 +89,14 @@ impl IntoResponse for AnalyticsError {
                 let status = axum::http::StatusCode::CONFLICT;
                 let lang = crate::i18n::current();
                 let reason = crate::i18n::one_language(&r.reason, lang);
+                // DHIS2's message names the parameter it is about (`filter: …`, `asOf: …`).
+                let message = if reason.starts_with(r.param) {
+                    reason.clone()
+                } else {
+                    format!("{}: {reason}", r.param)
+                };
                 let mut body =
-                    crate::api::dhis2::message::web_message(status, Some(r.code), &reason);
+                    crate::api::dhis2::message::web_message(status, Some(r.code), &message);
                 body["error"] = serde_json::json!({
                     "status": status.as_u16(),
                     "message": crate::i18n::one_language(
@@ -238,7 +248,12 @@ async fn resolved(
     who: &Who,
 ) -> Result<chiso_engine::analytics::Resolved, AnalyticsError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad("query", format!("unreadable query: {e}")))?;
+        .map_err(|e| {
+            ApiError::bad(
+                "query",
+                format!("không đọc được chuỗi tham số (sau dấu ?): {e} / unreadable query string (after the ?): {e}"),
+            )
+        })?;
     let pairs = pairs
         .into_iter()
         .filter(|(k, _)| !NOT_ANALYTICS.contains(&k.as_str()));
