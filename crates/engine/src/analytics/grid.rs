@@ -111,6 +111,10 @@ fn header(name: &str, column: &str, meta: bool, number: bool) -> Header {
     }
 }
 
+/// The units of one row's cell: the `ou` item of the row (none for a filter), and the units
+/// added up (none below another).
+type UnitCell<'a> = (Option<&'a UnitScope>, Vec<u32>);
+
 /// One computed cell: the value and, for an indicator, its parts.
 struct Cell {
     value: f64,
@@ -190,10 +194,7 @@ impl Resolved {
 
     /// The units of each row: every `ou` item alone when `ou` is a row dimension; as a
     /// filter, all its items as one (each unit once), as DHIS2 aggregates over a filter.
-    fn unit_cells(
-        &self,
-        engine: &Engine,
-    ) -> Result<Vec<(Option<&UnitScope>, Vec<u32>)>, QueryError> {
+    fn unit_cells(&self, engine: &Engine) -> Result<Vec<UnitCell<'_>>, QueryError> {
         if self.rows.contains(&Dimension::Unit) {
             self.units
                 .iter()

@@ -3,8 +3,11 @@
 
 use super::*;
 
-/// Rows of a grid by their first columns: (the row's item ids, value, numerator, denominator).
-fn cells(g: &Value) -> Vec<(Vec<String>, f64, Option<f64>, Option<f64>)> {
+/// One row of a grid: the row's item ids, the value, the numerator and the denominator.
+type Cell = (Vec<String>, f64, Option<f64>, Option<f64>);
+
+/// The rows of a grid.
+fn cells(g: &Value) -> Vec<Cell> {
     let names: Vec<String> = g["headers"]
         .as_array()
         .unwrap()
@@ -48,7 +51,7 @@ async fn a_filter_of_several_items_adds_them_up(app: &App) {
     assert_eq!(each.status, StatusCode::OK, "{}", each.text);
     let each = cells(&each.json());
     assert!(each.len() >= 3, "{each:?}");
-    let picked: Vec<&(Vec<String>, f64, Option<f64>, Option<f64>)> = each.iter().take(3).collect();
+    let picked: Vec<&Cell> = each.iter().take(3).collect();
     let ous: Vec<&str> = picked.iter().map(|c| c.0[1].as_str()).collect();
     let (n, d): (f64, f64) = picked
         .iter()
