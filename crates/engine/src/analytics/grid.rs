@@ -200,6 +200,9 @@ impl Resolved {
                 .iter()
                 .map(|ou| Ok((Some(ou), engine.scope_units(&ou.scope)?)))
                 .collect()
+        } else if self.units.is_empty() {
+            // A filter that names no unit (a level with none): no cell, not a count of 0.
+            Ok(Vec::new())
         } else {
             let scopes: Vec<Scope> = self.units.iter().map(|u| u.scope.clone()).collect();
             Ok(vec![(None, engine.union_units(&scopes)?)])

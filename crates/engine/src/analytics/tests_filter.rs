@@ -207,6 +207,12 @@ fn a_ratio_over_a_filter_is_the_ratio_of_the_sums_not_the_average_of_the_ratios(
         query(&e, "dimension=dx:R&dimension=ou:U2&filter=pe:2023;2024"),
     );
     assert_eq!(g.rows, [["R", "U2", "50"]], "(10 + 40) / (50 + 50)");
+    // A filter of a level with no unit: no row (not a count of 0).
+    let g = labels_grid(
+        &e,
+        query(&e, "dimension=dx:N&filter=pe:2023&filter=ou:LEVEL-9"),
+    );
+    assert!(g.rows.is_empty(), "{:?}", g.rows);
     // LEVEL-2 as a filter: both districts together, the province's total.
     let g = labels_grid(
         &e,
