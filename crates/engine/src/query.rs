@@ -19,17 +19,17 @@ pub struct IndicatorValue {
 
 impl Engine {
     /// The aggregated value of an element (or one breakdown option; all options when none is
-    /// given and the element has a breakdown) over a scope and the stored periods lying inside
-    /// `start..=end`, in a view.
-    #[allow(clippy::too_many_arguments)]
+    /// given and the element has a breakdown) over the subtrees of `scope_units` (none below
+    /// another) and the stored periods lying inside one of the date ranges `start..=end`, in a
+    /// view. A stored period inside several ranges counts once: the ranges are a set of days,
+    /// as DHIS2's filter `pe:2023;2023Q1` is a set of periods.
     pub(crate) fn element_range(
         &self,
         view: View,
         element: &Code,
         option: Option<&Code>,
         scope_units: &[u32],
-        start: NaiveDate,
-        end: NaiveDate,
+        ranges: &[(NaiveDate, NaiveDate)],
         as_of: Option<NaiveDate>,
     ) -> Option<f64> {
         let info = self.elements.get(element.as_str())?;
@@ -53,7 +53,10 @@ impl Engine {
                 continue;
             };
             for (p, s) in periods {
-                if p.start() < start || p.end() > end {
+                if !ranges
+                    .iter()
+                    .any(|&(start, end)| start <= p.start() && p.end() <= end)
+                {
                     continue;
                 }
                 let mapped;
@@ -133,7 +136,7 @@ impl Engine {
             engine: self,
             view,
             units: &units,
-            period: *period,
+            periods: std::slice::from_ref(period),
             as_of,
         };
         Ok(expr.eval(&r))
@@ -159,16 +162,34 @@ impl Engine {
         period: &Period,
         as_of: Option<NaiveDate>,
     ) -> Result<Option<IndicatorValue>, EngineError> {
+        let units = self.scope_units(scope)?;
+        self.indicator_over(view, code, &units, std::slice::from_ref(period), as_of)
+    }
+
+    /// An indicator over several units and periods taken as one (DHIS2's filter
+    /// `ou:A;B`, `pe:2023;2024`): factor × Σnumerator / Σdenominator, each sum over the
+    /// subtrees of `units` (none below another) and the stored periods inside any of
+    /// `periods` — never an average of the items' ratios.
+    pub(crate) fn indicator_over(
+        &self,
+        view: View,
+        code: &str,
+        units: &[u32],
+        periods: &[Period],
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<IndicatorValue>, EngineError> {
         let ind = self
             .indicators
             .get(code)
             .ok_or_else(|| EngineError::UnknownItem(code.to_string()))?;
-        let units = self.scope_units(scope)?;
+        if periods.is_empty() {
+            return Ok(None);
+        }
         let r = Res {
             engine: self,
             view,
-            units: &units,
-            period: *period,
+            units,
+            periods,
             as_of,
         };
         let (Some(num), Some(den)) = (ind.numerator.eval(&r), ind.denominator.eval(&r)) else {
@@ -206,19 +227,36 @@ impl Engine {
         period: &Period,
         as_of: Option<NaiveDate>,
     ) -> Result<Option<f64>, EngineError> {
-        if !self.elements.contains_key(element.as_str()) {
-            return Err(EngineError::UnknownItem(element.to_string()));
-        }
         let units = self.scope_units(scope)?;
-        Ok(self.element_range(
+        self.element_over(
             view,
             element,
             option,
             &units,
-            period.start(),
-            period.end(),
+            std::slice::from_ref(period),
             as_of,
-        ))
+        )
+    }
+
+    /// An element over several units and periods taken as one (DHIS2's filter `ou:A;B`,
+    /// `pe:2023;2024`): its aggregation type applied to every value in the subtrees of
+    /// `units` (none below another) for the stored periods inside any of `periods`, each
+    /// value counted once.
+    pub(crate) fn element_over(
+        &self,
+        view: View,
+        element: &Code,
+        option: Option<&Code>,
+        units: &[u32],
+        periods: &[Period],
+        as_of: Option<NaiveDate>,
+    ) -> Result<Option<f64>, EngineError> {
+        if !self.elements.contains_key(element.as_str()) {
+            return Err(EngineError::UnknownItem(element.to_string()));
+        }
+        let ranges: Vec<(NaiveDate, NaiveDate)> =
+            periods.iter().map(|p| (p.start(), p.end())).collect();
+        Ok(self.element_range(view, element, option, units, &ranges, as_of))
     }
 
     /// The indicator definition.
@@ -227,32 +265,32 @@ impl Engine {
     }
 }
 
-/// Answers an expression's items for one scope and period.
+/// Answers an expression's items for units and periods taken as one (usually one scope and
+/// one period; several for DHIS2's filters).
 pub(crate) struct Res<'a> {
     pub(crate) engine: &'a Engine,
     pub(crate) view: View,
     pub(crate) units: &'a [u32],
-    pub(crate) period: Period,
+    pub(crate) periods: &'a [Period],
     pub(crate) as_of: Option<NaiveDate>,
 }
 
 impl Resolver for Res<'_> {
+    /// Each period moved as the item says (`.periodOffset(n)`, `.yearToDate()`), the stored
+    /// periods inside any of them aggregated once.
     fn item(&self, element: &Code, option: Option<&Code>, m: PeriodMod) -> Option<f64> {
-        let p = self.period.offset(m.offset as i64)?;
-        let start = if m.year_to_date {
-            NaiveDate::from_ymd_opt(p.start().year(), 1, 1)?
-        } else {
-            p.start()
-        };
-        self.engine.element_range(
-            self.view,
-            element,
-            option,
-            self.units,
-            start,
-            p.end(),
-            self.as_of,
-        )
+        let mut ranges = Vec::with_capacity(self.periods.len());
+        for period in self.periods {
+            let p = period.offset(m.offset as i64)?;
+            let start = if m.year_to_date {
+                NaiveDate::from_ymd_opt(p.start().year(), 1, 1)?
+            } else {
+                p.start()
+            };
+            ranges.push((start, p.end()));
+        }
+        self.engine
+            .element_range(self.view, element, option, self.units, &ranges, self.as_of)
     }
     fn constant(&self, code: &Code) -> Option<f64> {
         self.engine.constants.get(code.as_str()).copied()
@@ -276,7 +314,7 @@ impl Resolver for Res<'_> {
     }
     fn reporting_rate(&self, data_set: &Code, metric: &str) -> Option<f64> {
         self.engine
-            .reporting_metric(data_set.as_str(), metric, self.units, &self.period)
+            .reporting_metric(data_set.as_str(), metric, self.units, self.periods)
     }
 }
 

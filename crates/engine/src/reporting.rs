@@ -255,16 +255,20 @@ impl Engine {
     }
 
     /// `R{DATASET.METRIC}` over the subtrees of `roots` for the data set's periods inside
-    /// `period`. None for an unknown data set or metric, or when nothing is expected (rates).
+    /// any of `periods` (each report counted once): rates are Σ actual / Σ expected, as DHIS2
+    /// computes them over a filter's items. None for an unknown data set or metric, or when
+    /// nothing is expected (rates).
     pub(crate) fn reporting_metric(
         &self,
         data_set: &str,
         metric: &str,
         roots: &[u32],
-        period: &Period,
+        periods: &[Period],
     ) -> Option<f64> {
         let r = &self.reporting[self.reporting_of(data_set)?];
-        let periods = r.periods_in(period);
+        let mut periods: Vec<Period> = periods.iter().flat_map(|p| r.periods_in(p)).collect();
+        periods.sort_unstable();
+        periods.dedup();
         let inside = |mut u: u32| loop {
             if roots.contains(&u) {
                 return true;

@@ -187,7 +187,7 @@ impl Engine {
                         engine: self,
                         view,
                         units: &[u as u32],
-                        period: *p,
+                        periods: std::slice::from_ref(p),
                         as_of: None,
                     };
                     *o = match (ind.numerator.eval(&r), ind.denominator.eval(&r)) {
@@ -268,7 +268,7 @@ impl Engine {
                                 engine: self,
                                 view,
                                 units: &[u],
-                                period: *p,
+                                periods: std::slice::from_ref(p),
                                 as_of: None,
                             };
                             out.push(match (ind.numerator.eval(&r), ind.denominator.eval(&r)) {

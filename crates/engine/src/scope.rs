@@ -18,18 +18,31 @@ pub enum Scope {
 impl Engine {
     /// The units of a scope, without any unit that lies below another of them.
     pub(crate) fn scope_units(&self, scope: &Scope) -> Result<Vec<u32>, EngineError> {
-        let raw = match scope {
-            Scope::Unit(c) => vec![*self
-                .index
-                .get(c.as_str())
-                .ok_or_else(|| EngineError::UnknownUnit(c.to_string()))?],
-            Scope::Group(g) => self
-                .groups
-                .get(g.as_str())
-                .cloned()
-                .ok_or_else(|| EngineError::UnknownGroup(g.to_string()))?,
-        };
+        self.union_units(std::slice::from_ref(scope))
+    }
+
+    /// The units of several scopes taken as one (DHIS2's filter `ou:A;B`): each unit once,
+    /// without any unit that lies below another of them, so every value below is counted
+    /// once however the scopes overlap.
+    pub(crate) fn union_units(&self, scopes: &[Scope]) -> Result<Vec<u32>, EngineError> {
+        let mut raw: Vec<u32> = Vec::new();
+        for scope in scopes {
+            match scope {
+                Scope::Unit(c) => raw.push(
+                    *self
+                        .index
+                        .get(c.as_str())
+                        .ok_or_else(|| EngineError::UnknownUnit(c.to_string()))?,
+                ),
+                Scope::Group(g) => raw.extend(
+                    self.groups
+                        .get(g.as_str())
+                        .ok_or_else(|| EngineError::UnknownGroup(g.to_string()))?,
+                ),
+            }
+        }
         let set: HashSet<u32> = raw.iter().copied().collect();
+        let mut seen = HashSet::with_capacity(raw.len());
         Ok(raw
             .into_iter()
             .filter(|&u| {
@@ -40,7 +53,7 @@ impl Engine {
                     }
                     p = self.units[a as usize].parent;
                 }
-                true
+                seen.insert(u)
             })
             .collect())
     }

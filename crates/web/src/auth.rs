@@ -505,11 +505,11 @@ pub async fn require(
             ))
         }
         (Some(u), Who::User(p)) if u.is_empty() => Err(ApiError::Forbidden(format!(
-            "{} may not do this",
+            "tài khoản {0} không có quyền làm việc này / {0} may not do this",
             p.username
         ))),
         (Some(u), Who::User(p)) => Err(ApiError::Forbidden(format!(
-            "{} may not do this for unit {u}",
+            "tài khoản {0} không có quyền làm việc này ở đơn vị {u} / {0} may not do this for unit {u}",
             p.username
         ))),
     }

@@ -5,7 +5,7 @@ pub use super::options::number;
 use super::options::{rounded, IdScheme, SortOrder};
 use super::{DataItem, DataKind, Dimension, Lang, QueryError, Resolved, UnitScope};
 use crate::{Engine, Scope};
-use chiso_core::{Code, DataElement, Period, UnitGroup};
+use chiso_core::{Breakdown, Code, DataElement, Period, UnitGroup};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -60,12 +60,39 @@ pub struct Grid {
     pub header_width: usize,
 }
 
-/// The names the engine does not hold, given by the caller: elements' and groups' names, and
-/// how a period is named in a language. Indicator and unit names come from the engine.
+/// The names the engine does not hold, given by the caller: elements', breakdowns' and
+/// groups' names, and how a period is named in a language. Indicator and unit names come
+/// from the engine.
 pub struct Labels<'a> {
     pub elements: &'a [DataElement],
+    /// The breakdowns of the elements named (their options name `ELEMENT.OPTION` and `co`).
+    pub breakdowns: &'a [Breakdown],
     pub groups: &'a [UnitGroup],
     pub period: &'a (dyn Fn(&Period, Lang) -> String + Sync),
+}
+
+impl Labels<'_> {
+    /// The name of one option of an element's breakdown, in a language (the Vietnamese one
+    /// when it has no English name), as `/api/categoryOptionCombos` names it.
+    fn option_name(&self, element: &Code, option: &Code, lang: Lang) -> Option<String> {
+        let breakdown = self
+            .elements
+            .iter()
+            .find(|e| e.code == *element)?
+            .breakdown
+            .as_ref()?;
+        let o = self
+            .breakdowns
+            .iter()
+            .find(|b| b.code == *breakdown)?
+            .options
+            .iter()
+            .find(|o| o.code == *option)?;
+        Some(match (lang, &o.name_en) {
+            (Lang::En, Some(n)) if !n.trim().is_empty() => n.clone(),
+            _ => o.name_vi.clone(),
+        })
+    }
 }
 
 fn header(name: &str, column: &str, meta: bool, number: bool) -> Header {
@@ -83,6 +110,10 @@ fn header(name: &str, column: &str, meta: bool, number: bool) -> Header {
         meta,
     }
 }
+
+/// The units of one row's cell: the `ou` item of the row (none for a filter), and the units
+/// added up (none below another).
+type UnitCell<'a> = (Option<&'a UnitScope>, Vec<u32>);
 
 /// One computed cell: the value and, for an indicator, its parts.
 struct Cell {
@@ -116,18 +147,20 @@ impl Resolved {
         }
     }
 
+    /// One cell over `units` (none below another) and `periods`, taken as one: a row's
+    /// single unit and period, or a filter's items aggregated together.
     fn cell(
         &self,
         engine: &Engine,
         dx: &DataItem,
         co: Option<&Code>,
-        pe: &Period,
-        ou: &UnitScope,
+        periods: &[Period],
+        units: &[u32],
     ) -> Result<Option<Cell>, QueryError> {
-        let viewed = engine.view(self.options.view.unwrap_or(crate::View::Live));
+        let view = self.options.view.unwrap_or(crate::View::Live);
         Ok(match &dx.kind {
-            DataKind::Indicator(code) => viewed
-                .indicator(code.as_str(), &ou.scope, pe, self.as_of)?
+            DataKind::Indicator(code) => engine
+                .indicator_over(view, code.as_str(), units, periods, self.as_of)?
                 .map(|v| Cell {
                     value: v.value,
                     decimals: engine.indicator_def(code.as_str()).map(|d| d.decimals),
@@ -135,29 +168,65 @@ impl Resolved {
                         .indicator_def(code.as_str())
                         .map(|d| (v.numerator, v.denominator, d.factor)),
                 }),
-            DataKind::Element { element, option } => viewed
-                .element(element, co.or(option.as_ref()), &ou.scope, pe, self.as_of)?
+            DataKind::Element { element, option } => engine
+                .element_over(
+                    view,
+                    element,
+                    co.or(option.as_ref()),
+                    units,
+                    periods,
+                    self.as_of,
+                )?
                 .map(|value| Cell {
                     value,
                     decimals: None,
                     parts: None,
                 }),
-            DataKind::Reporting { data_set, metric } => {
-                let units = engine.scope_units(&ou.scope)?;
-                engine
-                    .reporting_metric(data_set.as_str(), metric, &units, pe)
-                    .map(|value| Cell {
-                        value,
-                        decimals: None,
-                        parts: None,
-                    })
-            }
+            DataKind::Reporting { data_set, metric } => engine
+                .reporting_metric(data_set.as_str(), metric, units, periods)
+                .map(|value| Cell {
+                    value,
+                    decimals: None,
+                    parts: None,
+                }),
         })
+    }
+
+    /// The units of each row: every `ou` item alone when `ou` is a row dimension; as a
+    /// filter, all its items as one (each unit once), as DHIS2 aggregates over a filter.
+    fn unit_cells(&self, engine: &Engine) -> Result<Vec<UnitCell<'_>>, QueryError> {
+        if self.rows.contains(&Dimension::Unit) {
+            self.units
+                .iter()
+                .map(|ou| Ok((Some(ou), engine.scope_units(&ou.scope)?)))
+                .collect()
+        } else if self.units.is_empty() {
+            // A filter that names no unit (a level with none): no cell, not a count of 0.
+            Ok(Vec::new())
+        } else {
+            let scopes: Vec<Scope> = self.units.iter().map(|u| u.scope.clone()).collect();
+            Ok(vec![(None, engine.union_units(&scopes)?)])
+        }
+    }
+
+    /// The periods of each row: every `pe` item alone when `pe` is a row dimension; as a
+    /// filter, all its periods as one.
+    fn period_cells(&self) -> Vec<(Option<&Period>, &[Period])> {
+        if self.rows.contains(&Dimension::Period) {
+            self.periods
+                .iter()
+                .map(|p| (Some(p), std::slice::from_ref(p)))
+                .collect()
+        } else {
+            vec![(None, &self.periods[..])]
+        }
     }
 
     /// Every combination of a data item (with its options under `co`), a period and a unit
     /// (in that nesting), one row for each that has a value: the row dimensions' item ids,
-    /// then the value (and its parts with `includeNumDen`), ordered by value when asked.
+    /// then the value (and its parts with `includeNumDen`), ordered by value when asked. A
+    /// dimension given as a filter is one cell over all its items (`filter=ou:A;B`: the
+    /// values of A and B added up once each, indicators as Σnumerator / Σdenominator).
     pub fn rows(&self, engine: &Engine) -> Result<Vec<Vec<String>>, QueryError> {
         self.check_size()?;
         let o = &self.options;
@@ -165,20 +234,22 @@ impl Resolved {
         if o.skip_data {
             return Ok(Vec::new());
         }
+        let unit_cells = self.unit_cells(engine)?;
+        let period_cells = self.period_cells();
         for dx in &self.data {
             let cos = self.options_of(engine, dx);
             for co in &cos {
-                for pe in &self.periods {
-                    for ou in &self.units {
-                        let Some(cell) = self.cell(engine, dx, co.as_ref(), pe, ou)? else {
+                for (pe, periods) in &period_cells {
+                    for (ou, units) in &unit_cells {
+                        let Some(cell) = self.cell(engine, dx, co.as_ref(), periods, units)? else {
                             continue;
                         };
                         let mut row = Vec::with_capacity(self.rows.len() + 6);
                         for d in &self.rows {
                             row.push(match d {
                                 Dimension::Data => dx.id.clone(),
-                                Dimension::Period => pe.to_string(),
-                                Dimension::Unit => ou.id.clone(),
+                                Dimension::Period => pe.map(|p| p.to_string()).unwrap_or_default(),
+                                Dimension::Unit => ou.map(|u| u.id.clone()).unwrap_or_default(),
                                 Dimension::Category => co
                                     .as_ref()
                                     .map(|c| c.to_string())
@@ -252,15 +323,22 @@ impl Resolved {
             for dx in &self.data {
                 for c in self.options_of(engine, dx) {
                     let id = c
+                        .as_ref()
                         .map(|c| c.to_string())
                         .unwrap_or_else(|| DEFAULT_OPTION_COMBO.to_string());
                     if !cos.contains(&id) {
+                        let option_name = match (&dx.kind, &c) {
+                            (DataKind::Element { element, .. }, Some(o)) => {
+                                labels.option_name(element, o, self.lang)
+                            }
+                            _ => None,
+                        };
                         name(
                             &id,
                             Some(if id == DEFAULT_OPTION_COMBO {
                                 "default".into()
                             } else {
-                                id.clone()
+                                option_name.unwrap_or_else(|| id.clone())
                             }),
                         );
                         cos.push(id);
@@ -319,11 +397,22 @@ impl Resolved {
             DataKind::Indicator(c) => engine
                 .indicator_def(c.as_str())
                 .map(|i| i.name(lang).to_string()),
-            DataKind::Element { element, .. } => labels
-                .elements
-                .iter()
-                .find(|e| e.code == *element)
-                .map(|e| e.name(lang).to_string()),
+            // `ELEMENT.OPTION`: the element's name and the option's, as DHIS2 names an
+            // operand ("Văn bản đến Nữ").
+            DataKind::Element { element, option } => {
+                let name = labels
+                    .elements
+                    .iter()
+                    .find(|e| e.code == *element)
+                    .map(|e| e.name(lang).to_string())?;
+                Some(match option {
+                    Some(o) => match labels.option_name(element, o, self.lang) {
+                        Some(on) => format!("{name} {on}"),
+                        None => format!("{name} {o}"),
+                    },
+                    None => name,
+                })
+            }
             DataKind::Reporting { data_set, metric } => {
                 let what = match (*metric, self.lang) {
                     ("REPORTING_RATE", Lang::En) => "Reporting rate",

@@ -1,7 +1,10 @@
 //! DHIS2's analytics query, typed, and its answer.
 //!
 //! `dimension=dx:A;B&dimension=pe:2023;LAST_12_MONTHS&dimension=ou:58;LEVEL-3` or
-//! `filter=ou:…`. `dx` takes indicator codes, element codes and `ELEMENT.OPTION`; `pe` takes
+//! `filter=ou:…`. A dimension given as a filter is one cell over all its items, as DHIS2
+//! aggregates it: `filter=ou:A;B` adds the values of A's and B's subtrees (each value once,
+//! however they overlap), `filter=pe:2023;2024` the stored periods inside either year;
+//! indicators are Σnumerator / Σdenominator over the lot, never an average of ratios. `dx` takes indicator codes, element codes and `ELEMENT.OPTION`; `pe` takes
 //! period ids and relative periods; `ou` takes unit codes, `LEVEL-n` (under the listed units,
 //! or everywhere), `OU_GROUP-CODE` (the group's members, one by one; as a filter, the group
 //! as a whole), `GROUP-CODE` (chiso: the group as one item), `USER_ORGUNIT`,
@@ -21,11 +24,14 @@
 //! read the resolved units between the last two steps.
 
 mod grid;
+mod messages;
 mod options;
 mod parse;
 mod relative;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_filter;
 mod units;
 
 pub use grid::{Grid, Header, Labels, MetaData, MetaItem};
@@ -91,6 +97,18 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// A locale as DHIS2 writes it (`en`, `en_GB`, `en-US`, `vi`, `vi_VN`), any case; None
+    /// for another language.
+    pub fn parse(locale: &str) -> Option<Lang> {
+        let l = locale.to_ascii_lowercase();
+        let base = l.split(['_', '-']).next().unwrap_or("");
+        match base {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
     /// `"vi"` or `"en"`, as the domain types' `name(lang)` take it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -162,7 +180,11 @@ pub struct Query {
     pub today: NaiveDate,
     /// Read the figures in the structure of this date.
     pub as_of: Option<NaiveDate>,
+    /// The language of the names in the metadata.
     pub lang: Lang,
+    /// Whether the query named it (`locale`); when not, the caller puts the request's
+    /// language, as DHIS2 puts the user's database locale.
+    pub lang_asked: bool,
     /// DHIS2's options of the answer.
     pub options: Options,
     /// The units the caller's roles are scoped to (`USER_ORGUNIT`); none: the roots.
@@ -196,9 +218,9 @@ pub struct Resolved {
 pub enum QueryError {
     #[error("'{value}': write DIMENSION:ITEM;ITEM, e.g. dx:A;B")]
     NotADimension { param: &'static str, value: String },
-    #[error("unknown dimension '{name}'; use dx, pe or ou")]
+    #[error("unknown dimension '{name}'; use dx, pe, ou or co")]
     UnknownDimension { param: &'static str, name: String },
-    #[error("dimension {dimension} is given twice")]
+    #[error("the {dimension} dimension is given twice (as dimension or filter); give it once")]
     Twice {
         param: &'static str,
         dimension: Dimension,
@@ -207,8 +229,11 @@ pub enum QueryError {
     Missing(Dimension),
     #[error("'{value}' is not a date (YYYY-MM-DD)")]
     NotADate { param: &'static str, value: String },
-    #[error("a dimension needs at least one item")]
-    NoItems { param: &'static str },
+    #[error("the {dimension} dimension has no items; write e.g. {dimension}:ITEM")]
+    NoItems {
+        param: &'static str,
+        dimension: Dimension,
+    },
     #[error("dx item '{item}': {reason}")]
     BadDataItem {
         param: &'static str,
@@ -237,8 +262,6 @@ pub enum QueryError {
         item: String,
         reason: CodeError,
     },
-    #[error("an ou filter takes one unit or one OU_GROUP-; list several units as a dimension")]
-    SeveralUnitsAsFilter,
     #[error("{combinations} combinations asked; at most {MAX_ROWS} per request")]
     TooManyRows { combinations: usize },
     /// A DHIS2 option chiso does not answer: refused by name, never ignored.
@@ -270,7 +293,7 @@ impl QueryError {
             | QueryError::UnknownDimension { param, .. }
             | QueryError::Twice { param, .. }
             | QueryError::NotADate { param, .. }
-            | QueryError::NoItems { param }
+            | QueryError::NoItems { param, .. }
             | QueryError::BadDataItem { param, .. }
             | QueryError::UnknownData { param, .. }
             | QueryError::BadPeriod { param, .. }
@@ -279,7 +302,6 @@ impl QueryError {
             | QueryError::BadUnitItem { param, .. }
             | QueryError::Unsupported { param, .. }
             | QueryError::BadOption { param, .. } => param,
-            QueryError::SeveralUnitsAsFilter => "filter",
             QueryError::Missing(_)
             | QueryError::TooManyRows { .. }
             | QueryError::Engine(_)
@@ -352,12 +374,14 @@ impl Query {
 }
 
 impl Resolved {
-    /// How many combinations of items the answer would look at.
+    /// How many combinations of items the answer would look at: a dimension given as a
+    /// filter is one cell over all its items.
     pub fn combinations(&self) -> usize {
+        let row = |d: Dimension, n: usize| if self.rows.contains(&d) { n } else { 1 };
         self.data
             .len()
-            .saturating_mul(self.periods.len())
-            .saturating_mul(self.units.len())
+            .saturating_mul(row(Dimension::Period, self.periods.len()))
+            .saturating_mul(row(Dimension::Unit, self.units.len()))
     }
 
     /// Refuse a query of more than [`MAX_ROWS`] combinations.

@@ -21,12 +21,13 @@ impl Query {
     /// Parse the request's parameters, in the order given. `today` is the day relative
     /// periods count from unless `relativePeriodDate` says otherwise. DHIS2's options are read
     /// into [`Options`] (those chiso does not answer are refused by name); other parameters
-    /// are not analytics' (the language, the API's own); `locale` or `displayProperty`
-    /// starting with `en` asks for English names.
+    /// are not analytics' (the language, the API's own); `locale` (`en`, `vi`, `en_GB` …)
+    /// names the language of the names, Vietnamese when it is not given
+    /// ([`Query::lang_asked`] tells the caller, who may put the request's language instead).
     ///
     /// Errors come in this order: the form of each `dimension`/`filter` and the dates, in
     /// the order given; a missing dimension; then each dimension's items in the order the
-    /// dimensions were given (an `ou` filter resolving to several units is refused there).
+    /// dimensions were given.
     pub fn parse<K, V>(
         engine: &Engine,
         params: impl IntoIterator<Item = (K, V)>,
@@ -39,6 +40,7 @@ impl Query {
         let mut as_of = None;
         let mut at = today;
         let mut lang = Lang::Vi;
+        let mut lang_asked = false;
         let mut options = Options::default();
         let mut specs: Vec<(bool, Dimension, String)> = Vec::new();
         for (k, v) in params {
@@ -70,8 +72,15 @@ impl Query {
                 }
                 "asOf" => as_of = Some(date("asOf", v)?),
                 "relativePeriodDate" => at = date("relativePeriodDate", v)?,
-                "locale" if v.starts_with("en") => lang = Lang::En,
-                "displayProperty" if v.starts_with("en") => lang = Lang::En,
+                // DHIS2's `locale` (`en`, `en_GB`, `vi`, `vi_VN`); `displayProperty=en|vi`
+                // is chiso's older spelling of the same.
+                "locale" | "displayProperty" if Lang::parse(v).is_some() => {
+                    lang = Lang::parse(v).unwrap_or_default();
+                    lang_asked = true;
+                    if k == "displayProperty" {
+                        options.read(k, v)?;
+                    }
+                }
                 _ => {
                     options.read(k, v)?;
                 }
@@ -90,6 +99,7 @@ impl Query {
             today: at,
             as_of,
             lang,
+            lang_asked,
             options,
             user_units: Vec::new(),
         };
@@ -118,7 +128,10 @@ impl Query {
                 continue;
             }
             if items.is_empty() {
-                return Err(QueryError::NoItems { param });
+                return Err(QueryError::NoItems {
+                    param,
+                    dimension: d,
+                });
             }
             match d {
                 Dimension::Data => {
@@ -136,12 +149,9 @@ impl Query {
                     for it in items {
                         q.units.push(unit_item(engine, param, it)?);
                     }
-                    let resolved = units::resolve(engine, &q.units, is_row, as_of, &[])?;
-                    if !is_row && resolved.len() > 1 {
-                        // Several units as a filter: DHIS2 adds them up; chiso answers each
-                        // only as a dimension.
-                        return Err(QueryError::SeveralUnitsAsFilter);
-                    }
+                    // Every level and group checked now; a filter's units are added up
+                    // together when evaluated.
+                    units::resolve(engine, &q.units, is_row, as_of, &[])?;
                 }
             }
             if is_row {

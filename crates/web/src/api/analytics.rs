@@ -60,7 +60,6 @@ fn code_of(e: &QueryError) -> &'static str {
         | QueryError::BadPeriod { .. }
         | QueryError::RelativeOutOfRange { .. } => "E7124",
         QueryError::BadLevel { .. } | QueryError::BadUnitItem { .. } => "E7143",
-        QueryError::SeveralUnitsAsFilter => "E7133",
         QueryError::TooManyRows { .. } => "E7128",
         QueryError::Unsupported { .. } | QueryError::BadOption { .. } => "E7133",
         QueryError::CategoryNeedsElements { .. } => "E7114",
@@ -70,11 +69,15 @@ fn code_of(e: &QueryError) -> &'static str {
     }
 }
 
+/// A refused query, its reason in the request's language.
 fn api_error(e: QueryError) -> AnalyticsError {
     AnalyticsError::Query(Refused {
         param: e.param(),
         code: code_of(&e),
-        reason: e.to_string(),
+        reason: match crate::i18n::current() {
+            crate::i18n::Lang::Vi => e.vi(),
+            crate::i18n::Lang::En => e.to_string(),
+        },
     })
 }
 
@@ -86,8 +89,14 @@ impl IntoResponse for AnalyticsError {
                 let status = axum::http::StatusCode::CONFLICT;
                 let lang = crate::i18n::current();
                 let reason = crate::i18n::one_language(&r.reason, lang);
+                // DHIS2's message names the parameter it is about (`filter: …`, `asOf: …`).
+                let message = if reason.starts_with(r.param) {
+                    reason.clone()
+                } else {
+                    format!("{}: {reason}", r.param)
+                };
                 let mut body =
-                    crate::api::dhis2::message::web_message(status, Some(r.code), &reason);
+                    crate::api::dhis2::message::web_message(status, Some(r.code), &message);
                 body["error"] = serde_json::json!({
                     "status": status.as_u16(),
                     "message": crate::i18n::one_language(
@@ -196,6 +205,23 @@ pub(crate) async fn grid(
     } else {
         Vec::new()
     };
+    // The breakdowns name `ELEMENT.OPTION` and the `co` items.
+    let breakdowns = if q
+        .rows
+        .contains(&chiso_engine::analytics::Dimension::Category)
+        || q.data.iter().any(|d| {
+            matches!(
+                d.kind,
+                DataKind::Element {
+                    option: Some(_),
+                    ..
+                }
+            )
+        }) {
+        st.store.breakdowns().await?
+    } else {
+        Vec::new()
+    };
     let groups = if q
         .units
         .iter()
@@ -208,6 +234,7 @@ pub(crate) async fn grid(
     let engine = st.app.read().await;
     let labels = Labels {
         elements: &elements,
+        breakdowns: &breakdowns,
         groups: &groups,
         period: &period_name,
     };
@@ -221,7 +248,12 @@ async fn resolved(
     who: &Who,
 ) -> Result<chiso_engine::analytics::Resolved, AnalyticsError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad("query", format!("unreadable query: {e}")))?;
+        .map_err(|e| {
+            ApiError::bad(
+                "query",
+                format!("không đọc được chuỗi tham số (sau dấu ?): {e} / unreadable query string (after the ?): {e}"),
+            )
+        })?;
     let pairs = pairs
         .into_iter()
         .filter(|(k, _)| !NOT_ANALYTICS.contains(&k.as_str()));
@@ -229,6 +261,14 @@ async fn resolved(
     let mut q =
         Query::parse(&engine, pairs, crate::clock::today_in_vietnam()).map_err(api_error)?;
     q.user_units = user_units(who);
+    // The names in the language asked by `locale`, else the request's (`Accept-Language`,
+    // `lang`; English by default on DHIS2's paths), the same as the metadata lists give.
+    if !q.lang_asked {
+        q.lang = match crate::i18n::current() {
+            crate::i18n::Lang::Vi => Lang::Vi,
+            crate::i18n::Lang::En => Lang::En,
+        };
+    }
     q.resolve(&engine).map_err(api_error)
 }
 

@@ -81,6 +81,7 @@ pub(crate) async fn list_indicators(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
     OriginalUri(uri): OriginalUri,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let public_only =
         matches!(who, Who::Anonymous) && st.auth.public_published && !st.auth.public_read;
@@ -88,7 +89,7 @@ pub(crate) async fn list_indicators(
         require(&st, &who, Action::ReadMeta, &[]).await?;
     }
     let q = crate::api::dhis2::meta::pairs(uri.query()).map_err(dhis2_refusal)?;
-    let lang = crate::api::dhis2::meta::lang_of(&q);
+    let lang = crate::api::dhis2::meta::shared_names_lang(&q, &uri, &headers);
     // Public access: the published indicators only.
     let items = st
         .store
@@ -141,10 +142,11 @@ pub(crate) async fn list_constants(
     State(st): State<AppState>,
     Extension(who): Extension<Who>,
     OriginalUri(uri): OriginalUri,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     require(&st, &who, Action::ReadMeta, &[]).await?;
     let q = crate::api::dhis2::meta::pairs(uri.query()).map_err(dhis2_refusal)?;
-    let lang = crate::api::dhis2::meta::lang_of(&q);
+    let lang = crate::api::dhis2::meta::shared_names_lang(&q, &uri, &headers);
     let items = st
         .store
         .constants()

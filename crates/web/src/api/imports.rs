@@ -268,7 +268,7 @@ pub(crate) fn strategy_param(s: Option<&str>) -> Result<Strategy, ApiError> {
         Some(s) => Strategy::parse(s).ok_or_else(|| {
             ApiError::bad(
                 "importStrategy",
-                format!("'{s}': use CREATE_AND_UPDATE, CREATE, UPDATE or DELETE"),
+                format!("'{s}': hãy dùng CREATE_AND_UPDATE, CREATE, UPDATE hoặc DELETE / '{s}': use CREATE_AND_UPDATE, CREATE, UPDATE or DELETE"),
             )
         }),
     }

@@ -33,9 +33,10 @@ async fn analytics_answers_in_dhis2_form(app: &App) {
     assert_eq!(round2(value("GROUP-58_CO_QUAN_TINH")), 98.90);
     assert_eq!(round2(value("GROUP-58_CAP_HUYEN")), 96.52);
     assert_eq!(round2(value("GROUP-58_CAP_XA")), 94.89);
+    // Names in the language of DHIS2's lists: English unless Vietnamese is asked for.
     assert_eq!(
         g["metaData"]["items"]["GROUP-58_CAP_XA"]["name"],
-        "UBND cấp xã"
+        "Commune-level People's Committees"
     );
     assert_eq!(g["metaData"]["dimensions"]["pe"][0], "2023");
 

@@ -23,6 +23,7 @@ mod browser;
 mod collection;
 mod dashboard;
 mod dhis2;
+mod dhis2_analytics;
 mod dhis2_files;
 mod explore;
 mod hardening;

@@ -1,7 +1,7 @@
 //! DHIS2's data value export at DHIS2's paths (`/api/dataValueSets`, `.json`, `.csv`), with
 //! DHIS2's parameters in their repeated and comma-separated forms.
 
-use super::message::Dhis2Error;
+use super::message::{say, Dhis2Error};
 use super::meta::pairs;
 use crate::api::imports::{stream_export, ExportFilter, ExportFormat};
 use crate::auth::{require, Action, Who};
@@ -66,7 +66,10 @@ pub(crate) fn check_schemes(q: &[(String, String)]) -> Result<(), Dhis2Error> {
             if !matches!(up.as_str(), "CODE" | "UID" | "ID" | "") {
                 return Err(Dhis2Error::conflict(
                     "E1003",
-                    format!("{k}={v} is not supported: chiso identifies everything by its code; use CODE (or UID, the same)"),
+                    say(
+                        format!("{k}={v}: chưa hỗ trợ; chiso nhận mọi thứ theo mã, hãy dùng CODE (UID cũng là mã)"),
+                        format!("{k}={v} is not supported: chiso identifies everything by its code; use CODE (or UID, the same)"),
+                    ),
                 ));
             }
         }
@@ -122,22 +125,35 @@ pub(crate) async fn export_request(
     if !list(q, &["dataElementGroup"]).is_empty() {
         return Err(Dhis2Error::conflict(
             "E1003",
-            "dataElementGroup is not supported: chiso has no data element groups; name the data set or the data elements",
+            say(
+                "dataElementGroup: chưa hỗ trợ vì chiso không có nhóm chỉ tiêu; hãy ghi biểu mẫu (dataSet) hoặc các chỉ tiêu (dataElement)",
+                "dataElementGroup is not supported: chiso has no data element groups; name the data set (dataSet) or the data elements (dataElement)",
+            ),
         ));
     }
-    let code = |what: &'static str, s: &str| {
-        Code::parse(s)
-            .map_err(|_| Dhis2Error::conflict("E1003", format!("{what} `{s}` is not a code")))
+    let code = |param: &'static str, s: &str| {
+        Code::parse(s).map_err(|_| {
+            Dhis2Error::conflict(
+                "E1003",
+                say(
+                    format!("{param}: `{s}` không phải là mã (chỉ gồm chữ A-Z, chữ số, '_', '-' hoặc '.')"),
+                    format!("{param}: `{s}` is not a code (letters A-Z, digits, '_', '-' or '.')"),
+                ),
+            )
+        })
     };
     let mut data_sets = Vec::new();
     for d in list(q, &["dataSet"]) {
-        let c = code("data set", d)?;
+        let c = code("dataSet", d)?;
         let ds = chiso_collect::data_set(st.store.as_ref(), &c)
             .await
             .map_err(|_| {
                 Dhis2Error::conflict(
                     "E7600",
-                    format!("Data set not found or not accessible: `{d}`"),
+                    say(
+                        format!("dataSet: không có biểu mẫu `{d}`, hoặc bạn không được xem"),
+                        format!("Data set not found or not accessible: `{d}`"),
+                    ),
                 )
             })?;
         data_sets.push(ds);
@@ -145,11 +161,14 @@ pub(crate) async fn export_request(
     let mut elements: Vec<Code> = data_sets.iter().flat_map(|d| d.elements.clone()).collect();
     let known = st.app.read().await;
     for e in list(q, &["dataElement"]) {
-        let c = code("data element", e)?;
+        let c = code("dataElement", e)?;
         if !known.has_element(c.as_str()) {
             return Err(Dhis2Error::conflict(
                 "E1100",
-                format!("Data element not found or not accessible: `{e}`"),
+                say(
+                    format!("dataElement: không có chỉ tiêu `{e}`, hoặc bạn không được xem"),
+                    format!("Data element not found or not accessible: `{e}`"),
+                ),
             ));
         }
         elements.push(c);
@@ -158,11 +177,14 @@ pub(crate) async fn export_request(
     elements.dedup();
     let mut units: Vec<Code> = Vec::new();
     for u in list(q, &["orgUnit"]) {
-        let c = code("organisation unit", u)?;
+        let c = code("orgUnit", u)?;
         if !known.tree().contains(c.as_str()) {
             return Err(Dhis2Error::conflict(
                 "E1102",
-                format!("Organisation unit not found or not accessible: `{u}`"),
+                say(
+                    format!("orgUnit: không có đơn vị `{u}`, hoặc bạn không được xem"),
+                    format!("Organisation unit not found or not accessible: `{u}`"),
+                ),
             ));
         }
         units.push(c);
@@ -170,9 +192,15 @@ pub(crate) async fn export_request(
     let group_codes = list(q, &["orgUnitGroup"]);
     let has_groups = !group_codes.is_empty();
     for g in group_codes {
-        let c = code("organisation unit group", g)?;
+        let c = code("orgUnitGroup", g)?;
         let members = known.group_members(&c).map_err(|_| {
-            Dhis2Error::conflict("E1102", format!("Organisation unit group not found: `{g}`"))
+            Dhis2Error::conflict(
+                "E1102",
+                say(
+                    format!("orgUnitGroup: không có nhóm đơn vị `{g}`"),
+                    format!("Organisation unit group not found: `{g}`"),
+                ),
+            )
         })?;
         units.extend(members);
     }
@@ -181,21 +209,39 @@ pub(crate) async fn export_request(
     if children && has_groups {
         return Err(Dhis2Error::conflict(
             "E2007",
-            "Organisation unit children cannot be included for organisation unit groups",
+            say(
+                "children: không lấy được đơn vị cấp dưới của nhóm đơn vị (orgUnitGroup); hãy bỏ children hoặc ghi từng đơn vị (orgUnit)",
+                "Organisation unit children cannot be included for organisation unit groups",
+            ),
         ));
     }
     let mut periods: Vec<Period> = list(q, &["period"])
         .into_iter()
         .map(|p| {
-            Period::parse(p)
-                .map_err(|_| Dhis2Error::conflict("E1101", format!("Period is invalid: `{p}`")))
+            Period::parse(p).map_err(|_| {
+                Dhis2Error::conflict(
+                    "E1101",
+                    say(
+                        format!(
+                            "period: `{p}` không phải là kỳ (ví dụ 2024, 2024S1, 2024Q1, 202403)"
+                        ),
+                        format!("Period is invalid: `{p}`"),
+                    ),
+                )
+            })
         })
         .collect::<Result<_, _>>()?;
     let day = |name: &str| -> Result<Option<NaiveDate>, Dhis2Error> {
         last(q, name)
             .map(|s| {
                 timestamp(s).map(|t| t.date_naive()).ok_or_else(|| {
-                    Dhis2Error::conflict("E1003", format!("{name} `{s}` is not a date"))
+                    Dhis2Error::conflict(
+                        "E1003",
+                        say(
+                            format!("{name}: `{s}` không phải là ngày (YYYY-MM-DD)"),
+                            format!("{name}: `{s}` is not a date (YYYY-MM-DD)"),
+                        ),
+                    )
                 })
             })
             .transpose()
@@ -203,12 +249,24 @@ pub(crate) async fn export_request(
     let (start, end) = (day("startDate")?, day("endDate")?);
     let since = match (last(q, "lastUpdated"), last(q, "lastUpdatedDuration")) {
         (Some(s), _) => Some(timestamp(s).ok_or_else(|| {
-            Dhis2Error::conflict("E1003", format!("lastUpdated `{s}` is not a date"))
+            Dhis2Error::conflict(
+                "E1003",
+                say(
+                    format!("lastUpdated: `{s}` không phải là ngày hay thời điểm (YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM:SS)"),
+                    format!("lastUpdated: `{s}` is not a date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)"),
+                ),
+            )
         })?),
         (None, Some(d)) => Some(
             Utc::now()
                 - duration(d).ok_or_else(|| {
-                    Dhis2Error::conflict("E2005", format!("Duration is not valid: `{d}`"))
+                    Dhis2Error::conflict(
+                        "E2005",
+                        say(
+                            format!("lastUpdatedDuration: `{d}` không phải là khoảng thời gian (ví dụ 30m, 3h, 2d, 1w)"),
+                            format!("Duration is not valid: `{d}` (e.g. 30m, 3h, 2d, 1w)"),
+                        ),
+                    )
                 })?,
         ),
         (None, None) => None,
@@ -282,7 +340,13 @@ pub(crate) async fn export_request(
     let limit = last(q, "limit")
         .map(|l| {
             l.parse::<usize>().map_err(|_| {
-                Dhis2Error::conflict("E2009", format!("Limit cannot be less than zero: `{l}`"))
+                Dhis2Error::conflict(
+                    "E2009",
+                    say(
+                        format!("limit: `{l}` phải là số nguyên từ 0 trở lên"),
+                        format!("Limit cannot be less than zero: `{l}`"),
+                    ),
+                )
             })
         })
         .transpose()?;

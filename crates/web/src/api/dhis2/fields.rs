@@ -26,8 +26,13 @@ pub(crate) struct QueryError {
     pub message: String,
 }
 
-fn err(code: &'static str, message: String) -> QueryError {
-    QueryError { code, message }
+/// A refusal in the request's language (DHIS2's English words, or Vietnamese), naming the
+/// parameter.
+fn err(code: &'static str, vi: String, en: String) -> QueryError {
+    QueryError {
+        code,
+        message: super::message::say(vi, en),
+    }
 }
 
 /// The presets DHIS2 names with a colon.
@@ -67,7 +72,11 @@ pub(crate) fn parse_fields(params: &[&str]) -> Result<Vec<Select>, QueryError> {
             return Err(err(
                 "E7651",
                 format!(
-                    "Illegal fields expression, expected `,`, `[` or `]` at position {at} but found `{}`",
+                    "fields: `{p}` viết sai ở vị trí {at}: cần `,`, `[` hoặc `]` nhưng gặp `{}`",
+                    chars[at]
+                ),
+                format!(
+                    "fields: Illegal fields expression `{p}`, expected `,`, `[` or `]` at position {at} but found `{}`",
                     chars[at]
                 ),
             ));
@@ -78,7 +87,11 @@ pub(crate) fn parse_fields(params: &[&str]) -> Result<Vec<Select>, QueryError> {
 
 fn parse_list(chars: &[char], at: &mut usize, depth: usize) -> Result<Vec<Select>, QueryError> {
     if depth > 10 {
-        return Err(err("E7651", "fields are nested too deeply".into()));
+        return Err(err(
+            "E7651",
+            "fields: lồng nhau quá 10 tầng".into(),
+            "fields: nested more than 10 levels deep".into(),
+        ));
     }
     let mut out = Vec::new();
     loop {
@@ -99,7 +112,10 @@ fn parse_list(chars: &[char], at: &mut usize, depth: usize) -> Result<Vec<Select
             if *at >= chars.len() || chars[*at] != close {
                 return Err(err(
                     "E7651",
-                    format!("Illegal fields expression, expected `{close}` at position {at}"),
+                    format!("fields: thiếu `{close}` ở vị trí {at}"),
+                    format!(
+                        "fields: Illegal fields expression, expected `{close}` at position {at}"
+                    ),
                 ));
             }
             *at += 1;
@@ -198,21 +214,31 @@ pub(crate) fn parse_filter(s: &str) -> Result<Filter, QueryError> {
     let (Some(path), Some(op)) = (parts.next(), parts.next()) else {
         return Err(err(
             "E2014",
-            format!("Unable to parse filter `{s}`: write property:operator:value"),
+            format!("filter: không đọc được `{s}`; ghi thuộc_tính:phép_so:giá_trị, ví dụ name:like:Ninh"),
+            format!("filter: Unable to parse filter `{s}`: write property:operator:value, e.g. name:like:Ninh"),
         ));
     };
     let value = parts.next().unwrap_or("").to_string();
     if !OPERATORS.contains(&op) {
-        return Err(err("E2035", format!("Operator not supported: `{op}`")));
+        return Err(err(
+            "E2035",
+            format!("filter `{s}`: không có phép so `{op}`; dùng eq, ne, in, like, ilike, gt, lt, null …"),
+            format!("filter `{s}`: Operator not supported: `{op}`; use eq, ne, in, like, ilike, gt, lt, null ..."),
+        ));
     }
     if path.is_empty() {
-        return Err(err("E2014", format!("Unable to parse filter `{s}`")));
+        return Err(err(
+            "E2014",
+            format!("filter: `{s}` thiếu tên thuộc tính trước dấu `:`"),
+            format!("filter: Unable to parse filter `{s}`: the property is missing"),
+        ));
     }
     let needs_value = !matches!(op, "null" | "!null" | "empty");
     if needs_value && value.is_empty() && !matches!(op, "eq" | "!eq" | "ne" | "neq") {
         return Err(err(
             "E2014",
-            format!("Unable to parse filter `{s}`: the value is missing"),
+            format!("filter: `{s}` thiếu giá trị sau phép so `{op}`"),
+            format!("filter: Unable to parse filter `{s}`: the value is missing"),
         ));
     }
     Ok(Filter {
@@ -342,7 +368,13 @@ pub(crate) fn parse_order(s: &str) -> Result<Vec<Order>, QueryError> {
                 "iasc" => (false, true),
                 "desc" => (true, false),
                 "idesc" => (true, true),
-                _ => return Err(err("E2015", format!("Unable to parse order param: `{x}`"))),
+                _ => {
+                    return Err(err(
+                        "E2015",
+                        format!("order: không đọc được `{x}`; ghi thuộc_tính:asc, desc, iasc hoặc idesc"),
+                        format!("order: Unable to parse order param: `{x}`; write property:asc, desc, iasc or idesc"),
+                    ))
+                }
             };
             Ok(Order {
                 field: field.to_string(),

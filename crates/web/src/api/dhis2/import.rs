@@ -5,7 +5,7 @@
 //! rest. A value rewritten unchanged is ignored; `completeDate` completes the report.
 
 use super::dvs::{check_schemes, conflict_code, is_true, last};
-use super::message::Dhis2Error;
+use super::message::{say, Dhis2Error};
 use super::meta::pairs;
 use crate::api::imports::{import, strategy_param, upload_body};
 use crate::auth::{require, Action, Who};
@@ -200,13 +200,19 @@ pub(crate) async fn dvs_post(
     if is_true(&q, "async") {
         return Err(Dhis2Error::conflict(
             "E1004",
-            "async=true is not supported: chiso imports synchronously and answers with the import summary; leave async out",
+            say(
+                "async=true: chưa hỗ trợ; chiso nhập ngay và trả lời bằng bản tóm tắt, hãy bỏ async",
+                "async=true is not supported: chiso imports synchronously and answers with the import summary; leave async out",
+            ),
         ));
     }
     if is_true(&q, "skipAudit") {
         return Err(Dhis2Error::conflict(
             "E1004",
-            "skipAudit=true is not supported: chiso audits every change it writes; leave skipAudit out",
+            say(
+                "skipAudit=true: không được; chiso ghi nhật ký mọi thay đổi, hãy bỏ skipAudit",
+                "skipAudit=true is not supported: chiso audits every change it writes; leave skipAudit out",
+            ),
         ));
     }
     let atomic_all = match last(&q, "atomicMode").map(|m| m.to_ascii_uppercase()) {
@@ -216,7 +222,10 @@ pub(crate) async fn dvs_post(
         Some(m) => {
             return Err(Dhis2Error::conflict(
                 "E1003",
-                format!("atomicMode={m}: use ALL (all or nothing) or NONE (write what is valid)"),
+                say(
+                    format!("atomicMode={m}: hãy dùng ALL (tất cả hoặc không gì) hoặc NONE (ghi phần hợp lệ)"),
+                    format!("atomicMode={m}: use ALL (all or nothing) or NONE (write what is valid)"),
+                ),
             ))
         }
     };
@@ -401,8 +410,10 @@ async fn complete(st: &AppState, who: &Who, read: &Read, dry_run: bool) -> Resul
         return Err(refuse(
             "completeDate",
             "E7602",
-            "completeDate needs the set's dataSet, period and orgUnit: the report it completes"
-                .into(),
+            say(
+                "completeDate: cần dataSet, period và orgUnit của tập giá trị để biết báo cáo nào được hoàn thành",
+                "completeDate needs the set's dataSet, period and orgUnit: the report it completes",
+            ),
         ));
     };
     let r = crate::api::forms::report(st, ds, unit, period)

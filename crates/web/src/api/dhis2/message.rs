@@ -125,6 +125,16 @@ impl Dhis2Error {
     }
 }
 
+/// A message in the request's language: DHIS2's English words (what DHIS2 clients show, the
+/// default on DHIS2's paths) or chiso's Vietnamese (`Accept-Language: vi`). Both name the
+/// parameter or the item at fault.
+pub(crate) fn say(vi: impl Into<String>, en: impl Into<String>) -> String {
+    match crate::i18n::current() {
+        crate::i18n::Lang::Vi => vi.into(),
+        crate::i18n::Lang::En => en.into(),
+    }
+}
+
 /// DHIS2's web message.
 pub(crate) fn web_message(status: StatusCode, code: Option<&str>, message: &str) -> Value {
     let mut m = json!({
@@ -185,8 +195,11 @@ impl From<crate::error::ApiError> for Dhis2Error {
             ApiError::TooLarge(max) => Dhis2Error {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 code: None,
-                message: format!(
-                    "the request body is larger than {max} bytes; send it in smaller parts"
+                message: say(
+                    format!("nội dung gửi lên lớn quá {max} byte; hãy chia nhỏ rồi gửi từng phần"),
+                    format!(
+                        "the request body is larger than {max} bytes; send it in smaller parts"
+                    ),
                 ),
             },
             ApiError::Internal(m) => {

@@ -5,6 +5,7 @@
 //! as DHIS2's do ([`super::fields`]).
 
 use super::fields::{self, Select};
+pub(crate) use super::locale::{lang_of, shared_names_lang};
 use super::message::Dhis2Error;
 use crate::auth::{require, Action, Who};
 use crate::i18n::Lang;
@@ -68,6 +69,22 @@ impl Kind {
     }
 
     /// The object's class name in messages.
+    /// The object in Vietnamese, as chiso's pages name it.
+    fn singular_vi(self) -> &'static str {
+        match self {
+            Kind::DataElements => "chỉ tiêu",
+            Kind::Indicators => "chỉ số",
+            Kind::OrganisationUnits => "đơn vị",
+            Kind::OrganisationUnitGroups => "nhóm đơn vị",
+            Kind::OrganisationUnitLevels => "cấp đơn vị",
+            Kind::DataSets => "biểu mẫu",
+            Kind::CategoryCombos | Kind::Categories => "cách phân tổ",
+            Kind::CategoryOptionCombos | Kind::CategoryOptions => "mục phân tổ",
+            Kind::PeriodTypes => "loại kỳ",
+            Kind::Constants => "hằng số",
+        }
+    }
+
     fn singular(self) -> &'static str {
         match self {
             Kind::DataElements => "DataElement",
@@ -536,8 +553,15 @@ pub(crate) fn objects(
 
 /// The request's query as pairs, repeated keys kept.
 pub(crate) fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, Dhis2Error> {
-    serde_urlencoded::from_str(raw.unwrap_or(""))
-        .map_err(|e| Dhis2Error::bad("E1001", format!("unreadable query: {e}")))
+    serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| {
+        Dhis2Error::bad(
+            "E1001",
+            super::message::say(
+                format!("không đọc được chuỗi tham số (sau dấu ?): {e}"),
+                format!("unreadable query string (after the ?): {e}"),
+            ),
+        )
+    })
 }
 
 fn all<'a>(q: &'a [(String, String)], key: &str) -> Vec<&'a str> {
@@ -554,15 +578,6 @@ fn one<'a>(q: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The names' language: DHIS2's `locale` when given, else the request's.
-pub(crate) fn lang_of(q: &[(String, String)]) -> Lang {
-    match one(q, "locale").map(|l| l.to_ascii_lowercase()) {
-        Some(l) if l.starts_with("vi") => Lang::Vi,
-        Some(l) if l.starts_with("en") => Lang::En,
-        _ => crate::i18n::current(),
-    }
-}
-
 fn flag(q: &[(String, String)], key: &str) -> Option<bool> {
     one(q, key).map(|v| v.eq_ignore_ascii_case("true"))
 }
@@ -573,7 +588,10 @@ fn number(q: &[(String, String)], key: &str, default: usize) -> Result<usize, Dh
         Some(v) => v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| {
             Dhis2Error::conflict(
                 "E2009",
-                format!("`{key}` must be a whole number from 1: `{v}`"),
+                super::message::say(
+                    format!("{key}: `{v}` phải là số nguyên từ 1 trở lên"),
+                    format!("{key}: `{v}` must be a whole number from 1"),
+                ),
             )
         }),
     }
@@ -689,9 +707,13 @@ pub(crate) fn item_answer(
             || (kind == Kind::PeriodTypes && x.get("name").and_then(Value::as_str) == Some(id))
     });
     let Some(obj) = found else {
-        return Err(Dhis2Error::not_found(format!(
-            "{} with id {id} could not be found.",
-            kind.singular()
+        return Err(Dhis2Error::not_found(super::message::say(
+            format!(
+                "không có {} mã `{id}` (/api/{}/{id})",
+                kind.singular_vi(),
+                kind.plural()
+            ),
+            format!("{} with id {id} could not be found.", kind.singular()),
         )));
     };
     let field_params = all(q, "fields");

@@ -7,6 +7,7 @@
 pub(crate) mod dvs;
 pub(crate) mod fields;
 pub(crate) mod import;
+pub(crate) mod locale;
 pub(crate) mod message;
 pub(crate) mod meta;
 pub(crate) mod system;

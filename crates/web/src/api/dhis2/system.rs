@@ -169,7 +169,7 @@ pub(crate) async fn me(
         "userGroups": [],
         "programs": [],
         "dataSets": data_sets,
-        "settings": {"keyUiLocale": lang.as_str(), "keyDbLocale": "vi"},
+        "settings": {"keyUiLocale": lang.as_str(), "keyDbLocale": lang.as_str()},
         "disabled": false,
         "externalAuth": false,
         "twoFactorType": "NOT_ENABLED",

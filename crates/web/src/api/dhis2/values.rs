@@ -4,7 +4,7 @@
 //! import (codes, types, rights, closed and approved reports).
 
 use super::dvs::conflict_code;
-use super::message::Dhis2Error;
+use super::message::{say, Dhis2Error};
 use super::meta::pairs;
 use crate::api::imports::{import, upload_body};
 use crate::auth::{require, Action, Who};
@@ -43,18 +43,24 @@ fn is_default(c: &str) -> bool {
 }
 
 fn key(q: &[(String, String)]) -> Result<Key, Dhis2Error> {
-    let need = |names: &[&str], what: &str| {
+    let need = |names: &[&str], vi: &str, en: &str| {
         get(q, names).map(str::to_string).ok_or_else(|| {
             Dhis2Error::conflict(
                 "E2000",
-                format!("Query parameter `{}` is required ({what})", names[0]),
+                say(
+                    format!("thiếu tham số `{}` ({vi}; hoặc `{}`)", names[0], names[1]),
+                    format!(
+                        "Query parameter `{}` is required ({en}; or `{}`)",
+                        names[0], names[1]
+                    ),
+                ),
             )
         })
     };
     Ok(Key {
-        element: need(&["de", "dataElement"], "data element")?,
-        period: need(&["pe", "period"], "period")?,
-        unit: need(&["ou", "orgUnit"], "organisation unit")?,
+        element: need(&["de", "dataElement"], "chỉ tiêu", "data element")?,
+        period: need(&["pe", "period"], "kỳ", "period")?,
+        unit: need(&["ou", "orgUnit"], "đơn vị", "organisation unit")?,
         breakdown: get(q, &["co", "categoryOptionCombo"])
             .filter(|c| !is_default(c))
             .map(str::to_string),
@@ -68,7 +74,10 @@ fn refuse_aoc(k: &Key) -> Result<(), Dhis2Error> {
     match &k.aoc {
         Some(a) => Err(Dhis2Error::conflict(
             "E1104",
-            format!("Attribute option combo not found or not accessible: `{a}` (chiso has only the default)"),
+            say(
+                format!("attributeOptionCombo: không có `{a}`; chiso chỉ có phân tổ thuộc tính mặc định (default), hãy bỏ tham số này"),
+                format!("Attribute option combo not found or not accessible: `{a}` (chiso has only the default; leave it out)"),
+            ),
         )),
         None => Ok(()),
     }
@@ -87,19 +96,35 @@ pub(crate) async fn get_value(
     let q = pairs(raw.as_deref())?;
     let k = key(&q)?;
     refuse_aoc(&k)?;
-    let code = |field: &'static str, s: &str, ec: &'static str| {
+    let code = |param: &'static str, vi: &'static str, en: &'static str, s: &str, ec| {
         Code::parse(s).map_err(|_| {
-            Dhis2Error::conflict(ec, format!("{field} not found or not accessible: `{s}`"))
+            Dhis2Error::conflict(
+                ec,
+                say(
+                    format!("{param}: không có {vi} `{s}`, hoặc bạn không được xem"),
+                    format!("{en} not found or not accessible: `{s}`"),
+                ),
+            )
         })
     };
-    let element = code("Data element", &k.element, "E1100")?;
-    let unit = code("Organisation unit", &k.unit, "E1102")?;
-    let period = Period::parse(&k.period)
-        .map_err(|_| Dhis2Error::conflict("E1101", format!("Period is invalid: `{}`", k.period)))?;
+    let element = code("de", "chỉ tiêu", "Data element", &k.element, "E1100")?;
+    let unit = code("ou", "đơn vị", "Organisation unit", &k.unit, "E1102")?;
+    let period = Period::parse(&k.period).map_err(|_| {
+        Dhis2Error::conflict(
+            "E1101",
+            say(
+                format!(
+                    "pe: `{}` không phải là kỳ (ví dụ 2024, 2024Q1, 202403)",
+                    k.period
+                ),
+                format!("Period is invalid: `{}`", k.period),
+            ),
+        )
+    })?;
     let breakdown = k
         .breakdown
         .as_deref()
-        .map(|b| code("Category option combo", b, "E1103"))
+        .map(|b| code("co", "phân tổ", "Category option combo", b, "E1103"))
         .transpose()?;
     require(&st, &who, Action::Read, &[unit.as_str()])
         .await
@@ -121,7 +146,16 @@ pub(crate) async fn get_value(
         None => Err(Dhis2Error {
             status: StatusCode::NOT_FOUND,
             code: Some("E2032"),
-            message: "Data value not found or not accessible".into(),
+            message: say(
+                format!(
+                    "chưa có số liệu của chỉ tiêu {} tại đơn vị {} kỳ {}",
+                    k.element, k.unit, k.period
+                ),
+                format!(
+                    "Data value not found or not accessible: `{}`, `{}`, `{}`",
+                    k.element, k.period, k.unit
+                ),
+            ),
         }),
     }
 }
@@ -142,10 +176,23 @@ pub(crate) async fn post_value(
     let bytes = upload_body(b, &who).map_err(Dhis2Error::from)?;
     let mut q = pairs(raw.as_deref())?;
     if !bytes.iter().all(u8::is_ascii_whitespace) {
-        let body: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| Dhis2Error::bad("E1003", format!("the body is not JSON: {e}")))?;
+        let body: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            Dhis2Error::bad(
+                "E1003",
+                say(
+                    format!("nội dung gửi lên không phải JSON: {e}"),
+                    format!("the body is not JSON: {e}"),
+                ),
+            )
+        })?;
         let Value::Object(o) = body else {
-            return Err(Dhis2Error::bad("E1003", "the body must be a JSON object"));
+            return Err(Dhis2Error::bad(
+                "E1003",
+                say(
+                    "nội dung gửi lên phải là một đối tượng JSON {\"dataElement\": …, \"period\": …, \"orgUnit\": …, \"value\": …}",
+                    "the body must be a JSON object {\"dataElement\": ..., \"period\": ..., \"orgUnit\": ..., \"value\": ...}",
+                ),
+            ));
         };
         for (k, v) in o {
             let text = match v {
@@ -183,12 +230,16 @@ pub(crate) async fn delete_value(
     let q = pairs(raw.as_deref())?;
     let k = key(&q)?;
     refuse_aoc(&k)?;
+    let (de, pe, ou) = (k.element.clone(), k.period.clone(), k.unit.clone());
     let deleted = write(&st, &who, k, String::new(), None, true).await?;
     if deleted == 0 {
         return Err(Dhis2Error {
             status: StatusCode::NOT_FOUND,
             code: Some("E2032"),
-            message: "Data value not found or not accessible".into(),
+            message: say(
+                format!("chưa có số liệu của chỉ tiêu {de} tại đơn vị {ou} kỳ {pe}"),
+                format!("Data value not found or not accessible: `{de}`, `{pe}`, `{ou}`"),
+            ),
         });
     }
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -242,7 +293,13 @@ async fn write(
             let first = errs.into_iter().next();
             let (code, reason) = match first {
                 Some(e) => (conflict_code(e.problem), e.reason),
-                None => (None, "refused".into()),
+                None => (
+                    None,
+                    say(
+                        "giá trị không được ghi; không có gì thay đổi",
+                        "the value was refused; nothing was changed",
+                    ),
+                ),
             };
             Err(Dhis2Error {
                 status: StatusCode::CONFLICT,
