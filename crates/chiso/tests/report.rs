@@ -218,6 +218,35 @@ fn docx_tables(bytes: &[u8]) -> Vec<Vec<Vec<String>>> {
         .collect()
 }
 
+/// A part of the DOCX, as text.
+fn docx_part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    z.by_name(name)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml
+}
+
+#[test]
+fn docx_numbers_its_pages_from_the_second_centred_in_the_top_margin() {
+    let (_, bytes) = report("docx", "vi", &[]);
+    let document = docx_part(&bytes, "word/document.xml");
+    let sect = &document[document.find("<w:sectPr>").expect("a section")..];
+    // The header with the page number is the default one; the first page has its own (empty).
+    assert!(sect.contains(r#"<w:headerReference w:type="default" r:id="rId2"/>"#));
+    assert!(sect.contains("<w:titlePg/>"), "page 1 carries no number");
+    let rels = docx_part(&bytes, "word/_rels/document.xml.rels");
+    assert!(rels.contains(r#"Id="rId2""#) && rels.contains(r#"Target="header1.xml""#));
+    let header = docx_part(&bytes, "word/header1.xml");
+    assert!(header.contains(r#"<w:jc w:val="center"/>"#), "{header}");
+    assert!(header.contains(r#"w:instr=" PAGE ""#), "{header}");
+    let types = docx_part(&bytes, "[Content_Types].xml");
+    assert!(types.contains(r#"PartName="/word/header1.xml""#));
+}
+
 #[test]
 fn docx_targets_table_equals_the_engines_targets() {
     let (_, bytes) = report("docx", "vi", &[]);
