@@ -43,6 +43,8 @@ mod explore_view;
 mod unit_page;
 // --- p06 ---
 mod p06;
+// issue 15: pages kept between writes
+mod page_cache;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
