@@ -5,7 +5,7 @@
 //! write.
 
 use crate::slice::{rebuild, Series, Slice};
-use crate::{Engine, View};
+use crate::{Engine, EngineError, Scope, View};
 use chiso_core::{Period, SuccessorLink};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -101,6 +101,45 @@ impl Engine {
             c.insert((view, key, period, date), out.clone());
         }
         out
+    }
+
+    /// Where a scope lies in the structure of `date`: the units its units' values are carried
+    /// to (themselves when they exist then; their successors by the crosswalk; else their
+    /// parent's place), without any unit below another — `58` becomes `2025-56`, the communes
+    /// of `58_CAP_XA` the 2025 communes that took them over. `None` when none of its units
+    /// exists then or has a successor (a district tier, the provincial agencies): their
+    /// figures went into their parent's, and a figure of the parent's whole would not be
+    /// theirs.
+    pub fn scope_on(&self, scope: &Scope, date: NaiveDate) -> Result<Option<Scope>, EngineError> {
+        let members = self.scope_units(scope)?;
+        let reaches = members.iter().any(|&m| {
+            self.units[m as usize].exists_on(date) || !self.successors[m as usize].is_empty()
+        });
+        if !reaches {
+            return Ok(None);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut to: Vec<u32> = Vec::new();
+        for m in members {
+            for (d, _) in self.destinations(m, date, 0) {
+                if seen.insert(d) {
+                    to.push(d);
+                }
+            }
+        }
+        let codes = self
+            .scope_units(&Scope::Units(
+                to.iter()
+                    .map(|&u| self.units[u as usize].code.clone())
+                    .collect(),
+            ))?
+            .into_iter()
+            .map(|u| self.units[u as usize].code.clone())
+            .collect::<Vec<_>>();
+        Ok(Some(match codes.as_slice() {
+            [one] => Scope::Unit(one.clone()),
+            _ => Scope::Units(codes),
+        }))
     }
 
     /// Drop the carried slices (after any change of the values).

@@ -13,6 +13,9 @@ pub enum Scope {
     Unit(Code),
     /// The units of a group and everything below them (each unit counted once).
     Group(Code),
+    /// These units and everything below them (each unit counted once): what a scope became
+    /// in a later structure (see [`Engine::scope_on`]).
+    Units(Vec<Code>),
 }
 
 impl Engine {
@@ -28,6 +31,15 @@ impl Engine {
                 .get(g.as_str())
                 .cloned()
                 .ok_or_else(|| EngineError::UnknownGroup(g.to_string()))?,
+            Scope::Units(us) => us
+                .iter()
+                .map(|c| {
+                    self.index
+                        .get(c.as_str())
+                        .copied()
+                        .ok_or_else(|| EngineError::UnknownUnit(c.to_string()))
+                })
+                .collect::<Result<_, _>>()?,
         };
         let set: HashSet<u32> = raw.iter().copied().collect();
         Ok(raw

@@ -359,6 +359,7 @@ impl Resolved {
                         _ => x.name_vi.clone(),
                     })
             }
+            Scope::Units(_) => None,
         }
     }
 

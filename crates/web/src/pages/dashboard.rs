@@ -148,7 +148,7 @@ async fn dashboard_page(
     let frameworks = st.store.frameworks().await?;
     let fw = active_framework(&frameworks, period.as_ref(), day);
     let period = period.or_else(|| fw.and_then(framework_period));
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         st,
         who,
         lang,
@@ -156,12 +156,16 @@ async fn dashboard_page(
         day,
         root: &root,
         structure_as_of,
+        places: Default::default(),
     };
     let mut sections = minijinja::context! {};
     if let (Some(fw), Some(period)) = (fw, period) {
-        let assessed = crate::api::figures::assessed_in(st, fw.code.as_str(), day, who, view)
+        let mut assessed = crate::api::figures::assessed_in(st, fw.code.as_str(), day, who, view)
             .await?
             .ok_or_else(|| PageError::Internal("framework vanished".into()))?;
+        if let Some(date) = structure_as_of {
+            ctx.places = parts::carry_targets(st, view, day, date, &mut assessed).await?;
+        }
         let board = parts::scoreboard(&ctx, fw, &assessed, &period).await?;
         let name = match (lang, &fw.name_en) {
             (Lang::En, Some(n)) => n.clone(),

@@ -45,6 +45,7 @@ mod unit_page;
 mod p06;
 // issue 15: pages kept between writes
 mod page_cache;
+mod structure_2025;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
