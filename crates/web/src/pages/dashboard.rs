@@ -101,9 +101,19 @@ async fn dashboard_page(
     let stored_day = crate::clock::as_of_day(st)
         .await
         .unwrap_or_else(|_| crate::clock::today_in_vietnam());
-    let day = match q.as_of.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad("as_of", s))?,
-        None => stored_day,
+    // The day as a person types it (dd/mm/yyyy, or ISO as the page's own links write it). A
+    // day that cannot be read is said beside the field, what was typed kept in it, and the
+    // page shows the stored day meanwhile (answered 400).
+    let typed = q.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let (day, date_error) = match typed {
+        Some(s) => match crate::params::parse_day(s) {
+            Some(d) => (d, None),
+            None => (
+                stored_day,
+                Some(st.i18n.t(lang, "dash-bad-date", &[("value", s.into())])),
+            ),
+        },
+        None => (stored_day, None),
     };
     let period = match q.period.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(Period::parse(s).map_err(|_| bad("period", s))?),
@@ -226,9 +236,14 @@ async fn dashboard_page(
         here.push(format!("period={p}"));
     }
     let demo = st.store.meta("demo").await?.is_some();
+    let status = if date_error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     Ok(page.render(
         st,
-        StatusCode::OK,
+        status,
         "dashboard.html",
         minijinja::context! {
             ..sections,
@@ -243,6 +258,13 @@ async fn dashboard_page(
                     ("date", crate::format::date(d, lang)),
                 ])),
                 day => day.to_string(),
+                // The field shows the day as it is typed (dd/mm/yyyy), or what was typed
+                // when it could not be read.
+                day_typed => match (&date_error, typed) {
+                    (Some(_), Some(t)) => t.to_string(),
+                    _ => day.format("%d/%m/%Y").to_string(),
+                },
+                date_error,
                 day_shown => crate::format::date(day, lang),
                 period_options,
                 structure_options,
