@@ -69,13 +69,14 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="wrk's threads")
     ap.add_argument("--port", type=int, default=18790)
     ap.add_argument("--no-build", action="store_true", help="use the release binary as it is")
+    ap.add_argument("--exe", help="the chiso binary to load (default: the release build)")
     a = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: run bash bench/setup.sh")
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    if not a.no_build:
+    if not a.no_build and not a.exe:
         subprocess.run(["cargo", "build", "--release", "-p", "chiso"], cwd=ROOT, check=True, capture_output=True)
-    exe = os.path.join(target, "release", "chiso")
+    exe = a.exe or os.path.join(target, "release", "chiso")
     data = tempfile.mkdtemp(prefix="chiso-web-load-")
     base = f"http://127.0.0.1:{a.port}"
     server = subprocess.Popen(
