@@ -214,6 +214,23 @@ impl Engine {
         t: &chiso_core::Target,
         today: NaiveDate,
     ) -> Result<chiso_core::Assessment, EngineError> {
+        let scope = match &t.scope {
+            chiso_core::TargetScope::Unit(u) => Scope::Unit(u.clone()),
+            chiso_core::TargetScope::Group(g) => Scope::Group(g.clone()),
+        };
+        self.assess_over(view, t, today, &scope, None)
+    }
+
+    /// Judge a target's value over another scope, "as of" a date: the target carried into a
+    /// later structure (see [`Engine::scope_on`]). A deadline is judged by its dates.
+    pub(crate) fn assess_over(
+        &self,
+        view: View,
+        t: &chiso_core::Target,
+        today: NaiveDate,
+        scope: &Scope,
+        as_of: Option<NaiveDate>,
+    ) -> Result<chiso_core::Assessment, EngineError> {
         if let Some(due) = t.due {
             return Ok(chiso_core::target::assess_deadline(
                 due,
@@ -230,12 +247,8 @@ impl Engine {
                 1.0,
             ));
         };
-        let scope = match &t.scope {
-            chiso_core::TargetScope::Unit(u) => Scope::Unit(u.clone()),
-            chiso_core::TargetScope::Group(g) => Scope::Group(g.clone()),
-        };
         let actual = self
-            .indicator_in(view, ind.as_str(), &scope, &t.period, None)?
+            .indicator_in(view, ind.as_str(), scope, &t.period, as_of)?
             .map(|v| v.value);
         let is_rate = self
             .indicators

@@ -5,7 +5,7 @@
 //! write.
 
 use crate::slice::{rebuild, Series, Slice};
-use crate::{Engine, View};
+use crate::{Engine, EngineError, Scope, View};
 use chiso_core::{Period, SuccessorLink};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -103,6 +103,45 @@ impl Engine {
         out
     }
 
+    /// Where a scope lies in the structure of `date`: the units its units' values are carried
+    /// to (themselves when they exist then; their successors by the crosswalk; else their
+    /// parent's place), without any unit below another — `58` becomes `2025-56`, the communes
+    /// of `58_CAP_XA` the 2025 communes that took them over. `None` when none of its units
+    /// exists then or has a successor (a district tier, the provincial agencies): their
+    /// figures went into their parent's, and a figure of the parent's whole would not be
+    /// theirs.
+    pub fn scope_on(&self, scope: &Scope, date: NaiveDate) -> Result<Option<Scope>, EngineError> {
+        let members = self.scope_units(scope)?;
+        let reaches = members.iter().any(|&m| {
+            self.units[m as usize].exists_on(date) || !self.successors[m as usize].is_empty()
+        });
+        if !reaches {
+            return Ok(None);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut to: Vec<u32> = Vec::new();
+        for m in members {
+            for (d, _) in self.destinations(m, date, 0) {
+                if seen.insert(d) {
+                    to.push(d);
+                }
+            }
+        }
+        let codes = self
+            .scope_units(&Scope::Units(
+                to.iter()
+                    .map(|&u| self.units[u as usize].code.clone())
+                    .collect(),
+            ))?
+            .into_iter()
+            .map(|u| self.units[u as usize].code.clone())
+            .collect::<Vec<_>>();
+        Ok(Some(match codes.as_slice() {
+            [one] => Scope::Unit(one.clone()),
+            _ => Scope::Units(codes),
+        }))
+    }
+
     /// Drop the carried slices (after any change of the values).
     pub(crate) fn forget_carried(&self) {
         if let Ok(mut c) = self.as_of_cache.lock() {
@@ -119,6 +158,77 @@ mod tests {
     use chiso_core::{DataValue, Period, SuccessorLink};
     use chrono::NaiveDate;
     use proptest::prelude::*;
+
+    /// A province (U0) with a district (U1), its two communes (U2, U3) and an agency (U4)
+    /// until 30 June 2025; from 1 July the province N0 with two communes (N1, N2) taking the
+    /// communes over. The district and the agency have no successor.
+    #[test]
+    fn a_scope_is_carried_into_what_its_units_became() {
+        let end = NaiveDate::from_ymd_opt(2025, 6, 30);
+        let start = NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+        let units = vec![
+            unit(0, None, 1, end, None, "U"),
+            unit(1, Some(0), 2, end, None, "U"),
+            unit(2, Some(1), 3, end, None, "U"),
+            unit(3, Some(1), 3, end, None, "U"),
+            unit(4, Some(0), 2, end, None, "U"),
+            unit(0, None, 1, None, Some(start), "N"),
+            unit(1, Some(0), 2, None, Some(start), "N"),
+            unit(2, Some(0), 2, None, Some(start), "N"),
+        ];
+        let link = |from: &str, to: &str| SuccessorLink {
+            from: c(from),
+            to: c(to),
+            effective: start,
+            weight: None,
+            is_default: true,
+        };
+        let group = |code: &str, members: &[&str]| chiso_core::UnitGroup {
+            code: c(code),
+            name_vi: code.into(),
+            name_en: None,
+            members: members.iter().map(|m| c(m)).collect(),
+        };
+        let y = Period::Year(2023);
+        let e = Engine::build(Input {
+            units,
+            links: vec![link("U0", "N0"), link("U2", "N1"), link("U3", "N2")],
+            groups: vec![
+                group("COMMUNES", &["U2", "U3"]),
+                group("DISTRICTS", &["U1"]),
+                group("MIXED", &["U4", "U2"]),
+            ],
+            elements: vec![element("N")],
+            values: vec![
+                value("N", "U2", y, 3.0),
+                value("N", "U3", y, 4.0),
+                value("N", "U4", y, 10.0),
+            ],
+            ..Default::default()
+        });
+        let on = |s: Scope| e.scope_on(&s, start).unwrap();
+        assert_eq!(on(Scope::Unit(c("U0"))), Some(Scope::Unit(c("N0"))));
+        assert_eq!(
+            on(Scope::Group(c("COMMUNES"))),
+            Some(Scope::Units(vec![c("N1"), c("N2")]))
+        );
+        // Units that reach the new structure only through their parent have no place of
+        // their own there.
+        assert_eq!(on(Scope::Unit(c("U1"))), None);
+        assert_eq!(on(Scope::Unit(c("U4"))), None);
+        assert_eq!(on(Scope::Group(c("DISTRICTS"))), None);
+        // Mixed: the agency's place is the new province (its parent's), which holds the
+        // commune's successor.
+        assert_eq!(on(Scope::Group(c("MIXED"))), Some(Scope::Unit(c("N0"))));
+        // A unit of the new structure stays itself.
+        assert_eq!(on(Scope::Unit(c("N1"))), Some(Scope::Unit(c("N1"))));
+        // The communes' figure, carried, is the same figure.
+        let carried = on(Scope::Group(c("COMMUNES"))).unwrap();
+        let then = e.element(&c("N"), None, &Scope::Group(c("COMMUNES")), &y, None);
+        let now = e.element(&c("N"), None, &carried, &y, Some(start));
+        assert_eq!(then.unwrap(), Some(7.0));
+        assert_eq!(now.unwrap(), Some(7.0));
+    }
 
     proptest! {
         #[test]

@@ -13,6 +13,9 @@ pub enum Scope {
     Unit(Code),
     /// The units of a group and everything below them (each unit counted once).
     Group(Code),
+    /// These units and everything below them (each unit counted once): what a scope became
+    /// in a later structure (see [`Engine::scope_on`]).
+    Units(Vec<Code>),
 }
 
 impl Engine {
@@ -25,20 +28,26 @@ impl Engine {
     /// without any unit that lies below another of them, so every value below is counted
     /// once however the scopes overlap.
     pub(crate) fn union_units(&self, scopes: &[Scope]) -> Result<Vec<u32>, EngineError> {
+        let unit = |c: &str| {
+            self.index
+                .get(c)
+                .copied()
+                .ok_or_else(|| EngineError::UnknownUnit(c.to_string()))
+        };
         let mut raw: Vec<u32> = Vec::new();
         for scope in scopes {
             match scope {
-                Scope::Unit(c) => raw.push(
-                    *self
-                        .index
-                        .get(c.as_str())
-                        .ok_or_else(|| EngineError::UnknownUnit(c.to_string()))?,
-                ),
+                Scope::Unit(c) => raw.push(unit(c.as_str())?),
                 Scope::Group(g) => raw.extend(
                     self.groups
                         .get(g.as_str())
                         .ok_or_else(|| EngineError::UnknownGroup(g.to_string()))?,
                 ),
+                Scope::Units(us) => {
+                    for c in us {
+                        raw.push(unit(c.as_str())?);
+                    }
+                }
             }
         }
         let set: HashSet<u32> = raw.iter().copied().collect();

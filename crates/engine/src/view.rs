@@ -140,6 +140,18 @@ impl Viewed<'_> {
         self.engine.assess_in(self.view, t, today)
     }
 
+    /// Judge a target over another scope "as of" a date: the target carried into a later
+    /// structure (see [`Engine::scope_on`]).
+    pub fn assess_over(
+        &self,
+        t: &chiso_core::Target,
+        today: NaiveDate,
+        scope: &Scope,
+        as_of: Option<NaiveDate>,
+    ) -> Result<chiso_core::Assessment, EngineError> {
+        self.engine.assess_over(self.view, t, today, scope, as_of)
+    }
+
     /// What an indicator stands on over a scope and period (see [`Coverage`]).
     pub fn coverage(
         &self,

@@ -529,6 +529,10 @@ pub async fn require_scope(
             let refs: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
             require(st, who, action, &refs).await
         }
+        chiso_engine::Scope::Units(us) => {
+            let refs: Vec<&str> = us.iter().map(|m| m.as_str()).collect();
+            require(st, who, action, &refs).await
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod error;
 pub mod format;
 pub mod i18n;
 pub mod openapi;
+pub(crate) mod page_cache;
 pub(crate) mod pages;
 pub mod params;
 
@@ -39,6 +40,8 @@ pub struct AppState {
     pub(crate) login_audit: Arc<auth::LoginAudit>,
     pub(crate) i18n: Arc<i18n::I18n>,
     pub(crate) env: Arc<minijinja::Environment<'static>>,
+    /// Public pages and analytics answers kept between writes (see [`page_cache`]).
+    pub(crate) page_cache: Arc<page_cache::PageCache>,
 }
 
 impl AppState {
@@ -139,6 +142,7 @@ impl AppState {
             login_audit: Arc::new(auth::LoginAudit::default()),
             i18n,
             env: Arc::new(env),
+            page_cache: Arc::default(),
         })
     }
 
@@ -178,7 +182,15 @@ pub fn app(state: AppState) -> Router {
         .fallback(move |req: Request| versioned(unversioned.clone(), req))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            page_cache::answer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             auth::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::count_writes,
         ))
         .layer(middleware::from_fn(api::dhis2::message::web_messages))
         .layer(middleware::from_fn(one_language_per_request))

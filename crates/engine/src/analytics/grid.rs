@@ -448,6 +448,7 @@ impl Resolved {
                         _ => x.name_vi.clone(),
                     })
             }
+            Scope::Units(_) => None,
         }
     }
 

@@ -187,6 +187,9 @@ pub(crate) async fn grid(
                             .iter()
                             .map(|c| c.to_string()),
                     ),
+                    chiso_engine::Scope::Units(us) => {
+                        units.extend(us.iter().map(|c| c.to_string()))
+                    }
                 }
             }
         }

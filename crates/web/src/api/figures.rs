@@ -68,6 +68,7 @@ async fn scope_units(st: &AppState, scope: &Scope) -> Result<Vec<Code>, ApiError
     Ok(match scope {
         Scope::Unit(u) => vec![u.clone()],
         Scope::Group(g) => st.app.read().await.group_members(g)?,
+        Scope::Units(us) => us.clone(),
     })
 }
 

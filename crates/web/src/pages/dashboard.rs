@@ -101,9 +101,19 @@ async fn dashboard_page(
     let stored_day = crate::clock::as_of_day(st)
         .await
         .unwrap_or_else(|_| crate::clock::today_in_vietnam());
-    let day = match q.as_of.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad("as_of", s))?,
-        None => stored_day,
+    // The day as a person types it (dd/mm/yyyy, or ISO as the page's own links write it). A
+    // day that cannot be read is said beside the field, what was typed kept in it, and the
+    // page shows the stored day meanwhile (answered 400).
+    let typed = q.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let (day, date_error) = match typed {
+        Some(s) => match crate::params::parse_day(s) {
+            Some(d) => (d, None),
+            None => (
+                stored_day,
+                Some(st.i18n.t(lang, "dash-bad-date", &[("value", s.into())])),
+            ),
+        },
+        None => (stored_day, None),
     };
     let period = match q.period.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(Period::parse(s).map_err(|_| bad("period", s))?),
@@ -148,7 +158,7 @@ async fn dashboard_page(
     let frameworks = st.store.frameworks().await?;
     let fw = active_framework(&frameworks, period.as_ref(), day);
     let period = period.or_else(|| fw.and_then(framework_period));
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         st,
         who,
         lang,
@@ -156,12 +166,16 @@ async fn dashboard_page(
         day,
         root: &root,
         structure_as_of,
+        places: Default::default(),
     };
     let mut sections = minijinja::context! {};
     if let (Some(fw), Some(period)) = (fw, period) {
-        let assessed = crate::api::figures::assessed_in(st, fw.code.as_str(), day, who, view)
+        let mut assessed = crate::api::figures::assessed_in(st, fw.code.as_str(), day, who, view)
             .await?
             .ok_or_else(|| PageError::Internal("framework vanished".into()))?;
+        if let Some(date) = structure_as_of {
+            ctx.places = parts::carry_targets(st, view, day, date, &mut assessed).await?;
+        }
         let board = parts::scoreboard(&ctx, fw, &assessed, &period).await?;
         let name = match (lang, &fw.name_en) {
             (Lang::En, Some(n)) => n.clone(),
@@ -223,9 +237,14 @@ async fn dashboard_page(
         here.push(format!("period={p}"));
     }
     let demo = st.store.meta("demo").await?.is_some();
+    let status = if date_error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     Ok(page.render(
         st,
-        StatusCode::OK,
+        status,
         "dashboard.html",
         minijinja::context! {
             ..sections,
@@ -240,6 +259,13 @@ async fn dashboard_page(
                     ("date", crate::format::date(d, lang)),
                 ])),
                 day => day.to_string(),
+                // The field shows the day as it is typed (dd/mm/yyyy), or what was typed
+                // when it could not be read.
+                day_typed => match (&date_error, typed) {
+                    (Some(_), Some(t)) => t.to_string(),
+                    _ => day.format("%d/%m/%Y").to_string(),
+                },
+                date_error,
                 day_shown => crate::format::date(day, lang),
                 period_options,
                 structure_options,

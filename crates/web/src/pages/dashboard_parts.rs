@@ -25,6 +25,57 @@ pub(crate) struct Ctx<'a> {
     pub(crate) root: &'a Unit,
     /// The day figures are read "as of" when the structure began after them (2025).
     pub(crate) structure_as_of: Option<NaiveDate>,
+    /// In such a structure, where each value target's scope lies (see [`carry_targets`]):
+    /// `None` for a target its units cannot carry.
+    pub(crate) places: HashMap<String, Option<Scope>>,
+}
+
+/// Judge a framework's value targets in the structure of `date` (the 2025 one): each over
+/// what its scope became then ([`chiso_engine::Engine::scope_on`]: `58` → `2025-56`, the
+/// communes of `58_CAP_XA` → the 2025 communes that took them over), its figures read "as
+/// of" that day. A target whose units have no place there (a district tier, the provincial
+/// agencies) is not counted; deadlines are judged by their dates as before. Returns where each
+/// value target lies.
+pub(crate) async fn carry_targets(
+    st: &AppState,
+    view: View,
+    day: NaiveDate,
+    date: NaiveDate,
+    assessed: &mut AssessedFramework,
+) -> Result<HashMap<String, Option<Scope>>, PageError> {
+    let engine = st.app.read().await;
+    let v = engine.view(view);
+    let mut places = HashMap::new();
+    let mut kept = Vec::new();
+    for mut at in std::mem::take(&mut assessed.targets) {
+        if at.target.due.is_some() || at.target.indicator.is_none() {
+            kept.push(at);
+            continue;
+        }
+        let place = engine
+            .scope_on(&target_scope(&at.target), date)
+            .map_err(engine_err)?;
+        if let Some(scope) = &place {
+            at.assessment = v
+                .assess_over(&at.target, day, scope, Some(date))
+                .map_err(engine_err)?;
+        }
+        places.insert(at.target.code.to_string(), place);
+        kept.push(at);
+    }
+    assessed.targets = kept;
+    let counted = |code: &Code| !matches!(places.get(code.as_str()), Some(None));
+    assessed.total = assessed
+        .targets
+        .iter()
+        .filter(|t| counted(&t.target.code))
+        .count();
+    assessed.achieved = assessed
+        .targets
+        .iter()
+        .filter(|t| counted(&t.target.code) && t.assessment.status.achieved())
+        .count();
+    Ok(places)
 }
 
 fn engine_err(e: chiso_engine::EngineError) -> PageError {
@@ -121,6 +172,16 @@ pub(crate) async fn scoreboard(
         {
             let t = &at.target;
             let a = &at.assessment;
+            // Where the target's figures are read: its own scope, or what it became in the
+            // chosen structure.
+            let (scope, as_of, carried) = match c.places.get(t.code.as_str()) {
+                Some(Some(s)) => (s.clone(), c.structure_as_of, true),
+                Some(None) => {
+                    rows.push(not_carried(c, t));
+                    continue;
+                }
+                None => (target_scope(t), None, false),
+            };
             total += 1;
             met += usize::from(a.status.achieved());
             let ind = t
@@ -173,12 +234,11 @@ pub(crate) async fn scoreboard(
                     110,
                     14,
                 ));
-                let scope = target_scope(t);
                 let ps = trend_periods(&t.period);
                 let mut points = Vec::new();
                 for p in &ps {
                     let value = v
-                        .indicator(code.as_str(), &scope, p, None)
+                        .indicator(code.as_str(), &scope, p, as_of)
                         .map_err(engine_err)?
                         .map(|iv| iv.value);
                     if points.is_empty() && value.is_none() {
@@ -202,7 +262,7 @@ pub(crate) async fn scoreboard(
                     trend = Some(sparkline(&points, &texts, &title, 72, 20));
                 }
                 if let Some(cmp) = v
-                    .compare(code.as_str(), &scope, &t.period, None)
+                    .compare(code.as_str(), &scope, &t.period, as_of)
                     .map_err(engine_err)?
                 {
                     delta = cmp.same_period_last_year.map(|d| {
@@ -262,6 +322,7 @@ pub(crate) async fn scoreboard(
                 coverage => at.coverage.as_ref().map(|cv| views::note(st, lang, c.view, cv)),
                 unmet,
                 actions,
+                place => carried.then(|| place_note(c, engine.tree(), &scope)),
             });
         }
         if rows.is_empty() {
@@ -286,6 +347,52 @@ pub(crate) async fn scoreboard(
         pillars,
         key_figures,
     })
+}
+
+/// Where a carried target is read: "Tính trên Tỉnh Khánh Hòa (2025-56) …" or "… 61 đơn vị".
+fn place_note(c: &Ctx<'_>, tree: &chiso_core::UnitTree, scope: &Scope) -> String {
+    let (st, lang) = (c.st, c.lang);
+    let place = match scope {
+        Scope::Unit(u) => tree
+            .unit(u.as_str())
+            .map(|x| format!("{} ({u})", x.name(lang.as_str())))
+            .unwrap_or_else(|| u.to_string()),
+        Scope::Units(us) => st
+            .i18n
+            .t(lang, "dash-units", &[("count", us.len().to_string())]),
+        Scope::Group(g) => g.to_string(),
+    };
+    let date = c
+        .structure_as_of
+        .map(|d| format::date(d, lang))
+        .unwrap_or_default();
+    st.i18n
+        .t(lang, "dash-carried-to", &[("where", place), ("date", date)])
+}
+
+/// A value target whose units have no place in the chosen structure: shown, not counted.
+fn not_carried(c: &Ctx<'_>, t: &chiso_core::Target) -> minijinja::Value {
+    let (st, lang) = (c.st, c.lang);
+    let name = match (lang, &t.name_en) {
+        (Lang::En, Some(n)) => n.clone(),
+        _ => t.name_vi.clone(),
+    };
+    let date = c
+        .structure_as_of
+        .map(|d| format::date(d, lang))
+        .unwrap_or_default();
+    minijinja::context! {
+        code => t.code.to_string(),
+        name,
+        status => "not_carried",
+        status_label => st.i18n.t(lang, "status-not_carried", &[]),
+        not_carried => true,
+        achieved => false,
+        target => "—",
+        actual => "—",
+        unmet => false,
+        place => st.i18n.t(lang, "dash-not-carried", &[("date", date)]),
+    }
 }
 
 /// The indicator the three tiers of agencies are compared on, and the tiers' groups.

@@ -382,6 +382,24 @@ pub(crate) async fn unit_context(
         .iter()
         .map(|v| v.period)
         .collect();
+    // A unit of a later structure (a 2025 province or commune) also shows the periods before
+    // its first day, its predecessors' figures read into it through the crosswalk.
+    if let Some(first) = u.valid_from {
+        for l in &pred {
+            ind_periods.extend(
+                st.store
+                    .values(&ValueQuery {
+                        units: vec![l.from.clone()],
+                        descendants: true,
+                        ..Default::default()
+                    })
+                    .await?
+                    .iter()
+                    .map(|v| v.period)
+                    .filter(|p| p.start() < first),
+            );
+        }
+    }
     // --- p06: months folded into their year ---
     // A month whose year is a column already is added up in that column (the electronic
     // data store's figures are kept by month; a page of years stays a page of years).
@@ -441,6 +459,8 @@ pub(crate) async fn unit_context(
         let guard = st.app.read().await;
         let engine = guard.view(view);
         let scope = chiso_engine::Scope::Unit(code.clone());
+        // Periods before the unit's first day are read "as of" that day: carried into it.
+        let as_of = |p: &Period| u.valid_from.filter(|first| p.start() < *first);
         for ind in st.store.indicators().await? {
             // How the figures and their change are written follows the indicator's kind and
             // unit of measure: a rate in percent changes in points; money and counts change
@@ -458,7 +478,7 @@ pub(crate) async fn unit_context(
             let values: Vec<Option<f64>> = periods
                 .iter()
                 .map(
-                    |p| match engine.indicator(ind.code.as_str(), &scope, p, None) {
+                    |p| match engine.indicator(ind.code.as_str(), &scope, p, as_of(p)) {
                         Ok(Some(v)) => Some(v.value),
                         _ => None,
                     },
@@ -503,7 +523,7 @@ pub(crate) async fn unit_context(
                 .map(|(p, _)| p)
                 .and_then(|p| {
                     engine
-                        .compare(ind.code.as_str(), &scope, p, None)
+                        .compare(ind.code.as_str(), &scope, p, as_of(p))
                         .ok()
                         .flatten()
                 })

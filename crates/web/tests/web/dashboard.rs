@@ -149,3 +149,48 @@ async fn the_dashboard_shows_the_engines_figures_and_links_unmet_targets_to_what
     assert!(page.text.len() < 300_000, "{} bytes", page.text.len());
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_as_of_day_is_typed_day_first_and_a_bad_one_is_said_beside_the_field() {
+    let app = spawn_app(true).await;
+    let iso = get(&app, "/?period=2023&structure=58&as_of=2024-06-30").await;
+    let typed = get(&app, "/?period=2023&structure=58&as_of=30%2F06%2F2024").await;
+    assert_eq!(typed.status, StatusCode::OK, "{}", typed.text);
+    // The same page below the form (the language switch keeps the query as it was sent).
+    let body = |html: &str| html[html.find("<section class=\"dash-head\">").unwrap()..].to_string();
+    assert_eq!(
+        body(&typed.text),
+        body(&iso.text),
+        "dd/mm/yyyy and ISO are the same day"
+    );
+    // The field is text, day first, whatever the browser's language.
+    let html = unescape(&typed.text);
+    assert!(
+        html.contains("<input type=\"text\" name=\"as_of\" id=\"dash-as-of\" value=\"30/06/2024\""),
+        "the field shows 30/06/2024"
+    );
+    // Month first is no day: refused with the reason beside the field, the typed text kept.
+    let bad = get(&app, "/?period=2023&structure=58&as_of=06%2F30%2F2024").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let html = unescape(&bad.text);
+    assert!(
+        html.contains("id=\"dash-as-of-error\""),
+        "the error is on the page"
+    );
+    assert!(
+        html.contains("Ngày «06/30/2024» không đọc được"),
+        "it names what was typed"
+    );
+    assert!(
+        html.contains("value=\"06/30/2024\""),
+        "what was typed stays in the field"
+    );
+    assert!(html.contains("aria-invalid=\"true\""));
+    // In English too.
+    let en = unescape(&get(&app, "/?as_of=31%2F02%2F2024&lang=en").await.text);
+    assert!(
+        en.contains("The day “31/02/2024” cannot be read"),
+        "English message"
+    );
+    app.finish().await;
+}

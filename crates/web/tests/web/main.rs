@@ -45,6 +45,9 @@ mod unit_page;
 // --- p06 ---
 mod p06;
 mod p06_files;
+// issue 15: pages kept between writes
+mod page_cache;
+mod structure_2025;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 

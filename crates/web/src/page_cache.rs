@@ -1,0 +1,213 @@
+//! Public pages and analytics answers kept between writes.
+//!
+//! The dashboard, the unit, framework, indicator, ranking, scorecard, map and explorer pages
+//! and `/api/analytics` are the same for everyone who asks the same thing with the same rights
+//! until something is written. Each answer (a `200` whose body is known in full and small) is
+//! kept under everything it depends on:
+//!
+//! - the request's path and query (period, as-of day, structure, view, language…);
+//! - the language the request is answered in and the one its pages read from the cookie;
+//! - who is asking: nobody, or the signed-in person's account, session (the page carries its
+//!   CSRF token) or token, and their roles — so one person's page is never another's;
+//! - today's date in Vietnam (the default "as of" day);
+//! - the write sequence: this server's count of answered requests that may write (every
+//!   method but `GET`, `HEAD` and `OPTIONS`, counted when the answer is ready, after the
+//!   store committed and the engine applied the write), and the engine's newest audit row
+//!   applied from other processes ([`chiso_app::Health::seen`]).
+//!
+//! A write therefore shows on the next request. An answer begun before a write is kept under
+//! the sequence it began with, which no later request asks for.
+
+use crate::auth::{Credential, Who};
+use crate::i18n::{request_lang, Lang};
+use crate::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Answers kept at most (all dropped when full; a write drops them too).
+const MAX_ENTRIES: usize = 512;
+/// Largest answer kept.
+const MAX_BODY: u64 = 2 * 1024 * 1024;
+
+/// The paths whose `GET` answers are kept.
+fn kept(path: &str) -> bool {
+    matches!(
+        path,
+        "/" | "/units"
+            | "/explore"
+            | "/rankings"
+            | "/scorecards"
+            | "/api/analytics"
+            | "/api/analytics.csv"
+    ) || ["/units/", "/frameworks/", "/indicators/", "/scorecards/"]
+        .iter()
+        .any(|p| path.strip_prefix(p).is_some_and(|rest| !rest.is_empty()))
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    path_and_query: String,
+    /// The request's language with Vietnamese and with English as the default: together they
+    /// are what `request_lang` answers for any path.
+    langs: (Lang, Lang),
+    /// The page's language cookie.
+    cookie_lang: Option<String>,
+    who: Option<WhoKey>,
+    today: chrono::NaiveDate,
+    writes: u64,
+    seen: i64,
+}
+
+/// Everything of the person the answer may depend on.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct WhoKey {
+    username: String,
+    display_name: String,
+    /// The session's CSRF token (one session), or the token's id.
+    credential: String,
+    must_change_password: bool,
+    assignments: String,
+}
+
+struct Kept {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// The kept answers and the write sequence.
+#[derive(Default)]
+pub(crate) struct PageCache {
+    writes: AtomicU64,
+    entries: Mutex<HashMap<Key, Arc<Kept>>>,
+}
+
+impl PageCache {
+    fn get(&self, key: &Key) -> Option<Arc<Kept>> {
+        let mut entries = self.entries.lock().ok()?;
+        let hit = entries.get(key).cloned();
+        if hit.is_none() {
+            // Answers of an earlier sequence are never asked for again.
+            entries.retain(|k, _| k.writes == key.writes && k.seen == key.seen);
+        }
+        hit
+    }
+
+    fn put(&self, key: Key, kept: Kept) {
+        if key.writes != self.writes.load(Ordering::SeqCst) {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, Arc::new(kept));
+        }
+    }
+}
+
+fn who_key(who: &Who) -> Option<WhoKey> {
+    match who {
+        Who::Anonymous => None,
+        Who::User(p) => {
+            let (credential, must_change_password) = match &p.credential {
+                Credential::Session {
+                    csrf_token,
+                    must_change_password,
+                    ..
+                } => (format!("session:{csrf_token}"), *must_change_password),
+                Credential::Token { id } => (format!("token:{id}"), false),
+            };
+            Some(WhoKey {
+                username: p.username.clone(),
+                display_name: p.display_name.clone(),
+                credential,
+                must_change_password,
+                assignments: format!("{:?}", p.assignments),
+            })
+        }
+    }
+}
+
+/// Count the requests that may write, once answered (see the module's text).
+pub(crate) async fn count_writes(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let resp = next.run(req).await;
+    if !safe {
+        st.page_cache.writes.fetch_add(1, Ordering::SeqCst);
+    }
+    resp
+}
+
+/// Answer a kept request from the cache, or answer it and keep the answer.
+pub(crate) async fn answer(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::GET || !kept(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let who = req
+        .extensions()
+        .get::<Who>()
+        .cloned()
+        .unwrap_or(Who::Anonymous);
+    let key = Key {
+        path_and_query: req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        langs: (
+            request_lang(req.uri(), req.headers(), Lang::Vi),
+            request_lang(req.uri(), req.headers(), Lang::En),
+        ),
+        cookie_lang: crate::auth::cookie(req.headers(), "lang"),
+        who: who_key(&who),
+        today: crate::clock::today_in_vietnam(),
+        writes: st.page_cache.writes.load(Ordering::SeqCst),
+        seen: st.app.health().seen,
+    };
+    if let Some(k) = st.page_cache.get(&key) {
+        let mut resp = Response::new(Body::from(k.body.clone()));
+        *resp.status_mut() = k.status;
+        *resp.headers_mut() = k.headers.clone();
+        return resp;
+    }
+    let resp = next.run(req).await;
+    let small = axum::body::HttpBody::size_hint(resp.body())
+        .exact()
+        .is_some_and(|n| n <= MAX_BODY);
+    // Only a whole answer, and never one that sets a cookie other than the language's.
+    let cookies_ok = resp
+        .headers()
+        .get_all(axum::http::header::SET_COOKIE)
+        .iter()
+        .all(|v| v.as_bytes().starts_with(b"lang="));
+    if resp.status() != StatusCode::OK || !small || !cookies_ok {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    match axum::body::to_bytes(body, MAX_BODY as usize).await {
+        Ok(bytes) => {
+            st.page_cache.put(
+                key,
+                Kept {
+                    status: parts.status,
+                    headers: parts.headers.clone(),
+                    body: bytes.clone(),
+                },
+            );
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "an answer could not be read whole");
+            axum::response::IntoResponse::into_response(crate::error::ApiError::Internal(
+                e.to_string(),
+            ))
+        }
+    }
+}
