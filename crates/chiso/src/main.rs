@@ -13,6 +13,7 @@ mod boundaries;
 mod p06;
 mod report;
 mod roadmap;
+mod serve_opts;
 mod transfer;
 
 #[derive(Parser)]
@@ -71,6 +72,8 @@ enum Command {
         /// Without it, the connection's address.
         #[arg(long, env = "CHISO_TRUST_FORWARDED_FOR")]
         trust_forwarded_for: bool,
+        #[command(flatten)]
+        outage: serve_opts::OutageOptions,
     },
     /// Administrative units.
     Units {
@@ -409,7 +412,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             public,
             secure_cookies,
             trust_forwarded_for,
+            outage,
         } => {
+            outage.apply();
             let store = open(&database).await?;
             first_admin(&App::for_command(store.clone())).await?;
             let auth = chiso_web::auth::AuthConfig {
@@ -417,6 +422,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 public_published: public,
                 secure_cookies,
                 trust_forwarded_for,
+                metrics_token: outage.metrics_token,
                 ..Default::default()
             };
             serve(store, &listen, auth).await

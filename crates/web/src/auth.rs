@@ -34,6 +34,8 @@ pub struct AuthConfig {
     pub trust_forwarded_for: bool,
     pub idle_timeout: Duration,
     pub absolute_timeout: Duration,
+    /// Who may read `/metrics` besides the local machine: `Authorization: Bearer TOKEN`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AuthConfig {
@@ -45,6 +47,7 @@ impl Default for AuthConfig {
             trust_forwarded_for: false,
             idle_timeout: Duration::minutes(30),
             absolute_timeout: Duration::hours(12),
+            metrics_token: None,
         }
     }
 }
@@ -144,20 +147,53 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// Find who is asking (token, then session cookie) and put it in the request's extensions.
 /// A session past its idle or absolute time-out, or of a disabled account, is ended.
-pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
+    let key = crate::outage::credential_key(req.headers());
+    // While the database is known not to answer, a credential verified lately is honoured
+    // from memory and any other one is answered 503 at once (see `outage`).
+    if let (false, Some(k)) = (st.app.database_reachable(), &key) {
+        let Some(who) = st.verified.recall(k) else {
+            return crate::outage::unavailable(&st, req.uri(), req.headers());
+        };
+        return proceed(who, req, next).await;
+    }
     let who = match identify(&st, req.headers()).await {
-        Ok(who) => who,
+        Ok(who) => {
+            if let Some(k) = key {
+                match &who {
+                    Who::User(_) => st.verified.remember(k, &who),
+                    Who::Anonymous => st.verified.forget(&k),
+                }
+            }
+            who
+        }
         // A credential that was sent but is not good is refused, never taken as anonymous: a
         // client learns that its token is wrong even where anyone may read.
         Err(Refused::BadCredential(why)) => {
-            return crate::error::ApiError::UnauthorizedBecause(why).into_response()
+            if let Some(k) = key {
+                st.verified.forget(&k);
+            }
+            return crate::error::ApiError::UnauthorizedBecause(why).into_response();
+        }
+        Err(Refused::Unavailable(e)) if e.is_unavailable() => {
+            st.app.database_unavailable(&e);
+            match key.and_then(|k| st.verified.recall(&k)) {
+                Some(who) => who,
+                None => return crate::outage::unavailable(&st, req.uri(), req.headers()),
+            }
         }
         Err(Refused::Unavailable(e)) => {
             tracing::error!(error = %e, "cannot check the credentials");
             return crate::error::ApiError::Internal(e.to_string()).into_response();
         }
     };
+    proceed(who, req, next).await
+}
+
+/// The request, with who is asking in its extensions, after the API's CSRF check.
+async fn proceed(who: Who, mut req: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
     // The JSON API, called with a session cookie, must send the session's CSRF token back in
     // `X-CSRF-Token`; forms are checked by their handlers.
     if req.uri().path().starts_with("/api/") && !csrf_ok(&who, req.method(), req.headers(), None) {

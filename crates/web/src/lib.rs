@@ -9,7 +9,9 @@ pub(crate) mod clock;
 pub mod error;
 pub mod format;
 pub mod i18n;
+pub mod metrics;
 pub mod openapi;
+pub mod outage;
 pub(crate) mod pages;
 pub mod params;
 
@@ -39,6 +41,8 @@ pub struct AppState {
     pub(crate) login_audit: Arc<auth::LoginAudit>,
     pub(crate) i18n: Arc<i18n::I18n>,
     pub(crate) env: Arc<minijinja::Environment<'static>>,
+    /// Credentials verified lately, honoured while the database does not answer.
+    pub(crate) verified: Arc<outage::Verified>,
 }
 
 impl AppState {
@@ -135,6 +139,7 @@ impl AppState {
             login_audit: Arc::new(auth::LoginAudit::default()),
             i18n,
             env: Arc::new(env),
+            verified: Arc::new(outage::Verified::default()),
         })
     }
 
@@ -178,6 +183,16 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(api::dhis2::message::web_messages))
         .layer(middleware::from_fn(one_language_per_request))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            outage::retry_later,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::measure,
+        ))
+        // Outside the sign-in: read from this machine or with its own token (see `metrics`).
+        .route("/metrics", axum::routing::get(metrics::metrics))
         .with_state(state)
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn(no_store))
@@ -293,20 +308,33 @@ async fn same_origin_writes(req: Request, next: Next) -> Response {
 
 /// Serve until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    // Catch up every second with writes other processes committed to the same database, and
-    // audit the refused logins of the minutes that ended.
+    // Catch up with writes other processes committed to the same database — at once when
+    // PostgreSQL says one was committed, and every second whatever happens (the safety net,
+    // and the check that the database answers) — and audit the refused logins of the minutes
+    // that ended.
     let ticking = state.clone();
     let syncing = tokio::spawn(async move {
+        let signal = ticking.store.change_signal();
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        let mut following = true;
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            let ticked = match &signal {
+                Some(s) => tokio::select! {
+                    _ = tick.tick() => true,
+                    _ = s.notified() => false,
+                },
+                None => {
+                    tick.tick().await;
+                    true
+                }
+            };
             // A change that cannot be applied stops the follower (logged by the app, and
-            // `/api/health` says degraded); nothing past it is applied.
-            if following && ticking.app.sync().await.is_err() {
-                following = false;
+            // `/api/health` says degraded); nothing past it is applied. A database that does
+            // not answer is tried again at the next turn.
+            ticking.app.follow().await;
+            if ticked {
+                ticking.flush_login_audit(chrono::Utc::now()).await;
             }
-            ticking.flush_login_audit(chrono::Utc::now()).await;
         }
     });
     let served = serve_until_stopped(state.clone(), listener).await;

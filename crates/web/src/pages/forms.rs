@@ -391,6 +391,10 @@ pub(crate) fn error_text(e: ApiError) -> (StatusCode, String) {
                 n / 1024 / 1024
             ),
         ),
+        ApiError::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Cơ sở dữ liệu tạm thời không truy cập được; hãy thử lại sau / The database is unavailable for the moment; try again later".into(),
+        ),
         ApiError::Internal(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "Lỗi hệ thống / Internal error".into(),
