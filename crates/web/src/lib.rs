@@ -43,6 +43,8 @@ pub struct AppState {
     pub(crate) env: Arc<minijinja::Environment<'static>>,
     /// Credentials verified lately, honoured while the database does not answer.
     pub(crate) verified: Arc<outage::Verified>,
+    /// Names the analytics answer shows, kept for an outage.
+    pub(crate) names: Arc<outage::Names>,
 }
 
 impl AppState {
@@ -140,6 +142,7 @@ impl AppState {
             i18n,
             env: Arc::new(env),
             verified: Arc::new(outage::Verified::default()),
+            names: Arc::new(outage::Names::default()),
         })
     }
 

@@ -61,6 +61,58 @@ impl Verified {
     }
 }
 
+/// The names of elements and groups the analytics answer shows (the engine holds their codes,
+/// not their names), as last read: read from the database while it answers, from here while it
+/// does not.
+#[derive(Default)]
+pub struct Names {
+    elements: Mutex<Option<std::sync::Arc<Vec<chiso_core::DataElement>>>>,
+    groups: Mutex<Option<std::sync::Arc<Vec<chiso_core::UnitGroup>>>>,
+}
+
+/// A read kept for the outage: the database's answer (remembered), else — when it is
+/// unavailable, or known to be so (then without waiting for it) — the last one remembered.
+async fn kept<T: Clone>(
+    st: &AppState,
+    memo: &Mutex<Option<std::sync::Arc<T>>>,
+    read: impl std::future::Future<Output = Result<T, chiso_store::StoreError>>,
+) -> Result<T, chiso_store::StoreError> {
+    if !st.app.database_reachable() {
+        if let Some(v) = memo.lock().ok().and_then(|m| m.clone()) {
+            return Ok(v.as_ref().clone());
+        }
+    }
+    match read.await {
+        Ok(v) => {
+            if let Ok(mut m) = memo.lock() {
+                *m = Some(std::sync::Arc::new(v.clone()));
+            }
+            Ok(v)
+        }
+        Err(e) if e.is_unavailable() => match memo.lock().ok().and_then(|m| m.clone()) {
+            Some(v) => Ok(v.as_ref().clone()),
+            None => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+impl Names {
+    pub(crate) async fn elements(
+        &self,
+        st: &AppState,
+    ) -> Result<Vec<chiso_core::DataElement>, chiso_store::StoreError> {
+        kept(st, &self.elements, st.store.elements()).await
+    }
+
+    pub(crate) async fn groups(
+        &self,
+        st: &AppState,
+    ) -> Result<Vec<chiso_core::UnitGroup>, chiso_store::StoreError> {
+        kept(st, &self.groups, st.store.groups()).await
+    }
+}
+
 /// The key of the credential a request carries: its API token, else its session cookie.
 pub(crate) fn credential_key(headers: &HeaderMap) -> Option<String> {
     if let Some(auth) = headers.get(AUTHORIZATION) {

@@ -349,7 +349,14 @@ fn report_path(page: &Page) -> String {
 
 /// An internal failure: logged with its cause, shown as the plain error page (never the
 /// database's text).
-pub(crate) fn internal_page(st: &AppState, page: &Page, e: impl std::fmt::Display) -> Response {
+pub(crate) fn internal_page<E: std::fmt::Display + 'static>(
+    st: &AppState,
+    page: &Page,
+    e: E,
+) -> Response {
+    if crate::pages::unavailable_cause(&e) {
+        return page.respond(st, Err(crate::pages::PageError::Unavailable));
+    }
     tracing::error!(error = %e, "page failed");
     page.error(
         st,

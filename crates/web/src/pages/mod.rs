@@ -262,9 +262,12 @@ impl Page {
     }
 }
 
-pub(crate) fn internal(e: impl std::fmt::Display) -> String {
-    tracing::error!(error = %e, "page failed");
-    "Lỗi nội bộ / internal error".into()
+/// Whether a failure is the store's, saying the database is unavailable (the 503 page then,
+/// not the internal error).
+pub(crate) fn unavailable_cause<E: 'static>(e: &E) -> bool {
+    (e as &dyn std::any::Any)
+        .downcast_ref::<chiso_store::StoreError>()
+        .is_some_and(|e| e.is_unavailable())
 }
 
 /// Why a page cannot be shown. An internal failure is logged with its cause and shown as the
