@@ -88,6 +88,11 @@ impl PgDb {
         rest.split('/').next().unwrap().to_string()
     }
 
+    /// One query's rows, as psql prints them unaligned.
+    pub fn query(&self, sql: &str) -> String {
+        psql(&self.url(), sql)
+    }
+
     /// End every connection to the database but this one (as `pg_terminate_backend`, or a
     /// restart of PostgreSQL, would); the number ended.
     pub fn kill_connections(&self) -> usize {
