@@ -30,22 +30,38 @@ impl Default for Timeouts {
     }
 }
 
-static CONNECT_MS: AtomicU64 = AtomicU64::new(5_000);
-static STATEMENT_MS: AtomicU64 = AtomicU64::new(10_000);
+/// Unset (0) until a server sets them: the command line and the tests wait as long as the
+/// database takes (a long `audit verify` or export is not cut short).
+static CONNECT_MS: AtomicU64 = AtomicU64::new(0);
+static STATEMENT_MS: AtomicU64 = AtomicU64::new(0);
 
-/// Set the waits for every store opened afterwards in this process (the server sets them
+/// Set the waits for every store opened afterwards in this process (`chiso serve` sets them
 /// from `--db-connect-timeout` and `--db-statement-timeout` before it opens the database).
 pub fn set_timeouts(t: Timeouts) {
     CONNECT_MS.store(t.connect.as_millis().max(1) as u64, Ordering::SeqCst);
     STATEMENT_MS.store(t.statement.as_millis().max(1) as u64, Ordering::SeqCst);
 }
 
-/// The waits in force.
-pub fn timeouts() -> Timeouts {
-    Timeouts {
-        connect: Duration::from_millis(CONNECT_MS.load(Ordering::SeqCst)),
-        statement: Duration::from_millis(STATEMENT_MS.load(Ordering::SeqCst)),
-    }
+/// The waits in force, when set.
+pub fn timeouts() -> Option<Timeouts> {
+    let (c, s) = (
+        CONNECT_MS.load(Ordering::SeqCst),
+        STATEMENT_MS.load(Ordering::SeqCst),
+    );
+    (c > 0 && s > 0).then(|| Timeouts {
+        connect: Duration::from_millis(c),
+        statement: Duration::from_millis(s),
+    })
+}
+
+/// How long the pool waits for a connection: the connect timeout, else sqlx's 30 s.
+pub(crate) fn connect_wait() -> Duration {
+    timeouts().map_or(Duration::from_secs(30), |t| t.connect)
+}
+
+/// How long SQLite waits for another process's lock: the statement timeout, else 10 s.
+pub(crate) fn busy_wait() -> Duration {
+    timeouts().map_or(Duration::from_secs(10), |t| t.statement)
 }
 
 /// How a backend's pool of connections is used (for `/metrics`).
@@ -72,9 +88,22 @@ pub trait Liveness: Send + Sync {
     fn change_signal(&self) -> Option<Arc<Notify>>;
 }
 
-/// A statement's answer, or [`StoreError::Unavailable`] after the statement timeout.
+/// A statement's answer, or [`StoreError::Unavailable`] after the statement timeout (when
+/// one is set).
 pub(crate) async fn bounded<T>(f: impl Future<Output = Result<T>>) -> Result<T> {
-    let limit = timeouts().statement;
+    within(timeouts().map(|t| t.statement), f).await
+}
+
+/// A statement inside a write transaction: three times the statement timeout, as it may wait
+/// for the audit chain's lock behind another server's large import.
+pub(crate) async fn bounded_in_tx<T>(f: impl Future<Output = Result<T>>) -> Result<T> {
+    within(timeouts().map(|t| t.statement * 3), f).await
+}
+
+async fn within<T>(limit: Option<Duration>, f: impl Future<Output = Result<T>>) -> Result<T> {
+    let Some(limit) = limit else {
+        return f.await;
+    };
     match tokio::time::timeout(limit, f).await {
         Ok(r) => r,
         Err(_) => Err(StoreError::Unavailable(format!(
@@ -162,19 +191,20 @@ mod tests {
 
     #[tokio::test]
     async fn a_statement_past_the_timeout_is_unavailable() {
-        let before = timeouts();
-        set_timeouts(Timeouts {
-            connect: before.connect,
-            statement: Duration::from_millis(50),
-        });
-        let r: Result<()> = bounded(async {
+        let r: Result<()> = within(Some(Duration::from_millis(50)), async {
             tokio::time::sleep(Duration::from_secs(5)).await;
             Ok(())
         })
         .await;
-        set_timeouts(before);
         let e = r.err().map(|e| e.is_unavailable());
         assert_eq!(e, Some(true));
+        // No timeout set: the statement is waited for.
+        let r: Result<u8> = within(None, async {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            Ok(7)
+        })
+        .await;
+        assert_eq!(r.ok(), Some(7));
     }
 
     #[tokio::test]

@@ -100,7 +100,6 @@ impl PgStore {
     }
 
     async fn open_with(opts: PgConnectOptions) -> Result<PgStore> {
-        let t = crate::timeouts();
         // The server probes each connection after 10 s of silence (every 5 s, 3 times), so a
         // client gone behind a partition frees its backend and its locks within ~25 s; this
         // side bounds each wait (see `outage`), as sqlx has no keepalive of its own.
@@ -112,7 +111,7 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             // One more than the requests use: the listener of other servers' writes holds one.
             .max_connections(9)
-            .acquire_timeout(t.connect)
+            .acquire_timeout(crate::outage::connect_wait())
             .connect_with(opts)
             .await?;
         let store = PgStore {
@@ -189,7 +188,7 @@ async fn listen(pool: PgPool, signal: Arc<Notify>) {
                     Ok(Err(_)) => break,
                     Err(_) => {
                         let alive = tokio::time::timeout(
-                            crate::timeouts().statement,
+                            crate::outage::connect_wait(),
                             sqlx::query("SELECT 1").execute(&mut l),
                         )
                         .await;

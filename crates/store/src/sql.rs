@@ -458,9 +458,10 @@ macro_rules! sqlx_backend {
                 tx: &mut $crate::sql::Tx<Self>,
                 q: &$crate::sql::Sql,
             ) -> $crate::Result<Vec<$crate::sql::Row<Self>>> {
-                let rows =
-                    $crate::outage::bounded(async { Ok(bound(q).fetch_all(&mut *tx.0).await?) })
-                        .await?;
+                let rows = $crate::outage::bounded_in_tx(async {
+                    Ok(bound(q).fetch_all(&mut *tx.0).await?)
+                })
+                .await?;
                 Ok(rows.into_iter().map($crate::sql::Row).collect())
             }
 
@@ -468,7 +469,7 @@ macro_rules! sqlx_backend {
                 tx: &mut $crate::sql::Tx<Self>,
                 q: &$crate::sql::Sql,
             ) -> $crate::Result<u64> {
-                $crate::outage::bounded(async {
+                $crate::outage::bounded_in_tx(async {
                     Ok(bound(q).execute(&mut *tx.0).await?.rows_affected())
                 })
                 .await

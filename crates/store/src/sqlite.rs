@@ -22,14 +22,14 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             // Another process holding the write lock is waited for as long as a statement.
-            .busy_timeout(crate::timeouts().statement)
+            .busy_timeout(crate::outage::busy_wait())
             .foreign_keys(true)
             // 64 MiB of page cache per connection: a large import's pages stay in memory
             // until commit instead of spilling to the log mid-transaction.
             .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .acquire_timeout(crate::timeouts().connect)
+            .acquire_timeout(crate::outage::connect_wait())
             .connect_with(opts)
             .await?;
         let store = SqliteStore { pool };

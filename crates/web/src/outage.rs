@@ -126,7 +126,7 @@ pub(crate) fn credential_key(headers: &HeaderMap) -> Option<String> {
 /// Seconds a client should wait before trying again (`Retry-After`): the wait for a
 /// connection, at least 1 s.
 pub fn retry_after() -> u64 {
-    chiso_store::timeouts().connect.as_secs().max(1)
+    chiso_store::timeouts().map_or(5, |t| t.connect.as_secs().max(1))
 }
 
 /// The 503 of a request that needs the database: the API's JSON error, or the error page.
