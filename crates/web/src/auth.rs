@@ -14,6 +14,7 @@ use axum::response::Response;
 use chiso_core::account::Assignment;
 use chiso_engine::Engine;
 use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 pub const SESSION_COOKIE: &str = "chiso_session";
@@ -149,12 +150,12 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 /// A session past its idle or absolute time-out, or of a disabled account, is ended.
 pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
-    let key = crate::outage::credential_key(req.headers());
+    let key = credential_key(req.headers());
     // While the database is known not to answer, a credential verified lately is honoured
-    // from memory and any other one is answered 503 at once (see `outage`).
+    // from memory and any other one is answered 503 at once (see `Verified`).
     if let (false, Some(k)) = (st.app.database_reachable(), &key) {
         let Some(who) = st.verified.recall(k) else {
-            return crate::outage::unavailable(&st, req.uri(), req.headers());
+            return crate::error::ApiError::Unavailable.into_response();
         };
         return proceed(who, req, next).await;
     }
@@ -180,7 +181,7 @@ pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) 
             st.app.database_unavailable(&e);
             match key.and_then(|k| st.verified.recall(&k)) {
                 Some(who) => who,
-                None => return crate::outage::unavailable(&st, req.uri(), req.headers()),
+                None => return crate::error::ApiError::Unavailable.into_response(),
             }
         }
         Err(Refused::Unavailable(e)) => {
@@ -297,6 +298,59 @@ async fn identify(st: &AppState, headers: &HeaderMap) -> Result<Who, Refused> {
             must_change_password: user.must_change_password,
         },
     }))
+}
+
+/// How long a credential verified against the database is honoured while the database does
+/// not answer.
+pub const KEEP_VERIFIED: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+/// The most credentials remembered (the oldest are dropped first).
+const MAX_VERIFIED: usize = 10_000;
+
+/// Credentials (API tokens and sessions, by the hash of their secret) verified against the
+/// database, with who they were and when.
+#[derive(Default)]
+pub struct Verified(Mutex<HashMap<String, (Who, std::time::Instant)>>);
+
+impl Verified {
+    pub(crate) fn remember(&self, key: String, who: &Who) {
+        let Ok(mut m) = self.0.lock() else { return };
+        if m.len() >= MAX_VERIFIED && !m.contains_key(&key) {
+            m.retain(|_, (_, at)| at.elapsed() < KEEP_VERIFIED);
+            if m.len() >= MAX_VERIFIED {
+                if let Some(oldest) = m
+                    .iter()
+                    .min_by_key(|(_, (_, at))| *at)
+                    .map(|(k, _)| k.clone())
+                {
+                    m.remove(&oldest);
+                }
+            }
+        }
+        m.insert(key, (who.clone(), std::time::Instant::now()));
+    }
+
+    pub(crate) fn forget(&self, key: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.remove(key);
+        }
+    }
+
+    /// Who a credential was, when it was verified within [`KEEP_VERIFIED`].
+    pub(crate) fn recall(&self, key: &str) -> Option<Who> {
+        let m = self.0.lock().ok()?;
+        m.get(key)
+            .filter(|(_, at)| at.elapsed() < KEEP_VERIFIED)
+            .map(|(who, _)| who.clone())
+    }
+}
+
+/// The key of the credential a request carries: its API token, else its session cookie.
+pub(crate) fn credential_key(headers: &HeaderMap) -> Option<String> {
+    if let Some(auth) = headers.get(AUTHORIZATION) {
+        let secret = auth.to_str().ok()?.strip_prefix("ApiToken ")?;
+        return Some(format!("t:{}", chiso_store::secret_hash(secret.trim())));
+    }
+    cookie(headers, SESSION_COOKIE).map(|s| format!("s:{}", chiso_store::secret_hash(&s)))
 }
 
 /// For a state-changing request made with a session cookie: the CSRF token must come back,

@@ -42,7 +42,7 @@ pub struct AppState {
     pub(crate) i18n: Arc<i18n::I18n>,
     pub(crate) env: Arc<minijinja::Environment<'static>>,
     /// Credentials verified lately, honoured while the database does not answer.
-    pub(crate) verified: Arc<outage::Verified>,
+    pub(crate) verified: Arc<auth::Verified>,
     /// Names the analytics answer shows, kept for an outage.
     pub(crate) names: Arc<outage::Names>,
 }
@@ -141,7 +141,7 @@ impl AppState {
             login_audit: Arc::new(auth::LoginAudit::default()),
             i18n,
             env: Arc::new(env),
-            verified: Arc::new(outage::Verified::default()),
+            verified: Arc::new(auth::Verified::default()),
             names: Arc::new(outage::Names::default()),
         })
     }
