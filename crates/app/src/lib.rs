@@ -10,30 +10,22 @@
 
 pub mod figures;
 mod geo;
+mod health;
 pub mod live;
+pub mod metrics;
 pub mod p06;
 pub mod report;
 mod writes;
 
 pub use chiso_core::access::{self, Action, Person};
 pub use geo::Outline;
+pub use health::Health;
 pub use live::Live;
 
 use chiso_engine::Engine;
 use chiso_store::{Reads, Store, StoreError};
 use std::sync::{Arc, Mutex};
 use tokio::sync::RwLockReadGuard;
-
-/// How the follower of other processes' writes stands (see [`App::sync`]).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Health {
-    /// `ok`, or `degraded` once a change could not be applied.
-    pub status: &'static str,
-    /// The newest audit row applied to this process's engine.
-    pub seen: i64,
-    /// Why the follower stopped, when it did.
-    pub error: Option<String>,
-}
 
 /// The application: the store, the engine kept in step with it, and every write.
 pub struct App {
@@ -43,6 +35,10 @@ pub struct App {
     figures: tokio::sync::Mutex<()>,
     /// Set when a change from another process could not be applied; the follower stops.
     stopped: Mutex<Option<String>>,
+    /// The database as the follower last saw it (see [`App::follow`]).
+    db: health::DbState,
+    /// What this process measures (served at `/metrics`).
+    pub metrics: metrics::Metrics,
 }
 
 impl App {
@@ -56,6 +52,8 @@ impl App {
             live,
             figures: tokio::sync::Mutex::new(()),
             stopped: Mutex::new(None),
+            db: health::DbState::default(),
+            metrics: metrics::Metrics::default(),
         }
     }
 
@@ -93,13 +91,15 @@ impl App {
 
     /// Catch up with the changes other processes committed (see [`Live::sync`]). The first
     /// change that cannot be applied stops the follower: it is logged, [`App::health`] says
-    /// `degraded` with the reason, and nothing past it is applied — never skipped.
+    /// `degraded` with the reason, and nothing past it is applied — never skipped. A database
+    /// that does not answer stops nothing: the next sync tries again from the same row.
     pub async fn sync(&self) -> Result<usize, StoreError> {
         if let Some(why) = self.stopped() {
             return Err(StoreError::Corrupt(why));
         }
         match self.live.sync().await {
             Ok(n) => Ok(n),
+            Err(e) if e.is_unavailable() => Err(e),
             Err(e) => {
                 let why = format!(
                     "the change after audit row {} could not be applied: {e}",
@@ -116,16 +116,6 @@ impl App {
 
     fn stopped(&self) -> Option<String> {
         self.stopped.lock().ok().and_then(|s| s.clone())
-    }
-
-    /// Whether the engine follows the store.
-    pub fn health(&self) -> Health {
-        let error = self.stopped();
-        Health {
-            status: if error.is_some() { "degraded" } else { "ok" },
-            seen: self.live.seen(),
-            error,
-        }
     }
 
     /// Load (or re-load) the embedded demo, then rebuild the engine from it.

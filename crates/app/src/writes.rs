@@ -26,12 +26,16 @@ impl App {
     where
         F: std::future::Future<Output = Result<Changes>>,
     {
-        let _w = self.live.writing().await;
-        let changes = write.await?;
-        if changes.changed() > 0 && self.live.updates() {
-            self.live.rebuild().await?;
-        }
-        Ok(changes)
+        self.metrics
+            .write("structure", async {
+                let _w = self.live.writing().await;
+                let changes = write.await?;
+                if changes.changed() > 0 && self.live.updates() {
+                    self.live.rebuild().await?;
+                }
+                Ok(changes)
+            })
+            .await
     }
 
     // ---- units and the framework of elements ---------------------------------------------
@@ -87,7 +91,8 @@ impl App {
 
     /// Check and write values, all or nothing, then into the engine.
     pub async fn write_values(&self, values: &[DataValueInput], actor: &Actor) -> Result<Changes> {
-        self.live.write_values(values, actor).await
+        let write = self.live.write_values(values, actor);
+        self.metrics.write("values", write).await
     }
 
     /// Delete some values and write others in one transaction; with `dry_run`, count what
@@ -99,13 +104,13 @@ impl App {
         actor: &Actor,
         dry_run: bool,
     ) -> Result<Changes> {
-        self.live
-            .apply_values(values, deletes, actor, dry_run)
-            .await
+        let write = self.live.apply_values(values, deletes, actor, dry_run);
+        self.metrics.write("values", write).await
     }
 
     pub async fn delete_values(&self, keys: &[ValueKey], actor: &Actor) -> Result<Changes> {
-        self.live.delete_values(keys, actor).await
+        let write = self.live.delete_values(keys, actor);
+        self.metrics.write("delete", write).await
     }
 
     // ---- data collection ---------------------------------------------------------------
@@ -134,12 +139,14 @@ impl App {
         received: bool,
         actor: &Actor,
     ) -> Result<bool> {
-        self.live.set_completion(completion, received, actor).await
+        let write = self.live.set_completion(completion, received, actor);
+        self.metrics.write("completion", write).await
     }
 
     /// Approve a report at the next level; at the last level its values become official.
     pub async fn approve(&self, a: &Approval, actor: &Actor) -> Result<()> {
-        self.live.approve(a, actor).await
+        let write = self.live.approve(a, actor);
+        self.metrics.write("approval", write).await
     }
 
     pub async fn unapprove(
@@ -150,9 +157,8 @@ impl App {
         reason: &str,
         actor: &Actor,
     ) -> Result<u8> {
-        self.live
-            .unapprove(data_set, unit, period, reason, actor)
-            .await
+        let write = self.live.unapprove(data_set, unit, period, reason, actor);
+        self.metrics.write("approval", write).await
     }
 
     pub async fn grant_lock_exception(&self, e: &LockException, actor: &Actor) -> Result<()> {

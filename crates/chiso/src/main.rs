@@ -15,6 +15,7 @@ mod p06;
 mod report;
 mod roadmap;
 mod serve_lock;
+mod serve_opts;
 mod transfer;
 
 #[derive(Parser)]
@@ -75,6 +76,8 @@ enum Command {
         trust_forwarded_for: bool,
         #[command(flatten)]
         backups: backup::schedule::Schedule,
+        #[command(flatten)]
+        outage: serve_opts::OutageOptions,
     },
     /// Administrative units.
     Units {
@@ -417,8 +420,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             secure_cookies,
             trust_forwarded_for,
             backups,
+            outage,
         } => {
             let _lock = serve_lock::serving(&database, "serve", &listen)?;
+            outage.apply();
             let store = open(&database).await?;
             backup::schedule::start(&database, &backups)?;
             first_admin(&App::for_command(store.clone())).await?;
@@ -427,6 +432,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 public_published: public,
                 secure_cookies,
                 trust_forwarded_for,
+                metrics_token: outage.metrics_token,
                 ..Default::default()
             };
             serve(store, &listen, auth).await

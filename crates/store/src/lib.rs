@@ -17,6 +17,7 @@ mod frameworks;
 mod geo;
 mod locks;
 mod migrate;
+mod outage;
 mod p06;
 mod pg_snapshot;
 mod plans;
@@ -45,6 +46,7 @@ pub use accounts::{LoginFailures, MAX_LOGIN_FAILURE_ROWS};
 pub use audit::AuditCheck;
 pub use chiso_core::StoredUnit;
 pub use geo::{BoundaryInput, GeoReads, GeoWrites, UnitGeography};
+pub use outage::{set_timeouts, timeouts, Liveness, PoolUse, Timeouts, CHANGES_CHANNEL};
 pub use p06::{
     access_hash, p06_files_dir, AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta,
     FileStore, P06Reads, P06Write, P06Writes, ResultQuery,
@@ -163,6 +165,9 @@ pub enum StoreError {
     BadUrl(String),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// The database did not answer in time (see [`Timeouts`]); nothing was done.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     /// The database's migrations do not match this binary's: one was changed after it was
@@ -722,6 +727,7 @@ pub trait Reads:
     + PlanReads
     + P06Reads
     + GeoReads
+    + Liveness
     + Send
     + Sync
     + 'static
@@ -739,6 +745,7 @@ impl<T> Reads for T where
         + PlanReads
         + P06Reads
         + GeoReads
+        + Liveness
         + Send
         + Sync
         + 'static

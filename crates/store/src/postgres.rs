@@ -6,9 +6,14 @@ use crate::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    /// Woken by the listener of [`crate::CHANGES_CHANNEL`], started at the first
+    /// [`crate::Liveness::change_signal`].
+    signal: std::sync::OnceLock<Arc<Notify>>,
 }
 
 impl PgStore {
@@ -95,11 +100,24 @@ impl PgStore {
     }
 
     async fn open_with(opts: PgConnectOptions) -> Result<PgStore> {
+        // The server probes each connection after 10 s of silence (every 5 s, 3 times), so a
+        // client gone behind a partition frees its backend and its locks within ~25 s; this
+        // side bounds each wait (see `outage`), as sqlx has no keepalive of its own.
+        let opts = opts.options([
+            ("tcp_keepalives_idle", "10"),
+            ("tcp_keepalives_interval", "5"),
+            ("tcp_keepalives_count", "3"),
+        ]);
         let pool = PgPoolOptions::new()
-            .max_connections(8)
+            // One more than the requests use: the listener of other servers' writes holds one.
+            .max_connections(9)
+            .acquire_timeout(crate::outage::connect_wait())
             .connect_with(opts)
             .await?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            signal: std::sync::OnceLock::new(),
+        };
         store.migrate().await?;
         crate::audit::seal_audit_log(&store).await?;
         Ok(store)
@@ -117,11 +135,84 @@ impl PgStore {
     }
 }
 
+impl crate::Liveness for PgStore {
+    fn pool_use(&self) -> crate::PoolUse {
+        crate::PoolUse {
+            size: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
+    fn change_signal(&self) -> Option<Arc<Notify>> {
+        let signal = self.signal.get_or_init(|| {
+            let signal = Arc::new(Notify::new());
+            tokio::spawn(listen(self.pool.clone(), signal.clone()));
+            signal
+        });
+        Some(signal.clone())
+    }
+}
+
+/// Listen on [`crate::CHANGES_CHANNEL`] and wake `signal` at each notification, until the pool
+/// closes. A lost connection is opened again (and `signal` woken, since notifications sent
+/// meanwhile are lost); a connection silent for 30 s is checked, so one cut off by a network
+/// partition is noticed and replaced.
+async fn listen(pool: PgPool, signal: Arc<Notify>) {
+    use sqlx::postgres::PgListener;
+    use std::time::Duration;
+    let check = Duration::from_secs(30);
+    loop {
+        let listener = match PgListener::connect_with(&pool).await {
+            Ok(mut l) => match l.listen(crate::CHANGES_CHANNEL).await {
+                Ok(()) => Some(l),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for other servers' writes");
+                    None
+                }
+            },
+            Err(sqlx::Error::PoolClosed) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for other servers' writes");
+                None
+            }
+        };
+        if let Some(mut l) = listener {
+            signal.notify_one();
+            loop {
+                match tokio::time::timeout(check, l.try_recv()).await {
+                    Ok(Ok(Some(_))) => signal.notify_one(),
+                    // The connection was lost; the next call opens another.
+                    Ok(Ok(None)) => signal.notify_one(),
+                    Ok(Err(sqlx::Error::PoolClosed)) => return,
+                    Ok(Err(_)) => break,
+                    Err(_) => {
+                        let alive = tokio::time::timeout(
+                            crate::outage::connect_wait(),
+                            sqlx::query("SELECT 1").execute(&mut l),
+                        )
+                        .await;
+                        if !matches!(alive, Ok(Ok(_))) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if pool.is_closed() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
 crate::sql::sqlx_backend!(
     PgStore, Postgres, sqlx::postgres::PgRow,
     kind: crate::Backend::Postgres,
     row_lock: " FOR UPDATE",
-    chain_lock: "SELECT pg_advisory_xact_lock(7265110002)",
+    // With the chain's lock, every audited write notifies the servers that follow the
+    // database (delivered at commit; see `Liveness::change_signal`).
+    chain_lock: "SELECT pg_advisory_xact_lock(7265110002), pg_notify('chiso_changes', '')",
     pack: "string_agg(period, ';' ORDER BY period, breakdown) AS periods, \
            string_agg(breakdown, ';' ORDER BY period, breakdown) AS breakdowns, \
            string_agg(value, ';' ORDER BY period, breakdown) AS vals",

@@ -451,26 +451,28 @@ macro_rules! sqlx_backend {
 
             async fn begin_write(&self) -> $crate::Result<$crate::sql::Tx<Self>> {
                 let $this = self;
-                Ok($crate::sql::Tx($begin))
+                $crate::outage::on_pool(|| async { Ok($crate::sql::Tx($begin)) }).await
             }
 
             async fn tx_all(
                 tx: &mut $crate::sql::Tx<Self>,
                 q: &$crate::sql::Sql,
             ) -> $crate::Result<Vec<$crate::sql::Row<Self>>> {
-                Ok(bound(q)
-                    .fetch_all(&mut *tx.0)
-                    .await?
-                    .into_iter()
-                    .map($crate::sql::Row)
-                    .collect())
+                let rows = $crate::outage::bounded_in_tx(async {
+                    Ok(bound(q).fetch_all(&mut *tx.0).await?)
+                })
+                .await?;
+                Ok(rows.into_iter().map($crate::sql::Row).collect())
             }
 
             async fn tx_exec(
                 tx: &mut $crate::sql::Tx<Self>,
                 q: &$crate::sql::Sql,
             ) -> $crate::Result<u64> {
-                Ok(bound(q).execute(&mut *tx.0).await?.rows_affected())
+                $crate::outage::bounded_in_tx(async {
+                    Ok(bound(q).execute(&mut *tx.0).await?.rows_affected())
+                })
+                .await
             }
 
             async fn tx_script(
@@ -483,11 +485,15 @@ macro_rules! sqlx_backend {
             }
 
             async fn read_exec(&self, q: &$crate::sql::Sql) -> $crate::Result<u64> {
-                Ok(bound(q).execute(&self.pool).await?.rows_affected())
+                $crate::outage::on_pool(|| async {
+                    Ok(bound(q).execute(&self.pool).await?.rows_affected())
+                })
+                .await
             }
 
             async fn begin_read(&self) -> $crate::Result<$crate::sql::Tx<Self>> {
-                Ok($crate::sql::Tx(self.pool.begin().await?))
+                $crate::outage::on_pool(|| async { Ok($crate::sql::Tx(self.pool.begin().await?)) })
+                    .await
             }
 
             async fn close_pool(&self) {
@@ -553,12 +559,10 @@ macro_rules! sqlx_backend {
                 &self,
                 q: &$crate::sql::Sql,
             ) -> $crate::Result<Vec<$crate::sql::Row<Self>>> {
-                Ok(bound(q)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .into_iter()
-                    .map($crate::sql::Row)
-                    .collect())
+                let rows =
+                    $crate::outage::on_pool(|| async { Ok(bound(q).fetch_all(&self.pool).await?) })
+                        .await?;
+                Ok(rows.into_iter().map($crate::sql::Row).collect())
             }
 
             fn text(row: &$row, i: $crate::sql::Idx<'_>) -> $crate::Result<Option<String>> {

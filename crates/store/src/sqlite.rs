@@ -8,7 +8,6 @@ use crate::{Result, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
-use std::time::Duration;
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
@@ -22,13 +21,15 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
+            // Another process holding the write lock is waited for as long as a statement.
+            .busy_timeout(crate::outage::busy_wait())
             .foreign_keys(true)
             // 64 MiB of page cache per connection: a large import's pages stay in memory
             // until commit instead of spilling to the log mid-transaction.
             .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .acquire_timeout(crate::outage::connect_wait())
             .connect_with(opts)
             .await?;
         let store = SqliteStore { pool };
@@ -60,6 +61,20 @@ impl SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+impl crate::Liveness for SqliteStore {
+    fn pool_use(&self) -> crate::PoolUse {
+        crate::PoolUse {
+            size: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
+    fn change_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
     }
 }
 

@@ -405,6 +405,7 @@ period-type-six_month = half-yearly
 period-type-year = yearly
 password-sessions-not-ended = The password is changed, but the other sessions could not be ended. Use "Log out on every device", or tell the administrator.
 internal-error = A system error; nothing was done. Try again later, or tell the administrator.
+database-unavailable = The database cannot be reached for the moment; nothing was done. Try again in a few seconds.
 form-reopen = Open the form again
 login-session-ended = Your session had ended, so what you just sent was not saved. Log in again; you will be taken back to the same page.
 form-exception = Exception

@@ -405,6 +405,7 @@ period-type-six_month = sáu tháng
 period-type-year = hằng năm
 password-sessions-not-ended = Mật khẩu đã được đổi, nhưng chưa kết thúc được các phiên đăng nhập khác. Hãy dùng "Đăng xuất mọi nơi" hoặc báo quản trị hệ thống.
 internal-error = Lỗi hệ thống; thao tác chưa được thực hiện. Hãy thử lại sau hoặc báo quản trị hệ thống.
+database-unavailable = Cơ sở dữ liệu tạm thời không truy cập được; thao tác chưa được thực hiện. Hãy thử lại sau ít giây.
 form-reopen = Mở lại biểu mẫu
 login-session-ended = Phiên đăng nhập đã hết hạn nên số liệu vừa gửi chưa được lưu. Hãy đăng nhập lại; sau đó hệ thống đưa bạn về đúng trang đó.
 form-exception = Ngoại lệ

@@ -14,6 +14,7 @@ use axum::response::Response;
 use chiso_core::account::Assignment;
 use chiso_engine::Engine;
 use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 pub const SESSION_COOKIE: &str = "chiso_session";
@@ -34,6 +35,8 @@ pub struct AuthConfig {
     pub trust_forwarded_for: bool,
     pub idle_timeout: Duration,
     pub absolute_timeout: Duration,
+    /// Who may read `/metrics` besides the local machine: `Authorization: Bearer TOKEN`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AuthConfig {
@@ -45,6 +48,7 @@ impl Default for AuthConfig {
             trust_forwarded_for: false,
             idle_timeout: Duration::minutes(30),
             absolute_timeout: Duration::hours(12),
+            metrics_token: None,
         }
     }
 }
@@ -144,20 +148,53 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// Find who is asking (token, then session cookie) and put it in the request's extensions.
 /// A session past its idle or absolute time-out, or of a disabled account, is ended.
-pub async fn authenticate(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
+    let key = credential_key(req.headers());
+    // While the database is known not to answer, a credential verified lately is honoured
+    // from memory and any other one is answered 503 at once (see `Verified`).
+    if let (false, Some(k)) = (st.app.database_reachable(), &key) {
+        let Some(who) = st.verified.recall(k) else {
+            return crate::error::ApiError::Unavailable.into_response();
+        };
+        return proceed(who, req, next).await;
+    }
     let who = match identify(&st, req.headers()).await {
-        Ok(who) => who,
+        Ok(who) => {
+            if let Some(k) = key {
+                match &who {
+                    Who::User(_) => st.verified.remember(k, &who),
+                    Who::Anonymous => st.verified.forget(&k),
+                }
+            }
+            who
+        }
         // A credential that was sent but is not good is refused, never taken as anonymous: a
         // client learns that its token is wrong even where anyone may read.
         Err(Refused::BadCredential(why)) => {
-            return crate::error::ApiError::UnauthorizedBecause(why).into_response()
+            if let Some(k) = key {
+                st.verified.forget(&k);
+            }
+            return crate::error::ApiError::UnauthorizedBecause(why).into_response();
+        }
+        Err(Refused::Unavailable(e)) if e.is_unavailable() => {
+            st.app.database_unavailable(&e);
+            match key.and_then(|k| st.verified.recall(&k)) {
+                Some(who) => who,
+                None => return crate::error::ApiError::Unavailable.into_response(),
+            }
         }
         Err(Refused::Unavailable(e)) => {
             tracing::error!(error = %e, "cannot check the credentials");
             return crate::error::ApiError::Internal(e.to_string()).into_response();
         }
     };
+    proceed(who, req, next).await
+}
+
+/// The request, with who is asking in its extensions, after the API's CSRF check.
+async fn proceed(who: Who, mut req: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
     // The JSON API, called with a session cookie, must send the session's CSRF token back in
     // `X-CSRF-Token`; forms are checked by their handlers.
     if req.uri().path().starts_with("/api/") && !csrf_ok(&who, req.method(), req.headers(), None) {
@@ -261,6 +298,59 @@ async fn identify(st: &AppState, headers: &HeaderMap) -> Result<Who, Refused> {
             must_change_password: user.must_change_password,
         },
     }))
+}
+
+/// How long a credential verified against the database is honoured while the database does
+/// not answer.
+pub const KEEP_VERIFIED: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+/// The most credentials remembered (the oldest are dropped first).
+const MAX_VERIFIED: usize = 10_000;
+
+/// Credentials (API tokens and sessions, by the hash of their secret) verified against the
+/// database, with who they were and when.
+#[derive(Default)]
+pub struct Verified(Mutex<HashMap<String, (Who, std::time::Instant)>>);
+
+impl Verified {
+    pub(crate) fn remember(&self, key: String, who: &Who) {
+        let Ok(mut m) = self.0.lock() else { return };
+        if m.len() >= MAX_VERIFIED && !m.contains_key(&key) {
+            m.retain(|_, (_, at)| at.elapsed() < KEEP_VERIFIED);
+            if m.len() >= MAX_VERIFIED {
+                if let Some(oldest) = m
+                    .iter()
+                    .min_by_key(|(_, (_, at))| *at)
+                    .map(|(k, _)| k.clone())
+                {
+                    m.remove(&oldest);
+                }
+            }
+        }
+        m.insert(key, (who.clone(), std::time::Instant::now()));
+    }
+
+    pub(crate) fn forget(&self, key: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.remove(key);
+        }
+    }
+
+    /// Who a credential was, when it was verified within [`KEEP_VERIFIED`].
+    pub(crate) fn recall(&self, key: &str) -> Option<Who> {
+        let m = self.0.lock().ok()?;
+        m.get(key)
+            .filter(|(_, at)| at.elapsed() < KEEP_VERIFIED)
+            .map(|(who, _)| who.clone())
+    }
+}
+
+/// The key of the credential a request carries: its API token, else its session cookie.
+pub(crate) fn credential_key(headers: &HeaderMap) -> Option<String> {
+    if let Some(auth) = headers.get(AUTHORIZATION) {
+        let secret = auth.to_str().ok()?.strip_prefix("ApiToken ")?;
+        return Some(format!("t:{}", chiso_store::secret_hash(secret.trim())));
+    }
+    cookie(headers, SESSION_COOKIE).map(|s| format!("s:{}", chiso_store::secret_hash(&s)))
 }
 
 /// For a state-changing request made with a session cookie: the CSRF token must come back,

@@ -21,6 +21,9 @@ pub enum ApiError {
     Forbidden(String),
     /// The body is larger than the limit (in bytes).
     TooLarge(usize),
+    /// The database does not answer (see [`chiso_store::StoreError::is_unavailable`]): 503,
+    /// with `Retry-After`; nothing was done.
+    Unavailable,
     Internal(String),
 }
 
@@ -53,6 +56,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::Invalid(fields) => ApiError::Invalid(fields),
+            e if e.is_unavailable() => {
+                tracing::warn!(error = %e, "the database is unavailable");
+                ApiError::Unavailable
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -108,6 +115,14 @@ impl IntoResponse for ApiError {
                     ),
                 ),
                 vec![FieldError::new(None, "body", say("quá lớn", "too large"))],
+            ),
+            ApiError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                say(
+                    "cơ sở dữ liệu tạm thời không truy cập được; không có gì thay đổi; hãy thử lại sau ít giây (xem Retry-After)",
+                    "the database cannot be reached for the moment; nothing was changed; try again in a few seconds (see Retry-After)",
+                ),
+                vec![],
             ),
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");

@@ -9,8 +9,10 @@ pub(crate) mod clock;
 pub mod error;
 pub mod format;
 pub mod i18n;
+pub mod metrics;
 pub mod openapi;
 pub(crate) mod page_cache;
+pub mod outage;
 pub(crate) mod pages;
 pub mod params;
 
@@ -42,6 +44,10 @@ pub struct AppState {
     pub(crate) env: Arc<minijinja::Environment<'static>>,
     /// Public pages and analytics answers kept between writes (see [`page_cache`]).
     pub(crate) page_cache: Arc<page_cache::PageCache>,
+    /// Credentials verified lately, honoured while the database does not answer.
+    pub(crate) verified: Arc<auth::Verified>,
+    /// Names the analytics answer shows, kept for an outage.
+    pub(crate) names: Arc<outage::Names>,
 }
 
 impl AppState {
@@ -143,6 +149,8 @@ impl AppState {
             i18n,
             env: Arc::new(env),
             page_cache: Arc::default(),
+            verified: Arc::new(auth::Verified::default()),
+            names: Arc::new(outage::Names::default()),
         })
     }
 
@@ -194,6 +202,16 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(api::dhis2::message::web_messages))
         .layer(middleware::from_fn(one_language_per_request))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            outage::retry_later,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::measure,
+        ))
+        // Outside the sign-in: read from this machine or with its own token (see `metrics`).
+        .route("/metrics", axum::routing::get(metrics::metrics))
         .with_state(state)
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn(no_store))
@@ -309,20 +327,33 @@ async fn same_origin_writes(req: Request, next: Next) -> Response {
 
 /// Serve until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    // Catch up every second with writes other processes committed to the same database, and
-    // audit the refused logins of the minutes that ended.
+    // Catch up with writes other processes committed to the same database — at once when
+    // PostgreSQL says one was committed, and every second whatever happens (the safety net,
+    // and the check that the database answers) — and audit the refused logins of the minutes
+    // that ended.
     let ticking = state.clone();
     let syncing = tokio::spawn(async move {
+        let signal = ticking.store.change_signal();
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        let mut following = true;
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            let ticked = match &signal {
+                Some(s) => tokio::select! {
+                    _ = tick.tick() => true,
+                    _ = s.notified() => false,
+                },
+                None => {
+                    tick.tick().await;
+                    true
+                }
+            };
             // A change that cannot be applied stops the follower (logged by the app, and
-            // `/api/health` says degraded); nothing past it is applied.
-            if following && ticking.app.sync().await.is_err() {
-                following = false;
+            // `/api/health` says degraded); nothing past it is applied. A database that does
+            // not answer is tried again at the next turn.
+            ticking.app.follow().await;
+            if ticked {
+                ticking.flush_login_audit(chrono::Utc::now()).await;
             }
-            ticking.flush_login_audit(chrono::Utc::now()).await;
         }
     });
     let served = serve_until_stopped(state.clone(), listener).await;

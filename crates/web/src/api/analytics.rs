@@ -204,7 +204,7 @@ pub(crate) async fn grid(
         .iter()
         .any(|d| matches!(d.kind, DataKind::Element { .. }))
     {
-        st.store.elements().await?
+        st.names.elements(st).await?
     } else {
         Vec::new()
     };
@@ -230,7 +230,7 @@ pub(crate) async fn grid(
         .iter()
         .any(|u| matches!(u.scope, chiso_engine::Scope::Group(_)))
     {
-        st.store.groups().await?
+        st.names.groups(st).await?
     } else {
         Vec::new()
     };

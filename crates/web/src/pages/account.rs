@@ -495,7 +495,10 @@ pub(crate) async fn change_password(
 }
 
 /// An internal failure: logged with its cause, shown as the plain error page.
-pub(crate) fn internal(st: &AppState, page: &Page, e: impl std::fmt::Debug) -> Response {
+pub(crate) fn internal<E: std::fmt::Debug + 'static>(st: &AppState, page: &Page, e: E) -> Response {
+    if crate::pages::unavailable_cause(&e) {
+        return page.respond(st, Err(crate::pages::PageError::Unavailable));
+    }
     tracing::error!(error = ?e, "account page failed");
     page.error(
         st,

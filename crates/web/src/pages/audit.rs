@@ -4,7 +4,6 @@
 use crate::auth::{allowed, Action, Who};
 use crate::format;
 use crate::i18n::{I18n, Lang};
-use crate::pages::internal;
 use crate::pages::{login_or_forbidden, Page, PageQuery};
 use crate::AppState;
 use axum::extract::{Query, State};
@@ -63,9 +62,7 @@ pub(crate) async fn audit_page(
     };
     let (rows, check) = match (st.store.audit(&query).await, st.store.verify_audit().await) {
         (Ok(r), Ok(c)) => (r, c),
-        (Err(e), _) | (_, Err(e)) => {
-            return page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e))
-        }
+        (Err(e), _) | (_, Err(e)) => return page.respond(&st, Err(e.into())),
     };
     let chain = match check.broken {
         None => st

@@ -349,7 +349,14 @@ fn report_path(page: &Page) -> String {
 
 /// An internal failure: logged with its cause, shown as the plain error page (never the
 /// database's text).
-pub(crate) fn internal_page(st: &AppState, page: &Page, e: impl std::fmt::Display) -> Response {
+pub(crate) fn internal_page<E: std::fmt::Display + 'static>(
+    st: &AppState,
+    page: &Page,
+    e: E,
+) -> Response {
+    if crate::pages::unavailable_cause(&e) {
+        return page.respond(st, Err(crate::pages::PageError::Unavailable));
+    }
     tracing::error!(error = %e, "page failed");
     page.error(
         st,
@@ -390,6 +397,10 @@ pub(crate) fn error_text(e: ApiError) -> (StatusCode, String) {
                 "Tệp quá lớn (tối đa {} MB) / The file is too large",
                 n / 1024 / 1024
             ),
+        ),
+        ApiError::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Cơ sở dữ liệu tạm thời không truy cập được; hãy thử lại sau / The database is unavailable for the moment; try again later".into(),
         ),
         ApiError::Internal(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -166,6 +166,11 @@ impl Page {
             Err(PageError::NotFound(message)) => self.error(st, StatusCode::NOT_FOUND, message),
             Err(PageError::Refused(status, message)) => self.error(st, status, message),
             Err(PageError::Denied) => login_or_forbidden(st, self, &self.who, &self.path),
+            Err(PageError::Unavailable) => self.error(
+                st,
+                StatusCode::SERVICE_UNAVAILABLE,
+                st.i18n.t(self.lang, "database-unavailable", &[]),
+            ),
             Err(PageError::Internal(cause)) => {
                 tracing::error!(error = %cause, path = %self.path, "page failed");
                 self.error(
@@ -259,9 +264,12 @@ impl Page {
     }
 }
 
-pub(crate) fn internal(e: impl std::fmt::Display) -> String {
-    tracing::error!(error = %e, "page failed");
-    "Lỗi nội bộ / internal error".into()
+/// Whether a failure is the store's, saying the database is unavailable (the 503 page then,
+/// not the internal error).
+pub(crate) fn unavailable_cause<E: 'static>(e: &E) -> bool {
+    (e as &dyn std::any::Any)
+        .downcast_ref::<chiso_store::StoreError>()
+        .is_some_and(|e| e.is_unavailable())
 }
 
 /// Why a page cannot be shown. An internal failure is logged with its cause and shown as the
@@ -274,6 +282,8 @@ pub(crate) enum PageError {
     Refused(StatusCode, String),
     /// Not for this person: the login page for someone not logged in, else "forbidden".
     Denied,
+    /// The database does not answer: 503, try again later.
+    Unavailable,
     /// A failure of the system; its cause is logged, never shown.
     Internal(String),
 }
@@ -289,6 +299,10 @@ impl From<chiso_store::StoreError> for PageError {
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
+            e if e.is_unavailable() => {
+                tracing::warn!(error = %e, "the database is unavailable");
+                PageError::Unavailable
+            }
             other => PageError::Internal(other.to_string()),
         }
     }
@@ -322,6 +336,7 @@ impl From<crate::error::ApiError> for PageError {
                     n / 1024 / 1024
                 ),
             ),
+            ApiError::Unavailable => PageError::Unavailable,
             ApiError::Internal(m) => PageError::Internal(m),
         }
     }

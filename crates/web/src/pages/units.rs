@@ -6,7 +6,6 @@ use crate::auth::{allowed, Action, Who};
 use crate::format;
 use crate::i18n::Lang;
 use crate::pages::frameworks::measure;
-use crate::pages::internal;
 use crate::pages::views::{self, CoverageNote, ViewQuery};
 use crate::pages::{login_or_forbidden, Page, PageQuery};
 use crate::AppState;
@@ -138,7 +137,7 @@ pub(crate) async fn unit_page(
     match unit_context(&st, lang, &c, view, may_live).await {
         Ok(Some(ctx)) => page.render(&st, StatusCode::OK, "unit.html", ctx),
         Ok(None) => not_found(&page),
-        Err(e) => page.error(&st, StatusCode::INTERNAL_SERVER_ERROR, internal(e)),
+        Err(e) => page.respond(&st, Err(e.into())),
     }
 }
 

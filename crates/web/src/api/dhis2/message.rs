@@ -202,6 +202,11 @@ impl From<crate::error::ApiError> for Dhis2Error {
                     ),
                 ),
             },
+            ApiError::Unavailable => Dhis2Error {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: None,
+                message: "cơ sở dữ liệu tạm thời không truy cập được; hãy thử lại sau / the database is unavailable for the moment; try again later".into(),
+            },
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 Dhis2Error {

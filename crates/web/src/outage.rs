@@ -1,0 +1,113 @@
+//! When the database does not answer: a request that needs it is answered 503 with
+//! `Retry-After` (JSON on the API, the error page elsewhere), logged and counted; a request
+//! that needs only the engine is still answered — anonymous reads where they are public, and
+//! those whose API token or session this server verified in the last minutes
+//! ([`crate::auth::Verified`]: while the database answers, every credential is still checked there first,
+//! so a revoked token or an ended session is refused at once).
+
+use crate::auth::Who;
+use crate::pages::{Page, PageQuery};
+use crate::AppState;
+use axum::extract::{Request, State};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::Mutex;
+
+/// The names of elements and groups the analytics answer shows (the engine holds their codes,
+/// not their names), as last read: read from the database while it answers, from here while it
+/// does not.
+#[derive(Default)]
+pub struct Names {
+    elements: Mutex<Option<std::sync::Arc<Vec<chiso_core::DataElement>>>>,
+    groups: Mutex<Option<std::sync::Arc<Vec<chiso_core::UnitGroup>>>>,
+}
+
+/// A read kept for the outage: the database's answer (remembered), else — when it is
+/// unavailable, or known to be so (then without waiting for it) — the last one remembered.
+async fn kept<T: Clone>(
+    st: &AppState,
+    memo: &Mutex<Option<std::sync::Arc<T>>>,
+    read: impl std::future::Future<Output = Result<T, chiso_store::StoreError>>,
+) -> Result<T, chiso_store::StoreError> {
+    if !st.app.database_reachable() {
+        if let Some(v) = memo.lock().ok().and_then(|m| m.clone()) {
+            return Ok(v.as_ref().clone());
+        }
+    }
+    match read.await {
+        Ok(v) => {
+            if let Ok(mut m) = memo.lock() {
+                *m = Some(std::sync::Arc::new(v.clone()));
+            }
+            Ok(v)
+        }
+        Err(e) if e.is_unavailable() => match memo.lock().ok().and_then(|m| m.clone()) {
+            Some(v) => Ok(v.as_ref().clone()),
+            None => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+impl Names {
+    pub(crate) async fn elements(
+        &self,
+        st: &AppState,
+    ) -> Result<Vec<chiso_core::DataElement>, chiso_store::StoreError> {
+        kept(st, &self.elements, st.store.elements()).await
+    }
+
+    pub(crate) async fn groups(
+        &self,
+        st: &AppState,
+    ) -> Result<Vec<chiso_core::UnitGroup>, chiso_store::StoreError> {
+        kept(st, &self.groups, st.store.groups()).await
+    }
+}
+
+/// Seconds a client should wait before trying again (`Retry-After`): the wait for a
+/// connection, at least 1 s.
+pub fn retry_after() -> u64 {
+    chiso_store::timeouts().map_or(5, |t| t.connect.as_secs().max(1))
+}
+
+/// The 503 of a request that needs the database: the API's JSON error, or the error page.
+fn unavailable(st: &AppState, uri: &Uri, headers: &HeaderMap) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError::Unavailable.into_response();
+    }
+    let lang = uri.query().and_then(|q| {
+        q.split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == "lang")
+            .map(|(_, v)| v.to_string())
+    });
+    let page = Page::new(&PageQuery { lang }, headers, uri, &Who::Anonymous);
+    let message = st.i18n.t(page.lang, "database-unavailable", &[]);
+    page.error(st, StatusCode::SERVICE_UNAVAILABLE, message)
+}
+
+/// Every 503 says when to try again, is counted (`chiso_http_unavailable_total`) and logged;
+/// one refused before its handler (by the sign-in, as JSON) is the error page on a page's path.
+pub(crate) async fn retry_later(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let (uri, headers) = (req.uri().clone(), req.headers().clone());
+    let mut r = next.run(req).await;
+    if r.status() == StatusCode::SERVICE_UNAVAILABLE {
+        let json = r
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/json"));
+        if json && !uri.path().starts_with("/api/") {
+            r = unavailable(&st, &uri, &headers);
+        }
+        r.headers_mut()
+            .entry(RETRY_AFTER)
+            .or_insert(HeaderValue::from(retry_after()));
+        st.app.metrics.unavailable();
+        tracing::warn!(path = %uri.path(), "answered 503: the database is unavailable or the engine stopped following it");
+    }
+    r
+}
