@@ -191,13 +191,13 @@ impl ParsedValue {
             ValueType::Date => {
                 let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
                     .map_err(|_| ValueError::NotADate(s.to_string()))?;
-                if s.len() != 10 {
+                let text = d.format("%Y-%m-%d").to_string();
+                // Four-digit years only: "-213-05-28" would print as "-0213-05-28" (found by
+                // the `value` fuzz target), which is not taken back.
+                if s.len() != 10 || text.len() != 10 {
                     return Err(ValueError::NotADate(s.to_string()));
                 }
-                Ok(ParsedValue {
-                    text: d.format("%Y-%m-%d").to_string(),
-                    num: None,
-                })
+                Ok(ParsedValue { text, num: None })
             }
         }
     }
@@ -375,6 +375,7 @@ mod tests {
         assert_eq!(p(ValueType::Date, "2023-05-09").unwrap().text, "2023-05-09");
         assert!(p(ValueType::Date, "09/05/2023").is_err());
         assert!(p(ValueType::Date, "2023-5-9").is_err());
+        assert!(p(ValueType::Date, "-213-05-28").is_err());
         assert_eq!(p(ValueType::Text, "  "), Err(ValueError::Empty));
     }
 
