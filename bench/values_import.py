@@ -46,7 +46,7 @@ def make_csv(binary, path, n):
         con = sqlite3.connect(os.path.join(d, "demo.db"))
         elements = con.execute(
             "SELECT code, value_type FROM data_elements WHERE breakdown IS NULL "
-            "AND value_type IN ('integer', 'number', 'percentage') ORDER BY code").fetchall()
+            "AND value_type IN ('integer', 'integer_zero_or_positive', 'number', 'percentage') ORDER BY code").fetchall()
         units = [u for (u,) in con.execute(
             "SELECT code FROM units WHERE valid_from IS NULL OR valid_from <= '2005-01-01' ORDER BY code")]
         con.close()

@@ -150,7 +150,7 @@ async def dhis2w_client(server, token):
         codes = {e.id for e in elements}
         check({"VB_DEN", "CB_TONG"} <= codes, f"data elements: {sorted(codes)}")
         vb = next(e for e in elements if e.id == "VB_DEN")
-        check(vb.valueType.value in ("INTEGER", "NUMBER") and vb.aggregationType.value == "SUM", f"{vb}")
+        check(vb.valueType.value == "INTEGER_ZERO_OR_POSITIVE" and vb.aggregationType.value == "SUM", f"{vb}")
         one = await client.data_elements.get("CB_TONG")
         check(one.code == "CB_TONG" and one.name, f"{one}")
         units = await client.organisation_units.list_all(level=1)

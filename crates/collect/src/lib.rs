@@ -151,19 +151,7 @@ pub(crate) fn heavy<T>(work: impl FnOnce() -> T) -> T {
 
 /// A value's type error, in Vietnamese.
 pub fn vi_value_error(e: &ValueError) -> String {
-    match e {
-        ValueError::NotANumber(s) => format!(
-            "'{s}' không phải là số (dùng dấu chấm thập phân, không dùng dấu phân cách hàng nghìn)"
-        ),
-        ValueError::NotAnInteger(s) => format!("'{s}' không phải là số nguyên"),
-        ValueError::PercentageOutOfRange(s) => {
-            format!("{s} không phải là tỷ lệ phần trăm từ 0 đến 100")
-        }
-        ValueError::NotABoolean(s) => format!("'{s}' không phải là Có/Không"),
-        ValueError::NotADate(s) => format!("'{s}' không phải là ngày (YYYY-MM-DD)"),
-        ValueError::Empty => "giá trị bị bỏ trống".into(),
-        ValueError::TooLong => "nội dung quá dài".into(),
-    }
+    e.vi()
 }
 
 /// Find a data set by code.

@@ -8,22 +8,38 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum ValueType {
     Number,
+    /// A whole number, negative or not (DHIS2's INTEGER).
     Integer,
+    /// A whole number above zero (DHIS2's INTEGER_POSITIVE).
+    IntegerPositive,
+    /// A whole number, zero or above: a count (DHIS2's INTEGER_ZERO_OR_POSITIVE).
+    IntegerZeroOrPositive,
+    /// A whole number below zero (DHIS2's INTEGER_NEGATIVE).
+    IntegerNegative,
     /// A number from 0 to 100.
     Percentage,
+    /// A number from 0 to 1 (DHIS2's UNIT_INTERVAL).
+    UnitInterval,
     /// Yes or no; counts as 1 or 0.
     Boolean,
+    /// Yes only; counts as 1 (DHIS2's TRUE_ONLY).
+    TrueOnly,
     Text,
     /// A calendar date, YYYY-MM-DD.
     Date,
 }
 
 impl ValueType {
-    pub const ALL: [ValueType; 6] = [
+    pub const ALL: [ValueType; 11] = [
         ValueType::Number,
         ValueType::Integer,
+        ValueType::IntegerPositive,
+        ValueType::IntegerZeroOrPositive,
+        ValueType::IntegerNegative,
         ValueType::Percentage,
+        ValueType::UnitInterval,
         ValueType::Boolean,
+        ValueType::TrueOnly,
         ValueType::Text,
         ValueType::Date,
     ];
@@ -31,20 +47,46 @@ impl ValueType {
         match self {
             ValueType::Number => "number",
             ValueType::Integer => "integer",
+            ValueType::IntegerPositive => "integer_positive",
+            ValueType::IntegerZeroOrPositive => "integer_zero_or_positive",
+            ValueType::IntegerNegative => "integer_negative",
             ValueType::Percentage => "percentage",
+            ValueType::UnitInterval => "unit_interval",
             ValueType::Boolean => "boolean",
+            ValueType::TrueOnly => "true_only",
             ValueType::Text => "text",
             ValueType::Date => "date",
+        }
+    }
+    /// Whole numbers only (of any sign or range).
+    pub fn is_integer(self) -> bool {
+        matches!(
+            self,
+            ValueType::Integer
+                | ValueType::IntegerPositive
+                | ValueType::IntegerZeroOrPositive
+                | ValueType::IntegerNegative
+        )
+    }
+    /// The smallest and largest number a value may be, where the type bounds it.
+    pub fn bounds(self) -> (Option<f64>, Option<f64>) {
+        match self {
+            ValueType::IntegerPositive => (Some(1.0), None),
+            ValueType::IntegerZeroOrPositive => (Some(0.0), None),
+            ValueType::IntegerNegative => (None, Some(-1.0)),
+            ValueType::Percentage => (Some(0.0), Some(100.0)),
+            ValueType::UnitInterval => (Some(0.0), Some(1.0)),
+            ValueType::Boolean | ValueType::TrueOnly => (Some(0.0), Some(1.0)),
+            ValueType::Number | ValueType::Integer | ValueType::Text | ValueType::Date => {
+                (None, None)
+            }
         }
     }
     pub fn parse(s: &str) -> Option<ValueType> {
         ValueType::ALL.into_iter().find(|t| t.as_str() == s)
     }
     pub fn is_numeric(self) -> bool {
-        matches!(
-            self,
-            ValueType::Number | ValueType::Integer | ValueType::Percentage | ValueType::Boolean
-        )
+        !matches!(self, ValueType::Text | ValueType::Date)
     }
 }
 

@@ -332,7 +332,7 @@ pub fn elements() -> Vec<DataElement> {
                 code: Code::parse(code).ok()?,
                 name_vi: vi.to_string(),
                 name_en: Some(en.to_string()),
-                value_type: ValueType::Integer,
+                value_type: ValueType::IntegerZeroOrPositive,
                 aggregation: AggregationType::Sum,
                 unit_of_measure: Some(uom.to_string()),
                 breakdown: None,

@@ -157,7 +157,7 @@ pub(crate) fn check_link(i: usize, l: &SuccessorLink, errors: &mut Vec<FieldErro
 
 /// A value checked against its element: the parsed value or the reason.
 pub(crate) fn parse_value(value_type: ValueType, raw: &str) -> Result<ParsedValue, String> {
-    ParsedValue::parse(value_type, raw).map_err(|e| e.to_string())
+    ParsedValue::parse(value_type, raw).map_err(|e| format!("{} / {e}", e.vi()))
 }
 
 /// One audit row, chained, ready to insert.

@@ -199,14 +199,48 @@ impl<B: SqlBackend> crate::ElementWrites for B {
                 );
             }
             if let Some(old) = existing.get(e.code.as_str()) {
-                if old.value_type != e.value_type || old.breakdown != e.breakdown {
+                if old.breakdown != e.breakdown {
                     let n: i64 = scalar("SELECT COUNT(*) FROM data_values WHERE element = $1")
                         .bind(e.code.as_str())
                         .fetch_one(&mut tx)
                         .await?;
                     if n > 0 {
+                        push_error(
+                            &mut errors,
+                            FieldError::new(
+                                Some(i),
+                                "breakdown",
+                                format!(
+                                    "{} already has {n} values; its breakdown cannot change",
+                                    e.code
+                                ),
+                            ),
+                        );
+                    }
+                } else if old.value_type != e.value_type {
+                    // A new type is taken when every stored value is a value of it, unchanged
+                    // (text and number): e.g. a count that was `integer` becomes
+                    // `integer_zero_or_positive` while none of its values is negative.
+                    let rows = stmt("SELECT value, num FROM data_values WHERE element = $1")
+                        .bind(e.code.as_str())
+                        .fetch_all(&mut tx)
+                        .await?;
+                    let mut misfits = 0usize;
+                    let mut first = None;
+                    for r in &rows {
+                        let text: String = r.get("value")?;
+                        let num: Option<f64> = r.get("num")?;
+                        let fits = chiso_core::ParsedValue::parse(e.value_type, &text)
+                            .is_ok_and(|p| p.text == text && p.num == num);
+                        if !fits {
+                            misfits += 1;
+                            first.get_or_insert(text);
+                        }
+                    }
+                    if let Some(example) = first {
                         push_error(&mut errors, FieldError::new(Some(i), "value_type",
-                            format!("{} already has {n} values; its value type and breakdown cannot change", e.code)));
+                            format!("{} has {misfits} stored values that are not of type {} (e.g. '{example}'); its value type cannot change to it",
+                                e.code, e.value_type.as_str())));
                     }
                 }
             }

@@ -171,11 +171,12 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static(value),
         )
     };
-    let (api, doc) = utoipa_axum::router::OpenApiRouter::with_openapi(
+    let (api, mut doc) = utoipa_axum::router::OpenApiRouter::with_openapi(
         <openapi::ApiDoc as utoipa::OpenApi>::openapi(),
     )
     .merge(api::routes())
     .split_for_parts();
+    openapi::common_responses(&mut doc);
     let doc = Arc::new(doc);
     let routes = Router::new().merge(pages::router()).merge(api).route(
         "/api/openapi.json",

@@ -65,13 +65,39 @@ fn validation(t: ValueType, cell: &str) -> Result<Option<DataValidation>, XlsxEr
             ))),
             "Giá trị phải là số nguyên.",
         ),
+        ValueType::IntegerPositive => (
+            DataValidation::new().allow_custom(Formula::new(format!(
+                "=AND(ISNUMBER({cell}),INT({cell})={cell},{cell}>0)"
+            ))),
+            "Giá trị phải là số nguyên lớn hơn 0.",
+        ),
+        ValueType::IntegerZeroOrPositive => (
+            DataValidation::new().allow_custom(Formula::new(format!(
+                "=AND(ISNUMBER({cell}),INT({cell})={cell},{cell}>=0)"
+            ))),
+            "Giá trị phải là số nguyên từ 0 trở lên.",
+        ),
+        ValueType::IntegerNegative => (
+            DataValidation::new().allow_custom(Formula::new(format!(
+                "=AND(ISNUMBER({cell}),INT({cell})={cell},{cell}<0)"
+            ))),
+            "Giá trị phải là số nguyên nhỏ hơn 0.",
+        ),
         ValueType::Percentage => (
             DataValidation::new().allow_decimal_number(DataValidationRule::Between(0.0, 100.0)),
             "Giá trị phải là số từ 0 đến 100.",
         ),
+        ValueType::UnitInterval => (
+            DataValidation::new().allow_decimal_number(DataValidationRule::Between(0.0, 1.0)),
+            "Giá trị phải là số từ 0 đến 1.",
+        ),
         ValueType::Boolean => (
             DataValidation::new().allow_list_strings(&["Có", "Không"])?,
             "Chọn Có hoặc Không.",
+        ),
+        ValueType::TrueOnly => (
+            DataValidation::new().allow_list_strings(&["Có"])?,
+            "Chỉ nhận Có (để trống nếu không).",
         ),
         ValueType::Date => (
             DataValidation::new().allow_date(DataValidationRule::Between(
@@ -102,15 +128,17 @@ fn write_value(
         return Ok(());
     };
     match t {
-        ValueType::Number | ValueType::Integer | ValueType::Percentage => match v.parse::<f64>() {
-            Ok(f) if f.is_finite() => {
-                ws.write_number_with_format(row, col, f, format)?;
+        t if t.is_numeric() && !matches!(t, ValueType::Boolean | ValueType::TrueOnly) => {
+            match v.parse::<f64>() {
+                Ok(f) if f.is_finite() => {
+                    ws.write_number_with_format(row, col, f, format)?;
+                }
+                _ => {
+                    ws.write_string_with_format(row, col, v, format)?;
+                }
             }
-            _ => {
-                ws.write_string_with_format(row, col, v, format)?;
-            }
-        },
-        ValueType::Boolean => {
+        }
+        ValueType::Boolean | ValueType::TrueOnly => {
             let shown = match v.to_lowercase().as_str() {
                 "true" | "1" | "có" => "Có",
                 "false" | "0" | "không" => "Không",
@@ -133,7 +161,7 @@ fn write_value(
                 ws.write_string_with_format(row, col, v, format)?;
             }
         },
-        ValueType::Text => {
+        _ => {
             ws.write_string_with_format(row, col, v, format)?;
         }
     }

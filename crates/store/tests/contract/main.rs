@@ -27,6 +27,7 @@ mod p06;
 mod plans;
 mod units;
 mod upgrade;
+mod value_types;
 mod values;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -329,6 +330,7 @@ contract_suite!(
     units::bad_units_are_refused_and_nothing_is_written,
     units::groups_and_successors,
     values::elements_and_breakdowns,
+    value_types::a_value_outside_its_type_is_refused_and_types_narrow_only_when_values_fit,
     values::values_are_written_read_and_audited,
     values::bad_values_are_refused_with_their_field_and_nothing_is_written,
     values::concurrent_writers_do_not_deadlock,

@@ -31,7 +31,7 @@ pub(crate) async fn elements_and_breakdowns(db: &Db) {
         ]
     );
 
-    // Once values exist, the value type is fixed.
+    // Once values exist, the value type changes only to one every stored value fits.
     s.write_values(&[val("VB_DEN", "22738", "2023", "10")], &actor())
         .await
         .unwrap();

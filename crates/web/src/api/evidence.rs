@@ -211,8 +211,10 @@ pub(crate) async fn upload_evidence(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
     Path((ds, unit, period)): Path<(String, String, String)>,
-    m: Multipart,
+    m: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<Evidence>, ApiError> {
+    // A body that is not a multipart form is the API's JSON 400, like any other bad body.
+    let m = m.map_err(|e| ApiError::bad("body", format!("not a multipart form: {e}")))?;
     let r = report(&st, &ds, &unit, &period).await?;
     require(&st, &who, Action::WriteData, &[r.unit.as_str()]).await?;
     let up = read_multipart(m).await?;

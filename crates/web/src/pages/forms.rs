@@ -81,6 +81,9 @@ pub(crate) async fn render_form(
         outlier: bool,
         input: &'static str,
         step: &'static str,
+        /// The bounds of the value type (a count is never below 0, a percentage 0–100).
+        min: Option<String>,
+        max: Option<String>,
         is_date: bool,
         compulsory: bool,
         violated: bool,
@@ -96,10 +99,10 @@ pub(crate) async fn render_form(
         .map(|f| {
             let key = f.key();
             let (input, step) = match f.value_type {
-                chiso_core::ValueType::Integer => ("number", "1"),
-                chiso_core::ValueType::Number | chiso_core::ValueType::Percentage => {
-                    ("number", "any")
-                }
+                t if t.is_integer() => ("number", "1"),
+                chiso_core::ValueType::Number
+                | chiso_core::ValueType::Percentage
+                | chiso_core::ValueType::UnitInterval => ("number", "any"),
                 // A text box, dd/mm/yyyy whatever the browser's language (a date input
                 // follows the browser's locale, mm/dd/yyyy on most machines).
                 chiso_core::ValueType::Date => ("text", ""),
@@ -147,6 +150,12 @@ pub(crate) async fn render_form(
                 outlier: f.outlier,
                 input,
                 step,
+                min: (input == "number")
+                    .then(|| f.value_type.bounds().0.map(|n| n.to_string()))
+                    .flatten(),
+                max: (input == "number")
+                    .then(|| f.value_type.bounds().1.map(|n| n.to_string()))
+                    .flatten(),
                 is_date: f.value_type == chiso_core::ValueType::Date,
                 compulsory: r.ds.is_compulsory(&f.element),
                 violated: violated.contains(f.element.as_str()) || flash.missing.contains(&key),

@@ -34,6 +34,7 @@ mod plans;
 // --- report ---
 mod report;
 mod urgent;
+mod value_types;
 mod views;
 mod walk_figures;
 mod walk_plans;

@@ -119,8 +119,13 @@ pub(crate) fn value_type_name(t: ValueType) -> &'static str {
     match t {
         ValueType::Number => "NUMBER",
         ValueType::Integer => "INTEGER",
+        ValueType::IntegerPositive => "INTEGER_POSITIVE",
+        ValueType::IntegerZeroOrPositive => "INTEGER_ZERO_OR_POSITIVE",
+        ValueType::IntegerNegative => "INTEGER_NEGATIVE",
         ValueType::Percentage => "PERCENTAGE",
+        ValueType::UnitInterval => "UNIT_INTERVAL",
         ValueType::Boolean => "BOOLEAN",
+        ValueType::TrueOnly => "TRUE_ONLY",
         ValueType::Text => "TEXT",
         ValueType::Date => "DATE",
     }
