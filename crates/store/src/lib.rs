@@ -15,6 +15,7 @@ mod common;
 mod elements;
 mod frameworks;
 mod geo;
+mod group;
 mod locks;
 mod migrate;
 mod p06;
@@ -44,6 +45,7 @@ pub use accounts::{LoginFailures, MAX_LOGIN_FAILURE_ROWS};
 pub use audit::AuditCheck;
 pub use chiso_core::StoredUnit;
 pub use geo::{BoundaryInput, GeoReads, GeoWrites, UnitGeography};
+pub use group::{shared_error, Group, ValueWrite};
 pub use p06::{
     access_hash, AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta, FileStore,
     P06Reads, P06Write, P06Writes, ResultQuery,
@@ -478,6 +480,8 @@ pub trait ValueWrites: ValueReads {
     ) -> Result<Changes>;
     /// Delete values (absent keys count as unchanged), with an audit row per deletion.
     async fn delete_values(&self, keys: &[ValueKey], actor: &Actor) -> Result<Changes>;
+    /// Several writes in one transaction, each all or nothing on its own (see [`Group`]).
+    async fn write_group(&self, writes: &[ValueWrite<'_>]) -> Result<Group>;
 }
 
 /// The audit log, the store's own facts and counts: reads.

@@ -179,8 +179,45 @@ impl<B: SqlBackend> crate::ValueReads for B {
     }
 }
 
+/// Delete some values and write others inside `tx`, all or nothing (the caller commits or
+/// rolls back). A deletion's error names its place in the deletions.
+pub(crate) async fn apply_values_tx<B: SqlBackend>(
+    tx: &mut Tx<B>,
+    values: &[DataValueInput],
+    deletes: &[ValueKey],
+    actor: &Actor,
+) -> Result<Changes, StoreError> {
+    let mut changes = if deletes.is_empty() {
+        Changes::default()
+    } else {
+        delete_values_tx(tx, deletes, actor)
+            .await
+            .map_err(|e| match e {
+                StoreError::Invalid(errors) => StoreError::Invalid(
+                    errors
+                        .into_iter()
+                        .map(|e| crate::FieldError {
+                            list: crate::ItemList::Deletions,
+                            ..e
+                        })
+                        .collect(),
+                ),
+                e => e,
+            })?
+    };
+    changes.add(write_values_tx(tx, values, actor).await?);
+    Ok(changes)
+}
+
 #[async_trait::async_trait]
 impl<B: SqlBackend> crate::ValueWrites for B {
+    async fn write_group(
+        &self,
+        writes: &[crate::ValueWrite<'_>],
+    ) -> Result<crate::Group, StoreError> {
+        crate::group::write_group(self, writes).await
+    }
+
     async fn write_values(
         &self,
         values: &[DataValueInput],
@@ -200,23 +237,7 @@ impl<B: SqlBackend> crate::ValueWrites for B {
         dry_run: bool,
     ) -> Result<Changes, StoreError> {
         let mut tx = self.begin_write().await?;
-        let mut changes = match delete_values_tx(&mut tx, deletes, actor).await {
-            Ok(c) => c,
-            // Each error says it counts in the deletions.
-            Err(StoreError::Invalid(errors)) => {
-                return Err(StoreError::Invalid(
-                    errors
-                        .into_iter()
-                        .map(|e| crate::FieldError {
-                            list: crate::ItemList::Deletions,
-                            ..e
-                        })
-                        .collect(),
-                ))
-            }
-            Err(e) => return Err(e),
-        };
-        changes.add(write_values_tx(&mut tx, values, actor).await?);
+        let changes = apply_values_tx(&mut tx, values, deletes, actor).await?;
         let started = std::time::Instant::now();
         if dry_run {
             tx.rollback().await?;
