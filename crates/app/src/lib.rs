@@ -10,6 +10,7 @@
 
 pub mod figures;
 mod geo;
+mod group;
 pub mod live;
 pub mod p06;
 pub mod report;
