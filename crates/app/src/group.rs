@@ -8,14 +8,31 @@
 //!
 //! A write of many values (an import) runs in a transaction of its own, under the same order.
 
-use crate::live::Shared;
 use chiso_core::{DataValueInput, ParsedValue, ValueType};
 use chiso_engine::Engine;
-use chiso_store::{shared_error, Actor, Changes, StoreError, ValueKey, ValueWrite};
+use chiso_store::{shared_error, Actor, Changes, Store, StoreError, ValueKey, ValueWrite};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
-use tokio::sync::{oneshot, MutexGuard};
+use tokio::sync::{oneshot, Mutex, MutexGuard, RwLock};
+
+/// What [`crate::Live`] holds, shared with the group committer.
+pub struct Shared {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) engine: RwLock<Engine>,
+    pub(crate) value_types: RwLock<HashMap<String, ValueType>>,
+    /// The commit order: held from a store write until the engine is locked to apply it, so
+    /// the engine applies writes in the order the store committed them.
+    pub(crate) writing: Mutex<()>,
+    /// This process's own writes against the follower (see [`Order`]).
+    pub(crate) order: Order,
+    /// Value writes waiting for the next group commit.
+    pub(crate) queue: std::sync::Mutex<Queue>,
+    /// The newest audit row this engine has seen (see [`crate::Live::sync`]).
+    pub(crate) seen: AtomicI64,
+    /// Whether value writes are applied to the engine (see [`crate::Live::without_updates`]).
+    pub(crate) updates: AtomicBool,
+}
 
 /// At most this many writes in one group.
 const GROUP_WRITES: usize = 256;

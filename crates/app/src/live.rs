@@ -2,6 +2,7 @@
 //! committed, to the engine — so the next analytics answer sees it — in the order the store
 //! committed them. Other processes' writes arrive through [`Live::sync`], as typed changes.
 
+use crate::group::Shared;
 use chiso_core::{Approval, Code, DataValueInput, Period, ValueType};
 use chiso_engine::{is_published, Change as Number, Engine, Input, PublishedKey};
 use chiso_store::{Actor, Change, Changes, Store, StoreError, ValueKey, ValueQuery};
@@ -21,24 +22,6 @@ impl std::ops::Deref for Live {
     fn deref(&self) -> &Shared {
         &self.shared
     }
-}
-
-/// What [`Live`] holds, shared with the group committer.
-pub struct Shared {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) engine: RwLock<Engine>,
-    pub(crate) value_types: RwLock<HashMap<String, ValueType>>,
-    /// The commit order: held from a store write until the engine is locked to apply it, so
-    /// the engine applies writes in the order the store committed them.
-    pub(crate) writing: Mutex<()>,
-    /// This process's own writes against the follower (see [`crate::group::Order`]).
-    pub(crate) order: crate::group::Order,
-    /// Value writes waiting for the next group commit.
-    pub(crate) queue: std::sync::Mutex<crate::group::Queue>,
-    /// The newest audit row this engine has seen (see [`Live::sync`]).
-    pub(crate) seen: AtomicI64,
-    /// Whether value writes are applied to the engine (see [`Live::without_updates`]).
-    updates: AtomicBool,
 }
 
 impl Shared {

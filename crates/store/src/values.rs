@@ -209,13 +209,71 @@ pub(crate) async fn apply_values_tx<B: SqlBackend>(
     Ok(changes)
 }
 
+/// The newest audit row's id inside the transaction.
+async fn head<B: SqlBackend>(tx: &mut Tx<B>) -> Result<i64, StoreError> {
+    scalar("SELECT COALESCE(MAX(id), 0) FROM audit_log")
+        .fetch_one(&mut *tx)
+        .await
+}
+
+/// One write inside its savepoint; the savepoint is rolled back when it fails or is a dry
+/// run. An error of the savepoint statements themselves ends the group (the outer `Err`).
+async fn one<B: SqlBackend>(
+    tx: &mut Tx<B>,
+    w: &crate::ValueWrite<'_>,
+) -> Result<Result<Changes, StoreError>, StoreError> {
+    stmt("SAVEPOINT chiso_write").execute(&mut *tx).await?;
+    let r = apply_values_tx(tx, w.values, w.deletes, w.actor).await;
+    if r.is_err() || w.dry_run {
+        stmt("ROLLBACK TO SAVEPOINT chiso_write")
+            .execute(&mut *tx)
+            .await?;
+    }
+    stmt("RELEASE SAVEPOINT chiso_write")
+        .execute(&mut *tx)
+        .await?;
+    Ok(r)
+}
+
+/// Run `writes` in one transaction (see the module's description). An error here means the
+/// transaction itself failed: nothing of the group was written.
+async fn write_group<B: SqlBackend>(
+    db: &B,
+    writes: &[crate::ValueWrite<'_>],
+) -> Result<crate::Group, StoreError> {
+    let mut tx = db.begin_write().await?;
+    // The chain's lock first (PostgreSQL): the head read below stays the head.
+    if !B::CHAIN_LOCK.is_empty() {
+        stmt(B::CHAIN_LOCK).execute(&mut tx).await?;
+    }
+    let head_before = head(&mut tx).await?;
+    let mut results = Vec::with_capacity(writes.len());
+    for w in writes {
+        results.push(one(&mut tx, w).await?);
+    }
+    let head_after = head(&mut tx).await?;
+    if results
+        .iter()
+        .any(|r| matches!(r, Ok(c) if c.changed() > 0))
+    {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    Ok(crate::Group {
+        results,
+        head_before,
+        head_after,
+    })
+}
+
 #[async_trait::async_trait]
 impl<B: SqlBackend> crate::ValueWrites for B {
     async fn write_group(
         &self,
         writes: &[crate::ValueWrite<'_>],
     ) -> Result<crate::Group, StoreError> {
-        crate::group::write_group(self, writes).await
+        write_group(self, writes).await
     }
 
     async fn write_values(
