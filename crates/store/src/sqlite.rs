@@ -79,10 +79,12 @@ fn synchronous_of(url: &str) -> Result<(String, SqliteSynchronous)> {
                 chosen = match v.to_ascii_lowercase().as_str() {
                     "full" => SqliteSynchronous::Full,
                     "normal" => SqliteSynchronous::Normal,
-                    _ => return Err(StoreError::BadUrl(format!(
+                    _ => {
+                        return Err(StoreError::BadUrl(format!(
                         "{url}: synchronous={v} — dùng synchronous=full hoặc synchronous=normal \
                              (use synchronous=full or synchronous=normal)"
-                    ))),
+                    )))
+                    }
                 }
             }
             _ => kept.push(pair),
