@@ -10,6 +10,7 @@
 
 pub mod figures;
 mod geo;
+mod group;
 mod health;
 pub mod live;
 pub mod metrics;

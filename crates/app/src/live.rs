@@ -2,25 +2,53 @@
 //! committed, to the engine — so the next analytics answer sees it — in the order the store
 //! committed them. Other processes' writes arrive through [`Live::sync`], as typed changes.
 
-use chiso_core::{Approval, Code, DataValueInput, ParsedValue, Period, ValueType};
+use crate::group::Shared;
+use chiso_core::{Approval, Code, DataValueInput, Period, ValueType};
 use chiso_engine::{is_published, Change as Number, Engine, Input, PublishedKey};
 use chiso_store::{Actor, Change, Changes, Store, StoreError, ValueKey, ValueQuery};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
-use tokio::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
 
+/// The engine kept in step with the store (see the module's description). Shared with the
+/// task that commits groups of writes ([`crate::group`]).
 pub struct Live {
-    store: Arc<dyn Store>,
-    engine: RwLock<Engine>,
-    value_types: RwLock<HashMap<String, ValueType>>,
-    /// Held from the store write to the engine update, so the engine applies writes in the
-    /// order the store committed them.
-    writing: Mutex<()>,
-    /// The newest audit row this engine has seen (see [`Live::sync`]).
-    seen: AtomicI64,
-    /// Whether value writes are applied to the engine (see [`Live::without_updates`]).
-    updates: bool,
+    shared: Arc<Shared>,
+}
+
+impl std::ops::Deref for Live {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+impl Shared {
+    fn new(store: Arc<dyn Store>, engine: Engine, types: HashMap<String, ValueType>) -> Shared {
+        Shared {
+            store,
+            engine: RwLock::new(engine),
+            value_types: RwLock::new(types),
+            writing: Mutex::new(()),
+            order: Default::default(),
+            queue: Default::default(),
+            seen: AtomicI64::new(0),
+            updates: AtomicBool::new(true),
+        }
+    }
+
+    /// Whether committed writes are brought into this engine.
+    pub fn updates(&self) -> bool {
+        self.updates.load(Ordering::SeqCst)
+    }
+}
+
+/// The audit rows a page of changes comes from (a large write's batch row is one).
+fn rows_in(list: &[chiso_store::Committed]) -> usize {
+    let mut ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+    ids.dedup();
+    ids.len()
 }
 
 /// Read everything the engine is built from.
@@ -108,40 +136,29 @@ impl Live {
         let seen = store.last_audit_id().await?;
         let value_types = value_types_of(store.as_ref()).await?;
         let engine = engine_from(store.as_ref()).await?;
+        let shared = Shared::new(store, engine, value_types);
+        shared.seen.store(seen, Ordering::SeqCst);
         Ok(Live {
-            store,
-            engine: RwLock::new(engine),
-            value_types: RwLock::new(value_types),
-            writing: Mutex::new(()),
-            seen: AtomicI64::new(seen),
-            updates: true,
+            shared: Arc::new(shared),
         })
     }
 
     /// For one command that writes and exits (the command line): value writes go to the store
     /// only, and the engine keeps the state it was loaded with — nothing reads it afterwards,
     /// and a running server catches up from the audit log ([`Live::sync`]).
-    pub fn without_updates(mut self) -> Live {
-        self.updates = false;
+    pub fn without_updates(self) -> Live {
+        self.updates.store(false, Ordering::SeqCst);
         self
     }
 
     /// For a command that writes what no engine is built from here (accounts, tokens, units
     /// from the statistics office's files): no engine is loaded and none is kept up to date.
     pub fn unloaded(store: Arc<dyn Store>) -> Live {
+        let shared = Shared::new(store, Engine::build(Input::default()), HashMap::new());
+        shared.updates.store(false, Ordering::SeqCst);
         Live {
-            store,
-            engine: RwLock::new(Engine::build(Input::default())),
-            value_types: RwLock::new(HashMap::new()),
-            writing: Mutex::new(()),
-            seen: AtomicI64::new(0),
-            updates: false,
+            shared: Arc::new(shared),
         }
-    }
-
-    /// Whether committed writes are brought into this engine.
-    pub fn updates(&self) -> bool {
-        self.updates
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -153,9 +170,9 @@ impl Live {
         self.engine.read().await
     }
 
-    /// Hold the write order for a write the engine learns of by a rebuild.
-    pub(crate) async fn writing(&self) -> MutexGuard<'_, ()> {
-        self.writing.lock().await
+    /// Hold the write order for a write of this process (see [`crate::group::Ordered`]).
+    pub(crate) async fn writing(&self) -> crate::group::Ordered<'_> {
+        crate::group::Ordered::take(self).await
     }
 
     /// Rebuild the engine from the store (after units, elements or indicators change); the
@@ -170,7 +187,7 @@ impl Live {
 
     /// Rebuild the engine from the store.
     pub async fn reload(&self) -> Result<(), StoreError> {
-        let _w = self.writing.lock().await;
+        let _w = self.writing().await;
         self.rebuild().await
     }
 
@@ -186,69 +203,10 @@ impl Live {
     /// cannot be read is an error and nothing past it is applied.
     pub async fn sync(&self) -> Result<usize, StoreError> {
         const PAGE: i64 = 10_000;
-        let _w = self.writing.lock().await;
         let mut total = 0;
         loop {
-            let after = self.seen.load(Ordering::SeqCst);
-            let list = self.store.changes_since(after, PAGE).await?;
-            let Some(last) = list.last().map(|c| c.id) else {
-                break;
-            };
-            let rows_read = {
-                let mut ids: Vec<i64> = list.iter().map(|c| c.id).collect();
-                ids.dedup();
-                ids.len()
-            };
+            let rows_read = self.sync_page(PAGE).await?;
             total += rows_read;
-            if list.iter().any(|c| c.change == Change::Structure) {
-                self.rebuild().await?;
-            } else {
-                // Applied in commit order: a report's values before its approval.
-                let mut engine = self.engine.write().await;
-                let mut numbers = Vec::new();
-                for c in list {
-                    match c.change {
-                        Change::Value { key, value } => numbers.push(Number {
-                            element: key.element,
-                            unit: key.unit,
-                            period: key.period,
-                            option: key.breakdown,
-                            published: value.as_ref().is_some_and(|v| is_published(&v.source)),
-                            num: value.and_then(|v| v.num),
-                        }),
-                        Change::Completion {
-                            completion: c,
-                            received,
-                        } => {
-                            engine.apply(&std::mem::take(&mut numbers));
-                            engine.set_completion(
-                                &c.data_set,
-                                &c.unit,
-                                c.period,
-                                received.then_some(c.on_time),
-                            );
-                        }
-                        Change::Approval { approval, approved } => {
-                            engine.apply(&std::mem::take(&mut numbers));
-                            engine.set_approval_steps(
-                                &approval.data_set,
-                                &approval.unit,
-                                approval.period,
-                                if approved {
-                                    approval.step
-                                } else {
-                                    approval.step.saturating_sub(1)
-                                },
-                            );
-                        }
-                        Change::Structure | Change::Other => {}
-                    }
-                }
-                if !numbers.is_empty() {
-                    engine.apply(&numbers);
-                }
-            }
-            self.seen.store(last, Ordering::SeqCst);
             if (rows_read as i64) < PAGE {
                 break;
             }
@@ -256,35 +214,103 @@ impl Live {
         Ok(total)
     }
 
-    /// Write values to the store (checked, audited, all or nothing), then to the engine.
+    /// One page of changes past the last one seen; the number of audit rows read. The page is
+    /// read outside every lock and applied under the engine's, unless a write of this process
+    /// committed meanwhile (its change is newer than the page): then read again, and after a
+    /// few tries — or for a change of structure — read under the commit order.
+    async fn sync_page(&self, page: i64) -> Result<usize, StoreError> {
+        for _ in 0..3 {
+            let mark = self.order.mark();
+            let after = self.seen();
+            let list = self.store.changes_since(after, page).await?;
+            if list.is_empty() {
+                return Ok(0);
+            }
+            if list.iter().any(|c| c.change == Change::Structure) {
+                break;
+            }
+            let mut engine = self.engine.write().await;
+            if !self.order.still(mark) || self.seen() != after {
+                continue;
+            }
+            return Ok(self.apply_page(&mut engine, list));
+        }
+        let _w = self.writing.lock().await;
+        let list = self.store.changes_since(self.seen(), page).await?;
+        let Some(last) = list.last().map(|c| c.id) else {
+            return Ok(0);
+        };
+        if list.iter().any(|c| c.change == Change::Structure) {
+            self.rebuild().await?;
+            self.seen.store(last, Ordering::SeqCst);
+            return Ok(rows_in(&list));
+        }
+        let mut engine = self.engine.write().await;
+        Ok(self.apply_page(&mut engine, list))
+    }
+
+    /// Apply a page of changes (no change of structure among them) in commit order — a
+    /// report's values before its approval — and note the last row as seen. The caller holds
+    /// the engine's lock.
+    fn apply_page(&self, engine: &mut Engine, list: Vec<chiso_store::Committed>) -> usize {
+        let Some(last) = list.last().map(|c| c.id) else {
+            return 0;
+        };
+        let rows_read = rows_in(&list);
+        let mut numbers = Vec::new();
+        for c in list {
+            match c.change {
+                Change::Value { key, value } => numbers.push(Number {
+                    element: key.element,
+                    unit: key.unit,
+                    period: key.period,
+                    option: key.breakdown,
+                    published: value.as_ref().is_some_and(|v| is_published(&v.source)),
+                    num: value.and_then(|v| v.num),
+                }),
+                Change::Completion {
+                    completion: c,
+                    received,
+                } => {
+                    engine.apply(&std::mem::take(&mut numbers));
+                    engine.set_completion(
+                        &c.data_set,
+                        &c.unit,
+                        c.period,
+                        received.then_some(c.on_time),
+                    );
+                }
+                Change::Approval { approval, approved } => {
+                    engine.apply(&std::mem::take(&mut numbers));
+                    engine.set_approval_steps(
+                        &approval.data_set,
+                        &approval.unit,
+                        approval.period,
+                        if approved {
+                            approval.step
+                        } else {
+                            approval.step.saturating_sub(1)
+                        },
+                    );
+                }
+                Change::Structure | Change::Other => {}
+            }
+        }
+        if !numbers.is_empty() {
+            engine.apply(&numbers);
+        }
+        self.seen.store(last, Ordering::SeqCst);
+        rows_read
+    }
+
+    /// Write values to the store (checked, audited, all or nothing), then to the engine —
+    /// in a group commit with the writes waiting beside it (see [`crate::group`]).
     pub async fn write_values(
         &self,
         values: &[DataValueInput],
         actor: &Actor,
     ) -> Result<Changes, StoreError> {
-        let _w = self.writing.lock().await;
-        let changes = self.store.write_values(values, actor).await?;
-        if self.updates && changes.changed() > 0 {
-            let published = self.published_flags(values).await?;
-            let types = self.value_types.read().await;
-            let applied: Vec<Number> = values
-                .iter()
-                .zip(published)
-                .map(|(v, published)| Number {
-                    element: v.element.clone(),
-                    unit: v.unit.clone(),
-                    period: v.period,
-                    option: v.breakdown.clone(),
-                    num: types
-                        .get(v.element.as_str())
-                        .and_then(|t| ParsedValue::parse(*t, &v.value).ok())
-                        .and_then(|p| p.num),
-                    published,
-                })
-                .collect();
-            self.engine.write().await.apply(&applied);
-        }
-        Ok(changes)
+        self.shared.submit(values, &[], actor, false).await
     }
 
     /// Delete some values and write others in one store transaction (all or nothing), then
@@ -297,40 +323,7 @@ impl Live {
         actor: &Actor,
         dry_run: bool,
     ) -> Result<Changes, StoreError> {
-        let _w = self.writing.lock().await;
-        let changes = self
-            .store
-            .apply_values(values, deletes, actor, dry_run)
-            .await?;
-        if self.updates && !dry_run && changes.changed() > 0 {
-            let published = self.published_flags(values).await?;
-            let types = self.value_types.read().await;
-            let deleted = deletes.iter().map(|k| {
-                (
-                    k.element.as_str(),
-                    k.breakdown.as_ref().map(|b| b.as_str()),
-                    k.unit.as_str(),
-                    k.period,
-                    None,
-                    false,
-                )
-            });
-            let written = values.iter().zip(published).map(|(v, published)| {
-                (
-                    v.element.as_str(),
-                    v.breakdown.as_ref().map(|b| b.as_str()),
-                    v.unit.as_str(),
-                    v.period,
-                    types
-                        .get(v.element.as_str())
-                        .and_then(|t| ParsedValue::parse(*t, &v.value).ok())
-                        .and_then(|p| p.num),
-                    published,
-                )
-            });
-            self.engine.write().await.apply_each(deleted.chain(written));
-        }
-        Ok(changes)
+        self.shared.submit(values, deletes, actor, dry_run).await
     }
 
     /// Record a report as received, or taken back, in the store and then the engine.
@@ -340,7 +333,7 @@ impl Live {
         received: bool,
         actor: &Actor,
     ) -> Result<bool, StoreError> {
-        let _w = self.writing.lock().await;
+        let _w = self.writing().await;
         let c = completion;
         let changed = if received {
             self.store.complete(c, actor).await?
@@ -349,7 +342,7 @@ impl Live {
                 .uncomplete(&c.data_set, &c.unit, &c.period, actor)
                 .await?
         };
-        if changed && self.updates {
+        if changed && self.updates() {
             self.engine.write().await.set_completion(
                 &c.data_set,
                 &c.unit,
@@ -366,30 +359,59 @@ impl Live {
         keys: &[ValueKey],
         actor: &Actor,
     ) -> Result<Changes, StoreError> {
-        let _w = self.writing.lock().await;
-        let changes = self.store.delete_values(keys, actor).await?;
-        if self.updates && changes.deleted > 0 {
-            let applied: Vec<Number> = keys
-                .iter()
-                .map(|k| Number {
-                    element: k.element.clone(),
-                    unit: k.unit.clone(),
-                    period: k.period,
-                    option: k.breakdown.clone(),
-                    num: None,
-                    published: false,
-                })
-                .collect();
-            self.engine.write().await.apply(&applied);
-        }
-        Ok(changes)
+        self.shared.submit(&[], keys, actor, false).await
     }
 
+    /// Record an approval step in the store, then the engine (the report's values enter the
+    /// official view when the step is the last of its chain).
+    pub async fn approve(&self, a: &Approval, actor: &Actor) -> Result<(), StoreError> {
+        let _w = self.writing().await;
+        self.store.approve(a, actor).await?;
+        if self.updates() {
+            self.engine
+                .write()
+                .await
+                .set_approval_steps(&a.data_set, &a.unit, a.period, a.step);
+        }
+        Ok(())
+    }
+
+    /// Take back a report's last approval step in the store, then in the engine (its values
+    /// leave the official view). Returns the step taken back.
+    pub async fn unapprove(
+        &self,
+        data_set: &Code,
+        unit: &Code,
+        period: &Period,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<u8, StoreError> {
+        let _w = self.writing().await;
+        let step = self
+            .store
+            .unapprove(data_set, unit, period, reason, actor)
+            .await?;
+        if self.updates() {
+            self.engine.write().await.set_approval_steps(
+                data_set,
+                unit,
+                *period,
+                step.saturating_sub(1),
+            );
+        }
+        Ok(step)
+    }
+}
+
+impl Shared {
     /// Whether each value written stands in the store as published or derived. A value sent
     /// again unchanged keeps the source it had, so where a data set collects the element and
     /// the source sent differs from the one the engine holds, the stored one is read back.
     /// The caller holds the write order.
-    async fn published_flags(&self, values: &[DataValueInput]) -> Result<Vec<bool>, StoreError> {
+    pub(crate) async fn published_flags(
+        &self,
+        values: &[DataValueInput],
+    ) -> Result<Vec<bool>, StoreError> {
         let mut flags: Vec<bool> = values.iter().map(|v| is_published(&v.source)).collect();
         let doubtful: Vec<usize> = {
             let e = self.engine.read().await;
@@ -448,45 +470,5 @@ impl Live {
             }
         }
         Ok(flags)
-    }
-
-    /// Record an approval step in the store, then the engine (the report's values enter the
-    /// official view when the step is the last of its chain).
-    pub async fn approve(&self, a: &Approval, actor: &Actor) -> Result<(), StoreError> {
-        let _w = self.writing.lock().await;
-        self.store.approve(a, actor).await?;
-        if self.updates {
-            self.engine
-                .write()
-                .await
-                .set_approval_steps(&a.data_set, &a.unit, a.period, a.step);
-        }
-        Ok(())
-    }
-
-    /// Take back a report's last approval step in the store, then in the engine (its values
-    /// leave the official view). Returns the step taken back.
-    pub async fn unapprove(
-        &self,
-        data_set: &Code,
-        unit: &Code,
-        period: &Period,
-        reason: &str,
-        actor: &Actor,
-    ) -> Result<u8, StoreError> {
-        let _w = self.writing.lock().await;
-        let step = self
-            .store
-            .unapprove(data_set, unit, period, reason, actor)
-            .await?;
-        if self.updates {
-            self.engine.write().await.set_approval_steps(
-                data_set,
-                unit,
-                *period,
-                step.saturating_sub(1),
-            );
-        }
-        Ok(step)
     }
 }

@@ -15,6 +15,8 @@ mod common;
 mod elements;
 mod frameworks;
 mod geo;
+mod group;
+mod hashes;
 mod locks;
 mod migrate;
 mod outage;
@@ -46,6 +48,8 @@ pub use accounts::{LoginFailures, MAX_LOGIN_FAILURE_ROWS};
 pub use audit::AuditCheck;
 pub use chiso_core::StoredUnit;
 pub use geo::{BoundaryInput, GeoReads, GeoWrites, UnitGeography};
+pub use group::{shared_error, Group, ValueWrite};
+pub use hashes::{audit_hash, secret_hash};
 pub use outage::{set_timeouts, timeouts, Liveness, PoolUse, Timeouts, CHANGES_CHANNEL};
 pub use p06::{
     access_hash, p06_files_dir, AccessEntry, AccessQuery, AccessRecord, DossierQuery, FileMeta,
@@ -334,47 +338,6 @@ pub struct TokenRecord {
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// SHA-256 of a secret, as hex (how session ids and API tokens are stored).
-pub fn secret_hash(secret: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// The hash of one audit row, chained to the previous row's hash. Every field is written
-/// with its length first, so no two different rows hash the same text.
-#[allow(clippy::too_many_arguments)]
-pub fn audit_hash(
-    prev: &str,
-    at: chrono::DateTime<chrono::Utc>,
-    actor: &str,
-    via: &str,
-    action: &str,
-    entity: &str,
-    old: Option<&str>,
-    new: Option<&str>,
-) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    let mut field = |s: Option<&str>| match s {
-        None => h.update(b"-;"),
-        Some(s) => {
-            h.update(itoa::Buffer::new().format(s.len()).as_bytes());
-            h.update(b":");
-            h.update(s.as_bytes());
-            h.update(b";");
-        }
-    };
-    field(Some(prev));
-    field(Some(&at.timestamp_micros().to_string()));
-    field(Some(actor));
-    field(Some(via));
-    field(Some(action));
-    field(Some(entity));
-    field(old);
-    field(new);
-    hex::encode(h.finalize())
-}
-
 /// Row counts of the main tables.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -485,6 +448,8 @@ pub trait ValueWrites: ValueReads {
     ) -> Result<Changes>;
     /// Delete values (absent keys count as unchanged), with an audit row per deletion.
     async fn delete_values(&self, keys: &[ValueKey], actor: &Actor) -> Result<Changes>;
+    /// Several writes in one transaction, each all or nothing on its own (see [`Group`]).
+    async fn write_group(&self, writes: &[ValueWrite<'_>]) -> Result<Group>;
 }
 
 /// The audit log, the store's own facts and counts: reads.

@@ -1,6 +1,7 @@
-//! The SQLite backend: the embedded default. WAL journal, `synchronous=NORMAL`, a busy
-//! timeout, foreign keys on, and every write transaction opened with `BEGIN IMMEDIATE` so that
-//! two writers never deadlock upgrading a read lock.
+//! The SQLite backend: the embedded default. WAL journal, `synchronous=FULL` (a write is on
+//! disk when it is acknowledged; `?synchronous=normal` in the URL trades that for speed), a
+//! busy timeout, foreign keys on, and every write transaction opened with `BEGIN IMMEDIATE` so
+//! that two writers never deadlock upgrading a read lock.
 
 use crate::bulk::ValueOut;
 use crate::migrate;
@@ -16,11 +17,12 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Open (creating the file when missing) and migrate. `url` is `sqlite://PATH`.
     pub async fn open(url: &str) -> Result<SqliteStore> {
-        let opts = SqliteConnectOptions::from_str(url)
+        let (rest, synchronous) = synchronous_of(url)?;
+        let opts = SqliteConnectOptions::from_str(&rest)
             .map_err(|e| StoreError::BadUrl(format!("{url}: {e}")))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             // Another process holding the write lock is waited for as long as a statement.
             .busy_timeout(crate::outage::busy_wait())
             .foreign_keys(true)
@@ -76,6 +78,39 @@ impl crate::Liveness for SqliteStore {
     fn change_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
         None
     }
+}
+
+/// The URL without its `synchronous=full|normal` parameter (chiso's own, not the driver's),
+/// and that setting: FULL unless the URL asks for NORMAL.
+fn synchronous_of(url: &str) -> Result<(String, SqliteSynchronous)> {
+    let Some((path, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), SqliteSynchronous::Full));
+    };
+    let mut chosen = SqliteSynchronous::Full;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("synchronous", v)) => {
+                chosen = match v.to_ascii_lowercase().as_str() {
+                    "full" => SqliteSynchronous::Full,
+                    "normal" => SqliteSynchronous::Normal,
+                    _ => {
+                        return Err(StoreError::BadUrl(format!(
+                        "{url}: synchronous={v} — dùng synchronous=full hoặc synchronous=normal \
+                             (use synchronous=full or synchronous=normal)"
+                    )))
+                    }
+                }
+            }
+            _ => kept.push(pair),
+        }
+    }
+    let rest = if kept.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    };
+    Ok((rest, chosen))
 }
 
 crate::sql::sqlx_backend!(
@@ -463,4 +498,40 @@ async fn insert_audit_rows(
         b.build().execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn synchronous(url: &str) -> i64 {
+        let s = SqliteStore::open(url).await.unwrap();
+        let level = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+        s.pool.close().await;
+        level
+    }
+
+    #[tokio::test]
+    async fn acknowledged_writes_are_on_disk_unless_the_url_says_otherwise() {
+        let dir = std::env::temp_dir().join(format!("chiso-synchronous-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("s.db").display());
+        assert_eq!(synchronous(&url).await, 2, "FULL by default");
+        assert_eq!(synchronous(&format!("{url}?synchronous=normal")).await, 1);
+        assert_eq!(
+            synchronous(&format!("{url}?synchronous=FULL&mode=rwc")).await,
+            2
+        );
+        match SqliteStore::open(&format!("{url}?synchronous=off"))
+            .await
+            .err()
+        {
+            Some(StoreError::BadUrl(m)) => assert!(m.contains("synchronous=off"), "{m}"),
+            other => panic!("expected the URL refused, got {other:?}"),
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

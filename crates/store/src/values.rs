@@ -179,8 +179,103 @@ impl<B: SqlBackend> crate::ValueReads for B {
     }
 }
 
+/// Delete some values and write others inside `tx`, all or nothing (the caller commits or
+/// rolls back). A deletion's error names its place in the deletions.
+pub(crate) async fn apply_values_tx<B: SqlBackend>(
+    tx: &mut Tx<B>,
+    values: &[DataValueInput],
+    deletes: &[ValueKey],
+    actor: &Actor,
+) -> Result<Changes, StoreError> {
+    let mut changes = if deletes.is_empty() {
+        Changes::default()
+    } else {
+        delete_values_tx(tx, deletes, actor)
+            .await
+            .map_err(|e| match e {
+                StoreError::Invalid(errors) => StoreError::Invalid(
+                    errors
+                        .into_iter()
+                        .map(|e| crate::FieldError {
+                            list: crate::ItemList::Deletions,
+                            ..e
+                        })
+                        .collect(),
+                ),
+                e => e,
+            })?
+    };
+    changes.add(write_values_tx(tx, values, actor).await?);
+    Ok(changes)
+}
+
+/// The newest audit row's id inside the transaction.
+async fn head<B: SqlBackend>(tx: &mut Tx<B>) -> Result<i64, StoreError> {
+    scalar("SELECT COALESCE(MAX(id), 0) FROM audit_log")
+        .fetch_one(&mut *tx)
+        .await
+}
+
+/// One write inside its savepoint; the savepoint is rolled back when it fails or is a dry
+/// run. An error of the savepoint statements themselves ends the group (the outer `Err`).
+async fn one<B: SqlBackend>(
+    tx: &mut Tx<B>,
+    w: &crate::ValueWrite<'_>,
+) -> Result<Result<Changes, StoreError>, StoreError> {
+    stmt("SAVEPOINT chiso_write").execute(&mut *tx).await?;
+    let r = apply_values_tx(tx, w.values, w.deletes, w.actor).await;
+    if r.is_err() || w.dry_run {
+        stmt("ROLLBACK TO SAVEPOINT chiso_write")
+            .execute(&mut *tx)
+            .await?;
+    }
+    stmt("RELEASE SAVEPOINT chiso_write")
+        .execute(&mut *tx)
+        .await?;
+    Ok(r)
+}
+
+/// Run `writes` in one transaction (see the module's description). An error here means the
+/// transaction itself failed: nothing of the group was written.
+async fn write_group<B: SqlBackend>(
+    db: &B,
+    writes: &[crate::ValueWrite<'_>],
+) -> Result<crate::Group, StoreError> {
+    let mut tx = db.begin_write().await?;
+    // The chain's lock first (PostgreSQL): the head read below stays the head.
+    if !B::CHAIN_LOCK.is_empty() {
+        stmt(B::CHAIN_LOCK).execute(&mut tx).await?;
+    }
+    let head_before = head(&mut tx).await?;
+    let mut results = Vec::with_capacity(writes.len());
+    for w in writes {
+        results.push(one(&mut tx, w).await?);
+    }
+    let head_after = head(&mut tx).await?;
+    if results
+        .iter()
+        .any(|r| matches!(r, Ok(c) if c.changed() > 0))
+    {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    Ok(crate::Group {
+        results,
+        head_before,
+        head_after,
+    })
+}
+
 #[async_trait::async_trait]
 impl<B: SqlBackend> crate::ValueWrites for B {
+    async fn write_group(
+        &self,
+        writes: &[crate::ValueWrite<'_>],
+    ) -> Result<crate::Group, StoreError> {
+        write_group(self, writes).await
+    }
+
     async fn write_values(
         &self,
         values: &[DataValueInput],
@@ -200,23 +295,7 @@ impl<B: SqlBackend> crate::ValueWrites for B {
         dry_run: bool,
     ) -> Result<Changes, StoreError> {
         let mut tx = self.begin_write().await?;
-        let mut changes = match delete_values_tx(&mut tx, deletes, actor).await {
-            Ok(c) => c,
-            // Each error says it counts in the deletions.
-            Err(StoreError::Invalid(errors)) => {
-                return Err(StoreError::Invalid(
-                    errors
-                        .into_iter()
-                        .map(|e| crate::FieldError {
-                            list: crate::ItemList::Deletions,
-                            ..e
-                        })
-                        .collect(),
-                ))
-            }
-            Err(e) => return Err(e),
-        };
-        changes.add(write_values_tx(&mut tx, values, actor).await?);
+        let changes = apply_values_tx(&mut tx, values, deletes, actor).await?;
         let started = std::time::Instant::now();
         if dry_run {
             tx.rollback().await?;

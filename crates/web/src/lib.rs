@@ -11,8 +11,8 @@ pub mod format;
 pub mod i18n;
 pub mod metrics;
 pub mod openapi;
-pub(crate) mod page_cache;
 pub mod outage;
+pub(crate) mod page_cache;
 pub(crate) mod pages;
 pub mod params;
 

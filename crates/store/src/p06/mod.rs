@@ -204,7 +204,6 @@ pub fn p06_files_dir(database_url: &str) -> Option<std::path::PathBuf> {
     }
 }
 
-
 impl FilesDir for crate::SqliteStore {
     fn files_dir(&self) -> Option<std::path::PathBuf> {
         FileStore::beside(self.pool.connect_options().get_filename())

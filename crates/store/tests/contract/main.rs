@@ -22,6 +22,7 @@ mod accounts;
 mod collection;
 mod compulsory;
 mod geo;
+mod group;
 mod large_writes;
 mod p06;
 mod plans;
@@ -334,6 +335,7 @@ contract_suite!(
     values::values_are_written_read_and_audited,
     values::bad_values_are_refused_with_their_field_and_nothing_is_written,
     values::concurrent_writers_do_not_deadlock,
+    group::a_group_commits_each_write_on_its_own,
     values::indicators_are_checked_and_stored,
     values::frameworks_and_targets,
     values::the_audit_log_is_a_hash_chain,
