@@ -252,9 +252,12 @@ async fn write_group<B: SqlBackend>(
         results.push(one(&mut tx, w).await?);
     }
     let head_after = head(&mut tx).await?;
-    if results
+    // A dry run's changes were rolled back to its savepoint: only the others' count. A group
+    // that changed nothing is rolled back, so the database is not touched at all.
+    if writes
         .iter()
-        .any(|r| matches!(r, Ok(c) if c.changed() > 0))
+        .zip(&results)
+        .any(|(w, r)| !w.dry_run && matches!(r, Ok(c) if c.changed() > 0))
     {
         tx.commit().await?;
     } else {
