@@ -176,7 +176,8 @@ pub(crate) async fn write_rules(
 /// broken rules, completion and approval.
 #[utoipa::path(get, path = "/api/forms/{data_set}/{unit}/{period}", tag = "collection",
     params(("data_set" = String, Path), ("unit" = String, Path), ("period" = String, Path)),
-    responses((status = 200, body = Form), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Form), (status = 404, body = ErrorBody),
+        (status = 422, description = "the unit does not report this data set for that period", body = ErrorBody)))]
 pub(crate) async fn get_form(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,

@@ -170,7 +170,9 @@ pub struct UnitRef {
     pub name_en: Option<String>,
 }
 
+/// How many units have a DX product (named apart from a figure's coverage in the document).
 #[derive(Serialize, ToSchema)]
+#[schema(as = ProductCoverage)]
 pub struct Coverage {
     pub year: i32,
     /// Units that must have a DX product.

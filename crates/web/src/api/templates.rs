@@ -22,7 +22,8 @@ pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spr
 /// beside the cells to fill in.
 #[utoipa::path(get, path = "/api/forms/{data_set}/{unit}/{period}/template.xlsx", tag = "collection",
     params(("data_set" = String, Path), ("unit" = String, Path), ("period" = String, Path)),
-    responses((status = 200, description = "an .xlsx workbook"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "an .xlsx workbook"), (status = 404, body = ErrorBody),
+        (status = 422, description = "the unit does not report this data set for that period", body = ErrorBody)))]
 pub(crate) async fn unit_template(
     Extension(who): Extension<Who>,
     State(st): State<AppState>,
