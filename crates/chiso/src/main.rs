@@ -8,9 +8,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod anchor;
 mod audit;
 mod backup;
 mod boundaries;
+mod logging;
 mod p06;
 mod report;
 mod roadmap;
@@ -75,9 +77,7 @@ enum Command {
         #[arg(long, env = "CHISO_TRUST_FORWARDED_FOR")]
         trust_forwarded_for: bool,
         #[command(flatten)]
-        backups: backup::schedule::Schedule,
-        #[command(flatten)]
-        outage: serve_opts::OutageOptions,
+        ops: serve_opts::Operations,
     },
     /// Administrative units.
     Units {
@@ -317,13 +317,7 @@ enum UnitsCommand {
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CHISO_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    logging::init();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -419,20 +413,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             public,
             secure_cookies,
             trust_forwarded_for,
-            backups,
-            outage,
+            ops,
         } => {
             let _lock = serve_lock::serving(&database, "serve", &listen)?;
-            outage.apply();
+            ops.outage.apply();
             let store = open(&database).await?;
-            backup::schedule::start(&database, &backups)?;
             first_admin(&App::for_command(store.clone())).await?;
+            ops.start(&database, store.clone())?;
             let auth = chiso_web::auth::AuthConfig {
                 public_read,
                 public_published: public,
                 secure_cookies,
                 trust_forwarded_for,
-                metrics_token: outage.metrics_token,
+                metrics_token: ops.outage.metrics_token,
                 ..Default::default()
             };
             serve(store, &listen, auth).await

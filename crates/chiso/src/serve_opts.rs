@@ -1,6 +1,31 @@
-//! `chiso serve`'s options for a database that does not answer, and for `/metrics`.
+//! `chiso serve`'s options for its operation: scheduled backups, the audit head kept outside
+//! the database, a database that does not answer, and `/metrics`.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct Operations {
+    #[command(flatten)]
+    pub(crate) backups: crate::backup::schedule::Schedule,
+    #[command(flatten)]
+    pub(crate) anchor: crate::anchor::AnchorOptions,
+    #[command(flatten)]
+    pub(crate) outage: OutageOptions,
+}
+
+impl Operations {
+    /// Once the database is open: the scheduled backups and the audit head's records (each
+    /// checks its options now, so a mistake stops the start).
+    pub(crate) fn start(
+        &self,
+        database: &str,
+        store: Arc<dyn chiso_store::Store>,
+    ) -> anyhow::Result<()> {
+        crate::backup::schedule::start(database, &self.backups)?;
+        crate::anchor::start(store, &self.anchor)
+    }
+}
 
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct OutageOptions {

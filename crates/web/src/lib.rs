@@ -221,7 +221,29 @@ pub fn app(state: AppState) -> Router {
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("x-frame-options", "DENY"))
         .layer(header("referrer-policy", "same-origin"))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(access_log())
+}
+
+/// A line per request at level `info` (`CHISO_LOG=info`): the request's span (method, path
+/// with its query, version) and its status and latency in milliseconds when answered; a
+/// server error at `error`. Headers — cookies, tokens — are never logged.
+fn access_log() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+> {
+    use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse};
+    let ms = tower_http::LatencyUnit::Millis;
+    tower_http::trace::TraceLayer::new_for_http()
+        .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+        .on_response(
+            DefaultOnResponse::new()
+                .level(tracing::Level::INFO)
+                .latency_unit(ms),
+        )
+        .on_failure(
+            DefaultOnFailure::new()
+                .level(tracing::Level::ERROR)
+                .latency_unit(ms),
+        )
 }
 
 /// Nothing a server answers is kept by a browser or a proxy — pages with a person's figures,

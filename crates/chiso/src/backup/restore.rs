@@ -35,9 +35,14 @@ pub(crate) async fn run_restore(a: RestoreArgs) -> anyhow::Result<()> {
     let expect = m
         .audit_head
         .as_deref()
-        .map(crate::audit::parse_head)
+        .map(crate::anchor::parse_head)
         .transpose()
-        .with_context(|| format!("{}: audit_head", a.from.join(MANIFEST).display()))?;
+        .with_context(|| format!("{}: audit_head", a.from.join(MANIFEST).display()))?
+        .map(|(seq, hash)| crate::anchor::Expected {
+            seq,
+            hash,
+            from: Some("the backup's manifest".into()),
+        });
     let (target, kept, files, verified) =
         if let Some(path) = crate::serve_lock::sqlite_file(&a.database) {
             same_backend(&m, "sqlite", &a.database)?;
@@ -170,7 +175,7 @@ async fn sqlite(
     a: &RestoreArgs,
     m: &Manifest,
     path: &Path,
-    expect: Option<&(i64, String)>,
+    expect: Option<&crate::anchor::Expected>,
 ) -> anyhow::Result<(Option<PathBuf>, usize, String)> {
     let _lock = crate::serve_lock::acquire(&a.database, "chiso restore")?;
     if path.exists() && !a.replace {
@@ -195,7 +200,8 @@ async fn sqlite(
         .with_context(|| format!("cannot copy the backup to {}", tmp.display()))?;
     let checked = async {
         let store = crate::open(&format!("sqlite://{}", tmp.display())).await?;
-        let v = crate::audit::verify(store.as_ref(), expect).await;
+        let v =
+            crate::audit::verify(store.as_ref(), expect.map_or(&[], std::slice::from_ref)).await;
         store.close().await;
         let v = v?;
         single_file(&tmp)?;
@@ -262,7 +268,7 @@ async fn sqlite(
 async fn postgres(
     a: &RestoreArgs,
     m: &Manifest,
-    expect: Option<&(i64, String)>,
+    expect: Option<&crate::anchor::Expected>,
 ) -> anyhow::Result<(usize, String)> {
     if m.files > 0 && std::env::var_os("CHISO_FILES_DIR").is_none() {
         bail!(
@@ -273,7 +279,8 @@ async fn postgres(
     }
     pg::restore(&a.database, &a.from.join(PG_FILE), a.replace).await?;
     let store = crate::open(&a.database).await?;
-    let verified = crate::audit::verify(store.as_ref(), expect).await;
+    let verified =
+        crate::audit::verify(store.as_ref(), expect.map_or(&[], std::slice::from_ref)).await;
     let files_dir = store.p06_files();
     store.close().await;
     let verified = verified.context("restored, but the audit log does not verify")?;

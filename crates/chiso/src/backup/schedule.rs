@@ -26,7 +26,7 @@ pub(crate) struct Schedule {
 }
 
 /// `24h`, `30m`, `7d`, `90s`.
-fn parse_every(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_every(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let unit = s
         .chars()
@@ -82,7 +82,7 @@ pub(crate) fn start(url: &str, s: &Schedule) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn human(d: Duration) -> String {
+pub(crate) fn human(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         s if s % 86_400 == 0 => format!("{}d", s / 86_400),
