@@ -4,15 +4,9 @@
 
 mod common;
 
-use common::{chiso, run, tempdir, Server};
+use common::{chiso, ok, run, tempdir, Server};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn ok(cmd: &mut std::process::Command) -> String {
-    let (ok, out, err) = run(cmd);
-    assert!(ok, "{out}\n{err}");
-    out
-}
 
 fn records(file: &Path) -> Vec<String> {
     std::fs::read_to_string(file)
@@ -234,29 +228,19 @@ fn the_head_goes_to_syslog_and_bad_options_stop_the_start() {
     let short = dir.join("short.key");
     std::fs::write(&short, "short").unwrap();
     let heads = dir.join("heads.log");
-    let (fine, _, err) = run(chiso()
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database",
-            &url,
-            "--audit-head-file",
-        ])
-        .arg(&heads)
-        .arg("--audit-head-key")
-        .arg(&short));
+    let serve = |more: &[&std::ffi::OsStr]| {
+        run(chiso()
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", &url])
+            .args(more))
+    };
+    let (fine, _, err) = serve(&[
+        "--audit-head-file".as_ref(),
+        heads.as_os_str(),
+        "--audit-head-key".as_ref(),
+        short.as_os_str(),
+    ]);
     assert!(!fine && err.contains("at least 32"), "{err}");
-    let (fine, _, err) = run(chiso()
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database",
-            &url,
-            "--audit-head-key",
-        ])
-        .arg(&short));
+    let (fine, _, err) = serve(&["--audit-head-key".as_ref(), short.as_os_str()]);
     assert!(
         !fine && err.contains("--audit-head-key needs --audit-head-file"),
         "{err}"

@@ -1,61 +1,12 @@
 //! `chiso backup`, `chiso restore`, scheduled backups and one server per SQLite file, run as a
 //! user runs them: real processes on real files (and a real PostgreSQL).
 
+mod common;
+use common::{chiso, ok, run, run_within, tempdir};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn chiso() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_chiso"))
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("chiso-backup-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(cmd: &mut Command) -> (bool, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// A command that must end by itself within `secs`: a server that keeps running where it
-/// should have been refused fails the test instead of hanging it.
-fn run_within(cmd: &mut Command, secs: u64) -> (bool, String, String) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let until = Instant::now() + Duration::from_secs(secs);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > until {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("still running after {secs} s: it was not refused");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let (ok, out, err) = run(cmd);
-    assert!(ok, "{out}\n{err}");
-    out
-}
 
 fn sqlite(p: &Path) -> String {
     format!("sqlite://{}", p.display())

@@ -3,48 +3,18 @@
 //! and drawn by the district's map instead of the approximate areas; bad files refused,
 //! naming the feature, with nothing written.
 
+mod common;
+use common::{chiso, db_bytes, run};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 const COMMUNES: [&str; 6] = ["22837", "22840", "22843", "22849", "22853", "22856"];
-
-fn chiso() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_chiso"))
-}
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-fn run(cmd: &mut Command) -> (bool, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// The database files, byte for byte (the shared-memory index and an empty log left out).
-fn db_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with("demo.db"))
-        .filter(|e| !e.file_name().to_string_lossy().ends_with("-shm"))
-        .filter(|e| e.metadata().map(|m| m.len() > 0).unwrap_or(false))
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 fn import(file: &Path, db: &str) -> (bool, String, String) {

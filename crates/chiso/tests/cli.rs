@@ -1,27 +1,9 @@
 //! The `chiso` command as a user runs it.
 
+mod common;
+use common::{chiso, db_bytes, run, tempdir};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
-
-fn chiso() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_chiso"))
-}
-
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("chiso-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(cmd: &mut Command) -> (bool, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use std::process::Stdio;
 
 #[test]
 fn units_import_twice_changes_nothing() {
@@ -318,26 +300,6 @@ fn accounts_from_the_command_line() {
     let (ok, out, _) = run(chiso().args(["audit", "verify", "--database", &db]));
     assert!(ok && out.contains("unbroken"), "{out}");
     let _ = std::fs::remove_dir_all(dir);
-}
-
-/// The database files, byte for byte.
-fn db_bytes(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with("demo.db"))
-        // The shared-memory index is not data; an empty write-ahead log holds nothing.
-        .filter(|e| !e.file_name().to_string_lossy().ends_with("-shm"))
-        .filter(|e| e.metadata().map(|m| m.len() > 0).unwrap_or(false))
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 fn unit_template(value: &str) -> Vec<u8> {

@@ -1,38 +1,7 @@
 //! `chiso roadmap` on the demo database: the pages' picture, on standard output, read only.
 
-use std::process::Command;
-
-fn chiso() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_chiso"))
-}
-
-fn run(cmd: &mut Command) -> (bool, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// The database files, byte for byte (the shared-memory index and an empty log left out).
-fn db_bytes(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with("demo.db"))
-        .filter(|e| !e.file_name().to_string_lossy().ends_with("-shm"))
-        .filter(|e| e.metadata().map(|m| m.len() > 0).unwrap_or(false))
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
+mod common;
+use common::{chiso, db_bytes, run};
 
 #[test]
 fn roadmap_writes_the_svg_of_a_demo_plan_and_of_the_province() {

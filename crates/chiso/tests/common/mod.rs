@@ -35,6 +35,58 @@ pub fn tempdir(name: &str) -> std::path::PathBuf {
     d
 }
 
+/// A command that must succeed; its standard output.
+pub fn ok(cmd: &mut Command) -> String {
+    let (ok, out, err) = run(cmd);
+    assert!(ok, "{out}\n{err}");
+    out
+}
+
+/// A command that must end by itself within `secs`: a server that keeps running where it
+/// should have been refused fails the test instead of hanging it.
+pub fn run_within(cmd: &mut Command, secs: u64) -> (bool, String, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > until {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {secs} s: it was not refused");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The database files of `demo.db…` in `dir`, byte for byte (the shared-memory index is not
+/// data; an empty write-ahead log holds nothing).
+pub fn db_bytes(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("demo.db"))
+        .filter(|e| !e.file_name().to_string_lossy().ends_with("-shm"))
+        .filter(|e| e.metadata().map(|m| m.len() > 0).unwrap_or(false))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// The PostgreSQL server of the tests (`CHISO_TEST_POSTGRES_URL`).
 pub fn pg_admin_url() -> String {
     std::env::var("CHISO_TEST_POSTGRES_URL")
