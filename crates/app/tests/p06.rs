@@ -8,7 +8,7 @@ use chiso_core::account::{Assignment, Role};
 use chiso_core::{Code, Period, Unit, UnitKind, Via};
 use chiso_engine::Scope;
 use chiso_p06::*;
-use chiso_store::{AccessQuery, Actor, PgStore, SqliteStore, Store};
+use chiso_store::{AccessQuery, Actor, PgStore, ResultQuery, SqliteStore, Store};
 use chrono::NaiveDate;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -536,6 +536,130 @@ async fn a_result_s_file_is_kept_once_by_its_hash() {
     t.finish().await;
 }
 
+/// An officer of a unit above reads nothing of a citizen's store through that role — not the
+/// results its communes issued, not their dossiers — while the issuing commune does; the
+/// district still issues a result for a commune's open dossier and reads what it issued.
+async fn a_unit_above_reads_only_what_it_issued(pg: bool) {
+    let t = open(pg).await;
+    let app = &t.app;
+    let s = SubjectId::pseudonym(SubjectKind::Individual, "test/above");
+    let desk = officer("desk_a", "22738");
+    let (province, district) = (officer("prov", "58"), officer("dist", "582"));
+    let d1 = new_dossier(app, "22738", &s, "GKS").await;
+    let (d1, _) = app.p06_receive(&desk, d1, None).await.unwrap();
+    let kq = app
+        .p06_add_result(&desk, &d1.code, result("GKS", true), None)
+        .await
+        .unwrap();
+    for above in [&province, &district] {
+        let why = refused(app.p06_result_history(above, &kq.code).await);
+        assert!(why.contains("no open dossier"), "{why}");
+        refused(app.p06_unit_dossiers(above, &c("22738"), 50).await);
+        refused(app.p06_store(above, &s).await);
+    }
+    assert!(app.p06_result_history(&desk, &kq.code).await.is_ok());
+    assert_eq!(
+        app.p06_unit_dossiers(&desk, &c("22738"), 50)
+            .await
+            .unwrap()
+            .0
+            .len(),
+        1
+    );
+    // The district issues the result of a commune's open dossier, and reads it.
+    let d2 = new_dossier(app, "22738", &s, "GCN").await;
+    let (d2, _) = app.p06_receive(&desk, d2, None).await.unwrap();
+    let mut by_district = result("GCN", true);
+    by_district.issuer = Some(c("582"));
+    let kq2 = app
+        .p06_add_result(&district, &d2.code, by_district, None)
+        .await
+        .unwrap();
+    assert!(app.p06_result_history(&district, &kq2.code).await.is_ok());
+    refused(app.p06_result_history(&province, &kq2.code).await);
+    let log = log_of(app, &s).await;
+    assert!(
+        log.iter().any(|e| e.0 == "prov" && e.1 == "refused"),
+        "{log:?}"
+    );
+    t.finish().await;
+}
+
+/// A finished dossier keeps its day: a second result may be added but does not finish it
+/// again (its figures stay in the month it was finished). Two desks acting on one open
+/// dossier at once — one finishing it with a result, one withdrawing it — never both succeed:
+/// the one that decided on a stale copy is refused, and the dossier is what the other made it.
+async fn a_finished_dossier_keeps_its_day_and_concurrent_desks_do_not_overwrite(pg: bool) {
+    let t = open(pg).await;
+    let app = &t.app;
+    let s = SubjectId::pseudonym(SubjectKind::Individual, "test/race");
+    let desk = officer("desk_a", "22738");
+    let d = new_dossier(app, "22738", &s, "GKS").await;
+    let (d, _) = app.p06_receive(&desk, d, None).await.unwrap();
+    app.p06_add_result(&desk, &d.code, result("GKS", true), None)
+        .await
+        .unwrap();
+    let why = refused(
+        app.p06_add_result(&desk, &d.code, result("GKS", true), None)
+            .await,
+    );
+    assert!(why.contains("no longer open"), "{why}");
+    let second = app
+        .p06_add_result(&desk, &d.code, result("GKS", false), None)
+        .await
+        .unwrap();
+    assert!(second.code.ends_with("-KQ2"), "{}", second.code);
+    let stored = |code: DossierCode| async move {
+        app.reads()
+            .p06_dossiers(&chiso_store::DossierQuery {
+                codes: vec![code],
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .remove(0)
+    };
+    assert_eq!(stored(d.code.clone()).await.finished, Some(today()));
+
+    let (mut both, mut finished, mut withdrawn) = (0, 0, 0);
+    for _ in 0..12 {
+        let d = new_dossier(app, "22738", &s, "GKS").await;
+        let (d, _) = app.p06_receive(&desk, d, None).await.unwrap();
+        let (issued, closed) = tokio::join!(
+            app.p06_add_result(&desk, &d.code, result("GKS", true), None),
+            app.p06_close(&desk, &d.code, DossierStatus::Withdrawn, today()),
+        );
+        let now = stored(d.code.clone()).await;
+        let results = app
+            .reads()
+            .p06_results(&ResultQuery {
+                dossiers: vec![d.code.clone()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        match (issued.is_ok(), closed.is_ok()) {
+            (true, true) => both += 1,
+            (true, false) => {
+                finished += 1;
+                assert_eq!(now.status, DossierStatus::Finished);
+                assert_eq!(results.len(), 1);
+            }
+            (false, true) => {
+                withdrawn += 1;
+                assert_eq!(now.status, DossierStatus::Withdrawn);
+                assert!(results.is_empty(), "a withdrawn dossier got a result");
+            }
+            (false, false) => panic!("both refused: {issued:?} {closed:?}"),
+        }
+    }
+    assert_eq!(
+        both, 0,
+        "both desks succeeded ({finished} finished, {withdrawn} withdrawn)"
+    );
+    t.finish().await;
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -561,5 +685,7 @@ both!(
     reads_need_an_open_dossier_and_are_logged,
     writes_by_the_issuer_and_revoked_results_not_reused,
     the_applicant_rates_once,
-    an_export_imports_once
+    an_export_imports_once,
+    a_unit_above_reads_only_what_it_issued,
+    a_finished_dossier_keeps_its_day_and_concurrent_desks_do_not_overwrite
 );

@@ -88,6 +88,7 @@ async fn load_p06(store: &dyn Store, r: &p06::Records, actor: &Actor) -> anyhow:
         files: Vec::new(),
         ratings: r.ratings.clone(),
         log,
+        based_on: Vec::new(),
     };
     let changes = store.p06_save(&w, actor, false).await?;
     // The store's figures by unit and month, counted from the records (source `derived`),

@@ -17,7 +17,8 @@ pub enum Reader<'a> {
     /// The subject's own account.
     Owner(&'a SubjectId),
     /// An agency's officer: `acts_for(unit)` says whether the account acts for that unit
-    /// (holds a data-entry role over it, or administers every unit).
+    /// (for reads: holds a data-entry role at that very unit — an officer of a unit above
+    /// reads nothing through that role).
     Agency(&'a dyn Fn(&str) -> bool),
 }
 

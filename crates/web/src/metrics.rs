@@ -15,11 +15,17 @@ use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-/// Time every request, labelled with its route template (`/api/units/{code}`), never the raw
-/// path; requests no route matched are labelled `(unmatched)`.
+/// Time every request, labelled with its method, its route template (`/api/units/{code}`),
+/// never the raw path, and its status; requests no route matched are labelled `(unmatched)`.
 pub(crate) async fn measure(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().as_str().to_string();
+    // HTTP lets a client invent methods: any other than the standard ones is `other`, so that
+    // no request adds a series of its own (the labels are kept for the process's life).
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_string();
     let route = req
         .extensions()
         .get::<MatchedPath>()

@@ -26,12 +26,15 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Answers kept at most (all dropped when full; a write drops them too).
+/// Answers kept at most, and their bytes at most: past either, the oldest go first (a write
+/// drops them all). Whatever the requests — a new query parameter makes a new key — the cache
+/// stays within these bounds.
 const MAX_ENTRIES: usize = 512;
+const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// Largest answer kept.
 const MAX_BODY: u64 = 2 * 1024 * 1024;
 
@@ -85,16 +88,51 @@ struct Kept {
 #[derive(Default)]
 pub(crate) struct PageCache {
     writes: AtomicU64,
-    entries: Mutex<HashMap<Key, Arc<Kept>>>,
+    entries: Mutex<Entries>,
+}
+
+/// The answers, the order they were kept in, and their bytes.
+#[derive(Default)]
+struct Entries {
+    map: HashMap<Key, Arc<Kept>>,
+    order: VecDeque<Key>,
+    bytes: usize,
+}
+
+impl Entries {
+    fn insert(&mut self, key: Key, kept: Kept) {
+        if self.map.contains_key(&key) {
+            return;
+        }
+        self.bytes += kept.body.len();
+        self.order.push_back(key.clone());
+        self.map.insert(key, Arc::new(kept));
+        while self.map.len() > MAX_ENTRIES || self.bytes > MAX_BYTES {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(k) = self.map.remove(&oldest) {
+                self.bytes -= k.body.len();
+            }
+        }
+    }
+
+    /// Keep only the answers of one sequence.
+    fn keep_sequence(&mut self, writes: u64, seen: i64) {
+        self.map.retain(|k, _| k.writes == writes && k.seen == seen);
+        let map = &self.map;
+        self.order.retain(|k| map.contains_key(k));
+        self.bytes = self.map.values().map(|k| k.body.len()).sum();
+    }
 }
 
 impl PageCache {
     fn get(&self, key: &Key) -> Option<Arc<Kept>> {
         let mut entries = self.entries.lock().ok()?;
-        let hit = entries.get(key).cloned();
+        let hit = entries.map.get(key).cloned();
         if hit.is_none() {
             // Answers of an earlier sequence are never asked for again.
-            entries.retain(|k, _| k.writes == key.writes && k.seen == key.seen);
+            entries.keep_sequence(key.writes, key.seen);
         }
         hit
     }
@@ -104,10 +142,7 @@ impl PageCache {
             return;
         }
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
-            }
-            entries.insert(key, Arc::new(kept));
+            entries.insert(key, kept);
         }
     }
 }
@@ -209,5 +244,54 @@ pub(crate) async fn answer(State(st): State<AppState>, req: Request, next: Next)
                 e.to_string(),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: usize) -> Key {
+        Key {
+            path_and_query: format!("/api/analytics?x={n}"),
+            langs: (Lang::Vi, Lang::En),
+            cookie_lang: None,
+            who: None,
+            today: chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+            writes: 0,
+            seen: 0,
+        }
+    }
+
+    fn kept(bytes: usize) -> Kept {
+        Kept {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: Bytes::from(vec![b'x'; bytes]),
+        }
+    }
+
+    /// However many different keys are asked for, the cache holds at most its bytes and its
+    /// entries, dropping the oldest first: the newest answers stay.
+    #[test]
+    fn the_cache_stays_within_its_bytes_and_entries_and_drops_the_oldest() {
+        let cache = PageCache::default();
+        let big = MAX_BODY as usize;
+        for n in 0..100 {
+            cache.put(key(n), kept(big));
+            let e = cache.entries.lock().unwrap();
+            assert!(e.bytes <= MAX_BYTES && e.map.len() <= MAX_ENTRIES);
+            assert_eq!(e.bytes, e.map.values().map(|k| k.body.len()).sum::<usize>());
+        }
+        assert!(cache.get(&key(99)).is_some(), "the newest is kept");
+        assert!(cache.get(&key(0)).is_none(), "the oldest went first");
+        assert_eq!(cache.entries.lock().unwrap().map.len(), MAX_BYTES / big);
+        for n in 100..100 + MAX_ENTRIES + 10 {
+            cache.put(key(n), kept(10));
+        }
+        let e = cache.entries.lock().unwrap();
+        assert_eq!(e.map.len(), MAX_ENTRIES);
+        assert_eq!(e.order.len(), MAX_ENTRIES);
+        assert!(e.map.contains_key(&key(100 + MAX_ENTRIES + 9)));
     }
 }

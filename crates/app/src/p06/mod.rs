@@ -116,9 +116,21 @@ impl App {
         self.store().p06_files()
     }
 
-    /// The units among `units` the person acts for: a data-entry role over the unit (or a
-    /// unit above it). Administration alone gives no access to citizens' stores.
+    /// The units among `units` the person acts for when writing: a data-entry role over the
+    /// unit (or a unit above it — a district issues the results of dossiers its communes
+    /// received). Administration alone gives no access to citizens' stores.
     pub(crate) async fn p06_acting(&self, who: &P06Who, units: &[&str]) -> HashSet<String> {
+        self.p06_officer_of(who, units, false).await
+    }
+
+    /// The units among `units` the person reads for: a data-entry role at the unit itself.
+    /// An officer of a unit above reads nothing of a citizen's store through that role: the
+    /// rule is that an agency reads only what it issued or while it holds an open dossier.
+    pub(crate) async fn p06_reading(&self, who: &P06Who, units: &[&str]) -> HashSet<String> {
+        self.p06_officer_of(who, units, true).await
+    }
+
+    async fn p06_officer_of(&self, who: &P06Who, units: &[&str], exact: bool) -> HashSet<String> {
         let engine = self.read().await;
         let tree = engine.tree();
         units
@@ -126,9 +138,13 @@ impl App {
             .filter(|u| {
                 who.assignments.iter().any(|a| {
                     a.role == Role::DataEntry
-                        && a.unit
-                            .as_ref()
-                            .is_none_or(|s| tree.is_within(u, s.as_str()))
+                        && match (&a.unit, exact) {
+                            (Some(s), true) => s.as_str() == **u,
+                            (None, true) => false,
+                            (scope, false) => {
+                                scope.as_ref().is_none_or(|s| tree.is_within(u, s.as_str()))
+                            }
+                        }
                 })
             })
             .map(|u| u.to_string())
@@ -323,6 +339,7 @@ impl App {
         file: Option<Vec<u8>>,
     ) -> P06Result<StoredResult> {
         let mut d = self.p06_dossier(dossier).await?;
+        let read = d.clone();
         let issuer = match new.kind {
             ResultKind::Result => new.issuer.clone().unwrap_or_else(|| d.unit.clone()),
             ResultKind::Scan => d.unit.clone(),
@@ -341,6 +358,11 @@ impl App {
         let decision = match new.kind {
             ResultKind::Result if !competent => {
                 Decision::Refused("only the issuing unit writes its result")
+            }
+            // A result finishes an open dossier only: a finished one keeps its day (and the
+            // month its figures count in).
+            ResultKind::Result if new.finish.is_some() && d.status != DossierStatus::Open => {
+                Decision::Refused("the dossier is no longer open")
             }
             ResultKind::Result => rules::may_write_result(&acts_for, &issuer, &d),
             ResultKind::Scan => rules::may_write_scan(&acts_for, &d, new.signer.is_some()),
@@ -445,10 +467,11 @@ impl App {
             results: vec![r.clone()],
             files,
             log: vec![rec],
+            based_on: vec![read.clone()],
             ..Default::default()
         };
         self.store().p06_save(&w, &who.actor(), false).await?;
-        self.p06_refresh(chiso_p06::figures::keys_of([&d]), &who.username)
+        self.p06_refresh(chiso_p06::figures::keys_of([&read, &d]), &who.username)
             .await?;
         Ok(r)
     }
@@ -485,12 +508,14 @@ impl App {
         if status != DossierStatus::Open {
             self.p06_unit_on(&d.unit, day).await?;
         }
+        let read = d.clone();
         let before = chiso_p06::figures::keys_of([&d]);
         d.status = status;
         d.finished = (status != DossierStatus::Open).then_some(day);
         let w = P06Write {
             dossiers: vec![d.clone()],
             log: vec![rec],
+            based_on: vec![read],
             ..Default::default()
         };
         self.store().p06_save(&w, &who.actor(), false).await?;
@@ -657,7 +682,27 @@ impl App {
                 r.revoked_reason = s.revoked_reason.clone();
             }
         }
-        let keys = chiso_p06::figures::keys_of(&batch.dossiers);
+        // The figures of the months the dossiers count in now, and of those they counted in
+        // before (a finish day or status changed by the import), and of the dossiers whose
+        // results are imported.
+        let mut keys = chiso_p06::figures::keys_of(&batch.dossiers);
+        let named: std::collections::BTreeSet<DossierCode> = batch
+            .dossiers
+            .iter()
+            .map(|d| d.code.clone())
+            .chain(batch.results.iter().map(|r| r.dossier.clone()))
+            .collect();
+        let named: Vec<DossierCode> = named.into_iter().collect();
+        for chunk in named.chunks(500) {
+            let before = self
+                .store()
+                .p06_dossiers(&DossierQuery {
+                    codes: chunk.to_vec(),
+                    ..Default::default()
+                })
+                .await?;
+            keys.extend(chiso_p06::figures::keys_of(&before));
+        }
         let w = P06Write {
             subjects: batch.subjects,
             dossiers: batch.dossiers,
@@ -665,6 +710,7 @@ impl App {
             files: Vec::new(),
             ratings: Vec::new(),
             log,
+            based_on: Vec::new(),
         };
         let changes = self.store().p06_save(&w, actor, dry_run).await?;
         if !dry_run && changes.changed() > 0 {

@@ -80,7 +80,7 @@ impl App {
             .map(|d| d.unit.as_str())
             .chain(results.iter().map(|r| r.issuer.as_str()))
             .collect();
-        let acting = self.p06_acting(who, &units).await;
+        let acting = self.p06_reading(who, &units).await;
         Ok((dossiers, results, acting))
     }
 
@@ -298,7 +298,7 @@ impl App {
         unit: &chiso_core::Code,
         limit: i64,
     ) -> P06Result<(Vec<Dossier>, Vec<StoredResult>)> {
-        let acting = self.p06_acting(who, &[unit.as_str()]).await;
+        let acting = self.p06_reading(who, &[unit.as_str()]).await;
         if !acting.contains(unit.as_str()) {
             return Err(P06Error::Refused(super::refusal(
                 "not an officer of this unit",

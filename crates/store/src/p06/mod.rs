@@ -98,6 +98,10 @@ pub struct P06Write {
     pub ratings: Vec<Rating>,
     /// The access-log entries of this write (and of the reads that led to it).
     pub log: Vec<AccessRecord>,
+    /// The dossiers as they were read when this write was decided: the write is refused,
+    /// nothing written, when one of them changed meanwhile (another desk finished, withdrew
+    /// or digitised it) — so that no write overwrites another with a stale copy.
+    pub based_on: Vec<Dossier>,
 }
 
 /// The hash of one access-log entry, chained to the previous entry's hash (each field with

@@ -60,6 +60,7 @@ async fn stored_defs<B: SqlBackend>(
     tx: &mut Tx<B>,
     table: &'static str,
     codes: &[&str],
+    lock: bool,
 ) -> Result<HashMap<String, String>> {
     let mut out = HashMap::new();
     for chunk in codes.chunks(500) {
@@ -71,6 +72,9 @@ async fn stored_defs<B: SqlBackend>(
             s.push_bind(*c);
         }
         b.push(")");
+        if lock {
+            b.push(B::ROW_LOCK);
+        }
         for r in b.fetch_all(&mut *tx).await? {
             out.insert(r.get("code")?, r.get("definition")?);
         }
@@ -116,8 +120,29 @@ async fn check<B: SqlBackend>(
         }
     }
     subjects.extend(w.subjects.iter().map(|s| s.id.to_string()));
-    let codes: Vec<&str> = w.dossiers.iter().map(|d| d.code.as_str()).collect();
-    let stored = stored_defs(tx, "p06_dossiers", &codes).await?;
+    // The dossiers written and those the write was decided on, locked until the commit (on
+    // PostgreSQL; SQLite's writers are one at a time already).
+    let codes: Vec<&str> = w
+        .dossiers
+        .iter()
+        .chain(&w.based_on)
+        .map(|d| d.code.as_str())
+        .collect();
+    let stored = stored_defs(tx, "p06_dossiers", &codes, true).await?;
+    for (i, d) in w.based_on.iter().enumerate() {
+        if stored.get(d.code.as_str()) != Some(&json(d)) {
+            err(
+                "dossiers",
+                i,
+                "code",
+                format!(
+                    "hồ sơ {} vừa được người khác thay đổi: hãy tải lại trang và làm lại \
+                     (the dossier changed meanwhile: reload and try again)",
+                    d.code
+                ),
+            );
+        }
+    }
     let mut seen = HashSet::new();
     let mut batch_dossiers: HashMap<&str, &chiso_p06::Dossier> = HashMap::new();
     for (i, d) in w.dossiers.iter().enumerate() {
@@ -152,14 +177,14 @@ async fn check<B: SqlBackend>(
         batch_dossiers.insert(d.code.as_str(), d);
     }
     let rcodes: Vec<&str> = w.results.iter().map(|r| r.code.as_str()).collect();
-    let stored_results = stored_defs(tx, "p06_results", &rcodes).await?;
+    let stored_results = stored_defs(tx, "p06_results", &rcodes, false).await?;
     let wanted: Vec<&str> = w
         .results
         .iter()
         .map(|r| r.dossier.as_str())
         .filter(|c| !batch_dossiers.contains_key(c))
         .collect();
-    let other_dossiers = stored_defs(tx, "p06_dossiers", &wanted).await?;
+    let other_dossiers = stored_defs(tx, "p06_dossiers", &wanted, false).await?;
     let mut rseen = HashSet::new();
     for (i, r) in w.results.iter().enumerate() {
         let dossier = match batch_dossiers.get(r.dossier.as_str()) {
@@ -232,7 +257,7 @@ async fn check<B: SqlBackend>(
         .map(|r| r.dossier.as_str())
         .filter(|c| !batch_dossiers.contains_key(c))
         .collect();
-    let rated_dossiers = stored_defs(tx, "p06_dossiers", &rwanted).await?;
+    let rated_dossiers = stored_defs(tx, "p06_dossiers", &rwanted, false).await?;
     let mut rated = HashSet::new();
     for (i, r) in w.ratings.iter().enumerate() {
         let status = match batch_dossiers.get(r.dossier.as_str()) {

@@ -89,6 +89,7 @@ pub(crate) async fn the_electronic_data_store_keeps_records_whole_and_never_chan
         files: vec![],
         ratings: vec![],
         log: vec![log(&a, "write", d.code.as_str())],
+        based_on: vec![],
     };
     // A dry run checks and counts, and writes nothing.
     let dry = s.p06_save(&w, &actor(), true).await.unwrap();
@@ -275,4 +276,76 @@ pub(crate) async fn a_large_write_of_the_store_is_audited_as_one_row(db: &Db) {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].action, "p06.batch");
     assert_eq!(s.verify_audit().await.unwrap().broken, None);
+}
+
+/// A write decided on a dossier that another write changed meanwhile is refused, naming the
+/// dossier, and writes nothing: the later of two desks never overwrites the earlier with a
+/// stale copy (a withdrawn dossier reopened, a finished one unfinished).
+pub(crate) async fn a_write_decided_on_a_stale_dossier_is_refused(db: &Db) {
+    seeded(db).await;
+    let s = db.store();
+    let a = subject("stale");
+    let open = dossier("000.25.06.H58-230305-0001", &a, "22738");
+    let first = P06Write {
+        subjects: vec![a.clone()],
+        dossiers: vec![open.clone()],
+        ..Default::default()
+    };
+    s.p06_save(&first, &actor(), false).await.unwrap();
+    // One desk withdraws it, deciding on the open copy: accepted.
+    let mut withdrawn = open.clone();
+    withdrawn.status = DossierStatus::Withdrawn;
+    withdrawn.finished = Some(date(2023, 3, 6));
+    let w = P06Write {
+        dossiers: vec![withdrawn.clone()],
+        based_on: vec![open.clone()],
+        ..Default::default()
+    };
+    assert_eq!(s.p06_save(&w, &actor(), false).await.unwrap().updated, 1);
+    // The other desk, which read it open too, finishes it with a result: refused.
+    let mut finished = open.clone();
+    finished.status = DossierStatus::Finished;
+    finished.finished = Some(date(2023, 3, 7));
+    let late = P06Write {
+        dossiers: vec![finished.clone()],
+        results: vec![result(&finished, 1)],
+        based_on: vec![open.clone()],
+        ..Default::default()
+    };
+    match s.p06_save(&late, &actor(), false).await {
+        Err(StoreError::Invalid(errors)) => {
+            let text = format!("{errors:?}");
+            assert!(
+                text.contains("changed meanwhile") && text.contains(open.code.as_str()),
+                "{text}"
+            );
+        }
+        other => panic!("a stale write was accepted: {other:?}"),
+    }
+    let now = s
+        .p06_dossiers(&DossierQuery {
+            codes: vec![open.code.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(now, vec![withdrawn.clone()], "the withdrawal stands");
+    let results = s
+        .p06_results(&ResultQuery {
+            dossiers: vec![open.code.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(results.is_empty(), "nothing of the stale write was kept");
+    // Decided on the copy as it is now, the write goes through.
+    let again = P06Write {
+        dossiers: vec![withdrawn.clone()],
+        based_on: vec![withdrawn.clone()],
+        ..Default::default()
+    };
+    assert_eq!(
+        s.p06_save(&again, &actor(), false).await.unwrap().unchanged,
+        1
+    );
 }

@@ -49,6 +49,8 @@ mod p06_files;
 // issue 15: pages kept between writes
 mod page_cache;
 mod structure_2025;
+// what a reading of the code found
+mod review;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
