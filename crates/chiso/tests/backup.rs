@@ -514,6 +514,23 @@ fn a_postgres_backup_restores_into_another_database_and_fails_a_newer_head() {
         run(chiso().args(["audit", "verify", "--database", &durl, "--expect", &head2]));
     assert!(!fine);
     assert!(err.contains("older copy"), "{err}");
+    // While another session uses the database (a server, psql), nothing is restored.
+    let mut session = std::process::Command::new("psql")
+        .args([durl.as_str(), "-Xqc", "SELECT pg_sleep(4)"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (fine, _, err) =
+        run(chiso()
+            .arg("restore")
+            .arg(&b)
+            .args(["--database", &durl, "--replace"]));
+    // Once it has ended, the restore goes through.
+    let _ = session.wait();
+    assert!(!fine && err.contains("other connection(s)"), "{err}");
+    assert!(err.contains("nothing was restored"), "{err}");
     let out = ok(chiso()
         .arg("restore")
         .arg(&b)

@@ -152,8 +152,11 @@ pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) 
     use axum::response::IntoResponse;
     let key = credential_key(req.headers());
     // While the database is known not to answer, a credential verified lately is honoured
-    // from memory and any other one is answered 503 at once (see `Verified`).
-    if let (false, Some(k)) = (st.app.database_reachable(), &key) {
+    // from memory for reads, and any other one is answered 503 at once (see `Verified`). A
+    // write always has its credential checked in the database: one ended or revoked since
+    // it was remembered never writes again.
+    let read = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if let (false, Some(k), true) = (st.app.database_reachable(), &key, read) {
         let Some(who) = st.verified.recall(k) else {
             return crate::error::ApiError::Unavailable.into_response();
         };
@@ -179,7 +182,7 @@ pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) 
         }
         Err(Refused::Unavailable(e)) if e.is_unavailable() => {
             st.app.database_unavailable(&e);
-            match key.and_then(|k| st.verified.recall(&k)) {
+            match key.filter(|_| read).and_then(|k| st.verified.recall(&k)) {
                 Some(who) => who,
                 None => return crate::error::ApiError::Unavailable.into_response(),
             }
@@ -332,6 +335,14 @@ impl Verified {
     pub(crate) fn forget(&self, key: &str) {
         if let Ok(mut m) = self.0.lock() {
             m.remove(key);
+        }
+    }
+
+    /// Forget every credential of an account (its sessions ended everywhere, its password
+    /// changed).
+    pub(crate) fn forget_user(&self, username: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.retain(|_, (who, _)| !matches!(who, Who::User(p) if p.username == username));
         }
     }
 

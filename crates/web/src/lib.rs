@@ -6,9 +6,11 @@
 pub(crate) mod api;
 pub mod auth;
 pub(crate) mod clock;
+// One login attempt at a time per name and address.
 pub mod error;
 pub mod format;
 pub mod i18n;
+pub(crate) mod login_gate;
 pub mod metrics;
 pub mod openapi;
 pub mod outage;
@@ -40,6 +42,8 @@ pub struct AppState {
     pub app: Arc<App>,
     pub auth: auth::AuthConfig,
     pub(crate) login_audit: Arc<auth::LoginAudit>,
+    /// One login attempt at a time per user name and address.
+    pub(crate) login_gate: Arc<login_gate::LoginGate>,
     pub(crate) i18n: Arc<i18n::I18n>,
     pub(crate) env: Arc<minijinja::Environment<'static>>,
     /// Public pages and analytics answers kept between writes (see [`page_cache`]).
@@ -146,6 +150,7 @@ impl AppState {
             app,
             auth,
             login_audit: Arc::new(auth::LoginAudit::default()),
+            login_gate: Arc::default(),
             i18n,
             env: Arc::new(env),
             page_cache: Arc::default(),

@@ -49,8 +49,9 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Run one of PostgreSQL's tools against `url`, with its error output in the error.
-async fn run(tool: &'static str, url: &str, args: Vec<String>) -> anyhow::Result<()> {
+/// Run one of PostgreSQL's tools against `url`, with its error output in the error; what it
+/// printed.
+async fn run(tool: &'static str, url: &str, args: Vec<String>) -> anyhow::Result<String> {
     let (plain, password) = split(url);
     let out = tokio::task::spawn_blocking(move || {
         let mut cmd = Command::new(tool);
@@ -77,7 +78,7 @@ async fn run(tool: &'static str, url: &str, args: Vec<String>) -> anyhow::Result
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    Ok(())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Dump the database as the exported snapshot `snapshot` sees it, in pg_dump's custom format.
@@ -94,6 +95,35 @@ pub(super) async fn dump(url: &str, out: &Path, snapshot: &str) -> anyhow::Resul
         ],
     )
     .await
+    .map(drop)
+}
+
+/// Refuse to restore while other sessions use the database: a chiso server running on it
+/// would go on serving an engine built from what the database no longer holds (its audit
+/// log now ends earlier), and its next writes would follow nothing.
+async fn nobody_else_connected(url: &str) -> anyhow::Result<()> {
+    let out = run(
+        "psql",
+        url,
+        vec![
+            "-XAtq".into(),
+            "-c".into(),
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid()"
+                .into(),
+        ],
+    )
+    .await?;
+    let others: i64 = out.trim().parse().unwrap_or(0);
+    if others > 0 {
+        bail!(
+            "cơ sở dữ liệu {} đang có {others} kết nối khác / the database has {others} other \
+             connection(s) (a chiso server, psql, a reporting tool): stop every chiso server of \
+             this database and close the other sessions first — nothing was restored",
+            without_password(url)
+        );
+    }
+    Ok(())
 }
 
 /// Restore a dump into the database `url` in one transaction: all of it or nothing. Without
@@ -111,7 +141,8 @@ pub(super) async fn restore(url: &str, dump: &Path, replace: bool) -> anyhow::Re
         args.push("--if-exists".into());
     }
     args.push(dump.display().to_string());
-    match run("pg_restore", url, args).await {
+    nobody_else_connected(url).await?;
+    match run("pg_restore", url, args).await.map(drop) {
         Err(e) if !replace && e.to_string().contains("already exists") => bail!(
             "cơ sở dữ liệu {} đã có bảng / the database already holds tables, so nothing was \
              restored: restore into an empty database, or pass --replace to drop them (all in \

@@ -198,6 +198,8 @@ pub(crate) async fn login(
         peer.map(|Extension(ConnectInfo(a))| a),
         st.auth.trust_forwarded_for,
     );
+    // Until this attempt's failure is recorded, the next one of the pair waits.
+    let _one_at_a_time = st.login_gate.enter(&username, &address).await;
     let failures = match st
         .store
         .login_failures(&username, now - auth::FAILURE_MEMORY)
@@ -326,6 +328,12 @@ pub(crate) async fn end_sessions(
         );
     }
     let actor = Actor::new(username, Via::Web);
+    // Not honoured from memory in an outage either (see `auth::Verified`).
+    if everywhere {
+        st.verified.forget_user(username);
+    } else if let Some(k) = crate::auth::credential_key(&headers) {
+        st.verified.forget(&k);
+    }
     let ended = if everywhere {
         match st.app.delete_sessions_of(username).await {
             Ok(n) => {
@@ -469,6 +477,7 @@ pub(crate) async fn change_password(
     }
     // Every other session ends — an attacker's too — and this browser gets a fresh one. If
     // they cannot be ended, say so: the password is changed, the sessions are not.
+    st.verified.forget_user(username);
     if let Err(e) = st.app.delete_sessions_of(username).await {
         tracing::error!(error = %e, user = %username, "cannot end the sessions after a password change");
         return page.error(

@@ -4,7 +4,7 @@ use super::*;
 use axum::extract::ConnectInfo;
 
 /// One request to a server, as a client at `address` sends it.
-async fn from(router: &Router, address: &str, mut req: Request<Body>) -> Resp {
+pub(super) async fn from(router: &Router, address: &str, mut req: Request<Body>) -> Resp {
     let peer: std::net::SocketAddr = format!("{address}:40000").parse().unwrap();
     req.extensions_mut().insert(ConnectInfo(peer));
     let resp = router.clone().oneshot(req).await.unwrap();
@@ -19,7 +19,12 @@ async fn from(router: &Router, address: &str, mut req: Request<Body>) -> Resp {
 }
 
 /// The login form as a browser at `address` posts it to `router`.
-async fn login_from(router: &Router, address: &str, username: &str, password: &str) -> Resp {
+pub(super) async fn login_from(
+    router: &Router,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> Resp {
     let form = from(
         router,
         address,
