@@ -10,8 +10,11 @@ use std::sync::{Arc, Mutex};
 /// Pairs remembered at most; past it, those no attempt holds are forgotten.
 const MAX_PAIRS: usize = 10_000;
 
+/// A user name and a client address.
+type Pair = (String, String);
+
 #[derive(Default)]
-pub(crate) struct LoginGate(Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>);
+pub(crate) struct LoginGate(Mutex<HashMap<Pair, Arc<tokio::sync::Mutex<()>>>>);
 
 impl LoginGate {
     /// Wait for the attempts of this pair before this one; the guard lets the next one in
