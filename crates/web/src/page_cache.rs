@@ -1,7 +1,7 @@
 //! Public pages and analytics answers kept between writes.
 //!
-//! The dashboard, the unit, framework, indicator, ranking, scorecard, map and explorer pages
-//! and `/api/analytics` are the same for everyone who asks the same thing with the same rights
+//! The dashboard, the unit, framework, indicator, ranking, scorecard, map and explorer pages,
+//! the electronic data store's panel and `/api/analytics` are the same for everyone who asks the same thing with the same rights
 //! until something is written. Each answer (a `200` whose body is known in full and small) is
 //! kept under everything it depends on:
 //!
@@ -48,6 +48,7 @@ fn kept(path: &str) -> bool {
             | "/scorecards"
             | "/api/analytics"
             | "/api/analytics.csv"
+            | "/p06/panel"
     ) || ["/units/", "/frameworks/", "/indicators/", "/scorecards/"]
         .iter()
         .any(|p| path.strip_prefix(p).is_some_and(|rest| !rest.is_empty()))
