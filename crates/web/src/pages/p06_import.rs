@@ -44,11 +44,12 @@ fn import_units(st: &AppState, page: &Page, pw: &P06Who) -> Result<Vec<String>, 
     Ok(roles.into_iter().flatten().collect())
 }
 
+/// The page, with the answer to an upload when there was one. The dry run is ticked again
+/// whatever was chosen: the next file is checked first unless the person says otherwise.
 fn render(
     st: &AppState,
     page: &Page,
     units: Vec<String>,
-    dry_run: bool,
     report: Option<&P06ImportReport>,
     status: StatusCode,
 ) -> Response {
@@ -99,7 +100,6 @@ fn render(
         minijinja::context! {
             units_note => st.i18n.t(lang, "p06-import-units", &[("units", units.join(", "))]),
             file_label => st.i18n.t(lang, "p06-import-file", &[("mb", (MAX_UPLOAD / 1024 / 1024).to_string())]),
-            dry_run,
             summary,
             refused,
             errors,
@@ -119,7 +119,7 @@ pub(crate) async fn import_page(
     let r = async {
         let pw = p06_who(&st, &who).await?.ok_or(PageError::Denied)?;
         let units = import_units(&st, &page, &pw)?;
-        Ok(render(&st, &page, units, true, None, StatusCode::OK))
+        Ok(render(&st, &page, units, None, StatusCode::OK))
     }
     .await;
     page.respond(&st, r)
@@ -168,7 +168,7 @@ pub(crate) async fn import_post(
             let none = whole_file(st.i18n.t(lang, "p06-import-no-file", &[]));
             let report = P06ImportReport::refused(dry_run, ExportForm::Csv, none);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(render(&st, &page, units, dry_run, Some(&report), status));
+            return Ok(render(&st, &page, units, Some(&report), status));
         }
         let (status, report) = run_p06_import(&st, &pw, up.bytes, None, dry_run).await;
         match status {
@@ -176,7 +176,7 @@ pub(crate) async fn import_post(
                 "a one-stop import failed (logged above)".into(),
             )),
             StatusCode::SERVICE_UNAVAILABLE => Err(PageError::Unavailable),
-            _ => Ok(render(&st, &page, units, dry_run, Some(&report), status)),
+            _ => Ok(render(&st, &page, units, Some(&report), status)),
         }
     }
     .await;
