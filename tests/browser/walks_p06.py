@@ -42,11 +42,17 @@ def dashboard_reuse(page, year, today):
     return row.locator("td[data-rate=KDL_TAI_SU_DUNG_TY_LE]").inner_text().strip()
 
 
+def desk_officer(browser, server, username, name):
+    """A new data-entry officer of the commune, logged in on a wide screen."""
+    officer = server.add_user(username, name, f"data_entry@{UNIT}")
+    page = new_page(browser, server, width=1366, height=900)
+    first_login(page, username, officer, NEW_PASSWORD)
+    return page
+
+
 def the_desk_reuses_what_the_store_holds(browser, server):
     shots = Shots("p06")
-    officer = server.add_user("baoan.p06", "Nguyễn Thị Mai", f"data_entry@{UNIT}")
-    page = new_page(browser, server, width=1366, height=900)
-    first_login(page, "baoan.p06", officer, NEW_PASSWORD)
+    page = desk_officer(browser, server, "baoan.p06", "Nguyễn Thị Mai")
 
     # From the commune's page to its store.
     page.goto(f"/units/{UNIT}")
@@ -150,9 +156,7 @@ def the_desk_uploads_a_signed_scan(browser, server):
     signed scan of it from the store page (a PDF), sees the component marked digitised and the
     file kept, downloads it back; an identity card's image is refused with its reason."""
     shots = Shots("p06-upload")
-    officer = server.add_user("baoan.upload", "Trần Văn Bình", f"data_entry@{UNIT}")
-    page = new_page(browser, server, width=1366, height=900)
-    first_login(page, "baoan.upload", officer, NEW_PASSWORD)
+    page = desk_officer(browser, server, "baoan.upload", "Trần Văn Bình")
     page.goto(f"/p06/units/{UNIT}")
     page.fill("input[name=subject]", HOLDER)
     page.fill("input[name=procedure]", "1.000894")
@@ -226,9 +230,7 @@ def the_desk_imports_a_one_stop_export(browser, server):
     written; then imported, its dossier is on the store page. The page with its error table
     also on a phone."""
     shots = Shots("p06-import")
-    officer = server.add_user("baoan.import", "Lê Văn Cường", f"data_entry@{UNIT}")
-    page = new_page(browser, server, width=1366, height=900)
-    first_login(page, "baoan.import", officer, NEW_PASSWORD)
+    page = desk_officer(browser, server, "baoan.import", "Lê Văn Cường")
     page.goto(f"/p06/units/{UNIT}")
     page.get_by_role("link", name="Nhập hồ sơ từ tệp xuất của hệ thống một cửa").click()
     page.wait_for_load_state("domcontentloaded")

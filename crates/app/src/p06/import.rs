@@ -114,14 +114,7 @@ impl App {
                     field: "unit".into(),
                     reason: format!("{}: {}", d.unit, refusal(no.reason())),
                 });
-                log.push(Self::p06_record(
-                    who,
-                    Some(d.unit.as_str()),
-                    &d.subject,
-                    &no,
-                    "write",
-                    d.code.as_str(),
-                ));
+                log.push(Self::p06_dossier_record(who, d, &no, "write"));
             }
         }
         if !errors.is_empty() {
@@ -162,16 +155,7 @@ impl App {
         let log: Vec<AccessRecord> = batch
             .dossiers
             .iter()
-            .map(|d| {
-                Self::p06_record(
-                    &who,
-                    Some(d.unit.as_str()),
-                    &d.subject,
-                    &ok,
-                    "write",
-                    d.code.as_str(),
-                )
-            })
+            .map(|d| Self::p06_dossier_record(&who, d, &ok, "write"))
             .chain(batch.results.iter().map(|r| {
                 Self::p06_record(
                     &who,

@@ -159,6 +159,23 @@ impl App {
         }
     }
 
+    /// The access-log entry of a dossier at its receiving unit.
+    pub(crate) fn p06_dossier_record(
+        who: &P06Who,
+        d: &Dossier,
+        decision: &Decision,
+        action: &str,
+    ) -> AccessRecord {
+        Self::p06_record(
+            who,
+            Some(d.unit.as_str()),
+            &d.subject,
+            decision,
+            action,
+            d.code.as_str(),
+        )
+    }
+
     /// Log a refusal and say it.
     pub(crate) async fn p06_refuse<T>(&self, rec: AccessRecord) -> P06Result<T> {
         let why = refusal(&rec.reason);
@@ -245,14 +262,7 @@ impl App {
         if !acting.contains(d.unit.as_str()) {
             let no = Decision::Refused("not an officer of this unit");
             return self
-                .p06_refuse(Self::p06_record(
-                    who,
-                    Some(d.unit.as_str()),
-                    &d.subject,
-                    &no,
-                    "write",
-                    d.code.as_str(),
-                ))
+                .p06_refuse(Self::p06_dossier_record(who, &d, &no, "write"))
                 .await;
         }
         self.p06_unit_on(&d.unit, d.received).await?;
@@ -471,14 +481,7 @@ impl App {
         } else {
             Decision::Allowed("one-stop desk")
         };
-        let rec = Self::p06_record(
-            who,
-            Some(d.unit.as_str()),
-            &d.subject,
-            &decision,
-            "write",
-            d.code.as_str(),
-        );
+        let rec = Self::p06_dossier_record(who, &d, &decision, "write");
         if !decision.allowed() {
             return self.p06_refuse(rec).await;
         }

@@ -366,12 +366,7 @@ fn dossier_of(
 
 /// `POST /p06/units/{code}/dossiers`: receive a dossier at the unit's one-stop desk.
 pub(crate) async fn receive(State(st): State<AppState>, d: DeskForm<ReceiveForm>) -> Response {
-    let DeskForm {
-        page,
-        pw,
-        unit,
-        form: f,
-    } = d;
+    let (page, pw, unit, f) = d.parts();
     let lang = page.lang;
     let day = crate::clock::today_in_vietnam();
     let mut flash = Flash::default();

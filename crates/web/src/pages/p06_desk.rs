@@ -96,12 +96,7 @@ pub(crate) async fn after_write(
 
 /// `POST /p06/units/{code}/results`: issue the result of an open dossier and finish it today.
 pub(crate) async fn issue(State(st): State<AppState>, d: DeskForm<ResultForm>) -> Response {
-    let DeskForm {
-        page,
-        pw,
-        unit,
-        form: f,
-    } = d;
+    let (page, pw, unit, f) = d.parts();
     let lang = page.lang;
     let t = |k: &str| st.i18n.t(lang, k, &[]);
     let day = crate::clock::today_in_vietnam();
@@ -152,12 +147,7 @@ pub(crate) async fn issue(State(st): State<AppState>, d: DeskForm<ResultForm>) -
 
 /// `POST /p06/units/{code}/revoke`: the issuer flags one of its results revoked (kept).
 pub(crate) async fn revoke(State(st): State<AppState>, d: DeskForm<RevokeForm>) -> Response {
-    let DeskForm {
-        page,
-        pw,
-        unit,
-        form: f,
-    } = d;
+    let (page, pw, unit, f) = d.parts();
     let lang = page.lang;
     let r = async {
         if f.reason.trim().is_empty() {

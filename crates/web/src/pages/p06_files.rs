@@ -221,12 +221,7 @@ impl WithCsrf for WithdrawForm {
 /// `POST /p06/units/{code}/withdraw`: the desk records that the applicant withdrew an open
 /// dossier (kept, marked withdrawn today; its figures recomputed).
 pub(crate) async fn withdraw(State(st): State<AppState>, d: DeskForm<WithdrawForm>) -> Response {
-    let DeskForm {
-        page,
-        pw,
-        unit,
-        form: f,
-    } = d;
+    let (page, pw, unit, f) = d.parts();
     let lang = page.lang;
     let r = async {
         let dossier = DossierCode::parse(f.dossier.trim()).map_err(|e| {

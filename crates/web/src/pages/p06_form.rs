@@ -56,6 +56,13 @@ pub(crate) struct DeskForm<F> {
     pub(crate) form: F,
 }
 
+impl<F> DeskForm<F> {
+    /// The page, the person, the unit, the form.
+    pub(crate) fn parts(self) -> (Page, P06Who, Code, F) {
+        (self.page, self.pw, self.unit, self.form)
+    }
+}
+
 impl<F> FromRequest<AppState> for DeskForm<F>
 where
     F: DeserializeOwned + WithCsrf + Send + 'static,

@@ -11,13 +11,12 @@ use crate::auth::{csrf_ok, Who};
 use crate::error::ApiError;
 use crate::i18n::one_language;
 use crate::pages::p06::p06_who;
-use crate::pages::{Page, PageError, PageQuery};
+use crate::pages::{Page, PageError};
 use crate::params::MAX_UPLOAD;
 use crate::AppState;
-use axum::extract::{Multipart, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use axum::Extension;
 use chiso_app::p06::P06Who;
 use chiso_core::account::Role;
 
@@ -108,16 +107,9 @@ fn render(
 }
 
 /// `GET /p06/import`: the upload form, for an account with a data-entry role.
-pub(crate) async fn import_page(
-    State(st): State<AppState>,
-    Query(q): Query<PageQuery>,
-    headers: HeaderMap,
-    uri: Uri,
-    Extension(who): Extension<Who>,
-) -> Response {
-    let page = Page::new(&q, &headers, &uri, &who);
+pub(crate) async fn import_page(State(st): State<AppState>, page: Page) -> Response {
     let r = async {
-        let pw = p06_who(&st, &who).await?.ok_or(PageError::Denied)?;
+        let pw = p06_who(&st, &page.who).await?.ok_or(PageError::Denied)?;
         let units = import_units(&st, &page, &pw)?;
         Ok(render(&st, &page, units, None, StatusCode::OK))
     }
@@ -129,13 +121,11 @@ pub(crate) async fn import_page(
 /// unless it is a dry run; the page again with the answer.
 pub(crate) async fn import_post(
     State(st): State<AppState>,
+    page: Page,
     headers: HeaderMap,
-    uri: Uri,
-    Extension(who): Extension<Who>,
     m: Multipart,
 ) -> Response {
-    let page = Page::new(&PageQuery::default(), &headers, &uri, &who);
-    let lang = page.lang;
+    let (lang, who) = (page.lang, page.who.clone());
     if matches!(who, Who::Anonymous) {
         return page.session_ended(BACK);
     }

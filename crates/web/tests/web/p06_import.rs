@@ -352,6 +352,14 @@ async fn the_page_imports_after_a_dry_run(app: App) {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
     assert!(!stored(&app, &code()).await);
 
+    // The API with the session but without its X-CSRF-Token: refused, nothing written.
+    let r = b
+        .post_multipart("/api/p06/import", "text/csv", good_csv().into_bytes())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert!(r.text.contains("X-CSRF-Token"), "{}", r.text);
+    assert!(!stored(&app, &code()).await);
+
     // One bad row: the table of errors names row 2 and the field, nothing written.
     let (ct, body) = post(
         &csrf,
