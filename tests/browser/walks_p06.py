@@ -42,11 +42,17 @@ def dashboard_reuse(page, year, today):
     return row.locator("td[data-rate=KDL_TAI_SU_DUNG_TY_LE]").inner_text().strip()
 
 
+def desk_officer(browser, server, username, name):
+    """A new data-entry officer of the commune, logged in on a wide screen."""
+    officer = server.add_user(username, name, f"data_entry@{UNIT}")
+    page = new_page(browser, server, width=1366, height=900)
+    first_login(page, username, officer, NEW_PASSWORD)
+    return page
+
+
 def the_desk_reuses_what_the_store_holds(browser, server):
     shots = Shots("p06")
-    officer = server.add_user("baoan.p06", "Nguyễn Thị Mai", f"data_entry@{UNIT}")
-    page = new_page(browser, server, width=1366, height=900)
-    first_login(page, "baoan.p06", officer, NEW_PASSWORD)
+    page = desk_officer(browser, server, "baoan.p06", "Nguyễn Thị Mai")
 
     # From the commune's page to its store.
     page.goto(f"/units/{UNIT}")
@@ -150,9 +156,7 @@ def the_desk_uploads_a_signed_scan(browser, server):
     signed scan of it from the store page (a PDF), sees the component marked digitised and the
     file kept, downloads it back; an identity card's image is refused with its reason."""
     shots = Shots("p06-upload")
-    officer = server.add_user("baoan.upload", "Trần Văn Bình", f"data_entry@{UNIT}")
-    page = new_page(browser, server, width=1366, height=900)
-    first_login(page, "baoan.upload", officer, NEW_PASSWORD)
+    page = desk_officer(browser, server, "baoan.upload", "Trần Văn Bình")
     page.goto(f"/p06/units/{UNIT}")
     page.fill("input[name=subject]", HOLDER)
     page.fill("input[name=procedure]", "1.000894")
@@ -214,4 +218,91 @@ def the_desk_uploads_a_signed_scan(browser, server):
         check(d.value.suggested_filename == f"{code}-KQ1.pdf", f"named {d.value.suggested_filename}")
 
 
-WALKS = [the_desk_reuses_what_the_store_holds, the_desk_uploads_a_signed_scan, the_panel_reads_on_a_phone]
+IMPORT_HEAD = ("code,subject,subject_name,procedure,procedure_name,essential,unit,received,due,finished,"
+               "status,online,components,result_doc_type,result_name,result_number,result_issued,"
+               "result_valid_until,result_signer,result_link\n")
+
+
+def the_desk_imports_a_one_stop_export(browser, server):
+    """An officer opens the import page from the commune's store page and uploads a one-stop
+    system's export (CSV) with one wrong date: the table of errors names the row and the field
+    and nothing is written; the corrected file, as a dry run (the default), says what would be
+    written; then imported, its dossier is on the store page. The page with its error table
+    also on a phone."""
+    shots = Shots("p06-import")
+    page = desk_officer(browser, server, "baoan.import", "Lê Văn Cường")
+    page.goto(f"/p06/units/{UNIT}")
+    page.get_by_role("link", name="Nhập hồ sơ từ tệp xuất của hệ thống một cửa").click()
+    page.wait_for_load_state("domcontentloaded")
+    check(page.url.endswith("/p06/import"), f"the import link led to {page.url}")
+    check(page.locator("input[name=dry_run]").is_checked(), "the dry run is not on by default")
+    shots(page, "import page")
+
+    today = datetime.date.today()
+    code = f"000.25.06.H58-{today.strftime('%y%m%d')}-9801"
+    day = today.isoformat()
+    good = (f"{IMPORT_HEAD}{code},CN-0000000BEEF1,Người dân thử,1.001193,Đăng ký khai sinh,1,{UNIT},"
+            f"{day},{day},{day},finished,1,TO_KHAI+d|GIAY_CHUNG_SINH+n,TRICH_LUC_KS,Trích lục khai sinh,"
+            f"9801/{today.year},{day},,{'ab' * 20},\n")
+    wrong = good.replace(f",{UNIT},{day},", f",{UNIT},{today.day:02d}/{today.month:02d}/{today.year},", 1)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        def upload(content, dry_run):
+            path = os.path.join(tmp, "mot-cua.csv")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(content)
+            page.locator("input[name=file]").set_input_files(path)
+            if dry_run:
+                page.check("input[name=dry_run]")
+            else:
+                page.uncheck("input[name=dry_run]")
+            press(page, "Kiểm tra tệp")
+
+        # One wrong date: the error table names row 2 and the field, nothing written.
+        upload(wrong, dry_run=False)
+        errors = page.locator("#p06-import-errors tbody tr")
+        check(errors.count() >= 1, f"no error table: {messages(page, 'error')}")
+        cells = [errors.first.locator("td").nth(i).inner_text().strip() for i in range(3)]
+        check(cells[0] == "2" and cells[1] == "received", f"the error names {cells}")
+        check("YYYY-MM-DD" in cells[2], f"the error does not say the date's form: {cells[2]}")
+        check(any("không ghi dữ liệu nào" in m for m in messages(page, "error")), "nothing said of writing")
+        shots(page, "error table")
+
+        phone = new_page(browser, server, width=390, height=844)
+        log_in(phone, "baoan.import", NEW_PASSWORD)
+        phone.goto("/p06/import")
+        path = os.path.join(tmp, "mot-cua.csv")
+        phone.locator("input[name=file]").set_input_files(path)
+        press(phone, "Kiểm tra tệp")
+        check(phone.locator("#p06-import-errors").count() == 1, "no error table on the phone")
+        check(no_horizontal_scroll(phone), "the import page scrolls sideways at 390 px")
+        shots(phone, "error table 390")
+
+        # Corrected: a dry run says what would be written, and writes nothing.
+        upload(good, dry_run=True)
+        ok = messages(page, "ok")
+        check(any("Chạy thử, chưa ghi gì" in m and "1 hồ sơ" in m for m in ok),
+              f"no dry-run summary: {ok} {messages(page, 'error')}")
+        page.goto(f"/p06/units/{UNIT}")
+        check(page.locator(f"tr[id='{code}']").count() == 0, "the dry run wrote the dossier")
+        page.goto("/p06/import")
+
+        # Imported: the store page lists the new dossier with its result.
+        upload(good, dry_run=False)
+        ok = messages(page, "ok")
+        check(any("Đã nhập vào Kho 1 hồ sơ" in m for m in ok), f"not imported: {ok} {messages(page, 'error')}")
+        shots(page, "imported")
+    page.goto(f"/p06/units/{UNIT}")
+    row = page.locator(f"tr[id='{code}']")
+    check(row.count() == 1, "the store page does not list the imported dossier")
+    check(f"{code}-KQ1" in row.inner_text(), "the imported result is not listed")
+    row.scroll_into_view_if_needed()
+    shots(page, "store page lists it")
+
+
+WALKS = [
+    the_desk_reuses_what_the_store_holds,
+    the_desk_uploads_a_signed_scan,
+    the_desk_imports_a_one_stop_export,
+    the_panel_reads_on_a_phone,
+]

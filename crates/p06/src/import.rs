@@ -38,6 +38,9 @@ pub struct Batch {
     pub subjects: Vec<Subject>,
     pub dossiers: Vec<Dossier>,
     pub results: Vec<StoredResult>,
+    /// The file's row of each dossier (the CSV line, the header being 1; the item for JSON),
+    /// so an error found later can still name its row.
+    pub rows: Vec<usize>,
 }
 
 #[derive(Deserialize)]
@@ -528,6 +531,7 @@ fn check(
             });
         }
         batch.dossiers.push(dossier);
+        batch.rows.push(row);
     }
     if e.0.is_empty() {
         Ok(batch)
@@ -552,6 +556,7 @@ mod tests {
         );
         let b = read(csv.as_bytes(), Utc::now(), "t").unwrap();
         assert_eq!(b.dossiers.len(), 1);
+        assert_eq!(b.rows, vec![2], "the CSV line after the header");
         assert_eq!(b.subjects.len(), 1);
         assert_eq!(b.results[0].code, "000.25.06.H58-230301-0001-KQ1");
         assert!(b.dossiers[0].components.iter().all(|c| c.is_digital()));

@@ -794,4 +794,26 @@ p06-revoke-title = Revoke a result
 p06-field-revoke-reason = Reason for revoking
 p06-revoke-button = Revoke
 p06-revoked-ok = Result { $code } is flagged revoked: it stays in the store and is no longer reused.
+p06-import-title = Import dossiers from a one-stop system
+p06-import-link = Import dossiers from a one-stop system's export
+p06-import-intro = Upload the export (CSV or JSON) of the one-stop system that handles administrative procedures: dossiers, their components and results. The file is checked whole: one error and nothing is written, and every error is named by row and field. Importing the same file again changes nothing.
+p06-import-units = This account imports the dossiers received by these units (and the units below them): { $units }.
+p06-import-every-unit = every unit
+p06-import-no-right = Only an account with a data-entry role over the receiving unit imports dossiers into the store.
+p06-import-file = The CSV or JSON export (at most { $mb } MB)
+p06-import-dry-run = Dry run: check the file and say what would be written, writing nothing
+p06-import-button = Check the file
+p06-import-dry-ok = Dry run, nothing written: the file is valid — { $dossiers } dossiers, { $results } results, { $subjects } applicants; { $inserted } records would be added, { $updated } changed, { $unchanged } left as they are. To import, untick "Dry run" and choose the file again.
+p06-import-ok = Imported into the store: { $dossiers } dossiers, { $results } results, { $subjects } applicants — { $inserted } records added, { $updated } changed, { $unchanged } left as they were. The store's figures were recomputed.
+p06-import-refused = The file has { $n } errors; nothing was written. Correct the rows below and upload the file again.
+p06-import-out-of-scope = The file holds dossiers of units this account may not import for ({ $n } rows); nothing was written.
+p06-import-errors = Errors by row and field
+p06-import-whole-file = whole file
+p06-import-no-file = choose a CSV or JSON file to import
+p06-col-row = Row
+p06-col-field = Field
+p06-col-message = Error
+p06-import-format = The file's layout
+p06-import-format-csv = CSV (UTF-8): one dossier a row, the first row naming the columns; row 1 is the header. Required: code, subject, procedure, procedure_name, unit, received, due, status, components. Dates as YYYY-MM-DD; the status open, finished or withdrawn; yes/no columns take 1/0. Components are separated by |, each a document type's code followed by +d (digitised), +n (from a national database) or +r=RESULT_CODE (reused from the store). A row holds at most one result (the result_… columns).
+p06-import-format-json = JSON: a list "dossiers", each dossier with the fields above; "components" a list of components and "results" a list of results (as in the example below). An error's row is the dossier's place in the list, counted from 1. The full schema is in docs/p06.md.
 # --- end p06 ---

@@ -794,4 +794,26 @@ p06-revoke-title = Thu hồi kết quả
 p06-field-revoke-reason = Lý do thu hồi
 p06-revoke-button = Thu hồi
 p06-revoked-ok = Đã đánh dấu thu hồi kết quả { $code }: kết quả vẫn được lưu, không dùng lại được nữa.
+p06-import-title = Nhập hồ sơ từ hệ thống một cửa
+p06-import-link = Nhập hồ sơ từ tệp xuất của hệ thống một cửa
+p06-import-intro = Tải lên tệp xuất (CSV hoặc JSON) của hệ thống thông tin giải quyết TTHC: hồ sơ, thành phần hồ sơ và kết quả. Tệp được kiểm tra toàn bộ: chỉ cần một lỗi là không ghi dữ liệu nào, và mọi lỗi được chỉ ra theo dòng và trường. Nhập lại cùng một tệp không thay đổi gì.
+p06-import-units = Tài khoản này nhập được hồ sơ do các đơn vị sau tiếp nhận (và các đơn vị trực thuộc): { $units }.
+p06-import-every-unit = mọi đơn vị
+p06-import-no-right = Chỉ tài khoản có quyền nhập liệu (data_entry) của đơn vị tiếp nhận mới nhập được hồ sơ vào Kho.
+p06-import-file = Tệp xuất CSV hoặc JSON (tối đa { $mb } MB)
+p06-import-dry-run = Chạy thử: kiểm tra tệp và cho biết sẽ ghi gì, chưa ghi vào Kho
+p06-import-button = Kiểm tra tệp
+p06-import-dry-ok = Chạy thử, chưa ghi gì: tệp hợp lệ — { $dossiers } hồ sơ, { $results } kết quả, { $subjects } người nộp; sẽ thêm { $inserted }, sửa { $updated }, giữ nguyên { $unchanged } bản ghi. Để nhập, bỏ chọn "Chạy thử" và chọn lại tệp.
+p06-import-ok = Đã nhập vào Kho { $dossiers } hồ sơ, { $results } kết quả, { $subjects } người nộp: thêm { $inserted }, sửa { $updated }, giữ nguyên { $unchanged } bản ghi. Chỉ số của Kho đã được tính lại.
+p06-import-refused = Tệp có { $n } lỗi; không ghi dữ liệu nào. Sửa các dòng dưới đây rồi tải lại tệp.
+p06-import-out-of-scope = Tệp có hồ sơ của đơn vị mà tài khoản này không được nhập ({ $n } dòng); không ghi dữ liệu nào.
+p06-import-errors = Lỗi theo dòng và trường
+p06-import-whole-file = cả tệp
+p06-import-no-file = chọn tệp CSV hoặc JSON để nhập
+p06-col-row = Dòng
+p06-col-field = Trường
+p06-col-message = Lỗi
+p06-import-format = Cấu trúc tệp
+p06-import-format-csv = CSV (UTF-8): mỗi dòng một hồ sơ, dòng đầu là tên cột; dòng 1 là dòng tiêu đề. Bắt buộc: code, subject, procedure, procedure_name, unit, received, due, status, components. Ngày dạng YYYY-MM-DD; trạng thái open, finished hoặc withdrawn; cột có/không nhận 1/0. Thành phần hồ sơ cách nhau bởi |, mỗi thành phần là mã loại giấy tờ, thêm +d (đã số hóa), +n (từ CSDL quốc gia) hoặc +r=MÃ_KẾT_QUẢ (dùng lại từ Kho). Mỗi dòng có tối đa một kết quả (các cột result_…).
+p06-import-format-json = JSON: danh sách "dossiers", mỗi hồ sơ có các trường như trên; "components" là danh sách thành phần và "results" là danh sách kết quả (như mẫu dưới đây). Dòng của lỗi là thứ tự hồ sơ trong danh sách, tính từ 1. Mô tả đầy đủ trong docs/p06.md.
 # --- end p06 ---

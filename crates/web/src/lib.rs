@@ -114,6 +114,10 @@ impl AppState {
             // --- p06 ---
             ("p06_unit.html", include_str!("../templates/p06_unit.html")),
             (
+                "p06_import.html",
+                include_str!("../templates/p06_import.html"),
+            ),
+            (
                 "p06_result.html",
                 include_str!("../templates/p06_result.html"),
             ),

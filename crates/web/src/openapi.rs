@@ -18,7 +18,8 @@ use utoipa::OpenApi;
         (name = "analytics", description = "Indicator and element values rolled up over units and periods, in DHIS2's analytics form"),
         (name = "collection", description = "Data sets (forms), reports, validation, completeness, approval, evidence, Excel templates, imports and exports"),
         (name = "dhis2", description = "DHIS2's dataValueSets import and export at DHIS2's own paths, with `Authorization: ApiToken …`"),
-        (name = "plans", description = "DX plans and their tasks, directives, registers (products, information systems, partners, dead zones)")
+        (name = "plans", description = "DX plans and their tasks, directives, registers (products, information systems, partners, dead zones)"),
+        (name = "p06", description = "The electronic data store (Project 06): a one-stop system's export imported, a unit's dossiers and a result's history read, every read and write in the store's access log")
     )
 )]
 pub struct ApiDoc;

@@ -5,9 +5,11 @@
 //! write path (source `derived`), like the figures of plans.
 
 mod figures;
+mod import;
 mod reads;
 
 pub use figures::PANEL_META;
+pub use import::ImportRefused;
 pub use reads::{OwnerExport, ResultHistory, StoreView};
 
 use crate::App;
@@ -18,9 +20,7 @@ use chiso_p06::{
     Dossier, DossierCode, DossierStatus, Rating, RatingValue, ResultKind, StoredResult, Subject,
     SubjectId,
 };
-use chiso_store::{
-    AccessRecord, Actor, Changes, DossierQuery, FileMeta, P06Write, ResultQuery, StoreError,
-};
+use chiso_store::{AccessRecord, Actor, DossierQuery, FileMeta, P06Write, ResultQuery, StoreError};
 use chrono::{NaiveDate, Utc};
 use std::collections::{BTreeSet, HashSet};
 
@@ -175,6 +175,23 @@ impl App {
         }
     }
 
+    /// The access-log entry of a dossier at its receiving unit.
+    pub(crate) fn p06_dossier_record(
+        who: &P06Who,
+        d: &Dossier,
+        decision: &Decision,
+        action: &str,
+    ) -> AccessRecord {
+        Self::p06_record(
+            who,
+            Some(d.unit.as_str()),
+            &d.subject,
+            decision,
+            action,
+            d.code.as_str(),
+        )
+    }
+
     /// Log a refusal and say it.
     pub(crate) async fn p06_refuse<T>(&self, rec: AccessRecord) -> P06Result<T> {
         let why = refusal(&rec.reason);
@@ -261,14 +278,7 @@ impl App {
         if !acting.contains(d.unit.as_str()) {
             let no = Decision::Refused("not an officer of this unit");
             return self
-                .p06_refuse(Self::p06_record(
-                    who,
-                    Some(d.unit.as_str()),
-                    &d.subject,
-                    &no,
-                    "write",
-                    d.code.as_str(),
-                ))
+                .p06_refuse(Self::p06_dossier_record(who, &d, &no, "write"))
                 .await;
         }
         self.p06_unit_on(&d.unit, d.received).await?;
@@ -494,14 +504,7 @@ impl App {
         } else {
             Decision::Allowed("one-stop desk")
         };
-        let rec = Self::p06_record(
-            who,
-            Some(d.unit.as_str()),
-            &d.subject,
-            &decision,
-            "write",
-            d.code.as_str(),
-        );
+        let rec = Self::p06_dossier_record(who, &d, &decision, "write");
         if !decision.allowed() {
             return self.p06_refuse(rec).await;
         }
@@ -593,130 +596,6 @@ impl App {
         self.p06_refresh(chiso_p06::figures::keys_of([&d]), &who.username)
             .await?;
         Ok(rating)
-    }
-
-    /// Import a one-stop system's export (checked whole by `chiso_p06::import`): all or
-    /// nothing; with `dry_run`, what would change and nothing written. The caller checks that
-    /// the account may import.
-    pub async fn p06_import(
-        &self,
-        batch: chiso_p06::import::Batch,
-        actor: &Actor,
-        dry_run: bool,
-    ) -> Result<Changes, StoreError> {
-        let ok = Decision::Allowed("import");
-        let who = P06Who {
-            username: actor.who.clone(),
-            via: actor.via,
-            assignments: Vec::new(),
-            owner: None,
-        };
-        let log: Vec<AccessRecord> = batch
-            .dossiers
-            .iter()
-            .map(|d| {
-                Self::p06_record(
-                    &who,
-                    Some(d.unit.as_str()),
-                    &d.subject,
-                    &ok,
-                    "write",
-                    d.code.as_str(),
-                )
-            })
-            .chain(batch.results.iter().map(|r| {
-                Self::p06_record(
-                    &who,
-                    Some(r.issuer.as_str()),
-                    &r.subject,
-                    &ok,
-                    "write",
-                    &r.code,
-                )
-            }))
-            .collect();
-        {
-            let engine = self.read().await;
-            let tree = engine.tree();
-            let mut errors = Vec::new();
-            for (i, d) in batch.dossiers.iter().enumerate() {
-                for (field, day) in [("received", Some(d.received)), ("finished", d.finished)] {
-                    if let Some(day) = day.filter(|day| !tree.exists_on(d.unit.as_str(), *day)) {
-                        errors.push(chiso_store::FieldError::new(
-                            Some(i),
-                            &format!("dossiers.{field}"),
-                            format!(
-                                "đơn vị {} không tồn tại vào ngày {day} (the unit did not exist on that day)",
-                                d.unit
-                            ),
-                        ));
-                    }
-                }
-            }
-            if !errors.is_empty() {
-                return Err(StoreError::Invalid(errors));
-            }
-        }
-        // A result imported again keeps when and by whom it was first stored (a stored result
-        // never changes: the rest must be the same).
-        let mut batch = batch;
-        let codes: Vec<String> = batch.results.iter().map(|r| r.code.clone()).collect();
-        let mut stored = std::collections::HashMap::new();
-        for chunk in codes.chunks(500) {
-            for r in self
-                .store()
-                .p06_results(&ResultQuery {
-                    codes: chunk.to_vec(),
-                    ..Default::default()
-                })
-                .await?
-            {
-                stored.insert(r.code.clone(), r);
-            }
-        }
-        for r in &mut batch.results {
-            if let Some(s) = stored.get(&r.code) {
-                r.created_at = s.created_at;
-                r.created_by = s.created_by.clone();
-                r.revoked_at = s.revoked_at;
-                r.revoked_reason = s.revoked_reason.clone();
-            }
-        }
-        // The figures of the months the dossiers count in now, and of those they counted in
-        // before (a finish day or status changed by the import), and of the dossiers whose
-        // results are imported.
-        let mut keys = chiso_p06::figures::keys_of(&batch.dossiers);
-        let named: std::collections::BTreeSet<DossierCode> = batch
-            .dossiers
-            .iter()
-            .map(|d| d.code.clone())
-            .chain(batch.results.iter().map(|r| r.dossier.clone()))
-            .collect();
-        let named: Vec<DossierCode> = named.into_iter().collect();
-        for chunk in named.chunks(500) {
-            let before = self
-                .store()
-                .p06_dossiers(&DossierQuery {
-                    codes: chunk.to_vec(),
-                    ..Default::default()
-                })
-                .await?;
-            keys.extend(chiso_p06::figures::keys_of(&before));
-        }
-        let w = P06Write {
-            subjects: batch.subjects,
-            dossiers: batch.dossiers,
-            results: batch.results,
-            files: Vec::new(),
-            ratings: Vec::new(),
-            log,
-            based_on: Vec::new(),
-        };
-        let changes = self.store().p06_save(&w, actor, dry_run).await?;
-        if !dry_run && changes.changed() > 0 {
-            self.p06_refresh(keys, &actor.who).await?;
-        }
-        Ok(changes)
     }
 
     /// Make an account the owner of a subject's store.

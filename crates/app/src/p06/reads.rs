@@ -290,12 +290,14 @@ impl App {
         Ok((r, bytes))
     }
 
-    /// The dossiers a unit received, newest first, with their results, for the unit's own
-    /// officers (each listed dossier logged as read by the receiving unit).
+    /// The dossiers a unit received, newest first (those received or finished between the
+    /// days of `touching`, when given), with their results, for the unit's own officers (each
+    /// listed dossier logged as read by the receiving unit).
     pub async fn p06_unit_dossiers(
         &self,
         who: &P06Who,
         unit: &chiso_core::Code,
+        touching: Option<(NaiveDate, NaiveDate)>,
         limit: i64,
     ) -> P06Result<(Vec<Dossier>, Vec<StoredResult>)> {
         let acting = self.p06_reading(who, &[unit.as_str()]).await;
@@ -308,6 +310,7 @@ impl App {
             .store()
             .p06_dossiers(&DossierQuery {
                 units: vec![unit.clone()],
+                touching,
                 newest_first: true,
                 limit: Some(limit.clamp(1, 1000)),
                 ..Default::default()

@@ -11,6 +11,7 @@ pub(crate) mod figures;
 pub(crate) mod forms;
 pub(crate) mod health;
 pub(crate) mod imports;
+pub(crate) mod p06;
 pub(crate) mod periods;
 pub(crate) mod plans;
 pub(crate) mod plans_xlsx;
@@ -44,6 +45,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(plans_xlsx::import_plans))
         .routes(routes!(plans_xlsx::import_products))
+        .routes(routes!(p06::import_export))
         .layer(DefaultBodyLimit::max(crate::params::MAX_UPLOAD + 64 * 1024));
     OpenApiRouter::new()
         .routes(routes!(health::health))
@@ -113,6 +115,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(plans_xlsx::export_products))
         .routes(routes!(register::product_coverage))
+        .routes(routes!(p06::unit_dossiers))
+        .routes(routes!(p06::result_history))
         .merge(uploads)
 }
 

@@ -29,6 +29,8 @@ pub(crate) mod report;
 pub(crate) mod p06;
 pub(crate) mod p06_desk;
 pub(crate) mod p06_files;
+pub(crate) mod p06_form;
+pub(crate) mod p06_import;
 // --- end p06 ---
 
 use crate::auth::Credential;
@@ -448,5 +450,11 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/p06/me/rate", post(p06::rate))
         .route("/p06/me/export.json", get(p06::export))
         .route("/p06/panel", get(p06::panel_page))
+        .route(
+            "/p06/import",
+            get(p06_import::import_page)
+                .post(p06_import::import_post)
+                .layer(DefaultBodyLimit::max(crate::params::MAX_UPLOAD + 64 * 1024)),
+        )
     // --- end p06 ---
 }

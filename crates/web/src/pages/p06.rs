@@ -4,9 +4,11 @@
 //! dossier and the export), and the panel after Decision 766/QĐ-TTg. Every read and write
 //! goes through the application layer, which asks the store's rules and logs it.
 
-use crate::auth::{csrf_ok, Credential, Who};
+pub(crate) use crate::api::p06::p06_who;
+use crate::auth::{csrf_ok, Who};
 use crate::format;
 use crate::i18n::Lang;
+use crate::pages::p06_form::{DeskForm, WithCsrf};
 use crate::pages::plans::readable;
 use crate::pages::{login_or_forbidden, Page, PageError, PageQuery};
 use crate::AppState;
@@ -15,30 +17,13 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use chiso_app::p06::{P06Error, P06Who};
-use chiso_core::{Code, Period, Via};
+use chiso_core::{Code, Period};
 use chiso_engine::Scope;
 use chiso_p06::{
     Component, Dossier, DossierCode, DossierStatus, Rate, RatingValue, StoredResult, SubjectId,
 };
 use chrono::{Datelike, Days};
 use serde::{Deserialize, Serialize};
-
-/// The account as the store's rules see it (none: not signed in).
-pub(crate) async fn p06_who(st: &AppState, who: &Who) -> Result<Option<P06Who>, PageError> {
-    let Some(p) = who.principal() else {
-        return Ok(None);
-    };
-    let via = match p.credential {
-        Credential::Session { .. } => Via::Web,
-        Credential::Token { .. } => Via::Api,
-    };
-    Ok(Some(P06Who {
-        username: p.username.clone(),
-        via,
-        assignments: p.assignments.clone(),
-        owner: st.store.p06_owner_of(&p.username).await?,
-    }))
-}
 
 impl From<P06Error> for PageError {
     fn from(e: P06Error) -> PageError {
@@ -205,6 +190,12 @@ pub(crate) struct ReceiveForm {
     components: String,
 }
 
+impl WithCsrf for ReceiveForm {
+    fn csrf(&self) -> Option<&str> {
+        self.csrf.as_deref()
+    }
+}
+
 #[derive(Default, Serialize)]
 pub(crate) struct Flash {
     pub(crate) ok: Vec<String>,
@@ -223,7 +214,7 @@ pub(crate) async fn render_unit(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let lang = page.lang;
-    let (dossiers, results) = st.app.p06_unit_dossiers(pw, code, 100).await?;
+    let (dossiers, results) = st.app.p06_unit_dossiers(pw, code, None, 100).await?;
     let name = st
         .store
         .unit(code)
@@ -373,46 +364,9 @@ fn dossier_of(
     })
 }
 
-/// What every form of a unit's store page checks before anything is read: a signed-in
-/// person of the store (else the login page and back), the form's CSRF token (else the
-/// stale-form page), a unit code that parses (else not found).
-pub(crate) async fn desk_form(
-    st: &AppState,
-    page: &Page,
-    who: &Who,
-    headers: &HeaderMap,
-    code: &str,
-    csrf: Option<&str>,
-) -> Result<(P06Who, Code), Response> {
-    let back = format!("/p06/units/{code}");
-    let pw = match p06_who(st, who).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return Err(page.session_ended(&back)),
-        Err(e) => return Err(page.respond(st, Err(e))),
-    };
-    if !csrf_ok(who, &Method::POST, headers, csrf) {
-        return Err(page.stale_form(st, &back));
-    }
-    let Ok(unit) = Code::parse(code) else {
-        return Err(page.respond(st, Err(PageError::NotFound(code.to_string()))));
-    };
-    Ok((pw, unit))
-}
-
 /// `POST /p06/units/{code}/dossiers`: receive a dossier at the unit's one-stop desk.
-pub(crate) async fn receive(
-    State(st): State<AppState>,
-    Path(code): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-    Extension(who): Extension<Who>,
-    Form(f): Form<ReceiveForm>,
-) -> Response {
-    let page = Page::new(&PageQuery::default(), &headers, &uri, &who);
-    let (pw, unit) = match desk_form(&st, &page, &who, &headers, &code, f.csrf.as_deref()).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(crate) async fn receive(State(st): State<AppState>, d: DeskForm<ReceiveForm>) -> Response {
+    let (page, pw, unit, f) = d.parts();
     let lang = page.lang;
     let day = crate::clock::today_in_vietnam();
     let mut flash = Flash::default();
@@ -594,7 +548,7 @@ pub(crate) async fn rate(
     let pw = match p06_who(&st, &who).await {
         Ok(Some(p)) => p,
         Ok(None) => return page.session_ended("/p06/me"),
-        Err(e) => return page.respond(&st, Err(e)),
+        Err(e) => return page.respond(&st, Err(e.into())),
     };
     if !csrf_ok(&who, &Method::POST, &headers, f.csrf.as_deref()) {
         return page.stale_form(&st, "/p06/me");

@@ -2,14 +2,13 @@
 //! dossier (finishing it) and revoking a result, each through the application layer, which
 //! asks the rules (only the issuing unit) and logs the answer.
 
-use crate::auth::Who;
-use crate::pages::p06::{desk_form, render_unit, Flash, ReceiveForm};
-use crate::pages::{Page, PageQuery};
+use crate::pages::p06::{render_unit, Flash, ReceiveForm};
+use crate::pages::p06_form::{DeskForm, WithCsrf};
+use crate::pages::Page;
 use crate::AppState;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::{Extension, Form};
 use chiso_app::p06::{P06Error, P06Who};
 use chiso_core::Code;
 use chiso_p06::DossierCode;
@@ -34,6 +33,12 @@ pub(crate) struct ResultForm {
     link: String,
 }
 
+impl WithCsrf for ResultForm {
+    fn csrf(&self) -> Option<&str> {
+        self.csrf.as_deref()
+    }
+}
+
 /// The revoke form.
 #[derive(Deserialize)]
 pub(crate) struct RevokeForm {
@@ -42,6 +47,12 @@ pub(crate) struct RevokeForm {
     result: String,
     #[serde(default)]
     reason: String,
+}
+
+impl WithCsrf for RevokeForm {
+    fn csrf(&self) -> Option<&str> {
+        self.csrf.as_deref()
+    }
 }
 
 /// Answer a write of the unit's desk: the unit's page with what happened.
@@ -84,19 +95,8 @@ pub(crate) async fn after_write(
 }
 
 /// `POST /p06/units/{code}/results`: issue the result of an open dossier and finish it today.
-pub(crate) async fn issue(
-    State(st): State<AppState>,
-    Path(code): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-    Extension(who): Extension<Who>,
-    Form(f): Form<ResultForm>,
-) -> Response {
-    let page = Page::new(&PageQuery::default(), &headers, &uri, &who);
-    let (pw, unit) = match desk_form(&st, &page, &who, &headers, &code, f.csrf.as_deref()).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(crate) async fn issue(State(st): State<AppState>, d: DeskForm<ResultForm>) -> Response {
+    let (page, pw, unit, f) = d.parts();
     let lang = page.lang;
     let t = |k: &str| st.i18n.t(lang, k, &[]);
     let day = crate::clock::today_in_vietnam();
@@ -146,19 +146,8 @@ pub(crate) async fn issue(
 }
 
 /// `POST /p06/units/{code}/revoke`: the issuer flags one of its results revoked (kept).
-pub(crate) async fn revoke(
-    State(st): State<AppState>,
-    Path(code): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-    Extension(who): Extension<Who>,
-    Form(f): Form<RevokeForm>,
-) -> Response {
-    let page = Page::new(&PageQuery::default(), &headers, &uri, &who);
-    let (pw, unit) = match desk_form(&st, &page, &who, &headers, &code, f.csrf.as_deref()).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(crate) async fn revoke(State(st): State<AppState>, d: DeskForm<RevokeForm>) -> Response {
+    let (page, pw, unit, f) = d.parts();
     let lang = page.lang;
     let r = async {
         if f.reason.trim().is_empty() {

@@ -9,14 +9,15 @@
 use crate::api::evidence::read_multipart;
 use crate::auth::Who;
 use crate::error::ApiError;
-use crate::pages::p06::{desk_form, p06_who};
+use crate::pages::p06::p06_who;
 use crate::pages::p06_desk::after_write;
+use crate::pages::p06_form::{desk_form, DeskForm, WithCsrf};
 use crate::pages::{Page, PageError, PageQuery};
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Form};
+use axum::Extension;
 use chiso_app::p06::{NewResult, P06Error};
 use chiso_core::Code;
 use chiso_p06::rules::MAX_FILE;
@@ -211,21 +212,16 @@ pub(crate) struct WithdrawForm {
     dossier: String,
 }
 
+impl WithCsrf for WithdrawForm {
+    fn csrf(&self) -> Option<&str> {
+        self.csrf.as_deref()
+    }
+}
+
 /// `POST /p06/units/{code}/withdraw`: the desk records that the applicant withdrew an open
 /// dossier (kept, marked withdrawn today; its figures recomputed).
-pub(crate) async fn withdraw(
-    State(st): State<AppState>,
-    Path(code): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-    Extension(who): Extension<Who>,
-    Form(f): Form<WithdrawForm>,
-) -> Response {
-    let page = Page::new(&PageQuery::default(), &headers, &uri, &who);
-    let (pw, unit) = match desk_form(&st, &page, &who, &headers, &code, f.csrf.as_deref()).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(crate) async fn withdraw(State(st): State<AppState>, d: DeskForm<WithdrawForm>) -> Response {
+    let (page, pw, unit, f) = d.parts();
     let lang = page.lang;
     let r = async {
         let dossier = DossierCode::parse(f.dossier.trim()).map_err(|e| {
