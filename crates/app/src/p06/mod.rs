@@ -7,7 +7,7 @@
 mod figures;
 mod reads;
 
-pub use figures::PANEL_META;
+pub use figures::{PANEL_ACTION, PANEL_META};
 pub use reads::{OwnerExport, ResultHistory, StoreView};
 
 use crate::App;

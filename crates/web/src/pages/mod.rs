@@ -29,6 +29,7 @@ pub(crate) mod report;
 pub(crate) mod p06;
 pub(crate) mod p06_desk;
 pub(crate) mod p06_files;
+pub(crate) mod p06_panel;
 // --- end p06 ---
 
 use crate::auth::Credential;
@@ -448,5 +449,9 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/p06/me/rate", post(p06::rate))
         .route("/p06/me/export.json", get(p06::export))
         .route("/p06/panel", get(p06::panel_page))
+        .route(
+            "/p06/panel/settings",
+            get(p06_panel::settings_page).post(p06_panel::settings_save),
+        )
     // --- end p06 ---
 }

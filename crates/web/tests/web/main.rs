@@ -46,6 +46,7 @@ mod unit_page;
 // --- p06 ---
 mod p06;
 mod p06_files;
+mod p06_panel;
 // issue 15: pages kept between writes
 mod page_cache;
 mod structure_2025;
