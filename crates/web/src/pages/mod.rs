@@ -343,6 +343,19 @@ impl From<crate::error::ApiError> for PageError {
     }
 }
 
+/// Whether an account may change what the whole province shares (definitions, the Project 06
+/// panel's settings): the right over every unit — a role over one unit's subtree does not
+/// reach a province-wide setting.
+pub(crate) async fn may_change_shared(st: &AppState, who: &Who) -> bool {
+    crate::auth::allowed(
+        who,
+        crate::auth::Action::ManageFramework,
+        None,
+        &*st.app.read().await,
+        st.auth.public_read,
+    )
+}
+
 /// Anonymous visitors are sent to log in (and back); a logged-in account without the right is
 /// told so.
 pub(crate) fn login_or_forbidden(st: &AppState, page: &Page, who: &Who, back: &str) -> Response {

@@ -753,7 +753,7 @@ pub(crate) async fn panel_page(
                 groups,
                 total => panel.total.map(|x| format::number(x, 2, lang)),
                 max => format::number(panel.max, 0, lang),
-                may_configure => crate::pages::p06_panel::may_configure(&st, &who).await,
+                may_configure => crate::pages::may_change_shared(&st, &who).await,
             },
         ))
     }

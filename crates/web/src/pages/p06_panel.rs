@@ -6,10 +6,10 @@
 //! Numbers are typed with a decimal comma or point; a wrong one is named beside its field
 //! and nothing is saved. Every change is audited (`p06_panel_config.update`).
 
-use crate::auth::{allowed, csrf_ok, Action, Credential, Who};
+use crate::auth::{csrf_ok, Credential, Who};
 use crate::i18n::Lang;
 use crate::pages::p06::Flash;
-use crate::pages::{login_or_forbidden, Page, PageError, PageQuery};
+use crate::pages::{login_or_forbidden, may_change_shared, Page, PageError, PageQuery};
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -22,19 +22,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 const PATH: &str = "/p06/panel/settings";
-
-/// Whether an account may change the panel's configuration: the right to change the shared
-/// definitions over every unit (a role over one unit's subtree does not reach a province-wide
-/// setting).
-pub(crate) async fn may_configure(st: &AppState, who: &Who) -> bool {
-    allowed(
-        who,
-        Action::ManageFramework,
-        None,
-        &*st.app.read().await,
-        st.auth.public_read,
-    )
-}
 
 /// A number as a person types it: digits with at most one decimal comma or point ("2,5",
 /// "2.5", "80"), an optional sign and an optional trailing "%". No thousands separators.
@@ -226,7 +213,7 @@ pub(crate) async fn settings_page(
         &uri,
         &who,
     );
-    if !may_configure(&st, &who).await {
+    if !may_change_shared(&st, &who).await {
         return login_or_forbidden(&st, &page, &who, PATH);
     }
     let config = match st.app.p06_panel_config().await {
@@ -318,7 +305,7 @@ pub(crate) async fn settings_save(
     ) {
         return page.stale_form(&st, PATH);
     }
-    if !may_configure(&st, &who).await {
+    if !may_change_shared(&st, &who).await {
         return login_or_forbidden(&st, &page, &who, PATH);
     }
     let via = match p.credential {
