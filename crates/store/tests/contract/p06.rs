@@ -15,33 +15,23 @@ pub(crate) async fn an_audited_meta_value_is_in_the_chain(db: &Db) {
         .await
         .unwrap()
     };
-    assert!(s
-        .set_meta_audited(
-            "p06_panel_config",
-            "{\"a\":1}",
-            "p06_panel_config.update",
-            &actor()
-        )
-        .await
-        .unwrap());
-    assert!(s
-        .set_meta_audited(
-            "p06_panel_config",
-            "{\"a\":2}",
-            "p06_panel_config.update",
-            &actor()
-        )
-        .await
-        .unwrap());
-    assert!(!s
-        .set_meta_audited(
-            "p06_panel_config",
-            "{\"a\":2}",
-            "p06_panel_config.update",
-            &actor()
-        )
-        .await
-        .unwrap());
+    // Two changes, then the second value again: written, written, unchanged.
+    for (value, changed) in [
+        ("{\"a\":1}", true),
+        ("{\"a\":2}", true),
+        ("{\"a\":2}", false),
+    ] {
+        let wrote = s
+            .set_meta_audited(
+                "p06_panel_config",
+                value,
+                "p06_panel_config.update",
+                &actor(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(wrote, changed, "{value}");
+    }
     assert_eq!(
         s.meta("p06_panel_config").await.unwrap().as_deref(),
         Some("{\"a\":2}")
