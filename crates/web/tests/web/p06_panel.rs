@@ -239,6 +239,26 @@ async fn settings_save_and_refuse(app: App) {
     assert_eq!(log[0].old_value, None);
     let new: PanelConfig = serde_json::from_str(log[0].new_value.as_deref().unwrap()).unwrap();
     assert_eq!(new, want);
+    // The system administrator reads it on the audit page.
+    let page = as_user(
+        &app,
+        "GET",
+        "/admin/audit?action=p06_panel_config",
+        &app.token,
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(
+        page.text.contains("p06_panel_config.update"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("panel.admin"));
+    assert!(
+        page.text.contains("50.5"),
+        "the new threshold in the record"
+    );
     // The same again changes nothing and writes nothing.
     let r = save(
         &mut b,
