@@ -300,9 +300,77 @@ def the_desk_imports_a_one_stop_export(browser, server):
     shots(page, "store page lists it")
 
 
+def the_panel_s_settings_change_its_score(browser, server):
+    """An administrator of every unit opens the panel, follows its link to the settings
+    (each group's official maximum shown, the weights and thresholds said to be chiso's),
+    types a threshold that is not a number and reads the error beside the field (nothing
+    saved), then lowers the progress group's threshold with a decimal comma, saves, and sees
+    the panel's progress score rise; the defaults are restored at the end."""
+    shots = Shots("p06-settings")
+    admin = server.add_user("quantri.p06", "Lê Văn Quản", "framework_admin")
+    page = new_page(browser, server, width=1366, height=900)
+    first_login(page, "quantri.p06", admin, NEW_PASSWORD)
+    page.goto("/p06/panel?unit=22738&period=2023")
+    score = lambda: page.locator("#p06-group-progress .p06-score").inner_text().strip()
+    before = score()
+    check(before not in ("", "—"), f"no progress score before: {before!r}")
+    shots(page, "panel before")
+
+    page.get_by_role("link", name="Thiết lập trọng số và ngưỡng").click()
+    page.wait_for_load_state("domcontentloaded")
+    check("/p06/panel/settings" in page.url, f"the settings link led to {page.url}")
+    body = page.inner_text("main")
+    for m in ("Tối đa 18 điểm", "Tối đa 20 điểm", "Tối đa 22 điểm"):
+        check(m in body, f"the settings do not show {m}")
+    check("không phải của Quyết định" in body, "the settings do not say they are chiso's")
+    shots(page, "settings")
+
+    # A threshold that is not a number: the error beside the field, nothing saved.
+    page.fill("#progress-0-full_at", "năm mươi")
+    press(page, "Lưu thiết lập")
+    error = page.locator("#progress-0-full_at-error")
+    check(error.count() == 1 and "không phải là số" in error.inner_text(),
+          f"no error beside the threshold: {messages(page, 'error')}")
+    check(page.get_attribute("#progress-0-full_at", "aria-invalid") == "true",
+          "the field is not marked invalid")
+    check(page.input_value("#progress-0-full_at") == "năm mươi", "what was typed is lost")
+    shots(page, "bad number")
+    page.goto("/p06/panel?unit=22738&period=2023")
+    check(score() == before, f"a refused form changed the score: {before} → {score()}")
+
+    # Full points at 50,5 % on time instead of 100 %: the progress score rises.
+    page.goto("/p06/panel/settings?unit=22738&period=2023")
+    page.fill("#progress-0-full_at", "50,5")
+    press(page, "Lưu thiết lập")
+    ok = messages(page, "ok")
+    check(any("Đã lưu thiết lập" in m for m in ok), f"not saved: {ok} {messages(page, 'error')}")
+    shots(page, "saved")
+    page.get_by_role("link", name="Về bộ chỉ số").click()
+    page.wait_for_load_state("domcontentloaded")
+    after = score()
+    number = lambda s: float(s.replace(".", "").replace(",", "."))
+    check(number(after) > number(before), f"the progress score did not rise: {before} → {after}")
+    check("đủ điểm ở 50,50 %" in page.inner_text("#p06-group-progress"),
+          "the panel does not show the new threshold")
+    shots(page, "panel after")
+
+    # The settings on a phone: no sideways scroll; then the defaults back.
+    phone = new_page(browser, server, width=390, height=844)
+    log_in(phone, "quantri.p06", NEW_PASSWORD)
+    phone.goto("/p06/panel/settings")
+    check(no_horizontal_scroll(phone), "the settings scroll sideways at 390 px")
+    shots(phone, "settings 390")
+    press(phone, "Khôi phục mặc định của chiso")
+    check(any("Đã khôi phục" in m for m in messages(phone, "ok")), "the defaults were not restored")
+    phone.goto("/p06/panel?unit=22738&period=2023")
+    check(phone.locator("#p06-group-progress .p06-score").inner_text().strip() == before,
+          "the defaults do not give the first score back")
+
+
 WALKS = [
     the_desk_reuses_what_the_store_holds,
     the_desk_uploads_a_signed_scan,
     the_desk_imports_a_one_stop_export,
     the_panel_reads_on_a_phone,
+    the_panel_s_settings_change_its_score,
 ]

@@ -554,12 +554,12 @@ async fn a_unit_above_reads_only_what_it_issued(pg: bool) {
     for above in [&province, &district] {
         let why = refused(app.p06_result_history(above, &kq.code).await);
         assert!(why.contains("no open dossier"), "{why}");
-        refused(app.p06_unit_dossiers(above, &c("22738"), 50).await);
+        refused(app.p06_unit_dossiers(above, &c("22738"), None, 50).await);
         refused(app.p06_store(above, &s).await);
     }
     assert!(app.p06_result_history(&desk, &kq.code).await.is_ok());
     assert_eq!(
-        app.p06_unit_dossiers(&desk, &c("22738"), 50)
+        app.p06_unit_dossiers(&desk, &c("22738"), None, 50)
             .await
             .unwrap()
             .0

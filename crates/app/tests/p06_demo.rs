@@ -4,11 +4,11 @@
 //! commune equal to a hand computation from the records.
 
 use chiso_app::App;
-use chiso_core::{Code, Period};
+use chiso_core::{Code, Period, Via};
 use chiso_engine::Scope;
 use chiso_p06::panel::Part;
 use chiso_p06::{DossierStatus, Group, PanelConfig, RatingValue, ResultKind};
-use chiso_store::{DossierQuery, PgStore, SqliteStore, Store};
+use chiso_store::{Actor, DossierQuery, PgStore, SqliteStore, Store};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -133,7 +133,9 @@ async fn the_panel_of_a_commune_is_the_hand_computation(pg: bool) {
         online: vec![part(Online, 1.0, 80.0), part(Essential53, 1.0, 100.0)],
         satisfaction: vec![part(Satisfaction, 1.0, 90.0)],
     };
-    app.p06_set_panel_config(&config).await.unwrap();
+    app.p06_set_panel_config(&config, &Actor::new("test", Via::Cli))
+        .await
+        .unwrap();
 
     // By hand, from the records.
     let r = chiso_demo::p06::records();

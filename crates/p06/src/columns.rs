@@ -1,8 +1,16 @@
-//! The store's figures computed by columns: the records turned once into integer columns (a
-//! unit's number, a month's number, a few flags and small counts per dossier — results and
-//! ratings joined to their dossier while building), then every unit and month counted in one
-//! pass over those columns into a dense table indexed by unit and month, split across threads
-//! when there are many dossiers. No string is compared, hashed or allocated in the pass.
+//! The store's figures computed by columns: the records turned once into two columns of
+//! 32-bit words (results and ratings joined to their dossier while building), then every unit
+//! and month counted in one pass over those words into a dense table indexed by unit and
+//! month, split across threads when there are many dossiers. No string is compared, hashed or
+//! allocated in the pass.
+//!
+//! A word is a dossier's table cell (unit × month) and the number of what it adds there, in a
+//! small dictionary of the distinct additions the records hold: when received, the dossier
+//! itself, online or not, every component digital or not, its components and those reused,
+//! an essential service or not; when finished, on time or not, its results, electronic
+//! results and results held by the store, its rating. Records have few distinct additions
+//! (a few dozen in the benchmark), so the pass reads 4 bytes a dossier a side and adds one
+//! 8-lane vector from the dictionary into one 32-byte cell.
 //!
 //! It gives exactly what [`crate::figures::tally`] gives (a test holds them equal on random
 //! records); the application layer counts this way, and the benchmark measures it.
@@ -13,37 +21,89 @@ use chiso_core::Code;
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 
-/// A dossier's receipt packed in 32 bits: online, every component digital, one of the 53
-/// essential services, then its components and those reused, 10 bits each.
-const ONLINE: u32 = 1;
-const DIGITISED: u32 = 1 << 1;
-const ESSENTIAL: u32 = 1 << 2;
-const COMPONENTS_AT: u32 = 3;
-const REUSED_AT: u32 = 13;
-const WIDE10: usize = (1 << 10) - 1;
-/// A dossier's finishing packed in 32 bits: on time, rated, satisfied, not satisfied, then its
-/// results, electronic results and results held by the store, 9 bits each.
-const ON_TIME: u32 = 1;
-const RATED: u32 = 1 << 1;
-const SATISFIED: u32 = 1 << 2;
-const UNSATISFIED: u32 = 1 << 3;
-const RESULTS_AT: u32 = 4;
-const ELECTRONIC_AT: u32 = 13;
-const LINKED_AT: u32 = 22;
-const WIDE9: u32 = (1 << 9) - 1;
-/// Never met: a table holds at most [`MAX_CELLS`] cells, far below it.
-const NONE: u32 = u32::MAX;
-/// Rows counted into 32-bit cells before they are added into the 64-bit table: 2^22 rows of
-/// at most 2^10 − 1 components (or 2^9 − 1 results) each stay below 2^32.
-const BATCH: usize = 1 << 22;
-
 /// A month as one number (year × 12 + month − 1).
 fn month_number(d: NaiveDate) -> i64 {
     i64::from(d.year()) * 12 + i64::from(d.month0())
 }
 
-/// The records as columns, one entry per dossier: the table cell (unit × month) it counts in
-/// when received and when finished, and what it adds there, packed.
+/// Eight 32-bit counts in one aligned half cache line: what one dossier adds (a dictionary
+/// entry), or what a batch of dossiers added to a cell.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[repr(align(32))]
+struct Cell([u32; 8]);
+
+impl Cell {
+    #[inline(always)]
+    fn add(&mut self, o: &Cell) {
+        for (a, b) in self.0.iter_mut().zip(o.0) {
+            *a = a.wrapping_add(b);
+        }
+    }
+}
+
+/// One side of the records (the receipts, or the finishings): a word per dossier — its cell
+/// shifted left by `bits`, or'ed with its addition's number in `dict`.
+#[derive(Debug, Clone, Default)]
+struct Side {
+    words: Vec<u32>,
+    dict: Vec<Cell>,
+    bits: u32,
+    /// Words counted into 32-bit cells before they are added into the 64-bit table: no lane
+    /// of a cell can pass 2^32 − 1 within a batch.
+    batch: usize,
+}
+
+impl std::fmt::Debug for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The distinct additions met while building a side, numbered in the order first met.
+#[derive(Default)]
+struct Dict {
+    numbers: HashMap<Cell, u32>,
+    entries: Vec<Cell>,
+}
+
+impl Dict {
+    fn number(&mut self, c: Cell) -> u32 {
+        let next = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+        *self.numbers.entry(c).or_insert_with(|| {
+            self.entries.push(c);
+            next
+        })
+    }
+
+    /// The side's words, or none when a cell and an addition's number do not fit 32 bits
+    /// together (records spread over millions of cells with over a thousand kinds of dossier).
+    fn side(self, cells: usize, cell_of: &[u32], number_of: &[u32]) -> Option<Side> {
+        let bits = usize::BITS - self.entries.len().saturating_sub(1).leading_zeros();
+        if bits >= 32 || (cells as u64) << bits > 1 << 32 {
+            return None;
+        }
+        let words = cell_of
+            .iter()
+            .zip(number_of)
+            .map(|(c, n)| c << bits | n)
+            .collect();
+        let top = self
+            .entries
+            .iter()
+            .flat_map(|c| c.0)
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        Some(Side {
+            words,
+            dict: self.entries,
+            bits,
+            batch: (u32::MAX / top) as usize,
+        })
+    }
+}
+
+/// The records as columns: the units and months of the table, and the two sides' words.
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
     /// The receiving units, numbered in the order first met.
@@ -52,12 +112,14 @@ pub struct Columns {
     base: i64,
     /// Months from `base` to the last month any dossier counts in, plus one.
     months: usize,
-    received_cell: Vec<u32>,
-    received: Vec<u32>,
-    finished_cell: Vec<u32>,
-    finished: Vec<u32>,
-    /// A dossier holds more than the packing carries (1,023 components, 511 results): the
-    /// records are then counted row by row.
+    /// What every dossier adds in the month it was received.
+    received: Side,
+    /// What every finished dossier adds in the month it was finished.
+    finished: Side,
+    /// The number of dossiers.
+    n: usize,
+    /// The records do not fit the columns (see [`Dict::side`], [`MAX_CELLS`]): they are then
+    /// counted row by row.
     wide: bool,
 }
 
@@ -69,6 +131,10 @@ struct ResultCounts {
     linked: u32,
 }
 
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 impl Columns {
     /// Build the columns from the records. `results` and `ratings` of other dossiers are
     /// ignored; when a dossier has several ratings the last one counts, as in
@@ -77,16 +143,19 @@ impl Columns {
         let mut by_dossier: HashMap<&str, ResultCounts> = HashMap::new();
         for r in results.iter().filter(|r| r.kind == ResultKind::Result) {
             let c = by_dossier.entry(r.dossier.as_str()).or_default();
-            c.results += 1;
-            c.electronic += u32::from(r.electronic());
-            c.linked += u32::from(r.linked());
+            c.results = c.results.saturating_add(1);
+            c.electronic = c.electronic.saturating_add(u32::from(r.electronic()));
+            c.linked = c.linked.saturating_add(u32::from(r.linked()));
         }
         let rated: HashMap<&str, RatingValue> = ratings
             .iter()
             .map(|r| (r.dossier.as_str(), r.value))
             .collect();
         let n = dossiers.len();
-        let mut c = Columns::default();
+        let mut c = Columns {
+            n,
+            ..Columns::default()
+        };
         if n == 0 {
             return c;
         }
@@ -98,7 +167,7 @@ impl Columns {
             let next = c.units.len();
             let u = *numbers.entry(d.unit.as_str()).or_insert_with(|| {
                 c.units.push(d.unit.clone());
-                u32::try_from(next).unwrap_or(u32::MAX)
+                small(next)
             });
             unit_of.push(u);
             let r = month_number(d.received);
@@ -112,77 +181,71 @@ impl Columns {
         }
         c.base = lo;
         c.months = usize::try_from(hi - lo + 1).unwrap_or(usize::MAX);
-        if c.units.len().saturating_mul(c.months) > MAX_CELLS {
+        let cells = c.units.len().saturating_mul(c.months);
+        if cells > MAX_CELLS {
             c.wide = true;
             return c;
         }
         let cell = |u: u32, day: NaiveDate| {
-            u32::try_from(u as usize * c.months + (month_number(day) - lo) as usize).unwrap_or(NONE)
+            small(u as usize * c.months + (month_number(day) - lo) as usize)
         };
-        let mut received_cell = Vec::with_capacity(n);
-        let mut received = Vec::with_capacity(n);
-        let mut finished_cell = Vec::with_capacity(n);
-        let mut finished = Vec::with_capacity(n);
-        let mut wide = false;
+        let (mut rdict, mut fdict) = (Dict::default(), Dict::default());
+        let (mut rcell, mut rnum) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut fcell, mut fnum) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for (d, &u) in dossiers.iter().zip(&unit_of) {
-            received_cell.push(cell(u, d.received));
             let comps = &d.components;
-            let reused = comps.iter().filter(|x| x.reused || x.national_db).count();
-            wide |= comps.len() > WIDE10;
-            received.push(
-                if d.online { ONLINE } else { 0 }
-                    | if comps.iter().all(|x| x.is_digital()) {
-                        DIGITISED
-                    } else {
-                        0
-                    }
-                    | if d.essential { ESSENTIAL } else { 0 }
-                    | ((comps.len() & WIDE10) as u32) << COMPONENTS_AT
-                    | ((reused & WIDE10) as u32) << REUSED_AT,
-            );
-            match finished_day(d) {
-                Some(f) => {
-                    finished_cell.push(cell(u, f));
-                    let r = by_dossier.get(d.code.as_str()).copied().unwrap_or_default();
-                    wide |= r.results > WIDE9;
-                    let rating = rated.get(d.code.as_str()).copied();
-                    finished.push(
-                        if d.on_time() == Some(true) {
-                            ON_TIME
-                        } else {
-                            0
-                        } | match rating {
-                            None => 0,
-                            Some(RatingValue::Satisfied) => RATED | SATISFIED,
-                            Some(RatingValue::Unsatisfied) => RATED | UNSATISFIED,
-                            Some(_) => RATED,
-                        } | (r.results & WIDE9) << RESULTS_AT
-                            | (r.electronic & WIDE9) << ELECTRONIC_AT
-                            | (r.linked & WIDE9) << LINKED_AT,
-                    );
-                }
-                None => {
-                    // Not finished: counted into the spare cell past the table, never read.
-                    finished_cell.push(u32::try_from(c.units.len() * c.months).unwrap_or(NONE));
-                    finished.push(0);
-                }
+            rcell.push(cell(u, d.received));
+            rnum.push(rdict.number(Cell([
+                1,
+                u32::from(d.online),
+                u32::from(comps.iter().all(|x| x.is_digital())),
+                small(comps.len()),
+                small(comps.iter().filter(|x| x.reused || x.national_db).count()),
+                u32::from(d.essential),
+                u32::from(d.essential && d.online),
+                0,
+            ])));
+            if let Some(f) = finished_day(d) {
+                let r = by_dossier.get(d.code.as_str()).copied().unwrap_or_default();
+                let rating = rated.get(d.code.as_str()).copied();
+                fcell.push(cell(u, f));
+                fnum.push(fdict.number(Cell([
+                    1,
+                    u32::from(d.on_time() == Some(true)),
+                    r.results,
+                    r.electronic,
+                    r.linked,
+                    u32::from(rating.is_some()),
+                    u32::from(rating == Some(RatingValue::Satisfied)),
+                    u32::from(rating == Some(RatingValue::Unsatisfied)),
+                ])));
             }
         }
-        c.received_cell = received_cell;
-        c.received = received;
-        c.finished_cell = finished_cell;
-        c.finished = finished;
-        c.wide = wide;
+        match (
+            rdict.side(cells, &rcell, &rnum),
+            fdict.side(cells, &fcell, &fnum),
+        ) {
+            (Some(r), Some(f)) => {
+                c.received = r;
+                c.finished = f;
+            }
+            _ => c.wide = true,
+        }
         c
     }
 
     /// The number of dossiers.
     pub fn len(&self) -> usize {
-        self.received.len()
+        self.n
     }
 
     pub fn is_empty(&self) -> bool {
-        self.received.is_empty()
+        self.n == 0
+    }
+
+    /// The number of distinct additions (kinds of dossier) met on receipt and on finishing.
+    pub fn kinds(&self) -> (usize, usize) {
+        (self.received.dict.len(), self.finished.dict.len())
     }
 
     /// Whether these records can be counted by columns (else [`Columns::tally`] is none).
@@ -191,125 +254,122 @@ impl Columns {
     }
 
     /// Count every unit and month, on up to `threads` threads (1: on this one); none when the
-    /// records are too wide for the columns ([`Columns::countable`]).
+    /// records do not fit the columns ([`Columns::countable`]).
     pub fn tally(&self, threads: usize) -> Option<Dense> {
-        if self.wide {
-            return None;
-        }
         let cells = self.units.len() * self.months;
-        let n = self.len();
-        let threads = threads.clamp(1, 64).min(n / 100_000 + 1);
-        let table = if threads == 1 {
-            self.tally_rows(0, n, cells)
-        } else {
-            let chunk = n.div_ceil(threads);
-            let parts: Vec<Table> = std::thread::scope(|s| {
-                let handles: Vec<_> = (0..threads)
-                    .map(|t| {
-                        let (from, to) = ((t * chunk).min(n), ((t + 1) * chunk).min(n));
-                        s.spawn(move || self.tally_rows(from, to, cells))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                    .collect()
-            });
-            let mut sum = Table::new(cells);
-            for part in &parts {
-                sum.add(part);
-            }
-            sum
-        };
-        Some(Dense {
-            received: table.received,
-            finished: table.finished,
+        let mut out = Dense {
+            received: vec![[0; 8]; cells],
+            finished: vec![[0; 8]; cells],
             units: self.units.clone(),
             base: self.base,
             months: self.months,
-        })
+            scratch: Vec::new(),
+        };
+        self.tally_into(threads, &mut out).then_some(out)
     }
 
-    /// Count the dossiers `from..to` into a fresh table: into 32-bit cells a batch at a time,
-    /// then into the 64-bit table.
-    fn tally_rows(&self, from: usize, to: usize, cells: usize) -> Table {
-        let mut out = Table::new(cells);
-        let mut rx = vec![Cell::default(); cells];
-        // One spare cell past the table takes the dossiers not finished, without a branch.
-        let mut fx = vec![Cell::default(); cells + 1];
-        let mut at = from;
-        while at < to {
-            let end = (at + BATCH).min(to);
-            let (rc, rv) = (&self.received_cell[at..end], &self.received[at..end]);
-            for (&cell, &v) in rc.iter().zip(rv) {
-                let c = &mut rx[cell as usize].0;
-                let essential = (v & ESSENTIAL) >> 2;
-                c[0] += 1;
-                c[1] += v & ONLINE;
-                c[2] += (v & DIGITISED) >> 1;
-                c[3] += (v >> COMPONENTS_AT) & WIDE10 as u32;
-                c[4] += (v >> REUSED_AT) & WIDE10 as u32;
-                c[5] += essential;
-                c[6] += essential & v;
-            }
-            let (fc, fv) = (&self.finished_cell[at..end], &self.finished[at..end]);
-            for (&cell, &v) in fc.iter().zip(fv) {
-                let c = &mut fx[cell as usize].0;
-                c[0] += 1;
-                c[1] += v & ON_TIME;
-                c[2] += (v >> RESULTS_AT) & WIDE9;
-                c[3] += (v >> ELECTRONIC_AT) & WIDE9;
-                c[4] += (v >> LINKED_AT) & WIDE9;
-                c[5] += (v & RATED) >> 1;
-                c[6] += (v & SATISFIED) >> 2;
-                c[7] += (v & UNSATISFIED) >> 3;
-            }
-            out.flush(&mut rx, &mut fx);
-            at = end;
+    /// [`Columns::tally`] into a table an earlier count of the same columns made, its counts
+    /// replaced: a count made again allocates nothing (the threads' 32-bit cells are kept with
+    /// the table). False (the table untouched) when the records do not fit the columns or the
+    /// table is not of their shape.
+    pub fn tally_into(&self, threads: usize, out: &mut Dense) -> bool {
+        let cells = self.units.len() * self.months;
+        if self.wide
+            || out.received.len() != cells
+            || out.finished.len() != cells
+            || out.months != self.months
+            || out.base != self.base
+            || out.units != self.units
+        {
+            return false;
         }
-        out
+        // Threads share the dossiers in equal parts; a part under 100,000 dossiers is not
+        // worth a thread. The calling thread counts the first part itself.
+        let threads = threads.clamp(1, 64).min(self.n / 100_000 + 1);
+        let mut scratch = std::mem::take(&mut out.scratch);
+        scratch.resize_with(2 * threads, Vec::new);
+        for acc in &mut scratch {
+            acc.clear();
+            acc.resize(cells, Cell::default());
+        }
+        let work = |t: usize, pair: &mut [Vec<Cell>]| -> [Option<Vec<[u64; 8]>>; 2] {
+            let (r, f) = pair.split_at_mut(1);
+            [
+                self.received.count(t, threads, &mut r[0]),
+                self.finished.count(t, threads, &mut f[0]),
+            ]
+        };
+        let spilled: Vec<[Option<Vec<[u64; 8]>>; 2]> = if threads == 1 {
+            vec![work(0, &mut scratch)]
+        } else {
+            std::thread::scope(|s| {
+                let mut pairs = scratch.chunks_mut(2);
+                let mine = pairs.next();
+                let handles: Vec<_> = pairs
+                    .enumerate()
+                    .map(|(t, pair)| s.spawn(move || work(t + 1, pair)))
+                    .collect();
+                let mut out: Vec<_> = mine.map(|pair| work(0, pair)).into_iter().collect();
+                out.extend(
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+                );
+                out
+            })
+        };
+        out.received.fill([0; 8]);
+        out.finished.fill([0; 8]);
+        for (pair, [r, f]) in scratch.chunks(2).zip(spilled) {
+            add_cells(&mut out.received, &pair[0]);
+            add_cells(&mut out.finished, &pair[1]);
+            for (table, wide) in [(&mut out.received, r), (&mut out.finished, f)] {
+                for (a, b) in table.iter_mut().zip(wide.iter().flatten()) {
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                }
+            }
+        }
+        out.scratch = scratch;
+        true
     }
 }
 
-/// Eight 32-bit counts in one aligned half cache line.
-#[derive(Clone, Copy, Default)]
-#[repr(align(32))]
-struct Cell([u32; 8]);
-
-/// The 64-bit table of counts: the receipt's seven counts and the finishing's eight per cell.
-struct Table {
-    received: Vec<[u64; 8]>,
-    finished: Vec<[u64; 8]>,
+fn add_cells(table: &mut [[u64; 8]], cells: &[Cell]) {
+    for (a, b) in table.iter_mut().zip(cells) {
+        a.iter_mut().zip(b.0).for_each(|(x, y)| *x += u64::from(y));
+    }
 }
 
-impl Table {
-    fn new(cells: usize) -> Table {
-        Table {
-            received: vec![[0; 8]; cells],
-            finished: vec![[0; 8]; cells],
+impl Side {
+    /// Count part `t` of `parts` of the words into `acc` (zeroed, one per cell): the last
+    /// batch stays there, the batches before it (when the part is longer than a batch) are
+    /// added into the 64-bit table returned.
+    fn count(&self, t: usize, parts: usize, acc: &mut [Cell]) -> Option<Vec<[u64; 8]>> {
+        let n = self.words.len();
+        let chunk = n.div_ceil(parts.max(1));
+        let (from, to) = ((t * chunk).min(n), ((t + 1) * chunk).min(n));
+        let mut wide: Option<Vec<[u64; 8]>> = None;
+        let mask = (1u32 << self.bits).wrapping_sub(1);
+        let (bits, dict) = (self.bits, self.dict.as_slice());
+        for (k, batch) in self.words[from..to].chunks(self.batch.max(1)).enumerate() {
+            if k > 0 {
+                let w = wide.get_or_insert_with(|| vec![[0; 8]; acc.len()]);
+                add_cells(w, acc);
+                acc.fill(Cell::default());
+            }
+            for &w in batch {
+                // A word's cell is below `cells` and its number below the dictionary's
+                // length by construction ([`Dict::side`]); `get` keeps a fault from reading
+                // past either.
+                if let (Some(c), Some(d)) = (
+                    acc.get_mut((w >> bits) as usize),
+                    dict.get((w & mask) as usize),
+                ) {
+                    c.add(d);
+                }
+            }
         }
-    }
-
-    fn add(&mut self, o: &Table) {
-        for (a, b) in self.received.iter_mut().zip(&o.received) {
-            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        }
-        for (a, b) in self.finished.iter_mut().zip(&o.finished) {
-            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        }
-    }
-
-    /// Add a batch's 32-bit cells into the table and clear them.
-    fn flush(&mut self, rx: &mut [Cell], fx: &mut [Cell]) {
-        for (a, b) in self.received.iter_mut().zip(rx.iter_mut()) {
-            a.iter_mut().zip(b.0).for_each(|(x, y)| *x += u64::from(y));
-            *b = Cell::default();
-        }
-        // The spare cell past the table (dossiers not finished) is left out by the zip.
-        for (a, b) in self.finished.iter_mut().zip(fx.iter_mut()) {
-            a.iter_mut().zip(b.0).for_each(|(x, y)| *x += u64::from(y));
-            *b = Cell::default();
-        }
+        wide
     }
 }
 
@@ -332,6 +392,9 @@ pub struct Dense {
     units: Vec<Code>,
     base: i64,
     months: usize,
+    /// The counting threads' 32-bit cells (receipts and finishings of each), kept for the
+    /// next count into this table ([`Columns::tally_into`]).
+    scratch: Vec<Vec<Cell>>,
 }
 
 impl Dense {

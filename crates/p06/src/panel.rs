@@ -130,7 +130,20 @@ impl PanelConfig {
         }
     }
 
-    /// What is wrong with a configuration, by field.
+    /// The parts of a group, to change.
+    pub fn parts_mut(&mut self, g: Group) -> &mut Vec<Part> {
+        match g {
+            Group::Transparency => &mut self.transparency,
+            Group::Progress => &mut self.progress,
+            Group::Digitisation => &mut self.digitisation,
+            Group::Online => &mut self.online,
+            Group::Satisfaction => &mut self.satisfaction,
+        }
+    }
+
+    /// What is wrong with a configuration, by field (`online[0].weight`, `online[0].full_at`,
+    /// or the group's name when the fault is the group's): a weight is from 0 to 1,000 and a
+    /// group's weights are not all 0; a threshold is above 0 % and at most 100 %.
     pub fn check(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for g in Group::ALL {
@@ -143,19 +156,26 @@ impl PanelConfig {
             }
             for (i, p) in parts.iter().enumerate() {
                 let f = format!("{}[{i}]", g.as_str());
-                if !(p.weight.is_finite() && p.weight > 0.0 && p.weight <= 1000.0) {
+                if !(p.weight.is_finite() && p.weight >= 0.0 && p.weight <= 1000.0) {
                     out.push((
                         format!("{f}.weight"),
-                        "trọng số phải lớn hơn 0 (the weight must be above 0)".into(),
+                        "trọng số từ 0 đến 1.000 (the weight must be from 0 to 1,000)".into(),
                     ));
                 }
                 if !(p.full_at.is_finite() && p.full_at > 0.0 && p.full_at <= 100.0) {
                     out.push((
                         format!("{f}.full_at"),
-                        "ngưỡng đủ điểm trong khoảng (0, 100] (the threshold must be in (0, 100])"
+                        "ngưỡng đủ điểm phải lớn hơn 0 % và không quá 100 % (the threshold must be above 0 % and at most 100 %)"
                             .into(),
                     ));
                 }
+            }
+            if !parts.is_empty() && parts.iter().all(|p| p.weight == 0.0) {
+                out.push((
+                    g.as_str().to_string(),
+                    "các trọng số của nhóm không được đều bằng 0 (a group's weights cannot all be 0)"
+                        .into(),
+                ));
             }
         }
         out
@@ -210,8 +230,10 @@ pub fn score(config: &PanelConfig, c: &Counts) -> Panel {
         for p in config.parts(g) {
             let (n, d) = p.rate.parts(c);
             let value = c.rate(p.rate);
-            let points =
-                value.map(|v| g.maximum() * p.weight / with_data * (v / p.full_at).min(1.0));
+            // Parts of weight 0 earn nothing; when only they have data, the group has none.
+            let points = value
+                .filter(|_| with_data > 0.0)
+                .map(|v| g.maximum() * p.weight / with_data * (v / p.full_at).min(1.0));
             parts.push(PartScore {
                 rate: p.rate,
                 weight: p.weight,
@@ -281,5 +303,31 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad.check().len(), 2);
+        // A part of weight 0 earns nothing; a group whose parts with data all weigh 0 has no
+        // score (not a division by zero); a group of weights all 0 is refused.
+        let zero = PanelConfig {
+            online: vec![
+                part(Rate::Online, 0.0, 80.0),
+                part(Rate::Essential53, 1.0, 100.0),
+            ],
+            ..Default::default()
+        };
+        assert!(zero.check().is_empty());
+        let p = score(&zero, &c);
+        let online = p.groups.iter().find(|x| x.group == Group::Online).unwrap();
+        assert_eq!(online.score, None);
+        assert!(online.parts.iter().all(|x| x.points.is_none()));
+        let none = PanelConfig {
+            progress: vec![part(Rate::OnTime, 0.0, 100.0)],
+            ..Default::default()
+        };
+        assert_eq!(
+            none.check(),
+            vec![(
+                "progress".to_string(),
+                "các trọng số của nhóm không được đều bằng 0 (a group's weights cannot all be 0)"
+                    .to_string()
+            )]
+        );
     }
 }

@@ -139,24 +139,60 @@ fn the_columns_count_exactly_what_the_rows_count() {
     from_rows.sort_by(f64::total_cmp);
     assert_eq!(from_table, from_rows);
     assert!(columns::tally(&[], &rs, &ratings).is_empty());
-    // A dossier of more components than the columns pack (1,023) is counted row by row,
+    // A dossier of many components (more than a 10-bit field holds) is counted by columns,
     // exactly.
-    let mut wide = ds.clone();
-    let many = wide[0].components.first().cloned().unwrap_or(Component {
+    let mut many = ds.clone();
+    let component = Component {
         doc_type: Code::parse("GKS").unwrap(),
         name: String::new(),
         digitised: true,
         reused: false,
         reused_from: None,
         national_db: true,
-    });
-    wide[0].components = vec![many; 1 << 10];
+    };
+    many[0].components = vec![component.clone(); 1 << 12];
+    let c = Columns::build(&many, &rs, &ratings);
+    assert!(c.countable());
+    assert_eq!(
+        c.tally(2).unwrap().to_map(),
+        figures::tally(&many, &rs, &ratings)
+    );
+    // Records whose cells and kinds of dossier do not fit a 32-bit word together — one unit
+    // over 250,000 years (3 million months) and 1,040 kinds of dossier (components 0 to 129,
+    // with and without every flag) — are counted row by row, exactly.
+    let mut wide = Vec::new();
+    for k in 0..1_040usize {
+        let mut d = ds[k % ds.len()].clone();
+        d.unit = ds[0].unit.clone();
+        d.components = vec![component.clone(); k / 8];
+        d.online = k & 1 == 1;
+        d.essential = k & 2 == 2;
+        d.components.iter_mut().for_each(|x| {
+            x.digitised = k & 4 == 4;
+            x.national_db = false;
+        });
+        d.status = DossierStatus::Open;
+        d.finished = None;
+        wide.push(d);
+    }
+    wide[0].received = NaiveDate::from_ymd_opt(-125_000, 1, 1).unwrap();
+    wide[1].received = NaiveDate::from_ymd_opt(125_000, 1, 1).unwrap();
     let c = Columns::build(&wide, &rs, &ratings);
     assert!(!c.countable() && c.tally(2).is_none());
     assert_eq!(
         columns::tally(&wide, &rs, &ratings),
         figures::tally(&wide, &rs, &ratings)
     );
+    // A count made again into the same table gives the same; a table of another shape is
+    // refused and left as it was.
+    let c = Columns::build(&ds, &rs, &ratings);
+    let mut dense = c.tally(1).unwrap();
+    assert!(c.tally_into(2, &mut dense));
+    assert_eq!(dense.to_map(), rows);
+    let mut other = Columns::build(&ds[..1], &rs, &ratings).tally(1).unwrap();
+    let before = other.to_map();
+    assert!(!c.tally_into(1, &mut other));
+    assert_eq!(other.to_map(), before);
 }
 
 #[test]

@@ -470,6 +470,33 @@ impl<B: SqlBackend> crate::AuditWrites for B {
         Ok(())
     }
 
+    async fn set_meta_audited(
+        &self,
+        key: &str,
+        value: &str,
+        action: &str,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let old: Option<String> = scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut tx)
+            .await?;
+        if old.as_deref() == Some(value) {
+            return Ok(false);
+        }
+        stmt("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&mut tx)
+            .await?;
+        let mut audit = AuditBuffer::default();
+        audit.push(action, key, old, Some(value.to_string()));
+        audit.flush(&mut tx, Utc::now(), actor).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     // ---- data collection ----
 }
 

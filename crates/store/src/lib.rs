@@ -496,6 +496,15 @@ pub trait AuditWrites: AuditReads {
         actor: &Actor,
     ) -> Result<()>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+    /// Set a meta key and record the change (old → new value, entity `key`) in the audit log
+    /// under `action`, in one transaction. An unchanged value writes nothing (`false`).
+    async fn set_meta_audited(
+        &self,
+        key: &str,
+        value: &str,
+        action: &str,
+        actor: &Actor,
+    ) -> Result<bool>;
 }
 
 /// Accounts, sessions and API tokens: reads.

@@ -130,6 +130,10 @@ impl AppState {
                 include_str!("../templates/p06_panel.html"),
             ),
             (
+                "p06_panel_settings.html",
+                include_str!("../templates/p06_panel_settings.html"),
+            ),
+            (
                 "dashboard_p06.html",
                 include_str!("../templates/dashboard_p06.html"),
             ),

@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The store's meta key under which the panel's (unofficial) configuration is kept as JSON.
 pub const PANEL_META: &str = "p06_panel_config";
+/// The audit log's action for a change of the panel's configuration.
+pub const PANEL_ACTION: &str = "p06_panel_config.update";
 
 pub use chiso_p06::model::agency_id;
 
@@ -161,16 +163,20 @@ impl App {
             .unwrap_or_default())
     }
 
-    /// Keep the panel's configuration (checked; an error by field changes nothing).
-    pub async fn p06_set_panel_config(&self, config: &PanelConfig) -> P06Result<()> {
+    /// Keep the panel's configuration (checked; an error by field changes nothing), the
+    /// change recorded in the audit log (action [`PANEL_ACTION`], old → new) in the same
+    /// transaction. Whether it changed anything.
+    pub async fn p06_set_panel_config(&self, config: &PanelConfig, who: &Actor) -> P06Result<bool> {
         let problems = config.check();
         if !problems.is_empty() {
             let words: Vec<String> = problems.iter().map(|(f, w)| format!("{f}: {w}")).collect();
             return Err(P06Error::Refused(words.join("; ")));
         }
         let json = serde_json::to_string(config).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.store().set_meta(PANEL_META, &json).await?;
-        Ok(())
+        Ok(self
+            .store()
+            .set_meta_audited(PANEL_META, &json, PANEL_ACTION, who)
+            .await?)
     }
 
     /// The counts of a unit's subtree over a period, from the records (a dossier counts in

@@ -8,7 +8,7 @@ mod figures;
 mod import;
 mod reads;
 
-pub use figures::PANEL_META;
+pub use figures::{PANEL_ACTION, PANEL_META};
 pub use import::ImportRefused;
 pub use reads::{OwnerExport, ResultHistory, StoreView};
 

@@ -362,6 +362,7 @@ contract_suite!(
     upgrade::a_changed_migration_is_refused,
     upgrade::a_database_of_a_newer_release_is_refused,
     p06::the_electronic_data_store_keeps_records_whole_and_never_changes_a_result,
+    p06::an_audited_meta_value_is_in_the_chain,
     p06::a_large_write_of_the_store_is_audited_as_one_row,
     p06::a_write_decided_on_a_stale_dossier_is_refused,
 );

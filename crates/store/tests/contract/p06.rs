@@ -3,6 +3,62 @@ use chiso_p06::*;
 use chiso_store::{AccessQuery, AccessRecord, DossierQuery, P06Write, ResultQuery};
 use chrono::{TimeZone, Utc};
 
+/// A meta value set with its audit row (the panel's configuration): both in one transaction, the old and new values in
+/// the row, an unchanged value writing neither, the chain intact.
+pub(crate) async fn an_audited_meta_value_is_in_the_chain(db: &Db) {
+    let s = db.store();
+    let rows = || async {
+        s.audit(&chiso_store::AuditQuery {
+            action_prefix: Some("p06_panel_config.update".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+    };
+    // Two changes, then the second value again: written, written, unchanged.
+    for (value, changed) in [
+        ("{\"a\":1}", true),
+        ("{\"a\":2}", true),
+        ("{\"a\":2}", false),
+    ] {
+        let wrote = s
+            .set_meta_audited(
+                "p06_panel_config",
+                value,
+                "p06_panel_config.update",
+                &actor(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(wrote, changed, "{value}");
+    }
+    assert_eq!(
+        s.meta("p06_panel_config").await.unwrap().as_deref(),
+        Some("{\"a\":2}")
+    );
+    let mut log = rows().await;
+    log.sort_by_key(|e| e.id);
+    let seen: Vec<_> = log
+        .iter()
+        .map(|e| {
+            (
+                e.entity.as_str(),
+                e.old_value.as_deref(),
+                e.new_value.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("p06_panel_config", None, Some("{\"a\":1}")),
+            ("p06_panel_config", Some("{\"a\":1}"), Some("{\"a\":2}")),
+        ]
+    );
+    assert_eq!(log[0].actor, "tester");
+    assert!(s.verify_audit().await.unwrap().broken.is_none());
+}
+
 fn subject(seed: &str) -> Subject {
     Subject {
         id: SubjectId::pseudonym(SubjectKind::Individual, seed),

@@ -31,6 +31,7 @@ pub(crate) mod p06_desk;
 pub(crate) mod p06_files;
 pub(crate) mod p06_form;
 pub(crate) mod p06_import;
+pub(crate) mod p06_panel;
 // --- end p06 ---
 
 use crate::auth::Credential;
@@ -344,6 +345,19 @@ impl From<crate::error::ApiError> for PageError {
     }
 }
 
+/// Whether an account may change what the whole province shares (definitions, the Project 06
+/// panel's settings): the right over every unit — a role over one unit's subtree does not
+/// reach a province-wide setting.
+pub(crate) async fn may_change_shared(st: &AppState, who: &Who) -> bool {
+    crate::auth::allowed(
+        who,
+        crate::auth::Action::ManageFramework,
+        None,
+        &*st.app.read().await,
+        st.auth.public_read,
+    )
+}
+
 /// Anonymous visitors are sent to log in (and back); a logged-in account without the right is
 /// told so.
 pub(crate) fn login_or_forbidden(st: &AppState, page: &Page, who: &Who, back: &str) -> Response {
@@ -455,6 +469,10 @@ pub(crate) fn router() -> axum::Router<AppState> {
             get(p06_import::import_page)
                 .post(p06_import::import_post)
                 .layer(DefaultBodyLimit::max(crate::params::MAX_UPLOAD + 64 * 1024)),
+        )
+        .route(
+            "/p06/panel/settings",
+            get(p06_panel::settings_page).post(p06_panel::settings_save),
         )
     // --- end p06 ---
 }

@@ -687,6 +687,7 @@ pub(crate) async fn panel_page(
                     })
                     .collect();
                 minijinja::context! {
+                    group => g.group.as_str(),
                     key => format!("p06-group-{}", g.group.as_str()),
                     max => format::number(g.max, 0, lang),
                     score => g.score.map(|x| format::number(x, 2, lang)),
@@ -706,6 +707,7 @@ pub(crate) async fn panel_page(
                 groups,
                 total => panel.total.map(|x| format::number(x, 2, lang)),
                 max => format::number(panel.max, 0, lang),
+                may_configure => crate::pages::may_change_shared(&st, &who).await,
             },
         ))
     }

@@ -47,6 +47,7 @@ mod unit_page;
 mod p06;
 mod p06_files;
 mod p06_import;
+mod p06_panel;
 // issue 15: pages kept between writes
 mod page_cache;
 mod structure_2025;
