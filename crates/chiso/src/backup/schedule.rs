@@ -26,7 +26,7 @@ pub(crate) struct Schedule {
 }
 
 /// `24h`, `30m`, `7d`, `90s`.
-fn parse_every(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_every(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let unit = s
         .chars()
