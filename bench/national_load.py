@@ -36,14 +36,14 @@ def main():
         print(f"- reusing {a.db} ({os.path.getsize(a.db) / 2**30:.1f} GiB)")
     measure(exe, url, a.db)
     if not a.keep:
-        for suffix in ("", "-wal", "-shm", ".engine"):
+        for suffix in ("", "-wal", "-shm", ".engine", "-serve.lock"):
             if os.path.exists(a.db + suffix):
                 os.remove(a.db + suffix)
     return 0
 
 
 def generate(a, exe, url):
-    for suffix in ("", "-wal", "-shm", ".engine"):
+    for suffix in ("", "-wal", "-shm", ".engine", "-serve.lock"):
         if os.path.exists(a.db + suffix):
             os.remove(a.db + suffix)
     subprocess.run([exe, "units", "import", "--database", url], check=True, capture_output=True)
