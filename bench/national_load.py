@@ -116,7 +116,7 @@ def measure(exe, url, db):
     lines, wall, peak = timed([exe, "engine-snapshot", "--database", url])
     for line in lines:
         print(f"- chiso engine-snapshot: {line}")
-    rows.append(("engine-snapshot (load, then write)", float(field(lines, "write").split()[0]), wall, peak))
+    rows.append(("engine-snapshot: the write (the command also loads from the database)", float(field(lines, "write").split()[0]), wall, peak))
     # One value written after the snapshot: the start applies it from the audit log.
     con = sqlite3.connect(db)
     leaf = con.execute("SELECT unit FROM data_values WHERE element = 'E000' LIMIT 1").fetchone()[0]
@@ -132,7 +132,7 @@ def measure(exe, url, db):
         print(f"- chiso engine-load --from-snapshot: {line}")
     if not field(lines, "from").startswith("the snapshot"):
         sys.exit("the snapshot was not used")
-    rows.append(("engine-load from the snapshot (+1 audit row)", float(field(lines, "load").split()[0]), wall, peak))
+    rows.append(("engine-load from the snapshot, then the audit rows after it", float(field(lines, "load").split()[0]), wall, peak))
     secs, peak = serve_start(exe, url)
     rows.append(("chiso serve: start until /api/health answers", secs, secs, peak))
     base = rows[0][1]
