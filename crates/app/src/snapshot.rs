@@ -81,7 +81,7 @@ impl Live {
 
     /// Write the engine's snapshot to `path` (a file beside it, then renamed over it, so a
     /// reader sees the old snapshot or the new one, never half of one). The engine is read
-    /// locked meanwhile: writes wait, reads go on. Returns the audit row it reflects.
+    /// locked meanwhile: a write waits, and the reads queued behind it. Returns the audit row it reflects.
     pub async fn write_snapshot(&self, path: &Path) -> anyhow::Result<SnapshotHead> {
         let engine = self.read().await;
         let seq = self.seen();
