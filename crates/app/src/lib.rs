@@ -16,12 +16,14 @@ pub mod live;
 pub mod metrics;
 pub mod p06;
 pub mod report;
+pub mod snapshot;
 mod writes;
 
 pub use chiso_core::access::{self, Action, Person};
 pub use geo::Outline;
 pub use health::Health;
 pub use live::Live;
+pub use snapshot::Loaded;
 
 use chiso_engine::Engine;
 use chiso_store::{Reads, Store, StoreError};

@@ -134,8 +134,18 @@ impl Live {
         // The log position is read before the values: a write committed in between is seen
         // twice, which changes nothing (a value is set, not added).
         let seen = store.last_audit_id().await?;
-        let value_types = value_types_of(store.as_ref()).await?;
         let engine = engine_from(store.as_ref()).await?;
+        Live::with_engine(store, engine, seen).await
+    }
+
+    /// An engine that holds every change up to audit row `seen` (and may hold some after it:
+    /// applying those again changes nothing).
+    pub(crate) async fn with_engine(
+        store: Arc<dyn Store>,
+        engine: Engine,
+        seen: i64,
+    ) -> Result<Live, StoreError> {
+        let value_types = value_types_of(store.as_ref()).await?;
         let shared = Shared::new(store, engine, value_types);
         shared.seen.store(seen, Ordering::SeqCst);
         Ok(Live {

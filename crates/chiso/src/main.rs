@@ -12,6 +12,7 @@ mod anchor;
 mod audit;
 mod backup;
 mod boundaries;
+mod engine_cmd;
 mod logging;
 mod p06;
 mod report;
@@ -97,16 +98,11 @@ enum Command {
         #[command(subcommand)]
         command: p06::P06Command,
     },
-    /// Load the indicator engine from the database, as the server does at start, and report
-    /// what it holds, how long the load took and the memory it uses.
-    EngineLoad {
-        #[arg(
-            long,
-            env = "CHISO_DATABASE_URL",
-            default_value = "sqlite://chiso-data/chiso.db"
-        )]
-        database: String,
-    },
+    /// Load the indicator engine from the database (or with --from-snapshot as the server
+    /// does at start), and report what it holds, how long the load took and the memory used.
+    EngineLoad(engine_cmd::LoadArgs),
+    /// Write the engine's snapshot, from which the server starts without reading every value.
+    EngineSnapshot(engine_cmd::EngineArgs),
     /// Accounts: add, list, disable, enable, reset a password, set roles.
     User {
         #[command(subcommand)]
@@ -428,31 +424,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 metrics_token: ops.outage.metrics_token,
                 ..Default::default()
             };
-            serve(store, &listen, auth).await
+            let serving = engine_cmd::open_for_serving(store, &database, &ops.snapshots).await?;
+            let state = chiso_web::AppState::new(serving.app.clone(), auth);
+            serve_state(state.map_err(|e| anyhow::anyhow!(e))?, &listen).await?;
+            serving.at_shutdown().await;
+            Ok(())
         }
         Command::Report(a) => report::run(a).await,
         Command::Backup(a) => backup::run_backup(a).await,
         Command::Restore(a) => backup::run_restore(a).await,
-        Command::EngineLoad { database } => {
-            let store = open(&database).await?;
-            let started = std::time::Instant::now();
-            let engine = chiso_app::live::engine_from(store.as_ref()).await?;
-            let secs = started.elapsed().as_secs_f64();
-            let rss = std::fs::read_to_string("/proc/self/status")
-                .ok()
-                .and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("VmRSS:"))
-                        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-                })
-                .map(|kib| format!("{:.0} MiB", kib / 1024.0))
-                .unwrap_or_else(|| "unknown".into());
-            println!("units: {}", engine.unit_count());
-            println!("values: {}", engine.value_count());
-            println!("load: {secs:.2} s");
-            println!("resident memory: {rss}");
-            Ok(())
-        }
+        Command::EngineLoad(a) => engine_cmd::load(a).await,
+        Command::EngineSnapshot(a) => engine_cmd::snapshot(a).await,
         Command::Import {
             file,
             dry_run,
@@ -776,6 +758,10 @@ async fn serve(
     let state = chiso_web::AppState::load(store, auth)
         .await
         .map_err(|e| anyhow::anyhow!(e))?;
+    serve_state(state, listen).await
+}
+
+async fn serve_state(state: chiso_web::AppState, listen: &str) -> anyhow::Result<()> {
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {

@@ -1,5 +1,5 @@
 //! `chiso serve`'s options for its operation: scheduled backups, the audit head kept outside
-//! the database, a database that does not answer, and `/metrics`.
+//! the database, a database that does not answer, `/metrics`, and the engine's snapshot.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +12,8 @@ pub(crate) struct Operations {
     pub(crate) anchor: crate::anchor::AnchorOptions,
     #[command(flatten)]
     pub(crate) outage: OutageOptions,
+    #[command(flatten)]
+    pub(crate) snapshots: crate::engine_cmd::SnapshotOptions,
 }
 
 impl Operations {

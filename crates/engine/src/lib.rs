@@ -31,6 +31,7 @@ mod rollup;
 mod scope;
 mod score;
 mod slice;
+mod snapshot;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
@@ -46,6 +47,7 @@ pub use reporting::ReportState;
 pub use rollup::Rollup;
 pub use scope::Scope;
 pub use score::{CriterionScore, PillarScore, ScoreRow};
+pub use snapshot::{SnapshotError, SnapshotHead, SnapshotReader, SNAPSHOT_VERSION};
 pub use view::{View, Viewed};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -260,6 +260,16 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Stop it as a service manager does (SIGTERM), and wait until it has exited.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let (ok, _, err) = run(Command::new("kill").args(["-TERM", &pid]));
+        assert!(ok, "{err}");
+        self.child.wait().unwrap()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
