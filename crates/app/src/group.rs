@@ -32,6 +32,8 @@ pub struct Shared {
     pub(crate) seen: AtomicI64,
     /// Whether value writes are applied to the engine (see [`crate::Live::without_updates`]).
     pub(crate) updates: AtomicBool,
+    /// Changes of accounts and tokens counted (see [`crate::App::accounts_version`]).
+    pub(crate) accounts: AtomicU64,
 }
 
 /// At most this many writes in one group.

@@ -2,8 +2,8 @@
 //! `Retry-After` (JSON on the API, the error page elsewhere), logged and counted; a request
 //! that needs only the engine is still answered — anonymous reads where they are public, and
 //! those whose API token or session this server verified in the last minutes
-//! ([`crate::auth::Verified`]: while the database answers, every credential is still checked there first,
-//! so a revoked token or an ended session is refused at once).
+//! ([`crate::verified::Verified`]: while the database answers, credentials are still checked
+//! there, a token at most a second after its last check).
 
 use crate::auth::Who;
 use crate::pages::{Page, PageQuery};
