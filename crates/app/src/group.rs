@@ -34,6 +34,8 @@ pub struct Shared {
     pub(crate) updates: AtomicBool,
     /// Changes of accounts and tokens counted (see [`crate::App::accounts_version`]).
     pub(crate) accounts: AtomicU64,
+    /// Rebuilds of the engine counted (see [`crate::App::structure_version`]).
+    pub(crate) structure: AtomicU64,
 }
 
 /// At most this many writes in one group.

@@ -36,6 +36,7 @@ impl Shared {
             seen: AtomicI64::new(0),
             updates: AtomicBool::new(true),
             accounts: AtomicU64::new(0),
+            structure: AtomicU64::new(0),
         }
     }
 
@@ -192,7 +193,14 @@ impl Live {
         let engine = engine_from(self.store.as_ref()).await?;
         *self.value_types.write().await = value_types;
         *self.engine.write().await = engine;
+        self.structure.fetch_add(1, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// A number that changes whenever the engine is rebuilt: after every change of what it
+    /// is built from (units, elements, indicators, data sets…), by this process or another.
+    pub fn structure_version(&self) -> u64 {
+        self.structure.load(Ordering::SeqCst)
     }
 
     /// Rebuild the engine from the store.

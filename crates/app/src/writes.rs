@@ -302,6 +302,14 @@ impl App {
         self.live.accounts_version()
     }
 
+    /// A number that changes whenever what the engine is built from changed (units,
+    /// elements, indicators, data sets…): the engine was rebuilt, after a write of this
+    /// process or once the follower read another's. What is read from the store alongside
+    /// (the elements' names) may be kept while it stays.
+    pub fn structure_version(&self) -> u64 {
+        self.live.structure_version()
+    }
+
     pub async fn create_user(&self, user: &UserRecord, actor: &Actor) -> Result<()> {
         self.accounts_changed(self.store().create_user(user, actor).await)
     }
