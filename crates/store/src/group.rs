@@ -1,8 +1,11 @@
-//! Group commit: several value writes in one transaction, each all or nothing on its own. A
-//! write runs inside a savepoint; when it fails (a refused value, a locked report) it is
-//! rolled back to that savepoint and keeps its own error, and the others commit together —
-//! one commit, one flush to disk, for the whole group. The audit chain runs through the
-//! group in order: each write's rows are chained to the rows of the write before it.
+//! Group commit: several value writes in one transaction, each all or nothing on its own.
+//! Writes of values only are written together ([`write_run`]): checked in memory one after
+//! the other, a refused one (a refused value, a locked report) keeps its own error and
+//! leaves nothing, and the others' values and audit rows go in a few statements for the
+//! group — one commit, one flush to disk, for the whole group. Deletions and dry runs run
+//! each in a savepoint, rolled back when it fails or is a dry run. The audit chain runs
+//! through the group in order: each write's rows are chained to the rows of the write
+//! before it.
 
 use crate::audit::{flush_each, AuditBuffer};
 use crate::bulk::ValueOut;
