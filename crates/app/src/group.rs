@@ -1,7 +1,7 @@
 //! Group commit of value writes. A write joins a queue; one task at a time takes every write
 //! waiting and commits them in one store transaction ([`chiso_store::ValueWrites::write_group`]),
-//! each all or nothing on its own — a refused write is rolled back to its savepoint and gets
-//! its own error, the others commit. The commit order ([`Shared::writing`]) is held for the
+//! each all or nothing on its own — a refused write leaves nothing and gets its own error,
+//! the others commit. The commit order ([`Shared::writing`]) is held for the
 //! transaction only: the engine's lock is taken before it is let go, so the engine applies
 //! the groups in the order the store committed them, and the answers go out once the engine
 //! holds the change (a reader after the answer sees the write).
@@ -32,6 +32,10 @@ pub struct Shared {
     pub(crate) seen: AtomicI64,
     /// Whether value writes are applied to the engine (see [`crate::Live::without_updates`]).
     pub(crate) updates: AtomicBool,
+    /// Changes of accounts and tokens counted (see [`crate::App::accounts_version`]).
+    pub(crate) accounts: AtomicU64,
+    /// Rebuilds of the engine counted (see [`crate::App::structure_version`]).
+    pub(crate) structure: AtomicU64,
 }
 
 /// At most this many writes in one group.

@@ -7,7 +7,7 @@ use chiso_core::{Approval, Code, DataValueInput, Period, ValueType};
 use chiso_engine::{is_published, Change as Number, Engine, Input, PublishedKey};
 use chiso_store::{Actor, Change, Changes, Store, StoreError, ValueKey, ValueQuery};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
 
@@ -35,7 +35,18 @@ impl Shared {
             queue: Default::default(),
             seen: AtomicI64::new(0),
             updates: AtomicBool::new(true),
+            accounts: AtomicU64::new(0),
+            structure: AtomicU64::new(0),
         }
+    }
+
+    /// Note that accounts or tokens may have changed (see [`crate::App::accounts_version`]).
+    pub(crate) fn accounts_changed(&self) {
+        self.accounts.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn accounts_version(&self) -> u64 {
+        self.accounts.load(Ordering::SeqCst)
     }
 
     /// Whether committed writes are brought into this engine.
@@ -192,7 +203,14 @@ impl Live {
         let engine = engine_from(self.store.as_ref()).await?;
         *self.value_types.write().await = value_types;
         *self.engine.write().await = engine;
+        self.structure.fetch_add(1, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// A number that changes whenever the engine is rebuilt: after every change of what it
+    /// is built from (units, elements, indicators, data sets…), by this process or another.
+    pub fn structure_version(&self) -> u64 {
+        self.structure.load(Ordering::SeqCst)
     }
 
     /// Rebuild the engine from the store.
@@ -252,6 +270,7 @@ impl Live {
         };
         if list.iter().any(|c| c.change == Change::Structure) {
             self.rebuild().await?;
+            self.accounts_changed();
             self.seen.store(last, Ordering::SeqCst);
             return Ok(rows_in(&list));
         }
@@ -303,7 +322,9 @@ impl Live {
                         },
                     );
                 }
-                Change::Structure | Change::Other => {}
+                // A change of accounts or tokens among others, by another process.
+                Change::Other => self.accounts_changed(),
+                Change::Structure => {}
             }
         }
         if !numbers.is_empty() {

@@ -287,8 +287,31 @@ impl App {
 
     // ---- accounts, sessions, tokens, events --------------------------------------------
 
+    /// Count a change of accounts or tokens (after the store's answer, whatever it was): the
+    /// credentials the web layer keeps verified are checked again (see
+    /// [`App::accounts_version`]).
+    fn accounts_changed<T>(&self, r: Result<T>) -> Result<T> {
+        self.live.accounts_changed();
+        r
+    }
+
+    /// A number that changes whenever an account or token may have changed: by this process
+    /// (at once, after the store's answer) or by another one, once the engine's follower has
+    /// read its audit row ([`App::sync`]).
+    pub fn accounts_version(&self) -> u64 {
+        self.live.accounts_version()
+    }
+
+    /// A number that changes whenever what the engine is built from changed (units,
+    /// elements, indicators, data sets…): the engine was rebuilt, after a write of this
+    /// process or once the follower read another's. What is read from the store alongside
+    /// (the elements' names) may be kept while it stays.
+    pub fn structure_version(&self) -> u64 {
+        self.live.structure_version()
+    }
+
     pub async fn create_user(&self, user: &UserRecord, actor: &Actor) -> Result<()> {
-        self.store().create_user(user, actor).await
+        self.accounts_changed(self.store().create_user(user, actor).await)
     }
 
     pub async fn set_password(
@@ -298,13 +321,15 @@ impl App {
         must_change: bool,
         actor: &Actor,
     ) -> Result<()> {
-        self.store()
-            .set_password(username, password_hash, must_change, actor)
-            .await
+        self.accounts_changed(
+            self.store()
+                .set_password(username, password_hash, must_change, actor)
+                .await,
+        )
     }
 
     pub async fn set_disabled(&self, username: &str, disabled: bool, actor: &Actor) -> Result<()> {
-        self.store().set_disabled(username, disabled, actor).await
+        self.accounts_changed(self.store().set_disabled(username, disabled, actor).await)
     }
 
     pub async fn set_assignments(
@@ -313,9 +338,11 @@ impl App {
         assignments: &[Assignment],
         actor: &Actor,
     ) -> Result<()> {
-        self.store()
-            .set_assignments(username, assignments, actor)
-            .await
+        self.accounts_changed(
+            self.store()
+                .set_assignments(username, assignments, actor)
+                .await,
+        )
     }
 
     pub async fn create_session(&self, s: &SessionRecord) -> Result<()> {
@@ -359,7 +386,7 @@ impl App {
     }
 
     pub async fn revoke_token(&self, id: &str, actor: &Actor) -> Result<()> {
-        self.store().revoke_token(id, actor).await
+        self.accounts_changed(self.store().revoke_token(id, actor).await)
     }
 
     /// Record an event that changes no table (a login, a log-out) in the audit log.

@@ -245,3 +245,89 @@ async fn a_follower_stays_in_step_while_its_own_writes_are_in_flight() {
     }
     assert_eq!(store.verify_audit().await.unwrap().broken, None);
 }
+
+/// The accounts' version, which the web layer's memory of verified API tokens checks: moved
+/// by every change of accounts or tokens made through the application, and by one made by
+/// another process once the follower has read it — but not by value writes, however many.
+async fn account_changes_move_the_accounts_version(store: Arc<dyn Store>) {
+    use chiso_core::account::{Assignment, Role};
+    seeded(store.as_ref()).await;
+    let app = chiso_app::App::open(store.clone()).await.unwrap();
+    let a = Actor::new("admin", Via::Cli);
+    let user = chiso_store::UserRecord {
+        username: "can.bo".into(),
+        display_name: "Cán bộ".into(),
+        password_hash: "x".into(),
+        must_change_password: false,
+        disabled: false,
+        created_at: chrono::Utc::now(),
+        assignments: Vec::new(),
+    };
+    let token = |id: &str| chiso_store::TokenRecord {
+        id: id.into(),
+        username: "can.bo".into(),
+        name: id.into(),
+        token_hash: chiso_store::secret_hash(id),
+        created_at: chrono::Utc::now(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let mut version = app.accounts_version();
+    let mut moved = |now: u64, what: &str| {
+        assert!(now > version, "{what}: the version stayed at {version}");
+        version = now;
+    };
+    app.create_user(&user, &a).await.unwrap();
+    moved(app.accounts_version(), "a user created");
+    app.create_token(&token("t1"), &a).await.unwrap();
+    app.create_token(&token("t2"), &a).await.unwrap();
+    app.revoke_token("t1", &a).await.unwrap();
+    moved(app.accounts_version(), "a token revoked");
+    let role = vec![Assignment {
+        role: Role::DataEntry,
+        unit: Some(c("X001")),
+    }];
+    app.set_assignments("can.bo", &role, &a).await.unwrap();
+    moved(app.accounts_version(), "roles changed");
+    app.set_disabled("can.bo", true, &a).await.unwrap();
+    moved(app.accounts_version(), "an account disabled");
+    app.set_password("can.bo", "y", true, &a).await.unwrap();
+    moved(app.accounts_version(), "a password set");
+    // Value writes leave it alone, and so does the follower reading nothing new.
+    app.sync().await.unwrap();
+    let before = app.accounts_version();
+    for i in 0..20 {
+        app.write_values(&[val("VB_DEN", &commune(i), month(i), 1)], &a)
+            .await
+            .unwrap();
+    }
+    app.sync().await.unwrap();
+    assert_eq!(app.accounts_version(), before, "value writes");
+    // Another process revokes a token: seen once the follower reads it.
+    store.revoke_token("t2", &a).await.unwrap();
+    assert_eq!(app.accounts_version(), before, "not read yet");
+    app.sync().await.unwrap();
+    assert!(
+        app.accounts_version() > before,
+        "another process's revocation, read by the follower"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_changes_move_the_accounts_version_sqlite() {
+    let dir = tempdir("accounts");
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open_path(&dir.0.join("a.db")).await.unwrap());
+    account_changes_move_the_accounts_version(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_changes_move_the_accounts_version_postgres() {
+    let url = std::env::var("CHISO_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("set CHISO_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test)")
+    });
+    let schema = format!("chiso_accounts_{}", std::process::id());
+    let store = Arc::new(PgStore::open_in_schema(&url, &schema).await.unwrap());
+    account_changes_move_the_accounts_version(store.clone()).await;
+    store.drop_schema(&schema).await.unwrap();
+}

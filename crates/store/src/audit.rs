@@ -46,21 +46,51 @@ impl AuditBuffer {
         at: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<(), StoreError> {
-        if self.rows.is_empty() {
-            return Ok(());
+        flush_each(tx, at, vec![(actor, self)]).await
+    }
+}
+
+/// Append the audit rows of several writes, each by its own actor, chained in order after
+/// the log's head (read once): the rows of one actor in a row go in one statement.
+pub(crate) async fn flush_each<B: SqlBackend>(
+    tx: &mut Tx<B>,
+    at: DateTime<Utc>,
+    buffers: Vec<(&Actor, AuditBuffer)>,
+) -> Result<(), StoreError> {
+    if buffers.iter().all(|(_, b)| b.rows.is_empty()) {
+        return Ok(());
+    }
+    // Microseconds: what both databases keep, so the hash can be recomputed.
+    let at = DateTime::<Utc>::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
+    if !B::CHAIN_LOCK.is_empty() {
+        stmt(B::CHAIN_LOCK).execute(&mut *tx).await?;
+    }
+    let mut prev: String = scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+        .fetch_optional::<_, _, Option<String>>(&mut *tx)
+        .await?
+        .flatten()
+        .unwrap_or_default();
+    // (the actor, the rows: action, entity, old, new, previous hash, hash)
+    type Chained<'b> = (
+        &'b Actor,
+        Vec<(
+            &'b str,
+            &'b str,
+            Option<&'b str>,
+            Option<&'b str>,
+            String,
+            String,
+        )>,
+    );
+    let mut runs: Vec<Chained<'_>> = Vec::new();
+    for (actor, buffer) in &buffers {
+        if !runs.last().is_some_and(|(a, _)| *a == *actor) {
+            runs.push((actor, Vec::with_capacity(buffer.rows.len())));
         }
-        // Microseconds: what both databases keep, so the hash can be recomputed.
-        let at = DateTime::<Utc>::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
-        if !B::CHAIN_LOCK.is_empty() {
-            stmt(B::CHAIN_LOCK).execute(&mut *tx).await?;
-        }
-        let mut prev: String = scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
-            .fetch_optional::<_, _, Option<String>>(&mut *tx)
-            .await?
-            .flatten()
-            .unwrap_or_default();
-        let mut chained = Vec::with_capacity(self.rows.len());
-        for (action, entity, old, new) in &self.rows {
+        let Some((_, run)) = runs.last_mut() else {
+            continue;
+        };
+        for (action, entity, old, new) in &buffer.rows {
             let hash = crate::audit_hash(
                 &prev,
                 at,
@@ -71,31 +101,36 @@ impl AuditBuffer {
                 old.as_deref(),
                 new.as_deref(),
             );
-            chained.push((
-                action,
-                entity,
-                old,
-                new,
+            run.push((
+                action.as_str(),
+                entity.as_str(),
+                old.as_deref(),
+                new.as_deref(),
                 std::mem::replace(&mut prev, hash.clone()),
                 hash,
             ));
         }
-        let rows: Vec<crate::common::AuditRow<'_>> = chained
+    }
+    for (actor, run) in &runs {
+        if run.is_empty() {
+            continue;
+        }
+        let rows: Vec<crate::common::AuditRow<'_>> = run
             .iter()
             .map(
                 |(action, entity, old, new, prev_hash, hash)| crate::common::AuditRow {
-                    action: action.as_str(),
-                    entity: entity.as_str(),
-                    old: old.as_deref(),
-                    new: new.as_deref(),
+                    action,
+                    entity,
+                    old: *old,
+                    new: *new,
                     prev_hash: prev_hash.as_str(),
                     hash: hash.as_str(),
                 },
             )
             .collect();
         B::insert_audit_rows(tx, at, actor, &rows).await?;
-        Ok(())
     }
+    Ok(())
 }
 
 /// Seal audit rows written before the log was chained (once, at open).

@@ -37,7 +37,7 @@ pub(crate) struct ValueOut<'a> {
     pub unit: &'a str,
     pub period: &'a PeriodCols,
     pub breakdown: &'a str,
-    pub value: &'a str,
+    pub value: String,
     pub num: Option<f64>,
     pub comment: Option<&'a str>,
     pub source: &'a str,
@@ -170,7 +170,7 @@ impl BatchBody {
             v.unit,
             &v.period.text,
             v.breakdown,
-            v.value,
+            &v.value,
             v.comment.unwrap_or(""),
             source,
         ] {

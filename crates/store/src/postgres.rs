@@ -289,7 +289,7 @@ async fn insert_new_values<U: Send>(
         .await?;
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
     for v in rows {
-        for f in [v.element, v.unit, &v.period.text, v.breakdown, v.value] {
+        for f in [v.element, v.unit, &v.period.text, v.breakdown, &v.value] {
             copy_field(&mut buf, f);
             buf.push(b'\t');
         }
@@ -336,7 +336,7 @@ async fn update_values(
         let unit: Vec<&str> = chunk.iter().map(|v| v.unit).collect();
         let period: Vec<&str> = chunk.iter().map(|v| v.period.text.as_str()).collect();
         let breakdown: Vec<&str> = chunk.iter().map(|v| v.breakdown).collect();
-        let value: Vec<&str> = chunk.iter().map(|v| v.value).collect();
+        let value: Vec<&str> = chunk.iter().map(|v| v.value.as_str()).collect();
         let num: Vec<Option<f64>> = chunk.iter().map(|v| v.num).collect();
         let comment: Vec<Option<&str>> = chunk.iter().map(|v| v.comment).collect();
         let source: Vec<&str> = chunk.iter().map(|v| v.source).collect();

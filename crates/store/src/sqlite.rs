@@ -378,7 +378,7 @@ fn bind_value<'s>(
     st.text(f + 2, v.unit)?;
     st.text(f + 3, &v.period.text)?;
     st.text(f + 4, v.breakdown)?;
-    st.text(f + 5, v.value)?;
+    st.text(f + 5, &v.value)?;
     st.number(f + 6, v.num)?;
     st.opt_text(f + 7, v.comment)?;
     st.text(f + 8, v.source)
@@ -455,7 +455,7 @@ async fn update_values(
             st.text(5, by)?;
             st.text(6, &at)?;
             for v in rows {
-                st.text(1, v.value)?;
+                st.text(1, &v.value)?;
                 st.number(2, v.num)?;
                 st.opt_text(3, v.comment)?;
                 st.text(4, v.source)?;

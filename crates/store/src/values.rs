@@ -235,12 +235,52 @@ async fn one<B: SqlBackend>(
     Ok(r)
 }
 
-/// Run `writes` in one transaction (see the module's description). An error here means the
-/// transaction itself failed: nothing of the group was written.
+/// Run `writes` in one transaction (see [`crate::group`]): runs of plain writes together
+/// ([`crate::group::write_run`]), the others each in its savepoint. When the database fails a
+/// run's statement, the transaction is rolled back and the group written again, every write
+/// in its own savepoint: the write the database refuses gets its error, the others commit.
+/// An error here means the transaction itself failed: nothing of the group was written.
 async fn write_group<B: SqlBackend>(
     db: &B,
     writes: &[crate::ValueWrite<'_>],
 ) -> Result<crate::Group, StoreError> {
+    match attempt(db, writes, true).await {
+        Ok(g) => Ok(g),
+        Err(Failed::Run(e)) if !e.is_unavailable() => {
+            tracing::warn!(error = %e, writes = writes.len(),
+                "a group's writes failed together; written again one at a time");
+            attempt(db, writes, false).await.map_err(Failed::into_error)
+        }
+        Err(f) => Err(f.into_error()),
+    }
+}
+
+/// Why a group's transaction failed: in a run of writes together, or elsewhere.
+enum Failed {
+    Run(StoreError),
+    Other(StoreError),
+}
+
+impl Failed {
+    fn into_error(self) -> StoreError {
+        match self {
+            Failed::Run(e) | Failed::Other(e) => e,
+        }
+    }
+}
+
+impl From<StoreError> for Failed {
+    fn from(e: StoreError) -> Failed {
+        Failed::Other(e)
+    }
+}
+
+/// The group in one transaction; with `together`, runs of plain writes together.
+async fn attempt<B: SqlBackend>(
+    db: &B,
+    writes: &[crate::ValueWrite<'_>],
+    together: bool,
+) -> Result<crate::Group, Failed> {
     let mut tx = db.begin_write().await?;
     // The chain's lock first (PostgreSQL): the head read below stays the head.
     if !B::CHAIN_LOCK.is_empty() {
@@ -248,8 +288,26 @@ async fn write_group<B: SqlBackend>(
     }
     let head_before = head(&mut tx).await?;
     let mut results = Vec::with_capacity(writes.len());
-    for w in writes {
-        results.push(one(&mut tx, w).await?);
+    let mut k = 0;
+    while k < writes.len() {
+        let n = if together {
+            writes[k..]
+                .iter()
+                .take_while(|w| crate::group::plain(w))
+                .count()
+        } else {
+            0
+        };
+        if n > 0 {
+            let run = crate::group::write_run(&mut tx, &writes[k..k + n])
+                .await
+                .map_err(Failed::Run)?;
+            results.extend(run);
+            k += n;
+        } else {
+            results.push(one(&mut tx, &writes[k]).await?);
+            k += 1;
+        }
     }
     let head_after = head(&mut tx).await?;
     // A dry run's changes were rolled back to its savepoint: only the others' count. A group

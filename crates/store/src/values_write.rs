@@ -14,14 +14,14 @@ use std::collections::{BTreeSet, HashSet};
 
 /// The stored values of some keys (sorted by key), read per element and chunk of units
 /// over the period range of the batch: seeks on the primary key, whatever the table's size.
-pub(crate) async fn stored_values<B: SqlBackend>(
+pub(crate) async fn stored_values<'k, B: SqlBackend>(
     tx: &mut Tx<B>,
-    keys: &[(usize, crate::bulk::ValueOut<'_>)],
+    keys: impl IntoIterator<Item = &'k crate::bulk::ValueOut<'k>>,
 ) -> Result<Vec<DataValue>, StoreError> {
     // element → (its units, lowest period, highest period); the keys come sorted by
     // element, then unit.
     let mut by: Vec<(&str, Vec<&str>, &str, &str)> = Vec::new();
-    for (_, k) in keys {
+    for k in keys {
         let p = k.period.text.as_str();
         match by.last_mut() {
             Some(e) if e.0 == k.element => {
@@ -70,6 +70,76 @@ pub(crate) async fn stored_values<B: SqlBackend>(
     Ok(keyed.into_iter().map(|(_, v)| v).collect())
 }
 
+/// The value `v` (`input` as written) stands as once written by `by` at `at`.
+pub(crate) fn written(
+    v: &crate::bulk::ValueOut<'_>,
+    input: &DataValueInput,
+    by: &str,
+    at: DateTime<Utc>,
+) -> DataValue {
+    DataValue {
+        element: input.element.clone(),
+        unit: input.unit.clone(),
+        period: input.period,
+        breakdown: input.breakdown.clone(),
+        value: v.value.clone(),
+        num: v.num,
+        comment: v.comment.map(str::to_string),
+        source: input.source.clone(),
+        stored_by: by.to_string(),
+        stored_at: at,
+    }
+}
+
+/// The audit row of `v` (`input` as written by `by` at `at`) replacing `old`.
+pub(crate) fn audit_row(
+    rows: &mut AuditBuffer,
+    v: &crate::bulk::ValueOut<'_>,
+    input: &DataValueInput,
+    old: Option<&DataValue>,
+    by: &str,
+    at: DateTime<Utc>,
+) {
+    let new = written(v, input, by, at);
+    let entity = format!(
+        "data_value:{}/{}/{}/{}",
+        v.element, v.unit, v.period.text, v.breakdown
+    );
+    let action = if old.is_some() {
+        "data_value.update"
+    } else {
+        "data_value.insert"
+    };
+    rows.push(action, &entity, old.map(json), Some(json(&new)));
+}
+
+/// Whether writing `v` over `old` changes nothing: the same value with the same comment,
+/// whoever brings it and however — it is not rewritten nor audited, and keeps its source
+/// (an illustrative value uploaded again unchanged stays illustrative).
+pub(crate) fn unchanged(old: &DataValue, v: &crate::bulk::ValueOut<'_>) -> bool {
+    old.value == v.value && old.comment.as_deref() == v.comment
+}
+
+/// The refusal of a change to `v` (item `i`) that an approved report locks, if one does.
+pub(crate) fn locked_error(
+    locked: &Locked,
+    i: usize,
+    v: &crate::bulk::ValueOut<'_>,
+) -> Result<Option<FieldError>, StoreError> {
+    if locked.is_empty() {
+        return Ok(None);
+    }
+    let Some((ds, period)) = locked_in(locked, v.element, v.unit, &v.period.text)? else {
+        return Ok(None);
+    };
+    let unit = Code::parse(v.unit).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Some(FieldError::new(
+        Some(i),
+        "value",
+        locked_reason(ds, &unit, period),
+    )))
+}
+
 /// Write a batch's audit: one chained row per value for a small batch, or one row for
 /// the whole batch with its body (see `bulk`).
 pub(crate) enum ValueAudit {
@@ -97,30 +167,7 @@ impl ValueAudit {
     ) {
         match self {
             ValueAudit::Batch(b) => b.wrote(v, old),
-            ValueAudit::Rows(rows) => {
-                let new = DataValue {
-                    element: input.element.clone(),
-                    unit: input.unit.clone(),
-                    period: input.period,
-                    breakdown: input.breakdown.clone(),
-                    value: v.value.to_string(),
-                    num: v.num,
-                    comment: v.comment.map(str::to_string),
-                    source: input.source.clone(),
-                    stored_by: by.to_string(),
-                    stored_at: at,
-                };
-                let entity = format!(
-                    "data_value:{}/{}/{}/{}",
-                    v.element, v.unit, v.period.text, v.breakdown
-                );
-                let action = if old.is_some() {
-                    "data_value.update"
-                } else {
-                    "data_value.insert"
-                };
-                rows.push(action, &entity, old.map(json), Some(json(&new)));
-            }
+            ValueAudit::Rows(rows) => audit_row(rows, v, input, old, by, at),
         }
     }
 
@@ -169,6 +216,322 @@ impl ValueAudit {
     }
 }
 
+/// What a batch of values is checked against, read once inside the transaction: every
+/// element and breakdown option, the batch's units, its periods, and the locks of approved
+/// reports. Elements, options, units and periods are numbered in code order as they are
+/// read, so the rows are sorted into key order by comparing numbers, not strings. A group of
+/// writes ([`crate::group`]) reads it once for all of them.
+pub(crate) struct Checks {
+    elements: FastMap<String, (DataElement, u128)>,
+    options: FastMap<String, HashSet<String>>,
+    /// No breakdown ("") sorts first.
+    option_rank: FastMap<String, u128>,
+    units: FastMap<String, (StoredUnit, u128)>,
+    periods: FastMap<Period, (crate::bulk::PeriodCols, u128)>,
+    /// Each distinct source of the batches, and its stored text.
+    sources: Vec<(SourceTag, String)>,
+    pub(crate) locked: Locked,
+}
+
+/// A value that passed the checks: its index in the request and its written form.
+pub(crate) type Row<'c> = (usize, crate::bulk::ValueOut<'c>);
+
+impl Checks {
+    /// Read what `batches` are checked against (inside `tx`, so it cannot change before the
+    /// values are written).
+    pub(crate) async fn read<B: SqlBackend>(
+        tx: &mut Tx<B>,
+        batches: &[&[DataValueInput]],
+    ) -> Result<Checks, StoreError> {
+        let values = || batches.iter().flat_map(|b| b.iter());
+        let mut element_list: Vec<DataElement> =
+            stmt(format!("SELECT {ELEMENT_COLS} FROM data_elements"))
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(element_from_row)
+                .collect::<Result<_, StoreError>>()?;
+        element_list.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
+        let elements = element_list
+            .into_iter()
+            .zip(0u128..)
+            .map(|(e, k)| (e.code.to_string(), (e, k)))
+            .collect();
+        let mut options: FastMap<String, HashSet<String>> = FastMap::default();
+        let mut option_codes: BTreeSet<String> = BTreeSet::new();
+        for r in stmt("SELECT breakdown, code FROM breakdown_options")
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            let code: String = r.get("code")?;
+            option_codes.insert(code.clone());
+            options.entry(r.get("breakdown")?).or_default().insert(code);
+        }
+        let option_rank = option_codes.into_iter().zip(1u128..).collect();
+        let mut wanted: Vec<&str> = values()
+            .map(|v| v.unit.as_str())
+            .collect::<FastSet<_>>()
+            .into_iter()
+            .collect();
+        wanted.sort_unstable();
+        let mut units: FastMap<String, (StoredUnit, u128)> = FastMap::default();
+        for chunk in wanted.chunks(500) {
+            let mut b = stmt(format!("SELECT {UNIT_COLS} FROM units WHERE code IN ("));
+            let mut sep = b.separated(", ");
+            for c in chunk {
+                sep.push_bind(*c);
+            }
+            b.push(")");
+            for r in b.fetch_all(&mut *tx).await? {
+                let u = unit_from_row(&r)?;
+                let rank = wanted.binary_search(&u.unit.code.as_str()).unwrap_or(0) as u128;
+                units.insert(u.unit.code.to_string(), (u, rank));
+            }
+        }
+        let mut period_list: Vec<crate::bulk::PeriodCols> = values()
+            .map(|v| v.period)
+            .collect::<FastSet<_>>()
+            .iter()
+            .map(crate::bulk::PeriodCols::of)
+            .collect();
+        period_list.sort_by(|a, b| a.text.cmp(&b.text));
+        let periods = period_list
+            .into_iter()
+            .zip(0u128..)
+            .map(|(p, k)| (p.period, (p, k)))
+            .collect();
+        let mut sources: Vec<(SourceTag, String)> = Vec::new();
+        for v in values() {
+            if !sources.iter().any(|(s, _)| s == &v.source) {
+                sources.push((v.source.clone(), v.source.to_string()));
+            }
+        }
+        Ok(Checks {
+            elements,
+            options,
+            option_rank,
+            units,
+            periods,
+            sources,
+            locked: approved_cells(tx).await?,
+        })
+    }
+
+    fn source_of(&self, s: &SourceTag) -> &str {
+        self.sources
+            .iter()
+            .find(|(t, _)| t == s)
+            .map(|(_, text)| text.as_str())
+            .unwrap_or("")
+    }
+
+    /// Check each value of `values` (one of the batches read) on its own, and against the
+    /// others: the rows in key order, or every error found (sorted by item).
+    pub(crate) fn rows<'c>(
+        &'c self,
+        values: &'c [DataValueInput],
+    ) -> Result<Vec<Row<'c>>, StoreError> {
+        // (index in the request, the input, its parsed value, its key as numbers, its period)
+        type Checked<'v, 'p> = (
+            usize,
+            &'v DataValueInput,
+            chiso_core::ParsedValue,
+            u128,
+            &'p crate::bulk::PeriodCols,
+        );
+        let check = |range: std::ops::Range<usize>| {
+            let mut checked: Vec<Checked<'_, '_>> = Vec::with_capacity(range.len());
+            let mut errors = Vec::new();
+            // The last unit and period seen, whether the unit existed then, and its number:
+            // rows of one unit and period tend to come together.
+            let mut last_unit: Option<(&str, Period, bool, u128)> = None;
+            for (i, v) in values.iter().enumerate().take(range.end).skip(range.start) {
+                let mut ok = true;
+                let mut p = None;
+                let mut key = 0u128;
+                match self.elements.get(v.element.as_str()) {
+                    None => {
+                        push_error(
+                            &mut errors,
+                            FieldError::new(
+                                Some(i),
+                                "element",
+                                format!("unknown data element {}", v.element),
+                            ),
+                        );
+                        ok = false;
+                    }
+                    Some((e, rank)) => {
+                        key |= rank << 96;
+                        match (&e.breakdown, &v.breakdown) {
+                            (None, Some(b)) => {
+                                push_error(
+                                    &mut errors,
+                                    FieldError::new(
+                                        Some(i),
+                                        "breakdown",
+                                        format!(
+                                            "data element {} has no breakdown, but {b} was given",
+                                            e.code
+                                        ),
+                                    ),
+                                );
+                                ok = false;
+                            }
+                            (Some(cat), None) => {
+                                push_error(&mut errors, FieldError::new(Some(i), "breakdown",
+                                    format!("data element {} is broken down by {cat}; name one of its options", e.code)));
+                                ok = false;
+                            }
+                            (Some(cat), Some(b)) => {
+                                if !self
+                                    .options
+                                    .get(cat.as_str())
+                                    .is_some_and(|o| o.contains(b.as_str()))
+                                {
+                                    push_error(
+                                        &mut errors,
+                                        FieldError::new(
+                                            Some(i),
+                                            "breakdown",
+                                            format!("{b} is not an option of breakdown {cat}"),
+                                        ),
+                                    );
+                                    ok = false;
+                                }
+                                key |= self.option_rank.get(b.as_str()).copied().unwrap_or(0);
+                            }
+                            (None, None) => {}
+                        }
+                        match parse_value(e.value_type, &v.value) {
+                            Ok(x) => p = Some(x),
+                            Err(reason) => {
+                                push_error(&mut errors, FieldError::new(Some(i), "value", reason));
+                                ok = false;
+                            }
+                        }
+                    }
+                }
+                let (exists, unit_rank) = match last_unit {
+                    Some((u, pe, e, r)) if u == v.unit.as_str() && pe == v.period => (e, r),
+                    _ => {
+                        let found = self.units.get(v.unit.as_str());
+                        let e = found.is_some_and(|(u, _)| {
+                            u.unit.exists_during(v.period.start(), v.period.end())
+                        });
+                        let r = found.map(|(_, r)| *r).unwrap_or(0);
+                        last_unit = Some((v.unit.as_str(), v.period, e, r));
+                        (e, r)
+                    }
+                };
+                key |= unit_rank << 64;
+                if !exists {
+                    match self.units.get(v.unit.as_str()) {
+                        None => push_error(
+                            &mut errors,
+                            FieldError::new(Some(i), "unit", format!("unknown unit {}", v.unit)),
+                        ),
+                        Some((u, _)) => {
+                            let from = u
+                                .unit
+                                .valid_from
+                                .map(|d| d.to_string())
+                                .unwrap_or_else(|| "…".into());
+                            let to = u
+                                .unit
+                                .valid_to
+                                .map(|d| d.to_string())
+                                .unwrap_or_else(|| "…".into());
+                            push_error(&mut errors, FieldError::new(Some(i), "period",
+                                format!("unit {} did not exist in period {} (it exists from {from} to {to})", v.unit, v.period)));
+                        }
+                    }
+                    ok = false;
+                }
+                if v.comment
+                    .as_ref()
+                    .is_some_and(|c| c.chars().count() > chiso_core::value::MAX_COMMENT_LEN)
+                {
+                    push_error(
+                        &mut errors,
+                        FieldError::new(
+                            Some(i),
+                            "comment",
+                            format!(
+                                "the comment is longer than {} characters",
+                                chiso_core::value::MAX_COMMENT_LEN
+                            ),
+                        ),
+                    );
+                    ok = false;
+                }
+                if let (true, Some(p), Some((cols, period_rank))) =
+                    (ok, p, self.periods.get(&v.period))
+                {
+                    key |= period_rank << 32;
+                    checked.push((i, v, p, key, cols));
+                }
+            }
+            (checked, errors)
+        };
+        // Many values are checked in two halves at once.
+        let mut checked: Vec<Checked<'_, '_>> = Vec::with_capacity(values.len());
+        let mut errors = Vec::new();
+        for (c, e) in chiso_core::parallel::in_halves(values.len(), 50_000, check) {
+            checked.extend(c);
+            for e in e {
+                push_error(&mut errors, e);
+            }
+        }
+        // In key order (then request order: the sort is stable): the primary key's tree then
+        // grows at its end instead of splitting pages all over, and the same key twice sits
+        // side by side.
+        checked.sort_by_key(|c| c.3);
+        for w in checked.windows(2) {
+            if w[0].3 == w[1].3 {
+                push_error(
+                    &mut errors,
+                    FieldError::new(
+                        Some(w[1].0),
+                        "value",
+                        format!(
+                            "the same element, unit, period and breakdown as item {}",
+                            w[0].0 + 1
+                        ),
+                    ),
+                );
+            }
+        }
+        let rows: Vec<Row<'c>> = checked
+            .into_iter()
+            .map(|(i, v, p, _, cols)| {
+                (
+                    i,
+                    crate::bulk::ValueOut {
+                        element: v.element.as_str(),
+                        unit: v.unit.as_str(),
+                        period: cols,
+                        breakdown: v.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""),
+                        value: p.text,
+                        num: p.num,
+                        comment: v
+                            .comment
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|c| !c.is_empty()),
+                        source: self.source_of(&v.source),
+                    },
+                )
+            })
+            .collect();
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| e.index);
+            return Err(StoreError::Invalid(errors));
+        }
+        Ok(rows)
+    }
+}
+
 /// Check a batch of values and write it with its audit inside `tx` (the caller commits,
 /// or rolls back for a dry run). The values are checked and sorted without copying;
 /// the stored ones are read by key range; new rows are inserted and changed ones
@@ -187,283 +550,14 @@ pub(crate) async fn write_values_tx<B: SqlBackend>(
         return Ok(Changes::default());
     }
     let started = std::time::Instant::now();
-    // Every code is numbered in byte order as it is looked up: the rows are then sorted
-    // into key order by comparing numbers, not strings.
-    let mut element_list: Vec<DataElement> =
-        stmt(format!("SELECT {ELEMENT_COLS} FROM data_elements"))
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(element_from_row)
-            .collect::<Result<_, StoreError>>()?;
-    element_list.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
-    let elements: FastMap<String, (DataElement, u128)> = element_list
-        .into_iter()
-        .zip(0u128..)
-        .map(|(e, k)| (e.code.to_string(), (e, k)))
-        .collect();
-    let mut options: FastMap<String, HashSet<String>> = FastMap::default();
-    let mut option_codes: BTreeSet<String> = BTreeSet::new();
-    for r in stmt("SELECT breakdown, code FROM breakdown_options")
-        .fetch_all(&mut *tx)
-        .await?
-    {
-        let code: String = r.get("code")?;
-        option_codes.insert(code.clone());
-        options.entry(r.get("breakdown")?).or_default().insert(code);
-    }
-    // No breakdown ("") sorts first.
-    let option_rank: FastMap<String, u128> = option_codes.into_iter().zip(1u128..).collect();
-    let mut wanted: Vec<&str> = values
-        .iter()
-        .map(|v| v.unit.as_str())
-        .collect::<FastSet<_>>()
-        .into_iter()
-        .collect();
-    wanted.sort_unstable();
-    let mut units: FastMap<String, (StoredUnit, u128)> = FastMap::default();
-    for chunk in wanted.chunks(500) {
-        let mut b = stmt(format!("SELECT {UNIT_COLS} FROM units WHERE code IN ("));
-        let mut sep = b.separated(", ");
-        for c in chunk {
-            sep.push_bind(*c);
-        }
-        b.push(")");
-        for r in b.fetch_all(&mut *tx).await? {
-            let u = unit_from_row(&r)?;
-            let rank = wanted.binary_search(&u.unit.code.as_str()).unwrap_or(0) as u128;
-            units.insert(u.unit.code.to_string(), (u, rank));
-        }
-    }
-    let mut period_list: Vec<crate::bulk::PeriodCols> = values
-        .iter()
-        .map(|v| v.period)
-        .collect::<FastSet<_>>()
-        .iter()
-        .map(crate::bulk::PeriodCols::of)
-        .collect();
-    period_list.sort_by(|a, b| a.text.cmp(&b.text));
-    let periods: FastMap<Period, (crate::bulk::PeriodCols, u128)> = period_list
-        .into_iter()
-        .zip(0u128..)
-        .map(|(p, k)| (p.period, (p, k)))
-        .collect();
-    let mut sources: Vec<(&SourceTag, String)> = Vec::new();
-    for v in values {
-        if !sources.iter().any(|(s, _)| *s == &v.source) {
-            sources.push((&v.source, v.source.to_string()));
-        }
-    }
-    let source_of = |s: &SourceTag| {
-        sources
-            .iter()
-            .find(|(t, _)| *t == s)
-            .map(|(_, text)| text.as_str())
-            .unwrap_or("")
-    };
-    // (index in the request, the input, its parsed value, its key as numbers, its period)
-    type Checked<'v, 'p> = (
-        usize,
-        &'v DataValueInput,
-        chiso_core::ParsedValue,
-        u128,
-        &'p crate::bulk::PeriodCols,
-    );
-    // Checks of the values in `range`, each on its own.
-    let check = |range: std::ops::Range<usize>| {
-        let mut checked: Vec<Checked<'_, '_>> = Vec::with_capacity(range.len());
-        let mut errors = Vec::new();
-        // The last unit and period seen, whether the unit existed then, and its number:
-        // rows of one unit and period tend to come together.
-        let mut last_unit: Option<(&str, Period, bool, u128)> = None;
-        for (i, v) in values.iter().enumerate().take(range.end).skip(range.start) {
-            let mut ok = true;
-            let mut p = None;
-            let mut key = 0u128;
-            match elements.get(v.element.as_str()) {
-                None => {
-                    push_error(
-                        &mut errors,
-                        FieldError::new(
-                            Some(i),
-                            "element",
-                            format!("unknown data element {}", v.element),
-                        ),
-                    );
-                    ok = false;
-                }
-                Some((e, rank)) => {
-                    key |= rank << 96;
-                    match (&e.breakdown, &v.breakdown) {
-                        (None, Some(b)) => {
-                            push_error(
-                                &mut errors,
-                                FieldError::new(
-                                    Some(i),
-                                    "breakdown",
-                                    format!(
-                                        "data element {} has no breakdown, but {b} was given",
-                                        e.code
-                                    ),
-                                ),
-                            );
-                            ok = false;
-                        }
-                        (Some(cat), None) => {
-                            push_error(&mut errors, FieldError::new(Some(i), "breakdown",
-                                format!("data element {} is broken down by {cat}; name one of its options", e.code)));
-                            ok = false;
-                        }
-                        (Some(cat), Some(b)) => {
-                            if !options
-                                .get(cat.as_str())
-                                .is_some_and(|o| o.contains(b.as_str()))
-                            {
-                                push_error(
-                                    &mut errors,
-                                    FieldError::new(
-                                        Some(i),
-                                        "breakdown",
-                                        format!("{b} is not an option of breakdown {cat}"),
-                                    ),
-                                );
-                                ok = false;
-                            }
-                            key |= option_rank.get(b.as_str()).copied().unwrap_or(0);
-                        }
-                        (None, None) => {}
-                    }
-                    match parse_value(e.value_type, &v.value) {
-                        Ok(x) => p = Some(x),
-                        Err(reason) => {
-                            push_error(&mut errors, FieldError::new(Some(i), "value", reason));
-                            ok = false;
-                        }
-                    }
-                }
-            }
-            let (exists, unit_rank) = match last_unit {
-                Some((u, pe, e, r)) if u == v.unit.as_str() && pe == v.period => (e, r),
-                _ => {
-                    let found = units.get(v.unit.as_str());
-                    let e = found.is_some_and(|(u, _)| {
-                        u.unit.exists_during(v.period.start(), v.period.end())
-                    });
-                    let r = found.map(|(_, r)| *r).unwrap_or(0);
-                    last_unit = Some((v.unit.as_str(), v.period, e, r));
-                    (e, r)
-                }
-            };
-            key |= unit_rank << 64;
-            if !exists {
-                match units.get(v.unit.as_str()) {
-                    None => push_error(
-                        &mut errors,
-                        FieldError::new(Some(i), "unit", format!("unknown unit {}", v.unit)),
-                    ),
-                    Some((u, _)) => {
-                        let from = u
-                            .unit
-                            .valid_from
-                            .map(|d| d.to_string())
-                            .unwrap_or_else(|| "…".into());
-                        let to = u
-                            .unit
-                            .valid_to
-                            .map(|d| d.to_string())
-                            .unwrap_or_else(|| "…".into());
-                        push_error(&mut errors, FieldError::new(Some(i), "period",
-                            format!("unit {} did not exist in period {} (it exists from {from} to {to})", v.unit, v.period)));
-                    }
-                }
-                ok = false;
-            }
-            if v.comment
-                .as_ref()
-                .is_some_and(|c| c.chars().count() > chiso_core::value::MAX_COMMENT_LEN)
-            {
-                push_error(
-                    &mut errors,
-                    FieldError::new(
-                        Some(i),
-                        "comment",
-                        format!(
-                            "the comment is longer than {} characters",
-                            chiso_core::value::MAX_COMMENT_LEN
-                        ),
-                    ),
-                );
-                ok = false;
-            }
-            if let (true, Some(p), Some((cols, period_rank))) = (ok, p, periods.get(&v.period)) {
-                key |= period_rank << 32;
-                checked.push((i, v, p, key, cols));
-            }
-        }
-        (checked, errors)
-    };
-    // Many values are checked in two halves at once.
-    let mut checked: Vec<Checked<'_, '_>> = Vec::with_capacity(values.len());
-    let mut errors = Vec::new();
-    for (c, e) in chiso_core::parallel::in_halves(values.len(), 50_000, check) {
-        checked.extend(c);
-        for e in e {
-            push_error(&mut errors, e);
-        }
-    }
-    // In key order (then request order): the primary key's tree then grows at its end
-    // instead of splitting pages all over, and the same key twice sits side by side.
-    let mut order: Vec<(u128, u32)> = checked.iter().zip(0u32..).map(|(c, k)| (c.3, k)).collect();
-    order.sort_unstable();
-    let rows: Vec<(usize, crate::bulk::ValueOut<'_>)> = order
-        .iter()
-        .map(|&(_, k)| {
-            let (i, v, p, _, cols) = &checked[k as usize];
-            (
-                *i,
-                crate::bulk::ValueOut {
-                    element: v.element.as_str(),
-                    unit: v.unit.as_str(),
-                    period: cols,
-                    breakdown: v.breakdown.as_ref().map(|b| b.as_str()).unwrap_or(""),
-                    value: p.text.as_str(),
-                    num: p.num,
-                    comment: v
-                        .comment
-                        .as_deref()
-                        .map(str::trim)
-                        .filter(|c| !c.is_empty()),
-                    source: source_of(&v.source),
-                },
-            )
-        })
-        .collect();
-    for w in order.windows(2) {
-        if w[0].0 == w[1].0 {
-            let (first, again) = (checked[w[0].1 as usize].0, checked[w[1].1 as usize].0);
-            push_error(
-                &mut errors,
-                FieldError::new(
-                    Some(again),
-                    "value",
-                    format!(
-                        "the same element, unit, period and breakdown as item {}",
-                        first + 1
-                    ),
-                ),
-            );
-        }
-    }
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| e.index);
-        return Err(StoreError::Invalid(errors));
-    }
+    let checks = Checks::read(tx, &[values]).await?;
+    let rows = checks.rows(values)?;
     tracing::debug!(
         values = values.len(),
         ms = started.elapsed().as_millis() as u64,
         "store: values checked and sorted"
     );
-    let stored = stored_values(tx, &rows).await?;
+    let stored = stored_values(tx, rows.iter().map(|(_, v)| v)).await?;
     tracing::debug!(
         stored = stored.len(),
         ms = started.elapsed().as_millis() as u64,
@@ -473,7 +567,7 @@ pub(crate) async fn write_values_tx<B: SqlBackend>(
     let mut changes = Changes::default();
     // Values on approved reports are locked: changing one is refused (rewriting it
     // unchanged is not a change).
-    let locked = approved_cells(tx).await?;
+    let mut errors = Vec::new();
     let mut inserts: Vec<(usize, &crate::bulk::ValueOut<'_>)> = Vec::with_capacity(rows.len());
     let mut updates: Vec<(usize, &crate::bulk::ValueOut<'_>, &DataValue)> = Vec::new();
     let mut s = 0;
@@ -491,24 +585,13 @@ pub(crate) async fn write_values_tx<B: SqlBackend>(
                 std::cmp::Ordering::Greater => break,
             }
         }
-        if let Some(o) = before {
-            // The same value with the same comment is no change, whoever brings it and
-            // however: it is not rewritten nor audited, and keeps its source (an
-            // illustrative value uploaded again unchanged stays illustrative).
-            if o.value == v.value && o.comment.as_deref() == v.comment {
-                changes.unchanged += 1;
-                continue;
-            }
+        if before.is_some_and(|o| unchanged(o, v)) {
+            changes.unchanged += 1;
+            continue;
         }
-        if !locked.is_empty() {
-            if let Some((ds, period)) = locked_in(&locked, v.element, v.unit, &v.period.text)? {
-                let unit = Code::parse(v.unit).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                push_error(
-                    &mut errors,
-                    FieldError::new(Some(*i), "value", locked_reason(ds, &unit, period)),
-                );
-                continue;
-            }
+        if let Some(e) = locked_error(&checks.locked, *i, v)? {
+            push_error(&mut errors, e);
+            continue;
         }
         changes.wrote(before.is_some());
         match before {

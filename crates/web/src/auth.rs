@@ -14,7 +14,6 @@ use axum::response::Response;
 use chiso_core::account::Assignment;
 use chiso_engine::Engine;
 use chrono::{DateTime, Duration, Utc};
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 pub const SESSION_COOKIE: &str = "chiso_session";
@@ -162,11 +161,26 @@ pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) 
         };
         return proceed(who, req, next).await;
     }
+    // A token verified a moment ago, with no account or token changed since, is not asked
+    // of the database again (see `Verified`).
+    let version = st.app.accounts_version();
+    if let Some(k) = key.as_deref().filter(|k| k.starts_with(TOKEN_KEY)) {
+        if let Some(who) = st.verified.fresh_token(k, version) {
+            if let Who::User(Principal {
+                credential: Credential::Token { id },
+                ..
+            }) = &who
+            {
+                record_token_use(&st, id, None);
+            }
+            return proceed(who, req, next).await;
+        }
+    }
     let who = match identify(&st, req.headers()).await {
         Ok(who) => {
             if let Some(k) = key {
                 match &who {
-                    Who::User(_) => st.verified.remember(k, &who),
+                    Who::User(_) => st.verified.remember(k, &who, version),
                     Who::Anonymous => st.verified.forget(&k),
                 }
             }
@@ -225,6 +239,22 @@ impl From<chiso_store::StoreError> for Refused {
     }
 }
 
+/// Record a token's use, at most once a minute and off the request (see
+/// [`crate::verified::Verified::token_use_due`]): a read of the in-memory figures never waits
+/// on the database's write lock, nor fails with it. `stored` is the last use the database holds.
+fn record_token_use(st: &AppState, id: &str, stored: Option<DateTime<Utc>>) {
+    let now = Utc::now();
+    if !st.verified.token_use_due(id, stored, now) {
+        return;
+    }
+    let (app, id) = (st.app.clone(), id.to_string());
+    tokio::spawn(async move {
+        if let Err(e) = app.touch_token(&id, now).await {
+            tracing::warn!(error = %e, token = %id, "cannot record the token's use");
+        }
+    });
+}
+
 async fn identify(st: &AppState, headers: &HeaderMap) -> Result<Who, Refused> {
     let now = Utc::now();
     if let Some(auth) = headers.get(AUTHORIZATION) {
@@ -248,18 +278,7 @@ async fn identify(st: &AppState, headers: &HeaderMap) -> Result<Who, Refused> {
         if u.disabled {
             return Err(Refused::BadCredential(bad));
         }
-        // The token's use is recorded at most once a minute, off the request: a read of the
-        // in-memory figures never waits on the database's write lock, nor fails with it.
-        if t.last_used_at
-            .is_none_or(|last| now - last >= TOKEN_USE_GRAIN)
-        {
-            let (app, id) = (st.app.clone(), t.id.clone());
-            tokio::spawn(async move {
-                if let Err(e) = app.touch_token(&id, now).await {
-                    tracing::warn!(error = %e, token = %id, "cannot record the token's use");
-                }
-            });
-        }
+        record_token_use(st, &t.id, t.last_used_at);
         return Ok(Who::User(Principal {
             username: u.username,
             display_name: u.display_name,
@@ -303,63 +322,17 @@ async fn identify(st: &AppState, headers: &HeaderMap) -> Result<Who, Refused> {
     }))
 }
 
-/// How long a credential verified against the database is honoured while the database does
-/// not answer.
-pub const KEEP_VERIFIED: std::time::Duration = std::time::Duration::from_secs(5 * 60);
-/// The most credentials remembered (the oldest are dropped first).
-const MAX_VERIFIED: usize = 10_000;
-
-/// Credentials (API tokens and sessions, by the hash of their secret) verified against the
-/// database, with who they were and when.
-#[derive(Default)]
-pub struct Verified(Mutex<HashMap<String, (Who, std::time::Instant)>>);
-
-impl Verified {
-    pub(crate) fn remember(&self, key: String, who: &Who) {
-        let Ok(mut m) = self.0.lock() else { return };
-        if m.len() >= MAX_VERIFIED && !m.contains_key(&key) {
-            m.retain(|_, (_, at)| at.elapsed() < KEEP_VERIFIED);
-            if m.len() >= MAX_VERIFIED {
-                if let Some(oldest) = m
-                    .iter()
-                    .min_by_key(|(_, (_, at))| *at)
-                    .map(|(k, _)| k.clone())
-                {
-                    m.remove(&oldest);
-                }
-            }
-        }
-        m.insert(key, (who.clone(), std::time::Instant::now()));
-    }
-
-    pub(crate) fn forget(&self, key: &str) {
-        if let Ok(mut m) = self.0.lock() {
-            m.remove(key);
-        }
-    }
-
-    /// Forget every credential of an account (its sessions ended everywhere, its password
-    /// changed).
-    pub(crate) fn forget_user(&self, username: &str) {
-        if let Ok(mut m) = self.0.lock() {
-            m.retain(|_, (who, _)| !matches!(who, Who::User(p) if p.username == username));
-        }
-    }
-
-    /// Who a credential was, when it was verified within [`KEEP_VERIFIED`].
-    pub(crate) fn recall(&self, key: &str) -> Option<Who> {
-        let m = self.0.lock().ok()?;
-        m.get(key)
-            .filter(|(_, at)| at.elapsed() < KEEP_VERIFIED)
-            .map(|(who, _)| who.clone())
-    }
-}
+/// How the key of an API token begins (a session's begins with `s:`).
+const TOKEN_KEY: &str = "t:";
 
 /// The key of the credential a request carries: its API token, else its session cookie.
 pub(crate) fn credential_key(headers: &HeaderMap) -> Option<String> {
     if let Some(auth) = headers.get(AUTHORIZATION) {
         let secret = auth.to_str().ok()?.strip_prefix("ApiToken ")?;
-        return Some(format!("t:{}", chiso_store::secret_hash(secret.trim())));
+        return Some(format!(
+            "{TOKEN_KEY}{}",
+            chiso_store::secret_hash(secret.trim())
+        ));
     }
     cookie(headers, SESSION_COOKIE).map(|s| format!("s:{}", chiso_store::secret_hash(&s)))
 }

@@ -17,6 +17,7 @@ pub mod outage;
 pub(crate) mod page_cache;
 pub(crate) mod pages;
 pub mod params;
+pub mod verified;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::header::{HOST, ORIGIN};
@@ -49,7 +50,7 @@ pub struct AppState {
     /// Public pages and analytics answers kept between writes (see [`page_cache`]).
     pub(crate) page_cache: Arc<page_cache::PageCache>,
     /// Credentials verified lately, honoured while the database does not answer.
-    pub(crate) verified: Arc<auth::Verified>,
+    pub(crate) verified: Arc<verified::Verified>,
     /// Names the analytics answer shows, kept for an outage.
     pub(crate) names: Arc<outage::Names>,
 }
@@ -162,7 +163,7 @@ impl AppState {
             i18n,
             env: Arc::new(env),
             page_cache: Arc::default(),
-            verified: Arc::new(auth::Verified::default()),
+            verified: Arc::new(verified::Verified::default()),
             names: Arc::new(outage::Names::default()),
         })
     }

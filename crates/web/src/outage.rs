@@ -2,8 +2,8 @@
 //! `Retry-After` (JSON on the API, the error page elsewhere), logged and counted; a request
 //! that needs only the engine is still answered — anonymous reads where they are public, and
 //! those whose API token or session this server verified in the last minutes
-//! ([`crate::auth::Verified`]: while the database answers, every credential is still checked there first,
-//! so a revoked token or an ended session is refused at once).
+//! ([`crate::verified::Verified`]: while the database answers, credentials are still checked
+//! there, a token at most a second after its last check).
 
 use crate::auth::Who;
 use crate::pages::{Page, PageQuery};
@@ -16,35 +16,44 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Mutex;
 
 /// The names of elements and groups the analytics answer shows (the engine holds their codes,
-/// not their names), as last read: read from the database while it answers, from here while it
-/// does not.
+/// not their names), as last read with the structure's version then
+/// ([`chiso_app::App::structure_version`]): taken again without asking the database while
+/// the structure stays, read again once it changed; from here whatever the version while the
+/// database does not answer.
 #[derive(Default)]
 pub struct Names {
-    elements: Mutex<Option<std::sync::Arc<Vec<chiso_core::DataElement>>>>,
-    groups: Mutex<Option<std::sync::Arc<Vec<chiso_core::UnitGroup>>>>,
+    elements: Memo<Vec<chiso_core::DataElement>>,
+    groups: Memo<Vec<chiso_core::UnitGroup>>,
 }
 
-/// A read kept for the outage: the database's answer (remembered), else — when it is
-/// unavailable, or known to be so (then without waiting for it) — the last one remembered.
+/// A read kept, and the structure's version read before it was made.
+type Memo<T> = Mutex<Option<(u64, std::sync::Arc<T>)>>;
+
+/// A read kept: while the structure stays, the one remembered; else the database's answer
+/// (remembered), else — when it is unavailable, or known to be so (then without waiting for
+/// it) — the last one remembered.
 async fn kept<T: Clone>(
     st: &AppState,
-    memo: &Mutex<Option<std::sync::Arc<T>>>,
+    memo: &Memo<T>,
     read: impl std::future::Future<Output = Result<T, chiso_store::StoreError>>,
 ) -> Result<T, chiso_store::StoreError> {
-    if !st.app.database_reachable() {
-        if let Some(v) = memo.lock().ok().and_then(|m| m.clone()) {
-            return Ok(v.as_ref().clone());
+    let version = st.app.structure_version();
+    let last = memo.lock().ok().and_then(|m| m.clone());
+    match &last {
+        Some((v, kept)) if *v == version || !st.app.database_reachable() => {
+            return Ok(kept.as_ref().clone())
         }
+        _ => {}
     }
     match read.await {
         Ok(v) => {
             if let Ok(mut m) = memo.lock() {
-                *m = Some(std::sync::Arc::new(v.clone()));
+                *m = Some((version, std::sync::Arc::new(v.clone())));
             }
             Ok(v)
         }
-        Err(e) if e.is_unavailable() => match memo.lock().ok().and_then(|m| m.clone()) {
-            Some(v) => Ok(v.as_ref().clone()),
+        Err(e) if e.is_unavailable() => match last {
+            Some((_, v)) => Ok(v.as_ref().clone()),
             None => Err(e),
         },
         Err(e) => Err(e),

@@ -1,6 +1,6 @@
 use super::*;
 
-fn commune_form() -> chiso_core::DataSet {
+pub(crate) fn commune_form() -> chiso_core::DataSet {
     chiso_core::DataSet {
         code: c("BM_XA"),
         name_vi: "Biểu mẫu cấp xã".into(),
@@ -358,7 +358,7 @@ pub(crate) async fn evidence_files(db: &Db) {
 }
 
 /// Complete and approve `BM_XA` for 22738 in `period` (district step), as "huyen".
-async fn approved_at_the_district(s: &dyn Store, period: Period) {
+pub(crate) async fn approved_at_the_district(s: &dyn Store, period: Period) {
     let now = chrono::Utc::now();
     s.complete(
         &chiso_core::Completion {

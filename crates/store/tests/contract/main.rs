@@ -336,6 +336,8 @@ contract_suite!(
     values::bad_values_are_refused_with_their_field_and_nothing_is_written,
     values::concurrent_writers_do_not_deadlock,
     group::a_group_commits_each_write_on_its_own,
+    group::writes_together_read_as_one_after_another,
+    group::a_write_the_database_refuses_fails_alone,
     values::indicators_are_checked_and_stored,
     values::frameworks_and_targets,
     values::the_audit_log_is_a_hash_chain,

@@ -665,3 +665,21 @@ async fn a_wrong_api_token_is_refused_even_where_anyone_may_read() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
     app.finish().await;
 }
+
+/// An API token checked a moment ago is taken from memory for at most a second: revoked by
+/// another process (here the store directly, as `chiso token revoke` would), it is refused a
+/// second later, even by a server whose follower has not run.
+#[tokio::test]
+async fn a_token_revoked_elsewhere_is_refused_within_a_second() {
+    let app = spawn_app(true).await;
+    let r = as_user(&app, "GET", "/api/units?level=1", &app.token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.store
+        .revoke_token("t-quan.tri", &Actor::new("test", Via::Cli))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = as_user(&app, "GET", "/api/units?level=1", &app.token, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    app.finish().await;
+}

@@ -381,3 +381,30 @@ async fn targets_changes_and_rankings() {
         .contains("/frameworks/KH_CDS_2023"));
     app.finish().await;
 }
+
+/// The names of elements an analytics answer shows are kept between requests while the
+/// structure stays, and read again as soon as it changes: an element renamed through the
+/// server shows its new name on the very next answer.
+#[tokio::test]
+async fn an_element_renamed_shows_its_new_name_at_once() {
+    let app = spawn_app(true).await;
+    let element = |name: &str| json!({"data_elements": [{"code": "TEN_DOI", "name_vi": name, "value_type": "integer", "aggregation": "sum"}]});
+    let uri = "/api/analytics?dimension=dx:TEN_DOI&filter=ou:58&filter=pe:2023&locale=vi";
+    let r = post(&app, "/api/data-elements", element("Tên cũ")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for _ in 0..2 {
+        let r = get(&app, uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("Tên cũ"), "{}", r.text);
+    }
+    let r = post(&app, "/api/data-elements", element("Tên mới")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = get(&app, uri).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains("Tên mới") && !r.text.contains("Tên cũ"),
+        "{}",
+        r.text
+    );
+    app.finish().await;
+}
