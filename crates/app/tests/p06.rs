@@ -469,6 +469,40 @@ async fn an_export_imports_once(pg: bool) {
         .unwrap();
     assert_eq!((dig.numerator, dig.denominator), (1.0, 1.0));
     drop(e);
+    // Imported again finished later (10 March, after its due day), then later still (10 May):
+    // March no longer counts it as finished once May does — a month neither of receipt nor of
+    // the new finish is recomputed too.
+    let on_time = |month: u8| async move {
+        app.read()
+            .await
+            .indicator(
+                Rate::OnTime.code(),
+                &Scope::Unit(c("22738")),
+                &Period::month(2023, month).unwrap(),
+                None,
+            )
+            .unwrap()
+            .map(|v| (v.numerator, v.denominator))
+    };
+    assert_eq!(on_time(1).await, Some((1.0, 1.0)));
+    for finished in ["2023-03-10", "2023-05-10"] {
+        let later = csv.replace(",2023-01-06,finished,", &format!(",{finished},finished,"));
+        app.p06_import(
+            chiso_p06::import::read(later.as_bytes(), chrono::Utc::now(), "importer").unwrap(),
+            &actor,
+            false,
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(on_time(5).await, Some((0.0, 1.0)));
+    for month in [1, 3] {
+        let v = on_time(month).await;
+        assert!(
+            v.is_none_or(|(_, d)| d == 0.0),
+            "month {month} still counts the dossier finished: {v:?}"
+        );
+    }
     // A unit that no longer existed on the day: refused by row, nothing written.
     let late = csv
         .replace("2023-01-0", "2026-01-0")
