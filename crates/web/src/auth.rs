@@ -154,7 +154,7 @@ pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) 
     // from memory for reads, and any other one is answered 503 at once (see `Verified`). A
     // write always has its credential checked in the database: one ended or revoked since
     // it was remembered never writes again.
-    let read = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let read = reads_only(req.method());
     if let (false, Some(k), true) = (st.app.database_reachable(), &key, read) {
         let Some(who) = st.verified.recall(k) else {
             return crate::error::ApiError::Unavailable.into_response();
@@ -337,11 +337,18 @@ pub(crate) fn credential_key(headers: &HeaderMap) -> Option<String> {
     cookie(headers, SESSION_COOKIE).map(|s| format!("s:{}", chiso_store::secret_hash(&s)))
 }
 
+/// Whether a request's method only reads (`GET`, `HEAD`, `OPTIONS`): it needs no CSRF token,
+/// does not move the page cache's write sequence, and may be answered from remembered
+/// credentials in an outage.
+pub(crate) fn reads_only(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
 /// For a state-changing request made with a session cookie: the CSRF token must come back,
 /// in the `X-CSRF-Token` header (the JSON API) or the `csrf` form field (checked by the form's
 /// handler). Token-authenticated requests carry no cookie and need none.
 pub fn csrf_ok(who: &Who, method: &Method, headers: &HeaderMap, form_token: Option<&str>) -> bool {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+    if reads_only(method) {
         return true;
     }
     match who {

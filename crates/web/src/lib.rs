@@ -21,7 +21,7 @@ pub mod verified;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::header::{HOST, ORIGIN};
-use axum::http::{HeaderName, HeaderValue, Method};
+use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -335,7 +335,7 @@ async fn not_found(
 /// Refuse state-changing requests that another site's page sent (CSRF): the browser marks them
 /// `Sec-Fetch-Site: cross-site`, or their `Origin` differs from the `Host` they were sent to.
 async fn same_origin_writes(req: Request, next: Next) -> Response {
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = crate::auth::reads_only(req.method());
     if !safe {
         let h = req.headers();
         let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());

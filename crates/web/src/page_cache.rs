@@ -173,7 +173,7 @@ fn who_key(who: &Who) -> Option<WhoKey> {
 
 /// Count the requests that may write, once answered (see the module's text).
 pub(crate) async fn count_writes(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = crate::auth::reads_only(req.method());
     let resp = next.run(req).await;
     if !safe {
         st.page_cache.writes.fetch_add(1, Ordering::SeqCst);

@@ -6,15 +6,15 @@
 //! Numbers are typed with a decimal comma or point; a wrong one is named beside its field
 //! and nothing is saved. Every change is audited (`p06_panel_config.update`).
 
-use crate::auth::{csrf_ok, Credential, Who};
+use crate::auth::{csrf_ok, Credential};
 use crate::i18n::Lang;
 use crate::pages::p06::Flash;
-use crate::pages::{login_or_forbidden, may_change_shared, Page, PageError, PageQuery};
+use crate::pages::{login_or_forbidden, may_change_shared, Page, PageError};
 use crate::AppState;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use axum::{Extension, Form};
+use axum::Form;
 use chiso_core::Via;
 use chiso_p06::{Group, PanelConfig};
 use chiso_store::Actor;
@@ -98,7 +98,7 @@ struct PartRow {
 
 #[derive(Deserialize, Default)]
 pub(crate) struct SettingsQuery {
-    lang: Option<String>,
+    // (`lang` is read by the `Page` extractor.)
     unit: Option<String>,
     period: Option<String>,
 }
@@ -201,18 +201,9 @@ fn render(
 pub(crate) async fn settings_page(
     State(st): State<AppState>,
     Query(q): Query<SettingsQuery>,
-    headers: HeaderMap,
-    uri: Uri,
-    Extension(who): Extension<Who>,
+    page: Page,
 ) -> Response {
-    let page = Page::new(
-        &PageQuery {
-            lang: q.lang.clone(),
-        },
-        &headers,
-        &uri,
-        &who,
-    );
+    let who = page.who.clone();
     if !may_change_shared(&st, &who).await {
         return login_or_forbidden(&st, &page, &who, PATH);
     }
@@ -289,11 +280,10 @@ fn read_form(
 pub(crate) async fn settings_save(
     State(st): State<AppState>,
     headers: HeaderMap,
-    uri: Uri,
-    Extension(who): Extension<Who>,
+    page: Page,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let page = Page::new(&PageQuery::default(), &headers, &uri, &who);
+    let who = page.who.clone();
     let Some(p) = who.principal() else {
         return page.session_ended(PATH);
     };
